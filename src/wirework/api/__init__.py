@@ -1,0 +1,1 @@
+"""The HTTP surface: FastAPI app, routes per resource, auth dependencies, static UI."""

@@ -1,0 +1,81 @@
+"""Request dependencies: the runtime, one transaction per request, the current user."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wirework.db.models import User
+from wirework.services import auth
+from wirework.services.errors import Conflict, Forbidden, Unauthorized
+from wirework.services.runtime import Runtime
+from wirework.vault import Vault
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent; any error rolls
+    the whole request back (no half-written rows)."""
+    async with runtime.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            raise Conflict("the change conflicts with existing data") from None
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def get_vault(runtime: RuntimeDep) -> Vault:
+    return runtime.vault
+
+
+VaultDep = Annotated[Vault, Depends(get_vault)]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A login token from POST /api/auth/login, or an API key (ww_…)",
+)
+
+
+async def current_user(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthorized("missing Authorization: Bearer <token or API key>")
+    return await auth.authenticate(session, credentials.credentials, runtime.signing_key)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: str):  # type: ignore[no-untyped-def]
+    async def _check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+        return user
+
+    return Depends(_check)
+
+
+# Who may change things (viewers only read). Finer roles and projects come later.
+CanEdit = require_role("owner", "admin", "editor")

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, status
+
+from wirework.api.deps import CanEdit, SessionDep, current_user
+from wirework.schemas.integration_types import (
+    IntegrationTypeCreate,
+    IntegrationTypeOut,
+    IntegrationTypeUpdate,
+)
+from wirework.services import integration_types as svc
+
+router = APIRouter(
+    prefix="/integration-types",
+    tags=["integration types"],
+    dependencies=[Depends(current_user)],
+)
+
+
+@router.get("", response_model=list[IntegrationTypeOut])
+async def list_types(session: SessionDep) -> list[IntegrationTypeOut]:
+    return [svc.to_out(row) for row in await svc.list_all(session)]
+
+
+@router.post(
+    "",
+    response_model=IntegrationTypeOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[CanEdit],
+    responses={409: {"description": "A type with this name exists"}},
+)
+async def create_type(data: IntegrationTypeCreate, session: SessionDep) -> IntegrationTypeOut:
+    return svc.to_out(await svc.create(session, data))
+
+
+@router.get("/{type_id}", response_model=IntegrationTypeOut)
+async def get_type(type_id: int, session: SessionDep) -> IntegrationTypeOut:
+    return svc.to_out(await svc.get(session, type_id))
+
+
+@router.patch("/{type_id}", response_model=IntegrationTypeOut, dependencies=[CanEdit])
+async def update_type(
+    type_id: int, data: IntegrationTypeUpdate, session: SessionDep
+) -> IntegrationTypeOut:
+    return svc.to_out(await svc.update(session, type_id, data))
+
+
+@router.put("/{type_id}", response_model=IntegrationTypeOut, dependencies=[CanEdit])
+async def replace_type(
+    type_id: int, data: IntegrationTypeUpdate, session: SessionDep
+) -> IntegrationTypeOut:
+    return svc.to_out(await svc.update(session, type_id, data))
+
+
+@router.delete(
+    "/{type_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[CanEdit],
+    responses={409: {"description": "Integrations still use this type"}},
+)
+async def delete_type(type_id: int, session: SessionDep) -> None:
+    await svc.delete(session, type_id)

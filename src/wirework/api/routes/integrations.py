@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, status
+
+from wirework.api.deps import CanEdit, SessionDep, VaultDep, current_user
+from wirework.schemas.integrations import (
+    IntegrationCreate,
+    IntegrationOut,
+    IntegrationTest,
+    IntegrationTestResult,
+    IntegrationUpdate,
+)
+from wirework.services import integrations as svc
+
+router = APIRouter(
+    prefix="/integrations", tags=["integrations"], dependencies=[Depends(current_user)]
+)
+
+
+@router.get("", response_model=list[IntegrationOut], summary="List integrations (secrets masked)")
+async def list_integrations(
+    session: SessionDep,
+    type: str | None = Query(default=None, max_length=100, description="Only this type"),  # noqa: A002
+) -> list[IntegrationOut]:
+    return [svc.to_out(row) for row in await svc.list_all(session, type)]
+
+
+@router.post(
+    "",
+    response_model=IntegrationOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[CanEdit],
+    summary="Create an integration; credentials are checked against its type",
+)
+async def create_integration(
+    data: IntegrationCreate, session: SessionDep, vault: VaultDep
+) -> IntegrationOut:
+    return svc.to_out(await svc.create(session, vault, data))
+
+
+@router.post(
+    "/test",
+    response_model=IntegrationTestResult,
+    dependencies=[CanEdit],
+    summary="Test a connection (saved or not) without saving anything",
+)
+async def test_integration(
+    data: IntegrationTest, session: SessionDep, vault: VaultDep
+) -> IntegrationTestResult:
+    return await svc.test_connection(session, vault, data)
+
+
+@router.get("/{integration_id}", response_model=IntegrationOut)
+async def get_integration(integration_id: int, session: SessionDep) -> IntegrationOut:
+    return svc.to_out(await svc.get(session, integration_id))
+
+
+@router.patch("/{integration_id}", response_model=IntegrationOut, dependencies=[CanEdit])
+async def update_integration(
+    integration_id: int, data: IntegrationUpdate, session: SessionDep, vault: VaultDep
+) -> IntegrationOut:
+    return svc.to_out(await svc.update(session, vault, integration_id, data))
+
+
+@router.put("/{integration_id}", response_model=IntegrationOut, dependencies=[CanEdit])
+async def replace_integration(
+    integration_id: int, data: IntegrationUpdate, session: SessionDep, vault: VaultDep
+) -> IntegrationOut:
+    return svc.to_out(await svc.update(session, vault, integration_id, data))
+
+
+@router.post("/{integration_id}/activate", response_model=IntegrationOut, dependencies=[CanEdit])
+async def activate(integration_id: int, session: SessionDep) -> IntegrationOut:
+    return svc.to_out(await svc.set_active(session, integration_id, True))
+
+
+@router.post(
+    "/{integration_id}/deactivate", response_model=IntegrationOut, dependencies=[CanEdit]
+)
+async def deactivate(integration_id: int, session: SessionDep) -> IntegrationOut:
+    return svc.to_out(await svc.set_active(session, integration_id, False))
+
+
+@router.delete(
+    "/{integration_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanEdit]
+)
+async def delete_integration(integration_id: int, session: SessionDep) -> None:
+    await svc.delete(session, integration_id)

@@ -1,0 +1,85 @@
+"""Engine and session factory for SQLite (WAL), PostgreSQL and MariaDB/MySQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "mysql": "mysql+aiomysql",
+    "mariadb": "mysql+aiomysql",
+}
+
+
+class UnsupportedDatabase(ValueError):
+    pass
+
+
+def async_url(url: str) -> str:
+    """Map a plain database URL to the async driver Wirework uses (``postgresql://`` → asyncpg)."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise UnsupportedDatabase(f"WIREWORK_DATABASE_URL is not a valid URL: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend not in _DRIVERS:
+        raise UnsupportedDatabase(
+            f"WIREWORK_DATABASE_URL: unsupported database {backend!r} "
+            "(use sqlite, postgresql, mysql or mariadb)"
+        )
+    drivername = _DRIVERS[backend]
+    if backend in ("mysql", "mariadb") and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed.set(drivername=drivername).render_as_string(hide_password=False)
+
+
+def dialect_name(url: str) -> str:
+    return make_url(url).get_backend_name()
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    """Create the async engine; ``url`` must already be an async URL (see :func:`async_url`)."""
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+        engine = create_async_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    if parsed.get_backend_name() == "mysql":
+        kwargs["pool_recycle"] = 3600
+    return create_async_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide where transactions begin (see "begin" below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # IMMEDIATE takes the write lock up front: two transactions that read and then write
+        # would otherwise fail with "database is locked" instead of waiting their turn.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

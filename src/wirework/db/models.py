@@ -1,0 +1,185 @@
+"""Tables. Every change here needs an Alembic migration (``db/migrations/versions``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wirework.db.base import Base, BigIntPK, LongText, UTCDateTime, utcnow
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SystemSetting(Base):
+    """Process-wide facts kept in the database (e.g. the vault's key check)."""
+
+    __tablename__ = "system_settings"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="editor")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped to invalidate every login token the user holds (password change, deactivation).
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    api_keys: Mapped[list[ApiKey]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="api_keys")
+
+
+class IntegrationType(TimestampMixin, Base):
+    __tablename__ = "integration_types"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Credential fields: list of {name, type, required, description, default, options}.
+    parameters: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Actions it offers: list of {name, display_name, description, parameters}.
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Integration(TimestampMixin, Base):
+    __tablename__ = "integrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    type_id: Mapped[int] = mapped_column(
+        ForeignKey("integration_types.id", ondelete="RESTRICT"), index=True
+    )
+    # Non-secret credential fields, in clear.
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Secret fields: one Fernet token of their JSON object (never in clear at rest).
+    secrets: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    type: Mapped[IntegrationType] = relationship(lazy="joined")
+
+
+class Workflow(TimestampMixin, Base):
+    __tablename__ = "workflows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Number of the newest saved version (workflow_versions.version).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class WorkflowVersion(Base):
+    """An immutable saved document; rows are only ever inserted."""
+
+    __tablename__ = "workflow_versions"
+    __table_args__ = (UniqueConstraint("workflow_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Execution(Base):
+    """One run of one workflow version. Ids are time-ordered, so ``ORDER BY id`` is by start."""
+
+    __tablename__ = "executions"
+    __table_args__ = (
+        Index("ix_executions_workflow_id_id", "workflow_id", "id"),
+        Index("ix_executions_status_id", "status", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # queued|running|waiting|success|error|canceled
+    mode: Mapped[str] = mapped_column(String(16))  # manual|webhook|schedule|test|retry|cli|…
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    wait_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    parent_execution_id: Mapped[str | None] = mapped_column(String(32))
+    retry_of: Mapped[str | None] = mapped_column(String(32))
+
+
+class ExecutionStep(Base):
+    """One node run and attempt. Written once when it starts and once when it ends."""
+
+    __tablename__ = "execution_steps"
+    __table_args__ = (UniqueConstraint("execution_id", "node_id", "run_index", "attempt"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    execution_id: Mapped[str] = mapped_column(
+        ForeignKey("executions.id", ondelete="CASCADE"), index=True
+    )
+    node_id: Mapped[str] = mapped_column(String(200))
+    run_index: Mapped[int] = mapped_column(Integer, default=0)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16))  # running|success|error|skipped|waiting|canceled
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    items_out: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExecutionData(Base):
+    """Step outputs, appended per step (never one growing blob); large ones spill to files."""
+
+    __tablename__ = "execution_data"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    execution_id: Mapped[str] = mapped_column(
+        ForeignKey("executions.id", ondelete="CASCADE"), index=True
+    )
+    step_id: Mapped[int | None] = mapped_column(
+        ForeignKey("execution_steps.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # output|input|result
+    storage: Mapped[str] = mapped_column(String(8), default="inline")  # inline|file
+    data: Mapped[str | None] = mapped_column(LongText)
+    path: Mapped[str | None] = mapped_column(String(500))
+    size: Mapped[int] = mapped_column(Integer, default=0)

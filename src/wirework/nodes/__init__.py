@@ -1,0 +1,1 @@
+"""The core nodes (triggers, flow, data). Importing this package registers them."""

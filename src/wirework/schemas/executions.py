@@ -1,0 +1,42 @@
+"""The execution record (DESIGN.md §2): the same shape from the API and `wirework run --json`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+ExecutionStatus = Literal["queued", "running", "waiting", "success", "error", "canceled"]
+StepStatus = Literal["running", "success", "error", "skipped", "waiting", "canceled"]
+
+
+class StepOut(BaseModel):
+    node_id: str
+    run_index: int = 0
+    status: StepStatus
+    attempt: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    error: dict[str, Any] | None = None
+    output: dict[str, list[Any]] | None = Field(
+        default=None, description="Items per output port, e.g. {'main': [{…}]}"
+    )
+
+
+class ExecutionSummary(BaseModel):
+    id: str
+    workflow_id: int
+    workflow_version: int
+    status: ExecutionStatus
+    mode: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    error: dict[str, Any] | None = None
+
+
+class ExecutionOut(ExecutionSummary):
+    steps: list[StepOut]
+    result: list[Any] | None = Field(
+        default=None, description="Items of the last node that ran (or the result node)"
+    )

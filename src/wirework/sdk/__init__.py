@@ -1,0 +1,1 @@
+"""What node and integration authors import: declarations, params models, the registry."""

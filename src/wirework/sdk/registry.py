@@ -1,0 +1,107 @@
+"""The one registry of node types and integration connection testers.
+
+Core nodes register on import of ``wirework.nodes``; third-party packages through the
+``wirework.integrations`` entry-point group (loaded by :func:`load_plugins`, one broken plugin
+never stopping the others).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+log = logging.getLogger(__name__)
+
+NodeGroup = Literal["trigger", "flow", "data", "action"]
+# An async function given the decrypted credentials; returns (ok, message).
+ConnectionTester = Callable[[dict[str, Any]], Awaitable[tuple[bool, str]]]
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A node type: its name, its params model (whose JSON Schema drives the editor's form),
+    and its ports. ``outputs=None`` means the outputs are named by the params (core.switch)."""
+
+    type: str
+    display_name: str
+    description: str
+    group: NodeGroup
+    params: type[BaseModel]
+    inputs: tuple[str, ...] = ("main",)
+    outputs: tuple[str, ...] | None = ("main",)
+    dynamic_outputs: Callable[[BaseModel], tuple[str, ...]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def output_names(self, params: BaseModel | None) -> tuple[str, ...] | None:
+        if self.outputs is not None:
+            return self.outputs
+        if self.dynamic_outputs is not None and params is not None:
+            return self.dynamic_outputs(params)
+        return None
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "display_name": self.display_name,
+            "description": self.description,
+            "group": self.group,
+            "inputs": list(self.inputs),
+            "outputs": list(self.outputs) if self.outputs is not None else None,
+            "params_schema": self.params.model_json_schema(),
+        }
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._nodes: dict[str, NodeSpec] = {}
+        self._testers: dict[str, ConnectionTester] = {}
+        self._loaded = False
+
+    def register_node(self, spec: NodeSpec) -> NodeSpec:
+        if spec.type in self._nodes and self._nodes[spec.type] is not spec:
+            raise ValueError(f"node type {spec.type!r} is registered twice")
+        self._nodes[spec.type] = spec
+        return spec
+
+    def node(self, type_: str) -> NodeSpec | None:
+        self.ensure_loaded()
+        return self._nodes.get(type_)
+
+    def nodes(self) -> Iterator[NodeSpec]:
+        self.ensure_loaded()
+        yield from sorted(self._nodes.values(), key=lambda s: s.type)
+
+    def register_tester(self, type_name: str, tester: ConnectionTester) -> None:
+        self._testers[type_name] = tester
+
+    def tester(self, type_name: str) -> ConnectionTester | None:
+        self.ensure_loaded()
+        return self._testers.get(type_name)
+
+    def ensure_loaded(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        importlib.import_module("wirework.nodes")
+        load_plugins()
+
+
+registry = Registry()
+
+
+def load_plugins(group: str = "wirework.integrations") -> list[str]:
+    """Import every plugin module of the entry-point group; returns the names that failed."""
+    failed: list[str] = []
+    for ep in entry_points(group=group):
+        try:
+            ep.load()
+        except Exception:
+            log.exception("integration plugin %r failed to load; skipping it", ep.name)
+            failed.append(ep.name)
+    return failed

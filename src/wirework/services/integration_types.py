@@ -1,0 +1,97 @@
+"""Integration types: CRUD of declared credential schemas and actions."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wirework.db.models import Integration, IntegrationType
+from wirework.schemas.integration_types import (
+    IntegrationTypeCreate,
+    IntegrationTypeOut,
+    IntegrationTypeUpdate,
+)
+from wirework.sdk.registry import registry
+from wirework.services.errors import Conflict, NotFound
+
+
+def to_out(row: IntegrationType) -> IntegrationTypeOut:
+    return IntegrationTypeOut.model_validate(
+        {
+            "id": row.id,
+            "name": row.name,
+            "display_name": row.display_name or row.name,
+            "description": row.description,
+            "parameters": row.parameters,
+            "actions": row.actions,
+            "builtin": row.builtin,
+            "has_tester": registry.tester(row.name) is not None,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+        }
+    )
+
+
+async def get(session: AsyncSession, type_id: int) -> IntegrationType:
+    row = await session.get(IntegrationType, type_id)
+    if row is None:
+        raise NotFound(f"integration type {type_id} not found")
+    return row
+
+
+async def get_by_name(session: AsyncSession, name: str) -> IntegrationType | None:
+    return await session.scalar(select(IntegrationType).where(IntegrationType.name == name))
+
+
+async def list_all(session: AsyncSession) -> list[IntegrationType]:
+    return list((await session.scalars(select(IntegrationType).order_by(IntegrationType.id))).all())
+
+
+async def create(session: AsyncSession, data: IntegrationTypeCreate) -> IntegrationType:
+    if await get_by_name(session, data.name) is not None:
+        raise Conflict(f"name: an integration type named {data.name!r} already exists")
+    row = IntegrationType(
+        name=data.name,
+        display_name=data.display_name or data.name,
+        description=data.description,
+        parameters=[p.model_dump() for p in data.parameters],
+        actions=[a.model_dump() for a in data.actions],
+    )
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"name: an integration type named {data.name!r} already exists") from None
+    return row
+
+
+async def update(session: AsyncSession, type_id: int, data: IntegrationTypeUpdate) -> IntegrationType:
+    row = await get(session, type_id)
+    if row.builtin:
+        raise Conflict(f"integration type {row.name!r} is built in and cannot be changed")
+    if data.display_name is not None:
+        row.display_name = data.display_name
+    if data.description is not None:
+        row.description = data.description
+    if data.parameters is not None:
+        row.parameters = [p.model_dump() for p in data.parameters]
+    if data.actions is not None:
+        row.actions = [a.model_dump() for a in data.actions]
+    await session.flush()
+    return row
+
+
+async def delete(session: AsyncSession, type_id: int) -> None:
+    row = await get(session, type_id)
+    if row.builtin:
+        raise Conflict(f"integration type {row.name!r} is built in and cannot be deleted")
+    used = await session.scalar(
+        select(func.count()).select_from(Integration).where(Integration.type_id == type_id)
+    )
+    if used:
+        raise Conflict(
+            f"integration type {row.name!r} is used by {used} integration(s); delete them first"
+        )
+    await session.delete(row)
+    await session.flush()

@@ -1,0 +1,190 @@
+"""Integrations: credentials validated against their type, secrets encrypted by the vault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wirework.db.models import Integration, IntegrationType
+from wirework.schemas.integration_types import ParameterSpec
+from wirework.schemas.integrations import (
+    IntegrationCreate,
+    IntegrationOut,
+    IntegrationTest,
+    IntegrationTestResult,
+    IntegrationUpdate,
+)
+from wirework.sdk.registry import registry
+from wirework.services import integration_types
+from wirework.services.errors import Conflict, InvalidInput, NotFound
+from wirework.services.params import check_values
+from wirework.vault import MASK, Vault, VaultError
+
+
+def _specs(itype: IntegrationType) -> list[ParameterSpec]:
+    return [ParameterSpec.model_validate(p) for p in itype.parameters]
+
+
+def _split(itype: IntegrationType, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    secret_names = {p["name"] for p in itype.parameters if p.get("type") == "password"}
+    config = {k: v for k, v in values.items() if k not in secret_names}
+    secrets = {k: v for k, v in values.items() if k in secret_names}
+    return config, secrets
+
+
+def to_out(row: Integration) -> IntegrationOut:
+    masked = dict(row.config)
+    for spec in row.type.parameters:
+        if spec.get("type") == "password" and row.secrets is not None:
+            masked[spec["name"]] = MASK
+    # Secrets present in the stored token but not named above still never leave in clear.
+    return IntegrationOut(
+        id=row.id,
+        name=row.name,
+        type=row.type.name,
+        integration_type_id=row.type_id,
+        credentials=masked,
+        active=row.active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _masked_secret_names(row: Integration, vault: Vault) -> dict[str, Any]:
+    return vault.decrypt_json(row.secrets) if row.secrets else {}
+
+
+async def _type_or_422(session: AsyncSession, name: str, field: str) -> IntegrationType:
+    itype = await integration_types.get_by_name(session, name)
+    if itype is None:
+        raise InvalidInput.one(field, f"unknown integration type {name!r}")
+    return itype
+
+
+async def get(session: AsyncSession, integration_id: int) -> Integration:
+    row = await session.get(Integration, integration_id)
+    if row is None:
+        raise NotFound(f"integration {integration_id} not found")
+    return row
+
+
+async def list_all(session: AsyncSession, type_name: str | None = None) -> list[Integration]:
+    query = select(Integration).order_by(Integration.id)
+    if type_name is not None:
+        query = query.join(IntegrationType).where(IntegrationType.name == type_name)
+    return list((await session.scalars(query)).all())
+
+
+async def _name_free(session: AsyncSession, name: str, exclude_id: int | None = None) -> None:
+    query = select(Integration.id).where(Integration.name == name)
+    found = await session.scalar(query)
+    if found is not None and found != exclude_id:
+        raise Conflict(f"name: an integration named {name!r} already exists")
+
+
+async def create(session: AsyncSession, vault: Vault, data: IntegrationCreate) -> Integration:
+    itype = await _type_or_422(session, data.type, "type")
+    values, errors = check_values(_specs(itype), data.credentials, prefix="credentials")
+    if errors:
+        raise InvalidInput(errors)
+    await _name_free(session, data.name)
+    config, secrets = _split(itype, values)
+    row = Integration(
+        name=data.name,
+        type_id=itype.id,
+        config=config,
+        secrets=vault.encrypt_json(secrets) if secrets else None,
+        active=data.active,
+    )
+    row.type = itype
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"name: an integration named {data.name!r} already exists") from None
+    return row
+
+
+async def update(
+    session: AsyncSession, vault: Vault, integration_id: int, data: IntegrationUpdate
+) -> Integration:
+    row = await get(session, integration_id)
+    if data.name is not None and data.name != row.name:
+        await _name_free(session, data.name, exclude_id=row.id)
+        row.name = data.name
+    if data.credentials is not None:
+        existing = {**row.config, **_masked_secret_names(row, vault)}
+        values, errors = check_values(
+            _specs(row.type), data.credentials, prefix="credentials", existing=existing
+        )
+        if errors:
+            raise InvalidInput(errors)
+        config, secrets = _split(row.type, values)
+        row.config = config
+        row.secrets = vault.encrypt_json(secrets) if secrets else None
+    if data.active is not None:
+        row.active = data.active
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"name: an integration named {data.name!r} already exists") from None
+    return row
+
+
+async def set_active(session: AsyncSession, integration_id: int, active: bool) -> Integration:
+    row = await get(session, integration_id)
+    row.active = active
+    await session.flush()
+    return row
+
+
+async def delete(session: AsyncSession, integration_id: int) -> None:
+    row = await get(session, integration_id)
+    await session.delete(row)
+    await session.flush()
+
+
+def decrypted_credentials(row: Integration, vault: Vault) -> dict[str, Any]:
+    """The full credentials, secrets in clear: only for the step or tester that uses them."""
+    return {**row.config, **_masked_secret_names(row, vault)}
+
+
+async def test_connection(
+    session: AsyncSession, vault: Vault, data: IntegrationTest
+) -> IntegrationTestResult:
+    if data.integration_id is not None:
+        row = await get(session, data.integration_id)
+        itype = row.type
+        existing = decrypted_credentials(row, vault)
+        given = data.credentials if data.credentials is not None else existing
+    else:
+        assert data.type is not None
+        itype = await _type_or_422(session, data.type, "type")
+        existing = None
+        given = data.credentials or {}
+    values, errors = check_values(_specs(itype), given, prefix="credentials", existing=existing)
+    if errors:
+        raise InvalidInput(errors)
+    tester = registry.tester(itype.name)
+    if tester is None:
+        return IntegrationTestResult(
+            ok=False,
+            supported=False,
+            message=(
+                f"integration type {itype.name!r} has no connection tester; the credentials "
+                "match its schema, but they can only be checked by running a workflow"
+            ),
+        )
+    try:
+        ok, message = await tester(values)
+    except VaultError:
+        raise
+    except Exception as exc:  # a tester's failure is the answer, not a server error
+        ok, message = False, f"{type(exc).__name__}: {exc}"
+    secret_values = [str(v) for k, v in values.items() if k in _split(itype, values)[1] and v]
+    for secret in secret_values:
+        message = message.replace(secret, MASK)
+    return IntegrationTestResult(ok=ok, supported=True, message=message)

@@ -1,0 +1,86 @@
+"""Everything a process needs to serve requests or run commands: opened once, closed once."""
+
+from __future__ import annotations
+
+import secrets as pysecrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from wirework.db import migrate
+from wirework.db.engine import create_engine, create_sessionmaker
+from wirework.services import vault as vault_service
+from wirework.settings import Settings
+from wirework.vault import Vault, VaultError
+from wirework.vault.crypto import write_secret_file
+
+SECRET_KEY_FILE = "secret.key"
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    vault: Vault
+    signing_key: str
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def load_signing_key(settings: Settings) -> str:
+    """The key that signs login tokens: from the settings, or generated once into the data dir."""
+    if settings.secret_key is not None and settings.secret_key.get_secret_value():
+        return settings.secret_key.get_secret_value()
+    path = Path(settings.data_dir) / SECRET_KEY_FILE
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    key = pysecrets.token_urlsafe(48)
+    write_secret_file(path, key + "\n")
+    return key
+
+
+async def prepare_database(engine: AsyncEngine, settings: Settings) -> None:
+    """Upgrade an empty database (always) or an older one (if auto_migrate); else refuse."""
+    head = migrate.head_revision()
+    if await migrate.is_empty(engine) or settings.auto_migrate:
+        if await migrate.current_revision(engine) != head:
+            await migrate.upgrade(engine)
+        return
+    current = await migrate.current_revision(engine)
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the database schema is at revision {current}, this version needs {head}: "
+            "run `wirework db upgrade`"
+        )
+
+
+async def open_runtime(settings: Settings, *, migrate_db: bool = True) -> Runtime:
+    """Open the database (migrating it if allowed) and the vault.
+
+    Raises VaultError when encrypted data exists but the configured key cannot read it.
+    """
+    engine = create_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+    try:
+        if migrate_db:
+            await prepare_database(engine, settings)
+        sessionmaker = create_sessionmaker(engine)
+        async with sessionmaker() as session:
+            vault = await vault_service.open_vault(session, settings)
+            await session.commit()
+        signing_key = load_signing_key(settings)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return Runtime(settings, engine, sessionmaker, vault, signing_key)
+
+
+__all__ = ["Runtime", "SchemaOutOfDate", "VaultError", "load_signing_key", "open_runtime"]
