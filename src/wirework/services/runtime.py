@@ -68,6 +68,10 @@ async def open_runtime(settings: Settings, *, migrate_db: bool = True) -> Runtim
 
     Raises VaultError when encrypted data exists but the configured key cannot read it.
     """
+    data_dir = Path(settings.data_dir)
+    # Owner-only: keys, the SQLite file and spilled data live here (code steps run as
+    # another user and must not read it).
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = create_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
     try:
         if migrate_db:

@@ -1,0 +1,1 @@
+"""The `wirework` command: thin wrappers that open a runtime and call services."""

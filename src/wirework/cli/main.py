@@ -1,0 +1,276 @@
+"""`wirework` — the command line. Each command is thin: it opens a runtime and calls services."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from wirework import __version__
+from wirework.db.engine import UnsupportedDatabase
+from wirework.services.errors import ServiceError
+from wirework.services.runtime import Runtime, SchemaOutOfDate, open_runtime
+from wirework.settings import Settings
+from wirework.vault import VaultError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="wirework",
+    help="Wirework: self-hosted workflow automation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+key_app = typer.Typer(help="API keys.", no_args_is_help=True)
+vault_app = typer.Typer(help="Credential vault keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(key_app, name="api-key")
+app.add_typer(vault_app, name="keys")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = "WIREWORK_" + str(first["loc"][0]).upper() if first.get("loc") else "settings"
+        raise fail(f"{field}: {first['msg']}") from None
+
+
+def run_async(fn: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine, turning the errors a user can act on into one clear line."""
+    try:
+        return asyncio.run(fn())  # type: ignore[arg-type]
+    except (VaultError, SchemaOutOfDate, UnsupportedDatabase) as exc:
+        raise fail(str(exc)) from None
+    except ServiceError as exc:
+        raise fail(exc.message) from None
+    except OSError as exc:
+        raise fail(f"cannot reach the database or data dir: {exc}") from None
+
+
+async def with_runtime(
+    settings: Settings, fn: Callable[[Runtime], Awaitable[T]], *, migrate_db: bool = True
+) -> T:
+    runtime = await open_runtime(settings, migrate_db=migrate_db)
+    try:
+        return await fn(runtime)
+    finally:
+        await runtime.close()
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"wirework {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def server(
+    host: Annotated[str | None, typer.Option(help="Listen address (WIREWORK_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (WIREWORK_PORT)")] = None,
+) -> None:
+    """Serve the API, webhooks and UI (embedded mode: also the scheduler and workers)."""
+    import uvicorn
+
+    from wirework.api.app import create_app
+    from wirework.logging import configure
+
+    settings = load_settings()
+    configure(settings.log_level, settings.log_format)
+    # Open once before serving so a wrong key or old schema is one clear line, not a traceback.
+    run_async(lambda: with_runtime(settings, _noop))
+    app_ = create_app(settings)
+    uvicorn.run(
+        app_,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+async def _noop(_: Runtime) -> None:
+    return None
+
+
+@app.command()
+def config(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Print the effective settings, secrets masked."""
+    settings = load_settings()
+    values = settings.masked()
+    if as_json:
+        out.print_json(json.dumps(values, default=str))
+        return
+    table = Table("setting", "value", "environment variable", box=None)
+    for name, value in values.items():
+        env = f"WIREWORK_{name.upper()}" if name in type(settings).model_fields else ""
+        table.add_row(name, str(value), env)
+    out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Upgrade the database schema to this version's."""
+    from wirework.db import migrate
+    from wirework.db.engine import create_engine
+
+    settings = load_settings()
+
+    async def _go() -> str | None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            await migrate.upgrade(engine)
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = run_async(_go)
+    out.print(f"database schema at revision [bold]{revision}[/]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision of the database and the one this version needs."""
+    from wirework.db import migrate
+    from wirework.db.engine import create_engine
+
+    settings = load_settings()
+
+    async def _go() -> str | None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    out.print(f"database: {run_async(_go)}  (this version needs {migrate.head_revision()})")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="E-mail address (login)")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password")
+    ],
+    role: Annotated[str, typer.Option(help="owner | admin | editor | viewer")] = "owner",
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+) -> None:
+    """Create a user (the first one is how a fresh install gets its owner)."""
+    from wirework.schemas.users import UserCreate
+    from wirework.services import users
+
+    try:
+        data = UserCreate(email=email, password=password, role=role, name=name)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise fail(f"--{first['loc'][0]}: {first['msg']}") from None
+    settings = load_settings()
+
+    async def _go(runtime: Runtime) -> Any:
+        async with runtime.sessionmaker() as session:
+            user = await users.create(session, data)
+            await session.commit()
+            return user
+
+    user = run_async(lambda: with_runtime(settings, _go))
+    out.print(f"created user {user.id} <{user.email}> with role {user.role}")
+
+
+@key_app.command("create")
+def api_key_create(
+    email: Annotated[str, typer.Option(help="The user the key acts as")],
+    name: Annotated[str, typer.Option(help="What the key is for")],
+    expires_in_days: Annotated[int | None, typer.Option(help="Expiry, in days")] = None,
+) -> None:
+    """Create an API key and print it (once: only its hash is stored)."""
+    from wirework.schemas.users import ApiKeyCreate
+    from wirework.services import users
+
+    try:
+        data = ApiKeyCreate(name=name, expires_in_days=expires_in_days)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise fail(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
+    settings = load_settings()
+
+    async def _go(runtime: Runtime) -> str:
+        async with runtime.sessionmaker() as session:
+            user = await users.get_by_email(session, email)
+            if user is None:
+                raise ServiceError(f"--email: no user with e-mail {email!r}")
+            _, key = await users.create_api_key(session, user, data)
+            await session.commit()
+            return key
+
+    key = run_async(lambda: with_runtime(settings, _go))
+    err.print("API key created; it is shown only now:")
+    print(key)
+
+
+@vault_app.command("generate")
+def keys_generate() -> None:
+    """Print a new random encryption key (for WIREWORK_ENCRYPTION_KEY)."""
+    from wirework.vault.crypto import generate_key
+
+    print(generate_key())
+
+
+@vault_app.command("rotate")
+def keys_rotate(
+    new_key: Annotated[
+        str | None, typer.Option(help="Use this key instead of generating one")
+    ] = None,
+) -> None:
+    """Re-encrypt every stored secret under a new key (all or nothing)."""
+    from wirework.services.vault import RotationResult, rotate_keys
+
+    settings = load_settings()
+
+    async def _go(runtime: Runtime) -> RotationResult:
+        async with runtime.sessionmaker() as session:
+            return await rotate_keys(session, settings, new_key)
+
+    result = run_async(lambda: with_runtime(settings, _go))
+    out.print(f"re-encrypted {result.secrets_rotated} secret(s) under the new key")
+    if result.origin == "file":
+        out.print(f"the new key is in {result.path}")
+    else:
+        err.print(
+            "The key came from WIREWORK_ENCRYPTION_KEY: set it to the new key below on every "
+            "process now (the old key no longer opens this database):"
+        )
+        print(result.new_key)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
