@@ -45,14 +45,17 @@ def _unavailable(reason: str) -> None:
 
 async def _create_pg(name: str) -> str:
     import asyncpg
-
     from sqlalchemy.engine import make_url
 
     admin = make_url(PG_ADMIN)
     try:
         conn = await asyncpg.connect(
-            host=admin.host, port=admin.port, user=admin.username, database=admin.database,
-            password=admin.password, timeout=5,
+            host=admin.host,
+            port=admin.port,
+            user=admin.username,
+            database=admin.database,
+            password=admin.password,
+            timeout=5,
         )
     except Exception as exc:
         _unavailable(f"PostgreSQL at {admin.host}:{admin.port} unreachable: {exc}")
@@ -65,12 +68,14 @@ async def _create_pg(name: str) -> str:
 
 async def _drop_pg(name: str) -> None:
     import asyncpg
-
     from sqlalchemy.engine import make_url
 
     admin = make_url(PG_ADMIN)
     conn = await asyncpg.connect(
-        host=admin.host, port=admin.port, user=admin.username, database=admin.database,
+        host=admin.host,
+        port=admin.port,
+        user=admin.username,
+        database=admin.database,
         password=admin.password,
     )
     try:
@@ -81,13 +86,15 @@ async def _drop_pg(name: str) -> None:
 
 async def _mariadb_admin() -> Any:
     import aiomysql
-
     from sqlalchemy.engine import make_url
 
     admin = make_url(MARIADB_ADMIN)
     return await aiomysql.connect(
-        host=admin.host or "127.0.0.1", port=admin.port or 3306, user=admin.username or "root",
-        password=admin.password or "", connect_timeout=5,
+        host=admin.host or "127.0.0.1",
+        port=admin.port or 3306,
+        user=admin.username or "root",
+        password=admin.password or "",
+        connect_timeout=5,
     )
 
 
@@ -100,9 +107,7 @@ async def _create_mariadb(name: str) -> str:
         _unavailable(f"MariaDB at {MARIADB_ADMIN} unreachable: {exc}")
     try:
         async with conn.cursor() as cur:
-            await cur.execute(
-                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-            )
+            await cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
     finally:
         conn.close()
     return make_url(MARIADB_ADMIN).set(database=name).render_as_string(hide_password=False)

@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     )
     broker_url: str = Field(
         default="",
-        description="Celery broker URL for distributed mode (redis://… or amqp://…); empty = embedded.",
+        description=(
+            "Celery broker URL for distributed mode (redis://… or amqp://…); empty = embedded."
+        ),
     )
     encryption_key: SecretStr | None = Field(
         default=None,
@@ -64,7 +66,9 @@ class Settings(BaseSettings):
     )
     auto_migrate: bool = Field(
         default=True,
-        description="Upgrade the database schema on server start (always done for an empty database).",
+        description=(
+            "Upgrade the database schema on server start (always done for an empty database)."
+        ),
     )
 
     @field_validator("log_level", mode="before")

@@ -32,7 +32,9 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     for err in exc.errors():
         loc = list(err.get("loc", ()))
         # Drop pydantic's internal step names (function-after[...], union members).
-        loc = [p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function")))]
+        loc = [
+            p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function")))
+        ]
         message = str(err.get("msg", "invalid"))
         if err.get("type") == "extra_forbidden":
             message = "unknown field"
@@ -42,7 +44,9 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
-def error_body(detail: str, code: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def error_body(
+    detail: str, code: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {"detail": detail, "code": code, "errors": errors or []}
 
 

@@ -186,7 +186,7 @@ def user_create(
     from wirework.services import users
 
     try:
-        data = UserCreate(email=email, password=password, role=role, name=name)  # type: ignore[arg-type]
+        data = UserCreate(email=email, password=password, role=role, name=name)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise fail(f"--{first['loc'][0]}: {first['msg']}") from None

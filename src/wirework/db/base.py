@@ -49,7 +49,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if isinstance(value, str):  # pragma: no cover - defensive, sqlite returns str only raw
             value = dt.datetime.fromisoformat(value)
-        return value.replace(tzinfo=dt.UTC)
+        result: dt.datetime = value.replace(tzinfo=dt.UTC)
+        return result
 
 
 # Text that holds megabytes on MySQL/MariaDB too (plain TEXT stops at 64 KiB there).

@@ -159,7 +159,9 @@ class ExecutionStep(Base):
     node_id: Mapped[str] = mapped_column(String(200))
     run_index: Mapped[int] = mapped_column(Integer, default=0)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16))  # running|success|error|skipped|waiting|canceled
+    status: Mapped[str] = mapped_column(
+        String(16)
+    )  # running|success|error|skipped|waiting|canceled
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -7,6 +7,7 @@ never stopping the others).
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
@@ -32,7 +33,7 @@ class NodeSpec:
     display_name: str
     description: str
     group: NodeGroup
-    params: type[BaseModel]
+    params: builtins.type[BaseModel]
     inputs: tuple[str, ...] = ("main",)
     outputs: tuple[str, ...] | None = ("main",)
     dynamic_outputs: Callable[[BaseModel], tuple[str, ...]] | None = None

@@ -79,7 +79,7 @@ async def get_record(session: AsyncSession, execution_id: str) -> ExecutionOut:
             StepOut(
                 node_id=s.node_id,
                 run_index=s.run_index,
-                status=s.status,  # type: ignore[arg-type]
+                status=s.status,
                 attempt=s.attempt,
                 started_at=s.started_at,
                 finished_at=s.finished_at,

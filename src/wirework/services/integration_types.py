@@ -66,7 +66,9 @@ async def create(session: AsyncSession, data: IntegrationTypeCreate) -> Integrat
     return row
 
 
-async def update(session: AsyncSession, type_id: int, data: IntegrationTypeUpdate) -> IntegrationType:
+async def update(
+    session: AsyncSession, type_id: int, data: IntegrationTypeUpdate
+) -> IntegrationType:
     row = await get(session, type_id)
     if row.builtin:
         raise Conflict(f"integration type {row.name!r} is built in and cannot be changed")

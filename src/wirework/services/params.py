@@ -11,11 +11,16 @@ from wirework.vault import MASK
 
 
 class Spec(Protocol):
-    name: str
-    type: str
-    required: bool
-    default: Any
-    options: list[str] | None
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def default(self) -> Any: ...
+    @property
+    def options(self) -> list[str] | None: ...
 
 
 def check_value(spec: Spec, value: Any) -> str | None:

@@ -15,7 +15,7 @@ from wirework.settings import Settings
 from wirework.vault import Vault, VaultError
 from wirework.vault.crypto import write_secret_file
 
-SECRET_KEY_FILE = "secret.key"
+SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -48,6 +48,12 @@ def load_signing_key(settings: Settings) -> str:
     return key
 
 
+def ensure_data_dir(settings: Settings) -> None:
+    """Owner-only: keys, the SQLite file and spilled data live here (code steps run as
+    another user and must not read it)."""
+    Path(settings.data_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 async def prepare_database(engine: AsyncEngine, settings: Settings) -> None:
     """Upgrade an empty database (always) or an older one (if auto_migrate); else refuse."""
     head = migrate.head_revision()
@@ -68,10 +74,7 @@ async def open_runtime(settings: Settings, *, migrate_db: bool = True) -> Runtim
 
     Raises VaultError when encrypted data exists but the configured key cannot read it.
     """
-    data_dir = Path(settings.data_dir)
-    # Owner-only: keys, the SQLite file and spilled data live here (code steps run as
-    # another user and must not read it).
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ensure_data_dir(settings)
     engine = create_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
     try:
         if migrate_db:

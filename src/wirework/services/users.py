@@ -110,7 +110,9 @@ async def delete(session: AsyncSession, actor: User, user_id: int) -> None:
     await session.flush()
 
 
-async def create_api_key(session: AsyncSession, user: User, data: ApiKeyCreate) -> tuple[ApiKey, str]:
+async def create_api_key(
+    session: AsyncSession, user: User, data: ApiKeyCreate
+) -> tuple[ApiKey, str]:
     """Create a key; the clear key is returned once and only its hash is stored."""
     key = new_api_key()
     expires = utcnow() + dt.timedelta(days=data.expires_in_days) if data.expires_in_days else None

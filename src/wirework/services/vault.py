@@ -120,7 +120,9 @@ async def rotate_keys(
             source.path, "\n".join(k.decode("ascii") for k in [new_bytes, *source.keys]) + "\n"
         )
     del old
-    rows = (await session.scalars(select(Integration).where(Integration.secrets.is_not(None)))).all()
+    rows = (
+        await session.scalars(select(Integration).where(Integration.secrets.is_not(None)))
+    ).all()
     for row in rows:
         assert row.secrets is not None
         row.secrets = both.rotate(row.secrets)

@@ -20,7 +20,7 @@ router = APIRouter(
 @router.get("", response_model=list[IntegrationOut], summary="List integrations (secrets masked)")
 async def list_integrations(
     session: SessionDep,
-    type: str | None = Query(default=None, max_length=100, description="Only this type"),  # noqa: A002
+    type: str | None = Query(default=None, max_length=100, description="Only this type"),
 ) -> list[IntegrationOut]:
     return [svc.to_out(row) for row in await svc.list_all(session, type)]
 
@@ -74,15 +74,11 @@ async def activate(integration_id: int, session: SessionDep) -> IntegrationOut:
     return svc.to_out(await svc.set_active(session, integration_id, True))
 
 
-@router.post(
-    "/{integration_id}/deactivate", response_model=IntegrationOut, dependencies=[CanEdit]
-)
+@router.post("/{integration_id}/deactivate", response_model=IntegrationOut, dependencies=[CanEdit])
 async def deactivate(integration_id: int, session: SessionDep) -> IntegrationOut:
     return svc.to_out(await svc.set_active(session, integration_id, False))
 
 
-@router.delete(
-    "/{integration_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanEdit]
-)
+@router.delete("/{integration_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanEdit])
 async def delete_integration(integration_id: int, session: SessionDep) -> None:
     await svc.delete(session, integration_id)
