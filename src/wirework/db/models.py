@@ -144,10 +144,20 @@ class Execution(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     parent_execution_id: Mapped[str | None] = mapped_column(String(32))
     retry_of: Mapped[str | None] = mapped_column(String(32))
+    # The node whose output is the execution's `result` (the last node that ran, or the one
+    # marked as the result).
+    result_node: Mapped[str | None] = mapped_column(String(200))
+    # Absolute deadline from settings.timeout_s, kept so a resumed execution keeps it.
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Which process runs it and until when its claim holds (resume after a crash).
+    worker: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ExecutionStep(Base):
-    """One node run and attempt. Written once when it starts and once when it ends."""
+    """One node run and attempt, written when it ends (or starts waiting). Its output is stored
+    with it: appended per step, never one growing blob; large outputs spill to a file in the
+    data dir (``output_path``)."""
 
     __tablename__ = "execution_steps"
     __table_args__ = (UniqueConstraint("execution_id", "node_id", "run_index", "attempt"),)
@@ -166,22 +176,6 @@ class ExecutionStep(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     items_out: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ExecutionData(Base):
-    """Step outputs, appended per step (never one growing blob); large ones spill to files."""
-
-    __tablename__ = "execution_data"
-
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    execution_id: Mapped[str] = mapped_column(
-        ForeignKey("executions.id", ondelete="CASCADE"), index=True
-    )
-    step_id: Mapped[int | None] = mapped_column(
-        ForeignKey("execution_steps.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[str] = mapped_column(String(16))  # output|input|result
-    storage: Mapped[str] = mapped_column(String(8), default="inline")  # inline|file
-    data: Mapped[str | None] = mapped_column(LongText)
-    path: Mapped[str | None] = mapped_column(String(500))
-    size: Mapped[int] = mapped_column(Integer, default=0)
+    # JSON of {port: [items]}; NULL when not saved (save_data) or spilled to output_path.
+    output: Mapped[str | None] = mapped_column(LongText)
+    output_path: Mapped[str | None] = mapped_column(String(500))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wirework.db.models import Execution, ExecutionData, ExecutionStep, Workflow
+from wirework.db.models import Execution, ExecutionStep, Workflow
 from wirework.schemas.executions import ExecutionOut, ExecutionSummary, StepOut
 from wirework.services.errors import InvalidInput, NotFound
 
@@ -58,21 +58,18 @@ async def get_record(session: AsyncSession, execution_id: str) -> ExecutionOut:
             .order_by(ExecutionStep.id)
         )
     ).all()
-    data_rows = (
-        await session.scalars(
-            select(ExecutionData)
-            .where(ExecutionData.execution_id == execution_id)
-            .order_by(ExecutionData.id)
-        )
-    ).all()
-    outputs: dict[int, dict[str, list[Any]]] = {}
+    return build_record(row, steps)
+
+
+def build_record(row: Execution, steps: Sequence[ExecutionStep]) -> ExecutionOut:
+    """The execution record of DESIGN.md §2 from the execution row and its step rows."""
+    outputs = [load_output(s) for s in steps]
     result: list[Any] | None = None
-    for data in data_rows:
-        value = _load(data)
-        if data.kind == "output" and data.step_id is not None:
-            outputs[data.step_id] = value
-        elif data.kind == "result":
-            result = value
+    if row.result_node is not None:
+        for step, output in zip(reversed(steps), reversed(outputs), strict=True):
+            if step.node_id == row.result_node and step.status == "success":
+                result = (output or {}).get("main", [])
+                break
     return ExecutionOut(
         **summary(row).model_dump(),
         steps=[
@@ -84,18 +81,24 @@ async def get_record(session: AsyncSession, execution_id: str) -> ExecutionOut:
                 started_at=s.started_at,
                 finished_at=s.finished_at,
                 error=s.error,
-                output=outputs.get(s.id),
+                output=output,
             )
-            for s in steps
+            for s, output in zip(steps, outputs, strict=True)
         ],
         result=result,
     )
 
 
-def _load(data: ExecutionData) -> Any:
-    if data.storage == "inline":
-        return json.loads(data.data) if data.data is not None else None
-    if data.path is not None:  # spilled to a file in the data dir
-        with open(data.path, encoding="utf-8") as fh:
-            return json.load(fh)
-    return None
+def load_output(step: ExecutionStep) -> dict[str, list[Any]] | None:
+    """A step's stored output: inline JSON, or the file it spilled to in the data dir."""
+    if step.output is not None:
+        value = json.loads(step.output)
+    elif step.output_path is not None:
+        try:
+            with open(step.output_path, encoding="utf-8") as fh:
+                value = json.load(fh)
+        except OSError:
+            return None
+    else:
+        return None
+    return value if isinstance(value, dict) else None
