@@ -179,6 +179,9 @@ async def runtime(session_runtime: Runtime) -> AsyncIterator[Runtime]:
         await open_vault(session, session_runtime.settings)
         await session.commit()
     yield session_runtime
+    if session_runtime.engine_host is not None:
+        await session_runtime.engine_host.stop()
+        session_runtime.engine_host = None
 
 
 @pytest.fixture

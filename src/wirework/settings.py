@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
+    public_url: str = Field(
+        default="",
+        description=(
+            "URL the outside world reaches this server at (for webhook and resume URLs); "
+            "empty = http://<host>:<port>."
+        ),
+    )
+    webhook_max_body_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Largest webhook request body accepted."
+    )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
         default="info", description="Minimum level of log lines written."
     )
@@ -75,6 +85,10 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def sqlite_path(self) -> Path:

@@ -18,10 +18,13 @@ from wirework.api.routes import (
     health,
     integration_types,
     integrations,
+    runs,
     setup,
     users,
+    webhooks,
     workflows,
 )
+from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime, open_runtime
 from wirework.settings import Settings, get_settings
 
@@ -39,6 +42,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             return
         opened = await open_runtime(settings or get_settings())
         app.state.runtime = opened
+        # Start the engine now: it resumes what a previous process left unfinished.
+        await ensure_engine(opened)
         try:
             yield
         finally:
@@ -67,8 +72,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         integrations,
         workflows,
         executions,
+        runs,
     ):
         app.include_router(module.router, prefix="/api")
+    app.include_router(webhooks.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:

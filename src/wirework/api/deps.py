@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import User
 from wirework.services import auth
+from wirework.services.engine import EngineHost, ensure_engine
 from wirework.services.errors import Conflict, Forbidden, Unauthorized
 from wirework.services.runtime import Runtime
 from wirework.vault import Vault
@@ -79,3 +80,10 @@ def require_role(*roles: str):  # type: ignore[no-untyped-def]
 
 # Who may change things (viewers only read). Finer roles and projects come later.
 CanEdit = require_role("owner", "admin", "editor")
+
+
+async def get_engine(runtime: RuntimeDep) -> EngineHost:
+    return await ensure_engine(runtime)
+
+
+EngineDep = Annotated[EngineHost, Depends(get_engine)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -14,7 +15,7 @@ from rich.table import Table
 
 from wirework import __version__
 from wirework.db.engine import UnsupportedDatabase
-from wirework.services.errors import ServiceError
+from wirework.services.errors import InvalidInput, ServiceError
 from wirework.services.runtime import Runtime, SchemaOutOfDate, open_runtime
 from wirework.settings import Settings
 from wirework.vault import VaultError
@@ -115,6 +116,67 @@ def server(
 
 async def _noop(_: Runtime) -> None:
     return None
+
+
+@app.command("run")
+def run_command(
+    file: Annotated[Path, typer.Argument(help="Workflow document (.yaml, .yml or .json)")],
+    input_json: Annotated[
+        str | None, typer.Option("--input", help="JSON the trigger emits (object or list)")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the execution record as JSON on stdout")
+    ] = False,
+) -> None:
+    """Run a workflow document in-process, showing its steps.
+
+    Exit status: 0 success, 1 failed execution, 2 invalid document or input."""
+    from wirework.cli.run import Progress, parse_input, read_document, run_document
+    from wirework.logging import configure
+
+    settings = load_settings()
+    configure("warning", settings.log_format)
+    try:
+        document = read_document(file)
+        input_value = parse_input(input_json)
+    except InvalidInput as exc:
+        _print_invalid(exc)
+        raise typer.Exit(2) from None
+    progress = Progress(err)
+
+    async def _go(runtime: Runtime) -> Any:
+        from rich.live import Live
+
+        with Live(progress.table(), console=err, transient=as_json, auto_refresh=False) as live:
+            progress.live = live
+            return await run_document(runtime, document, input_value, progress)
+
+    try:
+        record = asyncio.run(with_runtime(settings, _go))
+    except InvalidInput as exc:
+        _print_invalid(exc)
+        raise typer.Exit(2) from None
+    except (VaultError, SchemaOutOfDate, UnsupportedDatabase) as exc:
+        raise fail(str(exc)) from None
+    except ServiceError as exc:
+        raise fail(exc.message) from None
+    if as_json:
+        print(record.model_dump_json(indent=2))
+    else:
+        style = "green" if record.status == "success" else "red"
+        err.print(f"execution [{style}]{record.status}[/]  ({record.id})", highlight=False)
+        if record.error:
+            err.print(f"[red]error:[/] {record.error.get('message')}", highlight=False)
+        if record.result is not None:
+            out.print_json(json.dumps(record.result, default=str))
+    raise typer.Exit(0 if record.status == "success" else 1)
+
+
+def _print_invalid(exc: InvalidInput) -> None:
+    err.print("[bold red]invalid document:[/]", highlight=False)
+    for problem in exc.errors:
+        where = f"node {problem.node_id!r}: " if problem.node_id else ""
+        err.print(f"  {where}{problem.field}: {problem.message}", highlight=False)
 
 
 @app.command()

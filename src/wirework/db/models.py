@@ -37,6 +37,7 @@ class SystemSetting(Base):
 
 class User(TimestampMixin, Base):
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -54,6 +55,7 @@ class User(TimestampMixin, Base):
 
 class ApiKey(Base):
     __tablename__ = "api_keys"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -69,6 +71,7 @@ class ApiKey(Base):
 
 class IntegrationType(TimestampMixin, Base):
     __tablename__ = "integration_types"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -83,6 +86,7 @@ class IntegrationType(TimestampMixin, Base):
 
 class Integration(TimestampMixin, Base):
     __tablename__ = "integrations"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -100,6 +104,7 @@ class Integration(TimestampMixin, Base):
 
 class Workflow(TimestampMixin, Base):
     __tablename__ = "workflows"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -114,7 +119,10 @@ class WorkflowVersion(Base):
     """An immutable saved document; rows are only ever inserted."""
 
     __tablename__ = "workflow_versions"
-    __table_args__ = (UniqueConstraint("workflow_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "version"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
@@ -160,7 +168,10 @@ class ExecutionStep(Base):
     data dir (``output_path``)."""
 
     __tablename__ = "execution_steps"
-    __table_args__ = (UniqueConstraint("execution_id", "node_id", "run_index", "attempt"),)
+    __table_args__ = (
+        UniqueConstraint("execution_id", "node_id", "run_index", "attempt"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     execution_id: Mapped[str] = mapped_column(

@@ -26,7 +26,7 @@ class StepOut(BaseModel):
 
 class ExecutionSummary(BaseModel):
     id: str
-    workflow_id: int
+    workflow_id: int | None = Field(description="Null for `wirework run` of a file")
     workflow_version: int
     status: ExecutionStatus
     mode: str

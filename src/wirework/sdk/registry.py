@@ -17,11 +17,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from wirework.sdk.node import Item, NodeContext, Outputs, Wait
+
 log = logging.getLogger(__name__)
 
 NodeGroup = Literal["trigger", "flow", "data", "action"]
 # An async function given the decrypted credentials; returns (ok, message).
 ConnectionTester = Callable[[dict[str, Any]], Awaitable[tuple[bool, str]]]
+# Whole-list node: all input items at once → items per output port (a bare list means "main"),
+# or Wait to pause.
+RunFn = Callable[[NodeContext], Awaitable[Outputs | list[Item] | Wait]]
+# Per-item node: one item and its evaluated params → zero, one or several output items.
+RunItemFn = Callable[[NodeContext, Item, dict[str, Any]], Awaitable[Item | list[Item] | None]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,9 @@ class NodeSpec:
     outputs: tuple[str, ...] | None = ("main",)
     dynamic_outputs: Callable[[BaseModel], tuple[str, ...]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # How it runs (a trigger needs neither: it emits the execution's input).
+    run: RunFn | None = field(default=None, compare=False)
+    run_item: RunItemFn | None = field(default=None, compare=False)
 
     def output_names(self, params: BaseModel | None) -> tuple[str, ...] | None:
         if self.outputs is not None:

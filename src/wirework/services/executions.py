@@ -58,12 +58,14 @@ async def get_record(session: AsyncSession, execution_id: str) -> ExecutionOut:
             .order_by(ExecutionStep.id)
         )
     ).all()
-    return build_record(row, steps)
+    return build_record(row, steps, [load_output(s) for s in steps])
 
 
-def build_record(row: Execution, steps: Sequence[ExecutionStep]) -> ExecutionOut:
-    """The execution record of DESIGN.md §2 from the execution row and its step rows."""
-    outputs = [load_output(s) for s in steps]
+def build_record(
+    row: Any, steps: Sequence[Any], outputs: Sequence[dict[str, list[Any]] | None]
+) -> ExecutionOut:
+    """The execution record of DESIGN.md §2 from an execution and its steps (ORM rows or the
+    engine's records: the same attribute names), with each step's loaded output."""
     result: list[Any] | None = None
     if row.result_node is not None:
         for step, output in zip(reversed(steps), reversed(outputs), strict=True):
@@ -71,7 +73,7 @@ def build_record(row: Execution, steps: Sequence[ExecutionStep]) -> ExecutionOut
                 result = (output or {}).get("main", [])
                 break
     return ExecutionOut(
-        **summary(row).model_dump(),
+        **ExecutionSummary.model_validate(row, from_attributes=True).model_dump(),
         steps=[
             StepOut(
                 node_id=s.node_id,
@@ -81,7 +83,9 @@ def build_record(row: Execution, steps: Sequence[ExecutionStep]) -> ExecutionOut
                 started_at=s.started_at,
                 finished_at=s.finished_at,
                 error=s.error,
-                output=output,
+                output={k: v for k, v in output.items() if not k.startswith("$")}
+                if output is not None
+                else None,
             )
             for s, output in zip(steps, outputs, strict=True)
         ],

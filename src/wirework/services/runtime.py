@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets as pysecrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -14,6 +15,9 @@ from wirework.services import vault as vault_service
 from wirework.settings import Settings
 from wirework.vault import Vault, VaultError
 from wirework.vault.crypto import write_secret_file
+
+if TYPE_CHECKING:
+    from wirework.services.engine import EngineHost
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
@@ -29,8 +33,13 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     vault: Vault
     signing_key: str
+    # Set when this process runs executions (the server; `wirework run` uses its own).
+    engine_host: EngineHost | None = None
 
     async def close(self) -> None:
+        if self.engine_host is not None:
+            await self.engine_host.stop()
+            self.engine_host = None
         await self.engine.dispose()
 
 

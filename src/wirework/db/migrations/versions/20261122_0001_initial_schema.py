@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:07:20.409773
+Create Date: 2026-11-22 05:18:03.939906
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("updated_at", wirework.db.base.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_integration_types")),
         sa.UniqueConstraint("name", name=op.f("uq_integration_types_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "system_settings",
@@ -57,6 +58,7 @@ def upgrade() -> None:
         sa.Column("updated_at", wirework.db.base.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "api_keys",
@@ -73,6 +75,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_keys_user_id"), ["user_id"], unique=False)
@@ -95,6 +98,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_integrations")),
         sa.UniqueConstraint("name", name=op.f("uq_integrations_name")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("integrations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_integrations_type_id"), ["type_id"], unique=False)
@@ -116,6 +120,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workflows")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("workflows", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_workflows_active"), ["active"], unique=False)
@@ -174,6 +179,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "workflow_id", "version", name=op.f("uq_workflow_versions_workflow_id")
         ),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "execution_steps",
@@ -214,6 +220,7 @@ def upgrade() -> None:
             "attempt",
             name=op.f("uq_execution_steps_execution_id"),
         ),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("execution_steps", schema=None) as batch_op:
         batch_op.create_index(

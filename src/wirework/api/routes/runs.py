@@ -1,0 +1,170 @@
+"""Running workflows: execute, cancel, retry, single-node tests and live progress."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from wirework.api.deps import CanEdit, EngineDep, SessionDep, current_user
+from wirework.engine.graph import compile_graph
+from wirework.engine.runner import Started
+from wirework.schemas.common import RequestModel
+from wirework.schemas.executions import ExecutionOut
+from wirework.services import executions as svc
+from wirework.services.engine import EngineHost, input_items
+from wirework.services.errors import NotFound
+
+router = APIRouter(tags=["executions"], dependencies=[Depends(current_user)])
+
+
+class ExecuteRequest(RequestModel):
+    input: Any = Field(
+        default=None,
+        description="What the trigger emits: an object (one item) or a list (one item each)",
+    )
+
+
+class NodeTestRequest(RequestModel):
+    items: list[dict[str, Any]] = Field(
+        default_factory=lambda: [{}], max_length=10_000, description="Sample input items"
+    )
+
+
+WaitQ = Annotated[bool, Query(description="Block until the execution ends (or waits)")]
+
+
+async def _answer(engine: EngineHost, started: Started, wait: bool) -> JSONResponse:
+    if wait:
+        await started.wait()
+    await engine.runner.store.flush()
+    async with engine.runtime.sessionmaker() as session:
+        record = await svc.get_record(session, started.id)
+    code = status.HTTP_200_OK if wait else status.HTTP_202_ACCEPTED
+    return JSONResponse(record.model_dump(mode="json"), status_code=code)
+
+
+@router.post(
+    "/workflows/{workflow_id}/execute",
+    response_model=ExecutionOut,
+    dependencies=[CanEdit],
+    summary="Run a workflow's newest version (202 at once, or 200 when done with ?wait=true)",
+    responses={202: {"model": ExecutionOut, "description": "Started"}},
+)
+async def execute(
+    workflow_id: int,
+    engine: EngineDep,
+    body: ExecuteRequest | None = None,
+    wait: WaitQ = False,
+) -> JSONResponse:
+    started = await engine.execute(workflow_id, input_value=body.input if body else None)
+    return await _answer(engine, started, wait)
+
+
+@router.post(
+    "/workflows/{workflow_id}/nodes/{node_id}/test",
+    response_model=ExecutionOut,
+    dependencies=[CanEdit],
+    summary="Run one node on sample input items (an editor test run)",
+)
+async def test_node(
+    workflow_id: int, node_id: str, body: NodeTestRequest, engine: EngineDep
+) -> JSONResponse:
+    graph = await engine.load_graph(workflow_id, None)
+    node = graph.nodes.get(node_id)
+    if node is None:
+        raise NotFound(f"node {node_id!r} not found in workflow {workflow_id}")
+    raw = {
+        "id": node.id,
+        "name": node.name,
+        "type": node.type,
+        "params": node.raw_params,
+        "integration_id": node.integration_id,
+        "timeout_s": node.timeout_s,
+    }
+    single = compile_graph(
+        {"name": graph.name, "nodes": [raw], "connections": [], "settings": {"timeout_s": 300}},
+        workflow_id=graph.workflow_id,
+        version=graph.version,
+    )
+    started = await engine.runner.execute(
+        single, mode="test", input_items=input_items(body.items), start_node=node.id
+    )
+    return await _answer(engine, started, True)
+
+
+@router.post(
+    "/executions/{execution_id}/cancel",
+    response_model=ExecutionOut,
+    dependencies=[CanEdit],
+    summary="Cancel a running, queued or waiting execution",
+    responses={409: {"description": "The execution already ended"}},
+)
+async def cancel(execution_id: str, engine: EngineDep, session: SessionDep) -> ExecutionOut:
+    await engine.cancel(execution_id)
+    return await svc.get_record(session, execution_id)
+
+
+@router.post(
+    "/executions/{execution_id}/retry",
+    response_model=ExecutionOut,
+    dependencies=[CanEdit],
+    summary="Retry a failed execution from its failed step (a new execution)",
+    responses={409: {"description": "The execution did not fail"}},
+)
+async def retry(
+    execution_id: str,
+    engine: EngineDep,
+    wait: WaitQ = False,
+    latest_version: Annotated[
+        bool, Query(description="Use the workflow's newest version instead of the failed one's")
+    ] = False,
+) -> JSONResponse:
+    started = await engine.retry(execution_id, latest_version=latest_version)
+    return await _answer(engine, started, wait)
+
+
+class ProgressEvent(BaseModel):
+    event: str
+    execution_id: str
+
+
+@router.get(
+    "/executions/{execution_id}/events",
+    summary="Live progress as server-sent events (step.started, step.finished, …)",
+    response_class=StreamingResponse,
+)
+async def events(execution_id: str, engine: EngineDep, session: SessionDep) -> StreamingResponse:
+    record = await svc.get_record(session, execution_id)  # 404 for unknown ids
+
+    async def stream() -> AsyncIterator[str]:
+        async with engine.events.subscribe(execution_id) as queue:
+            yield _sse("snapshot", record.model_dump(mode="json"))
+            if execution_id not in engine.runner.running:
+                yield _sse("end", {"status": record.status})
+                return
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=15)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield _sse(event["event"], event)
+                if event["event"] in ("execution.finished", "execution.waiting"):
+                    yield _sse("end", {"status": event.get("status", "waiting")})
+                    return
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _sse(kind: str, data: Any) -> str:
+    return f"event: {kind}\ndata: {json.dumps(data, default=str)}\n\n"

@@ -1,0 +1,184 @@
+"""Webhooks: ``/webhook/{path}`` (active workflows), ``/webhook-test/{path}`` (editor test
+runs of any workflow) and ``/webhook-waiting/{execution_id}`` (resume a waiting execution).
+
+An unknown path or method is a plain 404 that reveals nothing. Bodies are parsed strictly by
+content type (JSON, form, multipart, text; anything else is kept as base64), capped in size.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from wirework.api.deps import EngineDep
+from wirework.engine.executor import WAIT_PORT
+from wirework.sdk.node import Response as NodeResponse
+from wirework.services.engine import EngineHost
+from wirework.services.webhooks import check_resume_token, normalise_path
+
+router = APIRouter(include_in_schema=False)
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+NOT_FOUND = {"detail": "Not Found", "code": "not_found", "errors": []}
+
+
+class BadBody(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise BadBody(413, f"body larger than {limit} bytes")
+        except ValueError:
+            raise BadBody(400, "invalid Content-Length header") from None
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadBody(413, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def parse_body(request: Request, limit: int) -> Any:
+    raw = await _read_body(request, limit)
+    if not raw:
+        return None
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "application/json" or ctype.endswith("+json"):
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadBody(400, f"body is not valid JSON: {exc}") from None
+    if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # The body was consumed above; starlette re-parses from its cached copy.
+        request._body = raw
+        try:
+            form = await request.form(max_files=100, max_fields=1000)
+        except Exception as exc:
+            raise BadBody(400, f"body is not valid {ctype}: {exc}") from None
+        out: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                content = await value.read()
+                value = {
+                    "filename": value.filename,
+                    "content_type": value.content_type,
+                    "size": len(content),
+                    "data": base64.b64encode(content).decode("ascii"),
+                }
+            if key in out:
+                existing = out[key]
+                out[key] = [*existing, value] if isinstance(existing, list) else [existing, value]
+            else:
+                out[key] = value
+        return out
+    if ctype.startswith("text/") or ctype in ("application/xml", ""):
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadBody(400, "text body is not valid UTF-8") from None
+    return {"content_type": ctype, "data": base64.b64encode(raw).decode("ascii")}
+
+
+def to_http(response: NodeResponse) -> Response:
+    body = response.body
+    headers = dict(response.headers)
+    if isinstance(body, dict | list | int | float | bool):
+        return JSONResponse(body, status_code=response.status, headers=headers)
+    if body is None:
+        return Response(status_code=response.status, headers=headers)
+    media = headers.pop("content-type", headers.pop("Content-Type", "text/plain; charset=utf-8"))
+    return Response(str(body), status_code=response.status, headers=headers, media_type=media)
+
+
+async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool) -> Response:
+    target = await engine.webhooks.lookup(request.method, path, test=test)
+    if target is None:
+        return JSONResponse(NOT_FOUND, status_code=404)
+    try:
+        body = await parse_body(request, engine.runtime.settings.webhook_max_body_bytes)
+    except BadBody as exc:
+        return JSONResponse(
+            {"detail": exc.message, "code": "bad_webhook_body", "errors": []},
+            status_code=exc.status,
+        )
+    item = {
+        "body": body,
+        "headers": dict(request.headers),
+        "query": dict(request.query_params),
+        "method": request.method,
+        "path": normalise_path(path),
+    }
+    graph = await engine.load_graph(target.workflow_id, target.version)
+    respond = target.respond
+    started = await engine.runner.execute(
+        graph,
+        mode="test" if test else "webhook",
+        input_items=[item],
+        start_node=target.node_id,
+        respond=respond == "respond_node",
+    )
+    if respond == "immediately":
+        await engine.runner.store.flush()  # accepted means recorded
+        return JSONResponse({"execution_id": started.id, "status": "started"})
+    if respond == "respond_node" and started.run.response is not None:
+        answer = await started.run.response
+        await engine.runner.store.flush()
+        return to_http(answer)
+    await started.wait()
+    await engine.runner.store.flush()
+    return to_http(started.run.default_response())
+
+
+@router.api_route("/webhook/{path:path}", methods=METHODS)
+async def webhook(path: str, request: Request, engine: EngineDep) -> Response:
+    return await _handle(request, engine, path, test=False)
+
+
+@router.api_route("/webhook-test/{path:path}", methods=METHODS)
+async def webhook_test(path: str, request: Request, engine: EngineDep) -> Response:
+    return await _handle(request, engine, path, test=True)
+
+
+@router.api_route("/webhook-waiting/{execution_id}", methods=["GET", "POST"])
+async def resume(execution_id: str, request: Request, engine: EngineDep) -> Response:
+    token = request.query_params.get("token", "")
+    if not check_resume_token(engine.runtime.signing_key, execution_id, token):
+        return JSONResponse(NOT_FOUND, status_code=404)
+    record = await engine.runner.store.load_execution(execution_id)
+    if record is None or record.status != "waiting":
+        return JSONResponse(NOT_FOUND, status_code=404)
+    try:
+        body = await parse_body(request, engine.runtime.settings.webhook_max_body_bytes)
+    except BadBody as exc:
+        return JSONResponse(
+            {"detail": exc.message, "code": "bad_webhook_body", "errors": []},
+            status_code=exc.status,
+        )
+    payload = {"body": body, "query": dict(request.query_params)}
+    payload["query"].pop("token", None)
+    steps = await engine.runner.store.load_steps(execution_id)
+    waiting = [
+        s.node_id
+        for s in steps
+        if s.status == "waiting"
+        and ((s.output or {}).get(WAIT_PORT) or [{}])[0].get("resume") == "webhook"
+    ]
+    if not waiting:
+        return JSONResponse(NOT_FOUND, status_code=404)
+    started = await engine.resume(execution_id, waiting[0], payload)
+    await engine.runner.store.flush()
+    return JSONResponse({"execution_id": started.id, "status": "resumed"})

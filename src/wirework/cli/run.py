@@ -1,0 +1,131 @@
+"""`wirework run FILE`: run a workflow document in-process, without a server.
+
+Exit status: 0 the execution succeeded, 1 it failed, 2 the document (or --input) is invalid.
+Progress goes to stderr; with --json the execution record goes to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from wirework.engine.executor import Hooks
+from wirework.engine.graph import compile_graph
+from wirework.engine.runner import Runner
+from wirework.engine.store import MemoryStore
+from wirework.schemas.executions import ExecutionOut
+from wirework.services.engine import EngineHost, input_items
+from wirework.services.errors import InvalidInput
+from wirework.services.executions import build_record
+from wirework.services.runtime import Runtime
+
+STATUS_STYLE = {
+    "running": "yellow",
+    "success": "green",
+    "error": "red",
+    "skipped": "dim",
+    "waiting": "cyan",
+    "canceled": "magenta",
+}
+
+
+class Progress:
+    """A live table of steps, fed by the engine's events."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.live: Live | None = None
+
+    def table(self) -> Table:
+        table = Table("node", "status", "attempt", "items", "time", box=None)
+        for node_id, row in self.rows.items():
+            style = STATUS_STYLE.get(row["status"], "")
+            took = row.get("took")
+            table.add_row(
+                node_id,
+                f"[{style}]{row['status']}[/]" if style else row["status"],
+                str(row.get("attempt", 1)),
+                str(row.get("items", "")),
+                f"{took * 1000:.1f} ms" if took is not None else "",
+            )
+        return table
+
+    def on_event(self, kind: str, data: dict[str, Any]) -> None:
+        node_id = data.get("node_id")
+        if kind == "step.started" and node_id:
+            self.rows[node_id] = {
+                "status": "running", "attempt": data.get("attempt", 1), "t0": data["t"],
+            }
+        elif kind == "step.finished" and node_id:
+            row = self.rows.setdefault(node_id, {"t0": data["t"]})
+            row.update(status=data["status"], attempt=data.get("attempt", 1))
+            row["took"] = data["t"] - row.get("t0", data["t"])
+        if self.live is not None:
+            self.live.update(self.table())
+
+
+async def run_document(
+    runtime: Runtime,
+    document: dict[str, Any],
+    input_value: Any,
+    progress: Progress | None,
+) -> ExecutionOut:
+    """Validate and run ``document`` with a memory store; integrations, sub-workflows and
+    error workflows come from the configured database."""
+    from wirework.services.documents import validate_document
+
+    async with runtime.sessionmaker() as session:
+        normalised = await validate_document(session, document)
+    host = EngineHost(runtime)
+    graph = compile_graph(normalised)
+    store = MemoryStore()
+    hooks = Hooks(
+        credentials=host.credentials,
+        run_workflow=host.run_subworkflow,
+        inline_wait_s=float("inf"),
+        on_event=progress.on_event if progress else None,
+    )
+    runner = Runner(store, load_graph=host.load_graph, hooks=hooks, worker_id="cli")
+    host.runner = runner
+    await runner.start(resume=False)
+    try:
+        started = await runner.execute(graph, mode="cli", input_items=input_items(input_value))
+        record = await started.wait()
+    finally:
+        await runner.stop(grace_s=0)
+    steps = await store.load_steps(record.id)
+    return build_record(record, steps, [s.output for s in steps])
+
+
+def parse_input(raw: str | None) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise InvalidInput.one("--input", f"is not valid JSON: {exc}") from None
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    from wirework.schemas.document import parse_document
+
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput.one("FILE", f"cannot read {path}: {exc.strerror}") from None
+    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+    doc = parse_document(text, fmt)  # type: ignore[arg-type]
+    from wirework.schemas.document import document_to_dict
+
+    return document_to_dict(doc)
+
+
+def elapsed_since(t0: float) -> str:
+    return f"{(time.perf_counter() - t0) * 1000:.0f} ms"

@@ -1,0 +1,199 @@
+"""Compiling a validated workflow document into the graph the executor walks.
+
+Compilation happens once per (workflow, version) and is cached: node specs are resolved,
+parameter expressions compiled, edges indexed both ways. Nothing here touches a database.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from wirework.engine import expressions
+from wirework.sdk.registry import NodeSpec, Registry, registry
+
+
+class GraphError(ValueError):
+    """The document cannot be compiled (it should have been validated first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 1
+    backoff_s: float = 1.0
+    max_backoff_s: float = 300.0
+    jitter: bool = True
+
+    def delay(self, attempt: int, rand: float) -> float:
+        """Seconds to wait before attempt ``attempt + 1`` (``rand`` in [0, 1))."""
+        base: float = min(self.max_backoff_s, self.backoff_s * (2 ** (attempt - 1)))
+        return base * (0.5 + rand / 2) if self.jitter else base
+
+
+@dataclass(slots=True)
+class GraphNode:
+    id: str
+    name: str
+    type: str
+    spec: NodeSpec
+    raw_params: dict[str, Any]
+    params: expressions.Compiled
+    params_constant: bool
+    integration_id: int | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout_s: float | None = None
+    on_error: str = "stop"
+    disabled: bool = False
+    incoming: list[Edge] = field(default_factory=list)
+    outgoing: list[Edge] = field(default_factory=list)
+
+    @property
+    def is_trigger(self) -> bool:
+        return self.spec.group == "trigger"
+
+    @property
+    def sources(self) -> set[str]:
+        return {e.source for e in self.incoming}
+
+
+@dataclass(slots=True)
+class Graph:
+    workflow_id: int | None
+    version: int
+    name: str
+    settings: dict[str, Any]
+    nodes: dict[str, GraphNode]
+    order: list[str]  # topological
+    by_name: dict[str, str]
+    pinned: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def triggers(self) -> list[str]:
+        return [n for n in self.order if self.nodes[n].is_trigger]
+
+    def node_by_name(self, name: str) -> GraphNode | None:
+        node_id = self.by_name.get(name)
+        return self.nodes.get(node_id) if node_id is not None else None
+
+
+def _retry(value: Mapping[str, Any] | None) -> RetryPolicy:
+    if not value:
+        return RetryPolicy()
+    return RetryPolicy(
+        max_attempts=int(value.get("max_attempts", 1) or 1),
+        backoff_s=float(value.get("backoff_s", 1.0) or 0.0),
+        max_backoff_s=float(value.get("max_backoff_s", 300.0) or 300.0),
+        jitter=bool(value.get("jitter", True)),
+    )
+
+
+def compile_graph(
+    document: Mapping[str, Any],
+    *,
+    workflow_id: int | None = None,
+    version: int = 0,
+    reg: Registry = registry,
+) -> Graph:
+    nodes: dict[str, GraphNode] = {}
+    by_name: dict[str, str] = {}
+    for raw in document.get("nodes", []):
+        node_id = str(raw["id"])
+        type_ = str(raw["type"])
+        spec = reg.node(type_)
+        if spec is None:
+            raise GraphError(f"node {node_id!r}: unknown node type {type_!r}")
+        params = dict(raw.get("params") or {})
+        timeout = raw.get("timeout_s")
+        node = GraphNode(
+            id=node_id,
+            name=str(raw.get("name") or node_id),
+            type=type_,
+            spec=spec,
+            raw_params=params,
+            params=expressions.compile_value(params),
+            params_constant=not expressions.has_expression(params),
+            integration_id=raw.get("integration_id"),
+            retry=_retry(raw.get("retry")),
+            timeout_s=float(timeout) if timeout is not None else None,
+            on_error=str(raw.get("on_error") or "stop"),
+            disabled=bool(raw.get("disabled", False)),
+        )
+        if node_id in nodes:
+            raise GraphError(f"duplicate node id {node_id!r}")
+        nodes[node_id] = node
+        by_name[node.name] = node_id
+    for raw in document.get("connections", []):
+        source = str(raw.get("from", raw.get("from_")))
+        target = str(raw["to"])
+        if source not in nodes or target not in nodes:
+            raise GraphError(f"connection {source!r} → {target!r} names an unknown node")
+        edge = Edge(
+            source,
+            str(raw.get("from_output") or "main"),
+            target,
+            str(raw.get("to_input") or "main"),
+        )
+        nodes[source].outgoing.append(edge)
+        nodes[target].incoming.append(edge)
+    return Graph(
+        workflow_id=workflow_id,
+        version=version,
+        name=str(document.get("name", "")),
+        settings=dict(document.get("settings") or {}),
+        nodes=nodes,
+        order=_toposort(nodes),
+        by_name=by_name,
+        pinned={str(k): list(v) for k, v in (document.get("pinned_data") or {}).items()},
+    )
+
+
+def _toposort(nodes: Mapping[str, GraphNode]) -> list[str]:
+    """Kahn's algorithm, stable in document order."""
+    indegree = {node_id: len(node.sources) for node_id, node in nodes.items()}
+    ready = [node_id for node_id in nodes if indegree[node_id] == 0]
+    order: list[str] = []
+    while ready:
+        node_id = ready.pop(0)
+        order.append(node_id)
+        for target in dict.fromkeys(e.target for e in nodes[node_id].outgoing):
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                ready.append(target)
+    if len(order) != len(nodes):
+        stuck = sorted(set(nodes) - set(order))
+        raise GraphError(f"the graph has a cycle through {', '.join(stuck)}")
+    return order
+
+
+class GraphCache:
+    """LRU of compiled graphs keyed by (workflow id, version)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._graphs: OrderedDict[tuple[int, int], Graph] = OrderedDict()
+
+    def get(
+        self, workflow_id: int, version: int, document: Mapping[str, Any] | None = None
+    ) -> Graph | None:
+        key = (workflow_id, version)
+        graph = self._graphs.get(key)
+        if graph is not None:
+            self._graphs.move_to_end(key)
+            return graph
+        if document is None:
+            return None
+        graph = compile_graph(document, workflow_id=workflow_id, version=version)
+        self._graphs[key] = graph
+        if len(self._graphs) > self._size:
+            self._graphs.popitem(last=False)
+        return graph

@@ -1,0 +1,394 @@
+"""The runner: owns the executions running in this process.
+
+It starts executions (respecting each workflow's concurrency limit), wakes parked ones when
+their wait is over or their resume URL is called, cancels, retries from the failed step and,
+on start, resumes what a previous process left unfinished. Embedded mode runs everything
+here as asyncio tasks; the distributed mode will hand steps to workers through the same
+:class:`ExecutionRun` code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import heapq
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wirework.db.base import new_id
+from wirework.engine.executor import ExecutionRun, Hooks, utcnow
+from wirework.engine.graph import Graph
+from wirework.engine.store import UNFINISHED, ExecutionRecord, StepRecord, Store
+from wirework.sdk.node import Item, Response
+
+log = logging.getLogger(__name__)
+
+GraphLoader = Callable[[int, int | None], Awaitable[Graph]]
+
+
+class ExecutionNotFound(LookupError):
+    pass
+
+
+class NotResumable(RuntimeError):
+    pass
+
+
+@dataclass
+class Started:
+    """A started execution: its record, and the task running it (None once parked)."""
+
+    run: ExecutionRun
+    task: asyncio.Task[ExecutionRecord]
+
+    @property
+    def id(self) -> str:
+        return self.run.record.id
+
+    async def wait(self) -> ExecutionRecord:
+        return await asyncio.shield(self.task)
+
+
+@dataclass
+class _Limiter:
+    limit: int
+    active: int = 0
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+
+
+class Runner:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        load_graph: GraphLoader | None = None,
+        hooks: Hooks | None = None,
+        worker_id: str = "embedded",
+        poll_interval_s: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.load_graph = load_graph
+        self.hooks = hooks or Hooks()
+        self.worker_id = worker_id
+        self.poll_interval_s = poll_interval_s
+        self.running: dict[str, Started] = {}
+        self._limiters: dict[int, _Limiter] = {}
+        self._timers: list[tuple[dt.datetime, str]] = []
+        self._timer_wakeup = asyncio.Event()
+        self._timer_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    async def start(self, *, resume: bool = True) -> None:
+        await self.store.start()
+        if resume:
+            await self.resume_unfinished()
+        self._timer_task = asyncio.get_running_loop().create_task(
+            self._timer_loop(), name="wirework-wait-timers"
+        )
+
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Let running executions finish for ``grace_s``, then cancel the rest (they resume
+        on the next start), and make everything durable."""
+        if self._timer_task is not None:
+            self._timer_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer_task
+        tasks = [s.task for s in self.running.values()]
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        await self.store.flush()
+        await self.store.close()
+
+    # -- starting ---------------------------------------------------------------------------
+
+    async def execute(
+        self,
+        graph: Graph,
+        *,
+        mode: str = "manual",
+        input_items: list[Item] | None = None,
+        start_node: str | None = None,
+        parent_execution_id: str | None = None,
+        retry_of: str | None = None,
+        respond: bool = False,
+        execution_id: str | None = None,
+    ) -> Started:
+        """Create the execution record and start running it as a task.
+
+        With ``respond`` the run gets a future for its webhook response (``run.response``).
+        """
+        now = utcnow()
+        timeout = graph.settings.get("timeout_s")
+        record = ExecutionRecord(
+            id=execution_id or new_id(),
+            workflow_id=graph.workflow_id,
+            workflow_version=graph.version,
+            status="running",
+            mode=mode,
+            started_at=now,
+            parent_execution_id=parent_execution_id,
+            retry_of=retry_of,
+            deadline_at=now + dt.timedelta(seconds=float(timeout)) if timeout else None,
+            worker=self.worker_id,
+        )
+        run = ExecutionRun(
+            graph,
+            record,
+            self.store,
+            input_items=input_items,
+            start_node=start_node,
+            hooks=self.hooks,
+        )
+        if respond:
+            run.response = asyncio.get_running_loop().create_future()
+        limiter = self._limiter(graph)
+        if limiter is not None and not self._try_acquire(limiter):
+            record.status = "queued"
+        self.store.create_execution(record)
+        return self._spawn(run, limiter, resume=False)
+
+    def _limiter(self, graph: Graph) -> _Limiter | None:
+        limit = graph.settings.get("concurrency")
+        if not limit or graph.workflow_id is None:
+            return None
+        limiter = self._limiters.get(graph.workflow_id)
+        if limiter is None:
+            limiter = self._limiters[graph.workflow_id] = _Limiter(int(limit))
+        limiter.limit = int(limit)
+        return limiter
+
+    def _admit(self, run: ExecutionRun) -> _Limiter | None:
+        """Take a concurrency slot for ``run`` now, or mark it queued for one."""
+        limiter = self._limiter(run.graph)
+        if limiter is not None and not self._try_acquire(limiter):
+            run.record.status = "queued"
+            self.store.update_execution(run.record.id, status="queued")
+        return limiter
+
+    def _spawn(
+        self,
+        run: ExecutionRun,
+        limiter: _Limiter | None,
+        *,
+        resume: bool,
+        resumed: dict[str, Any] | None = None,
+    ) -> Started:
+        async def _go() -> ExecutionRecord:
+            if limiter is not None and run.record.status == "queued":
+                await self._wait_for_slot(limiter, run)
+            try:
+                return await run.run(resume=resume, resumed=resumed)
+            finally:
+                if limiter is not None:
+                    self._release(limiter)
+                self.running.pop(run.record.id, None)
+                if run.record.status == "waiting":
+                    self._schedule_wake(run.record)
+
+        task = asyncio.get_running_loop().create_task(_go(), name=f"execution-{run.record.id}")
+        started = Started(run, task)
+        self.running[run.record.id] = started
+        return started
+
+    @staticmethod
+    def _try_acquire(limiter: _Limiter) -> bool:
+        if limiter.active < limiter.limit:
+            limiter.active += 1
+            return True
+        return False
+
+    async def _wait_for_slot(self, limiter: _Limiter, run: ExecutionRun) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        limiter.waiters.append(future)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future in limiter.waiters:
+                limiter.waiters.remove(future)
+            elif future.done() and not future.cancelled():
+                self._release(limiter)
+            raise
+        run.record.status = "running"
+        self.store.update_execution(run.record.id, status="running")
+
+    def _release(self, limiter: _Limiter) -> None:
+        while limiter.waiters:
+            future = limiter.waiters.pop(0)
+            if not future.done():
+                future.set_result(None)  # the slot passes to the next execution
+                return
+        limiter.active -= 1
+
+    # -- waiting, resuming ------------------------------------------------------------------
+
+    def _schedule_wake(self, record: ExecutionRecord) -> None:
+        if record.wait_until is not None:
+            heapq.heappush(self._timers, (record.wait_until, record.id))
+            self._timer_wakeup.set()
+
+    async def _timer_loop(self) -> None:
+        last_poll = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            if loop.time() - last_poll >= self.poll_interval_s:
+                last_poll = loop.time()
+                try:
+                    for record in await self.store.find(["waiting"], due_before=utcnow()):
+                        heapq.heappush(self._timers, (record.wait_until or utcnow(), record.id))
+                except Exception:
+                    log.exception("could not poll for due waits")
+            now = utcnow()
+            while self._timers and self._timers[0][0] <= now:
+                _, execution_id = heapq.heappop(self._timers)
+                if execution_id not in self.running:
+                    try:
+                        await self.resume(execution_id)
+                    except (ExecutionNotFound, NotResumable):
+                        pass
+                    except Exception:
+                        log.exception("could not resume execution %s", execution_id)
+            delay = self.poll_interval_s
+            if self._timers:
+                delay = min(delay, max(0.0, (self._timers[0][0] - utcnow()).total_seconds()))
+            self._timer_wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._timer_wakeup.wait(), timeout=delay)
+
+    async def resume(
+        self, execution_id: str, *, node_id: str | None = None, payload: Any = None
+    ) -> Started:
+        """Continue a parked (or orphaned) execution; ``node_id``/``payload`` resume a
+        webhook wait."""
+        if execution_id in self.running:
+            raise NotResumable(f"execution {execution_id} is already running")
+        record = await self.store.load_execution(execution_id)
+        if record is None:
+            raise ExecutionNotFound(execution_id)
+        if record.status not in ("waiting", *UNFINISHED):
+            raise NotResumable(f"execution {execution_id} is {record.status}")
+        graph = await self._graph_for(record)
+        record.status = "running"
+        record.worker = self.worker_id
+        self.store.update_execution(
+            record.id, status="running", worker=self.worker_id, wait_until=None
+        )
+        run = ExecutionRun(graph, record, self.store, hooks=self.hooks)
+        resumed = {node_id: payload} if node_id is not None else None
+        return self._spawn(run, self._admit(run), resume=True, resumed=resumed)
+
+    async def resume_unfinished(self) -> list[str]:
+        """Resume executions a previous process left running or queued (at-least-once for
+        the interrupted step), and schedule the parked ones."""
+        resumed = []
+        for record in await self.store.find(list(UNFINISHED)):
+            if record.id in self.running:
+                continue
+            try:
+                await self.resume(record.id)
+                resumed.append(record.id)
+            except Exception:
+                log.exception("could not resume execution %s", record.id)
+        for record in await self.store.find(["waiting"]):
+            self._schedule_wake(record)
+        return resumed
+
+    async def _graph_for(self, record: ExecutionRecord) -> Graph:
+        if self.load_graph is None or record.workflow_id is None:
+            raise NotResumable(f"execution {record.id}: its workflow cannot be loaded here")
+        return await self.load_graph(record.workflow_id, record.workflow_version)
+
+    # -- cancel, retry ----------------------------------------------------------------------
+
+    async def cancel(self, execution_id: str) -> ExecutionRecord:
+        started = self.running.get(execution_id)
+        if started is not None:
+            started.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await started.task
+            return started.run.record
+        record = await self.store.load_execution(execution_id)
+        if record is None:
+            raise ExecutionNotFound(execution_id)
+        if record.status in ("waiting", *UNFINISHED):
+            record.status, record.finished_at = "canceled", utcnow()
+            record.error = {"message": "execution canceled", "type": "canceled"}
+            self.store.update_execution(
+                execution_id,
+                status="canceled",
+                finished_at=record.finished_at,
+                error=record.error,
+                wait_until=None,
+            )
+        return record
+
+    async def retry(self, execution_id: str, *, latest_version: bool = False) -> Started:
+        """A new execution that reuses the successful steps of a failed one and runs the
+        rest, starting with the step that failed."""
+        old = await self.store.load_execution(execution_id)
+        if old is None:
+            raise ExecutionNotFound(execution_id)
+        if old.status not in ("error", "canceled"):
+            raise NotResumable(
+                f"execution {execution_id} is {old.status}; only failed or "
+                "canceled executions can be retried"
+            )
+        if old.workflow_id is None:
+            raise NotResumable(f"execution {execution_id}: its workflow cannot be loaded here")
+        graph = (
+            await self.load_graph(old.workflow_id, None if latest_version else old.workflow_version)
+            if self.load_graph
+            else None
+        )
+        if graph is None:
+            raise NotResumable(f"execution {execution_id}: its workflow cannot be loaded here")
+        now = utcnow()
+        record = ExecutionRecord(
+            id=new_id(),
+            workflow_id=old.workflow_id,
+            workflow_version=graph.version,
+            status="running",
+            mode="retry",
+            started_at=now,
+            retry_of=old.id,
+            parent_execution_id=old.parent_execution_id,
+            worker=self.worker_id,
+            deadline_at=now + dt.timedelta(seconds=float(graph.settings["timeout_s"]))
+            if graph.settings.get("timeout_s")
+            else None,
+        )
+        self.store.create_execution(record)
+        latest: dict[str, StepRecord] = {}
+        for step in await self.store.load_steps(old.id):
+            if step.node_id in graph.nodes:
+                latest[step.node_id] = step
+        for step in latest.values():
+            if step.status in ("success", "skipped"):
+                self.store.record_step(
+                    StepRecord(
+                        execution_id=record.id,
+                        node_id=step.node_id,
+                        run_index=step.run_index,
+                        attempt=1,
+                        status=step.status,
+                        started_at=step.started_at,
+                        finished_at=step.finished_at,
+                        output=step.output,
+                        items_out=step.items_out,
+                    )
+                )
+        await self.store.flush()
+        run = ExecutionRun(graph, record, self.store, hooks=self.hooks)
+        return self._spawn(run, self._admit(run), resume=True)
+
+
+def response_of(started: Started) -> asyncio.Future[Response] | None:
+    return started.run.response

@@ -1,0 +1,383 @@
+"""Where execution state goes: the SQL store (the durable one) and a memory store (for
+``wirework run`` and tests of pure graph semantics).
+
+The SQL store keeps the ORM off the hot path: records are plain dataclasses written with
+SQLAlchemy Core by a single writer task that commits the records of many concurrent
+executions in one transaction. Callers don't wait for step writes (a step whose record is
+lost in a crash runs again: at-least-once); they wait for :meth:`Store.flush` before telling
+the outside world an execution is accepted or finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from wirework.db.models import Execution, ExecutionStep
+
+log = logging.getLogger(__name__)
+
+UNFINISHED = ("queued", "running")
+EXEC_TABLE = Execution.__table__
+STEP_TABLE = ExecutionStep.__table__
+
+
+@dataclass(slots=True)
+class ExecutionRecord:
+    id: str
+    workflow_id: int | None
+    workflow_version: int
+    status: str
+    mode: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    error: dict[str, Any] | None = None
+    parent_execution_id: str | None = None
+    retry_of: str | None = None
+    result_node: str | None = None
+    deadline_at: dt.datetime | None = None
+    wait_until: dt.datetime | None = None
+    worker: str | None = None
+    lease_until: dt.datetime | None = None
+
+
+@dataclass(slots=True)
+class StepRecord:
+    execution_id: str
+    node_id: str
+    run_index: int
+    attempt: int
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    error: dict[str, Any] | None = None
+    output: dict[str, list[Any]] | None = None
+    items_out: int = 0
+    # Set by the SQL store when loading: the stored output was not kept (save_data).
+    output_missing: bool = field(default=False, compare=False)
+
+
+class Store(ABC):
+    """Execution state: writes are queued and ordered; reads see committed state."""
+
+    @abstractmethod
+    def create_execution(self, record: ExecutionRecord) -> None: ...
+
+    @abstractmethod
+    def update_execution(self, execution_id: str, **values: Any) -> None: ...
+
+    @abstractmethod
+    def record_step(self, step: StepRecord) -> None:
+        """Insert a step (or replace the same node/run/attempt, e.g. waiting → success)."""
+
+    @abstractmethod
+    async def flush(self) -> None:
+        """Wait until everything queued so far is durable."""
+
+    @abstractmethod
+    async def load_execution(self, execution_id: str) -> ExecutionRecord | None: ...
+
+    @abstractmethod
+    async def load_steps(self, execution_id: str) -> list[StepRecord]: ...
+
+    @abstractmethod
+    async def find(
+        self, statuses: Sequence[str], *, due_before: dt.datetime | None = None, limit: int = 1000
+    ) -> list[ExecutionRecord]:
+        """Executions in these statuses (waiting ones due before ``due_before`` if given)."""
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+class MemoryStore(Store):
+    """Everything in dicts; durable for the life of the process only."""
+
+    def __init__(self) -> None:
+        self.executions: dict[str, ExecutionRecord] = {}
+        self.steps: dict[str, dict[tuple[str, int, int], StepRecord]] = {}
+
+    def create_execution(self, record: ExecutionRecord) -> None:
+        self.executions[record.id] = record
+        self.steps.setdefault(record.id, {})
+
+    def update_execution(self, execution_id: str, **values: Any) -> None:
+        record = self.executions[execution_id]
+        for key, value in values.items():
+            setattr(record, key, value)
+
+    def record_step(self, step: StepRecord) -> None:
+        self.steps.setdefault(step.execution_id, {})[
+            (step.node_id, step.run_index, step.attempt)
+        ] = step
+
+    async def flush(self) -> None:
+        return None
+
+    async def load_execution(self, execution_id: str) -> ExecutionRecord | None:
+        return self.executions.get(execution_id)
+
+    async def load_steps(self, execution_id: str) -> list[StepRecord]:
+        return list(self.steps.get(execution_id, {}).values())
+
+    async def find(
+        self, statuses: Sequence[str], *, due_before: dt.datetime | None = None, limit: int = 1000
+    ) -> list[ExecutionRecord]:
+        found = [
+            r
+            for r in self.executions.values()
+            if r.status in statuses
+            and (due_before is None or (r.wait_until is not None and r.wait_until <= due_before))
+        ]
+        return found[:limit]
+
+
+# --- the SQL store -------------------------------------------------------------------------
+
+_INSERT_EXEC = "insert_execution"
+_UPDATE_EXEC = "update_execution"
+_INSERT_STEP = "insert_step"
+_UPSERT_STEP = "upsert_step"
+# Within one batch, operations run in this order (inserts before the updates that need them);
+# operations of one kind keep their queue order.
+_ORDER = (_INSERT_EXEC, _INSERT_STEP, _UPSERT_STEP, _UPDATE_EXEC)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+@dataclass(slots=True)
+class _Op:
+    kind: str
+    values: dict[str, Any]
+
+
+class SqlStore(Store):
+    """Durable store over SQLAlchemy Core with one batching writer task per process."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        data_dir: Path,
+        *,
+        spill_bytes: int = 256 * 1024,
+        max_batch: int = 2000,
+    ) -> None:
+        self._engine = engine
+        self._spill_dir = Path(data_dir) / "executions"
+        self._spill_bytes = spill_bytes
+        self._max_batch = max_batch
+        self._queue: asyncio.Queue[_Op | asyncio.Future[None]] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        # Steps written as waiting/running and later finished are updated, not re-inserted.
+        self._written_steps: set[tuple[str, str, int, int]] = set()
+
+    async def start(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(
+                self._write_loop(), name="wirework-store-writer"
+            )
+
+    async def close(self) -> None:
+        if self._writer is not None and not self._writer.done():
+            await self.flush()
+            self._writer.cancel()
+            try:
+                await self._writer
+            except asyncio.CancelledError:
+                pass
+        self._writer = None
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def create_execution(self, record: ExecutionRecord) -> None:
+        values = asdict(record)
+        self._queue.put_nowait(_Op(_INSERT_EXEC, values))
+
+    def update_execution(self, execution_id: str, **values: Any) -> None:
+        self._queue.put_nowait(_Op(_UPDATE_EXEC, {"b_id": execution_id, **values}))
+
+    def record_step(self, step: StepRecord) -> None:
+        values = asdict(step)
+        values.pop("output_missing", None)
+        output = values.pop("output")
+        values["output"] = _dumps(output) if output is not None else None
+        values["output_path"] = None
+        key = (step.execution_id, step.node_id, step.run_index, step.attempt)
+        kind = _UPSERT_STEP if key in self._written_steps else _INSERT_STEP
+        if step.status in ("waiting", "running"):
+            self._written_steps.add(key)
+        else:
+            self._written_steps.discard(key)
+        self._queue.put_nowait(_Op(kind, values))
+
+    async def flush(self) -> None:
+        if self._writer is None:
+            await self.start()
+        barrier: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(barrier)
+        await barrier
+
+    async def _write_loop(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch: list[_Op | asyncio.Future[None]] = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except asyncio.QueueEmpty:
+                    break
+            ops = [op for op in batch if isinstance(op, _Op)]
+            if ops:
+                try:
+                    await self._write(ops)
+                except Exception:
+                    log.exception("execution store: batch write failed; retrying one by one")
+                    for op in ops:
+                        try:
+                            await self._write([op])
+                        except Exception:
+                            log.exception("execution store: dropped a %s record", op.kind)
+            for item in batch:
+                if isinstance(item, asyncio.Future) and not item.done():
+                    item.set_result(None)
+
+    async def _spill(self, ops: list[_Op]) -> None:
+        for op in ops:
+            if op.kind not in (_INSERT_STEP, _UPSERT_STEP):
+                continue
+            output = op.values.get("output")
+            if output is not None and len(output) > self._spill_bytes:
+                v = op.values
+                folder = self._spill_dir / v["execution_id"]
+                path = folder / f"{v['node_id']}.{v['run_index']}.{v['attempt']}.json"
+                await asyncio.to_thread(_write_file, path, output)
+                v["output"], v["output_path"] = None, str(path)
+
+    async def _write(self, ops: list[_Op]) -> None:
+        await self._spill(ops)
+        groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for op in ops:
+            groups.setdefault((op.kind, tuple(sorted(op.values))), []).append(op.values)
+        ordered = sorted(groups.items(), key=lambda kv: _ORDER.index(kv[0][0]))
+        async with self._engine.begin() as conn:
+            for (kind, keys), rows in ordered:
+                if kind == _INSERT_EXEC:
+                    await conn.execute(insert(EXEC_TABLE), rows)
+                elif kind == _INSERT_STEP:
+                    await conn.execute(insert(STEP_TABLE), rows)
+                elif kind == _UPSERT_STEP:
+                    cols = {k: bindparam(f"v_{k}") for k in keys}
+                    stmt = (
+                        update(STEP_TABLE)
+                        .where(
+                            and_(
+                                STEP_TABLE.c.execution_id == bindparam("k_execution_id"),
+                                STEP_TABLE.c.node_id == bindparam("k_node_id"),
+                                STEP_TABLE.c.run_index == bindparam("k_run_index"),
+                                STEP_TABLE.c.attempt == bindparam("k_attempt"),
+                            )
+                        )
+                        .values(cols)
+                    )
+                    params = [
+                        {
+                            **{f"v_{k}": r[k] for k in keys},
+                            **{
+                                f"k_{k}": r[k]
+                                for k in ("execution_id", "node_id", "run_index", "attempt")
+                            },
+                        }
+                        for r in rows
+                    ]
+                    await conn.execute(stmt, params)
+                elif kind == _UPDATE_EXEC:
+                    cols = {k: bindparam(k) for k in keys if k != "b_id"}
+                    stmt = update(EXEC_TABLE).where(EXEC_TABLE.c.id == bindparam("b_id"))
+                    await conn.execute(stmt.values(cols), rows)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def load_execution(self, execution_id: str) -> ExecutionRecord | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(EXEC_TABLE).where(EXEC_TABLE.c.id == execution_id))
+            ).first()
+        return _exec_record(row._mapping) if row is not None else None
+
+    async def load_steps(self, execution_id: str) -> list[StepRecord]:
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(STEP_TABLE)
+                    .where(STEP_TABLE.c.execution_id == execution_id)
+                    .order_by(STEP_TABLE.c.id)
+                )
+            ).all()
+        steps = []
+        for row in rows:
+            m = row._mapping
+            output: dict[str, list[Any]] | None = None
+            if m["output"] is not None:
+                output = json.loads(m["output"])
+            elif m["output_path"] is not None:
+                output = await asyncio.to_thread(_read_json, m["output_path"])
+            step = StepRecord(
+                execution_id=m["execution_id"],
+                node_id=m["node_id"],
+                run_index=m["run_index"],
+                attempt=m["attempt"],
+                status=m["status"],
+                started_at=m["started_at"],
+                finished_at=m["finished_at"],
+                error=m["error"],
+                output=output,
+                items_out=m["items_out"],
+            )
+            if step.status in ("waiting", "running"):
+                self._written_steps.add(
+                    (step.execution_id, step.node_id, step.run_index, step.attempt)
+                )
+            steps.append(step)
+        return steps
+
+    async def find(
+        self, statuses: Sequence[str], *, due_before: dt.datetime | None = None, limit: int = 1000
+    ) -> list[ExecutionRecord]:
+        query = select(EXEC_TABLE).where(EXEC_TABLE.c.status.in_(list(statuses)))
+        if due_before is not None:
+            query = query.where(EXEC_TABLE.c.wait_until <= due_before)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(EXEC_TABLE.c.id).limit(limit))).all()
+        return [_exec_record(r._mapping) for r in rows]
+
+
+def _exec_record(m: Any) -> ExecutionRecord:
+    return ExecutionRecord(**{k: m[k] for k in ExecutionRecord.__dataclass_fields__})
+
+
+def _write_file(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+
+
+def _read_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError:
+        return None

@@ -1,0 +1,118 @@
+"""What a node's ``run`` function sees (:class:`NodeContext`) and may return or raise.
+
+A node is declared once, as a :class:`~wirework.sdk.registry.NodeSpec` with a params model and
+an async ``run(ctx)``. ``run`` reads its input items and evaluated parameters from the context
+and returns its output items per port (a dict), or a :class:`Wait` to pause the execution.
+
+Two shapes of node:
+- per item (``NodeSpec.per_item=True``, the default for actions): the engine calls
+  ``run_item(ctx, item, params)`` once per input item with that item's evaluated params;
+- whole list: ``run(ctx)`` sees all items (``ctx.items`` / ``ctx.inputs``) at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Item = dict[str, Any]
+Outputs = dict[str, list[Item]]
+
+
+class NodeError(Exception):
+    """A node failed; ``message`` is shown to users as is (name the parameter at fault)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = True,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.details = dict(details or {})
+
+
+class StopExecution(NodeError):
+    """Fail the execution on purpose (``core.stop_error``); never retried."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
+@dataclass(slots=True)
+class Wait:
+    """Pause this node until a time, or until its resume URL is called (``resume="webhook"``).
+
+    When it resumes the node emits ``items`` (by default its input items) on ``main``; a
+    webhook resume adds the call's payload to each item under ``resume``.
+    """
+
+    until: dt.datetime | None = None
+    resume: Literal["webhook"] | None = None
+    items: list[Item] | None = None
+
+
+@dataclass(slots=True)
+class Response:
+    """An answer to the webhook that started the execution (``core.respond``)."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+
+
+class NodeContext(ABC):
+    """The engine's view of one node run, given to ``run``/``run_item``."""
+
+    execution_id: str
+    execution_mode: str
+    workflow_id: int | None
+    workflow_name: str
+    node_id: str
+    node_name: str
+    node_type: str
+    run_index: int
+    attempt: int
+    inputs: dict[str, list[Item]]
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable across retries and resumes: pass it to services that accept one."""
+        return f"{self.execution_id}:{self.node_id}:{self.run_index}"
+
+    @property
+    def items(self) -> list[Item]:
+        """The items on the ``main`` input (all inputs concatenated for multi-input nodes)."""
+        main = self.inputs.get("main")
+        if main is not None:
+            return main
+        return [item for port in self.inputs.values() for item in port]
+
+    @abstractmethod
+    def params(self, index: int | None = 0) -> dict[str, Any]:
+        """The node's parameters with expressions evaluated for item ``index`` (``json`` is
+        that item), or with no current item when ``index`` is None."""
+
+    @abstractmethod
+    def evaluate(self, value: Any, index: int | None = 0) -> Any:
+        """Evaluate a value that may hold expressions, for item ``index``."""
+
+    @abstractmethod
+    async def credentials(self, integration_id: int) -> dict[str, Any]:
+        """Decrypted credentials of an integration, for this step only."""
+
+    @abstractmethod
+    def respond(self, response: Response) -> None:
+        """Answer the webhook that started this execution (first answer wins)."""
+
+    @abstractmethod
+    async def run_workflow(
+        self, workflow_id: int, items: list[Item], *, wait: bool = True
+    ) -> list[Item] | None:
+        """Run another workflow as a sub-workflow; its result items when ``wait``."""

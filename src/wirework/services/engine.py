@@ -1,0 +1,280 @@
+"""The engine as this process hosts it: the runner, its durable store, compiled-graph cache,
+the hooks that give nodes credentials and sub-workflows, error workflows, and live events.
+
+The API and CLI start executions through these functions; the engine itself knows no HTTP,
+no CLI and no request's ORM session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from wirework.db.models import Integration, Workflow, WorkflowVersion
+from wirework.engine.executor import ExecutionRun, Hooks
+from wirework.engine.graph import Graph, GraphCache, GraphError
+from wirework.engine.runner import ExecutionNotFound, NotResumable, Runner, Started
+from wirework.engine.store import ExecutionRecord, SqlStore
+from wirework.sdk.node import Item, NodeError
+from wirework.services.errors import Conflict, InvalidInput, NotFound
+from wirework.services.integrations import decrypted_credentials
+from wirework.services.runtime import Runtime
+from wirework.services.webhooks import WebhookTable, resume_token
+
+log = logging.getLogger(__name__)
+
+
+def input_items(value: Any) -> list[Item] | None:
+    """What a trigger emits for a run's input: a list gives one item per element, an object
+    one item, nothing gives None (the trigger's default: one empty item)."""
+    if value is None:
+        return None
+    values = value if isinstance(value, list) else [value]
+    return [v if isinstance(v, dict) else {"value": v} for v in values]
+
+
+class EventBus:
+    """Live progress of executions running in this process (server-sent events)."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+
+    def publish(self, kind: str, data: dict[str, Any]) -> None:
+        queues = self._subscribers.get(data.get("execution_id", ""))
+        if not queues:
+            return
+        event = {"event": kind, **data}
+        for queue in queues:
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(event)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, execution_id: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
+        self._subscribers[execution_id].add(queue)
+        try:
+            yield queue
+        finally:
+            self._subscribers[execution_id].discard(queue)
+            if not self._subscribers[execution_id]:
+                del self._subscribers[execution_id]
+
+
+@dataclass
+class EngineHost:
+    runtime: Runtime
+    runner: Runner = field(init=False)
+    graphs: GraphCache = field(default_factory=GraphCache)
+    events: EventBus = field(default_factory=EventBus)
+    webhooks: WebhookTable = field(init=False)
+
+    def __post_init__(self) -> None:
+        store = SqlStore(self.runtime.engine, self.runtime.settings.data_dir)
+        hooks = Hooks(
+            credentials=self.credentials,
+            run_workflow=self.run_subworkflow,
+            resume_url=self.resume_url,
+            on_event=self._on_event,
+        )
+        self.runner = Runner(store, load_graph=self.load_graph, hooks=hooks)
+        self.webhooks = WebhookTable(self.runtime.sessionmaker)
+
+    def resume_url(self, execution_id: str) -> str:
+        token = resume_token(self.runtime.signing_key, execution_id)
+        base = self.runtime.settings.base_url
+        return f"{base}/webhook-waiting/{execution_id}?token={token}"
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    async def load_graph(self, workflow_id: int, version: int | None) -> Graph:
+        if version is not None:
+            graph = self.graphs.get(workflow_id, version)
+            if graph is not None:
+                return graph
+        async with self.runtime.sessionmaker() as session:
+            if version is None:
+                version = await session.scalar(
+                    select(Workflow.version).where(Workflow.id == workflow_id)
+                )
+                if version is None:
+                    raise NotFound(f"workflow {workflow_id} not found")
+                graph = self.graphs.get(workflow_id, version)
+                if graph is not None:
+                    return graph
+            document = await session.scalar(
+                select(WorkflowVersion.document).where(
+                    WorkflowVersion.workflow_id == workflow_id, WorkflowVersion.version == version
+                )
+            )
+        if document is None:
+            raise NotFound(f"workflow {workflow_id} version {version} not found")
+        try:
+            graph = self.graphs.get(workflow_id, version, document)
+        except GraphError as exc:
+            raise InvalidInput.one("document", str(exc)) from None
+        assert graph is not None
+        return graph
+
+    async def credentials(self, integration_id: int) -> dict[str, Any]:
+        async with self.runtime.sessionmaker() as session:
+            row = await session.get(Integration, integration_id)
+            if row is None:
+                raise NodeError(f"integration {integration_id} not found", retryable=False)
+            if not row.active:
+                raise NodeError(f"integration {integration_id} is deactivated", retryable=False)
+            return decrypted_credentials(row, self.runtime.vault)
+
+    async def run_subworkflow(
+        self, parent: ExecutionRun, workflow_id: int, items: list[Item], wait: bool
+    ) -> list[Item] | None:
+        try:
+            graph = await self.load_graph(workflow_id, None)
+        except NotFound:
+            raise NodeError(f"sub-workflow {workflow_id} not found", retryable=False) from None
+        start = _trigger_of(graph, "core.workflow_trigger")
+        started = await self.runner.execute(
+            graph,
+            mode="subworkflow",
+            input_items=items,
+            start_node=start,
+            parent_execution_id=parent.record.id,
+        )
+        if not wait:
+            return None
+        record = await started.wait()
+        if record.status != "success":
+            message = (record.error or {}).get("message", record.status)
+            raise NodeError(f"sub-workflow {workflow_id} failed: {message}")
+        return started.run.result()
+
+    def _on_event(self, kind: str, data: dict[str, Any]) -> None:
+        self.events.publish(kind, data)
+        if kind == "execution.finished" and data.get("status") == "error":
+            execution_id = data["execution_id"]
+            started = self.runner.running.get(execution_id)
+            if started is not None:
+                task = asyncio.get_running_loop().create_task(
+                    self._error_workflow(started.run.graph, started.run.record)
+                )
+                _background.add(task)
+                task.add_done_callback(_background.discard)
+
+    async def _error_workflow(self, graph: Graph, record: ExecutionRecord) -> None:
+        """Run the workflow's error workflow with the failed execution's details."""
+        error_workflow = graph.settings.get("error_workflow")
+        if not error_workflow or record.mode == "error":
+            return
+        try:
+            target = await self.load_graph(int(error_workflow), None)
+            await self.runner.execute(
+                target,
+                mode="error",
+                start_node=_trigger_of(target, "core.error_trigger"),
+                parent_execution_id=record.id,
+                input_items=[
+                    {
+                        "execution": {
+                            "id": record.id,
+                            "mode": record.mode,
+                            "error": record.error,
+                            "started_at": record.started_at.isoformat(),
+                        },
+                        "workflow": {"id": graph.workflow_id, "name": graph.name},
+                    }
+                ],
+            )
+        except Exception:
+            log.exception("error workflow %s could not start", error_workflow)
+
+    # -- use cases --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.runner.start()
+
+    async def stop(self) -> None:
+        await self.runner.stop()
+
+    async def execute(
+        self,
+        workflow_id: int,
+        *,
+        input_value: Any = None,
+        mode: str = "manual",
+        start_node: str | None = None,
+        respond: bool = False,
+    ) -> Started:
+        graph = await self.load_graph(workflow_id, None)
+        if start_node is None:
+            start_node = _trigger_of(graph, "core.manual")
+        return await self.runner.execute(
+            graph,
+            mode=mode,
+            input_items=input_items(input_value),
+            start_node=start_node,
+            respond=respond,
+        )
+
+    async def cancel(self, execution_id: str) -> ExecutionRecord:
+        try:
+            record = await self.runner.cancel(execution_id)
+        except ExecutionNotFound:
+            raise NotFound(f"execution {execution_id!r} not found") from None
+        await self.runner.store.flush()
+        if record.status != "canceled":
+            raise Conflict(f"execution {execution_id} is {record.status}; it cannot be canceled")
+        return record
+
+    async def retry(self, execution_id: str, *, latest_version: bool = False) -> Started:
+        try:
+            return await self.runner.retry(execution_id, latest_version=latest_version)
+        except ExecutionNotFound:
+            raise NotFound(f"execution {execution_id!r} not found") from None
+        except NotResumable as exc:
+            raise Conflict(str(exc)) from None
+
+    async def resume(self, execution_id: str, node_id: str, payload: Any) -> Started:
+        try:
+            return await self.runner.resume(execution_id, node_id=node_id, payload=payload)
+        except ExecutionNotFound:
+            raise NotFound(f"execution {execution_id!r} not found") from None
+        except NotResumable as exc:
+            raise Conflict(str(exc)) from None
+
+
+_background: set[asyncio.Task[Any]] = set()
+
+
+def _trigger_of(graph: Graph, preferred: str) -> str | None:
+    """The trigger a run of this kind starts at: the first of the preferred type, else the
+    first trigger, else None (the document's roots)."""
+    triggers = graph.triggers
+    for node_id in triggers:
+        if graph.nodes[node_id].type == preferred:
+            return node_id
+    return triggers[0] if triggers else None
+
+
+_start_lock = asyncio.Lock()
+
+
+async def ensure_engine(runtime: Runtime) -> EngineHost:
+    """The process's engine host, started on first use (resuming unfinished executions)."""
+    if runtime.engine_host is None:
+        async with _start_lock:
+            if runtime.engine_host is None:
+                host = EngineHost(runtime)
+                await host.start()
+                runtime.engine_host = host
+    assert runtime.engine_host is not None
+    return runtime.engine_host
+
+
+def webhook_nodes(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [n for n in document.get("nodes", []) if n.get("type") == "core.webhook"]
