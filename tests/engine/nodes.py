@@ -102,7 +102,9 @@ def registry() -> Registry:
     return reg
 
 
-def doc(nodes: list[dict[str, Any]], connections: list[tuple[str, ...]], **settings: Any) -> dict[str, Any]:
+def doc(
+    nodes: list[dict[str, Any]], connections: list[tuple[str, ...]], **settings: Any
+) -> dict[str, Any]:
     """A document from compact node dicts and (from, to[, from_output[, to_input]]) tuples."""
     conns = []
     for conn in connections:

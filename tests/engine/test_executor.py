@@ -301,7 +301,10 @@ async def test_cancel_running_execution(runner: Runner, runtime: Runtime, workfl
         runner,
         workflow_id,
         doc(
-            [{"id": "start", "type": "t.trigger"}, {"id": "hold", "type": "t.gate", "params": {"gate": "g"}}],
+            [
+                {"id": "start", "type": "t.trigger"},
+                {"id": "hold", "type": "t.gate", "params": {"gate": "g"}},
+            ],
             [("start", "hold")],
         ),
     )
@@ -404,7 +407,9 @@ async def test_resume_after_crash_reruns_only_the_interrupted_step(
     assert (await record(runtime, started.id))["status"] == "running"
 
     # A new process starts: it finds the execution unfinished and resumes it.
-    fresh = Runner(SqlStore(runtime.engine, runtime.settings.data_dir), load_graph=runner.load_graph)
+    fresh = Runner(
+        SqlStore(runtime.engine, runtime.settings.data_dir), load_graph=runner.load_graph
+    )
     await fresh.start(resume=False)
     try:
         resumed = await fresh.resume_unfinished()
@@ -448,7 +453,10 @@ async def test_concurrency_limit_queues_executions(runner: Runner, workflow_id: 
         runner,
         workflow_id,
         doc(
-            [{"id": "start", "type": "t.trigger"}, {"id": "hold", "type": "t.gate", "params": {"gate": "g"}}],
+            [
+                {"id": "start", "type": "t.trigger"},
+                {"id": "hold", "type": "t.gate", "params": {"gate": "g"}},
+            ],
             [("start", "hold")],
             concurrency=1,
         ),

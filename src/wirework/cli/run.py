@@ -61,7 +61,9 @@ class Progress:
         node_id = data.get("node_id")
         if kind == "step.started" and node_id:
             self.rows[node_id] = {
-                "status": "running", "attempt": data.get("attempt", 1), "t0": data["t"],
+                "status": "running",
+                "attempt": data.get("attempt", 1),
+                "t0": data["t"],
             }
         elif kind == "step.finished" and node_id:
             row = self.rows.setdefault(node_id, {"t0": data["t"]})
@@ -79,10 +81,11 @@ async def run_document(
 ) -> ExecutionOut:
     """Validate and run ``document`` with a memory store; integrations, sub-workflows and
     error workflows come from the configured database."""
+    from wirework.schemas.document import document_to_dict
     from wirework.services.documents import validate_document
 
     async with runtime.sessionmaker() as session:
-        normalised = await validate_document(session, document)
+        normalised = document_to_dict(await validate_document(session, document))
     host = EngineHost(runtime)
     graph = compile_graph(normalised)
     store = MemoryStore()

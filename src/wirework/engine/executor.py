@@ -195,7 +195,7 @@ class ExecutionRun:
         self.trigger_item: Item = {}
         self.response: asyncio.Future[Response] | None = None
         self._last_success: str | None = None
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not crypto
+        self._rng = rng or random.Random()
         self._waiting: dict[str, Wait] = {}
         self._starts = self._start_nodes()
         self.execution_info: dict[str, Any] = {"id": record.id, "mode": record.mode}
@@ -360,6 +360,7 @@ class ExecutionRun:
         while True:
             self.attempts[node_id] = attempt
             started = utcnow()
+            error: dict[str, Any]
             self._event("step.started", {"node_id": node_id, "attempt": attempt})
             try:
                 ctx = _Context(self, node, inputs)

@@ -120,7 +120,7 @@ def compile_graph(
             type=type_,
             spec=spec,
             raw_params=params,
-            params=expressions.compile_value(params),
+            params=expressions.compile_value(params, path="params"),
             params_constant=not expressions.has_expression(params),
             integration_id=raw.get("integration_id"),
             retry=_retry(raw.get("retry")),

@@ -11,6 +11,7 @@ the outside world an execution is accepted or finished.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -20,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wirework.db.models import Execution, ExecutionStep
@@ -28,8 +29,8 @@ from wirework.db.models import Execution, ExecutionStep
 log = logging.getLogger(__name__)
 
 UNFINISHED = ("queued", "running")
-EXEC_TABLE = Execution.__table__
-STEP_TABLE = ExecutionStep.__table__
+EXEC_TABLE: Table = Execution.__table__  # type: ignore[assignment]
+STEP_TABLE: Table = ExecutionStep.__table__  # type: ignore[assignment]
 
 
 @dataclass(slots=True)
@@ -196,10 +197,8 @@ class SqlStore(Store):
         if self._writer is not None and not self._writer.done():
             await self.flush()
             self._writer.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
-            except asyncio.CancelledError:
-                pass
         self._writer = None
 
     # -- writes -----------------------------------------------------------------------------
@@ -281,7 +280,7 @@ class SqlStore(Store):
                 elif kind == _INSERT_STEP:
                     await conn.execute(insert(STEP_TABLE), rows)
                 elif kind == _UPSERT_STEP:
-                    cols = {k: bindparam(f"v_{k}") for k in keys}
+                    cols: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
                     stmt = (
                         update(STEP_TABLE)
                         .where(

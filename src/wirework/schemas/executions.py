@@ -33,6 +33,10 @@ class ExecutionSummary(BaseModel):
     started_at: dt.datetime
     finished_at: dt.datetime | None
     error: dict[str, Any] | None = None
+    retry_of: str | None = Field(default=None, description="The execution this one retries")
+    parent_execution_id: str | None = Field(
+        default=None, description="The execution that started this one (sub-workflows, errors)"
+    )
 
 
 class ExecutionOut(ExecutionSummary):

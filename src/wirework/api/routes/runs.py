@@ -30,9 +30,13 @@ class ExecuteRequest(RequestModel):
     )
 
 
+def _one_empty_item() -> list[dict[str, Any]]:
+    return [{}]
+
+
 class NodeTestRequest(RequestModel):
     items: list[dict[str, Any]] = Field(
-        default_factory=lambda: [{}], max_length=10_000, description="Sample input items"
+        default_factory=_one_empty_item, max_length=10_000, description="Sample input items"
     )
 
 

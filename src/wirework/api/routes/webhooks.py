@@ -71,9 +71,10 @@ async def parse_body(request: Request, limit: int) -> Any:
             raise BadBody(400, f"body is not valid {ctype}: {exc}") from None
         out: dict[str, Any] = {}
         for key, value in form.multi_items():
+            field: Any = value
             if isinstance(value, UploadFile):
                 content = await value.read()
-                value = {
+                field = {
                     "filename": value.filename,
                     "content_type": value.content_type,
                     "size": len(content),
@@ -81,9 +82,9 @@ async def parse_body(request: Request, limit: int) -> Any:
                 }
             if key in out:
                 existing = out[key]
-                out[key] = [*existing, value] if isinstance(existing, list) else [existing, value]
+                out[key] = [*existing, field] if isinstance(existing, list) else [existing, field]
             else:
-                out[key] = value
+                out[key] = field
         return out
     if ctype.startswith("text/") or ctype in ("application/xml", ""):
         try:

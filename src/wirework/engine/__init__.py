@@ -1,0 +1,1 @@
+"""The workflow engine: graph compilation, execution state machine, expressions."""
