@@ -132,6 +132,20 @@ class WorkflowVersion(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
+class ScheduleState(Base):
+    """When each schedule trigger last fired. Claiming a fire time is a conditional UPDATE of
+    this row, so several schedulers never fire the same run twice."""
+
+    __tablename__ = "schedule_state"
+
+    workflow_id: Mapped[int] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True
+    )
+    node_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_fire_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class Execution(Base):
     """One run of one workflow version. Ids are time-ordered, so ``ORDER BY id`` is by start."""
 

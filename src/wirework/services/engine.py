@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from wirework.db.models import Integration, Workflow, WorkflowVersion
-from wirework.engine.executor import ExecutionRun, Hooks
+from wirework.engine.executor import ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph, GraphCache, GraphError
 from wirework.engine.runner import ExecutionNotFound, NotResumable, Runner, Started
 from wirework.engine.store import ExecutionRecord, SqlStore
@@ -27,6 +28,7 @@ from wirework.services.errors import Conflict, InvalidInput, NotFound
 from wirework.services.integrations import decrypted_credentials
 from wirework.services.runtime import Runtime
 from wirework.services.webhooks import WebhookTable, resume_token
+from wirework.triggers.schedule import ScheduleEntry, Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class EngineHost:
     graphs: GraphCache = field(default_factory=GraphCache)
     events: EventBus = field(default_factory=EventBus)
     webhooks: WebhookTable = field(init=False)
+    scheduler: Scheduler = field(init=False)
 
     def __post_init__(self) -> None:
         store = SqlStore(self.runtime.engine, self.runtime.settings.data_dir)
@@ -85,6 +88,16 @@ class EngineHost:
         )
         self.runner = Runner(store, load_graph=self.load_graph, hooks=hooks)
         self.webhooks = WebhookTable(self.runtime.sessionmaker)
+        self.scheduler = Scheduler(self.runtime.sessionmaker, self._fire_schedule)
+
+    async def _fire_schedule(self, entry: ScheduleEntry, fire_at: dt.datetime) -> None:
+        graph = await self.load_graph(entry.workflow_id, None)
+        await self.runner.execute(
+            graph,
+            mode="schedule",
+            start_node=entry.node_id,
+            input_items=[{"scheduled_at": fire_at.isoformat(), "fired_at": utcnow().isoformat()}],
+        )
 
     def resume_url(self, execution_id: str) -> str:
         token = resume_token(self.runtime.signing_key, execution_id)
@@ -195,10 +208,13 @@ class EngineHost:
 
     # -- use cases --------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, *, schedules: bool = True) -> None:
         await self.runner.start()
+        if schedules:
+            await self.scheduler.start()
 
     async def stop(self) -> None:
+        await self.scheduler.stop()
         await self.runner.stop()
 
     async def execute(

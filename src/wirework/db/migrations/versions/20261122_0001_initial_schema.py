@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:18:03.939906
+Create Date: 2026-11-22 05:39:27.542051
 """
 
 from __future__ import annotations
@@ -156,6 +156,20 @@ def upgrade() -> None:
         batch_op.create_index("ix_executions_workflow_id_id", ["workflow_id", "id"], unique=False)
 
     op.create_table(
+        "schedule_state",
+        sa.Column("workflow_id", sa.Integer(), nullable=False),
+        sa.Column("node_id", sa.String(length=200), nullable=False),
+        sa.Column("last_fire_at", wirework.db.base.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", wirework.db.base.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workflow_id"],
+            ["workflows.id"],
+            name=op.f("fk_schedule_state_workflow_id_workflows"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("workflow_id", "node_id", name=op.f("pk_schedule_state")),
+    )
+    op.create_table(
         "workflow_versions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workflow_id", sa.Integer(), nullable=False),
@@ -237,6 +251,7 @@ def downgrade() -> None:
 
     op.drop_table("execution_steps")
     op.drop_table("workflow_versions")
+    op.drop_table("schedule_state")
     with op.batch_alter_table("executions", schema=None) as batch_op:
         batch_op.drop_index("ix_executions_workflow_id_id")
         batch_op.drop_index("ix_executions_status_id")

@@ -1,0 +1,1 @@
+"""Triggers that fire on their own: schedules (and, later, polling integrations)."""
