@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         runs,
     ):
         app.include_router(module.router, prefix="/api")
+    app.include_router(workflows.node_types_router, prefix="/api")
     app.include_router(webhooks.router)
 
     @app.get("/", include_in_schema=False)

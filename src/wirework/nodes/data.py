@@ -1,0 +1,352 @@
+"""Data nodes: set fields, transform lists, run Python code, call HTTP APIs, answer webhooks."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+import warnings
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from wirework.nodes.base import NO_EXPRESSIONS, ParamsModel, check_problems, is_expression
+from wirework.schemas.document import MAX_ID
+from wirework.sdk.registry import NodeSpec, registry
+
+MAX_CODE_CHARS = 256 * 1024
+
+
+class SetParams(ParamsModel):
+    """Add or overwrite fields on each item."""
+
+    fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Field name → value or expression, e.g. {total: '{{ json.a + json.b }}'}",
+    )
+    keep_input: bool = Field(
+        default=True,
+        description="Output the input item plus the fields (true) or only the fields (false)",
+    )
+
+
+# --------------------------------------------------------------------------- transform
+
+
+class SortKey(ParamsModel):
+    field: str = Field(min_length=1, max_length=200, description="Field (dotted path) to sort by")
+    order: Literal["asc", "desc"] = Field(default="asc", description="Ascending or descending")
+
+
+class Aggregation(ParamsModel):
+    op: Literal["count", "count_unique", "sum", "avg", "min", "max", "list", "first", "last"] = (
+        Field(description="What to compute over each group")
+    )
+    field: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Field (dotted path) the operation reads; not needed for count",
+    )
+    into: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Output field name (default: <op>_<field>, or count)",
+    )
+
+    @model_validator(mode="after")
+    def _field(self) -> Aggregation:
+        if self.field is None and self.op != "count":
+            check_problems([("field", f"is required for op {self.op}")])
+        return self
+
+
+TransformOperation = Literal["sort", "limit", "aggregate", "split_out", "dedupe", "rename"]
+
+# operation → (required options, optional options)
+TRANSFORM_OPTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "sort": (("sort_by",), ()),
+    "limit": (("max_items",), ("from_end",)),
+    "aggregate": (("aggregations",), ("group_by",)),
+    "split_out": (("field",), ("keep_other_fields", "into")),
+    "dedupe": ((), ("dedupe_by",)),
+    "rename": (("rename",), ()),
+}
+
+
+class TransformParams(ParamsModel):
+    """Work on the whole list of items: sort, limit, aggregate, split out a list, dedupe or
+    rename fields. Each operation takes its own options (listed in their descriptions)."""
+
+    operation: TransformOperation = Field(description="What to do with the items")
+    sort_by: list[SortKey] | None = Field(
+        default=None, min_length=1, max_length=20, description="sort: the keys, in order"
+    )
+    max_items: int | None = Field(
+        default=None, ge=0, description="limit: keep at most this many items"
+    )
+    from_end: bool | None = Field(
+        default=None, description="limit: keep the last items instead of the first"
+    )
+    aggregations: list[Aggregation] | None = Field(
+        default=None, min_length=1, max_length=100, description="aggregate: what to compute"
+    )
+    group_by: list[str] | None = Field(
+        default=None,
+        max_length=20,
+        description="aggregate: fields to group by (one output item per group); none = "
+        "one item for all",
+    )
+    field: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="split_out: the list field whose elements become items",
+    )
+    keep_other_fields: bool | None = Field(
+        default=None, description="split_out: copy the item's other fields onto each element"
+    )
+    into: str | None = Field(
+        default=None,
+        max_length=200,
+        description="split_out: field the element is put in (default: the split field's name)",
+    )
+    dedupe_by: list[str] | None = Field(
+        default=None,
+        max_length=20,
+        description="dedupe: fields that make items equal; none = the whole item",
+    )
+    rename: dict[str, str] | None = Field(
+        default=None, description="rename: old field name → new field name"
+    )
+
+    @model_validator(mode="after")
+    def _options(self) -> TransformParams:
+        required, optional = TRANSFORM_OPTIONS[self.operation]
+        problems: list[tuple[str, str]] = []
+        for name in required:
+            if getattr(self, name) is None:
+                problems.append((name, f"is required for operation {self.operation}"))
+        for name, (req, opt) in TRANSFORM_OPTIONS.items():
+            for option in (*req, *opt):
+                if option in required or option in optional:
+                    continue
+                if getattr(self, option) is not None:
+                    problems.append((option, f"is only for operation {name}"))
+        if self.rename is not None and not self.rename:
+            problems.append(("rename", "must name at least one field"))
+        check_problems(problems)
+        return self
+
+
+# --------------------------------------------------------------------------- code
+
+
+def python_syntax_error(code: str) -> str | None:
+    """The first syntax error of a code step's body, or None. The body is checked as the
+    body of an async function: it may ``return`` and ``await``. Nothing is executed."""
+    wrapped = "async def __wirework_step__():\n" + textwrap.indent(code, "    ") + "\n    pass\n"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(wrapped, filename="<code>")
+    except SyntaxError as exc:
+        line = (exc.lineno or 2) - 1
+        return f"Python syntax error at line {max(line, 1)}: {exc.msg}"
+    except (RecursionError, MemoryError, ValueError) as exc:
+        return f"cannot be parsed: {type(exc).__name__}"
+    return None
+
+
+class CodeParams(ParamsModel):
+    """Run Python in a sandboxed process (no network to internals, no database, limits on
+    CPU, memory, time and output)."""
+
+    code: str = Field(
+        min_length=1,
+        max_length=MAX_CODE_CHARS,
+        description="Python. once: `items` (list of dicts) in scope, return a list of dicts "
+        "or one dict; per_item: `item` in scope, return a dict. Not an expression: {{ }} "
+        "is left as written",
+        json_schema_extra=NO_EXPRESSIONS,
+    )
+    mode: Literal["once", "per_item"] = Field(
+        default="once", description="Run once for all items, or once per item"
+    )
+    language: Literal["python"] = Field(default="python", description="The language (Python)")
+    timeout_s: float | None = Field(
+        default=None, gt=0, le=3600, description="Time limit of one run, in seconds"
+    )
+
+    @field_validator("code")
+    @classmethod
+    def _syntax(cls, value: str) -> str:
+        problem = python_syntax_error(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+# --------------------------------------------------------------------------- http
+
+
+class Pagination(ParamsModel):
+    """Fetch several pages and emit the items of all of them."""
+
+    mode: Literal["page", "offset", "cursor", "next_url"] = Field(
+        description="page: a page number; offset: an item offset; cursor: a token from the "
+        "last response; next_url: a URL from the last response (or its Link header)"
+    )
+    param: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Query parameter carrying the page number, offset or cursor",
+    )
+    start: int | None = Field(
+        default=None, ge=0, description="First page number or offset (default 1 / 0)"
+    )
+    page_size: int | None = Field(
+        default=None, ge=1, le=100_000, description="Items per page (offset: the increment)"
+    )
+    size_param: str | None = Field(
+        default=None, max_length=100, description="Query parameter carrying page_size"
+    )
+    next_field: str | None = Field(
+        default=None,
+        max_length=200,
+        description="cursor / next_url: dotted path of the next cursor or URL in the JSON "
+        "response (next_url without it: the Link header's rel=next)",
+    )
+    items_field: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Dotted path of the list of items in each response; none = the body",
+    )
+    max_pages: int = Field(default=100, ge=1, le=10_000, description="Stop after this many pages")
+
+    @model_validator(mode="after")
+    def _check(self) -> Pagination:
+        problems: list[tuple[str, str]] = []
+        if self.mode in ("page", "offset", "cursor") and self.param is None:
+            problems.append(("param", f"is required for mode {self.mode}"))
+        if self.mode == "offset" and self.page_size is None:
+            problems.append(("page_size", "is required for mode offset"))
+        if self.mode == "cursor" and self.next_field is None:
+            problems.append(("next_field", "is required for mode cursor"))
+        check_problems(problems)
+        return self
+
+
+class HttpRequestParams(ParamsModel):
+    """Call any HTTP API. Outbound addresses pass the SSRF guard."""
+
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = Field(
+        default="GET", description="HTTP method"
+    )
+    url: str = Field(min_length=1, max_length=8192, description="http(s) URL; may hold expressions")
+    headers: dict[str, str] = Field(default_factory=dict, description="Request headers")
+    query: dict[str, Any] = Field(
+        default_factory=dict, description="Query parameters (a list value repeats the name)"
+    )
+    body: Any = Field(default=None, description="Request body (object, list or text)")
+    body_type: Literal["json", "form", "multipart", "raw", "none"] = Field(
+        default="json", description="How the body is encoded"
+    )
+    integration_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="Integration whose credentials authenticate the call",
+    )
+    timeout_s: float = Field(
+        default=30, gt=0, le=3600, description="Time limit of the request, in seconds"
+    )
+    response: Literal["json", "text", "binary"] = Field(
+        default="json", description="How to read the response body"
+    )
+    follow_redirects: bool = Field(default=True, description="Follow 3xx redirects")
+    fail_on_status: bool = Field(
+        default=True, description="Treat a 4xx/5xx answer as an error (else emit it as an item)"
+    )
+    pagination: Pagination | None = Field(default=None, description="Fetch several pages")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if is_expression(value):
+            return value
+        if value.startswith("/"):
+            return value  # relative to the integration's base_url (checked below)
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _body(self) -> HttpRequestParams:
+        problems: list[tuple[str, str]] = []
+        if self.body_type == "none" and self.body is not None:
+            problems.append(("body", "is given but body_type is none"))
+        if self.url.startswith("/") and self.integration_id is None:
+            problems.append(
+                ("url", "a relative URL needs an integration_id (its base_url is prepended)")
+            )
+        check_problems(problems)
+        return self
+
+
+class RespondParams(ParamsModel):
+    """Answer the webhook that started the execution (webhook `respond: respond_node`)."""
+
+    status: int = Field(default=200, ge=100, le=599, description="HTTP status")
+    headers: dict[str, str] = Field(default_factory=dict, description="Response headers")
+    body: Any = Field(
+        default=None,
+        description="Response body; none = the input items (one item: that object)",
+    )
+
+
+SET = registry.register_node(
+    NodeSpec(
+        type="core.set",
+        display_name="Set fields",
+        description="Add or overwrite fields on each item",
+        group="data",
+        params=SetParams,
+    )
+)
+TRANSFORM = registry.register_node(
+    NodeSpec(
+        type="core.transform",
+        display_name="Transform",
+        description="Sort, limit, aggregate, split out, dedupe or rename over all items",
+        group="data",
+        params=TransformParams,
+    )
+)
+CODE = registry.register_node(
+    NodeSpec(
+        type="core.code",
+        display_name="Code",
+        description="Run Python on the items, in a sandbox",
+        group="data",
+        params=CodeParams,
+    )
+)
+HTTP_REQUEST = registry.register_node(
+    NodeSpec(
+        type="core.http_request",
+        display_name="HTTP request",
+        description="Call an HTTP API",
+        group="data",
+        params=HttpRequestParams,
+    )
+)
+RESPOND = registry.register_node(
+    NodeSpec(
+        type="core.respond",
+        display_name="Respond to webhook",
+        description="Answer the webhook that started the execution",
+        group="data",
+        params=RespondParams,
+    )
+)

@@ -1,0 +1,305 @@
+"""Trigger nodes: where executions start. Triggers have no inputs.
+
+When a run is started by the API or ``wirework run`` with an input, the trigger emits that
+input as its item (each element, if the input is a list); ``core.manual`` with no input emits
+one empty item.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from wirework.nodes.base import ParamsModel, check_problems
+from wirework.schemas.document import MAX_ID, valid_timezone
+from wirework.sdk.registry import NodeSpec, registry
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+WEBHOOK_PATH_PATTERN = r"^[A-Za-z0-9_\-.~]+(/[A-Za-z0-9_\-.~]+)*$"
+
+
+# --------------------------------------------------------------------------- cron
+
+_CRON_FIELDS: list[tuple[str, int, int, dict[str, int]]] = [
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    (
+        "month",
+        1,
+        12,
+        {
+            m: i + 1
+            for i, m in enumerate(
+                ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+            )
+        },
+    ),
+    (
+        "day of week",
+        0,
+        7,
+        {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])},
+    ),
+]
+CRON_MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+
+def parse_cron(expression: str) -> list[set[int]]:
+    """The five fields of a standard cron expression as sets of allowed values.
+
+    Supports ``*``, lists (``1,15``), ranges (``1-5``), steps (``*/10``, ``0-30/5``), month and
+    weekday names (``jan``, ``mon-fri``; 0 and 7 are Sunday) and the macros ``@hourly``,
+    ``@daily``, ``@weekly``, ``@monthly``, ``@yearly``. Raises ValueError naming the bad part."""
+    text = CRON_MACROS.get(expression.strip().lower(), expression.strip())
+    parts = text.split()
+    if len(parts) != 5:
+        raise ValueError(
+            f"a cron expression has 5 fields (minute hour day-of-month month day-of-week), "
+            f"got {len(parts)}"
+        )
+    out: list[set[int]] = []
+    for part, (what, low, high, names) in zip(parts, _CRON_FIELDS, strict=True):
+        values: set[int] = set()
+        for item in part.split(","):
+            values |= _cron_item(item.lower(), what, low, high, names)
+        if what == "day of week" and 7 in values:
+            values = (values - {7}) | {0}
+        out.append(values)
+    return out
+
+
+def _cron_value(text: str, what: str, low: int, high: int, names: dict[str, int]) -> int:
+    if text in names:
+        return names[text]
+    if not text.isdigit():
+        raise ValueError(f"{what}: {text!r} is not a number" + (" or name" if names else ""))
+    value = int(text)
+    if not low <= value <= high:
+        raise ValueError(f"{what}: {value} is out of range {low}-{high}")
+    return value
+
+
+def _cron_item(item: str, what: str, low: int, high: int, names: dict[str, int]) -> set[int]:
+    match = re.fullmatch(r"([^/]+)(?:/(\d+))?", item)
+    if match is None:
+        raise ValueError(f"{what}: {item!r} is not valid")
+    base, step_text = match.group(1), match.group(2)
+    step = int(step_text) if step_text else 1
+    if step < 1:
+        raise ValueError(f"{what}: the step must be at least 1")
+    if base == "*":
+        start, end = low, high
+    elif "-" in base:
+        first, _, last = base.partition("-")
+        start = _cron_value(first, what, low, high, names)
+        end = _cron_value(last, what, low, high, names)
+        if start > end:
+            raise ValueError(f"{what}: range {base!r} runs backwards")
+    else:
+        start = _cron_value(base, what, low, high, names)
+        end = high if step_text else start
+    return set(range(start, end + 1, step))
+
+
+# --------------------------------------------------------------------------- params
+
+
+class ManualParams(ParamsModel):
+    """No parameters: runs when started by hand, by the API or by `wirework run`."""
+
+
+class WebhookAuth(ParamsModel):
+    """How callers prove who they are. The secret lives in an integration (encrypted), never
+    in the workflow document."""
+
+    type: Literal["header", "basic", "hmac"] = Field(
+        description="header: a token in a header; basic: HTTP basic auth; hmac: a signature "
+        "of the body (with a timestamp) in a header"
+    )
+    integration_id: int = Field(
+        ge=1,
+        le=MAX_ID,
+        description="The integration holding the token, user/password or signing secret",
+    )
+    header: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Header carrying the token or signature (default Authorization for "
+        "header, X-Signature for hmac)",
+    )
+    timestamp_header: str | None = Field(
+        default=None, max_length=100, description="hmac: header carrying the signing timestamp"
+    )
+    tolerance_s: int = Field(
+        default=300, ge=1, le=86400, description="hmac: accepted clock difference, in seconds"
+    )
+
+
+class WebhookParams(ParamsModel):
+    """Starts an execution when an HTTP request arrives at /webhook/{path}."""
+
+    path: str = Field(
+        min_length=1,
+        max_length=500,
+        description="URL path after /webhook/, e.g. `bugs` or `github/push`",
+    )
+    method: HttpMethod = Field(default="POST", description="HTTP method the webhook accepts")
+    respond: Literal["immediately", "last_node", "respond_node"] = Field(
+        default="immediately",
+        description="immediately: answer 200 at once; last_node: answer with the last node's "
+        "items; respond_node: a core.respond node answers",
+    )
+    response_status: int = Field(
+        default=200, ge=100, le=599, description="Status of the answer (immediately, last_node)"
+    )
+    response_headers: dict[str, str] = Field(
+        default_factory=dict, description="Headers of the answer (immediately, last_node)"
+    )
+    auth: WebhookAuth | None = Field(default=None, description="Caller authentication; none = open")
+    idempotency_header: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Header with a delivery id (e.g. X-GitHub-Delivery); a repeated delivery "
+        "does not start a second execution",
+    )
+    max_body_bytes: int | None = Field(
+        default=None, ge=1, le=100 * 1024 * 1024, description="Largest accepted body, in bytes"
+    )
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip("/")
+            if not re.fullmatch(WEBHOOK_PATH_PATTERN, value):
+                raise ValueError(
+                    "must be URL path segments of letters, digits, - _ . ~ separated by /"
+                )
+        return value
+
+
+class ScheduleParams(ParamsModel):
+    """Starts an execution on a cron schedule or at a fixed interval."""
+
+    cron: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Cron expression (minute hour day-of-month month day-of-week) or a macro "
+        "such as @daily; give cron or interval_s",
+        examples=["*/15 * * * *", "0 9 * * mon-fri", "@daily"],
+    )
+    timezone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA time zone of the cron expression (default: the workflow's, else UTC)",
+    )
+    interval_s: int | None = Field(
+        default=None, ge=1, le=366 * 86400, description="Run every this many seconds"
+    )
+    missed_runs: Literal["skip", "run_once"] = Field(
+        default="skip",
+        description="Runs missed while the scheduler was down: skip them, or run once to catch up",
+    )
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_cron(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return valid_timezone(value)
+
+    @model_validator(mode="after")
+    def _one(self) -> ScheduleParams:
+        if (self.cron is None) == (self.interval_s is None):
+            check_problems([("cron", "give exactly one of cron or interval_s")])
+        if self.timezone is not None and self.cron is None:
+            check_problems([("timezone", "is only for cron schedules")])
+        return self
+
+
+class ErrorTriggerParams(ParamsModel):
+    """Starts this workflow when a workflow naming it as `settings.error_workflow` fails; emits
+    one item describing the failed execution and its error."""
+
+
+class WorkflowTriggerParams(ParamsModel):
+    """Starts this workflow when another calls it with core.subworkflow; emits the input it
+    was given."""
+
+    input_fields: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Fields callers are expected to send (documentation for the editor)",
+    )
+
+
+# --------------------------------------------------------------------------- specs
+
+MANUAL = registry.register_node(
+    NodeSpec(
+        type="core.manual",
+        display_name="Manual trigger",
+        description="Start by hand, from the API or `wirework run`",
+        group="trigger",
+        params=ManualParams,
+        inputs=(),
+    )
+)
+WEBHOOK = registry.register_node(
+    NodeSpec(
+        type="core.webhook",
+        display_name="Webhook",
+        description="Start on an HTTP request; emits {body, headers, query, method, path}",
+        group="trigger",
+        params=WebhookParams,
+        inputs=(),
+        extra={"literal_params": ("path", "method", "respond", "auth")},
+    )
+)
+SCHEDULE = registry.register_node(
+    NodeSpec(
+        type="core.schedule",
+        display_name="Schedule",
+        description="Start on a cron schedule or at an interval",
+        group="trigger",
+        params=ScheduleParams,
+        inputs=(),
+        extra={"literal_params": ("cron", "timezone", "interval_s", "missed_runs")},
+    )
+)
+ERROR_TRIGGER = registry.register_node(
+    NodeSpec(
+        type="core.error_trigger",
+        display_name="Error trigger",
+        description="Start when a workflow that names this one as its error workflow fails",
+        group="trigger",
+        params=ErrorTriggerParams,
+        inputs=(),
+    )
+)
+WORKFLOW_TRIGGER = registry.register_node(
+    NodeSpec(
+        type="core.workflow_trigger",
+        display_name="Workflow trigger",
+        description="Start when another workflow calls this one (core.subworkflow)",
+        group="trigger",
+        params=WorkflowTriggerParams,
+        inputs=(),
+    )
+)

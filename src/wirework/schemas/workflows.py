@@ -1,0 +1,91 @@
+"""Request and response shapes of /api/workflows (the document itself: schemas/document.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from wirework.schemas.common import FieldErrorOut
+from wirework.schemas.document import (
+    MAX_CONNECTIONS,
+    MAX_NODES,
+    Connection,
+    DocModel,
+    JsonValue,
+    Node,
+    WorkflowDocument,
+    WorkflowSettings,
+)
+
+
+class WorkflowCreate(WorkflowDocument):
+    """A workflow document, plus whether to activate it at once."""
+
+    active: bool = Field(default=False, description="Activate its triggers at once")
+
+
+class WorkflowUpdate(WorkflowDocument):
+    """The full new document (PUT). Give `version` to fail with 409 if someone saved since.
+
+    A workflow as GET returns it may be sent back as is: `version` then guards the edit, and
+    the read-only `id`, `created_at` and `updated_at` are ignored (`id` must match the URL)."""
+
+    active: bool | None = Field(default=None, description="Change activation; none = unchanged")
+    version: int | None = Field(
+        default=None, ge=1, description="The version this edit is based on (optimistic lock)"
+    )
+    id: int | None = Field(default=None, description="Read-only; must match the URL if given")
+    created_at: Any = Field(default=None, description="Read-only; ignored")
+    updated_at: Any = Field(default=None, description="Read-only; ignored")
+
+
+class WorkflowPatch(DocModel):
+    """Some fields of the document (PATCH); the others are kept. `settings` is merged: the
+    settings it does not name keep their values."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10000)
+    active: bool | None = None
+    settings: WorkflowSettings | None = None
+    nodes: list[Node] | None = Field(default=None, max_length=MAX_NODES)
+    connections: list[Connection] | None = Field(default=None, max_length=MAX_CONNECTIONS)
+    pinned_data: dict[str, list[dict[str, JsonValue]]] | None = None
+    version: int | None = Field(
+        default=None, ge=1, description="The version this edit is based on (optimistic lock)"
+    )
+
+
+class WorkflowOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    active: bool
+    version: int = Field(description="Number of the current saved version")
+    nodes: list[Node]
+    connections: list[Connection]
+    settings: WorkflowSettings
+    pinned_data: dict[str, list[dict[str, Any]]] | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class WorkflowVersionSummary(BaseModel):
+    version: int
+    name: str
+    created_at: dt.datetime
+    created_by: int | None
+
+
+class WorkflowVersionOut(WorkflowVersionSummary):
+    workflow_id: int
+    document: dict[str, Any] = Field(description="The document saved as this version")
+
+
+class ValidationResult(BaseModel):
+    valid: bool
+    errors: list[FieldErrorOut] = Field(default_factory=list)
+    document: dict[str, Any] | None = Field(
+        default=None, description="The normalised document, when valid"
+    )

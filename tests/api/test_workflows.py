@@ -1,0 +1,463 @@
+"""/api/workflows and /api/node-types, on every database backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from wirework.api.routes.workflows import node_types_router
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+JIRA_TYPE = {
+    "name": "jira",
+    "display_name": "Jira",
+    "parameters": [
+        {"name": "base_url", "type": "string", "required": True},
+        {"name": "email", "type": "string", "required": True},
+        {"name": "api_token", "type": "password", "required": True},
+    ],
+    "actions": [
+        {
+            "name": "create_issue",
+            "parameters": [
+                {"name": "project", "required": True},
+                {"name": "summary", "required": True},
+                {"name": "description"},
+            ],
+        }
+    ],
+}
+
+
+def simple(name: str = "Simple", **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "nodes": [
+            {"id": "start", "type": "core.manual"},
+            {"id": "tag", "type": "core.set", "params": {"fields": {"a": 1}}},
+        ],
+        "connections": [{"from": "start", "to": "tag"}],
+        **extra,
+    }
+
+
+def fields(resp: httpx.Response) -> dict[str, dict[str, Any]]:
+    return {e["field"]: e for e in resp.json()["errors"]}
+
+
+async def create(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+    resp = await client.post("/api/workflows", json=body)
+    assert resp.status_code == 201, resp.text
+    return dict(resp.json())
+
+
+async def test_seed_walkthrough(client: httpx.AsyncClient) -> None:
+    resp = await client.post("/api/integration-types", json=JIRA_TYPE)
+    assert resp.status_code == 201, resp.text
+    resp = await client.post(
+        "/api/integrations",
+        json={
+            "name": "Jira - acme",
+            "type": "jira",
+            "credentials": {"base_url": "https://acme", "email": "a@b.c", "api_token": "t0k"},
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    integration_id = resp.json()["id"]
+
+    seed = yaml.safe_load((EXAMPLES / "bug_to_jira.yaml").read_text())
+    seed["nodes"][2]["integration_id"] = integration_id
+    body = await create(client, seed)
+    jira = body["nodes"][2]
+    assert jira["type"] == "jira.create_issue"
+    assert jira["integration_id"] == integration_id and jira["task"] is None
+    assert jira["retry"]["max_attempts"] == 3 and jira["timeout_s"] == 30
+    assert body["version"] == 1 and body["active"] is False
+    assert body["connections"][1] == {
+        "from": "check",
+        "from_output": "true",
+        "to": "1",
+        "to_input": "main",
+    }
+    assert body["settings"]["concurrency"] == 10
+
+    resp = await client.get(f"/api/workflows/{body['id']}/versions/1")
+    stored = resp.json()["document"]
+    assert stored["nodes"][2]["type"] == "jira.create_issue" and "task" not in stored["nodes"][2]
+
+    # A bad parameter for the action is named with its node.
+    seed["nodes"][2]["params"] = {"summary": "s", "colour": "red"}
+    resp = await client.post("/api/workflows", json=seed)
+    assert resp.status_code == 422
+    errors = fields(resp)
+    assert errors["nodes[2].params.project"]["message"] == "is required"
+    assert errors["nodes[2].params.colour"]["node_id"] == "1"
+
+
+async def test_crud_and_versions(client: httpx.AsyncClient) -> None:
+    body = await create(client, simple(description="first"))
+    wid = body["id"]
+    assert body["description"] == "first" and body["version"] == 1
+
+    resp = await client.get(f"/api/workflows/{wid}")
+    assert resp.status_code == 200 and resp.json()["nodes"][1]["params"] == {"fields": {"a": 1}}
+
+    # Saving the same document makes no new version.
+    resp = await client.put(f"/api/workflows/{wid}", json={**simple(description="first")})
+    assert resp.status_code == 200 and resp.json()["version"] == 1
+
+    changed = simple(description="second")
+    changed["nodes"][1]["params"]["fields"] = {"a": 2}
+    resp = await client.put(f"/api/workflows/{wid}", json={**changed, "version": 1})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["version"] == 2 and resp.json()["description"] == "second"
+
+    # Optimistic concurrency: an edit based on version 1 is refused now.
+    resp = await client.put(f"/api/workflows/{wid}", json={**simple("Stale"), "version": 1})
+    assert resp.status_code == 409 and resp.json()["code"] == "conflict"
+    assert "version" in resp.json()["detail"]
+    resp = await client.patch(f"/api/workflows/{wid}", json={"name": "Stale", "version": 1})
+    assert resp.status_code == 409
+
+    resp = await client.patch(f"/api/workflows/{wid}", json={"name": "Renamed", "version": 2})
+    assert resp.status_code == 200 and resp.json()["version"] == 3
+    assert resp.json()["name"] == "Renamed" and resp.json()["description"] == "second"
+
+    # Toggling active alone is not a version.
+    resp = await client.post(f"/api/workflows/{wid}/activate")
+    assert resp.status_code == 200 and resp.json()["active"] is True
+    assert resp.json()["version"] == 3
+    resp = await client.patch(f"/api/workflows/{wid}", json={"active": False})
+    assert resp.json()["active"] is False and resp.json()["version"] == 3
+    resp = await client.post(f"/api/workflows/{wid}/deactivate")
+    assert resp.status_code == 200 and resp.json()["active"] is False
+
+    # What GET returns can be edited and sent back; its version guards the edit.
+    shown = (await client.get(f"/api/workflows/{wid}")).json()
+    shown["nodes"][1]["params"]["fields"] = {"a": 3}
+    resp = await client.put(f"/api/workflows/{wid}", json=shown)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["version"] == 4 and resp.json()["active"] is False
+    resp = await client.put(f"/api/workflows/{wid}", json=shown)
+    assert resp.status_code == 409
+    resp = await client.put(f"/api/workflows/{wid}", json={**shown, "id": wid + 1, "version": 4})
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "id"
+
+    resp = await client.get(f"/api/workflows/{wid}/versions")
+    versions = resp.json()
+    assert [v["version"] for v in versions] == [4, 3, 2, 1]
+    assert [v["name"] for v in versions] == ["Renamed", "Renamed", "Simple", "Simple"]
+    assert all(v["created_by"] is not None for v in versions)
+
+    # Old versions are immutable.
+    first = (await client.get(f"/api/workflows/{wid}/versions/1")).json()
+    assert first["document"]["description"] == "first"
+    assert first["document"]["nodes"][1]["params"]["fields"] == {"a": 1}
+    second = (await client.get(f"/api/workflows/{wid}/versions/2")).json()
+    assert second["document"]["nodes"][1]["params"]["fields"] == {"a": 2}
+    resp = await client.get(f"/api/workflows/{wid}/versions/9")
+    assert resp.status_code == 404
+
+    resp = await client.delete(f"/api/workflows/{wid}")
+    assert resp.status_code == 204
+    for path in ("", "/versions", "/versions/1", "/export"):
+        resp = await client.get(f"/api/workflows/{wid}{path}")
+        assert resp.status_code == 404 and resp.json()["code"] == "not_found", path
+
+
+async def test_not_found(client: httpx.AsyncClient) -> None:
+    for method, path, body in [
+        ("GET", "/api/workflows/999999", None),
+        ("PUT", "/api/workflows/999999", simple()),
+        ("PATCH", "/api/workflows/999999", {"name": "x"}),
+        ("DELETE", "/api/workflows/999999", None),
+        ("POST", "/api/workflows/999999/activate", None),
+        ("POST", "/api/workflows/999999/deactivate", None),
+        ("GET", "/api/workflows/999999/versions", None),
+    ]:
+        resp = await client.request(method, path, json=body)
+        assert resp.status_code == 404, (method, path, resp.text)
+        assert "workflow 999999 not found" in resp.json()["detail"]
+    resp = await client.get("/api/workflows/99999999999")
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "workflow_id"
+
+
+async def test_validation_errors_name_field_and_node(client: httpx.AsyncClient) -> None:
+    body = {
+        "name": "Broken",
+        "nodes": [
+            {"id": "hook", "type": "core.webhook", "params": {"path": "p"}},
+            {"id": "check", "type": "core.if", "params": {"condition": "{{ json.x }}"}},
+            {"id": "check", "type": "core.noop"},
+            {
+                "id": "h",
+                "type": "core.http_request",
+                "params": {"url": "nope", "timeout_s": "{{ json.t }}"},
+            },
+            {"id": "loop1", "type": "core.noop"},
+            {"id": "loop2", "type": "core.noop"},
+            {"id": "x", "type": "core.sett"},
+        ],
+        "connections": [
+            {"from": "hook", "to": "check"},
+            {"from": "check", "from_output": "maybe", "to": "h"},
+            {"from": "h", "to": "ghost"},
+            {"from": "loop1", "to": "loop2"},
+            {"from": "loop2", "to": "loop1"},
+            {"from": "h", "to": "hook"},
+        ],
+    }
+    resp = await client.post("/api/workflows", json=body)
+    assert resp.status_code == 422
+    data = resp.json()
+    assert data["code"] == "validation_error" and "and" in data["detail"]
+    errors = fields(resp)
+    assert errors["nodes[2].id"]["node_id"] == "check"
+    assert errors["nodes[3].params.url"]["node_id"] == "h"
+    assert "nodes[3].params.timeout_s" not in errors
+    assert "did you mean 'core.set'" in errors["nodes[6].type"]["message"]
+    assert "no output 'maybe'" in errors["connections[1].from_output"]["message"]
+    assert "unknown node 'ghost'" in errors["connections[2].to"]["message"]
+    assert "'loop1' → 'loop2' → 'loop1'" in errors["connections[4]"]["message"]
+    assert "trigger" in errors["connections[5].to"]["message"]
+    # Nothing was saved.
+    assert (await client.get("/api/workflows")).json()["total"] == 0
+
+
+async def test_shape_errors_have_plain_paths(client: httpx.AsyncClient) -> None:
+    body = simple()
+    body["nodes"][1]["retry"] = {"max_attempts": 0}
+    body["nodes"][1]["colour"] = "red"
+    body["connections"][0]["form"] = "start"
+    resp = await client.post("/api/workflows", json=body)
+    assert resp.status_code == 422
+    errors = fields(resp)
+    assert errors["nodes[1].retry.max_attempts"]["node_id"] == "tag"
+    assert errors["nodes[1].colour"]["message"].startswith("unknown field")
+    assert "did you mean 'from'" in errors["connections[0].form"]["message"]
+    nan = '{"name": "x", "nodes": [{"id": "a", "type": "core.set", "params": {"v": NaN}}]}'
+    for bad in ("[1, 2]", "{not json", "", nan):
+        resp = await client.post(
+            "/api/workflows", content=bad, headers={"content-type": "application/json"}
+        )
+        assert resp.status_code == 422, (bad, resp.text)
+    resp = await client.post("/api/workflows", json={**simple(), "nodes": []})
+    assert resp.status_code == 422 and "nodes" in fields(resp)
+
+
+async def test_list_filter_and_paginate(client: httpx.AsyncClient) -> None:
+    names = ["Alpha report", "beta REPORT", "Gamma", "50% off_sale"]
+    ids = [(await create(client, simple(name)))["id"] for name in names]
+    await client.post(f"/api/workflows/{ids[2]}/activate")
+
+    resp = await client.get("/api/workflows")
+    page = resp.json()
+    assert page["total"] == 4 and page["limit"] == 50 and page["offset"] == 0
+    assert page["items"][0]["id"] == ids[2]  # most recently updated first
+
+    resp = await client.get("/api/workflows", params={"name": "RePort"})
+    assert sorted(w["name"] for w in resp.json()["items"]) == ["Alpha report", "beta REPORT"]
+    assert resp.json()["total"] == 2
+    resp = await client.get("/api/workflows", params={"name": "%"})
+    assert [w["name"] for w in resp.json()["items"]] == ["50% off_sale"]
+    resp = await client.get("/api/workflows", params={"name": "f_s"})
+    assert resp.json()["total"] == 1
+    resp = await client.get("/api/workflows", params={"active": "true"})
+    assert [w["id"] for w in resp.json()["items"]] == [ids[2]]
+
+    seen: list[int] = []
+    for offset in (0, 2, 4):
+        resp = await client.get("/api/workflows", params={"limit": 2, "offset": offset})
+        assert resp.json()["total"] == 4
+        seen += [w["id"] for w in resp.json()["items"]]
+    assert sorted(seen) == sorted(ids)
+
+    for params in ({"limit": 0}, {"limit": 201}, {"offset": -1}):
+        resp = await client.get("/api/workflows", params=params)
+        assert resp.status_code == 422 and resp.json()["errors"][0]["field"] in params
+
+
+async def test_import_export_round_trip(client: httpx.AsyncClient) -> None:
+    for fmt in ("yaml", "json"):
+        await _round_trip(client, fmt)
+
+
+async def _round_trip(client: httpx.AsyncClient, fmt: str) -> None:
+    text = (EXAMPLES / "order_routing.yaml").read_text()
+    if fmt == "json":
+        text = json.dumps(yaml.safe_load(text))
+    content_type = "application/yaml" if fmt == "yaml" else "application/json"
+    resp = await client.post(
+        "/api/workflows/import", content=text, headers={"content-type": content_type}
+    )
+    assert resp.status_code == 201, resp.text
+    wid = resp.json()["id"]
+    assert resp.json()["name"] == "Order routing"
+
+    resp = await client.get(f"/api/workflows/{wid}/export", params={"format": fmt})
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith(content_type)
+    assert resp.headers["content-disposition"] == f'attachment; filename="order-routing.{fmt}"'
+    exported = resp.text
+    if fmt == "yaml":
+        assert "code: |" in exported  # code stays readable
+    resp = await client.post(
+        "/api/workflows/import", content=exported, headers={"content-type": content_type}
+    )
+    assert resp.status_code == 201
+    again = resp.json()["id"]
+    resp = await client.get(f"/api/workflows/{again}/export", params={"format": fmt})
+    assert resp.text == exported
+    first = (await client.get(f"/api/workflows/{wid}")).json()
+    second = (await client.get(f"/api/workflows/{again}")).json()
+    for key in ("name", "nodes", "connections", "settings"):
+        assert first[key] == second[key]
+
+
+async def test_import_errors(client: httpx.AsyncClient) -> None:
+    resp = await client.post(
+        "/api/workflows/import",
+        content="name: x\nnodes:\n  - id: a\n    type: [core.noop\n",
+        headers={"content-type": "application/yaml"},
+    )
+    assert resp.status_code == 422
+    assert "malformed YAML at line 5" in resp.json()["detail"]
+    assert resp.json()["errors"][0]["field"] == "document"
+
+    resp = await client.post(
+        "/api/workflows/import", content="x", headers={"content-type": "image/png"}
+    )
+    assert resp.status_code == 415
+
+    resp = await client.post(
+        "/api/workflows/import",
+        content=b"#" * (5 * 1024 * 1024 + 1),
+        headers={"content-type": "text/yaml"},
+    )
+    assert resp.status_code == 413
+
+    resp = await client.post(
+        "/api/workflows/import?format=json",
+        content='{"name": "x", "nodes": [{"id": "a", "type": "core.nope"}]}',
+        headers={"content-type": "text/plain"},
+    )
+    assert resp.status_code == 422 and fields(resp)["nodes[0].type"]["node_id"] == "a"
+
+
+async def test_validate_only(client: httpx.AsyncClient) -> None:
+    resp = await client.post("/api/workflows/validate", json=simple())
+    assert resp.status_code == 200
+    assert resp.json() == {
+        "valid": True,
+        "errors": [],
+        "document": {
+            "name": "Simple",
+            "nodes": [
+                {"id": "start", "name": "start", "type": "core.manual", "params": {}},
+                {"id": "tag", "name": "tag", "type": "core.set", "params": {"fields": {"a": 1}}},
+            ],
+            "connections": [{"from": "start", "to": "tag"}],
+        },
+    }
+    resp = await client.post(
+        "/api/workflows/validate",
+        content="name: x\nnodes: [{id: a, type: core.if, params: {condition: nope}}]\n",
+        headers={"content-type": "application/yaml"},
+    )
+    result = resp.json()
+    assert resp.status_code == 200 and result["valid"] is False and result["document"] is None
+    assert result["errors"][0]["field"] == "nodes[0].params.condition"
+    assert result["errors"][0]["node_id"] == "a"
+    resp = await client.post(
+        "/api/workflows/validate", content="a: [", headers={"content-type": "application/yaml"}
+    )
+    assert resp.json()["valid"] is False and "malformed YAML" in resp.json()["errors"][0]["message"]
+    assert (await client.get("/api/workflows")).json()["total"] == 0
+
+
+async def test_activation_rules(client: httpx.AsyncClient) -> None:
+    no_trigger = {"name": "t", "nodes": [{"id": "a", "type": "core.noop"}]}
+    resp = await client.post("/api/workflows", json={**no_trigger, "active": True})
+    assert resp.status_code == 422 and "trigger" in resp.json()["detail"]
+
+    hook = {
+        "name": "Hook",
+        "nodes": [{"id": "h", "type": "core.webhook", "params": {"path": "orders"}}],
+    }
+    first = await create(client, {**hook, "active": True})
+    assert first["active"] is True
+    second = await create(client, hook)
+    resp = await client.post(f"/api/workflows/{second['id']}/activate")
+    assert resp.status_code == 409 and "POST /orders" in resp.json()["detail"]
+    await client.post(f"/api/workflows/{first['id']}/deactivate")
+    resp = await client.post(f"/api/workflows/{second['id']}/activate")
+    assert resp.status_code == 200 and resp.json()["active"] is True
+
+
+async def test_references_to_workflows(client: httpx.AsyncClient) -> None:
+    handler = await create(
+        client, {"name": "On error", "nodes": [{"id": "e", "type": "core.error_trigger"}]}
+    )
+    main = await create(client, simple(settings={"error_workflow": handler["id"]}))
+    assert main["settings"]["error_workflow"] == handler["id"]
+    resp = await client.patch(f"/api/workflows/{main['id']}", json={"settings": {"concurrency": 2}})
+    assert resp.json()["settings"]["error_workflow"] == handler["id"]  # settings are merged
+    assert resp.json()["settings"]["concurrency"] == 2 and resp.json()["version"] == 2
+    resp = await client.patch(
+        f"/api/workflows/{main['id']}", json={"settings": {"error_workflow": main["id"]}}
+    )
+    assert resp.status_code == 422
+    assert "own error workflow" in fields(resp)["settings.error_workflow"]["message"]
+    resp = await client.post("/api/workflows", json=simple(settings={"error_workflow": 999999}))
+    assert resp.status_code == 422 and "workflow 999999 not found" in resp.json()["detail"]
+
+
+async def test_viewer_cannot_edit(
+    client: httpx.AsyncClient, anon_client: httpx.AsyncClient
+) -> None:
+    wid = (await create(client, simple()))["id"]
+    resp = await client.post(
+        "/api/users",
+        json={"email": "v@example.com", "password": "viewer password 1", "role": "viewer"},
+    )
+    if resp.status_code != 201:
+        pytest.skip(f"users API not available: {resp.status_code}")
+    login = await client.post(
+        "/api/auth/login", json={"email": "v@example.com", "password": "viewer password 1"}
+    )
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert (await client.get(f"/api/workflows/{wid}", headers=headers)).status_code == 200
+    resp = await client.delete(f"/api/workflows/{wid}", headers=headers)
+    assert resp.status_code == 403
+
+
+async def test_node_types_and_auth(client: httpx.AsyncClient) -> None:
+    app = client._transport.app  # type: ignore[attr-defined]
+    if not any(getattr(r, "path", "") == "/api/node-types" for r in app.routes):
+        app.include_router(node_types_router, prefix="/api")  # until app.py includes it
+    resp = await client.get("/api/node-types")
+    assert resp.status_code == 200
+    catalogue = {n["type"]: n for n in resp.json()}
+    assert catalogue["core.if"]["outputs"] == ["true", "false"]
+    assert catalogue["core.webhook"]["inputs"] == []
+    assert catalogue["core.merge"]["inputs"] == ["in1", "in2"]
+    assert "path" in catalogue["core.webhook"]["params_schema"]["properties"]
+    resp = await client.get("/api/node-types", params={"group": "trigger"})
+    assert {n["group"] for n in resp.json()} == {"trigger"}
+    resp = await client.get("/api/node-types/core.switch")
+    assert resp.status_code == 200 and resp.json()["outputs"] is None
+    assert (await client.get("/api/node-types/core.nope")).status_code == 404
+
+    token = client.headers.pop("Authorization")
+    try:
+        assert (await client.get("/api/workflows")).status_code == 401
+        assert (await client.post("/api/workflows", json=simple())).status_code == 401
+        assert (await client.get("/api/node-types")).status_code == 401
+    finally:
+        client.headers["Authorization"] = token
