@@ -63,7 +63,11 @@ async def current_user(
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing Authorization: Bearer <token or API key>")
-    return await auth.authenticate(session, credentials.credentials, runtime.signing_key)
+    user = await auth.authenticate(session, credentials.credentials, runtime.signing_key)
+    # Authentication is its own short transaction: on SQLite an open one would hold the
+    # write lock for the whole request (e.g. while `?wait=true` waits for the engine).
+    await session.commit()
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -23,6 +23,10 @@ _DRIVERS = {
 }
 
 
+# Execution option marking a connection that only reads (see _configure_sqlite).
+READONLY = "wirework_readonly"
+
+
 class UnsupportedDatabase(ValueError):
     pass
 
@@ -83,7 +87,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: two transactions that read and then write
         # would otherwise fail with "database is locked" instead of waiting their turn.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Connections that only read (execution option ``readonly``) don't take it: in WAL
+        # mode they never block the writer.
+        if conn.get_execution_options().get(READONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -97,6 +97,8 @@ class Integration(TimestampMixin, Base):
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Secret fields: one Fernet token of their JSON object (never in clear at rest).
     secrets: Mapped[str | None] = mapped_column(Text)
+    # Names of the secret fields that have a value (shown masked, without decrypting).
+    secret_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     type: Mapped[IntegrationType] = relationship(lazy="joined")

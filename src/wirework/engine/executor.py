@@ -140,6 +140,8 @@ class _Context(NodeContext):
         except expressions.ExpressionError as exc:
             raise NodeError(exc.describe(self.node_id), retryable=False) from None
         result: dict[str, Any] = value
+        if self._node.literal_params:
+            result = {**result, **self._node.literal_params}
         return result
 
     def evaluate(self, value: Any, index: int | None = 0) -> Any:

@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from wirework.engine import expressions
+from wirework.sdk.node import Item, NodeContext, NodeError
 from wirework.sdk.registry import NodeSpec, Registry, registry
 
 
@@ -49,6 +52,8 @@ class GraphNode:
     raw_params: dict[str, Any]
     params: expressions.Compiled
     params_constant: bool
+    # Parameters never evaluated as expressions (e.g. core.code's code), added back as is.
+    literal_params: dict[str, Any] = field(default_factory=dict)
     integration_id: int | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     timeout_s: float | None = None
@@ -111,17 +116,21 @@ def compile_graph(
         type_ = str(raw["type"])
         spec = reg.node(type_)
         if spec is None:
-            raise GraphError(f"node {node_id!r}: unknown node type {type_!r}")
+            if type_.startswith("core.") or "." not in type_:
+                raise GraphError(f"node {node_id!r}: unknown node type {type_!r}")
+            spec = _unimplemented_action(type_)
         params = dict(raw.get("params") or {})
+        literal = {k: params.pop(k) for k in _literal_fields(spec) if k in params}
         timeout = raw.get("timeout_s")
         node = GraphNode(
             id=node_id,
             name=str(raw.get("name") or node_id),
             type=type_,
             spec=spec,
-            raw_params=params,
+            raw_params={**params, **literal},
             params=expressions.compile_value(params, path="params"),
             params_constant=not expressions.has_expression(params),
+            literal_params=literal,
             integration_id=raw.get("integration_id"),
             retry=_retry(raw.get("retry")),
             timeout_s=float(timeout) if timeout is not None else None,
@@ -155,6 +164,34 @@ def compile_graph(
         by_name=by_name,
         pinned={str(k): list(v) for k, v in (document.get("pinned_data") or {}).items()},
     )
+
+
+def _literal_fields(spec: NodeSpec) -> list[str]:
+    """Params whose JSON Schema says ``"x-expressions": false``."""
+    out = []
+    for name, info in spec.params.model_fields.items():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get("x-expressions") is False:
+            out.append(name)
+    return out
+
+
+class _AnyParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+def _unimplemented_action(type_: str) -> NodeSpec:
+    """A declared integration action (``jira.create_issue``) that no installed package runs:
+    its steps fail with a clear message instead of the whole document being refused."""
+
+    async def run_item(ctx: NodeContext, item: Item, params: dict[str, Any]) -> Item:
+        raise NodeError(
+            f"no installed integration runs {type_!r}: install the integration package that "
+            "provides it, or use core.http_request",
+            retryable=False,
+        )
+
+    return NodeSpec(type_, type_, "integration action", "action", _AnyParams, run_item=run_item)
 
 
 def _toposort(nodes: Mapping[str, GraphNode]) -> list[str]:

@@ -80,6 +80,7 @@ class Runner:
         self._timer_wakeup = asyncio.Event()
         self._timer_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._stopping = False
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -95,9 +96,7 @@ class Runner:
         """Let running executions finish for ``grace_s``, then cancel the rest (they resume
         on the next start), and make everything durable."""
         if self._timer_task is not None:
-            self._timer_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._timer_task
+            await _stop_loop(self._timer_task, self._timer_wakeup, self)
         tasks = [s.task for s in self.running.values()]
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace_s)
@@ -238,7 +237,7 @@ class Runner:
     async def _timer_loop(self) -> None:
         last_poll = 0.0
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._stopping:
             if loop.time() - last_poll >= self.poll_interval_s:
                 last_poll = loop.time()
                 try:
@@ -318,16 +317,19 @@ class Runner:
         record = await self.store.load_execution(execution_id)
         if record is None:
             raise ExecutionNotFound(execution_id)
-        if record.status in ("waiting", *UNFINISHED):
-            record.status, record.finished_at = "canceled", utcnow()
-            record.error = {"message": "execution canceled", "type": "canceled"}
-            self.store.update_execution(
-                execution_id,
-                status="canceled",
-                finished_at=record.finished_at,
-                error=record.error,
-                wait_until=None,
+        if record.status not in ("waiting", *UNFINISHED):
+            raise NotResumable(
+                f"execution {execution_id} is {record.status}; it cannot be canceled"
             )
+        record.status, record.finished_at = "canceled", utcnow()
+        record.error = {"message": "execution canceled", "type": "canceled"}
+        self.store.update_execution(
+            execution_id,
+            status="canceled",
+            finished_at=record.finished_at,
+            error=record.error,
+            wait_until=None,
+        )
         return record
 
     async def retry(self, execution_id: str, *, latest_version: bool = False) -> Started:
@@ -388,6 +390,20 @@ class Runner:
         await self.store.flush()
         run = ExecutionRun(graph, record, self.store, hooks=self.hooks)
         return self._spawn(run, self._admit(run), resume=True)
+
+
+async def _stop_loop(task: asyncio.Task[None], wakeup: asyncio.Event, owner: Any) -> None:
+    """Stop a background loop between two iterations (cancelling one in the middle of a
+    database call could leave its connection in a transaction), cancelling only if it does
+    not stop within a few seconds."""
+    owner._stopping = True
+    wakeup.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=5)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def response_of(started: Started) -> asyncio.Future[Response] | None:

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wirework.db.engine import READONLY
 from wirework.db.models import Execution, ExecutionStep
 
 log = logging.getLogger(__name__)
@@ -313,6 +314,7 @@ class SqlStore(Store):
 
     async def load_execution(self, execution_id: str) -> ExecutionRecord | None:
         async with self._engine.connect() as conn:
+            await conn.execution_options(**{READONLY: True})
             row = (
                 await conn.execute(select(EXEC_TABLE).where(EXEC_TABLE.c.id == execution_id))
             ).first()
@@ -320,6 +322,7 @@ class SqlStore(Store):
 
     async def load_steps(self, execution_id: str) -> list[StepRecord]:
         async with self._engine.connect() as conn:
+            await conn.execution_options(**{READONLY: True})
             rows = (
                 await conn.execute(
                     select(STEP_TABLE)
@@ -361,6 +364,7 @@ class SqlStore(Store):
         if due_before is not None:
             query = query.where(EXEC_TABLE.c.wait_until <= due_before)
         async with self._engine.connect() as conn:
+            await conn.execution_options(**{READONLY: True})
             rows = (await conn.execute(query.order_by(EXEC_TABLE.c.id).limit(limit))).all()
         return [_exec_record(r._mapping) for r in rows]
 

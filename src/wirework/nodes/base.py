@@ -13,6 +13,7 @@ A field whose schema has ``"x-expressions": false`` is never evaluated (core.cod
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -48,3 +49,49 @@ def check_problems(problems: list[tuple[str, str]]) -> None:
 
 
 NO_EXPRESSIONS: dict[str, Any] = {"x-expressions": False}
+
+
+# --------------------------------------------------------------------------- item helpers
+
+
+def get_path(item: Any, path: str) -> Any:
+    """``a.b.0.c`` in nested objects and lists; None when absent."""
+    value = item
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.lstrip("-").isdigit():
+            index = int(part)
+            value = value[index] if -len(value) <= index < len(value) else None
+        else:
+            return None
+    return value
+
+
+def set_path(item: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``a.b.c`` in ``item``, copying (never mutating) the nested objects on the way."""
+    if "." not in path:
+        item[path] = value
+        return
+    parts = path.split(".")
+    target = item
+    for part in parts[:-1]:
+        child = target.get(part)
+        child = dict(child) if isinstance(child, dict) else {}
+        target[part] = child
+        target = child
+    target[parts[-1]] = value
+
+
+def hashable(value: Any) -> Any:
+    """A value usable as a dict key or set member (objects and lists by their JSON)."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, default=str)
+    return value
+
+
+def truthy(value: Any) -> bool:
+    """A condition's truth: strings such as "false", "0", "no" and "" are false."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "0", "no", "none", "null")
+    return bool(value)

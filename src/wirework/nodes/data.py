@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import functools
+import json
 import textwrap
 import warnings
 from typing import Any, Literal
@@ -10,8 +12,18 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from wirework.nodes.base import NO_EXPRESSIONS, ParamsModel, check_problems, is_expression
+from wirework.nodes.base import (
+    NO_EXPRESSIONS,
+    ParamsModel,
+    check_problems,
+    get_path,
+    hashable,
+    is_expression,
+    set_path,
+)
+from wirework.nodes.http import run_http_request
 from wirework.schemas.document import MAX_ID
+from wirework.sdk.node import Item, NodeContext, NodeError, Response
 from wirework.sdk.registry import NodeSpec, registry
 
 MAX_CODE_CHARS = 256 * 1024
@@ -305,6 +317,159 @@ class RespondParams(ParamsModel):
     )
 
 
+# --------------------------------------------------------------------------- running
+
+
+async def run_set(ctx: NodeContext, item: Item, params: dict[str, Any]) -> Item:
+    out: Item = dict(item) if params.get("keep_input", True) else {}
+    for name, value in params.get("fields", {}).items():
+        set_path(out, name, value)
+    return out
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    # None sorts last; numbers before strings; anything else by its JSON text
+    if value is None:
+        return (3, 0)
+    if isinstance(value, bool | int | float):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    return (2, json.dumps(value, sort_keys=True, default=str))
+
+
+def _field_sort_key(path: str, item: Item) -> tuple[int, Any]:
+    return _sort_key(get_path(item, path))
+
+
+def _aggregate(op: str, values: list[Any]) -> Any:
+    present = [v for v in values if v is not None]
+    if op == "count":
+        return len(values)
+    if op == "count_unique":
+        return len({hashable(v) for v in present})
+    if op == "list":
+        return present
+    if op == "first":
+        return present[0] if present else None
+    if op == "last":
+        return present[-1] if present else None
+    numbers = [v for v in present if isinstance(v, int | float) and not isinstance(v, bool)]
+    if op == "sum":
+        return sum(numbers)
+    if op == "avg":
+        return sum(numbers) / len(numbers) if numbers else None
+    if op == "min":
+        return min(present, key=_sort_key) if present else None
+    if op == "max":
+        return max(present, key=_sort_key) if present else None
+    raise NodeError(f"params.aggregations: unknown op {op!r}", retryable=False)
+
+
+async def run_transform(ctx: NodeContext) -> list[Item]:
+    params = ctx.params(None)
+    items = ctx.items
+    operation = params["operation"]
+    if operation == "sort":
+        out = list(items)
+        for key in reversed(params["sort_by"]):  # stable sorts, least significant key first
+            path: str = key["field"]
+            out.sort(
+                key=functools.partial(_field_sort_key, path),
+                reverse=key.get("order", "asc") == "desc",
+            )
+        return out
+    if operation == "limit":
+        n = int(params["max_items"])
+        return list(items[-n:] if params.get("from_end") and n else items[:n])
+    if operation == "aggregate":
+        groups: dict[tuple[Any, ...], list[Item]] = {}
+        group_by = params.get("group_by") or []
+        for item in items:
+            groups.setdefault(tuple(hashable(get_path(item, f)) for f in group_by), []).append(item)
+        if not group_by and not groups:
+            groups[()] = []
+        out = []
+        for members in groups.values():
+            row: Item = {}
+            for f in group_by:
+                set_path(row, f, get_path(members[0], f))
+            for agg in params["aggregations"]:
+                field = agg.get("field")
+                values = [get_path(m, field) for m in members] if field else list(members)
+                name = agg.get("into") or (f"{agg['op']}_{field}" if field else agg["op"])
+                row[name] = _aggregate(agg["op"], values)
+            out.append(row)
+        return out
+    if operation == "split_out":
+        field = params["field"]
+        into = params.get("into") or field.split(".")[-1]
+        out = []
+        for item in items:
+            value = get_path(item, field)
+            elements = value if isinstance(value, list) else ([] if value is None else [value])
+            for element in elements:
+                if params.get("keep_other_fields"):
+                    new = dict(item)
+                    set_path(new, into, element)
+                elif isinstance(element, dict) and not params.get("into"):
+                    new = dict(element)
+                else:
+                    new = {into: element}
+                out.append(new)
+        return out
+    if operation == "dedupe":
+        fields = params.get("dedupe_by")
+        seen: set[Any] = set()
+        out = []
+        for item in items:
+            key = tuple(hashable(get_path(item, f)) for f in fields) if fields else hashable(item)
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+        return out
+    if operation == "rename":
+        mapping = params["rename"]
+        return [{mapping.get(k, k): v for k, v in item.items()} for item in items]
+    raise NodeError(f"params.operation: unknown operation {operation!r}", retryable=False)
+
+
+async def run_code(ctx: NodeContext) -> list[Item]:
+    from wirework.sandbox import CodeError, CodeLimits
+    from wirework.sandbox import run_code as sandbox_run
+
+    params = ctx.params(None)
+    limits = CodeLimits(wall_time_s=float(params["timeout_s"])) if params.get("timeout_s") else None
+    try:
+        result = await sandbox_run(
+            params["code"], mode=params.get("mode", "once"), items=ctx.items, limits=limits
+        )
+    except CodeError as exc:
+        detail = f"\n{exc.traceback}" if getattr(exc, "traceback", None) else ""
+        raise NodeError(
+            f"code {exc.kind}: {exc.message}{detail}",
+            retryable=False,
+            details={"kind": exc.kind, "stdout": getattr(exc, "stdout", "")},
+        ) from None
+    return list(result.items)
+
+
+async def run_respond(ctx: NodeContext) -> list[Item]:
+    params = ctx.params(0)
+    body = params.get("body")
+    if body is None:
+        items = ctx.items
+        body = items[0] if len(items) == 1 else items
+    ctx.respond(
+        Response(
+            status=int(params.get("status", 200)),
+            headers={str(k): str(v) for k, v in (params.get("headers") or {}).items()},
+            body=body,
+        )
+    )
+    return ctx.items
+
+
 SET = registry.register_node(
     NodeSpec(
         type="core.set",
@@ -312,6 +477,7 @@ SET = registry.register_node(
         description="Add or overwrite fields on each item",
         group="data",
         params=SetParams,
+        run_item=run_set,
     )
 )
 TRANSFORM = registry.register_node(
@@ -321,6 +487,7 @@ TRANSFORM = registry.register_node(
         description="Sort, limit, aggregate, split out, dedupe or rename over all items",
         group="data",
         params=TransformParams,
+        run=run_transform,
     )
 )
 CODE = registry.register_node(
@@ -330,6 +497,7 @@ CODE = registry.register_node(
         description="Run Python on the items, in a sandbox",
         group="data",
         params=CodeParams,
+        run=run_code,
     )
 )
 HTTP_REQUEST = registry.register_node(
@@ -339,6 +507,7 @@ HTTP_REQUEST = registry.register_node(
         description="Call an HTTP API",
         group="data",
         params=HttpRequestParams,
+        run_item=run_http_request,
     )
 )
 RESPOND = registry.register_node(
@@ -348,5 +517,6 @@ RESPOND = registry.register_node(
         description="Answer the webhook that started the execution",
         group="data",
         params=RespondParams,
+        run=run_respond,
     )
 )

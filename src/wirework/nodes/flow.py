@@ -18,8 +18,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
-from wirework.nodes.base import ParamsModel, check_problems, is_expression
+from wirework.nodes.base import (
+    ParamsModel,
+    check_problems,
+    get_path,
+    hashable,
+    is_expression,
+    truthy,
+)
 from wirework.schemas.document import MAX_ID, PORT_PATTERN
+from wirework.sdk.node import Item, NodeContext, Outputs, StopExecution, Wait
 from wirework.sdk.registry import NodeSpec, registry
 
 MAX_MERGE_INPUTS = 10
@@ -224,6 +232,132 @@ class NoopParams(ParamsModel):
     """No parameters: passes its input on unchanged."""
 
 
+# --------------------------------------------------------------------------- running
+
+
+async def run_if(ctx: NodeContext) -> Outputs:
+    out: Outputs = {"true": [], "false": []}
+    for index, item in enumerate(ctx.items):
+        out["true" if truthy(ctx.params(index)["condition"]) else "false"].append(item)
+    return out
+
+
+async def run_filter(ctx: NodeContext) -> Outputs:
+    return {
+        "main": [
+            item for index, item in enumerate(ctx.items) if truthy(ctx.params(index)["condition"])
+        ]
+    }
+
+
+async def run_switch(ctx: NodeContext) -> Outputs:
+    out: Outputs = {}
+    for index, item in enumerate(ctx.items):
+        params = ctx.params(index)
+        matched = False
+        for rule in params["rules"]:
+            if truthy(rule["condition"]):
+                out.setdefault(rule["output"], []).append(item)
+                matched = True
+                if params.get("mode", "first") == "first":
+                    break
+        if not matched and params.get("fallback"):
+            out.setdefault(params["fallback"], []).append(item)
+    return out
+
+
+async def run_merge(ctx: NodeContext) -> Outputs:
+    params = ctx.params(None)
+    count = int(params.get("inputs", 2))
+    ports = [ctx.inputs.get(f"in{i}", []) for i in range(1, count + 1)]
+    mode = params.get("mode", "append")
+    if mode == "append":
+        return {"main": [item for port in ports for item in port]}
+    if mode == "wait_all":
+        return {"main": list(ports[0])}
+    if mode == "by_position":
+        length = max((len(p) for p in ports), default=0)
+        merged = []
+        for i in range(length):
+            item: Item = {}
+            for port in ports:
+                if i < len(port):
+                    item = {**item, **port[i]}
+            merged.append(item)
+        return {"main": merged}
+    # by_key: join every other input onto in1 by the key's value
+    key, join = params["key"], params.get("join", "inner")
+    index: list[dict[Any, list[Item]]] = []
+    for port in ports[1:]:
+        by_value: dict[Any, list[Item]] = {}
+        for item in port:
+            by_value.setdefault(hashable(get_path(item, key)), []).append(item)
+        index.append(by_value)
+    merged = []
+    used: list[set[Any]] = [set() for _ in index]
+    for item in ports[0]:
+        value = hashable(get_path(item, key))
+        combined = dict(item)
+        found = True
+        for n, by_value in enumerate(index):
+            matches = by_value.get(value)
+            if matches:
+                used[n].add(value)
+                for match in matches:
+                    combined = {**combined, **match}
+            else:
+                found = False
+        if found or join in ("left", "outer"):
+            merged.append(combined)
+    if join == "outer":
+        for n, by_value in enumerate(index):
+            for value, items in by_value.items():
+                if value not in used[n]:
+                    merged.extend(items)
+    return {"main": merged}
+
+
+async def run_wait(ctx: NodeContext) -> Wait:
+    params = ctx.params(None)
+    if params.get("resume") == "webhook":
+        return Wait(resume="webhook")
+    if params.get("until"):
+        until = dt.datetime.fromisoformat(str(params["until"]))
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=dt.UTC)
+        return Wait(until=until.astimezone(dt.UTC))
+    seconds = float(params.get("seconds") or 0)
+    return Wait(until=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds))
+
+
+async def run_subworkflow(ctx: NodeContext) -> Outputs:
+    params = ctx.params(None)
+    workflow_id = int(params["workflow_id"])
+    wait = bool(params.get("wait", True))
+    if params.get("mode", "once") == "per_item":
+        out: list[Item] = []
+        for index, item in enumerate(ctx.items):
+            value = ctx.params(index).get("input")
+            items = _as_items(value) if value is not None else [item]
+            result = await ctx.run_workflow(workflow_id, items, wait=wait)
+            out.extend(result if result is not None else [item])
+        return {"main": out}
+    value = params.get("input")
+    items = _as_items(value) if value is not None else ctx.items
+    result = await ctx.run_workflow(workflow_id, items, wait=wait)
+    return {"main": result if result is not None else ctx.items}
+
+
+def _as_items(value: Any) -> list[Item]:
+    values = value if isinstance(value, list) else [value]
+    return [v if isinstance(v, dict) else {"value": v} for v in values]
+
+
+async def run_stop_error(ctx: NodeContext) -> Outputs:
+    params = ctx.params(0)
+    raise StopExecution(str(params.get("message") or "stopped by core.stop_error"))
+
+
 IF = registry.register_node(
     NodeSpec(
         type="core.if",
@@ -231,6 +365,7 @@ IF = registry.register_node(
         description="Send each item to `true` or `false` by a condition",
         group="flow",
         params=IfParams,
+        run=run_if,
         outputs=("true", "false"),
     )
 )
@@ -241,6 +376,7 @@ SWITCH = registry.register_node(
         description="Route items to outputs named by rules",
         group="flow",
         params=SwitchParams,
+        run=run_switch,
         outputs=None,
         dynamic_outputs=switch_outputs,
         extra={"literal_params": ("rules", "fallback", "mode")},
@@ -253,6 +389,7 @@ MERGE = registry.register_node(
         description="Join the items of inputs in1 … inN",
         group="flow",
         params=MergeParams,
+        run=run_merge,
         inputs=("in1", "in2"),
         extra={"dynamic_inputs": merge_inputs, "literal_params": ("inputs", "mode")},
     )
@@ -264,6 +401,7 @@ FILTER = registry.register_node(
         description="Keep the items whose condition holds",
         group="flow",
         params=FilterParams,
+        run=run_filter,
     )
 )
 LOOP = registry.register_node(
@@ -282,6 +420,7 @@ WAIT = registry.register_node(
         description="Pause for a time, until a time, or until resumed by a URL",
         group="flow",
         params=WaitParams,
+        run=run_wait,
     )
 )
 SUBWORKFLOW = registry.register_node(
@@ -291,6 +430,7 @@ SUBWORKFLOW = registry.register_node(
         description="Run another workflow and (by default) wait for its result",
         group="flow",
         params=SubworkflowParams,
+        run=run_subworkflow,
     )
 )
 STOP_ERROR = registry.register_node(
@@ -300,6 +440,7 @@ STOP_ERROR = registry.register_node(
         description="Fail the execution with a message",
         group="flow",
         params=StopErrorParams,
+        run=run_stop_error,
         outputs=(),
     )
 )

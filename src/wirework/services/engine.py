@@ -242,9 +242,9 @@ class EngineHost:
             record = await self.runner.cancel(execution_id)
         except ExecutionNotFound:
             raise NotFound(f"execution {execution_id!r} not found") from None
+        except NotResumable as exc:
+            raise Conflict(str(exc)) from None
         await self.runner.store.flush()
-        if record.status != "canceled":
-            raise Conflict(f"execution {execution_id} is {record.status}; it cannot be canceled")
         return record
 
     async def retry(self, execution_id: str, *, latest_version: bool = False) -> Started:

@@ -37,10 +37,8 @@ def _split(itype: IntegrationType, values: dict[str, Any]) -> tuple[dict[str, An
 
 def to_out(row: Integration) -> IntegrationOut:
     masked = dict(row.config)
-    for spec in row.type.parameters:
-        if spec.get("type") == "password" and row.secrets is not None:
-            masked[spec["name"]] = MASK
-    # Secrets present in the stored token but not named above still never leave in clear.
+    for name in row.secret_fields or []:
+        masked[name] = MASK  # set secrets show as the mask; unset ones are absent
     return IntegrationOut(
         id=row.id,
         name=row.name,
@@ -97,6 +95,7 @@ async def create(session: AsyncSession, vault: Vault, data: IntegrationCreate) -
         type_id=itype.id,
         config=config,
         secrets=vault.encrypt_json(secrets) if secrets else None,
+        secret_fields=sorted(secrets),
         active=data.active,
     )
     row.type = itype
@@ -125,6 +124,7 @@ async def update(
         config, secrets = _split(row.type, values)
         row.config = config
         row.secrets = vault.encrypt_json(secrets) if secrets else None
+        row.secret_fields = sorted(secrets)
     if data.active is not None:
         row.active = data.active
     try:

@@ -15,10 +15,36 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from wirework.db.models import Workflow, WorkflowVersion
+
+_CHANGED = "wirework.workflows_changed"
+_generation = 0
+
+
+def mark_workflows_changed(session: AsyncSession) -> None:
+    """Call when a transaction changes workflows: once it commits, this process's webhook
+    table (and scheduler) re-read them at once instead of within a second."""
+    session.sync_session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    global _generation
+    if session.info.pop(_CHANGED, False):
+        _generation += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def generation() -> int:
+    return _generation
 
 
 def normalise_path(path: str) -> str:
@@ -44,11 +70,16 @@ class WebhookTable:
         self._live: dict[tuple[str, str], WebhookTarget] = {}
         self._test: dict[tuple[str, str], WebhookTarget] = {}
         self._lock = asyncio.Lock()
+        self._generation = -1
 
     def invalidate(self) -> None:
         self._checked = 0.0
 
     async def lookup(self, method: str, path: str, *, test: bool = False) -> WebhookTarget | None:
+        if self._generation != _generation:
+            self._generation = _generation
+            self._checked = 0.0
+            self._fingerprint = None
         if time.monotonic() - self._checked > self._ttl_s:
             await self._refresh()
         table = self._test if test else self._live

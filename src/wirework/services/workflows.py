@@ -39,6 +39,7 @@ from wirework.schemas.workflows import (
 )
 from wirework.services.documents import trigger_nodes, validate_document
 from wirework.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from wirework.services.webhooks import mark_workflows_changed
 
 MAX_LIMIT = 200
 log = logging.getLogger(__name__)
@@ -213,6 +214,7 @@ async def create(
 ) -> WorkflowOut:
     doc = await validate_document(session, as_document(data))
     document = document_to_dict(doc)
+    mark_workflows_changed(session)
     row = Workflow(
         name=doc.name, description=doc.description, active=False, version=1, created_by=user_id
     )
@@ -246,6 +248,7 @@ async def _save(
     plain = as_document(data).model_dump(by_alias=True, warnings=False)
     doc = await validate_document(session, plain, workflow_id=row.id)
     document = document_to_dict(doc)
+    mark_workflows_changed(session)
     current = await current_document(session, row)
     if document != current:
         row.version += 1
@@ -304,6 +307,7 @@ async def patch(
 
 
 async def delete(session: AsyncSession, workflow_id: int) -> None:
+    mark_workflows_changed(session)
     row = await get_row(session, workflow_id)
     await session.delete(row)
     await session.flush()
@@ -360,6 +364,7 @@ async def _check_activatable(session: AsyncSession, row: Workflow, doc: Workflow
 
 
 async def set_active(session: AsyncSession, workflow_id: int, active: bool) -> WorkflowOut:
+    mark_workflows_changed(session)
     """Activate (the current document must still be valid) or deactivate; no new version."""
     row = await get_row(session, workflow_id)
     document = await current_document(session, row)
