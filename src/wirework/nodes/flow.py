@@ -267,7 +267,7 @@ async def run_switch(ctx: NodeContext) -> Outputs:
 
 
 async def run_merge(ctx: NodeContext) -> Outputs:
-    params = ctx.params(None)
+    params = ctx.params(0)
     count = int(params.get("inputs", 2))
     ports = [ctx.inputs.get(f"in{i}", []) for i in range(1, count + 1)]
     mode = params.get("mode", "append")
@@ -318,7 +318,7 @@ async def run_merge(ctx: NodeContext) -> Outputs:
 
 
 async def run_wait(ctx: NodeContext) -> Wait:
-    params = ctx.params(None)
+    params = ctx.params(0)
     if params.get("resume") == "webhook":
         return Wait(resume="webhook")
     if params.get("until"):
@@ -331,7 +331,7 @@ async def run_wait(ctx: NodeContext) -> Wait:
 
 
 async def run_subworkflow(ctx: NodeContext) -> Outputs:
-    params = ctx.params(None)
+    params = ctx.params(0)
     workflow_id = int(params["workflow_id"])
     wait = bool(params.get("wait", True))
     if params.get("mode", "once") == "per_item":

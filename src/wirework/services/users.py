@@ -71,6 +71,8 @@ async def update(session: AsyncSession, actor: User, user_id: int, data: UserUpd
     is_self = actor.id == user.id
     if not is_self and actor.role not in ("owner", "admin"):
         raise Forbidden("only an owner or admin can change other users")
+    if not is_self and user.role == "owner" and actor.role != "owner":
+        raise Forbidden("only an owner can change another owner")
     if data.role is not None and data.role != user.role:
         if actor.role != "owner":
             raise Forbidden("role: only an owner can change roles")

@@ -25,7 +25,8 @@ def mask_url(url: str) -> str:
         return MASK
     if parsed.password:
         parsed = parsed.set(password=MASK)
-    return parsed.render_as_string(hide_password=False)
+    # SQLAlchemy percent-encodes the password ("%2A…"); show the mask as people read it.
+    return parsed.render_as_string(hide_password=False).replace("%2A" * len(MASK), MASK)
 
 
 def is_secret_key(key: str) -> bool:
