@@ -31,7 +31,9 @@ async def test_crud(client: httpx.AsyncClient) -> None:
     resp = await client.get(f"/api/integration-types/{type_id}")
     assert resp.json()["display_name"] == "Jira"
 
-    resp = await client.patch(f"/api/integration-types/{type_id}", json={"description": "Atlassian"})
+    resp = await client.patch(
+        f"/api/integration-types/{type_id}", json={"description": "Atlassian"}
+    )
     assert resp.status_code == 200 and resp.json()["description"] == "Atlassian"
 
     resp = await client.post("/api/integration-types", json=JIRA)
@@ -63,7 +65,7 @@ async def test_delete_in_use_is_conflict(client: httpx.AsyncClient) -> None:
     resp = await client.post(
         "/api/integrations",
         json={
-            "name": "Jira – acme",
+            "name": "Jira - acme",
             "type": "jira",
             "credentials": {"base_url": "https://acme", "email": "a@b.c", "api_token": "t0k"},
         },

@@ -53,7 +53,7 @@ class UserOut(ResponseModel):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name
     expires_in: int = Field(description="Seconds until the token expires")
 
 
