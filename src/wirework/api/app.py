@@ -76,7 +76,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ):
         app.include_router(module.router, prefix="/api")
     app.include_router(workflows.node_types_router, prefix="/api")
-    app.include_router(webhooks.router)
+    # Webhooks first: the hot path should not be matched against every API route.
+    app.router.routes[:0] = webhooks.routes
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:

@@ -18,7 +18,7 @@ from wirework.services.runtime import Runtime
 from wirework.vault import Vault
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -44,7 +44,7 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_vault(runtime: RuntimeDep) -> Vault:
+async def get_vault(runtime: RuntimeDep) -> Vault:
     return runtime.vault
 
 

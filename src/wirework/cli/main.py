@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -103,6 +104,11 @@ def server(
     # Open once before serving so a wrong key or old schema is one clear line, not a traceback.
     run_async(lambda: with_runtime(settings, _noop))
     app_ = create_app(settings)
+    # Long-lived objects (modules, the app) leave the cyclic GC's view, and young-generation
+    # collections run less often: fewer pauses on the request path.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
     uvicorn.run(
         app_,
         host=host or settings.host,

@@ -44,6 +44,7 @@ INLINE_WAIT_S = 5.0
 # A parked step's output holds what it waits for under this (not a valid port name).
 WAIT_PORT = "$wait"
 _RESOLVED = frozenset({"success", "skipped", "error"})
+_RNG = random.Random()  # noqa: S311 - retry jitter, not cryptography
 
 
 def utcnow() -> dt.datetime:
@@ -197,7 +198,7 @@ class ExecutionRun:
         self.trigger_item: Item = {}
         self.response: asyncio.Future[Response] | None = None
         self._last_success: str | None = None
-        self._rng = rng or random.Random()
+        self._rng = rng or _RNG
         self._waiting: dict[str, Wait] = {}
         self._starts = self._start_nodes()
         self.execution_info: dict[str, Any] = {"id": record.id, "mode": record.mode}

@@ -17,7 +17,7 @@ import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +149,11 @@ class MemoryStore(Store):
 
 # --- the SQL store -------------------------------------------------------------------------
 
+_EXEC_FIELDS = tuple(ExecutionRecord.__dataclass_fields__)
+_STEP_FIELDS = tuple(
+    f for f in StepRecord.__dataclass_fields__ if f not in ("output", "output_missing")
+)
+
 _INSERT_EXEC = "insert_execution"
 _UPDATE_EXEC = "update_execution"
 _INSERT_STEP = "insert_step"
@@ -205,16 +210,16 @@ class SqlStore(Store):
     # -- writes -----------------------------------------------------------------------------
 
     def create_execution(self, record: ExecutionRecord) -> None:
-        values = asdict(record)
+        values = {name: getattr(record, name) for name in _EXEC_FIELDS}
         self._queue.put_nowait(_Op(_INSERT_EXEC, values))
 
     def update_execution(self, execution_id: str, **values: Any) -> None:
         self._queue.put_nowait(_Op(_UPDATE_EXEC, {"b_id": execution_id, **values}))
 
     def record_step(self, step: StepRecord) -> None:
-        values = asdict(step)
-        values.pop("output_missing", None)
-        output = values.pop("output")
+        # Plain attribute reads: dataclasses.asdict would deep-copy every item.
+        values = {name: getattr(step, name) for name in _STEP_FIELDS}
+        output = step.output
         values["output"] = _dumps(output) if output is not None else None
         values["output_path"] = None
         key = (step.execution_id, step.node_id, step.run_index, step.attempt)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from wirework.db.engine import readonly_session
 from wirework.db.models import Integration, Workflow, WorkflowVersion
 from wirework.engine.executor import ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph, GraphCache, GraphError
@@ -111,7 +112,7 @@ class EngineHost:
             graph = self.graphs.get(workflow_id, version)
             if graph is not None:
                 return graph
-        async with self.runtime.sessionmaker() as session:
+        async with readonly_session(self.runtime.sessionmaker) as session:
             if version is None:
                 version = await session.scalar(
                     select(Workflow.version).where(Workflow.id == workflow_id)
@@ -136,7 +137,7 @@ class EngineHost:
         return graph
 
     async def credentials(self, integration_id: int) -> dict[str, Any]:
-        async with self.runtime.sessionmaker() as session:
+        async with readonly_session(self.runtime.sessionmaker) as session:
             row = await session.get(Integration, integration_id)
             if row is None:
                 raise NodeError(f"integration {integration_id} not found", retryable=False)

@@ -19,6 +19,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from wirework.db.engine import readonly_session
 from wirework.db.models import Workflow, WorkflowVersion
 
 _CHANGED = "wirework.workflows_changed"
@@ -90,10 +91,12 @@ class WebhookTable:
         return dict(self._test if test else self._live)
 
     async def _refresh(self) -> None:
+        if self._lock.locked() and self._fingerprint is not None:
+            return  # another request is refreshing: serve the current table meanwhile
         async with self._lock:
             if time.monotonic() - self._checked <= self._ttl_s:
                 return
-            async with self._sessionmaker() as session:
+            async with readonly_session(self._sessionmaker) as session:
                 fingerprint = tuple(
                     (
                         await session.execute(

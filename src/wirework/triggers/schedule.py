@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from wirework.db.engine import readonly_session
 from wirework.db.models import ScheduleState, Workflow, WorkflowVersion
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class Scheduler:
         return max(0.0, (soonest - self._clock()).total_seconds())
 
     async def _refresh(self) -> None:
-        async with self._sessionmaker() as session:
+        async with readonly_session(self._sessionmaker) as session:
             fingerprint = tuple(
                 (
                     await session.execute(

@@ -11,17 +11,15 @@ import base64
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from wirework.api.deps import EngineDep
 from wirework.engine.executor import WAIT_PORT
 from wirework.sdk.node import Response as NodeResponse
-from wirework.services.engine import EngineHost
+from wirework.services.engine import EngineHost, ensure_engine
 from wirework.services.webhooks import check_resume_token, normalise_path
-
-router = APIRouter(include_in_schema=False)
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 NOT_FOUND = {"detail": "Not Found", "code": "not_found", "errors": []}
@@ -144,18 +142,26 @@ async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool
     return to_http(started.run.default_response())
 
 
-@router.api_route("/webhook/{path:path}", methods=METHODS)
-async def webhook(path: str, request: Request, engine: EngineDep) -> Response:
-    return await _handle(request, engine, path, test=False)
+# Plain Starlette routes: the hot path skips FastAPI's dependency solving and validation.
 
 
-@router.api_route("/webhook-test/{path:path}", methods=METHODS)
-async def webhook_test(path: str, request: Request, engine: EngineDep) -> Response:
-    return await _handle(request, engine, path, test=True)
+async def _engine(request: Request) -> EngineHost:
+    return await ensure_engine(request.app.state.runtime)
 
 
-@router.api_route("/webhook-waiting/{execution_id}", methods=["GET", "POST"])
-async def resume(execution_id: str, request: Request, engine: EngineDep) -> Response:
+async def webhook(request: Request) -> Response:
+    engine = await _engine(request)
+    return await _handle(request, engine, request.path_params["path"], test=False)
+
+
+async def webhook_test(request: Request) -> Response:
+    engine = await _engine(request)
+    return await _handle(request, engine, request.path_params["path"], test=True)
+
+
+async def resume(request: Request) -> Response:
+    engine = await _engine(request)
+    execution_id = request.path_params["execution_id"]
     token = request.query_params.get("token", "")
     if not check_resume_token(engine.runtime.signing_key, execution_id, token):
         return JSONResponse(NOT_FOUND, status_code=404)
@@ -183,3 +189,10 @@ async def resume(execution_id: str, request: Request, engine: EngineDep) -> Resp
     started = await engine.resume(execution_id, waiting[0], payload)
     await engine.runner.store.flush()
     return JSONResponse({"execution_id": started.id, "status": "resumed"})
+
+
+routes = [
+    Route("/webhook/{path:path}", webhook, methods=METHODS),
+    Route("/webhook-test/{path:path}", webhook_test, methods=METHODS),
+    Route("/webhook-waiting/{execution_id}", resume, methods=["GET", "POST"]),
+]
