@@ -52,11 +52,11 @@ WORKFLOW = {
     ],
     "connections": [{"from": "hook", "to": "set"}, {"from": "set", "to": "answer"}],
 }
-LUA = """
+LUA = f"""
 wrk.method = "POST"
-wrk.body   = '%s'
+wrk.body   = '{json.dumps(BODY)}'
 wrk.headers["Content-Type"] = "application/json"
-""" % json.dumps(BODY)
+"""
 
 
 def free_port() -> int:
@@ -77,7 +77,7 @@ def wait_up(url: str, timeout: float = 30) -> None:
 
 @contextlib.contextmanager
 def serve(cmd: list[str], env: dict[str, str], health: str) -> Iterator[None]:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_up(health)
         yield
@@ -90,8 +90,8 @@ def serve(cmd: list[str], env: dict[str, str], health: str) -> Iterator[None]:
 
 
 def wrk(url: str, script: Path) -> dict[str, float]:
-    out = subprocess.run(  # noqa: S603
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION_S}s", "--latency", "-s", str(script), url],  # noqa: S607
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION_S}s", "--latency", "-s", str(script), url],
         capture_output=True,
         text=True,
         check=True,

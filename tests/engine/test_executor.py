@@ -357,6 +357,7 @@ async def test_short_wait_inline_long_wait_parks_and_resumes(
     assert waiting.output is not None
     waiting.output["$wait"][0]["until"] = dt.datetime.now(dt.UTC).isoformat()
     runner.store.record_step(waiting)
+    await runner.store.flush()
     started = await runner.resume(r.record.id)
     final = await started.wait()
     assert final.status == "success"
@@ -413,8 +414,8 @@ async def test_resume_after_crash_reruns_only_the_interrupted_step(
     await fresh.start(resume=False)
     try:
         resumed = await fresh.resume_unfinished()
-        assert resumed == [started.id]
-        final = await fresh.running[started.id].wait() if started.id in fresh.running else None
+        assert [r.id for r in resumed] == [started.id]
+        final = await resumed[0].wait()
         await fresh.store.flush()
     finally:
         await fresh.stop()

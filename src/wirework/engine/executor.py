@@ -44,7 +44,7 @@ INLINE_WAIT_S = 5.0
 # A parked step's output holds what it waits for under this (not a valid port name).
 WAIT_PORT = "$wait"
 _RESOLVED = frozenset({"success", "skipped", "error"})
-_RNG = random.Random()  # noqa: S311 - retry jitter, not cryptography
+_RNG = random.Random()
 
 
 def utcnow() -> dt.datetime:

@@ -284,7 +284,7 @@ class Runner:
         resumed = {node_id: payload} if node_id is not None else None
         return self._spawn(run, self._admit(run), resume=True, resumed=resumed)
 
-    async def resume_unfinished(self) -> list[str]:
+    async def resume_unfinished(self) -> list[Started]:
         """Resume executions a previous process left running or queued (at-least-once for
         the interrupted step), and schedule the parked ones."""
         resumed = []
@@ -292,8 +292,7 @@ class Runner:
             if record.id in self.running:
                 continue
             try:
-                await self.resume(record.id)
-                resumed.append(record.id)
+                resumed.append(await self.resume(record.id))
             except Exception:
                 log.exception("could not resume execution %s", record.id)
         for record in await self.store.find(["waiting"]):
