@@ -44,8 +44,12 @@ pytest:
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 		if [ $$rc -eq 5 ]; then echo "no tests ran"; exit 1; fi; exit $$rc
 
+## Run every benchmark in bench/ and print its figures (needs wrk for the webhook one)
 bench: install services
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || apt-get install -y wrk >/dev/null 2>&1 || \
+		(apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null 2>&1) || \
+		echo "wrk is not installed: the webhook benchmark will be skipped"
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

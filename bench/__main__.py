@@ -1,0 +1,31 @@
+"""`python -m bench [name …]` — run the benchmarks (all by default) and print their figures."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import sys
+
+ALL = [
+    "step_overhead",
+    "webhook_throughput",
+    "fanout",
+    "data_volume",
+    "code_cold_start",
+    "list_executions",
+]
+
+
+def main(names: list[str]) -> None:
+    for name in names or ALL:
+        if name not in ALL:
+            raise SystemExit(f"unknown benchmark {name!r}; choose from {', '.join(ALL)}")
+        module = importlib.import_module(f"bench.{name}")
+        result = module.main()
+        if inspect.isawaitable(result):
+            asyncio.run(result)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
