@@ -283,3 +283,80 @@ async def test_wait_resumes_through_its_resume_url(
         await asyncio.sleep(0.02)
     assert final["status"] == "success", json.dumps(final)
     assert final["result"][0]["ok"] is True
+
+
+async def test_subworkflow_and_error_workflow(client: httpx.AsyncClient) -> None:
+    child = await create(
+        client,
+        {
+            "name": "child",
+            "nodes": [
+                {"id": "in", "type": "core.workflow_trigger"},
+                {
+                    "id": "double",
+                    "type": "core.set",
+                    "params": {"fields": {"d": "{{ json.n * 2 }}"}},
+                },
+            ],
+            "connections": [{"from": "in", "to": "double"}],
+        },
+    )
+    alerts = await create(
+        client,
+        {
+            "name": "alerts",
+            "nodes": [
+                {"id": "err", "type": "core.error_trigger"},
+                {
+                    "id": "note",
+                    "type": "core.set",
+                    "params": {"fields": {"failed": "{{ json.execution.id }}"}},
+                },
+            ],
+            "connections": [{"from": "err", "to": "note"}],
+        },
+    )
+    parent = await create(
+        client,
+        {
+            "name": "parent",
+            "nodes": [
+                {"id": "start", "type": "core.manual"},
+                {"id": "call", "type": "core.subworkflow", "params": {"workflow_id": child}},
+                {"id": "check", "type": "core.if", "params": {"condition": "{{ json.d > 10 }}"}},
+                {
+                    "id": "fail",
+                    "type": "core.stop_error",
+                    "params": {"message": "too big: {{ json.d }}"},
+                },
+            ],
+            "connections": [
+                {"from": "start", "to": "call"},
+                {"from": "call", "to": "check"},
+                {"from": "check", "from_output": "true", "to": "fail"},
+            ],
+            "settings": {"error_workflow": alerts},
+        },
+    )
+    ok = (
+        await client.post(f"/api/workflows/{parent}/execute?wait=true", json={"input": {"n": 2}})
+    ).json()
+    assert ok["status"] == "success"
+    assert [s["output"] for s in ok["steps"] if s["node_id"] == "call"] == [
+        {"main": [{"n": 2, "d": 4}]}
+    ]
+    children = (await client.get(f"/api/workflows/{child}/executions")).json()["items"]
+    assert len(children) == 1 and children[0]["parent_execution_id"] == ok["id"]
+
+    failed = (
+        await client.post(f"/api/workflows/{parent}/execute?wait=true", json={"input": {"n": 9}})
+    ).json()
+    assert failed["status"] == "error" and failed["error"]["message"] == "too big: 18"
+    for _ in range(100):
+        runs = (await client.get(f"/api/workflows/{alerts}/executions")).json()["items"]
+        if runs and runs[0]["status"] == "success":
+            break
+        await asyncio.sleep(0.02)
+    assert runs and runs[0]["parent_execution_id"] == failed["id"]
+    record = (await client.get(f"/api/executions/{runs[0]['id']}")).json()
+    assert record["result"][0]["failed"] == failed["id"]

@@ -68,6 +68,7 @@ class Progress:
         elif kind == "step.finished" and node_id:
             row = self.rows.setdefault(node_id, {"t0": data["t"]})
             row.update(status=data["status"], attempt=data.get("attempt", 1))
+            row["items"] = data.get("items", "")
             row["took"] = data["t"] - row.get("t0", data["t"])
         if self.live is not None:
             self.live.update(self.table())

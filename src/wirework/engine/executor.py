@@ -560,7 +560,13 @@ class ExecutionRun:
         self.store.record_step(step)
         self._event(
             "step.finished",
-            {"node_id": node.id, "status": outcome.status, "attempt": attempt, "error": error},
+            {
+                "node_id": node.id,
+                "status": outcome.status,
+                "attempt": attempt,
+                "error": error,
+                "items": step.items_out,
+            },
         )
         return outcome
 
