@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest webhook request body accepted."
     )
+    outbound_allow: str = Field(
+        default="",
+        description=(
+            "Private, loopback or link-local destinations outbound HTTP (HTTP node, "
+            "integrations) may reach: comma-separated hosts, addresses or CIDR ranges."
+        ),
+    )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
         default="info", description="Minimum level of log lines written."
     )

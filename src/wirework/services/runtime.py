@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from wirework.db import migrate
 from wirework.db.engine import create_engine, create_sessionmaker
+from wirework.sdk.outbound import OutboundPolicy, set_policy
 from wirework.services import vault as vault_service
 from wirework.settings import Settings
 from wirework.vault import Vault, VaultError
@@ -84,6 +85,7 @@ async def open_runtime(settings: Settings, *, migrate_db: bool = True) -> Runtim
     Raises VaultError when encrypted data exists but the configured key cannot read it.
     """
     ensure_data_dir(settings)
+    set_policy(OutboundPolicy(settings.outbound_allow.split(",")))
     engine = create_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
     try:
         if migrate_db:
