@@ -496,3 +496,44 @@ async def test_parallel_branches_with_waits_finish_together() -> None:
     assert r.record.status == "success"
     assert all(r.status[b["id"]] == "success" for b in branches)
     del t0  # timing belongs to bench/fanout.py, not to tests
+
+
+async def test_loop_runs_its_body_once_per_batch() -> None:
+    runner = Runner(MemoryStore())
+    doc = {
+        "name": "loop",
+        "nodes": [
+            {"id": "in", "type": "core.manual"},
+            {"id": "loop", "type": "core.loop", "params": {"batch_size": 2}},
+            {
+                "id": "size",
+                "type": "core.set",
+                "params": {"fields": {"batch": "{{ items | length }}"}},
+            },
+            {"id": "after_body", "type": "core.noop"},
+            {
+                "id": "done",
+                "type": "core.transform",
+                "params": {"operation": "aggregate", "aggregations": [{"op": "count"}]},
+            },
+        ],
+        "connections": [
+            {"from": "in", "to": "loop"},
+            {"from": "loop", "from_output": "loop", "to": "size"},
+            {"from": "size", "to": "after_body"},
+            {"from": "loop", "from_output": "done", "to": "done"},
+        ],
+    }
+    started = await runner.execute(compile_graph(doc), input_items=[{"n": i} for i in range(5)])
+    record = await started.wait()
+    assert record.status == "success", record.error
+    r = started.run
+    assert [i["batch"] for i in r.outputs["size"]["main"]] == [2, 2, 2, 2, 1]
+    assert len(r.outputs["after_body"]["main"]) == 5
+    assert r.outputs["done"]["main"] == [{"count": 5}]
+    steps = await runner.store.load_steps(record.id)
+    assert sorted((s.run_index, s.attempt) for s in steps if s.node_id == "size") == [
+        (0, 1),
+        (1, 1),
+        (2, 1),
+    ]

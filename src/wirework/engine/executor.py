@@ -200,6 +200,8 @@ class ExecutionRun:
         self._last_success: str | None = None
         self._rng = rng or _RNG
         self._waiting: dict[str, Wait] = {}
+        self._run_indexes: dict[str, int] = {}  # nodes inside a core.loop body: the batch
+        self._attempt_floor: dict[str, int] = {}  # highest attempt already stored, per node
         self._starts = self._start_nodes()
         self.execution_info: dict[str, Any] = {"id": record.id, "mode": record.mode}
         if self.hooks.resume_url is not None:
@@ -248,13 +250,6 @@ class ExecutionRun:
         graph = self.graph
         remaining = {node_id: len(graph.nodes[node_id].sources) for node_id in graph.order}
         ready: list[str] = []
-
-        def resolved(node_id: str) -> None:
-            for target in dict.fromkeys(e.target for e in graph.nodes[node_id].outgoing):
-                remaining[target] -= 1
-                if remaining[target] == 0 and target not in self.status:
-                    ready.append(target)
-
         if resume:
             await self._load_state()
         for node_id in graph.order:  # triggers that did not start this execution
@@ -269,11 +264,27 @@ class ExecutionRun:
                 self._complete_wait(node_id, wait)
         for node_id in graph.order:
             if self.status.get(node_id) in _RESOLVED:
-                resolved(node_id)
+                self._resolved(node_id, remaining, ready)
         for node_id in graph.order:
             if remaining[node_id] == 0 and node_id not in self.status and node_id not in ready:
                 ready.append(node_id)
+        await self._drive(ready, remaining)
+        if self._waiting:
+            self._park()
+        else:
+            self._finish("success", None)
 
+    def _resolved(self, node_id: str, remaining: dict[str, int], ready: list[str]) -> None:
+        """``node_id`` is done: its targets (within ``remaining``'s scope) may become ready."""
+        for target in dict.fromkeys(e.target for e in self.graph.nodes[node_id].outgoing):
+            if target not in remaining:
+                continue
+            remaining[target] -= 1
+            if remaining[target] == 0 and target not in self.status:
+                ready.append(target)
+
+    async def _drive(self, ready: list[str], remaining: dict[str, int]) -> None:
+        """Run ready nodes (concurrently when several are ready) until none is left."""
         running: dict[asyncio.Task[_Outcome], str] = {}
         try:
             while ready or running:
@@ -282,7 +293,7 @@ class ExecutionRun:
                     outcome = await self._run_node(node_id)
                     self._settle(node_id, outcome)
                     if outcome.status != "waiting":
-                        resolved(node_id)
+                        self._resolved(node_id, remaining, ready)
                     continue
                 while ready:
                     node_id = ready.pop(0)
@@ -295,17 +306,51 @@ class ExecutionRun:
                     outcome = task.result()  # ExecutionFailed propagates; finally cancels others
                     self._settle(node_id, outcome)
                     if outcome.status != "waiting":
-                        resolved(node_id)
+                        self._resolved(node_id, remaining, ready)
         finally:
             for task in running:
                 task.cancel()
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
 
-        if self._waiting:
-            self._park()
-        else:
-            self._finish("success", None)
+    async def _run_loop(self, node: GraphNode, inputs: dict[str, list[Item]]) -> _Outcome:
+        """``core.loop``: run the nodes after its ``loop`` output once per batch (run index =
+        batch number), then emit all items on ``done``. The body nodes' outputs are the
+        concatenation of their runs."""
+        graph = self.graph
+        items = _concat(inputs)
+        size = int(_Context(self, node, inputs).params(0).get("batch_size") or 10)
+        body = [n for n in graph.order if n in graph.loop_bodies.get(node.id, ())]
+        collected: dict[str, Outputs] = {n: {} for n in body}
+        ran: set[str] = set()
+        for index, start in enumerate(range(0, len(items), max(1, size))):
+            for n in body:
+                self.status.pop(n, None)
+                self.outputs.pop(n, None)
+                self._run_indexes[n] = index
+                self.attempts[n] = self._attempt_floor.get(n, 0)
+            self.outputs[node.id] = {"loop": items[start : start + size]}
+            remaining = {n: sum(1 for s in graph.nodes[n].sources if s in collected) for n in body}
+            await self._drive([n for n in body if remaining[n] == 0], remaining)
+            if any(n in self._waiting for n in body):
+                raise ExecutionFailed(
+                    {
+                        "message": f"node {node.id!r}: a wait inside a core.loop body must be "
+                        f"short (≤ {self.hooks.inline_wait_s:g} s); it cannot park the execution",
+                        "type": "node_error",
+                        "node_id": node.id,
+                    }
+                )
+            for n in body:
+                if self.status.get(n) in ("success", "error"):
+                    ran.add(n)
+                for port, port_items in self.outputs.get(n, {}).items():
+                    collected[n].setdefault(port, []).extend(port_items)
+        for n in body:
+            self.status[n] = "success" if n in ran else "skipped"
+            self.outputs[n] = collected[n]
+            self._run_indexes.pop(n, None)
+        return _Outcome("success", {"done": items})
 
     def _start_nodes(self) -> set[str]:
         graph = self.graph
@@ -357,6 +402,9 @@ class ExecutionRun:
             return self._record(node, 1, started, _Outcome("skipped", {}))
         if node.disabled:
             return self._record(node, 1, started, _Outcome("skipped", {"main": _concat(inputs)}))
+
+        if node.type == "core.loop":
+            return self._record(node, 1, started, await self._run_loop(node, inputs))
 
         attempt = self.attempts.get(node_id, 0) + 1
         policy = node.retry
@@ -509,10 +557,14 @@ class ExecutionRun:
             seen = latest.get(step.node_id)
             if seen is None or step.attempt >= seen.attempt:
                 latest[step.node_id] = step
+        in_loops = set().union(*self.graph.loop_bodies.values())
         for node_id, step in latest.items():
             if node_id not in self.graph.nodes:
                 continue
             self.attempts[node_id] = step.attempt
+            self._attempt_floor[node_id] = step.attempt
+            if node_id in in_loops:
+                continue  # runs again with its loop
             node = self.graph.nodes[node_id]
             if step.status in ("success", "skipped"):
                 self.status[node_id] = step.status
@@ -548,7 +600,7 @@ class ExecutionRun:
         step = StepRecord(
             execution_id=self.record.id,
             node_id=node.id,
-            run_index=0,
+            run_index=self._run_indexes.get(node.id, 0),
             attempt=attempt,
             status=outcome.status,
             started_at=started,

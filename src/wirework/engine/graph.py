@@ -81,6 +81,8 @@ class Graph:
     order: list[str]  # topological
     by_name: dict[str, str]
     pinned: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # core.loop node → the nodes reachable from its `loop` output (its body).
+    loop_bodies: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def triggers(self) -> list[str]:
@@ -154,7 +156,13 @@ def compile_graph(
         )
         nodes[source].outgoing.append(edge)
         nodes[target].incoming.append(edge)
+    loop_bodies = {
+        node_id: _reachable(nodes, [e.target for e in node.outgoing if e.source_port == "loop"])
+        for node_id, node in nodes.items()
+        if node.type == "core.loop"
+    }
     return Graph(
+        loop_bodies=loop_bodies,
         workflow_id=workflow_id,
         version=version,
         name=str(document.get("name", "")),
@@ -164,6 +172,17 @@ def compile_graph(
         by_name=by_name,
         pinned={str(k): list(v) for k, v in (document.get("pinned_data") or {}).items()},
     )
+
+
+def _reachable(nodes: Mapping[str, GraphNode], starts: list[str]) -> frozenset[str]:
+    seen: set[str] = set()
+    stack = list(starts)
+    while stack:
+        node_id = stack.pop()
+        if node_id not in seen:
+            seen.add(node_id)
+            stack.extend(e.target for e in nodes[node_id].outgoing)
+    return frozenset(seen)
 
 
 def _literal_fields(spec: NodeSpec) -> list[str]:

@@ -149,7 +149,8 @@ class FilterParams(ParamsModel):
 
 
 class LoopParams(ParamsModel):
-    """Split the input into batches: the nodes after it run once per batch."""
+    """Split the input into batches: the nodes after output `loop` run once per batch (their
+    outputs add up over the batches), then all items go out on `done`."""
 
     batch_size: int = Field(default=10, ge=1, le=100_000, description="Items per batch")
 
@@ -408,9 +409,11 @@ LOOP = registry.register_node(
     NodeSpec(
         type="core.loop",
         display_name="Loop over batches",
-        description="Run the following nodes once per batch of items",
+        description="Run the nodes after `loop` once per batch of items, then emit all "
+        "items on `done`",
         group="flow",
         params=LoopParams,
+        outputs=("loop", "done"),
     )
 )
 WAIT = registry.register_node(

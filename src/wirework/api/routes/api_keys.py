@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from wirework.api.deps import CurrentUser, SessionDep
+from wirework.api.deps import CurrentUser, DbId, SessionDep
 from wirework.schemas.users import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from wirework.services import users
 
@@ -26,5 +26,5 @@ async def create_key(data: ApiKeyCreate, session: SessionDep, user: CurrentUser)
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_key(key_id: int, session: SessionDep, user: CurrentUser) -> None:
+async def delete_key(key_id: DbId, session: SessionDep, user: CurrentUser) -> None:
     await users.delete_api_key(session, user, key_id)

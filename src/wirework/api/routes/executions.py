@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from wirework.api.deps import SessionDep, current_user
+from wirework.api.deps import DbId, SessionDep, current_user
 from wirework.schemas.common import CursorPage
 from wirework.schemas.executions import ExecutionOut, ExecutionStatus, ExecutionSummary
 from wirework.services import executions as svc
@@ -42,7 +42,7 @@ async def list_executions(
     summary="Executions of one workflow, newest first",
 )
 async def list_workflow_executions(
-    workflow_id: int,
+    workflow_id: DbId,
     session: SessionDep,
     status: StatusQ = None,
     limit: LimitQ = 50,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
 
-from wirework.api.deps import CanEdit, SessionDep, current_user
+from wirework.api.deps import CanEdit, DbId, SessionDep, current_user
 from wirework.schemas.integration_types import (
     IntegrationTypeCreate,
     IntegrationTypeOut,
@@ -34,20 +34,20 @@ async def create_type(data: IntegrationTypeCreate, session: SessionDep) -> Integ
 
 
 @router.get("/{type_id}", response_model=IntegrationTypeOut)
-async def get_type(type_id: int, session: SessionDep) -> IntegrationTypeOut:
+async def get_type(type_id: DbId, session: SessionDep) -> IntegrationTypeOut:
     return svc.to_out(await svc.get(session, type_id))
 
 
 @router.patch("/{type_id}", response_model=IntegrationTypeOut, dependencies=[CanEdit])
 async def update_type(
-    type_id: int, data: IntegrationTypeUpdate, session: SessionDep
+    type_id: DbId, data: IntegrationTypeUpdate, session: SessionDep
 ) -> IntegrationTypeOut:
     return svc.to_out(await svc.update(session, type_id, data))
 
 
 @router.put("/{type_id}", response_model=IntegrationTypeOut, dependencies=[CanEdit])
 async def replace_type(
-    type_id: int, data: IntegrationTypeUpdate, session: SessionDep
+    type_id: DbId, data: IntegrationTypeUpdate, session: SessionDep
 ) -> IntegrationTypeOut:
     return svc.to_out(await svc.update(session, type_id, data))
 
@@ -58,5 +58,5 @@ async def replace_type(
     dependencies=[CanEdit],
     responses={409: {"description": "Integrations still use this type"}},
 )
-async def delete_type(type_id: int, session: SessionDep) -> None:
+async def delete_type(type_id: DbId, session: SessionDep) -> None:
     await svc.delete(session, type_id)

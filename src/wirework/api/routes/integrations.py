@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, status
 
-from wirework.api.deps import CanEdit, SessionDep, VaultDep, current_user
+from wirework.api.deps import CanEdit, DbId, SessionDep, VaultDep, current_user
 from wirework.schemas.integrations import (
     IntegrationCreate,
     IntegrationOut,
@@ -51,34 +51,34 @@ async def test_integration(
 
 
 @router.get("/{integration_id}", response_model=IntegrationOut)
-async def get_integration(integration_id: int, session: SessionDep) -> IntegrationOut:
+async def get_integration(integration_id: DbId, session: SessionDep) -> IntegrationOut:
     return svc.to_out(await svc.get(session, integration_id))
 
 
 @router.patch("/{integration_id}", response_model=IntegrationOut, dependencies=[CanEdit])
 async def update_integration(
-    integration_id: int, data: IntegrationUpdate, session: SessionDep, vault: VaultDep
+    integration_id: DbId, data: IntegrationUpdate, session: SessionDep, vault: VaultDep
 ) -> IntegrationOut:
     return svc.to_out(await svc.update(session, vault, integration_id, data))
 
 
 @router.put("/{integration_id}", response_model=IntegrationOut, dependencies=[CanEdit])
 async def replace_integration(
-    integration_id: int, data: IntegrationUpdate, session: SessionDep, vault: VaultDep
+    integration_id: DbId, data: IntegrationUpdate, session: SessionDep, vault: VaultDep
 ) -> IntegrationOut:
     return svc.to_out(await svc.update(session, vault, integration_id, data))
 
 
 @router.post("/{integration_id}/activate", response_model=IntegrationOut, dependencies=[CanEdit])
-async def activate(integration_id: int, session: SessionDep) -> IntegrationOut:
+async def activate(integration_id: DbId, session: SessionDep) -> IntegrationOut:
     return svc.to_out(await svc.set_active(session, integration_id, True))
 
 
 @router.post("/{integration_id}/deactivate", response_model=IntegrationOut, dependencies=[CanEdit])
-async def deactivate(integration_id: int, session: SessionDep) -> IntegrationOut:
+async def deactivate(integration_id: DbId, session: SessionDep) -> IntegrationOut:
     return svc.to_out(await svc.set_active(session, integration_id, False))
 
 
 @router.delete("/{integration_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanEdit])
-async def delete_integration(integration_id: int, session: SessionDep) -> None:
+async def delete_integration(integration_id: DbId, session: SessionDep) -> None:
     await svc.delete(session, integration_id)

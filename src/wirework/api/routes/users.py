@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from wirework.api.deps import CurrentUser, SessionDep, require_role
+from wirework.api.deps import CurrentUser, DbId, SessionDep, require_role
 from wirework.schemas.users import UserCreate, UserOut, UserUpdate
 from wirework.services import users
 
@@ -34,17 +34,17 @@ async def create_user(data: UserCreate, session: SessionDep, user: CurrentUser) 
 
 
 @router.get("/{user_id}", response_model=UserOut, dependencies=[require_role("owner", "admin")])
-async def get_user(user_id: int, session: SessionDep) -> UserOut:
+async def get_user(user_id: DbId, session: SessionDep) -> UserOut:
     return UserOut.model_validate(await users.get(session, user_id))
 
 
 @router.patch("/{user_id}", response_model=UserOut)
 async def update_user(
-    user_id: int, data: UserUpdate, session: SessionDep, user: CurrentUser
+    user_id: DbId, data: UserUpdate, session: SessionDep, user: CurrentUser
 ) -> UserOut:
     return UserOut.model_validate(await users.update(session, user, user_id, data))
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_user(user_id: int, session: SessionDep, user: CurrentUser) -> None:
+async def delete_user(user_id: DbId, session: SessionDep, user: CurrentUser) -> None:
     await users.delete(session, user, user_id)
