@@ -477,3 +477,24 @@ async def test_concurrency_limit_queues_executions(runner: Runner, workflow_id: 
 def test_step_record_is_a_plain_dataclass() -> None:
     step = StepRecord("e", "n", 0, 1, "success", dt.datetime.now(dt.UTC))
     assert step.output is None and step.items_out == 0
+
+
+async def test_save_data_errors_keeps_outputs_of_failed_executions_only(
+    runner: Runner, runtime: Runtime, workflow_id: int
+) -> None:
+    nodes = [
+        {"id": "start", "type": "t.trigger"},
+        {"id": "a", "type": "t.set", "params": {"fields": {"a": 1}}},
+    ]
+    g = graph(runner, workflow_id, doc(nodes, [("start", "a")], save_data="errors"))
+    ok = await run(runner, g, [{"n": 1}])
+    rec = await record(runtime, ok.record.id)
+    assert rec["status"] == "success" and all(s["output"] is None for s in rec["steps"])
+    nodes.append({"id": "bad", "type": "t.fail", "params": {"retryable": False}})
+    g = graph(runner, workflow_id, doc(nodes, [("start", "a"), ("a", "bad")], save_data="errors"))
+    failed = await run(runner, g, [{"n": 1}])
+    rec = await record(runtime, failed.record.id)
+    assert rec["status"] == "error"
+    assert [s["output"] for s in rec["steps"] if s["node_id"] == "a"] == [
+        {"main": [{"n": 1, "a": 1}]}
+    ]

@@ -637,6 +637,9 @@ class ExecutionRun:
             wait_until=None,
             result_node=record.result_node,
         )
+        save = self.graph.settings.get("save_data", "all")
+        if save == "none" or (save == "errors" and status == "success"):
+            self.store.drop_outputs(record.id)
         if self.response is not None and not self.response.done():
             self.response.set_result(self.default_response())
         self._event("execution.finished", {"status": status, "error": error})

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,10 @@ class Store(ABC):
         """Insert a step (or replace the same node/run/attempt, e.g. waiting → success)."""
 
     @abstractmethod
+    def drop_outputs(self, execution_id: str) -> None:
+        """Forget the step outputs of a finished execution (settings.save_data)."""
+
+    @abstractmethod
     async def flush(self) -> None:
         """Wait until everything queued so far is durable."""
 
@@ -126,6 +131,10 @@ class MemoryStore(Store):
             (step.node_id, step.run_index, step.attempt)
         ] = step
 
+    def drop_outputs(self, execution_id: str) -> None:
+        for step in self.steps.get(execution_id, {}).values():
+            step.output = None
+
     async def flush(self) -> None:
         return None
 
@@ -158,9 +167,10 @@ _INSERT_EXEC = "insert_execution"
 _UPDATE_EXEC = "update_execution"
 _INSERT_STEP = "insert_step"
 _UPSERT_STEP = "upsert_step"
+_DROP_OUTPUTS = "drop_outputs"
 # Within one batch, operations run in this order (inserts before the updates that need them);
 # operations of one kind keep their queue order.
-_ORDER = (_INSERT_EXEC, _INSERT_STEP, _UPSERT_STEP, _UPDATE_EXEC)
+_ORDER = (_INSERT_EXEC, _INSERT_STEP, _UPSERT_STEP, _UPDATE_EXEC, _DROP_OUTPUTS)
 
 
 def _dumps(value: Any) -> str:
@@ -229,6 +239,9 @@ class SqlStore(Store):
         else:
             self._written_steps.discard(key)
         self._queue.put_nowait(_Op(kind, values))
+
+    def drop_outputs(self, execution_id: str) -> None:
+        self._queue.put_nowait(_Op(_DROP_OUTPUTS, {"b_id": execution_id}))
 
     async def flush(self) -> None:
         if self._writer is None:
@@ -310,6 +323,17 @@ class SqlStore(Store):
                         for r in rows
                     ]
                     await conn.execute(stmt, params)
+                elif kind == _DROP_OUTPUTS:
+                    for row in rows:
+                        await asyncio.to_thread(
+                            shutil.rmtree, self._spill_dir / row["b_id"], ignore_errors=True
+                        )
+                    stmt = (
+                        update(STEP_TABLE)
+                        .where(STEP_TABLE.c.execution_id == bindparam("b_id"))
+                        .values(output=None, output_path=None)
+                    )
+                    await conn.execute(stmt, rows)
                 elif kind == _UPDATE_EXEC:
                     cols = {k: bindparam(k) for k in keys if k != "b_id"}
                     stmt = update(EXEC_TABLE).where(EXEC_TABLE.c.id == bindparam("b_id"))
