@@ -49,6 +49,10 @@ def configure(level: str = "info", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Drivers log statements with their parameters (password hashes, encrypted secrets) at
+    # debug level: never let them.
+    for name in ("aiosqlite", "asyncpg", "aiomysql", "sqlalchemy.engine"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

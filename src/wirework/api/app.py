@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import structlog
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 
@@ -24,6 +25,7 @@ from wirework.api.routes import (
     webhooks,
     workflows,
 )
+from wirework.logging import configure as configure_logging
 from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime, open_runtime
 from wirework.settings import Settings, get_settings
@@ -61,6 +63,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     if runtime is not None:
         app.state.runtime = runtime
+    if not structlog.is_configured():
+        # Never structlog's default renderer: its tracebacks print local variables.
+        active = runtime.settings if runtime is not None else (settings or get_settings())
+        configure_logging(active.log_level, active.log_format)
     errors.install(app)
     for module in (
         health,

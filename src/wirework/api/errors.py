@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wirework.services.errors import InvalidInput, ServiceError
@@ -76,6 +77,18 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             error_body(detail, code), status_code=exc.status_code, headers=exc.headers
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if getattr(exc.orig, "sqlstate", None) == "22021":  # PostgreSQL: NUL in text
+            return JSONResponse(
+                error_body(
+                    "a text value contains a NUL character (\\u0000), which is not allowed",
+                    "validation_error",
+                ),
+                status_code=422,
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

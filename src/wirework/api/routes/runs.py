@@ -7,11 +7,11 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from wirework.api.deps import CanEdit, EngineDep, SessionDep, current_user
+from wirework.api.deps import CanEdit, DbId, EngineDep, SessionDep, current_user
 from wirework.engine.graph import compile_graph
 from wirework.engine.runner import Started
 from wirework.schemas.common import RequestModel
@@ -40,6 +40,7 @@ class NodeTestRequest(RequestModel):
     )
 
 
+ExecutionId = Annotated[str, Path(max_length=64)]
 WaitQ = Annotated[bool, Query(description="Block until the execution ends (or waits)")]
 
 
@@ -61,7 +62,7 @@ async def _answer(engine: EngineHost, started: Started, wait: bool) -> JSONRespo
     responses={202: {"model": ExecutionOut, "description": "Started"}},
 )
 async def execute(
-    workflow_id: int,
+    workflow_id: DbId,
     engine: EngineDep,
     body: ExecuteRequest | None = None,
     wait: WaitQ = False,
@@ -77,7 +78,10 @@ async def execute(
     summary="Run one node on sample input items (an editor test run)",
 )
 async def test_node(
-    workflow_id: int, node_id: str, body: NodeTestRequest, engine: EngineDep
+    workflow_id: DbId,
+    node_id: Annotated[str, Path(max_length=200)],
+    body: NodeTestRequest,
+    engine: EngineDep,
 ) -> JSONResponse:
     graph = await engine.load_graph(workflow_id, None)
     node = graph.nodes.get(node_id)
@@ -109,7 +113,7 @@ async def test_node(
     summary="Cancel a running, queued or waiting execution",
     responses={409: {"description": "The execution already ended"}},
 )
-async def cancel(execution_id: str, engine: EngineDep, session: SessionDep) -> ExecutionOut:
+async def cancel(execution_id: ExecutionId, engine: EngineDep, session: SessionDep) -> ExecutionOut:
     await engine.cancel(execution_id)
     return await svc.get_record(session, execution_id)
 
@@ -122,7 +126,7 @@ async def cancel(execution_id: str, engine: EngineDep, session: SessionDep) -> E
     responses={409: {"description": "The execution did not fail"}},
 )
 async def retry(
-    execution_id: str,
+    execution_id: ExecutionId,
     engine: EngineDep,
     wait: WaitQ = False,
     latest_version: Annotated[
@@ -143,7 +147,9 @@ class ProgressEvent(BaseModel):
     summary="Live progress as server-sent events (step.started, step.finished, …)",
     response_class=StreamingResponse,
 )
-async def events(execution_id: str, engine: EngineDep, session: SessionDep) -> StreamingResponse:
+async def events(
+    execution_id: ExecutionId, engine: EngineDep, session: SessionDep
+) -> StreamingResponse:
     record = await svc.get_record(session, execution_id)  # 404 for unknown ids
 
     async def stream() -> AsyncIterator[str]:
