@@ -320,11 +320,14 @@ async def test_keys_rotate_env_key(data_dir: Path) -> None:
     old = generate_key()
     await _seed_integration(Settings(data_dir=data_dir, encryption_key=old))
     env = base_env(data_dir, WIREWORK_ENCRYPTION_KEY=old)
-    result = await ww("keys", "rotate", env=env)
+    refused = await ww("keys", "rotate", env=env)
+    clean_failure(refused)
+    assert "--new-key" in refused.flat_err
+    assert await _read_secret(Settings(data_dir=data_dir, encryption_key=old)) == SECRET
+    new = generate_key()
+    result = await ww("keys", "rotate", "--new-key", new, env=env)
     assert result.code == 0, result
-    new = result.out.strip().splitlines()[-1]
-    Fernet(new.encode())
-    assert new != old
+    assert result.out.strip().splitlines()[-1] == new
     assert "WIREWORK_ENCRYPTION_KEY" in result.flat_err
     assert old not in result.both
     assert not (data_dir / KEY_FILE_NAME).exists()

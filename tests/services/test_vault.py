@@ -332,10 +332,13 @@ async def test_rotate_env_key_every_backend(
     async with runtime.sessionmaker() as session:
         await add_integrations(session, runtime.vault, COUNT)
         before = await stored_tokens(session)
+    async with runtime.sessionmaker() as session:
+        with pytest.raises(VaultError, match="--new-key"):
+            await rotate_keys(session, settings)  # an env key is never generated unseen
     new_key = ""
     try:
         async with runtime.sessionmaker() as session:
-            result = await rotate_keys(session, settings)
+            result = await rotate_keys(session, settings, generate_key())
         new_key = result.new_key
         assert result.origin == "env" and result.path is None
         assert result.secrets_rotated == COUNT

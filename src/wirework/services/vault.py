@@ -106,6 +106,12 @@ async def rotate_keys(
     new key. With WIREWORK_ENCRYPTION_KEY the caller must set the printed key afterwards.
     """
     source = configured_keys(settings)
+    if source.origin == "env" and new_key is None:
+        raise VaultError(
+            "the key comes from WIREWORK_ENCRYPTION_KEY: make the new key first "
+            "(`wirework keys generate`), keep it safe, and pass it with --new-key, so it is in "
+            "your hands before anything is re-encrypted"
+        )
     old = await open_vault(session, settings)
     if source.origin == "none":  # open_vault just generated the file
         source = configured_keys(settings)
