@@ -99,6 +99,29 @@ class _NodeItems(Mapping[str, Any]):
         return len(self._run.graph.by_name)
 
 
+class _ExecutionInfo(Mapping[str, Any]):
+    """``execution`` in expressions; the signed resume URL is only made when asked for."""
+
+    def __init__(self, record: ExecutionRecord, resume_url: Callable[[str], str] | None) -> None:
+        self._record = record
+        self._resume_url = resume_url
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "id":
+            return self._record.id
+        if key == "mode":
+            return self._record.mode
+        if key == "resume_url" and self._resume_url is not None:
+            return self._resume_url(self._record.id)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("id", "mode", "resume_url") if self._resume_url else ("id", "mode"))
+
+    def __len__(self) -> int:
+        return 3 if self._resume_url else 2
+
+
 class _Context(NodeContext):
     def __init__(self, run: ExecutionRun, node: GraphNode, inputs: dict[str, list[Item]]) -> None:
         self._run = run
@@ -203,9 +226,7 @@ class ExecutionRun:
         self._run_indexes: dict[str, int] = {}  # nodes inside a core.loop body: the batch
         self._attempt_floor: dict[str, int] = {}  # highest attempt already stored, per node
         self._starts = self._start_nodes()
-        self.execution_info: dict[str, Any] = {"id": record.id, "mode": record.mode}
-        if self.hooks.resume_url is not None:
-            self.execution_info["resume_url"] = self.hooks.resume_url(record.id)
+        self.execution_info = _ExecutionInfo(record, self.hooks.resume_url)
 
     # -- public -----------------------------------------------------------------------------
 
