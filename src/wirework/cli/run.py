@@ -7,7 +7,6 @@ Progress goes to stderr; with --json the execution record goes to stdout.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,11 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from wirework.engine.executor import Hooks
 from wirework.engine.graph import compile_graph
-from wirework.engine.runner import Runner
 from wirework.engine.store import MemoryStore
+from wirework.schemas.document import WorkflowDocument, document_to_dict, parse_document
 from wirework.schemas.executions import ExecutionOut
+from wirework.services.documents import validate_document
 from wirework.services.engine import EngineHost, input_items
 from wirework.services.errors import InvalidInput
 from wirework.services.executions import build_record
@@ -76,28 +75,24 @@ class Progress:
 
 async def run_document(
     runtime: Runtime,
-    document: dict[str, Any],
+    document: WorkflowDocument,
     input_value: Any,
     progress: Progress | None,
 ) -> ExecutionOut:
     """Validate and run ``document`` with a memory store; integrations, sub-workflows and
     error workflows come from the configured database."""
-    from wirework.schemas.document import document_to_dict
-    from wirework.services.documents import validate_document
-
     async with runtime.sessionmaker() as session:
         normalised = document_to_dict(await validate_document(session, document))
-    host = EngineHost(runtime)
-    graph = compile_graph(normalised)
     store = MemoryStore()
-    hooks = Hooks(
-        credentials=host.credentials,
-        run_workflow=host.run_subworkflow,
+    host = EngineHost(
+        runtime,
+        store=store,
         inline_wait_s=float("inf"),
-        on_event=progress.on_event if progress else None,
+        on_event=progress.on_event if progress else _ignore,
+        worker_id="cli",
     )
-    runner = Runner(store, load_graph=host.load_graph, hooks=hooks, worker_id="cli")
-    host.runner = runner
+    runner = host.runner
+    graph = compile_graph(normalised)
     await runner.start(resume=False)
     try:
         started = await runner.execute(graph, mode="cli", input_items=input_items(input_value))
@@ -106,6 +101,10 @@ async def run_document(
         await runner.stop(grace_s=0)
     steps = await store.load_steps(record.id)
     return build_record(record, steps, [s.output for s in steps])
+
+
+def _ignore(kind: str, data: dict[str, Any]) -> None:
+    return None
 
 
 def parse_input(raw: str | None) -> Any:
@@ -117,19 +116,10 @@ def parse_input(raw: str | None) -> Any:
         raise InvalidInput.one("--input", f"is not valid JSON: {exc}") from None
 
 
-def read_document(path: Path) -> dict[str, Any]:
-    from wirework.schemas.document import parse_document
-
+def read_document(path: Path) -> WorkflowDocument:
     try:
         text = path.read_bytes()
     except OSError as exc:
         raise InvalidInput.one("FILE", f"cannot read {path}: {exc.strerror}") from None
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    doc = parse_document(text, fmt)  # type: ignore[arg-type]
-    from wirework.schemas.document import document_to_dict
-
-    return document_to_dict(doc)
-
-
-def elapsed_since(t0: float) -> str:
-    return f"{(time.perf_counter() - t0) * 1000:.0f} ms"
+    return parse_document(text, fmt)  # type: ignore[arg-type]

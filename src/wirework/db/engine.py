@@ -51,10 +51,6 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=drivername).render_as_string(hide_password=False)
 
 
-def dialect_name(url: str) -> str:
-    return make_url(url).get_backend_name()
-
-
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """Create the async engine; ``url`` must already be an async URL (see :func:`async_url`)."""
     parsed = make_url(url)

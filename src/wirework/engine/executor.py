@@ -670,7 +670,7 @@ class ExecutionRun:
         if self.record.status == "error":
             message = (self.record.error or {}).get("message", "execution failed")
             return Response(500, {}, {"error": message, "execution_id": self.record.id})
-        items = self.outputs.get(self.record.result_node or "", {}).get("main", [])
+        items = self.result()
         body: Any = items[0] if len(items) == 1 else items
         return Response(200, {}, body)
 

@@ -22,7 +22,7 @@ from wirework.db.base import new_id
 from wirework.engine.executor import ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph
 from wirework.engine.store import UNFINISHED, ExecutionRecord, StepRecord, Store
-from wirework.sdk.node import Item, Response
+from wirework.sdk.node import Item
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,6 @@ class Runner:
         self._timers: list[tuple[dt.datetime, str]] = []
         self._timer_wakeup = asyncio.Event()
         self._timer_task: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
 
     # -- life cycle -------------------------------------------------------------------------
@@ -125,20 +124,11 @@ class Runner:
 
         With ``respond`` the run gets a future for its webhook response (``run.response``).
         """
-        now = utcnow()
-        timeout = graph.settings.get("timeout_s")
-        record = ExecutionRecord(
-            id=execution_id or new_id(),
-            workflow_id=graph.workflow_id,
-            workflow_version=graph.version,
-            status="running",
-            mode=mode,
-            started_at=now,
-            parent_execution_id=parent_execution_id,
-            retry_of=retry_of,
-            deadline_at=now + dt.timedelta(seconds=float(timeout)) if timeout else None,
-            worker=self.worker_id,
+        record = self._new_record(
+            graph, mode, parent_execution_id=parent_execution_id, retry_of=retry_of
         )
+        if execution_id is not None:
+            record.id = execution_id
         run = ExecutionRun(
             graph,
             record,
@@ -154,6 +144,31 @@ class Runner:
             record.status = "queued"
         self.store.create_execution(record)
         return self._spawn(run, limiter, resume=False)
+
+    def _new_record(
+        self,
+        graph: Graph,
+        mode: str,
+        *,
+        parent_execution_id: str | None = None,
+        retry_of: str | None = None,
+    ) -> ExecutionRecord:
+        """A running execution of ``graph`` claimed by this worker, its deadline set from
+        the workflow's ``timeout_s``."""
+        now = utcnow()
+        timeout = graph.settings.get("timeout_s")
+        return ExecutionRecord(
+            id=new_id(),
+            workflow_id=graph.workflow_id,
+            workflow_version=graph.version,
+            status="running",
+            mode=mode,
+            started_at=now,
+            deadline_at=now + dt.timedelta(seconds=float(timeout)) if timeout else None,
+            worker=self.worker_id,
+            parent_execution_id=parent_execution_id,
+            retry_of=retry_of,
+        )
 
     def _limiter(self, graph: Graph) -> _Limiter | None:
         limit = graph.settings.get("concurrency")
@@ -274,7 +289,7 @@ class Runner:
             raise ExecutionNotFound(execution_id)
         if record.status not in ("waiting", *UNFINISHED):
             raise NotResumable(f"execution {execution_id} is {record.status}")
-        graph = await self._graph_for(record)
+        graph = await self._graph_for(record, record.workflow_version)
         record.status = "running"
         record.worker = self.worker_id
         self.store.update_execution(
@@ -299,10 +314,10 @@ class Runner:
             self._schedule_wake(record)
         return resumed
 
-    async def _graph_for(self, record: ExecutionRecord) -> Graph:
+    async def _graph_for(self, record: ExecutionRecord, version: int | None) -> Graph:
         if self.load_graph is None or record.workflow_id is None:
             raise NotResumable(f"execution {record.id}: its workflow cannot be loaded here")
-        return await self.load_graph(record.workflow_id, record.workflow_version)
+        return await self.load_graph(record.workflow_id, version)
 
     # -- cancel, retry ----------------------------------------------------------------------
 
@@ -342,29 +357,9 @@ class Runner:
                 f"execution {execution_id} is {old.status}; only failed or "
                 "canceled executions can be retried"
             )
-        if old.workflow_id is None:
-            raise NotResumable(f"execution {execution_id}: its workflow cannot be loaded here")
-        graph = (
-            await self.load_graph(old.workflow_id, None if latest_version else old.workflow_version)
-            if self.load_graph
-            else None
-        )
-        if graph is None:
-            raise NotResumable(f"execution {execution_id}: its workflow cannot be loaded here")
-        now = utcnow()
-        record = ExecutionRecord(
-            id=new_id(),
-            workflow_id=old.workflow_id,
-            workflow_version=graph.version,
-            status="running",
-            mode="retry",
-            started_at=now,
-            retry_of=old.id,
-            parent_execution_id=old.parent_execution_id,
-            worker=self.worker_id,
-            deadline_at=now + dt.timedelta(seconds=float(graph.settings["timeout_s"]))
-            if graph.settings.get("timeout_s")
-            else None,
+        graph = await self._graph_for(old, None if latest_version else old.workflow_version)
+        record = self._new_record(
+            graph, "retry", retry_of=old.id, parent_execution_id=old.parent_execution_id
         )
         self.store.create_execution(record)
         latest: dict[str, StepRecord] = {}
@@ -403,7 +398,3 @@ async def _stop_loop(task: asyncio.Task[None], wakeup: asyncio.Event, owner: Any
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-def response_of(started: Started) -> asyncio.Future[Response] | None:
-    return started.run.response

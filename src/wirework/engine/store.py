@@ -18,7 +18,7 @@ import logging
 import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,6 @@ class StepRecord:
     error: dict[str, Any] | None = None
     output: dict[str, list[Any]] | None = None
     items_out: int = 0
-    # Set by the SQL store when loading: the stored output was not kept (save_data).
-    output_missing: bool = field(default=False, compare=False)
 
 
 class Store(ABC):
@@ -159,9 +157,7 @@ class MemoryStore(Store):
 # --- the SQL store -------------------------------------------------------------------------
 
 _EXEC_FIELDS = tuple(ExecutionRecord.__dataclass_fields__)
-_STEP_FIELDS = tuple(
-    f for f in StepRecord.__dataclass_fields__ if f not in ("output", "output_missing")
-)
+_STEP_FIELDS = tuple(f for f in StepRecord.__dataclass_fields__ if f != "output")
 
 _INSERT_EXEC = "insert_execution"
 _UPDATE_EXEC = "update_execution"

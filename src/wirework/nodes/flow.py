@@ -27,7 +27,7 @@ from wirework.nodes.base import (
     truthy,
 )
 from wirework.schemas.document import MAX_ID, PORT_PATTERN
-from wirework.sdk.node import Item, NodeContext, Outputs, StopExecution, Wait
+from wirework.sdk.node import Item, NodeContext, Outputs, StopExecution, Wait, as_items
 from wirework.sdk.registry import NodeSpec, registry
 
 MAX_MERGE_INPUTS = 10
@@ -339,19 +339,14 @@ async def run_subworkflow(ctx: NodeContext) -> Outputs:
         out: list[Item] = []
         for index, item in enumerate(ctx.items):
             value = ctx.params(index).get("input")
-            items = _as_items(value) if value is not None else [item]
+            items = as_items(value) if value is not None else [item]
             result = await ctx.run_workflow(workflow_id, items, wait=wait)
             out.extend(result if result is not None else [item])
         return {"main": out}
     value = params.get("input")
-    items = _as_items(value) if value is not None else ctx.items
+    items = as_items(value) if value is not None else ctx.items
     result = await ctx.run_workflow(workflow_id, items, wait=wait)
     return {"main": result if result is not None else ctx.items}
-
-
-def _as_items(value: Any) -> list[Item]:
-    values = value if isinstance(value, list) else [value]
-    return [v if isinstance(v, dict) else {"value": v} for v in values]
 
 
 async def run_stop_error(ctx: NodeContext) -> Outputs:

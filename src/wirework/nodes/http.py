@@ -17,33 +17,12 @@ from urllib.parse import urljoin
 
 import httpx
 
-from wirework.sdk.node import Item, NodeContext, NodeError
+from wirework.nodes.base import get_path
+from wirework.sdk.node import Item, NodeContext, NodeError, as_items
 from wirework.sdk.outbound import BlockedAddress, guarded_client
 
 TOKEN_FIELDS = ("token", "api_token", "access_token", "bearer_token")
-MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-
-
-def _get(value: Any, path: str | None) -> Any:
-    if not path:
-        return value
-    for part in path.split("."):
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
-
-
-def _as_items(value: Any) -> list[Item]:
-    if isinstance(value, list):
-        return [v if isinstance(v, dict) else {"value": v} for v in value]
-    if isinstance(value, dict):
-        return [value]
-    return [{"value": value}]
 
 
 def apply_auth(credentials: dict[str, Any], headers: dict[str, str]) -> httpx.Auth | None:
@@ -168,7 +147,7 @@ async def run_http_request(ctx: NodeContext, item: Item, params: dict[str, Any])
                             "headers": dict(response.headers),
                         }
                     ]
-                return _as_items(_read(response, kind))
+                return as_items(_read(response, kind))
             return await _paginate(client, params, url, query, headers, auth, kind)
     except BlockedAddress as exc:
         raise NodeError(str(exc), retryable=False) from None
@@ -212,20 +191,21 @@ async def _paginate(
         )
         _check_status(response)
         body = _read(response, kind)
-        items = _get(body, pages.get("items_field"))
-        page_items = _as_items(items) if items is not None else []
+        items_field = pages.get("items_field")
+        items = get_path(body, items_field) if items_field else body
+        page_items = as_items(items) if items is not None else []
         out.extend(page_items)
         if mode == "page":
             position += 1
         elif mode == "offset":
             position += int(size or len(page_items) or 1)
         elif mode == "cursor":
-            cursor = _get(body, pages.get("next_field"))
+            cursor = get_path(body, pages["next_field"])
             if not cursor:
                 break
             query[param or "cursor"] = cursor
         elif mode == "next_url":
-            found = _get(body, pages.get("next_field")) if pages.get("next_field") else None
+            found = get_path(body, pages["next_field"]) if pages.get("next_field") else None
             if not found:
                 match = LINK_NEXT.search(response.headers.get("link", ""))
                 found = match.group(1) if match else None

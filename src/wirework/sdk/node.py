@@ -22,6 +22,13 @@ Item = dict[str, Any]
 Outputs = dict[str, list[Item]]
 
 
+def as_items(value: Any) -> list[Item]:
+    """A value as items: a list gives one item per element, anything else one item; an
+    element that is not an object is wrapped as ``{"value": …}``."""
+    values = value if isinstance(value, list) else [value]
+    return [v if isinstance(v, dict) else {"value": v} for v in values]
+
+
 class NodeError(Exception):
     """A node failed; ``message`` is shown to users as is (name the parameter at fault)."""
 

@@ -625,10 +625,6 @@ class _Lookups:
         return [s.type for s in registry.nodes()] + self.all_actions
 
 
-def _action_names(itype: IntegrationType) -> list[str]:
-    return [str(a.get("name")) for a in itype.actions or []]
-
-
 async def _check_integration(
     lookups: _Lookups, node: Node, index: int, type_name: str, required: bool
 ) -> list[FieldError]:

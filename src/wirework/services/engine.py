@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from wirework.db.engine import readonly_session
 from wirework.db.models import Integration, Workflow, WorkflowVersion
-from wirework.engine.executor import ExecutionRun, Hooks, utcnow
+from wirework.engine.executor import INLINE_WAIT_S, ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph, GraphCache, GraphError
 from wirework.engine.runner import ExecutionNotFound, NotResumable, Runner, Started
-from wirework.engine.store import ExecutionRecord, SqlStore
-from wirework.sdk.node import Item, NodeError
+from wirework.engine.store import ExecutionRecord, SqlStore, Store
+from wirework.sdk.node import Item, NodeError, as_items
 from wirework.services.errors import Conflict, InvalidInput, NotFound
 from wirework.services.integrations import decrypted_credentials
 from wirework.services.runtime import Runtime
@@ -37,10 +37,7 @@ log = logging.getLogger(__name__)
 def input_items(value: Any) -> list[Item] | None:
     """What a trigger emits for a run's input: a list gives one item per element, an object
     one item, nothing gives None (the trigger's default: one empty item)."""
-    if value is None:
-        return None
-    values = value if isinstance(value, list) else [value]
-    return [v if isinstance(v, dict) else {"value": v} for v in values]
+    return None if value is None else as_items(value)
 
 
 class EventBus:
@@ -73,6 +70,11 @@ class EventBus:
 @dataclass
 class EngineHost:
     runtime: Runtime
+    # The server's defaults; `wirework run` passes a memory store, no parking, its progress.
+    store: Store | None = None  # None: the durable SqlStore on the runtime's database
+    inline_wait_s: float = INLINE_WAIT_S
+    on_event: Callable[[str, dict[str, Any]], None] | None = None  # None: live events, error wfs
+    worker_id: str = "embedded"
     runner: Runner = field(init=False)
     graphs: GraphCache = field(default_factory=GraphCache)
     events: EventBus = field(default_factory=EventBus)
@@ -80,14 +82,17 @@ class EngineHost:
     scheduler: Scheduler = field(init=False)
 
     def __post_init__(self) -> None:
-        store = SqlStore(self.runtime.engine, self.runtime.settings.data_dir)
+        store = self.store or SqlStore(self.runtime.engine, self.runtime.settings.data_dir)
         hooks = Hooks(
             credentials=self.credentials,
             run_workflow=self.run_subworkflow,
             resume_url=self.resume_url,
-            on_event=self._on_event,
+            inline_wait_s=self.inline_wait_s,
+            on_event=self.on_event or self._on_event,
         )
-        self.runner = Runner(store, load_graph=self.load_graph, hooks=hooks)
+        self.runner = Runner(
+            store, load_graph=self.load_graph, hooks=hooks, worker_id=self.worker_id
+        )
         self.webhooks = WebhookTable(self.runtime.sessionmaker)
         self.scheduler = Scheduler(self.runtime.sessionmaker, self._fire_schedule)
 
@@ -291,7 +296,3 @@ async def ensure_engine(runtime: Runtime) -> EngineHost:
                 runtime.engine_host = host
     assert runtime.engine_host is not None
     return runtime.engine_host
-
-
-def webhook_nodes(document: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [n for n in document.get("nodes", []) if n.get("type") == "core.webhook"]

@@ -16,7 +16,8 @@ from wirework.services.errors import InvalidInput, NotFound
 MAX_LIMIT = 500
 
 
-def summary(row: Execution) -> ExecutionSummary:
+def summary(row: Any) -> ExecutionSummary:
+    """An execution row, or the engine's ExecutionRecord (same attribute names)."""
     return ExecutionSummary.model_validate(row, from_attributes=True)
 
 
@@ -73,7 +74,7 @@ def build_record(
                 result = (output or {}).get("main", [])
                 break
     return ExecutionOut(
-        **ExecutionSummary.model_validate(row, from_attributes=True).model_dump(),
+        **summary(row).model_dump(),
         steps=[
             StepOut(
                 node_id=s.node_id,

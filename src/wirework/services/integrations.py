@@ -21,7 +21,7 @@ from wirework.sdk.registry import registry
 from wirework.services import integration_types
 from wirework.services.errors import Conflict, InvalidInput, NotFound
 from wirework.services.params import check_values
-from wirework.vault import MASK, Vault, VaultError
+from wirework.vault import MASK, Vault
 
 
 def _specs(itype: IntegrationType) -> list[ParameterSpec]:
@@ -51,7 +51,7 @@ def to_out(row: Integration) -> IntegrationOut:
     )
 
 
-def _masked_secret_names(row: Integration, vault: Vault) -> dict[str, Any]:
+def _stored_secrets(row: Integration, vault: Vault) -> dict[str, Any]:
     return vault.decrypt_json(row.secrets) if row.secrets else {}
 
 
@@ -115,7 +115,7 @@ async def update(
         await _name_free(session, data.name, exclude_id=row.id)
         row.name = data.name
     if data.credentials is not None:
-        existing = {**row.config, **_masked_secret_names(row, vault)}
+        existing = {**row.config, **_stored_secrets(row, vault)}
         values, errors = check_values(
             _specs(row.type), data.credentials, prefix="credentials", existing=existing
         )
@@ -149,7 +149,7 @@ async def delete(session: AsyncSession, integration_id: int) -> None:
 
 def decrypted_credentials(row: Integration, vault: Vault) -> dict[str, Any]:
     """The full credentials, secrets in clear: only for the step or tester that uses them."""
-    return {**row.config, **_masked_secret_names(row, vault)}
+    return {**row.config, **_stored_secrets(row, vault)}
 
 
 async def test_connection(
@@ -180,11 +180,9 @@ async def test_connection(
         )
     try:
         ok, message = await tester(values)
-    except VaultError:
-        raise
     except Exception as exc:  # a tester's failure is the answer, not a server error
         ok, message = False, f"{type(exc).__name__}: {exc}"
-    secret_values = [str(v) for k, v in values.items() if k in _split(itype, values)[1] and v]
-    for secret in secret_values:
-        message = message.replace(secret, MASK)
+    for secret in _split(itype, values)[1].values():
+        if secret:
+            message = message.replace(str(secret), MASK)
     return IntegrationTestResult(ok=ok, supported=True, message=message)

@@ -44,10 +44,6 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_CHANGED, None)
 
 
-def generation() -> int:
-    return _generation
-
-
 def normalise_path(path: str) -> str:
     return path.strip("/")
 
@@ -73,9 +69,6 @@ class WebhookTable:
         self._lock = asyncio.Lock()
         self._generation = -1
 
-    def invalidate(self) -> None:
-        self._checked = 0.0
-
     async def lookup(self, method: str, path: str, *, test: bool = False) -> WebhookTarget | None:
         if self._generation != _generation:
             self._generation = _generation
@@ -86,9 +79,6 @@ class WebhookTable:
         table = self._test if test else self._live
         key = (method.upper(), normalise_path(path))
         return table.get(key)
-
-    def paths(self, *, test: bool = False) -> dict[tuple[str, str], WebhookTarget]:
-        return dict(self._test if test else self._live)
 
     async def _refresh(self) -> None:
         if self._lock.locked() and self._fingerprint is not None:

@@ -105,11 +105,6 @@ class Scheduler:
                     await self._task
             self._task = None
 
-    def poke(self) -> None:
-        """Re-read the schedules now (e.g. after an activation)."""
-        self._fingerprint = None
-        self._wake.set()
-
     async def _loop(self) -> None:
         while not self._stopping:
             try:
@@ -125,13 +120,13 @@ class Scheduler:
         """Fire what is due; returns the seconds until something may be due next."""
         await self._refresh()
         now = self._clock()
+        last_fires = await self._last_fires(now)
         soonest = now + dt.timedelta(seconds=self._refresh_s)
         for entry in self._entries:
-            due = await self._due(entry, now)
-            if due is not None and due <= now:
+            due = entry.next_after(last_fires[(entry.workflow_id, entry.node_id)])
+            if due <= now:
                 await self._claim_and_fire(entry, due, now)
-                continue
-            if due is not None:
+            else:
                 soonest = min(soonest, due)
         return max(0.0, (soonest - self._clock()).total_seconds())
 
@@ -162,20 +157,23 @@ class Scheduler:
         self._entries = [e for wf, doc in rows for e in entries_of(wf, doc)]
         self._fingerprint = fingerprint
 
-    async def _due(self, entry: ScheduleEntry, now: dt.datetime) -> dt.datetime | None:
-        """The next fire time of ``entry``; a new schedule starts counting from now."""
-        async with self._sessionmaker() as session:
-            state = await session.get(ScheduleState, (entry.workflow_id, entry.node_id))
-            if state is None:
-                session.add(
-                    ScheduleState(
-                        workflow_id=entry.workflow_id, node_id=entry.node_id, last_fire_at=now
-                    )
+    async def _last_fires(self, now: dt.datetime) -> dict[tuple[int, str], dt.datetime]:
+        """When each schedule last fired, in one query; a new schedule starts counting from
+        now (its state row is created, so activation never fires at once)."""
+        async with readonly_session(self._sessionmaker) as session:
+            rows = (await session.execute(select(ScheduleState))).scalars().all()
+            last = {(r.workflow_id, r.node_id): r.last_fire_at for r in rows}
+        missing = [e for e in self._entries if (e.workflow_id, e.node_id) not in last]
+        if missing:
+            async with self._sessionmaker() as session:
+                session.add_all(
+                    ScheduleState(workflow_id=e.workflow_id, node_id=e.node_id, last_fire_at=now)
+                    for e in missing
                 )
-                with contextlib.suppress(IntegrityError):
+                with contextlib.suppress(IntegrityError):  # another scheduler was first
                     await session.commit()
-                return entry.next_after(now)
-            return entry.next_after(state.last_fire_at)
+            last.update({(e.workflow_id, e.node_id): now for e in missing})
+        return last
 
     async def _claim_and_fire(
         self, entry: ScheduleEntry, due: dt.datetime, now: dt.datetime

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, status
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from wirework.api.deps import CanEdit, DbId, EngineDep, SessionDep, current_user
 from wirework.engine.graph import compile_graph
@@ -135,11 +135,6 @@ async def retry(
 ) -> JSONResponse:
     started = await engine.retry(execution_id, latest_version=latest_version)
     return await _answer(engine, started, wait)
-
-
-class ProgressEvent(BaseModel):
-    event: str
-    execution_id: str
 
 
 @router.get(

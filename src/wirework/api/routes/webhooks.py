@@ -31,6 +31,10 @@ class BadBody(Exception):
         self.status = status
         self.message = message
 
+    def response(self) -> JSONResponse:
+        body = {"detail": self.message, "code": "bad_webhook_body", "errors": []}
+        return JSONResponse(body, status_code=self.status)
+
 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
@@ -110,10 +114,7 @@ async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool
     try:
         body = await parse_body(request, engine.runtime.settings.webhook_max_body_bytes)
     except BadBody as exc:
-        return JSONResponse(
-            {"detail": exc.message, "code": "bad_webhook_body", "errors": []},
-            status_code=exc.status,
-        )
+        return exc.response()
     item = {
         "body": body,
         "headers": dict(request.headers),
@@ -171,10 +172,7 @@ async def resume(request: Request) -> Response:
     try:
         body = await parse_body(request, engine.runtime.settings.webhook_max_body_bytes)
     except BadBody as exc:
-        return JSONResponse(
-            {"detail": exc.message, "code": "bad_webhook_body", "errors": []},
-            status_code=exc.status,
-        )
+        return exc.response()
     payload = {"body": body, "query": dict(request.query_params)}
     payload["query"].pop("token", None)
     steps = await engine.runner.store.load_steps(execution_id)
