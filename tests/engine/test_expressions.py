@@ -551,3 +551,107 @@ def test_syntax_error_raised_by_compile_value() -> None:
         compile_value("{{ json.a + }}")
     assert caught.value.expression == "{{ json.a + }}"
     assert "unexpected" in caught.value.message
+
+
+# --------------------------------------------------------------------------- fast evaluator
+
+FAST_CORPUS = [
+    "{{ json.n % 2 == 0 }}",
+    "{{ json.n + 1 }}",
+    "{{ json.n - json.f * 2 }}",
+    "{{ json.n / json.zero }}",
+    "{{ json.n // 3 }}",
+    "{{ json.s == 'abc' }}",
+    "{{ json.s != json.t }}",
+    "{{ json.s < json.t }}",
+    "{{ json.n < json.s }}",
+    "{{ json.missing == None }}",
+    "{{ json.missing != 1 }}",
+    "{{ json.missing + 1 }}",
+    "{{ json.none == None }}",
+    "{{ json.none < 1 }}",
+    "{{ json.s % 3 }}",
+    "{{ json.s + 'x' }}",
+    "{{ json.list == [1] }}",
+    "{{ json.obj.k > 1 and not json.b }}",
+    "{{ json.b or json.s }}",
+    "{{ json.b and json.s }}",
+    "{{ -json.n }}",
+    "{{ -json.s }}",
+    "{{ 1 < json.n < 10 }}",
+    "{{ json.big * json.big }}",
+    "{{ json.float * 1e308 * 10 }}",
+    "{{ json.long == 'x' }}",
+    "{{ 1 == True }}",
+    "{{ json.n == 7.0 }}",
+]
+FAST_ITEMS = [
+    {
+        "n": 7,
+        "f": 1.5,
+        "zero": 0,
+        "s": "abc",
+        "t": "abd",
+        "none": None,
+        "list": [1],
+        "obj": {"k": 2},
+        "b": False,
+        "big": 2**4000,
+        "float": 1e10,
+        "long": "x" * 20_000,
+    },
+    {"n": -3, "f": 0, "zero": 0, "s": "", "t": "", "none": None, "obj": {}, "b": True},
+]
+
+
+def _outcome(compiled: Any, item: Any) -> tuple[str, Any]:
+    try:
+        return ("value", compiled.evaluate(scope(item)))
+    except ExpressionError as exc:
+        return ("error", str(exc))
+
+
+@pytest.mark.parametrize("source", FAST_CORPUS)
+def test_fast_evaluator_agrees_with_the_sandbox(source: str) -> None:
+    from wirework.engine import expressions
+
+    fast = expressions._compile_string.__wrapped__(source)  # a fresh compile, not cached
+    slow = expressions._compile_string.__wrapped__(source)
+    slow._fast = None
+    for item in FAST_ITEMS:
+        got, want = _outcome(fast, item), _outcome(slow, item)
+        assert got == want, (source, item)
+        assert type(got[1]) is type(want[1])
+
+
+def test_fast_evaluator_covers_the_common_shapes() -> None:
+    from wirework.engine import expressions
+
+    for source in ("{{ json.n % 2 == 0 }}", "{{ json.a > 1 and json.b == 'x' }}"):
+        assert expressions._compile_string.__wrapped__(source)._fast is not None
+    for source in ("{{ json.a | length }}", "{{ json.a in [1] }}", "{{ json.a ** 2 }}"):
+        assert expressions._compile_string.__wrapped__(source)._fast is None
+
+
+# --------------------------------------------------------------------------- references
+
+
+@pytest.mark.parametrize(
+    ("value", "names", "nodes"),
+    [
+        ("plain", set(), set()),
+        ("{{ json.a }}", {"json"}, set()),
+        ("{{ nodes['A b'].json.x }} {{ nodes.C.items | length }}", {"nodes"}, {"A b", "C"}),
+        ("{{ nodes.A.x + nodes.A.y }}", {"nodes"}, {"A"}),
+        ({"x": ["{{ items[0] }}"], "y": "{{ trigger.id }}"}, {"items", "trigger"}, set()),
+        ("{{ nodes[json.which].json }}", {"nodes", "json"}, None),
+        ("{{ nodes | length }}", {"nodes"}, None),
+        ({"a": "{{ nodes.A.json }}", "b": "{{ nodes[json.k] }}"}, {"nodes", "json"}, None),
+    ],
+)
+def test_references_are_found_without_evaluating(
+    value: Any, names: set[str], nodes: set[str] | None
+) -> None:
+    refs = compile_value(value).references
+    assert refs.names == names
+    assert refs.nodes == (frozenset(nodes) if nodes is not None else None)

@@ -22,6 +22,14 @@ The state machine, in one place:
 - Every step (node, run index, attempt) is written to the store when it ends; the execution
   row when it starts and ends. Resuming rebuilds the state from the stored steps and runs
   what had not finished (at-least-once for an interrupted step).
+- **Large inputs stream.** A streamable node (items independent, see
+  ``GraphNode.streamable``) whose input holds more than ``CHUNK_ITEMS`` items runs in
+  batches, and each batch flows on at once through the streamable nodes that only it feeds
+  (its *region*): a million items pass set → filter with one batch of each in flight.
+  Outputs of more than ``CHUNK_ITEMS`` items are stored as appended batches, never as one
+  blob. Once every node fed by a node has taken its input, that node's large output is
+  *released* from memory unless an expression reads it by name or it is the result; the
+  stored steps still hold it (and the result is read back if it was released).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import asyncio
 import datetime as dt
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +51,9 @@ from wirework.sdk.node import Item, NodeContext, NodeError, Outputs, Response, S
 INLINE_WAIT_S = 5.0
 # A parked step's output holds what it waits for under this (not a valid port name).
 WAIT_PORT = "$wait"
+# Inputs larger than this stream through streamable nodes in batches of this many items;
+# outputs larger than this are stored in batches and may be released from memory.
+CHUNK_ITEMS = 1000
 _RESOLVED = frozenset({"success", "skipped", "error"})
 _RNG = random.Random()
 
@@ -77,6 +88,19 @@ class _Outcome:
     status: str  # success | error | skipped | waiting
     outputs: Outputs
     wait: Wait | None = None
+    # A streamed region: the outcomes of the nodes after the first, in graph order.
+    region: list[tuple[str, _Outcome]] | None = None
+    # The output was not kept in memory (it is in the store); this many items.
+    released: int = 0
+
+
+class _StreamFailed(Exception):
+    """A node of a streamed region failed on a batch."""
+
+    def __init__(self, node_id: str, exc: BaseException) -> None:
+        super().__init__(node_id)
+        self.node_id = node_id
+        self.exc = exc
 
 
 class _NodeItems(Mapping[str, Any]):
@@ -227,6 +251,17 @@ class ExecutionRun:
         self._attempt_floor: dict[str, int] = {}  # highest attempt already stored, per node
         self._starts = self._start_nodes()
         self.execution_info = _ExecutionInfo(record, self.hooks.resume_url)
+        # Nodes whose large outputs were dropped from memory once consumed (see _release).
+        self._released: set[str] = set()
+        self._consumers_left = {
+            node_id: len({e.target for e in node.outgoing}) for node_id, node in graph.nodes.items()
+        }
+        keep = graph.referenced
+        self._may_release = (
+            None
+            if keep is None or graph.loop_bodies
+            else frozenset(graph.nodes) - keep - {graph.settings.get("result_node")}
+        )
 
     # -- public -----------------------------------------------------------------------------
 
@@ -292,8 +327,15 @@ class ExecutionRun:
         await self._drive(ready, remaining)
         if self._waiting:
             self._park()
-        else:
-            self._finish("success", None)
+            return
+        result_node = self.graph.settings.get("result_node") or self._last_success
+        if result_node in self._released:  # the result was released: read it back
+            await self.store.flush()
+            self.outputs[result_node] = (
+                await self.store.load_output(self.record.id, result_node) or {}
+            )
+            self._released.discard(result_node)
+        self._finish("success", None)
 
     def _resolved(self, node_id: str, remaining: dict[str, int], ready: list[str]) -> None:
         """``node_id`` is done: its targets (within ``remaining``'s scope) may become ready."""
@@ -312,9 +354,7 @@ class ExecutionRun:
                 if len(ready) == 1 and not running:
                     node_id = ready.pop()
                     outcome = await self._run_node(node_id)
-                    self._settle(node_id, outcome)
-                    if outcome.status != "waiting":
-                        self._resolved(node_id, remaining, ready)
+                    self._complete(node_id, outcome, remaining, ready)
                     continue
                 while ready:
                     node_id = ready.pop(0)
@@ -325,14 +365,22 @@ class ExecutionRun:
                 for task in done:
                     node_id = running.pop(task)
                     outcome = task.result()  # ExecutionFailed propagates; finally cancels others
-                    self._settle(node_id, outcome)
-                    if outcome.status != "waiting":
-                        self._resolved(node_id, remaining, ready)
+                    self._complete(node_id, outcome, remaining, ready)
         finally:
             for task in running:
                 task.cancel()
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
+
+    def _complete(
+        self, node_id: str, outcome: _Outcome, remaining: dict[str, int], ready: list[str]
+    ) -> None:
+        done = [(node_id, outcome), *(outcome.region or ())]
+        for n, o in done:
+            self._settle(n, o)
+        for n, o in done:
+            if o.status != "waiting":
+                self._resolved(n, remaining, ready)
 
     async def _run_loop(self, node: GraphNode, inputs: dict[str, list[Item]]) -> _Outcome:
         """``core.loop``: run the nodes after its ``loop`` output once per batch (run index =
@@ -389,7 +437,9 @@ class ExecutionRun:
             self._waiting[node_id] = outcome.wait
             return
         self.outputs[node_id] = outcome.outputs
-        if outcome.status == "success" and any(outcome.outputs.values()):
+        if outcome.released:
+            self._released.add(node_id)
+        if outcome.status == "success" and (outcome.released or any(outcome.outputs.values())):
             self._last_success = node_id
 
     # -- one node ---------------------------------------------------------------------------
@@ -418,7 +468,9 @@ class ExecutionRun:
         if node.is_trigger:
             items = inputs.get("main", [])
             self.trigger_item = items[0] if items else {}
+            self.input_items = []  # the trigger's output holds them now
             return self._record(node, 1, started, _Outcome("success", {"main": items}))
+        owned = self._consume(node, inputs)
         if not any(inputs.values()) and (node.incoming or node_id not in self._starts):
             return self._record(node, 1, started, _Outcome("skipped", {}))
         if node.disabled:
@@ -426,6 +478,8 @@ class ExecutionRun:
 
         if node.type == "core.loop":
             return self._record(node, 1, started, await self._run_loop(node, inputs))
+        if node.streamable and sum(len(v) for v in inputs.values()) > CHUNK_ITEMS:
+            return await self._run_stream(node, inputs.get("main", []), owned)
 
         attempt = self.attempts.get(node_id, 0) + 1
         policy = node.retry
@@ -447,32 +501,201 @@ class ExecutionRun:
                     if outcome.status == "waiting":
                         return outcome
                 return self._record(node, attempt, started, outcome)
-            except TimeoutError:
-                error = {"message": f"node timed out after {node.timeout_s} s", "type": "timeout"}
-                retryable = True
-            except StopExecution as exc:
-                error = {"message": self._redact(exc.message), "type": "stop"}
-                retryable = False
-            except NodeError as exc:
-                error = {"message": self._redact(exc.message), "type": "node_error"}
-                if exc.details:
-                    error["details"] = exc.details
-                retryable = exc.retryable
             except ExecutionFailed:
                 raise
             except Exception as exc:  # a node's bug is its step's error, not the engine's
-                error = {
-                    "message": self._redact(f"{type(exc).__name__}: {exc}"),
-                    "type": "exception",
-                }
-                retryable = True
-            error["node_id"] = node_id
+                error, retryable = self._describe(node, exc)
             self._record(node, attempt, started, _Outcome("error", {}), error=error)
             if retryable and attempt < policy.max_attempts:
                 await asyncio.sleep(policy.delay(attempt, self._rng.random()))
                 attempt += 1
                 continue
             return self._on_error(node, inputs, error)
+
+    def _describe(self, node: GraphNode, exc: Exception) -> tuple[dict[str, Any], bool]:
+        """A node's failure as its step's error (secrets redacted), and whether to retry."""
+        error: dict[str, Any]
+        retryable = True
+        if isinstance(exc, TimeoutError):
+            error = {"message": f"node timed out after {node.timeout_s} s", "type": "timeout"}
+        elif isinstance(exc, StopExecution):
+            error = {"message": self._redact(exc.message), "type": "stop"}
+            retryable = False
+        elif isinstance(exc, NodeError):
+            error = {"message": self._redact(exc.message), "type": "node_error"}
+            if exc.details:
+                error["details"] = exc.details
+            retryable = exc.retryable
+        else:
+            error = {"message": self._redact(f"{type(exc).__name__}: {exc}"), "type": "exception"}
+        error["node_id"] = node.id
+        return error, retryable
+
+    # -- streaming large inputs -------------------------------------------------------------
+
+    def _release(self, node_id: str) -> bool:
+        """Drop a consumed node's large output from memory (the store keeps it); whether it
+        is released now."""
+        if node_id in self._released:
+            return True
+        if self._may_release is None or node_id not in self._may_release:
+            return False
+        outputs = self.outputs.get(node_id)
+        if not outputs or sum(len(v) for v in outputs.values()) <= CHUNK_ITEMS:
+            return False
+        self.outputs[node_id] = {}
+        self._released.add(node_id)
+        return True
+
+    def _consume(self, node: GraphNode, inputs: dict[str, list[Item]]) -> bool:
+        """``node`` has taken its inputs: release what no other node needs. Returns whether
+        its ``main`` input list is now its own (nothing else holds it), so that it may free
+        the items batch by batch as it goes."""
+        if not node.incoming:
+            return False
+        owned = True
+        for source in {e.source for e in node.incoming}:
+            left = self._consumers_left[source] = self._consumers_left[source] - 1
+            if not (left == 0 and self._release(source)) or any(
+                e.target != node.id for e in self.graph.nodes[source].outgoing
+            ):
+                owned = False
+        main = inputs.get("main")
+        if not owned or main is None:
+            return False
+        shared = main is self.input_items or any(
+            items is main for outputs in self.outputs.values() for items in outputs.values()
+        )
+        return not shared and not any(w.items is main for w in self._waiting.values())
+
+    def _region(self, root: GraphNode) -> list[str]:
+        """The streamable nodes fed only by ``root`` or by each other, in graph order: each
+        batch of ``root``'s input flows through all of them before the next. None of them may
+        read another's output by name (it would be mid-stream)."""
+        graph = self.graph
+        members = [root.id]
+        names = {root.name}
+        pinned = graph.pinned if self.record.mode in ("manual", "test", "cli") else {}
+        for node_id in graph.order:
+            node = graph.nodes[node_id]
+            if (
+                len(node.incoming) == 1
+                and node.incoming[0].source in members
+                and node.streamable
+                and node_id not in self.status
+                and node_id not in pinned
+                and not (node.node_refs or frozenset()) & names
+                and not any(node.name in (graph.nodes[m].node_refs or ()) for m in members)
+            ):
+                members.append(node_id)
+                names.add(node.name)
+        return members
+
+    async def _run_stream(self, root: GraphNode, items: list[Item], owned: bool) -> _Outcome:
+        """Run ``root`` and its region (see :meth:`_region`) batch by batch over ``items``.
+
+        Outputs are appended to the store per batch. Only the outputs that something still
+        needs are gathered in memory: those feeding nodes outside the region, those of its
+        leaves, and those read by name or marked as the result."""
+        graph = self.graph
+        region = self._region(root)
+        members = set(region)
+        started = utcnow()
+        routes: dict[str, dict[str, list[str]]] = {n: {} for n in region}
+        keep: dict[str, bool] = {}
+        attempts: dict[str, int] = {}
+        for n in region:
+            node = graph.nodes[n]
+            boundary = False
+            for edge in node.outgoing:
+                if edge.target in members:
+                    routes[n].setdefault(edge.source_port, []).append(edge.target)
+                else:
+                    boundary = True
+            may_release = self._may_release is not None and n in self._may_release
+            keep[n] = boundary or not node.outgoing or not may_release
+            attempts[n] = self.attempts[n] = self.attempts.get(n, 0) + 1
+            self.status[n] = "running"
+        kept: dict[str, Outputs] = {n: {} for n in region}
+        counts = dict.fromkeys(region, 0)
+        touched: set[str] = set()
+        appended: set[str] = set()
+
+        async def push(node_id: str, chunk: list[Item]) -> None:
+            node = graph.nodes[node_id]
+            if node_id not in touched:
+                touched.add(node_id)
+                self._event("step.started", {"node_id": node_id, "attempt": attempts[node_id]})
+            try:
+                outcome = await self._invoke(node, _Context(self, node, {"main": chunk}))
+                if outcome.wait is not None:
+                    raise NodeError("a node cannot wait while items stream through it")
+            except Exception as exc:
+                raise _StreamFailed(node_id, exc) from exc
+            first = node_id not in appended
+            out = {p: v for p, v in outcome.outputs.items() if v or first}
+            if not out:
+                return
+            self.store.append_output(self._step_key(node, attempts[node_id]), out, first=first)
+            appended.add(node_id)
+            for port, port_items in out.items():
+                counts[node_id] += len(port_items)
+                if keep[node_id]:
+                    kept[node_id].setdefault(port, []).extend(port_items)
+                for target in routes[node_id].get(port, ()):
+                    if port_items:
+                        await push(target, port_items)
+
+        try:
+            for chunk in _batches(items, owned):
+                await push(root.id, chunk)
+                await self.store.drain()  # other executions run; the writer keeps up
+        except _StreamFailed as failed:
+            failed_node = graph.nodes[failed.node_id]
+            assert isinstance(failed.exc, Exception)
+            error, _ = self._describe(failed_node, failed.exc)
+            for n in region:
+                if n not in touched:
+                    self.status.pop(n, None)
+                    continue
+                node = graph.nodes[n]
+                status = "error" if n == failed.node_id else "canceled"
+                self._record(
+                    node,
+                    attempts[n],
+                    started,
+                    _Outcome(status, {}),
+                    error=error
+                    if n == failed.node_id
+                    else {
+                        "message": f"stopped: node {failed.node_id!r} failed while items "
+                        "streamed through",
+                        "type": "canceled",
+                    },
+                    appended=n in appended,
+                    items_out=counts[n],
+                )
+            raise ExecutionFailed(error) from None
+
+        outcomes: list[tuple[str, _Outcome]] = []
+        for n in region:
+            node = graph.nodes[n]
+            if n not in touched:
+                outcome = _Outcome("skipped", {})
+                self._record(node, attempts[n], started, outcome)
+            else:
+                released = 0 if keep[n] or not counts[n] else counts[n]
+                outcome = _Outcome("success", kept[n], released=released)
+                self._record(
+                    node, attempts[n], started, outcome, appended=n in appended, items_out=counts[n]
+                )
+            outcomes.append((n, outcome))
+        root_outcome = outcomes[0][1]
+        root_outcome.region = outcomes[1:]
+        return root_outcome
+
+    def _step_key(self, node: GraphNode, attempt: int) -> tuple[str, str, int, int]:
+        return (self.record.id, node.id, self._run_indexes.get(node.id, 0), attempt)
 
     async def _invoke(self, node: GraphNode, ctx: _Context) -> _Outcome:
         spec = node.spec
@@ -616,8 +839,26 @@ class ExecutionRun:
         outcome: _Outcome,
         *,
         error: dict[str, Any] | None = None,
+        appended: bool = False,
+        items_out: int | None = None,
     ) -> _Outcome:
+        """Write a step. Its output goes in batches when it is large (or already went, when
+        ``appended``)."""
         finished = None if outcome.status == "waiting" else utcnow()
+        output: Outputs | None = (
+            outcome.outputs if outcome.status != "skipped" or outcome.outputs else None
+        )
+        if items_out is None:
+            items_out = sum(len(v) for v in outcome.outputs.values())
+        if output is not None and items_out > CHUNK_ITEMS and not appended:
+            key = self._step_key(node, attempt)
+            first = True
+            for port, port_items in output.items():
+                for start in range(0, max(len(port_items), 1), CHUNK_ITEMS):
+                    chunk = {port: port_items[start : start + CHUNK_ITEMS]}
+                    self.store.append_output(key, chunk, first=first)
+                    first = False
+            appended = True
         step = StepRecord(
             execution_id=self.record.id,
             node_id=node.id,
@@ -627,8 +868,9 @@ class ExecutionRun:
             started_at=started,
             finished_at=finished,
             error=error,
-            output=outcome.outputs if outcome.status != "skipped" or outcome.outputs else None,
-            items_out=sum(len(v) for v in outcome.outputs.values()),
+            output=None if appended else output,
+            items_out=items_out,
+            appended=appended,
         )
         self.store.record_step(step)
         self._event(
@@ -638,7 +880,7 @@ class ExecutionRun:
                 "status": outcome.status,
                 "attempt": attempt,
                 "error": error,
-                "items": step.items_out,
+                "items": items_out,
             },
         )
         return outcome
@@ -686,6 +928,19 @@ class ExecutionRun:
     def _event(self, kind: str, data: dict[str, Any]) -> None:
         if self.hooks.on_event is not None:
             self.hooks.on_event(kind, {"execution_id": self.record.id, "t": time.time(), **data})
+
+
+def _batches(items: list[Item], owned: bool) -> Iterable[list[Item]]:
+    """``items`` in batches of CHUNK_ITEMS; an ``owned`` list lets go of each batch as it is
+    handed out, so its items are freed once the batch has been processed."""
+    for start in range(0, len(items), CHUNK_ITEMS):
+        end = start + CHUNK_ITEMS
+        chunk = items[start:end]
+        if owned:
+            items[start:end] = [None] * len(chunk)  # type: ignore[list-item]
+        yield chunk
+    if owned:
+        items.clear()
 
 
 def _concat(inputs: dict[str, list[Item]]) -> list[Item]:

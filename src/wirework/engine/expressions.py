@@ -106,6 +106,7 @@ __all__ = [
     "ExpressionLimitError",
     "NodeOutput",
     "NodesView",
+    "References",
     "Scope",
     "check_syntax",
     "compile_value",
@@ -1329,6 +1330,175 @@ def _as_path(expr: nodes.Expr) -> tuple[str, tuple[tuple[bool, Any], ...]] | Non
             return None
 
 
+class References(NamedTuple):
+    """What a compiled value reads from its scope, found without evaluating anything.
+
+    ``names``: the top-level names it reads (``json``, ``items``, ``nodes``, …). ``nodes``:
+    the display names it reads through ``nodes['Name']`` / ``nodes.Name``, or None when it
+    uses ``nodes`` in a way that cannot be known before running (``nodes[json.which]``)."""
+
+    names: frozenset[str]
+    nodes: frozenset[str] | None
+
+
+NO_REFERENCES: Final = References(frozenset(), frozenset())
+
+
+def _merge_references(parts: Iterable[References]) -> References:
+    names: set[str] = set()
+    found: set[str] | None = set()
+    for part in parts:
+        names |= part.names
+        if part.nodes is None or found is None:
+            found = None
+        else:
+            found |= part.nodes
+    return References(frozenset(names), frozenset(found) if found is not None else None)
+
+
+def _tree_references(tree: nodes.Node) -> References:
+    names = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
+    uses = sum(1 for n in tree.find_all(nodes.Name) if n.ctx == "load" and n.name == "nodes")
+    found: set[str] = set()
+    matched = 0
+    for lookup in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(lookup, nodes.Getattr):
+            if isinstance(lookup.node, nodes.Name) and lookup.node.name == "nodes":
+                found.add(lookup.attr)
+                matched += 1
+        elif (
+            isinstance(lookup, nodes.Getitem)
+            and isinstance(lookup.node, nodes.Name)
+            and lookup.node.name == "nodes"
+            and isinstance(lookup.arg, nodes.Const)
+            and isinstance(lookup.arg.value, str)
+        ):
+            found.add(lookup.arg.value)
+            matched += 1
+    return References(frozenset(names), frozenset(found) if matched == uses else None)
+
+
+class _Fallback(Exception):
+    """The fast evaluator met something it does not handle: run the sandboxed template."""
+
+
+_FALLBACK: Final = _Fallback()
+_FastFn: TypeAlias = Callable[[Mapping[str, Any]], Any]
+#: Scalars the fast evaluator works on; longer strings go through the sandbox's accounting.
+_FAST_SCALARS: Final = frozenset({int, float, bool, str, type(None)})
+_FAST_MAX_CHARS: Final = 10_000
+_FAST_ARITHMETIC: Final[dict[type, Callable[[Any, Any], Any]]] = {
+    nodes.Add: operator.add,
+    nodes.Sub: operator.sub,
+    nodes.Mul: operator.mul,
+    nodes.Div: operator.truediv,
+    nodes.FloorDiv: operator.floordiv,
+    nodes.Mod: operator.mod,
+}
+_FAST_COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "gt": operator.gt,
+    "lteq": operator.le,
+    "gteq": operator.ge,
+}
+
+
+def _fast_scalar(value: Any) -> Any:
+    kind = type(value)
+    if kind not in _FAST_SCALARS or (kind is str and len(value) > _FAST_MAX_CHARS):
+        raise _FALLBACK
+    return value
+
+
+def _fast_number(value: Any) -> Any:
+    if type(value) not in (int, float, bool):
+        raise _FALLBACK
+    return value
+
+
+def _fast(expr: nodes.Expr) -> _FastFn | None:
+    """A plain-Python evaluator for the commonest small expressions (``json.n % 2 == 0``,
+    ``json.total > 100 and json.status == 'open'``): constants, paths to scalars, arithmetic
+    on numbers, comparisons of scalars, ``and``/``or``/``not``. It gives the sandbox's
+    result or raises (then the sandboxed template runs and reports any error): a missing
+    value, a container, a long string, text arithmetic (``%`` formatting, ``+``), a
+    non-finite float or an integer past MAX_INT_BITS all fall back. None when ``expr``
+    has anything else."""
+    if isinstance(expr, nodes.Const):
+        value = expr.value
+        if type(value) not in _FAST_SCALARS or (type(value) is str and len(value) > 1000):
+            return None
+        return lambda scope: value
+    path = _as_path(expr)
+    if path is not None:
+        lookup = _Path("", *path)
+        return lambda scope: _fast_scalar(lookup.raw(scope))
+    if type(expr) in _FAST_ARITHMETIC:
+        op = _FAST_ARITHMETIC[type(expr)]
+        a, b = _fast(expr.left), _fast(expr.right)  # type: ignore[attr-defined]
+        if a is None or b is None:
+            return None
+        lhs: _FastFn = a
+        rhs: _FastFn = b
+
+        def arithmetic(scope: Mapping[str, Any]) -> Any:
+            result = op(_fast_number(lhs(scope)), _fast_number(rhs(scope)))
+            if type(result) is int:
+                if result.bit_length() > MAX_INT_BITS:
+                    raise _FALLBACK
+            elif not math.isfinite(result):
+                raise _FALLBACK
+            return result
+
+        return arithmetic
+    if isinstance(expr, nodes.Neg | nodes.Pos):
+        operand = _fast(expr.node)
+        if operand is None:
+            return None
+        inner: _FastFn = operand
+        if isinstance(expr, nodes.Neg):
+            return lambda scope: -_fast_number(inner(scope))
+        return lambda scope: +_fast_number(inner(scope))
+    if isinstance(expr, nodes.Not):
+        negated = _fast(expr.node)
+        if negated is None:
+            return None
+        target: _FastFn = negated
+        return lambda scope: not target(scope)
+    if isinstance(expr, nodes.And | nodes.Or):
+        left, right = _fast(expr.left), _fast(expr.right)
+        if left is None or right is None:
+            return None
+        if isinstance(expr, nodes.And):
+            return lambda scope: left(scope) and right(scope)
+        return lambda scope: left(scope) or right(scope)
+    if isinstance(expr, nodes.Compare):
+        first = _fast(expr.expr)
+        rest = [(op.op, _fast(op.expr)) for op in expr.ops]
+        if first is None or any(fn is None or op not in _FAST_COMPARE for op, fn in rest):
+            return None
+        chain = [(op, _FAST_COMPARE[op], fn) for op, fn in rest]
+
+        def compare(scope: Mapping[str, Any]) -> bool:
+            left = first(scope)
+            for name, check, operand in chain:
+                right = operand(scope)  # type: ignore[misc]
+                if name not in ("eq", "ne") and not (
+                    (type(left) is str and type(right) is str)
+                    or (type(left) in (int, float, bool) and type(right) in (int, float, bool))
+                ):
+                    raise _FALLBACK
+                if not check(left, right):
+                    return False
+                left = right
+            return True
+
+        return compare
+    return None
+
+
 # --------------------------------------------------------------------------- compiled values
 
 
@@ -1338,6 +1508,8 @@ class Compiled:
     __slots__ = ()
     #: True when the value holds no expression: evaluate() returns it unchanged.
     is_constant: bool = False
+    #: What evaluating it reads from the scope.
+    references: References = NO_REFERENCES
 
     def evaluate(self, scope: Scope) -> Any:
         """The value with every expression evaluated against ``scope``."""
@@ -1358,12 +1530,34 @@ class _Constant(Compiled):
 class _Path(Compiled):
     """A plain path such as ``json.body.title``: no template, no budget needed."""
 
-    __slots__ = ("name", "source", "steps")
+    __slots__ = ("name", "references", "source", "steps")
 
     def __init__(self, source: str, name: str, steps: tuple[tuple[bool, Any], ...]) -> None:
         self.source = source
         self.name = name
         self.steps = steps
+        node_names: frozenset[str] | None = frozenset()
+        if name == "nodes":
+            first = steps[0][1] if steps else None
+            node_names = frozenset({first}) if isinstance(first, str) else None
+        self.references = References(frozenset({name}), node_names)
+
+    def raw(self, scope: Scope) -> Any:
+        """The value at the path as the sandbox sees it (Undefined when missing)."""
+        if self.name in scope:
+            value = scope[self.name]
+        elif self.name in _ENV.globals:
+            value = _ENV.globals[self.name]
+        else:
+            value = _ENV.undefined(name=self.name)
+        for is_attribute, key in self.steps:
+            if type(value) is dict and key in value:  # what both lookups do first
+                value = value[key]
+            elif is_attribute:
+                value = _ENV.getattr(value, key)
+            else:
+                value = _ENV.getitem(value, key)
+        return value
 
     def evaluate(self, scope: Scope) -> Any:
         try:
@@ -1388,14 +1582,28 @@ class _Path(Compiled):
 class _Template(Compiled):
     """A compiled Jinja template: native result (one expression) or rendered text."""
 
-    __slots__ = ("_template", "native", "source")
+    __slots__ = ("_fast", "_template", "native", "references", "source")
 
-    def __init__(self, source: str, tree: nodes.Template, native: bool) -> None:
+    def __init__(
+        self,
+        source: str,
+        tree: nodes.Template,
+        native: bool,
+        references: References,
+        fast: _FastFn | None = None,
+    ) -> None:
         self.source = source
         self.native = native
+        self.references = references
         self._template = _ENV.from_string(tree)
+        self._fast = fast
 
     def evaluate(self, scope: Scope) -> Any:
+        if self._fast is not None:
+            try:
+                return self._fast(scope)
+            except Exception:  # noqa: S110 - the sandbox decides, and names any error
+                pass
         token = _BUDGET.set(_Budget())
         try:
             context = _Context(_ENV, scope, None, {})  # type: ignore[arg-type]
@@ -1413,10 +1621,11 @@ class _Template(Compiled):
 
 
 class _Dict(Compiled):
-    __slots__ = ("entries",)
+    __slots__ = ("entries", "references")
 
     def __init__(self, entries: list[tuple[Any, str, Compiled]]) -> None:
         self.entries = entries  # (key, path, compiled)
+        self.references = _merge_references(c.references for _, _, c in entries)
 
     def evaluate(self, scope: Scope) -> dict[Any, Any]:
         result = {}
@@ -1430,10 +1639,11 @@ class _Dict(Compiled):
 
 
 class _List(Compiled):
-    __slots__ = ("entries",)
+    __slots__ = ("entries", "references")
 
     def __init__(self, entries: list[tuple[str, Compiled]]) -> None:
         self.entries = entries  # (path, compiled)
+        self.references = _merge_references(c.references for _, c in entries)
 
     def evaluate(self, scope: Scope) -> list[Any]:
         result = []
@@ -1460,12 +1670,16 @@ def _compile_string(source: str) -> Compiled:
             source, f"limit exceeded: longer than {MAX_SOURCE_CHARS:,} characters"
         )
     try:
-        tree = _prepare(_ENV.parse(source))
+        parsed = _ENV.parse(source)
+        refs = _tree_references(parsed)
+        single = _single_expression(parsed)
+        fast = _fast(single) if single is not None else None  # before _prepare rewrites it
+        tree = _prepare(parsed)
         tree.set_environment(_ENV)
         tree.set_lineno(1)
         expr = _single_expression(tree)
         if expr is None:
-            return _Template(source, tree, native=False)
+            return _Template(source, tree, native=False, references=refs)
         path = _as_path(expr)
         if path is not None:
             return _Path(source, *path)
@@ -1473,7 +1687,7 @@ def _compile_string(source: str) -> Compiled:
         native_tree = nodes.Template(body, lineno=1)
         native_tree.set_environment(_ENV)
         native_tree.set_lineno(1)
-        return _Template(source, native_tree, native=True)
+        return _Template(source, native_tree, native=True, references=refs, fast=fast)
     except Exception as exc:
         raise _error(source, exc) from None
 

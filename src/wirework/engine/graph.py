@@ -61,6 +61,12 @@ class GraphNode:
     disabled: bool = False
     incoming: list[Edge] = field(default_factory=list)
     outgoing: list[Edge] = field(default_factory=list)
+    # Whether large inputs may stream through it in batches (see executor.CHUNK_ITEMS): its
+    # items are independent, it has one input, no retries, timeout or on_error, and its
+    # params read neither ``items`` nor other nodes (which may be mid-stream).
+    streamable: bool = False
+    # Display names its params read through nodes[...]; None when not knowable in advance.
+    node_refs: frozenset[str] | None = frozenset()
 
     @property
     def is_trigger(self) -> bool:
@@ -83,6 +89,9 @@ class Graph:
     pinned: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # core.loop node → the nodes reachable from its `loop` output (its body).
     loop_bodies: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Ids of the nodes whose output some expression reads by name (nodes['Name']); None when
+    # an expression picks the node at run time, so any may be read.
+    referenced: frozenset[str] | None = frozenset()
 
     @property
     def triggers(self) -> list[str]:
@@ -124,14 +133,16 @@ def compile_graph(
         params = dict(raw.get("params") or {})
         literal = {k: params.pop(k) for k in _literal_fields(spec) if k in params}
         timeout = raw.get("timeout_s")
+        compiled = expressions.compile_value(params, path="params")
         node = GraphNode(
             id=node_id,
             name=str(raw.get("name") or node_id),
             type=type_,
             spec=spec,
             raw_params={**params, **literal},
-            params=expressions.compile_value(params, path="params"),
+            params=compiled,
             params_constant=not expressions.has_expression(params),
+            node_refs=compiled.references.nodes,
             literal_params=literal,
             integration_id=raw.get("integration_id"),
             retry=_retry(raw.get("retry")),
@@ -161,8 +172,28 @@ def compile_graph(
         for node_id, node in nodes.items()
         if node.type == "core.loop"
     }
+    in_loops = frozenset().union(*loop_bodies.values())
+    referenced: set[str] | None = set()
+    for node in nodes.values():
+        node.streamable = (
+            node.spec.streams
+            and node.spec.inputs == ("main",)
+            and node.retry.max_attempts == 1
+            and node.timeout_s is None
+            and node.on_error == "stop"
+            and not node.disabled
+            and node.type != "core.loop"
+            and node.id not in in_loops
+            and "items" not in node.params.references.names
+            and node.node_refs is not None
+        )
+        if node.node_refs is None or referenced is None:
+            referenced = None
+        else:
+            referenced.update(by_name[name] for name in node.node_refs if name in by_name)
     return Graph(
         loop_bodies=loop_bodies,
+        referenced=frozenset(referenced) if referenced is not None else None,
         workflow_id=workflow_id,
         version=version,
         name=str(document.get("name", "")),

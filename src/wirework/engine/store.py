@@ -66,6 +66,8 @@ class StepRecord:
     error: dict[str, Any] | None = None
     output: dict[str, list[Any]] | None = None
     items_out: int = 0
+    # The output was written in batches with Store.append_output (``output`` is unused).
+    appended: bool = False
 
 
 class Store(ABC):
@@ -80,6 +82,28 @@ class Store(ABC):
     @abstractmethod
     def record_step(self, step: StepRecord) -> None:
         """Insert a step (or replace the same node/run/attempt, e.g. waiting → success)."""
+
+    @abstractmethod
+    def append_output(
+        self, step: tuple[str, str, int, int], chunk: dict[str, list[Any]], *, first: bool
+    ) -> None:
+        """Append a batch of a step's output, ``step`` being (execution id, node id, run
+        index, attempt); ``first`` starts the output afresh. The step itself is recorded
+        afterwards with ``appended=True``. Large outputs go through here so that no single
+        blob of them is ever built or rewritten."""
+
+    async def drain(self) -> None:
+        """Let the event loop run, and wait for the writer if too much output is queued
+        (back-pressure for nodes streaming large outputs)."""
+        await asyncio.sleep(0)
+
+    async def load_output(self, execution_id: str, node_id: str) -> dict[str, list[Any]] | None:
+        """The output of a node's newest successful step (for reading back a released one)."""
+        found: StepRecord | None = None
+        for step in await self.load_steps(execution_id):
+            if step.node_id == node_id and step.status in ("success", "error"):
+                found = step
+        return found.output if found is not None else None
 
     @abstractmethod
     def drop_outputs(self, execution_id: str) -> None:
@@ -114,6 +138,7 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self.executions: dict[str, ExecutionRecord] = {}
         self.steps: dict[str, dict[tuple[str, int, int], StepRecord]] = {}
+        self._appended: dict[tuple[str, str, int, int], dict[str, list[Any]]] = {}
 
     def create_execution(self, record: ExecutionRecord) -> None:
         self.executions[record.id] = record
@@ -125,9 +150,25 @@ class MemoryStore(Store):
             setattr(record, key, value)
 
     def record_step(self, step: StepRecord) -> None:
+        if step.appended:
+            key = (step.execution_id, step.node_id, step.run_index, step.attempt)
+            step.output = self._appended.pop(key, {})
+            step.appended = False
+        elif step.output is not None:
+            # The executor may consume its lists as it goes: keep copies of the lists.
+            step.output = {port: list(items) for port, items in step.output.items()}
         self.steps.setdefault(step.execution_id, {})[
             (step.node_id, step.run_index, step.attempt)
         ] = step
+
+    def append_output(
+        self, step: tuple[str, str, int, int], chunk: dict[str, list[Any]], *, first: bool
+    ) -> None:
+        if first:
+            self._appended[step] = {}
+        into = self._appended.setdefault(step, {})
+        for port, items in chunk.items():
+            into.setdefault(port, []).extend(items)
 
     def drop_outputs(self, execution_id: str) -> None:
         for step in self.steps.get(execution_id, {}).values():
@@ -156,14 +197,18 @@ class MemoryStore(Store):
 
 # --- the SQL store -------------------------------------------------------------------------
 
+# Queued step output (characters) above which streaming nodes wait for the writer.
+MAX_PENDING_CHARS = 8_000_000
+
 _EXEC_FIELDS = tuple(ExecutionRecord.__dataclass_fields__)
-_STEP_FIELDS = tuple(f for f in StepRecord.__dataclass_fields__ if f != "output")
+_STEP_FIELDS = tuple(f for f in StepRecord.__dataclass_fields__ if f not in ("output", "appended"))
 
 _INSERT_EXEC = "insert_execution"
 _UPDATE_EXEC = "update_execution"
 _INSERT_STEP = "insert_step"
 _UPSERT_STEP = "upsert_step"
 _DROP_OUTPUTS = "drop_outputs"
+_APPEND_OUTPUT = "append_output"  # a file write, not a row: done before the transaction
 # Within one batch, operations run in this order (inserts before the updates that need them);
 # operations of one kind keep their queue order.
 _ORDER = (_INSERT_EXEC, _INSERT_STEP, _UPSERT_STEP, _UPDATE_EXEC, _DROP_OUTPUTS)
@@ -198,6 +243,8 @@ class SqlStore(Store):
         self._writer: asyncio.Task[None] | None = None
         # Steps written as waiting/running and later finished are updated, not re-inserted.
         self._written_steps: set[tuple[str, str, int, int]] = set()
+        # Characters of step output queued and not yet written (see drain()).
+        self._pending_chars = 0
 
     async def start(self) -> None:
         if self._writer is None or self._writer.done():
@@ -226,8 +273,14 @@ class SqlStore(Store):
         # Plain attribute reads: dataclasses.asdict would deep-copy every item.
         values = {name: getattr(step, name) for name in _STEP_FIELDS}
         output = step.output
-        values["output"] = _dumps(output) if output is not None else None
-        values["output_path"] = None
+        if step.appended:
+            values["output"] = None
+            values["output_path"] = str(
+                self._appended_path(step.execution_id, step.node_id, step.run_index, step.attempt)
+            )
+        else:
+            values["output"] = _dumps(output) if output is not None else None
+            values["output_path"] = None
         key = (step.execution_id, step.node_id, step.run_index, step.attempt)
         kind = _UPSERT_STEP if key in self._written_steps else _INSERT_STEP
         if step.status in ("waiting", "running"):
@@ -235,6 +288,24 @@ class SqlStore(Store):
         else:
             self._written_steps.discard(key)
         self._queue.put_nowait(_Op(kind, values))
+
+    def _appended_path(self, execution_id: str, node_id: str, run_index: int, attempt: int) -> Path:
+        return self._spill_dir / execution_id / f"{node_id}.{run_index}.{attempt}.jsonl"
+
+    def append_output(
+        self, step: tuple[str, str, int, int], chunk: dict[str, list[Any]], *, first: bool
+    ) -> None:
+        # Serialised now (the caller may reuse its lists), written by the writer task.
+        line = _dumps(chunk)
+        values = {"path": self._appended_path(*step), "line": line, "first": first}
+        self._pending_chars += len(line)
+        self._queue.put_nowait(_Op(_APPEND_OUTPUT, values))
+
+    async def drain(self) -> None:
+        if self._pending_chars > MAX_PENDING_CHARS:
+            await self.flush()
+        else:
+            await asyncio.sleep(0)
 
     def drop_outputs(self, execution_id: str) -> None:
         self._queue.put_nowait(_Op(_DROP_OUTPUTS, {"b_id": execution_id}))
@@ -256,6 +327,14 @@ class SqlStore(Store):
                 except asyncio.QueueEmpty:
                     break
             ops = [op for op in batch if isinstance(op, _Op)]
+            appends = [op.values for op in ops if op.kind == _APPEND_OUTPUT]
+            if appends:  # files first: the step rows that point at them come after
+                ops = [op for op in ops if op.kind != _APPEND_OUTPUT]
+                try:
+                    await asyncio.to_thread(_append_lines, appends)
+                except Exception:
+                    log.exception("execution store: writing a batch of step output failed")
+                self._pending_chars -= sum(len(values["line"]) for values in appends)
             if ops:
                 try:
                     await self._write(ops)
@@ -362,7 +441,7 @@ class SqlStore(Store):
             if m["output"] is not None:
                 output = json.loads(m["output"])
             elif m["output_path"] is not None:
-                output = await asyncio.to_thread(_read_json, m["output_path"])
+                output = await asyncio.to_thread(read_output_file, m["output_path"])
             step = StepRecord(
                 execution_id=m["execution_id"],
                 node_id=m["node_id"],
@@ -403,9 +482,34 @@ def _write_file(path: Path, content: str) -> None:
     path.write_text(content, encoding="utf-8")
 
 
-def _read_json(path: str) -> Any:
+def _append_lines(appends: list[dict[str, Any]]) -> None:
+    """Write batches of step outputs, one JSON line each, opening each file once."""
+    by_path: dict[Path, list[dict[str, Any]]] = {}
+    for values in appends:
+        by_path.setdefault(values["path"], []).append(values)
+    for path, entries in by_path.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        start = max((i for i, e in enumerate(entries) if e["first"]), default=None)
+        mode = "a" if start is None else "w"
+        with open(path, mode, encoding="utf-8") as fh:
+            for entry in entries[start or 0 :]:
+                fh.write(entry["line"])
+                fh.write("\n")
+
+
+def read_output_file(path: str) -> dict[str, list[Any]] | None:
+    """A spilled step output: one JSON document (``.json``), or batches appended one JSON
+    line each (``.jsonl``) merged port by port. None when the file is gone."""
     try:
         with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+            if not path.endswith(".jsonl"):
+                value = json.load(fh)
+                return value if isinstance(value, dict) else None
+            merged: dict[str, list[Any]] = {}
+            for line in fh:
+                if line.strip():
+                    for port, items in json.loads(line).items():
+                        merged.setdefault(port, []).extend(items)
+            return merged
     except OSError:
         return None

@@ -363,6 +363,7 @@ IF = registry.register_node(
         params=IfParams,
         run=run_if,
         outputs=("true", "false"),
+        streaming=True,
     )
 )
 SWITCH = registry.register_node(
@@ -375,6 +376,7 @@ SWITCH = registry.register_node(
         run=run_switch,
         outputs=None,
         dynamic_outputs=switch_outputs,
+        streaming=True,
         extra={"literal_params": ("rules", "fallback", "mode")},
     )
 )
@@ -398,6 +400,7 @@ FILTER = registry.register_node(
         group="flow",
         params=FilterParams,
         run=run_filter,
+        streaming=True,
     )
 )
 LOOP = registry.register_node(
@@ -449,5 +452,6 @@ NOOP = registry.register_node(
         description="Pass items on unchanged",
         group="flow",
         params=NoopParams,
+        streaming=True,
     )
 )

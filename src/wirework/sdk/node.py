@@ -5,9 +5,10 @@ an async ``run(ctx)``. ``run`` reads its input items and evaluated parameters fr
 and returns its output items per port (a dict), or a :class:`Wait` to pause the execution.
 
 Two shapes of node:
-- per item (``NodeSpec.per_item=True``, the default for actions): the engine calls
+- per item (``NodeSpec.run_item``, the usual shape for actions): the engine calls
   ``run_item(ctx, item, params)`` once per input item with that item's evaluated params;
-- whole list: ``run(ctx)`` sees all items (``ctx.items`` / ``ctx.inputs``) at once.
+- whole list: ``run(ctx)`` sees all items (``ctx.items`` / ``ctx.inputs``) at once — or, for
+  a node declared ``streaming=True``, one batch of a large input at a time.
 """
 
 from __future__ import annotations

@@ -48,6 +48,16 @@ class NodeSpec:
     # How it runs (a trigger needs neither: it emits the execution's input).
     run: RunFn | None = field(default=None, compare=False)
     run_item: RunItemFn | None = field(default=None, compare=False)
+    # Whether the items are independent: running on a batch of the input gives that batch's
+    # part of the output, in order, so large inputs may stream through in batches. None
+    # means "if it runs per item". Whole-list nodes (sort, aggregate, merge) must say False.
+    streaming: bool | None = None
+
+    @property
+    def streams(self) -> bool:
+        if self.streaming is not None:
+            return self.streaming
+        return self.run_item is not None
 
     def output_names(self, params: BaseModel | None) -> tuple[str, ...] | None:
         if self.outputs is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Execution, ExecutionStep, Workflow
+from wirework.engine.store import read_output_file
 from wirework.schemas.executions import ExecutionOut, ExecutionSummary, StepOut
 from wirework.services.errors import InvalidInput, NotFound
 
@@ -99,11 +100,7 @@ def load_output(step: ExecutionStep) -> dict[str, list[Any]] | None:
     if step.output is not None:
         value = json.loads(step.output)
     elif step.output_path is not None:
-        try:
-            with open(step.output_path, encoding="utf-8") as fh:
-                value = json.load(fh)
-        except OSError:
-            return None
+        value = read_output_file(step.output_path)
     else:
         return None
     return value if isinstance(value, dict) else None

@@ -1,0 +1,280 @@
+"""Large inputs stream through streamable nodes in batches, with the results they would have
+had all at once; consumed outputs are released from memory and stored in appended batches.
+On every database backend."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from tests.engine.nodes import doc
+from wirework.db.models import Workflow
+from wirework.engine.executor import CHUNK_ITEMS, ExecutionRun
+from wirework.engine.graph import Graph, compile_graph
+from wirework.engine.runner import Runner
+from wirework.engine.store import MemoryStore, SqlStore, Store
+from wirework.sdk.node import Item, NodeContext, NodeError, Outputs
+from wirework.sdk.registry import NodeSpec, Registry, registry
+from wirework.services.executions import get_record
+from wirework.services.runtime import Runtime
+
+N = 3 * CHUNK_ITEMS + 17  # several batches and a partial one
+batches: dict[str, list[int]] = {}
+
+
+class _Any(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+async def _probe(ctx: NodeContext) -> Outputs:
+    """Streamable: records the size of every batch it is given."""
+    batches.setdefault(ctx.node_id, []).append(len(ctx.items))
+    fail_at = ctx.params(None).get("fail_at")
+    for item in ctx.items:
+        if fail_at is not None and item.get("n") == fail_at:
+            raise NodeError(f"item {fail_at} is bad", retryable=False)
+    return {"main": list(ctx.items)}
+
+
+async def _whole(ctx: NodeContext) -> Outputs:
+    """Not streamable: sees all its items at once."""
+    batches.setdefault(ctx.node_id, []).append(len(ctx.items))
+    return {"main": list(ctx.items)}
+
+
+def _registry() -> Registry:
+    reg = Registry()
+    reg._loaded = True
+    for spec in registry.nodes():
+        reg.register_node(spec)
+    reg.register_node(NodeSpec("t.probe", "Probe", "", "data", _Any, run=_probe, streaming=True))
+    reg.register_node(NodeSpec("t.whole", "Whole", "", "data", _Any, run=_whole))
+    return reg
+
+
+REG = _registry()
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    batches.clear()
+
+
+@pytest.fixture
+async def workflow_id(runtime: Runtime) -> int:
+    async with runtime.sessionmaker() as session:
+        row = Workflow(name="streaming test")
+        session.add(row)
+        await session.commit()
+        return row.id
+
+
+@pytest.fixture
+async def runner(runtime: Runtime) -> AsyncIterator[Runner]:
+    r = Runner(SqlStore(runtime.engine, runtime.settings.data_dir))
+    await r.start(resume=False)
+    yield r
+    await r.stop(grace_s=1)
+
+
+def items(n: int = N) -> list[Item]:
+    return [{"n": i, "team": f"t{i % 3}"} for i in range(n)]
+
+
+def compile_(workflow_id: int, document: dict[str, Any]) -> Graph:
+    return compile_graph(document, workflow_id=workflow_id, version=1, reg=REG)
+
+
+async def run(runner: Runner, g: Graph, data: list[Item]) -> ExecutionRun:
+    started = await runner.execute(g, input_items=data)
+    await started.wait()
+    await runner.store.flush()
+    return started.run
+
+
+async def record(runtime: Runtime, execution_id: str) -> dict[str, Any]:
+    async with runtime.sessionmaker() as session:
+        return (await get_record(session, execution_id)).model_dump(mode="json")
+
+
+PIPELINE = doc(
+    [
+        {"id": "start", "type": "core.manual"},
+        {"id": "set", "type": "core.set", "params": {"fields": {"group": "{{ json.team }}"}}},
+        {"id": "probe", "type": "t.probe"},
+        {"id": "filter", "type": "core.filter", "params": {"condition": "{{ json.n % 2 == 0 }}"}},
+        {
+            "id": "agg",
+            "type": "core.transform",
+            "params": {
+                "operation": "aggregate",
+                "group_by": ["group"],
+                "aggregations": [{"op": "sum", "field": "n"}, {"op": "count"}],
+            },
+        },
+    ],
+    [("start", "set"), ("set", "probe"), ("probe", "filter"), ("filter", "agg")],
+)
+
+
+def expected_aggregate(n: int = N) -> list[Item]:
+    groups: dict[str, list[int]] = {}
+    for i in range(n):
+        if i % 2 == 0:
+            groups.setdefault(f"t{i % 3}", []).append(i)
+    return [{"group": g, "sum_n": sum(v), "count": len(v)} for g, v in groups.items()]
+
+
+async def test_large_input_streams_in_batches_with_the_same_results(
+    runner: Runner, runtime: Runtime, workflow_id: int
+) -> None:
+    data = items()
+    run_ = await run(runner, compile_(workflow_id, PIPELINE), data)
+    assert run_.record.status == "success", run_.record.error
+    # the probe in the middle of the region saw batches, never the whole list
+    assert batches["probe"] == [CHUNK_ITEMS] * 3 + [17]
+    assert sorted(run_.result(), key=lambda r: r["group"]) == sorted(
+        expected_aggregate(), key=lambda r: r["group"]
+    )
+    # the run took its input and let go of it batch by batch
+    assert data == []
+    # consumed outputs were released from memory (filter's once agg had taken it)
+    assert run_.outputs["set"] == {} and run_.outputs["probe"] == {}
+    assert run_.outputs["filter"] == {}
+    assert len(run_.outputs["agg"]["main"]) == 3
+    # ...but every step's output is stored in full, in appended batches
+    rec = await record(runtime, run_.record.id)
+    steps = {s["node_id"]: s for s in rec["steps"]}
+    assert [s["status"] for s in rec["steps"]] == ["success"] * 5
+    assert steps["start"]["output"]["main"] == items()
+    assert steps["set"]["output"]["main"] == [{**i, "group": i["team"]} for i in items()]
+    assert len(steps["filter"]["output"]["main"]) == (N + 1) // 2
+    assert rec["result"] == run_.result()
+    spill = Path(runtime.settings.data_dir) / "executions" / run_.record.id
+    lines = (spill / "set.0.1.jsonl").read_text().splitlines()
+    assert len(lines) == 4  # one line per batch: never one growing blob
+
+
+async def test_small_inputs_do_not_stream(runner: Runner, workflow_id: int) -> None:
+    run_ = await run(runner, compile_(workflow_id, PIPELINE), items(CHUNK_ITEMS))
+    assert run_.record.status == "success"
+    assert batches["probe"] == [CHUNK_ITEMS]
+    assert len(run_.outputs["set"]["main"]) == CHUNK_ITEMS  # nothing released
+
+
+async def test_a_node_reading_items_or_mid_stream_nodes_sees_the_whole_list(
+    runner: Runner, workflow_id: int
+) -> None:
+    document = doc(
+        [
+            {"id": "start", "type": "core.manual"},
+            {"id": "a", "type": "t.probe"},
+            {"id": "b", "type": "t.probe", "params": {"x": "{{ items | length }}"}},
+            {"id": "c", "type": "t.probe", "params": {"x": "{{ nodes['b'].json.n }}"}},
+            {"id": "d", "type": "t.probe"},
+        ],
+        [("start", "a"), ("a", "b"), ("b", "c"), ("c", "d")],
+    )
+    run_ = await run(runner, compile_(workflow_id, document), items())
+    assert run_.record.status == "success"
+    assert batches["a"] == [CHUNK_ITEMS] * 3 + [17]
+    assert batches["b"] == [N]  # reads `items`: whole list
+    # c reads b by name: b is done by then, so c streams (and so does d, in c's region)
+    assert batches["c"] == [CHUNK_ITEMS] * 3 + [17]
+    assert batches["d"] == [CHUNK_ITEMS] * 3 + [17]
+    assert run_.outputs["b"]["main"][0] == {"n": 0, "team": "t0"}  # read by name: kept
+
+
+async def test_branches_and_boundaries_keep_item_order(
+    runner: Runner, runtime: Runtime, workflow_id: int
+) -> None:
+    document = doc(
+        [
+            {"id": "start", "type": "core.manual"},
+            {"id": "if", "type": "core.if", "params": {"condition": "{{ json.n % 3 == 0 }}"}},
+            {"id": "yes", "type": "core.set", "params": {"fields": {"tag": "yes"}}},
+            {"id": "no", "type": "t.whole"},
+            {"id": "merge", "type": "core.merge", "params": {"mode": "append"}},
+        ],
+        [
+            ("start", "if"),
+            ("if", "yes", "true"),
+            ("if", "no", "false"),
+            ("yes", "merge", "main", "in1"),
+            ("no", "merge", "main", "in2"),
+        ],
+    )
+    run_ = await run(runner, compile_(workflow_id, document), items())
+    assert run_.record.status == "success", run_.record.error
+    assert batches["no"] == [N - (N + 2) // 3]  # outside the region: all at once
+    result = run_.result()
+    yes = [{**i, "tag": "yes"} for i in items() if i["n"] % 3 == 0]
+    no = [i for i in items() if i["n"] % 3 != 0]
+    assert result == yes + no
+    rec = await record(runtime, run_.record.id)
+    steps = {s["node_id"]: s for s in rec["steps"]}
+    assert steps["if"]["output"] == {
+        "true": [i for i in items() if i["n"] % 3 == 0],
+        "false": no,
+    }
+
+
+async def test_failure_mid_stream_fails_the_node_and_cancels_the_region(
+    runner: Runner, runtime: Runtime, workflow_id: int
+) -> None:
+    document = doc(
+        [
+            {"id": "start", "type": "core.manual"},
+            {"id": "a", "type": "t.probe"},
+            {"id": "b", "type": "t.probe", "params": {"fail_at": CHUNK_ITEMS + 5}},
+            {"id": "c", "type": "t.probe"},
+        ],
+        [("start", "a"), ("a", "b"), ("b", "c")],
+    )
+    run_ = await run(runner, compile_(workflow_id, document), items())
+    assert run_.record.status == "error"
+    assert run_.record.error is not None
+    assert run_.record.error["node_id"] == "b"
+    assert f"item {CHUNK_ITEMS + 5} is bad" in run_.record.error["message"]
+    rec = await record(runtime, run_.record.id)
+    steps = {s["node_id"]: s for s in rec["steps"]}
+    assert steps["b"]["status"] == "error"
+    assert steps["a"]["status"] == "canceled"  # it had only passed some batches on
+    assert steps["c"]["status"] == "canceled"
+    assert steps["a"]["error"]["type"] == "canceled"
+    assert batches["a"] == [CHUNK_ITEMS, CHUNK_ITEMS]  # stopped at the failing batch
+
+
+async def test_result_released_mid_stream_is_read_back(runner: Runner, workflow_id: int) -> None:
+    document = doc(
+        [
+            {"id": "start", "type": "core.manual"},
+            {"id": "set", "type": "core.set", "params": {"fields": {"x": 1}}},
+            {"id": "none", "type": "core.filter", "params": {"condition": "{{ json.n < 0 }}"}},
+        ],
+        [("start", "set"), ("set", "none")],
+    )
+    run_ = await run(runner, compile_(workflow_id, document), items())
+    assert run_.record.status == "success"
+    assert run_.record.result_node == "set"  # the last node that emitted anything
+    assert run_.result() == [{**i, "x": 1} for i in items()]
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
+async def test_memory_store_gets_the_same_records(store_kind: str) -> None:
+    store: Store = MemoryStore()
+    r = Runner(store)
+    await r.start(resume=False)
+    try:
+        run_ = await run(r, compile_(1, PIPELINE), items())
+    finally:
+        await r.stop(grace_s=1)
+    assert run_.record.status == "success"
+    steps = {s.node_id: s for s in await store.load_steps(run_.record.id)}
+    assert steps["set"].output is not None
+    assert len(steps["set"].output["main"]) == N
+    assert steps["start"].output == {"main": items()}
