@@ -537,3 +537,29 @@ async def test_loop_runs_its_body_once_per_batch() -> None:
         (1, 1),
         (2, 1),
     ]
+
+
+async def test_a_param_given_by_an_expression_is_checked_against_its_type() -> None:
+    limit = {
+        "id": "lim",
+        "type": "core.transform",
+        "params": {"operation": "limit", "max_items": "{{ json.n }}"},
+    }
+    # a numeric string is what a number param accepts from an expression
+    r = await run([limit], [("in", "lim")], items=[{"n": "1"}, {"n": "x"}])
+    assert out(r, "lim") == [{"n": "1"}]
+    # anything else fails the step with the param, the expression and what it gave
+    r = await run([limit], [("in", "lim")], items=[{"n": "many"}])
+    assert r.record.status == "error"
+    message = r.record.error["message"] if r.record.error else ""
+    assert "node 'lim'" in message
+    assert "params.max_items" in message
+    assert "{{ json.n }}" in message
+    assert "'many'" in message
+    # a condition is judged by its truth, whatever type its expression gives
+    r = await run(
+        [{"id": "f", "type": "core.filter", "params": {"condition": "{{ json.n % 3 }}"}}],
+        [("in", "f")],
+        items=[{"n": 1}, {"n": 3}, {"n": 5}],
+    )
+    assert out(r, "f") == [{"n": 1}, {"n": 5}]

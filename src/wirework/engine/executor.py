@@ -188,6 +188,11 @@ class _Context(NodeContext):
         except expressions.ExpressionError as exc:
             raise NodeError(exc.describe(self.node_id), retryable=False) from None
         result: dict[str, Any] = value
+        for check in self._node.param_checks:
+            try:
+                result[check.name] = check.check(result[check.name])
+            except ValueError as exc:
+                raise NodeError(f"node {self.node_id!r}: {exc}", retryable=False) from None
         if self._node.literal_params:
             result = {**result, **self._node.literal_params}
         return result

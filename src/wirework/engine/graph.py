@@ -6,12 +6,13 @@ parameter expressions compiled, edges indexed both ways. Nothing here touches a 
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from wirework.engine import expressions
 from wirework.sdk.node import Item, NodeContext, NodeError
@@ -43,6 +44,52 @@ class RetryPolicy:
         return base * (0.5 + rand / 2) if self.jitter else base
 
 
+@dataclass(frozen=True, slots=True)
+class ParamCheck:
+    name: str
+    source: str
+    adapter: TypeAdapter[Any]
+
+    def check(self, value: Any) -> Any:
+        """The value as the param's type accepts it (``"5"`` for a number is 5); raises
+        ValueError naming the param, its expression and what it gave."""
+        try:
+            return self.adapter.validate_python(value, strict=False)
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"] if exc.errors() else str(exc)
+            shown = repr(value)
+            if len(shown) > 80:
+                shown = shown[:77] + "..."
+            raise ValueError(
+                f"params.{self.name}: expression {self.source} gave {shown}: {reason}"
+            ) from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any] | None:
+    """A validator for one field of a params model, or None when any value will do."""
+    info = model.model_fields[name]
+    extra = info.json_schema_extra
+    if info.annotation in (Any, object) or (isinstance(extra, dict) and extra.get("x-truthy")):
+        return None
+    annotated: Any = Annotated[info.annotation, info]
+    return TypeAdapter(annotated)
+
+
+def _param_checks(spec: NodeSpec, params: Mapping[str, Any]) -> tuple[ParamCheck, ...]:
+    checks = []
+    for name, value in params.items():
+        if (
+            isinstance(value, str)
+            and name in spec.params.model_fields
+            and expressions.has_expression(value)
+        ):
+            adapter = _adapter(spec.params, name)
+            if adapter is not None:
+                checks.append(ParamCheck(name, value, adapter))
+    return tuple(checks)
+
+
 @dataclass(slots=True)
 class GraphNode:
     id: str
@@ -67,6 +114,9 @@ class GraphNode:
     streamable: bool = False
     # Display names its params read through nodes[...]; None when not knowable in advance.
     node_refs: frozenset[str] | None = frozenset()
+    # Params given by one whole expression, checked against their declared type when
+    # evaluated: (name, expression, validator).
+    param_checks: tuple[ParamCheck, ...] = ()
 
     @property
     def is_trigger(self) -> bool:
@@ -143,6 +193,7 @@ def compile_graph(
             params=compiled,
             params_constant=not expressions.has_expression(params),
             node_refs=compiled.references.nodes,
+            param_checks=_param_checks(spec, params),
             literal_params=literal,
             integration_id=raw.get("integration_id"),
             retry=_retry(raw.get("retry")),

@@ -9,6 +9,9 @@ node runs. Validation of a document therefore ignores type errors on values that
 expression (see :func:`wirework.services.documents.check_node_params`), except for the fields
 a spec lists in ``extra["literal_params"]`` (they name ports, so must be known before a run).
 A field whose schema has ``"x-expressions": false`` is never evaluated (core.code's code).
+When a node runs, a param given by one whole expression is checked against its field's type,
+leniently (``"5"`` is a number there), and a mismatch fails the step naming the param, the
+expression and what it gave; fields marked ``"x-truthy": true`` (conditions) take any value.
 """
 
 from __future__ import annotations

@@ -45,6 +45,8 @@ Condition = Annotated[
     Field(
         description="An expression whose truth decides, e.g. {{ json.status == 'open' }}",
         examples=["{{ json.amount > 100 }}"],
+        # any value its expression gives is judged by its truth, never type-checked
+        json_schema_extra={"x-truthy": True},
     ),
 ]
 
