@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest webhook request body accepted."
     )
+    webhook_idempotency_ttl_s: int = Field(
+        default=7 * 86400,
+        ge=60,
+        description=(
+            "How long a webhook delivery id (core.webhook idempotency_header) is remembered, "
+            "in seconds: a repeat within this window starts no second execution. Older ids "
+            "are pruned."
+        ),
+    )
     outbound_allow: str = Field(
         default="",
         description=(

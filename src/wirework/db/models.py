@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wirework.db.base import Base, BigIntPK, LongText, UTCDateTime, utcnow
@@ -206,3 +207,28 @@ class ExecutionStep(Base):
     # JSON of {port: [items]}; NULL when not saved (save_data) or spilled to output_path.
     output: Mapped[str | None] = mapped_column(LongText)
     output_path: Mapped[str | None] = mapped_column(String(500))
+
+
+ExactString200 = String(200).with_variant(
+    mysql.VARCHAR(200, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+)
+
+
+class WebhookDelivery(Base):
+    """A webhook delivery id already seen (``core.webhook`` ``idempotency_header``): a repeat
+    with the same id for the same workflow and node is answered with this execution instead
+    of starting another. The primary key makes concurrent duplicates race safely; rows older
+    than ``WIREWORK_WEBHOOK_IDEMPOTENCY_TTL_S`` are pruned."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_created_at", "created_at"),)
+
+    workflow_id: Mapped[int] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Node and delivery ids compare byte for byte on MySQL/MariaDB too, whatever the
+    # database's collation ("abc" and "ABC" are different deliveries).
+    node_id: Mapped[str] = mapped_column(ExactString200, primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(ExactString200, primary_key=True)
+    execution_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

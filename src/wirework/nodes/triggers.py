@@ -8,9 +8,9 @@ one empty item.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from wirework.nodes.base import ParamsModel, check_problems
 from wirework.schemas.document import MAX_ID, valid_timezone
@@ -18,6 +18,7 @@ from wirework.sdk.registry import NodeSpec, registry
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 WEBHOOK_PATH_PATTERN = r"^[A-Za-z0-9_\-.~]+(/[A-Za-z0-9_\-.~]+)*$"
+MAX_DELIVERY_ID = 200  # longest accepted webhook delivery id (idempotency_header)
 
 
 # --------------------------------------------------------------------------- cron
@@ -119,31 +120,79 @@ class ManualParams(ParamsModel):
     """No parameters: runs when started by hand, by the API or by `wirework run`."""
 
 
+# An HTTP header name (RFC 9110 token characters).
+HEADER_NAME_PATTERN = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"
+HeaderName = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=HEADER_NAME_PATTERN)
+]
+WEBHOOK_AUTH_DEFAULT_HEADER = {
+    "header": "Authorization",
+    "basic": "Authorization",
+    "hmac": "X-Signature",
+}
+
+
 class WebhookAuth(ParamsModel):
     """How callers prove who they are. The secret lives in an integration (encrypted), never
-    in the workflow document."""
+    in the workflow document.
+
+    Credential fields read from the integration: ``header`` → ``token``; ``basic`` →
+    ``username`` and ``password``; ``hmac`` → ``secret``. ``hmac`` expects
+    ``<header>: sha256=<hex HMAC-SHA256>`` of the raw body, or of ``<timestamp>.<raw body>``
+    when ``timestamp_header`` is set (the timestamp in Unix seconds, refused outside
+    ``tolerance_s``)."""
 
     type: Literal["header", "basic", "hmac"] = Field(
-        description="header: a token in a header; basic: HTTP basic auth; hmac: a signature "
-        "of the body (with a timestamp) in a header"
+        description="header: a token in a header (credential field `token`); basic: HTTP "
+        "basic auth (`username`, `password`); hmac: a SHA-256 HMAC signature of the body "
+        "(with an optional timestamp) in a header (`secret`)"
     )
     integration_id: int = Field(
         ge=1,
         le=MAX_ID,
         description="The integration holding the token, user/password or signing secret",
     )
-    header: str | None = Field(
+    header: HeaderName | None = Field(
         default=None,
-        max_length=100,
         description="Header carrying the token or signature (default Authorization for "
-        "header, X-Signature for hmac)",
+        "header, X-Signature for hmac; basic always uses Authorization)",
     )
-    timestamp_header: str | None = Field(
-        default=None, max_length=100, description="hmac: header carrying the signing timestamp"
+    timestamp_header: HeaderName | None = Field(
+        default=None,
+        description="hmac: header carrying the signing timestamp (Unix seconds); when set, "
+        "the signature covers `<timestamp>.<body>`",
     )
     tolerance_s: int = Field(
         default=300, ge=1, le=86400, description="hmac: accepted clock difference, in seconds"
     )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WebhookAuth:
+        problems: list[tuple[str, str]] = []
+        if (
+            self.type == "basic"
+            and self.header is not None
+            and self.header.lower() != "authorization"
+        ):
+            problems.append(("header", "basic auth always uses the Authorization header"))
+        if self.type != "hmac" and self.timestamp_header is not None:
+            problems.append(("timestamp_header", "is only for type hmac"))
+        if (
+            self.timestamp_header is not None
+            and self.timestamp_header.lower() == self.signature_header.lower()
+        ):
+            problems.append(
+                ("timestamp_header", "must differ from the header carrying the signature")
+            )
+        check_problems(problems)
+        return self
+
+    @property
+    def signature_header(self) -> str:
+        """The header the token, credentials or signature is read from."""
+        if self.type == "basic":
+            return "Authorization"
+        return self.header or WEBHOOK_AUTH_DEFAULT_HEADER[self.type]
 
 
 class WebhookParams(ParamsModel):
@@ -167,14 +216,18 @@ class WebhookParams(ParamsModel):
         default_factory=dict, description="Headers of the answer (immediately, last_node)"
     )
     auth: WebhookAuth | None = Field(default=None, description="Caller authentication; none = open")
-    idempotency_header: str | None = Field(
+    idempotency_header: HeaderName | None = Field(
         default=None,
-        max_length=100,
-        description="Header with a delivery id (e.g. X-GitHub-Delivery); a repeated delivery "
-        "does not start a second execution",
+        description="Header with a delivery id (e.g. X-GitHub-Delivery, at most "
+        f"{MAX_DELIVERY_ID} characters); a repeated delivery does not start a second "
+        'execution but is answered {"execution_id": <the first one>, "status": "duplicate"}',
     )
     max_body_bytes: int | None = Field(
-        default=None, ge=1, le=100 * 1024 * 1024, description="Largest accepted body, in bytes"
+        default=None,
+        ge=1,
+        le=100 * 1024 * 1024,
+        description="Largest accepted body, in bytes (WIREWORK_WEBHOOK_MAX_BODY_BYTES applies "
+        "too: the smaller wins)",
     )
 
     @field_validator("path", mode="before")
@@ -269,7 +322,16 @@ WEBHOOK = registry.register_node(
         group="trigger",
         params=WebhookParams,
         inputs=(),
-        extra={"literal_params": ("path", "method", "respond", "auth")},
+        extra={
+            "literal_params": (
+                "path",
+                "method",
+                "respond",
+                "auth",
+                "idempotency_header",
+                "max_body_bytes",
+            )
+        },
     )
 )
 SCHEDULE = registry.register_node(

@@ -698,6 +698,20 @@ async def _resolve_node(
                     node.id,
                 )
             )
+        auth = node.params.get("auth")
+        auth_integration = auth.get("integration_id") if isinstance(auth, dict) else None
+        if (
+            spec.type == "core.webhook"
+            and isinstance(auth_integration, int)
+            and await lookups.integration(auth_integration) is None
+        ):
+            errors.append(
+                FieldError(
+                    f"{prefix}.params.auth.integration_id",
+                    f"integration {auth_integration} not found",
+                    node.id,
+                )
+            )
         return node, ports, errors
 
     if not looks_like_action(node.type):

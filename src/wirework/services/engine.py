@@ -222,6 +222,7 @@ class EngineHost:
     async def stop(self) -> None:
         await self.scheduler.stop()
         await self.runner.stop()
+        await self.webhooks.deliveries.close()
 
     async def execute(
         self,

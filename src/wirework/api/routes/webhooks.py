@@ -2,13 +2,22 @@
 runs of any workflow) and ``/webhook-waiting/{execution_id}`` (resume a waiting execution).
 
 An unknown path or method is a plain 404 that reveals nothing. Bodies are parsed strictly by
-content type (JSON, form, multipart, text; anything else is kept as base64), capped in size.
+content type (JSON, form, multipart, text; anything else is kept as base64), capped in size
+(``WIREWORK_WEBHOOK_MAX_BODY_BYTES`` and the node's ``max_body_bytes``: the smaller wins).
+
+A webhook with ``auth`` (both URLs) answers a request that does not authenticate with 401
+``{"detail": "authentication failed", "code": "webhook_unauthorized", "errors": []}`` (basic:
+with ``WWW-Authenticate``), and 401 ``webhook_auth_unavailable`` when its integration is
+missing, deactivated or lacks the credential field. With ``idempotency_header`` (production
+URL only), a repeated delivery id is answered 200 ``{"execution_id": <the first execution>,
+"status": "duplicate"}`` without starting another execution.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -19,10 +28,42 @@ from starlette.routing import Route
 from wirework.engine.executor import WAIT_PORT
 from wirework.sdk.node import Response as NodeResponse
 from wirework.services.engine import EngineHost, ensure_engine
-from wirework.services.webhooks import check_resume_token, normalise_path
+from wirework.services.webhooks import (
+    AuthUnavailable,
+    BadDeliveryId,
+    DeliveryKey,
+    WebhookTarget,
+    check_resume_token,
+    delivery_id,
+    masked_headers,
+    normalise_path,
+)
+
+log = logging.getLogger(__name__)
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 NOT_FOUND = {"detail": "Not Found", "code": "not_found", "errors": []}
+UNAUTHORIZED = {"detail": "authentication failed", "code": "webhook_unauthorized", "errors": []}
+AUTH_UNAVAILABLE = {
+    "detail": "this webhook cannot authenticate callers: the integration holding its "
+    "credentials is missing, deactivated or incomplete",
+    "code": "webhook_auth_unavailable",
+    "errors": [],
+}
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="wirework", charset="UTF-8"'}
+
+
+class AuthFailed(Exception):
+    def __init__(self, target: WebhookTarget, *, unavailable: bool = False) -> None:
+        super().__init__("webhook authentication failed")
+        self.target = target
+        self.unavailable = unavailable
+
+    def response(self) -> JSONResponse:
+        auth = self.target.auth
+        headers = BASIC_CHALLENGE if auth is not None and auth.type == "basic" else None
+        body = AUTH_UNAVAILABLE if self.unavailable else UNAUTHORIZED
+        return JSONResponse(body, status_code=401, headers=headers)
 
 
 class BadBody(Exception):
@@ -55,7 +96,10 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 async def parse_body(request: Request, limit: int) -> Any:
-    raw = await _read_body(request, limit)
+    return await _parse(request, await _read_body(request, limit))
+
+
+async def _parse(request: Request, raw: bytes) -> Any:
     if not raw:
         return None
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -107,30 +151,90 @@ def to_http(response: NodeResponse) -> Response:
     return Response(str(body), status_code=response.status, headers=headers, media_type=media)
 
 
+async def _authenticate(
+    request: Request, engine: EngineHost, target: WebhookTarget, body: bytes | None
+) -> None:
+    """Raise AuthFailed unless the request proves who it is (see the module's docstring).
+    Only the reason is logged: never a secret or what the caller presented."""
+    auth = target.auth
+    assert auth is not None
+    try:
+        reason = await engine.webhooks.authenticate(
+            auth, engine.runtime.vault, request.headers, body
+        )
+    except AuthUnavailable as exc:
+        log.warning("webhook %s cannot authenticate: %s", _where(request, target), exc)
+        raise AuthFailed(target, unavailable=True) from None
+    if reason is not None:
+        log.info("webhook %s: authentication failed: %s", _where(request, target), reason)
+        raise AuthFailed(target)
+
+
+def _where(request: Request, target: WebhookTarget) -> str:
+    return (
+        f"{request.method} {request.url.path} "
+        f"(workflow {target.workflow_id}, node {target.node_id!r})"
+    )
+
+
 async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool) -> Response:
     target = await engine.webhooks.lookup(request.method, path, test=test)
     if target is None:
         return JSONResponse(NOT_FOUND, status_code=404)
+    limit = engine.runtime.settings.webhook_max_body_bytes
+    if target.max_body_bytes is not None and target.max_body_bytes < limit:
+        limit = target.max_body_bytes
+    auth = target.auth
+    delivery: str | None = None
     try:
-        body = await parse_body(request, engine.runtime.settings.webhook_max_body_bytes)
+        if auth is not None and auth.type != "hmac":
+            await _authenticate(request, engine, target, None)  # before reading the body
+        raw = await _read_body(request, limit)
+        if auth is not None and auth.type == "hmac":
+            await _authenticate(request, engine, target, raw)
+        if target.idempotency_header is not None and not test:
+            delivery = delivery_id(request.headers, target.idempotency_header)
+        body = await _parse(request, raw)
+    except AuthFailed as exc:
+        return exc.response()
     except BadBody as exc:
         return exc.response()
+    except BadDeliveryId as exc:
+        error = {"detail": str(exc), "code": "bad_delivery_id", "errors": []}
+        return JSONResponse(error, status_code=400)
     item = {
         "body": body,
-        "headers": dict(request.headers),
+        "headers": dict(request.headers) if auth is None else masked_headers(auth, request.headers),
         "query": dict(request.query_params),
         "method": request.method,
         "path": normalise_path(path),
     }
     graph = await engine.load_graph(target.workflow_id, target.version)
     respond = target.respond
-    started = await engine.runner.execute(
-        graph,
-        mode="test" if test else "webhook",
-        input_items=[item],
-        start_node=target.node_id,
-        respond=respond == "respond_node",
-    )
+    execution_id: str | None = None
+    key: DeliveryKey | None = None
+    if delivery is not None:
+        key = DeliveryKey(target.workflow_id, target.node_id, delivery)
+        execution_id, duplicate = await engine.webhooks.deliveries.claim(
+            key,
+            ttl_s=engine.runtime.settings.webhook_idempotency_ttl_s,
+            execution_exists=lambda eid: _execution_exists(engine, eid),
+        )
+        if duplicate:
+            return JSONResponse({"execution_id": execution_id, "status": "duplicate"})
+    try:
+        started = await engine.runner.execute(
+            graph,
+            mode="test" if test else "webhook",
+            input_items=[item],
+            start_node=target.node_id,
+            respond=respond == "respond_node",
+            execution_id=execution_id,
+        )
+    except BaseException:
+        if key is not None and execution_id is not None:
+            await engine.webhooks.deliveries.release(key, execution_id)
+        raise
     if respond == "immediately":
         await engine.runner.store.flush()  # accepted means recorded
         return JSONResponse({"execution_id": started.id, "status": "started"})
@@ -141,6 +245,12 @@ async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool
     await started.wait()
     await engine.runner.store.flush()
     return to_http(started.run.default_response())
+
+
+async def _execution_exists(engine: EngineHost, execution_id: str) -> bool:
+    if execution_id in engine.runner.running:
+        return True
+    return await engine.runner.store.load_execution(execution_id) is not None
 
 
 # Plain Starlette routes: the hot path skips FastAPI's dependency solving and validation.
