@@ -11,7 +11,6 @@ import pytest
 
 from tests.engine import nodes as t
 from tests.engine.nodes import doc
-from wirework.db.models import Workflow
 from wirework.engine.executor import ExecutionRun
 from wirework.engine.graph import Graph, compile_graph
 from wirework.engine.runner import Runner
@@ -27,15 +26,6 @@ def _reset() -> None:
     t.calls.clear()
     t.events.clear()
     t.gates.clear()
-
-
-@pytest.fixture
-async def workflow_id(runtime: Runtime) -> int:
-    async with runtime.sessionmaker() as session:
-        row = Workflow(name="engine test")
-        session.add(row)
-        await session.commit()
-        return row.id
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from tests.engine.nodes import doc
-from wirework.db.models import Workflow
 from wirework.engine.executor import CHUNK_ITEMS, ExecutionRun
 from wirework.engine.graph import Graph, compile_graph
 from wirework.engine.runner import Runner
@@ -62,15 +61,6 @@ REG = _registry()
 @pytest.fixture(autouse=True)
 def _reset() -> None:
     batches.clear()
-
-
-@pytest.fixture
-async def workflow_id(runtime: Runtime) -> int:
-    async with runtime.sessionmaker() as session:
-        row = Workflow(name="streaming test")
-        session.add(row)
-        await session.commit()
-        return row.id
 
 
 @pytest.fixture

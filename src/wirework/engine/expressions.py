@@ -1561,20 +1561,7 @@ class _Path(Compiled):
 
     def evaluate(self, scope: Scope) -> Any:
         try:
-            if self.name in scope:
-                value = scope[self.name]
-            elif self.name in _ENV.globals:
-                value = _ENV.globals[self.name]
-            else:
-                value = _ENV.undefined(name=self.name)
-            for is_attribute, key in self.steps:
-                if type(value) is dict and key in value:  # what both lookups do first
-                    value = value[key]
-                elif is_attribute:
-                    value = _ENV.getattr(value, key)
-                else:
-                    value = _ENV.getitem(value, key)
-            return _to_native(value, deep=False)
+            return _to_native(self.raw(scope), deep=False)
         except Exception as exc:
             raise _error(self.source, exc) from exc
 

@@ -685,33 +685,22 @@ async def _resolve_node(
             errors += await _check_integration(
                 lookups, node, index, node.type.partition(".")[0], required=False
             )
-        integration_param = node.params.get("integration_id")
-        if (
-            spec.type == "core.http_request"
-            and isinstance(integration_param, int)
-            and await lookups.integration(integration_param) is None
-        ):
-            errors.append(
-                FieldError(
-                    f"{prefix}.params.integration_id",
-                    f"integration {integration_param} not found",
-                    node.id,
-                )
-            )
         auth = node.params.get("auth")
-        auth_integration = auth.get("integration_id") if isinstance(auth, dict) else None
-        if (
-            spec.type == "core.webhook"
-            and isinstance(auth_integration, int)
-            and await lookups.integration(auth_integration) is None
-        ):
-            errors.append(
-                FieldError(
-                    f"{prefix}.params.auth.integration_id",
-                    f"integration {auth_integration} not found",
-                    node.id,
+        referenced = {
+            "core.http_request": ("integration_id", node.params.get("integration_id")),
+            "core.webhook": (
+                "auth.integration_id",
+                auth.get("integration_id") if isinstance(auth, dict) else None,
+            ),
+        }.get(spec.type)
+        if referenced is not None:
+            param, value = referenced
+            if isinstance(value, int) and await lookups.integration(value) is None:
+                errors.append(
+                    FieldError(
+                        f"{prefix}.params.{param}", f"integration {value} not found", node.id
+                    )
                 )
-            )
         return node, ports, errors
 
     if not looks_like_action(node.type):
