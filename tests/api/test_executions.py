@@ -342,6 +342,19 @@ async def test_large_output_round_trips(client: httpx.AsyncClient, session: Asyn
     record = (await client.get(f"/api/executions/{ex.id}")).json()
     assert record["steps"][0]["output"] == big
     assert record["result"] == big["main"]
+    assert not record["steps"][0]["truncated"] and not record["result_truncated"]
+
+    # max_items cuts every port and the result, and says so
+    record = (await client.get(f"/api/executions/{ex.id}?max_items=2")).json()
+    assert record["steps"][0]["output"] == {"main": big["main"][:2]}
+    assert record["steps"][0]["truncated"] is True
+    assert record["result"] == big["main"][:2] and record["result_truncated"] is True
+    record = (await client.get(f"/api/executions/{ex.id}?max_items=0")).json()
+    assert record["steps"][0]["output"] == {"main": []}
+    for bad in ("-1", "100001", "many"):
+        resp = await client.get(f"/api/executions/{ex.id}?max_items={bad}")
+        assert resp.status_code == 422, bad
+        assert resp.json()["errors"][0]["field"].endswith("max_items")
 
 
 async def test_running_execution_without_result(

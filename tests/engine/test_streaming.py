@@ -86,9 +86,12 @@ async def run(runner: Runner, g: Graph, data: list[Item]) -> ExecutionRun:
     return started.run
 
 
-async def record(runtime: Runtime, execution_id: str) -> dict[str, Any]:
+async def record(
+    runtime: Runtime, execution_id: str, max_items: int | None = None
+) -> dict[str, Any]:
     async with runtime.sessionmaker() as session:
-        return (await get_record(session, execution_id)).model_dump(mode="json")
+        record = await get_record(session, execution_id, max_items=max_items)
+        return record.model_dump(mode="json")
 
 
 PIPELINE = doc(
@@ -147,6 +150,12 @@ async def test_large_input_streams_in_batches_with_the_same_results(
     spill = Path(runtime.settings.data_dir) / "executions" / run_.record.id
     lines = (spill / "set.0.1.jsonl").read_text().splitlines()
     assert len(lines) == 4  # one line per batch: never one growing blob
+    # the API's record shows the first items of each port, and says it does
+    shown = await record(runtime, run_.record.id, max_items=10)
+    steps = {s["node_id"]: s for s in shown["steps"]}
+    assert steps["set"]["output"]["main"] == [{**i, "group": i["team"]} for i in items(10)]
+    assert steps["set"]["truncated"] is True and steps["set"]["items_out"] == N
+    assert steps["agg"]["truncated"] is False and shown["result_truncated"] is False
 
 
 async def test_small_inputs_do_not_stream(runner: Runner, workflow_id: int) -> None:

@@ -497,9 +497,10 @@ def _append_lines(appends: list[dict[str, Any]]) -> None:
                 fh.write("\n")
 
 
-def read_output_file(path: str) -> dict[str, list[Any]] | None:
+def read_output_file(path: str, max_items: int | None = None) -> dict[str, list[Any]] | None:
     """A spilled step output: one JSON document (``.json``), or batches appended one JSON
-    line each (``.jsonl``) merged port by port. None when the file is gone."""
+    line each (``.jsonl``) merged port by port, keeping at most ``max_items`` per port (one
+    batch in memory at a time). None when the file is gone."""
     try:
         with open(path, encoding="utf-8") as fh:
             if not path.endswith(".jsonl"):
@@ -509,7 +510,9 @@ def read_output_file(path: str) -> dict[str, list[Any]] | None:
             for line in fh:
                 if line.strip():
                     for port, items in json.loads(line).items():
-                        merged.setdefault(port, []).extend(items)
+                        kept = merged.setdefault(port, [])
+                        room = len(items) if max_items is None else max_items - len(kept)
+                        kept.extend(items[: max(room, 0)])
             return merged
     except OSError:
         return None

@@ -22,6 +22,11 @@ class StepOut(BaseModel):
     output: dict[str, list[Any]] | None = Field(
         default=None, description="Items per output port, e.g. {'main': [{…}]}"
     )
+    items_out: int = Field(default=0, description="Items the step emitted, over all ports")
+    truncated: bool = Field(
+        default=False,
+        description="The output shows only the first `max_items` items of a port",
+    )
 
 
 class ExecutionSummary(BaseModel):
@@ -43,4 +48,7 @@ class ExecutionOut(ExecutionSummary):
     steps: list[StepOut]
     result: list[Any] | None = Field(
         default=None, description="Items of the last node that ran (or the result node)"
+    )
+    result_truncated: bool = Field(
+        default=False, description="`result` shows only its first `max_items` items"
     )

@@ -15,6 +15,10 @@ from wirework.schemas.executions import ExecutionOut, ExecutionSummary, StepOut
 from wirework.services.errors import InvalidInput, NotFound
 
 MAX_LIMIT = 500
+#: Items per output port (and of the result) an execution record shows unless asked for more:
+#: a record of a million-item execution must not cost a million items of memory to serve.
+DEFAULT_MAX_ITEMS = 1000
+MAX_ITEMS = 100_000
 
 
 def summary(row: Any) -> ExecutionSummary:
@@ -49,7 +53,13 @@ async def list_page(
     return [summary(r) for r in rows[:limit]], next_cursor
 
 
-async def get_record(session: AsyncSession, execution_id: str) -> ExecutionOut:
+async def get_record(
+    session: AsyncSession, execution_id: str, *, max_items: int | None = DEFAULT_MAX_ITEMS
+) -> ExecutionOut:
+    """The execution record; each output port and the result show at most ``max_items``
+    items (None: all of them)."""
+    if max_items is not None and not 0 <= max_items <= MAX_ITEMS:
+        raise InvalidInput.one("max_items", f"must be between 0 and {MAX_ITEMS:,}")
     row = await session.get(Execution, execution_id)
     if row is None:
         raise NotFound(f"execution {execution_id!r} not found")
@@ -60,23 +70,37 @@ async def get_record(session: AsyncSession, execution_id: str) -> ExecutionOut:
             .order_by(ExecutionStep.id)
         )
     ).all()
-    return build_record(row, steps, [load_output(s) for s in steps])
+    return build_record(row, steps, [load_output(s, max_items) for s in steps], max_items)
 
 
 def build_record(
-    row: Any, steps: Sequence[Any], outputs: Sequence[dict[str, list[Any]] | None]
+    row: Any,
+    steps: Sequence[Any],
+    outputs: Sequence[dict[str, list[Any]] | None],
+    max_items: int | None = None,
 ) -> ExecutionOut:
     """The execution record of DESIGN.md §2 from an execution and its steps (ORM rows or the
-    engine's records: the same attribute names), with each step's loaded output."""
+    engine's records: the same attribute names), with each step's loaded output, ports cut
+    to ``max_items`` items."""
     result: list[Any] | None = None
     if row.result_node is not None:
         for step, output in zip(reversed(steps), reversed(outputs), strict=True):
             if step.node_id == row.result_node and step.status == "success":
                 result = (output or {}).get("main", [])
                 break
-    return ExecutionOut(
-        **summary(row).model_dump(),
-        steps=[
+    step_outs = []
+    for s, output in zip(steps, outputs, strict=True):
+        shown: dict[str, list[Any]] | None = None
+        truncated = False
+        if output is not None:
+            shown = {}
+            for port, port_items in output.items():
+                if port.startswith("$"):
+                    continue
+                if max_items is not None and len(port_items) > max_items:
+                    port_items, truncated = port_items[:max_items], True
+                shown[port] = port_items
+        step_outs.append(
             StepOut(
                 node_id=s.node_id,
                 run_index=s.run_index,
@@ -85,22 +109,32 @@ def build_record(
                 started_at=s.started_at,
                 finished_at=s.finished_at,
                 error=s.error,
-                output={k: v for k, v in output.items() if not k.startswith("$")}
-                if output is not None
-                else None,
+                output=shown,
+                items_out=s.items_out or 0,
+                truncated=truncated or (shown is not None and _cut(s.items_out, shown)),
             )
-            for s, output in zip(steps, outputs, strict=True)
-        ],
-        result=result,
+        )
+    result_truncated = max_items is not None and result is not None and len(result) > max_items
+    return ExecutionOut(
+        **summary(row).model_dump(),
+        steps=step_outs,
+        result=result[:max_items] if result is not None and max_items is not None else result,
+        result_truncated=result_truncated,
     )
 
 
-def load_output(step: ExecutionStep) -> dict[str, list[Any]] | None:
-    """A step's stored output: inline JSON, or the file it spilled to in the data dir."""
+def _cut(items_out: int | None, shown: dict[str, list[Any]]) -> bool:
+    """Whether the stored output was read only in part (more items than shown)."""
+    return bool(items_out) and sum(len(v) for v in shown.values()) < (items_out or 0)
+
+
+def load_output(step: ExecutionStep, max_items: int | None = None) -> dict[str, list[Any]] | None:
+    """A step's stored output: inline JSON, or the file it spilled to in the data dir (at
+    most ``max_items`` per port kept from a file of appended batches)."""
     if step.output is not None:
         value = json.loads(step.output)
     elif step.output_path is not None:
-        value = read_output_file(step.output_path)
+        value = read_output_file(step.output_path, max_items)
     else:
         return None
     return value if isinstance(value, dict) else None

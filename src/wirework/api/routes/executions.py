@@ -55,5 +55,17 @@ async def list_workflow_executions(
 
 
 @router.get("/executions/{execution_id}", response_model=ExecutionOut)
-async def get_execution(execution_id: str, session: SessionDep) -> ExecutionOut:
-    return await svc.get_record(session, execution_id)
+async def get_execution(
+    execution_id: str,
+    session: SessionDep,
+    max_items: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=svc.MAX_ITEMS,
+            description="Items shown per output port and of the result (`truncated` says "
+            "when a port holds more)",
+        ),
+    ] = svc.DEFAULT_MAX_ITEMS,
+) -> ExecutionOut:
+    return await svc.get_record(session, execution_id, max_items=max_items)
