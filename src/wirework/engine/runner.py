@@ -201,6 +201,13 @@ class Runner:
                 await self._wait_for_slot(limiter, run)
             try:
                 return await run.run(resume=resume, resumed=resumed)
+            except Exception as exc:
+                # A bug or a failing store, not a failed node (those finish the execution):
+                # a webhook caller waiting for the response gets the error, not a hang.
+                response = run.response
+                if response is not None and not response.done():
+                    response.set_exception(exc)
+                raise
             finally:
                 if limiter is not None:
                     self._release(limiter)
