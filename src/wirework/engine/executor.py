@@ -81,6 +81,9 @@ class Hooks:
     # Waits up to this long sleep in-process; longer ones park the execution.
     inline_wait_s: float = INLINE_WAIT_S
     on_event: Callable[[str, dict[str, Any]], None] | None = None
+    # Whether anyone follows an execution's progress; None: always. ``execution.finished``
+    # is sent regardless.
+    listening: Callable[[str], bool] | None = None
 
 
 @dataclass(slots=True)
@@ -105,22 +108,26 @@ class _StreamFailed(Exception):
 
 class _NodeItems(Mapping[str, Any]):
     """Display name → main output items of the nodes that ran (read lazily), for
-    ``nodes['Name'].json`` / ``.items`` in expressions."""
+    ``nodes['Name'].json`` / ``.items`` in expressions.
 
-    def __init__(self, run: ExecutionRun) -> None:
-        self._run = run
+    Holds the graph and the run's outputs dict, not the run: no reference cycle, so a
+    finished execution is freed by reference counting at once, not by the cyclic GC."""
+
+    def __init__(self, graph: Graph, outputs: dict[str, Outputs]) -> None:
+        self._graph = graph
+        self._outputs = outputs
 
     def __getitem__(self, name: str) -> Any:
-        node = self._run.graph.node_by_name(name)
-        if node is None or node.id not in self._run.outputs:
+        node = self._graph.node_by_name(name)
+        if node is None or node.id not in self._outputs:
             raise KeyError(name)
-        return self._run.outputs[node.id].get("main", [])
+        return self._outputs[node.id].get("main", [])
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._run.graph.by_name)
+        return iter(self._graph.by_name)
 
     def __len__(self) -> int:
-        return len(self._run.graph.by_name)
+        return len(self._graph.by_name)
 
 
 class _ExecutionInfo(Mapping[str, Any]):
@@ -245,7 +252,7 @@ class ExecutionRun:
         self.status: dict[str, str] = {}
         self.attempts: dict[str, int] = {}
         self.secrets: set[str] = set()
-        self.nodes_view = expressions.NodesView(_NodeItems(self))
+        self.nodes_view = expressions.NodesView(_NodeItems(graph, self.outputs))
         self.workflow_info = {"id": graph.workflow_id, "name": graph.name}
         self.trigger_item: Item = {}
         self.response: asyncio.Future[Response] | None = None
@@ -931,8 +938,16 @@ class ExecutionRun:
         return message
 
     def _event(self, kind: str, data: dict[str, Any]) -> None:
-        if self.hooks.on_event is not None:
-            self.hooks.on_event(kind, {"execution_id": self.record.id, "t": time.time(), **data})
+        hooks = self.hooks
+        if hooks.on_event is None:
+            return
+        if (
+            hooks.listening is not None
+            and kind != "execution.finished"
+            and not hooks.listening(self.record.id)
+        ):
+            return  # nobody follows this execution: don't build the event
+        hooks.on_event(kind, {"execution_id": self.record.id, "t": time.time(), **data})
 
 
 def _batches(items: list[Item], owned: bool) -> Iterable[list[Item]]:

@@ -46,6 +46,9 @@ class EventBus:
     def __init__(self) -> None:
         self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
 
+    def listening(self, execution_id: str) -> bool:
+        return execution_id in self._subscribers
+
     def publish(self, kind: str, data: dict[str, Any]) -> None:
         queues = self._subscribers.get(data.get("execution_id", ""))
         if not queues:
@@ -89,6 +92,7 @@ class EngineHost:
             resume_url=self.resume_url,
             inline_wait_s=self.inline_wait_s,
             on_event=self.on_event or self._on_event,
+            listening=None if self.on_event else self.events.listening,
         )
         self.runner = Runner(
             store, load_graph=self.load_graph, hooks=hooks, worker_id=self.worker_id

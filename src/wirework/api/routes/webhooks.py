@@ -205,7 +205,7 @@ async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool
     item = {
         "body": body,
         "headers": dict(request.headers) if auth is None else masked_headers(auth, request.headers),
-        "query": dict(request.query_params),
+        "query": dict(request.query_params) if request.scope["query_string"] else {},
         "method": request.method,
         "path": normalise_path(path),
     }
