@@ -11,6 +11,7 @@ the outside world an execution is accepted or finished.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import datetime as dt
 import json
@@ -22,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy import Executable, Table, and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wirework.db.engine import READONLY
+from wirework.db.engine import READONLY, create_sync_writer
 from wirework.db.models import Execution, ExecutionStep
 
 log = logging.getLogger(__name__)
@@ -236,6 +237,13 @@ class SqlStore(Store):
         max_batch: int = 2000,
     ) -> None:
         self._engine = engine
+        # SQLite: batches are written by a synchronous connection in one dedicated thread.
+        self._sync_engine = create_sync_writer(engine)
+        self._sync_writer = (
+            concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="wirework-sqlite-writer")
+            if self._sync_engine is not None
+            else None
+        )
         self._spill_dir = Path(data_dir) / "executions"
         self._spill_bytes = spill_bytes
         self._max_batch = max_batch
@@ -259,6 +267,11 @@ class SqlStore(Store):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         self._writer = None
+        if self._sync_engine is not None and self._sync_writer is not None:
+            sync_engine, writer = self._sync_engine, self._sync_writer
+            await asyncio.get_running_loop().run_in_executor(writer, sync_engine.dispose)
+            writer.shutdown(wait=False)
+            self._sync_engine = self._sync_writer = None
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -363,56 +376,23 @@ class SqlStore(Store):
 
     async def _write(self, ops: list[_Op]) -> None:
         await self._spill(ops)
-        groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
-        for op in ops:
-            groups.setdefault((op.kind, tuple(sorted(op.values))), []).append(op.values)
-        ordered = sorted(groups.items(), key=lambda kv: _ORDER.index(kv[0][0]))
+        plan, folders = _plan(ops)
+        for folder in folders:
+            await asyncio.to_thread(shutil.rmtree, self._spill_dir / folder, ignore_errors=True)
+        if self._sync_engine is not None:
+            # SQLite: the whole batch in one hop to the writer thread, not one per statement.
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._sync_writer, self._write_sync, plan)
+            return
         async with self._engine.begin() as conn:
-            for (kind, keys), rows in ordered:
-                if kind == _INSERT_EXEC:
-                    await conn.execute(insert(EXEC_TABLE), rows)
-                elif kind == _INSERT_STEP:
-                    await conn.execute(insert(STEP_TABLE), rows)
-                elif kind == _UPSERT_STEP:
-                    cols: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
-                    stmt = (
-                        update(STEP_TABLE)
-                        .where(
-                            and_(
-                                STEP_TABLE.c.execution_id == bindparam("k_execution_id"),
-                                STEP_TABLE.c.node_id == bindparam("k_node_id"),
-                                STEP_TABLE.c.run_index == bindparam("k_run_index"),
-                                STEP_TABLE.c.attempt == bindparam("k_attempt"),
-                            )
-                        )
-                        .values(cols)
-                    )
-                    params = [
-                        {
-                            **{f"v_{k}": r[k] for k in keys},
-                            **{
-                                f"k_{k}": r[k]
-                                for k in ("execution_id", "node_id", "run_index", "attempt")
-                            },
-                        }
-                        for r in rows
-                    ]
-                    await conn.execute(stmt, params)
-                elif kind == _DROP_OUTPUTS:
-                    for row in rows:
-                        await asyncio.to_thread(
-                            shutil.rmtree, self._spill_dir / row["b_id"], ignore_errors=True
-                        )
-                    stmt = (
-                        update(STEP_TABLE)
-                        .where(STEP_TABLE.c.execution_id == bindparam("b_id"))
-                        .values(output=None, output_path=None)
-                    )
-                    await conn.execute(stmt, rows)
-                elif kind == _UPDATE_EXEC:
-                    cols = {k: bindparam(k) for k in keys if k != "b_id"}
-                    stmt = update(EXEC_TABLE).where(EXEC_TABLE.c.id == bindparam("b_id"))
-                    await conn.execute(stmt.values(cols), rows)
+            for stmt, rows in plan:
+                await conn.execute(stmt, rows)
+
+    def _write_sync(self, plan: list[tuple[Executable, list[dict[str, Any]]]]) -> None:
+        assert self._sync_engine is not None
+        with self._sync_engine.begin() as conn:
+            for stmt, rows in plan:
+                conn.execute(stmt, rows)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -471,6 +451,49 @@ class SqlStore(Store):
             await conn.execution_options(**{READONLY: True})
             rows = (await conn.execute(query.order_by(EXEC_TABLE.c.id).limit(limit))).all()
         return [_exec_record(r._mapping) for r in rows]
+
+
+def _plan(ops: list[_Op]) -> tuple[list[tuple[Executable, list[dict[str, Any]]]], list[str]]:
+    """A batch as (statement, rows) pairs in the order they must run (inserts before the
+    updates that need them; one executemany per kind and column set), and the executions
+    whose spilled outputs to delete."""
+    groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for op in ops:
+        groups.setdefault((op.kind, tuple(sorted(op.values))), []).append(op.values)
+    ordered = sorted(groups.items(), key=lambda kv: _ORDER.index(kv[0][0]))
+    plan: list[tuple[Executable, list[dict[str, Any]]]] = []
+    folders: list[str] = []
+    for (kind, keys), rows in ordered:
+        if kind == _INSERT_EXEC:
+            plan.append((insert(EXEC_TABLE), rows))
+        elif kind == _INSERT_STEP:
+            plan.append((insert(STEP_TABLE), rows))
+        elif kind == _UPSERT_STEP:
+            cols: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
+            step_key = ("execution_id", "node_id", "run_index", "attempt")
+            stmt = (
+                update(STEP_TABLE)
+                .where(and_(*(STEP_TABLE.c[k] == bindparam(f"k_{k}") for k in step_key)))
+                .values(cols)
+            )
+            params = [
+                {**{f"v_{k}": r[k] for k in keys}, **{f"k_{k}": r[k] for k in step_key}}
+                for r in rows
+            ]
+            plan.append((stmt, params))
+        elif kind == _DROP_OUTPUTS:
+            folders += [row["b_id"] for row in rows]
+            stmt = (
+                update(STEP_TABLE)
+                .where(STEP_TABLE.c.execution_id == bindparam("b_id"))
+                .values(output=None, output_path=None)
+            )
+            plan.append((stmt, rows))
+        elif kind == _UPDATE_EXEC:
+            cols = {k: bindparam(k) for k in keys if k != "b_id"}
+            stmt = update(EXEC_TABLE).where(EXEC_TABLE.c.id == bindparam("b_id"))
+            plan.append((stmt.values(cols), rows))
+    return plan, folders
 
 
 def _exec_record(m: Any) -> ExecutionRecord:
