@@ -277,3 +277,38 @@ async def test_memory_store_gets_the_same_records(store_kind: str) -> None:
     assert steps["set"].output is not None
     assert len(steps["set"].output["main"]) == N
     assert steps["start"].output == {"main": items()}
+
+
+async def test_a_finished_execution_is_freed_without_the_cyclic_gc() -> None:
+    """No reference cycle per execution: under load, cycles cost long GC pauses."""
+    import asyncio
+    import gc
+    import weakref
+
+    r = Runner(MemoryStore())
+    await r.start(resume=False)
+    document = doc(
+        [
+            {"id": "start", "type": "core.manual"},
+            {
+                "id": "set",
+                "type": "core.set",
+                "params": {"fields": {"b": "{{ nodes.start.json.n }}"}},
+            },
+        ],
+        [("start", "set")],
+    )
+    try:
+        started = await r.execute(compile_(1, document), input_items=[{"n": 1}])
+        await started.wait()
+        assert started.run.outputs["set"]["main"] == [{"n": 1, "b": 1}]
+        ref = weakref.ref(started.run)
+        gc.disable()
+        try:
+            del started
+            await asyncio.sleep(0)
+            assert ref() is None
+        finally:
+            gc.enable()
+    finally:
+        await r.stop(grace_s=1)
