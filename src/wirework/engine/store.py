@@ -404,6 +404,30 @@ class SqlStore(Store):
             ).first()
         return _exec_record(row._mapping) if row is not None else None
 
+    async def load_output(self, execution_id: str, node_id: str) -> dict[str, list[Any]] | None:
+        # One step's output only (the base class would read every step's).
+        query = (
+            select(STEP_TABLE.c.output, STEP_TABLE.c.output_path)
+            .where(
+                STEP_TABLE.c.execution_id == execution_id,
+                STEP_TABLE.c.node_id == node_id,
+                STEP_TABLE.c.status.in_(("success", "error")),
+            )
+            .order_by(STEP_TABLE.c.id.desc())
+            .limit(1)
+        )
+        async with self._engine.connect() as conn:
+            await conn.execution_options(**{READONLY: True})
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return None
+        if row.output is not None:
+            value = json.loads(row.output)
+            return value if isinstance(value, dict) else None
+        if row.output_path is not None:
+            return await asyncio.to_thread(read_output_file, row.output_path)
+        return None
+
     async def load_steps(self, execution_id: str) -> list[StepRecord]:
         async with self._engine.connect() as conn:
             await conn.execution_options(**{READONLY: True})
