@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest webhook request body accepted."
     )
+    api_max_body_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body the /api routes accept (413 above): workflow "
+        "documents, execution inputs, sample items.",
+    )
     webhook_idempotency_ttl_s: int = Field(
         default=7 * 86400,
         ge=60,

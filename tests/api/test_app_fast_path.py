@@ -84,3 +84,46 @@ async def test_added_middleware_turns_the_short_path_off() -> None:
         resp = await c.post("/webhook/a", headers={"accept-encoding": "gzip"})
     assert resp.status_code == 200 and resp.headers["content-encoding"] == "gzip"
     assert resp.json() == {"path": "a", "app": True}
+
+
+async def test_api_bodies_over_the_limit_are_refused_before_parsing() -> None:
+    app = make_app()
+    app.max_body_bytes = 1024
+
+    @app.post("/api/echo")
+    async def api_echo(request: Request) -> Response:
+        return JSONResponse({"size": len(await request.body())})
+
+    async def chunks(n: int, size: int = 100):  # type: ignore[no-untyped-def]
+        for _ in range(n):
+            yield b"x" * size
+
+    async with client(app) as c:
+        ok = await c.post("/api/echo", content=b"x" * 1024)
+        assert ok.status_code == 200 and ok.json() == {"size": 1024}
+        big = await c.post("/api/echo", content=b"x" * 1025)
+        assert big.status_code == 413
+        assert big.json() == {
+            "detail": "request body larger than 1024 bytes",
+            "code": "body_too_large",
+            "errors": [],
+        }
+        # chunked (no Content-Length): read up to the limit, then replayed or refused
+        ok = await c.post("/api/echo", content=chunks(10))
+        assert ok.status_code == 200 and ok.json() == {"size": 1000}
+        big = await c.post("/api/echo", content=chunks(11))
+        assert big.status_code == 413 and big.json()["code"] == "body_too_large"
+        bad = await c.post("/api/echo", content=b"{}", headers={"content-length": "x2"})
+        assert bad.status_code == 400 and bad.json()["code"] == "bad_request"
+        # webhooks keep their own limit (WIREWORK_WEBHOOK_MAX_BODY_BYTES)
+        hook = await c.post("/webhook/a", content=b"x" * 5000)
+        assert hook.status_code == 200
+
+
+async def test_the_api_limit_comes_from_the_settings(client: httpx.AsyncClient) -> None:
+    app = client._transport.app  # type: ignore[attr-defined]
+    assert app.max_body_bytes == 64 * 1024 * 1024
+    resp = await client.post(
+        "/api/workflows", content=b"x", headers={"content-length": str(65 * 1024 * 1024)}
+    )
+    assert resp.status_code == 413 and resp.json()["code"] == "body_too_large"

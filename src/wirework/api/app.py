@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from wirework import __version__
 from wirework.api import errors
@@ -51,8 +52,15 @@ class WireworkAPI(FastAPI):
     does not take, middleware added with ``add_middleware``) takes the full stack."""
 
     fast_routes: Sequence[Route] = ()
+    #: Largest /api request body (WIREWORK_API_MAX_BODY_BYTES); webhooks have their own limit.
+    max_body_bytes: int = 64 * 1024 * 1024
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            limited = await _limit_body(scope, receive, send, self.max_body_bytes)
+            if limited is None:
+                return  # answered 413 (or the client left)
+            receive = limited
         if (
             scope["type"] == "http"
             and scope["path"].startswith(WEBHOOK_PREFIXES)
@@ -109,6 +117,58 @@ class WireworkAPI(FastAPI):
             await response(request.scope, request.receive, send)
 
 
+async def _refuse(send: Send, status: int, detail: str, code: str) -> None:
+    body = json.dumps({"detail": detail, "code": code, "errors": []}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    await _refuse(send, 413, f"request body larger than {limit} bytes", "body_too_large")
+
+
+async def _limit_body(scope: Scope, receive: Receive, send: Send, limit: int) -> Receive | None:
+    """Refuse a body over ``limit`` bytes with 413 before anything parses it. A declared
+    Content-Length is checked at once; a chunked body is read (up to the limit) and replayed.
+    Returns the receive to use, or None when the request was answered."""
+    declared = None
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            declared = value
+            break
+    if declared is not None:
+        if not declared.isdigit():
+            await _refuse(send, 400, "invalid Content-Length header", "bad_request")
+            return None
+        if int(declared) > limit:
+            await _too_large(send, limit)
+            return None
+        return receive  # the server never passes more than the declared length
+    if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        return receive
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None  # the client disconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            await _too_large(send, limit)
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+    async def replayed() -> Message:
+        return replay.pop() if replay else await receive()
+
+    return replayed
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> WireworkAPI:
     """Build the app. With ``runtime`` given the caller owns it; else the lifespan opens one."""
 
@@ -139,9 +199,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     if runtime is not None:
         app.state.runtime = runtime
+    active = runtime.settings if runtime is not None else (settings or get_settings())
+    app.max_body_bytes = active.api_max_body_bytes
     if not structlog.is_configured():
         # Never structlog's default renderer: its tracebacks print local variables.
-        active = runtime.settings if runtime is not None else (settings or get_settings())
         configure_logging(active.log_level, active.log_format)
     errors.install(app)
     for module in (
