@@ -481,8 +481,15 @@ def _plan(ops: list[_Op]) -> tuple[list[tuple[Executable, list[dict[str, Any]]]]
     """A batch as (statement, rows) pairs in the order they must run (inserts before the
     updates that need them; one executemany per kind and column set), and the executions
     whose spilled outputs to delete."""
+    # An execution inserted and updated in the same batch (a short one, start to finish) is
+    # written as one row: the updates are folded into its insert, in queue order.
+    inserted = {op.values["id"]: op.values for op in ops if op.kind == _INSERT_EXEC}
     groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
     for op in ops:
+        if op.kind == _UPDATE_EXEC and op.values["b_id"] in inserted:
+            row = inserted[op.values["b_id"]]
+            row.update((k, v) for k, v in op.values.items() if k != "b_id")
+            continue
         groups.setdefault((op.kind, tuple(sorted(op.values))), []).append(op.values)
     ordered = sorted(groups.items(), key=lambda kv: _ORDER.index(kv[0][0]))
     plan: list[tuple[Executable, list[dict[str, Any]]]] = []
