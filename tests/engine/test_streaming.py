@@ -312,3 +312,43 @@ async def test_a_finished_execution_is_freed_without_the_cyclic_gc() -> None:
             gc.enable()
     finally:
         await r.stop(grace_s=1)
+
+
+async def test_an_execution_started_and_ended_in_one_batch_is_one_row(
+    runtime: Runtime, workflow_id: int
+) -> None:
+    """The writer folds an execution's updates into its insert when both are queued together;
+    the row reads back with every update applied, in order."""
+    import copy
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from wirework.db.models import Execution
+    from wirework.engine.store import ExecutionRecord
+
+    store = SqlStore(runtime.engine, runtime.settings.data_dir)
+    now = dt.datetime.now(dt.UTC)
+    record = ExecutionRecord(
+        id="f" * 32, workflow_id=workflow_id, workflow_version=1, status="running", mode="cli",
+        started_at=now,
+    )  # fmt: skip
+    store.create_execution(record)
+    store.update_execution(record.id, status="waiting", wait_until=now)
+    store.update_execution(record.id, status="success", finished_at=now, wait_until=None)
+    from wirework.engine.store import _plan
+
+    queued = [store._queue.get_nowait() for _ in range(3)]
+    plan, _ = _plan([copy.copy(op) for op in queued])
+    assert len(plan) == 1  # one INSERT, the updates folded into it
+    for op in queued:
+        store._queue.put_nowait(op)
+    await store.start()  # the writer sees all three in one batch
+    await store.flush()
+    await store.close()
+    async with runtime.sessionmaker() as session:
+        row = (
+            await session.execute(select(Execution).where(Execution.id == record.id))
+        ).scalar_one()
+    assert row.status == "success" and row.wait_until is None
+    assert row.finished_at is not None
