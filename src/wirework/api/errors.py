@@ -13,19 +13,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from wirework.schemas.document import loc_to_field
 from wirework.services.errors import InvalidInput, ServiceError
 
 log = structlog.get_logger("wirework.api")
-
-
-def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        else:
-            parts.append(("." if parts else "") + str(part))
-    return "".join(parts)
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -41,7 +32,7 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
             message = "unknown field"
         elif err.get("type") == "missing":
             message = "is required"
-        out.append({"field": _loc_to_field(loc) or "body", "message": message})
+        out.append({"field": loc_to_field(loc) or "body", "message": message})
     return out
 
 

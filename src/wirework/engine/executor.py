@@ -265,15 +265,7 @@ class ExecutionRun:
         self.execution_info = _ExecutionInfo(record, self.hooks.resume_url)
         # Nodes whose large outputs were dropped from memory once consumed (see _release).
         self._released: set[str] = set()
-        self._consumers_left = {
-            node_id: len({e.target for e in node.outgoing}) for node_id, node in graph.nodes.items()
-        }
-        keep = graph.referenced
-        self._may_release = (
-            None
-            if keep is None or graph.loop_bodies
-            else frozenset(graph.nodes) - keep - {graph.settings.get("result_node")}
-        )
+        self._consumers_left = dict(graph.consumers)
 
     # -- public -----------------------------------------------------------------------------
 
@@ -550,7 +542,7 @@ class ExecutionRun:
         is released now."""
         if node_id in self._released:
             return True
-        if self._may_release is None or node_id not in self._may_release:
+        if node_id not in self.graph.releasable:
             return False
         outputs = self.outputs.get(node_id)
         if not outputs or sum(len(v) for v in outputs.values()) <= CHUNK_ITEMS:
@@ -624,8 +616,7 @@ class ExecutionRun:
                     routes[n].setdefault(edge.source_port, []).append(edge.target)
                 else:
                     boundary = True
-            may_release = self._may_release is not None and n in self._may_release
-            keep[n] = boundary or not node.outgoing or not may_release
+            keep[n] = boundary or not node.outgoing or n not in graph.releasable
             attempts[n] = self.attempts[n] = self.attempts.get(n, 0) + 1
             self.status[n] = "running"
         kept: dict[str, Outputs] = {n: {} for n in region}

@@ -1357,23 +1357,18 @@ def _merge_references(parts: Iterable[References]) -> References:
 
 
 def _tree_references(tree: nodes.Node) -> References:
-    names = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
-    uses = sum(1 for n in tree.find_all(nodes.Name) if n.ctx == "load" and n.name == "nodes")
+    names: set[str] = set()
+    uses = 0  # loads of `nodes`: each must be a constant lookup for the set to be known
+    for name in tree.find_all(nodes.Name):
+        if name.ctx == "load":
+            names.add(name.name)
+            uses += name.name == "nodes"
     found: set[str] = set()
     matched = 0
     for lookup in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        if isinstance(lookup, nodes.Getattr):
-            if isinstance(lookup.node, nodes.Name) and lookup.node.name == "nodes":
-                found.add(lookup.attr)
-                matched += 1
-        elif (
-            isinstance(lookup, nodes.Getitem)
-            and isinstance(lookup.node, nodes.Name)
-            and lookup.node.name == "nodes"
-            and isinstance(lookup.arg, nodes.Const)
-            and isinstance(lookup.arg.value, str)
-        ):
-            found.add(lookup.arg.value)
+        path = _as_path(lookup) if isinstance(getattr(lookup, "node", None), nodes.Name) else None
+        if path is not None and path[0] == "nodes" and isinstance(path[1][0][1], str):
+            found.add(path[1][0][1])
             matched += 1
     return References(frozenset(names), frozenset(found) if matched == uses else None)
 

@@ -139,9 +139,12 @@ class Graph:
     pinned: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # core.loop node → the nodes reachable from its `loop` output (its body).
     loop_bodies: dict[str, frozenset[str]] = field(default_factory=dict)
-    # Ids of the nodes whose output some expression reads by name (nodes['Name']); None when
-    # an expression picks the node at run time, so any may be read.
-    referenced: frozenset[str] | None = frozenset()
+    # Nodes whose large outputs may be dropped from memory once consumed: no expression
+    # reads them by name (none, when one picks a node at run time), they are not the result
+    # node, and the graph has no loop (loop bodies re-read their inputs).
+    releasable: frozenset[str] = frozenset()
+    # Node → how many distinct nodes its outputs feed.
+    consumers: dict[str, int] = field(default_factory=dict)
 
     @property
     def triggers(self) -> list[str]:
@@ -223,6 +226,7 @@ def compile_graph(
         for node_id, node in nodes.items()
         if node.type == "core.loop"
     }
+    settings = dict(document.get("settings") or {})
     in_loops = frozenset().union(*loop_bodies.values())
     referenced: set[str] | None = set()
     for node in nodes.values():
@@ -242,13 +246,17 @@ def compile_graph(
             referenced = None
         else:
             referenced.update(by_name[name] for name in node.node_refs if name in by_name)
+    releasable: frozenset[str] = frozenset()
+    if referenced is not None and not loop_bodies:
+        releasable = frozenset(nodes) - referenced - {settings.get("result_node")}
     return Graph(
         loop_bodies=loop_bodies,
-        referenced=frozenset(referenced) if referenced is not None else None,
+        releasable=releasable,
+        consumers={n: len({e.target for e in node.outgoing}) for n, node in nodes.items()},
         workflow_id=workflow_id,
         version=version,
         name=str(document.get("name", "")),
-        settings=dict(document.get("settings") or {}),
+        settings=settings,
         nodes=nodes,
         order=_toposort(nodes),
         by_name=by_name,

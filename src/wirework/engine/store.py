@@ -419,14 +419,7 @@ class SqlStore(Store):
         async with self._engine.connect() as conn:
             await conn.execution_options(**{READONLY: True})
             row = (await conn.execute(query)).first()
-        if row is None:
-            return None
-        if row.output is not None:
-            value = json.loads(row.output)
-            return value if isinstance(value, dict) else None
-        if row.output_path is not None:
-            return await asyncio.to_thread(read_output_file, row.output_path)
-        return None
+        return await _read_output(row.output, row.output_path) if row is not None else None
 
     async def load_steps(self, execution_id: str) -> list[StepRecord]:
         async with self._engine.connect() as conn:
@@ -441,11 +434,7 @@ class SqlStore(Store):
         steps = []
         for row in rows:
             m = row._mapping
-            output: dict[str, list[Any]] | None = None
-            if m["output"] is not None:
-                output = json.loads(m["output"])
-            elif m["output_path"] is not None:
-                output = await asyncio.to_thread(read_output_file, m["output_path"])
+            output = await _read_output(m["output"], m["output_path"])
             step = StepRecord(
                 execution_id=m["execution_id"],
                 node_id=m["node_id"],
@@ -549,6 +538,23 @@ def _append_lines(appends: list[dict[str, Any]]) -> None:
             for entry in entries[start or 0 :]:
                 fh.write(entry["line"])
                 fh.write("\n")
+
+
+def read_output(
+    text: str | None, path: str | None, max_items: int | None = None
+) -> dict[str, list[Any]] | None:
+    """A stored step output: its inline JSON, else the file it spilled to (see
+    :func:`read_output_file`); None when there is none."""
+    if text is not None:
+        value = json.loads(text)
+        return value if isinstance(value, dict) else None
+    return read_output_file(path, max_items) if path is not None else None
+
+
+async def _read_output(text: str | None, path: str | None) -> dict[str, list[Any]] | None:
+    if text is None and path is not None:  # a file: read it off the event loop
+        return await asyncio.to_thread(read_output_file, path)
+    return read_output(text, None)
 
 
 def read_output_file(path: str, max_items: int | None = None) -> dict[str, list[Any]] | None:

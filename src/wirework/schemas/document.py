@@ -304,7 +304,9 @@ class WorkflowDocument(DocModel):
 # --------------------------------------------------------------------------- errors
 
 
-def _loc_to_field(loc: Sequence[Any]) -> str:
+def loc_to_field(loc: Sequence[Any]) -> str:
+    """A pydantic error location as a field path: ``("nodes", 1, "params")`` →
+    ``nodes[1].params``."""
     parts: list[str] = []
     for part in loc:
         if isinstance(part, int):
@@ -400,7 +402,7 @@ def errors_from_pydantic(
             message = "must be 1-200 letters, digits, _ . or - (not starting with . or -)"
         elif message.startswith("Value error, "):
             message = message[len("Value error, ") :]
-        field = _loc_to_field(loc)
+        field = loc_to_field(loc)
         if prefix:
             field = f"{prefix}.{field}" if field and not field.startswith("[") else prefix + field
         out.append(FieldError(field or "document", message, _node_id_at(raw, loc)))

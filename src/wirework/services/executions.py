@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Execution, ExecutionStep, Workflow
-from wirework.engine.store import read_output_file
+from wirework.engine.store import read_output
 from wirework.schemas.executions import ExecutionOut, ExecutionSummary, StepOut
 from wirework.services.errors import InvalidInput, NotFound
 
@@ -131,10 +130,4 @@ def _cut(items_out: int | None, shown: dict[str, list[Any]]) -> bool:
 def load_output(step: ExecutionStep, max_items: int | None = None) -> dict[str, list[Any]] | None:
     """A step's stored output: inline JSON, or the file it spilled to in the data dir (at
     most ``max_items`` per port kept from a file of appended batches)."""
-    if step.output is not None:
-        value = json.loads(step.output)
-    elif step.output_path is not None:
-        value = read_output_file(step.output_path, max_items)
-    else:
-        return None
-    return value if isinstance(value, dict) else None
+    return read_output(step.output, step.output_path, max_items)

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from wirework.api.bodies import BadContentLength, BodyTooLarge, read_capped
 from wirework.engine.executor import WAIT_PORT
 from wirework.sdk.node import Response as NodeResponse
 from wirework.services.engine import EngineHost, ensure_engine
@@ -78,21 +79,12 @@ class BadBody(Exception):
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            if int(declared) > limit:
-                raise BadBody(413, f"body larger than {limit} bytes")
-        except ValueError:
-            raise BadBody(400, "invalid Content-Length header") from None
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BadBody(413, f"body larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_capped(request, limit)
+    except BodyTooLarge:
+        raise BadBody(413, f"body larger than {limit} bytes") from None
+    except BadContentLength:
+        raise BadBody(400, "invalid Content-Length header") from None
 
 
 async def parse_body(request: Request, limit: int) -> Any:

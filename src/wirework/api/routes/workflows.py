@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from wirework.api.bodies import BadContentLength, BodyTooLarge, read_capped
 from wirework.api.deps import CanEdit, CurrentUser, SessionDep, current_user
 from wirework.schemas.common import Page
 from wirework.schemas.document import (
@@ -118,17 +119,12 @@ async def _read_document(
                 f"content-type {content_type!r}: send application/json or application/yaml "
                 "(or pass ?format=json|yaml)"
             )
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_DOCUMENT_BYTES:
-        raise PayloadTooLarge(f"document: larger than {MAX_DOCUMENT_BYTES} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_DOCUMENT_BYTES:
-            raise PayloadTooLarge(f"document: larger than {MAX_DOCUMENT_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks), fmt
+    try:
+        return await read_capped(request, MAX_DOCUMENT_BYTES), fmt
+    except BodyTooLarge:
+        raise PayloadTooLarge(f"document: larger than {MAX_DOCUMENT_BYTES} bytes") from None
+    except BadContentLength:
+        raise InvalidInput.one("content-length", "is not a number") from None
 
 
 @router.get("", response_model=Page[WorkflowOut], summary="List workflows, newest change first")
