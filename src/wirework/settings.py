@@ -84,6 +84,24 @@ class Settings(BaseSettings):
             "integrations) may reach: comma-separated hosts, addresses or CIDR ranges."
         ),
     )
+    http_max_response_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest response body outbound HTTP (HTTP node, integrations, connection tests) "
+            "reads, counted after decompression; a larger one fails the request. A node's "
+            "max_response_bytes may lower it, or raise it up to "
+            "WIREWORK_HTTP_MAX_RESPONSE_BYTES_CEILING."
+        ),
+    )
+    http_max_response_bytes_ceiling: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "The most an HTTP node's max_response_bytes may ask for (never below "
+            "WIREWORK_HTTP_MAX_RESPONSE_BYTES)."
+        ),
+    )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
         default="info", description="Minimum level of log lines written."
     )

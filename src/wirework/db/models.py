@@ -101,6 +101,8 @@ class Integration(TimestampMixin, Base):
     # Names of the secret fields that have a value (shown masked, without decrypting).
     secret_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Hosts its credentials may be sent to (patterns; ["*"]: any); NULL: its base URL's host.
+    allowed_hosts: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=None)
 
     type: Mapped[IntegrationType] = relationship(lazy="joined")
 

@@ -1,4 +1,5 @@
-"""Data nodes: set fields, transform lists, run Python code, call HTTP APIs, answer webhooks."""
+"""Data nodes: set fields, transform lists, run Python code, call HTTP APIs (declared in
+``http.py``), answer webhooks."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import json
 import textwrap
 import warnings
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -18,11 +18,9 @@ from wirework.nodes.base import (
     check_problems,
     get_path,
     hashable,
-    is_expression,
     set_path,
 )
-from wirework.nodes.http import run_http_request
-from wirework.schemas.document import MAX_ID
+from wirework.nodes.http import HttpRequestParams, run_http_request
 from wirework.sdk.node import Item, NodeContext, NodeError, Response
 from wirework.sdk.registry import NodeSpec, registry
 
@@ -196,114 +194,6 @@ class CodeParams(ParamsModel):
         if problem:
             raise ValueError(problem)
         return value
-
-
-# --------------------------------------------------------------------------- http
-
-
-class Pagination(ParamsModel):
-    """Fetch several pages and emit the items of all of them."""
-
-    mode: Literal["page", "offset", "cursor", "next_url"] = Field(
-        description="page: a page number; offset: an item offset; cursor: a token from the "
-        "last response; next_url: a URL from the last response (or its Link header)"
-    )
-    param: str | None = Field(
-        default=None,
-        max_length=100,
-        description="Query parameter carrying the page number, offset or cursor",
-    )
-    start: int | None = Field(
-        default=None, ge=0, description="First page number or offset (default 1 / 0)"
-    )
-    page_size: int | None = Field(
-        default=None, ge=1, le=100_000, description="Items per page (offset: the increment)"
-    )
-    size_param: str | None = Field(
-        default=None, max_length=100, description="Query parameter carrying page_size"
-    )
-    next_field: str | None = Field(
-        default=None,
-        max_length=200,
-        description="cursor / next_url: dotted path of the next cursor or URL in the JSON "
-        "response (next_url without it: the Link header's rel=next)",
-    )
-    items_field: str | None = Field(
-        default=None,
-        max_length=200,
-        description="Dotted path of the list of items in each response; none = the body",
-    )
-    max_pages: int = Field(default=100, ge=1, le=10_000, description="Stop after this many pages")
-
-    @model_validator(mode="after")
-    def _check(self) -> Pagination:
-        problems: list[tuple[str, str]] = []
-        if self.mode in ("page", "offset", "cursor") and self.param is None:
-            problems.append(("param", f"is required for mode {self.mode}"))
-        if self.mode == "offset" and self.page_size is None:
-            problems.append(("page_size", "is required for mode offset"))
-        if self.mode == "cursor" and self.next_field is None:
-            problems.append(("next_field", "is required for mode cursor"))
-        check_problems(problems)
-        return self
-
-
-class HttpRequestParams(ParamsModel):
-    """Call any HTTP API. Outbound addresses pass the SSRF guard."""
-
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = Field(
-        default="GET", description="HTTP method"
-    )
-    url: str = Field(min_length=1, max_length=8192, description="http(s) URL; may hold expressions")
-    headers: dict[str, str] = Field(default_factory=dict, description="Request headers")
-    query: dict[str, Any] = Field(
-        default_factory=dict, description="Query parameters (a list value repeats the name)"
-    )
-    body: Any = Field(default=None, description="Request body (object, list or text)")
-    body_type: Literal["json", "form", "multipart", "raw", "none"] = Field(
-        default="json", description="How the body is encoded"
-    )
-    integration_id: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_ID,
-        description="Integration whose credentials authenticate the call",
-    )
-    timeout_s: float = Field(
-        default=30, gt=0, le=3600, description="Time limit of the request, in seconds"
-    )
-    response: Literal["json", "text", "binary"] = Field(
-        default="json", description="How to read the response body"
-    )
-    follow_redirects: bool = Field(default=True, description="Follow 3xx redirects")
-    fail_on_status: bool = Field(
-        default=True, description="Treat a 4xx/5xx answer as an error (else emit it as an item)"
-    )
-    pagination: Pagination | None = Field(default=None, description="Fetch several pages")
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if is_expression(value):
-            return value
-        if value.startswith("/"):
-            return value  # relative to the integration's base_url (checked below)
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http:// or https:// URL")
-        return value
-
-    @model_validator(mode="after")
-    def _body(self) -> HttpRequestParams:
-        problems: list[tuple[str, str]] = []
-        if self.body_type == "none" and self.body is not None:
-            problems.append(("body", "is given but body_type is none"))
-        if self.url.startswith("/") and self.integration_id is None:
-            problems.append(
-                ("url", "a relative URL needs an integration_id (its base_url is prepended)")
-            )
-        check_problems(problems)
-        return self
 
 
 class RespondParams(ParamsModel):

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from wirework.schemas.common import RequestModel, ResponseModel
+from wirework.sdk.outbound.credentials import normalize_host_pattern
+
+HostPattern = Annotated[str, Field(max_length=300), AfterValidator(normalize_host_pattern)]
+ALLOWED_HOSTS_HELP = (
+    "Hosts the credentials may be sent to: api.example.com, *.example.com (subdomains), "
+    "host:port, or * for any host. null: the host of the base_url/url credential field "
+    "(none without one); [] : no host"
+)
 
 
 class IntegrationCreate(RequestModel):
@@ -19,6 +27,9 @@ class IntegrationCreate(RequestModel):
         default_factory=dict, description="Values for the type's parameters; secrets included"
     )
     active: bool = True
+    allowed_hosts: list[HostPattern] | None = Field(
+        default=None, max_length=100, description=ALLOWED_HOSTS_HELP
+    )
 
 
 class IntegrationUpdate(RequestModel):
@@ -28,6 +39,11 @@ class IntegrationUpdate(RequestModel):
         description="Fields to change; omitted fields and masked secrets (********) are kept",
     )
     active: bool | None = None
+    allowed_hosts: list[HostPattern] | None = Field(
+        default=None,
+        max_length=100,
+        description=ALLOWED_HOSTS_HELP + "; omitted: unchanged, null: back to the default",
+    )
 
 
 class IntegrationOut(ResponseModel):
@@ -37,6 +53,9 @@ class IntegrationOut(ResponseModel):
     integration_type_id: int
     credentials: dict[str, Any] = Field(description="Secret fields are masked as ********")
     active: bool
+    allowed_hosts: list[str] | None = Field(
+        default=None, description="null: only the host of the base_url/url credential field"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -26,7 +26,7 @@ from wirework.engine.runner import ExecutionNotFound, NotResumable, Runner, Star
 from wirework.engine.store import ExecutionRecord, SqlStore, Store
 from wirework.sdk.node import Item, NodeError, as_items
 from wirework.services.errors import Conflict, InvalidInput, NotFound
-from wirework.services.integrations import decrypted_credentials
+from wirework.services.integrations import credentials_for_use
 from wirework.services.runtime import Runtime
 from wirework.services.webhooks import WebhookTable, resume_token
 from wirework.triggers.schedule import ScheduleEntry, Scheduler
@@ -152,7 +152,7 @@ class EngineHost:
                 raise NodeError(f"integration {integration_id} not found", retryable=False)
             if not row.active:
                 raise NodeError(f"integration {integration_id} is deactivated", retryable=False)
-            return decrypted_credentials(row, self.runtime.vault)
+            return credentials_for_use(row, self.runtime.vault)
 
     async def run_subworkflow(
         self, parent: ExecutionRun, workflow_id: int, items: list[Item], wait: bool

@@ -17,6 +17,7 @@ from wirework.schemas.integrations import (
     IntegrationTestResult,
     IntegrationUpdate,
 )
+from wirework.sdk.outbound import IntegrationCredentials
 from wirework.sdk.registry import registry
 from wirework.services import integration_types
 from wirework.services.errors import Conflict, InvalidInput, NotFound
@@ -46,6 +47,7 @@ def to_out(row: Integration) -> IntegrationOut:
         integration_type_id=row.type_id,
         credentials=masked,
         active=row.active,
+        allowed_hosts=row.allowed_hosts,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -97,6 +99,7 @@ async def create(session: AsyncSession, vault: Vault, data: IntegrationCreate) -
         secrets=vault.encrypt_json(secrets) if secrets else None,
         secret_fields=sorted(secrets),
         active=data.active,
+        allowed_hosts=data.allowed_hosts,
     )
     row.type = itype
     session.add(row)
@@ -127,6 +130,8 @@ async def update(
         row.secret_fields = sorted(secrets)
     if data.active is not None:
         row.active = data.active
+    if "allowed_hosts" in data.model_fields_set:
+        row.allowed_hosts = data.allowed_hosts
     try:
         await session.flush()
     except IntegrityError:
@@ -150,6 +155,17 @@ async def delete(session: AsyncSession, integration_id: int) -> None:
 def decrypted_credentials(row: Integration, vault: Vault) -> dict[str, Any]:
     """The full credentials, secrets in clear: only for the step or tester that uses them."""
     return {**row.config, **_stored_secrets(row, vault)}
+
+
+def credentials_for_use(row: Integration, vault: Vault) -> IntegrationCredentials:
+    """The decrypted credentials with the integration's id, name and allowed hosts, which
+    outbound clients check before attaching them to a request."""
+    return IntegrationCredentials(
+        decrypted_credentials(row, vault),
+        integration_id=row.id,
+        name=row.name,
+        allowed_hosts=row.allowed_hosts,
+    )
 
 
 async def test_connection(
@@ -179,6 +195,10 @@ async def test_connection(
             ),
         )
     try:
+        if data.integration_id is not None:
+            values = IntegrationCredentials(
+                values, integration_id=row.id, name=row.name, allowed_hosts=row.allowed_hosts
+            )
         ok, message = await tester(values)
     except Exception as exc:  # a tester's failure is the answer, not a server error
         ok, message = False, f"{type(exc).__name__}: {exc}"

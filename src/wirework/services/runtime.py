@@ -85,7 +85,13 @@ async def open_runtime(settings: Settings, *, migrate_db: bool = True) -> Runtim
     Raises VaultError when encrypted data exists but the configured key cannot read it.
     """
     ensure_data_dir(settings)
-    set_policy(OutboundPolicy(settings.outbound_allow.split(",")))
+    set_policy(
+        OutboundPolicy(
+            settings.outbound_allow.split(","),
+            max_response_bytes=settings.http_max_response_bytes,
+            max_response_bytes_ceiling=settings.http_max_response_bytes_ceiling,
+        )
+    )
     engine = create_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
     try:
         if migrate_db:

@@ -1,0 +1,29 @@
+"""integration allowed hosts
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-01 12:00:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # NULL for every existing integration: its credentials go to its base URL's host only.
+    with op.batch_alter_table("integrations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("allowed_hosts", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("integrations", schema=None) as batch_op:
+        batch_op.drop_column("allowed_hosts")
