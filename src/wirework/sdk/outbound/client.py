@@ -11,6 +11,7 @@ that came from credentials along with ``Authorization``, ``Proxy-Authorization``
 
 from __future__ import annotations
 
+import functools
 import ssl
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -58,6 +59,12 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """Loading the CA bundle costs tens of milliseconds: once per process, not per request."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def guarded_client(
     *,
     timeout: float = 30.0,
@@ -71,7 +78,7 @@ def guarded_client(
     the policy's ``WIREWORK_HTTP_MAX_RESPONSE_BYTES``)."""
     transport = httpx.AsyncHTTPTransport(retries=0)
     transport._pool = httpcore.AsyncConnectionPool(  # the only way to set a network backend
-        ssl_context=ssl.create_default_context(cafile=certifi.where()),
+        ssl_context=_ssl_context(),
         max_connections=100,
         max_keepalive_connections=20,
         keepalive_expiry=5.0,

@@ -24,10 +24,9 @@ class ResponseTooLarge(httpx.HTTPError):
 
     def __init__(self, request: httpx.Request, limit: int, declared: int | None = None) -> None:
         where = request.url.copy_with(query=None, fragment=None)
-        size = f" (Content-Length {declared:,})" if declared is not None else ""
+        size = f" (Content-Length {declared})" if declared is not None else ""
         super().__init__(
-            f"response of {request.method} {where} is larger than the limit of "
-            f"{limit:,} bytes{size}"
+            f"response of {request.method} {where} is larger than the limit of {limit} bytes{size}"
         )
         self.request = request
         self.limit = limit
