@@ -4,6 +4,7 @@ another origin — with two real servers on 127.0.0.1 (different ports: differen
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -237,3 +238,15 @@ def test_allowed_hosts_match(patterns: list[str], url: str, allowed: bool) -> No
 )
 def test_the_default_is_the_base_urls_host(creds: dict[str, Any], url: str, allowed: bool) -> None:
     assert AllowedHosts.of(creds).permits(httpx.URL(url)) is allowed
+
+
+async def test_credential_query_parameters_are_never_logged(
+    servers: tuple[Served, Served], caplog: pytest.LogCaptureFixture
+) -> None:
+    a, _ = servers
+    caplog.set_level(logging.DEBUG)
+    seen = await fetch(
+        f"{a.url}/echo", {"api_key": SECRET, "api_key_query": "key", "base_url": a.url}
+    )
+    assert ["key", SECRET] in seen["query"]
+    assert "HTTP Request" in caplog.text and SECRET not in caplog.text

@@ -12,6 +12,7 @@ that came from credentials along with ``Authorization``, ``Proxy-Authorization``
 from __future__ import annotations
 
 import functools
+import logging
 import ssl
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -28,6 +29,25 @@ from wirework.sdk.outbound.limits import ACCEPT_ENCODING, LimitedTransport
 
 ALWAYS_CROSS_ORIGIN_DROPPED = ("authorization", "proxy-authorization", "cookie")
 BODY_HEADERS = ("content-length", "content-type", "transfer-encoding")
+
+
+class _HideQuery(logging.Filter):
+    """httpx logs every request's URL at info level; its query may carry credentials
+    (``api_key_query``), so it is logged without."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(
+            isinstance(a, httpx.URL) and a.query for a in record.args
+        ):
+            record.args = tuple(
+                a.copy_with(query=b"...") if isinstance(a, httpx.URL) and a.query else a
+                for a in record.args
+            )
+        return True
+
+
+if not any(isinstance(f, _HideQuery) for f in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(_HideQuery())
 
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
