@@ -86,7 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
             }
             self._reply(200, json.dumps(echoed).encode(), {"content-type": "application/json"})
         elif url.path == "/redirect":
-            self._reply(int(args.get("status", "302")), b"", {"location": args["to"]})
+            body = b"r" * int(args.get("body", "0"))  # a redirect may have a body too
+            self._reply(int(args.get("status", "302")), body, {"location": args["to"]})
         elif url.path == "/big":
             self._big(int(args["size"]), args.get("mode", "length"))
         elif url.path == "/gzip":

@@ -101,9 +101,11 @@ async def test_plain_guarded_client_is_limited_too(server: Served) -> None:
 
 async def test_redirect_bodies_are_limited_when_httpx_follows(server: Served) -> None:
     # httpx reads a redirect's body before following it: the limit applies there too.
-    async with guarded_client(max_response_bytes=1024) as client:
+    async with guarded_client(max_response_bytes=1024, follow_redirects=True) as client:
         with pytest.raises(ResponseTooLarge):
-            await client.get(f"{server.url}/declared", params={"length": "4096"})
+            await client.get(f"{server.url}/redirect", params={"to": "/echo", "body": "4096"})
+        response = await client.get(f"{server.url}/redirect", params={"to": "/echo", "body": "9"})
+        assert response.json()["path"] == "/echo"
 
 
 def test_the_policy_reads_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -88,14 +88,18 @@ def _ssl_context() -> ssl.SSLContext:
 def guarded_client(
     *,
     timeout: float = 30.0,
-    follow_redirects: bool = True,
+    follow_redirects: bool = False,
     guard: OutboundPolicy | None = None,
     max_response_bytes: int | None = None,
     **kwargs: Any,
 ) -> httpx.AsyncClient:
     """An httpx client whose every connection passes the SSRF guard and whose every response
     body (redirects' too) is limited to ``max_response_bytes`` decompressed bytes (default:
-    the policy's ``WIREWORK_HTTP_MAX_RESPONSE_BYTES``)."""
+    the policy's ``WIREWORK_HTTP_MAX_RESPONSE_BYTES``).
+
+    It does not follow redirects unless asked: httpx would carry every header but
+    ``Authorization`` to another origin. Requests with credentials go through
+    :class:`OutboundClient`, which follows redirects safely."""
     transport = httpx.AsyncHTTPTransport(retries=0)
     transport._pool = httpcore.AsyncConnectionPool(  # the only way to set a network backend
         ssl_context=_ssl_context(),
