@@ -100,7 +100,7 @@ def guarded_client(
     It does not follow redirects unless asked: httpx would carry every header but
     ``Authorization`` to another origin. Requests with credentials go through
     :class:`OutboundClient`, which follows redirects safely."""
-    transport = httpx.AsyncHTTPTransport(retries=0)
+    transport = httpx.AsyncHTTPTransport(retries=0, verify=_ssl_context())  # no second bundle load
     transport._pool = httpcore.AsyncConnectionPool(  # the only way to set a network backend
         ssl_context=_ssl_context(),
         max_connections=100,
