@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     )
     http_max_response_bytes: int = Field(
         default=16 * 1024 * 1024,
-        ge=1024,
+        ge=1,
         description=(
             "Largest response body outbound HTTP (HTTP node, integrations, connection tests) "
             "reads, counted after decompression; a larger one fails the request. A node's "
@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     )
     http_max_response_bytes_ceiling: int = Field(
         default=256 * 1024 * 1024,
-        ge=1024,
+        ge=1,
         description=(
             "The most an HTTP node's max_response_bytes may ask for (never below "
             "WIREWORK_HTTP_MAX_RESPONSE_BYTES)."
