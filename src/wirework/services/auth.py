@@ -111,15 +111,15 @@ async def login_guarded(
 ) -> User:
     """``login`` under the account's and the client's rate limits (429 when exceeded)."""
     account = email.strip().lower()
-    await guard.check(Counter.LOGIN_CLIENT, client)
-    await guard.take(Counter.LOGIN_ACCOUNT, account)
-    try:
-        user = await login(session, email, password)
-    except Unauthorized:
-        await guard.fail(Counter.LOGIN_CLIENT, client)
-        raise
-    await guard.clear(Counter.LOGIN_ACCOUNT, account)
-    return user
+    async with guard.one_at_a_time(Counter.LOGIN_ACCOUNT, account):
+        await guard.check(Counter.LOGIN_CLIENT, client)
+        await guard.check(Counter.LOGIN_ACCOUNT, account)
+        try:
+            return await login(session, email, password)
+        except Unauthorized:
+            await guard.fail(Counter.LOGIN_CLIENT, client)
+            await guard.fail(Counter.LOGIN_ACCOUNT, account)
+            raise
 
 
 async def confirm_password(guard: AuthGuard, user: User, password: str | None, client: str) -> None:
@@ -127,12 +127,13 @@ async def confirm_password(guard: AuthGuard, user: User, password: str | None, c
     must not become a way to guess the password)."""
     if not password:
         raise InvalidInput.one("current_password", "is required to change your own password")
-    await guard.check(Counter.LOGIN_CLIENT, client)
-    await guard.take(Counter.LOGIN_ACCOUNT, user.email)
-    if not verify_password(password, user.password_hash):
-        await guard.fail(Counter.LOGIN_CLIENT, client)
-        raise InvalidInput.one("current_password", "is wrong")
-    await guard.clear(Counter.LOGIN_ACCOUNT, user.email)
+    async with guard.one_at_a_time(Counter.LOGIN_ACCOUNT, user.email):
+        await guard.check(Counter.LOGIN_CLIENT, client)
+        await guard.check(Counter.LOGIN_ACCOUNT, user.email)
+        if not verify_password(password, user.password_hash):
+            await guard.fail(Counter.LOGIN_CLIENT, client)
+            await guard.fail(Counter.LOGIN_ACCOUNT, user.email)
+            raise InvalidInput.one("current_password", "is wrong")
 
 
 async def login(session: AsyncSession, email: str, password: str) -> User:

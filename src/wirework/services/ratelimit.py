@@ -2,15 +2,17 @@
 
 Three kinds of counters, each a list of limits (``"5/minute;30/hour"``):
 
-- per account (the e-mail): login attempts and checks of a current password; a successful
-  login clears it, so only failures hold an account back. It is a window, never a lock:
-  once the oldest counted attempt leaves the window, the account takes attempts again.
+- per account (the e-mail): failed logins and failed checks of a current password. It is a
+  window, never a lock: once the oldest counted failure leaves the window, the account
+  takes attempts again.
 - per client (its address): failed logins, failed password checks, set-up attempts after
-  set-up. Only failures count, so many users logging in from one address are not held back.
+  set-up.
 - per client, bearer tokens: requests with a wrong, expired or revoked API key or login
   token.
 
-A refused attempt is answered 429 ``too_many_attempts`` with ``Retry-After`` and is not
+Only failures count, so many users logging in from one address are never held back, and
+attempts on one account are checked one at a time in a process (concurrent guesses cannot
+slip past a full counter). A refused attempt is answered 429 ``too_many_attempts`` with ``Retry-After`` and is not
 checked at all (a right password is refused too while the window is full), and it does not
 count again. Counters live in memory (one process) or in Redis (``redis://…``, shared by
 replicas).
@@ -18,11 +20,13 @@ replicas).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 
 from limits import RateLimitItem, parse_many
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -58,6 +62,8 @@ class AuthGuard:
 
     limiter: MovingWindowRateLimiter
     limits: dict[Counter, Sequence[RateLimitItem]]
+    # (counter, key) → [lock, users]: attempts on one key run one at a time; dropped when idle.
+    _locks: dict[tuple[Counter, str], tuple[asyncio.Lock, list[int]]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthGuard:
@@ -85,18 +91,21 @@ class AuthGuard:
             if not await self.limiter.test(item, counter.value, key):
                 raise await self._refuse(counter, key, item)
 
-    async def take(self, counter: Counter, key: str) -> None:
-        """Count one attempt, atomically; raise TooManyRequests (counting nothing more) if
-        the counter is full. Concurrent attempts cannot all slip past a full counter."""
-        for item in self.limits[counter]:
-            if not await self.limiter.hit(item, counter.value, key):
-                raise await self._refuse(counter, key, item)
+    @contextlib.asynccontextmanager
+    async def one_at_a_time(self, counter: Counter, key: str) -> AsyncIterator[None]:
+        """Serialise check → verify → count for one key, so that concurrent attempts see
+        each other's failures."""
+        entry = self._locks.setdefault((counter, key), (asyncio.Lock(), [0]))
+        entry[1][0] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1][0] -= 1
+            if entry[1][0] == 0:
+                self._locks.pop((counter, key), None)
 
     async def fail(self, counter: Counter, key: str) -> None:
-        """Count one failure (after the fact; a full counter stays full)."""
+        """Count one failure (a full counter stays full)."""
         for item in self.limits[counter]:
             await self.limiter.hit(item, counter.value, key)
-
-    async def clear(self, counter: Counter, key: str) -> None:
-        for item in self.limits[counter]:
-            await self.limiter.clear(item, counter.value, key)
