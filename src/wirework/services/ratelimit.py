@@ -14,8 +14,8 @@ Only failures count, so many users logging in from one address are never held ba
 attempts on one account are checked one at a time in a process (concurrent guesses cannot
 slip past a full counter). A refused attempt is answered 429 ``too_many_attempts`` with
 ``Retry-After`` and is not checked at all (a right password is refused too while the window
-is full), and it does not count again. Counters live in memory (one process) or in Redis (``redis://…``, shared by
-replicas).
+is full), and it does not count again. Counters live in memory (one process) or in Redis
+(``redis://…``, shared by replicas).
 """
 
 from __future__ import annotations
