@@ -461,3 +461,52 @@ async def test_node_types_and_auth(client: httpx.AsyncClient) -> None:
         assert (await client.get("/api/node-types")).status_code == 401
     finally:
         client.headers["Authorization"] = token
+
+
+MERGE_BY_HAND = {
+    "name": "Merge by hand",
+    "nodes": [
+        {"id": "start", "type": "core.manual"},
+        {"id": "a", "type": "core.set", "params": {"fields": {"from": "a"}}},
+        {"id": "b", "type": "core.set", "params": {"fields": {"from": "b"}}},
+        {"id": "join", "type": "core.merge"},
+    ],
+    "connections": [
+        {"from": "start", "to": "a"},
+        {"from": "start", "to": "b"},
+        {"from": "a", "to": "join"},
+        {"from": "b", "to": "join"},
+    ],
+}
+
+
+async def test_merge_connections_without_to_input(client: httpx.AsyncClient) -> None:
+    """The seed's hand-written documents: connections into core.merge take in1, in2, …"""
+    body = await create(client, MERGE_BY_HAND)
+    assert [c["to_input"] for c in body["connections"][2:]] == ["in1", "in2"]
+    wf = body["id"]
+    rec = (await client.post(f"/api/workflows/{wf}/execute?wait=true", json={})).json()
+    assert rec["status"] == "success", rec
+    assert rec["result"] == [{"from": "a"}, {"from": "b"}]
+    # PUT and PATCH with a third branch: the merge grows to three inputs.
+    third = {"id": "c", "type": "core.set", "params": {"fields": {"from": "c"}}}
+    grown = {
+        **MERGE_BY_HAND,
+        "nodes": [*MERGE_BY_HAND["nodes"], third],
+        "connections": [
+            *MERGE_BY_HAND["connections"],
+            {"from": "start", "to": "c"},
+            {"from": "c", "to": "join"},
+        ],
+    }
+    resp = await client.put(f"/api/workflows/{wf}", json=grown)
+    assert resp.status_code == 200, resp.text
+    join = next(n for n in resp.json()["nodes"] if n["id"] == "join")
+    assert join["params"] == {"inputs": 3}
+    assert resp.json()["connections"][-1]["to_input"] == "in3"
+    resp = await client.patch(f"/api/workflows/{wf}", json={"connections": grown["connections"]})
+    assert resp.status_code == 200, resp.text
+    rec = (await client.post(f"/api/workflows/{wf}/execute?wait=true", json={})).json()
+    assert rec["result"] == [{"from": "a"}, {"from": "b"}, {"from": "c"}]
+    resp = await client.post("/api/workflows/validate", json=MERGE_BY_HAND)
+    assert resp.json()["valid"] is True
