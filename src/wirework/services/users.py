@@ -17,7 +17,6 @@ from wirework.services.errors import Conflict, Forbidden, NotFound
 from wirework.services.ratelimit import AuthGuard, Counter
 
 SETUP_DONE = "setup.owner_created"
-_MANAGERS = frozenset({"owner", "admin"})
 
 
 async def count(session: AsyncSession) -> int:
@@ -56,6 +55,7 @@ _MANAGED_BY: dict[str, frozenset[str]] = {
     UserRole.EDITOR: frozenset(),
     UserRole.VIEWER: frozenset(),
 }
+_MANAGERS = frozenset(role for role, managed in _MANAGED_BY.items() if managed)
 
 
 def manages(actor: User, role: str) -> bool:
@@ -63,13 +63,12 @@ def manages(actor: User, role: str) -> bool:
     return role in _MANAGED_BY.get(actor.role, frozenset())
 
 
-def _require_manages(actor: User, target: User, what: str = "") -> None:
+def _require_manages(actor: User, target: User) -> None:
     if manages(actor, target.role):
         return
-    prefix = f"{what}: " if what else ""
     if actor.role == UserRole.ADMIN:
-        raise Forbidden(f"{prefix}only an owner manages an {target.role}'s account and keys")
-    raise Forbidden(f"{prefix}only an owner or admin can change other users")
+        raise Forbidden(f"only an owner manages an {target.role}'s account and keys")
+    raise Forbidden("only an owner or admin can change other users")
 
 
 async def create(session: AsyncSession, data: UserCreate, *, actor: User | None = None) -> User:
