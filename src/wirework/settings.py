@@ -9,7 +9,9 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SECRET_FIELDS = frozenset({"encryption_key", "secret_key", "database_url", "broker_url"})
+SECRET_FIELDS = frozenset(
+    {"encryption_key", "secret_key", "database_url", "broker_url", "rate_limit_storage_uri"}
+)
 
 
 class Settings(BaseSettings):
@@ -111,6 +113,35 @@ class Settings(BaseSettings):
     access_token_ttl_s: int = Field(
         default=8 * 3600, ge=60, description="Lifetime of a login token, in seconds."
     )
+    login_rate_limit: str = Field(
+        default="5/minute;30/hour",
+        description=(
+            "Login attempts (and checks of a current password) allowed per account (e-mail) "
+            "in moving windows, e.g. '5/minute;30/hour'; more are answered 429 with "
+            "Retry-After until the window moves on. A successful login clears the count."
+        ),
+    )
+    login_client_rate_limit: str = Field(
+        default="30/minute;300/hour",
+        description=(
+            "Failed logins, failed password checks and set-up attempts after set-up allowed "
+            "per client address in moving windows; more are answered 429 with Retry-After."
+        ),
+    )
+    auth_rate_limit: str = Field(
+        default="60/minute",
+        description=(
+            "Requests with a wrong, expired or revoked bearer token (API key or login token) "
+            "allowed per client address in moving windows; more are answered 429."
+        ),
+    )
+    rate_limit_storage_uri: str = Field(
+        default="memory://",
+        description=(
+            "Where rate-limit counters live: memory:// (this process) or redis://host:6379 "
+            "(shared by replicas; needs the coredis package)."
+        ),
+    )
     db_pool_size: int = Field(
         default=10, ge=1, description="Connections kept per process (PostgreSQL/MariaDB)."
     )
@@ -120,6 +151,28 @@ class Settings(BaseSettings):
             "Upgrade the database schema on server start (always done for an empty database)."
         ),
     )
+
+    @field_validator("login_rate_limit", "login_client_rate_limit", "auth_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            if all(item.amount >= 1 for item in parse_many(value)):
+                return value
+        except ValueError:
+            pass
+        raise ValueError(
+            f"{value!r} is not a rate limit: write e.g. '5/minute' or '5/minute;30/hour'"
+        )
+
+    @field_validator("rate_limit_storage_uri")
+    @classmethod
+    def _storage_uri(cls, value: str) -> str:
+        scheme = value.removeprefix("async+").partition("://")[0]
+        if scheme not in {"memory", "redis", "rediss", "redis+sentinel", "redis+cluster"}:
+            raise ValueError("must be memory:// or a redis://… URI")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -150,7 +203,7 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 value = "********" if value.get_secret_value() else ""
-            elif name in {"database_url", "broker_url"} and value:
+            elif name in {"database_url", "broker_url", "rate_limit_storage_uri"} and value:
                 value = mask_url(str(value))
             elif isinstance(value, Path):
                 value = str(value)

@@ -392,7 +392,10 @@ async def test_password_change_revokes_tokens(
         )
     ).json()["access_token"]
 
-    resp = await client.patch(f"/api/users/{me['id']}", json={"password": "a new password"})
+    resp = await client.patch(
+        f"/api/users/{me['id']}",
+        json={"password": "a new password", "current_password": OWNER_PASSWORD},
+    )
     assert resp.status_code == 200, resp.text
     for token in (old_token, second):
         resp = await anon_client.get("/api/users/me", headers=bearer(token))

@@ -104,8 +104,14 @@ async def test_only_an_owner_creates_owners(client: httpx.AsyncClient) -> None:
         headers=admin,
     )
     assert resp.status_code == 403 and resp.json()["detail"].startswith("role:")
-    # An admin creates the other roles.
-    for role in ("admin", "editor", "viewer"):
+    # Nor another admin: admins manage editors and viewers.
+    resp = await client.post(
+        "/api/users",
+        json={"email": "a2@example.com", "password": PASSWORD, "role": "admin"},
+        headers=admin,
+    )
+    assert resp.status_code == 403 and resp.json()["detail"].startswith("role:")
+    for role in ("editor", "viewer"):
         resp = await client.post(
             "/api/users",
             json={"email": f"{role}2@example.com", "password": PASSWORD, "role": role},
@@ -256,3 +262,135 @@ async def test_update_validation_and_unknown(client: httpx.AsyncClient) -> None:
         assert resp.json()["errors"][0]["field"].removeprefix("body.") == field
     assert (await client.patch("/api/users/99999", json={"name": "x"})).status_code == 404
     assert (await client.patch("/api/users/abc", json={"name": "x"})).status_code == 422
+
+
+# --------------------------------------------------------------------------- who manages whom
+
+ROLES = ("owner", "admin", "editor", "viewer")
+# What an actor may do to another user, by the target's role: owners manage everyone,
+# admins manage editors and viewers, editors and viewers nobody.
+MANAGES = {
+    "owner": set(ROLES),
+    "admin": {"editor", "viewer"},
+    "editor": set(),
+    "viewer": set(),
+}
+ACTIONS = ("name", "password", "deactivate", "role", "revoke_key", "delete")
+
+
+async def _act(
+    client: httpx.AsyncClient,
+    action: str,
+    actor: dict[str, str],
+    target_id: int,
+    target_key_id: int,
+    target_role: str,
+) -> httpx.Response:
+    url = f"/api/users/{target_id}"
+    if action == "name":
+        return await client.patch(url, json={"name": "changed"}, headers=actor)
+    if action == "password":
+        return await client.patch(url, json={"password": "set by someone else"}, headers=actor)
+    if action == "deactivate":
+        return await client.patch(url, json={"is_active": False}, headers=actor)
+    if action == "role":
+        new_role = "viewer" if target_role == "editor" else "editor"
+        return await client.patch(url, json={"role": new_role}, headers=actor)
+    if action == "revoke_key":
+        return await client.delete(f"/api/api-keys/{target_key_id}", headers=actor)
+    assert action == "delete"
+    return await client.delete(url, headers=actor)
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("target_role", ROLES)
+@pytest.mark.parametrize("actor_role", ROLES)
+async def test_who_manages_whom(
+    client: httpx.AsyncClient,
+    anon_client: httpx.AsyncClient,
+    actor_role: str,
+    target_role: str,
+    action: str,
+) -> None:
+    """Every action on another user's account or keys, for every pair of roles: allowed
+    exactly when the actor's role manages the target's, and a refusal changes nothing."""
+    _, actor = await make_user(client, f"actor-{actor_role}@example.com", actor_role)
+    target_email = f"target-{target_role}@example.com"
+    target_id, target = await make_user(client, target_email, target_role)
+    created = await client.post("/api/api-keys", json={"name": "k"}, headers=target)
+    key_id, key = created.json()["id"], created.json()["key"]
+
+    resp = await _act(client, action, actor, target_id, key_id, target_role)
+
+    allowed = target_role in MANAGES[actor_role]
+    if action == "role" and actor_role == "admin":
+        allowed = target_role in ("editor", "viewer")  # only between editor and viewer
+    if allowed:
+        assert resp.status_code in (200, 204), resp.text
+        return
+    # Editors and viewers do not see other users' keys at all.
+    expected = 404 if action == "revoke_key" and actor_role in ("editor", "viewer") else 403
+    assert resp.status_code == expected, resp.text
+    # Nothing changed: the target still logs in with its password, its key still works.
+    login = await anon_client.post(
+        "/api/auth/login", json={"email": target_email, "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    me = await anon_client.get("/api/users/me", headers=bearer(key))
+    assert me.status_code == 200
+    assert me.json()["role"] == target_role and me.json()["name"] == ""
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_everyone_manages_their_own_password_and_keys(
+    client: httpx.AsyncClient, anon_client: httpx.AsyncClient, role: str
+) -> None:
+    email = f"self-{role}@example.com"
+    uid, me = await make_user(client, email, role)
+    url = f"/api/users/{uid}"
+    # The current password is required, and must be right.
+    resp = await client.patch(url, json={"password": "my new password"}, headers=me)
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "current_password"
+    resp = await client.patch(
+        url, json={"password": "my new password", "current_password": "wrong"}, headers=me
+    )
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "current_password"
+    login = await anon_client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200  # unchanged
+    me = bearer(login.json()["access_token"])
+    resp = await client.patch(
+        url, json={"password": "my new password", "current_password": PASSWORD}, headers=me
+    )
+    assert resp.status_code == 200, resp.text
+    login = await anon_client.post(
+        "/api/auth/login", json={"email": email, "password": "my new password"}
+    )
+    assert login.status_code == 200
+    me = bearer(login.json()["access_token"])
+    key = (await client.post("/api/api-keys", json={"name": "mine"}, headers=me)).json()
+    assert [k["id"] for k in (await client.get("/api/api-keys", headers=me)).json()] == [key["id"]]
+    assert (await client.delete(f"/api/api-keys/{key['id']}", headers=me)).status_code == 204
+    # Nobody grants themselves a role (owners may step down, see the last-owner tests).
+    if role != "owner":
+        resp = await client.patch(url, json={"role": "owner"}, headers=me)
+        assert resp.status_code == 403 and resp.json()["detail"].startswith("role:")
+
+
+async def test_the_last_owner_stays(client: httpx.AsyncClient) -> None:
+    """Not demoted, deactivated or deleted, by anyone, in any order."""
+    oid = await owner_id(client)
+    second, second_h = await make_user(client, "o2@example.com", "owner")
+    # Two owners: one may remove the other.
+    assert (await client.delete(f"/api/users/{second}")).status_code == 204
+    resp = await client.patch(f"/api/users/{oid}", json={"role": "admin"})
+    assert resp.status_code == 409 and "last owner" in resp.json()["detail"]
+    _, admin = await make_user(client, "admin@example.com", "admin")
+    for resp in (
+        await client.patch(f"/api/users/{oid}", json={"role": "editor"}, headers=admin),
+        await client.patch(f"/api/users/{oid}", json={"is_active": False}, headers=admin),
+        await client.delete(f"/api/users/{oid}", headers=admin),
+    ):
+        assert resp.status_code == 403, resp.text
+    me = (await client.get("/api/users/me")).json()
+    assert me["role"] == "owner" and me["is_active"] is True
+    del second_h

@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
-from wirework.db.models import WebhookDelivery
+from wirework.db.models import Integration, WebhookDelivery
 from wirework.services import auth as auth_service
 from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime
@@ -28,6 +28,7 @@ from wirework.services.webhooks import (
     AuthUnavailable,
     DeliveryKey,
     check_auth,
+    mark_workflows_changed,
     signature,
     targets_of,
 )
@@ -386,7 +387,7 @@ async def test_secrets_never_in_logs_or_responses(
 
 
 async def test_missing_deactivated_or_incomplete_integration_refuses(
-    client: httpx.AsyncClient, creds: int, caplog: pytest.LogCaptureFixture
+    client: httpx.AsyncClient, creds: int, caplog: pytest.LogCaptureFixture, runtime: Runtime
 ) -> None:
     caplog.set_level(logging.DEBUG)
     auth = {"type": "header", "integration_id": creds, "header": "X-T"}
@@ -427,8 +428,13 @@ async def test_missing_deactivated_or_incomplete_integration_refuses(
     assert resp.headers["www-authenticate"].startswith("Basic ")
     assert "credential field 'username' is not set" in caplog.text
 
-    # A deleted integration.
-    assert (await client.delete(f"/api/integrations/{only_secret}")).status_code == 204
+    # A deleted integration: the API refuses while a workflow uses it (409); one removed by
+    # other means (a restored backup, a hand-edited database) refuses the webhook.
+    assert (await client.delete(f"/api/integrations/{only_secret}")).status_code == 409
+    async with runtime.sessionmaker() as session:
+        await session.execute(delete(Integration).where(Integration.id == only_secret))
+        mark_workflows_changed(session)
+        await session.commit()
     resp = await client.post("/webhook/incomplete", json={}, auth=(USERNAME, PASSWORD))
     assert resp.status_code == 401 and resp.json()["code"] == "webhook_auth_unavailable"
     for secret in (TOKEN, new_token, PASSWORD, SECRET):

@@ -356,6 +356,7 @@ async def test_validate_only(client: httpx.AsyncClient) -> None:
     assert resp.json() == {
         "valid": True,
         "errors": [],
+        "warnings": [],
         "document": {
             "name": "Simple",
             "nodes": [
@@ -461,3 +462,216 @@ async def test_node_types_and_auth(client: httpx.AsyncClient) -> None:
         assert (await client.get("/api/node-types")).status_code == 401
     finally:
         client.headers["Authorization"] = token
+
+
+MERGE_BY_HAND = {
+    "name": "Merge by hand",
+    "nodes": [
+        {"id": "start", "type": "core.manual"},
+        {"id": "a", "type": "core.set", "params": {"fields": {"from": "a"}}},
+        {"id": "b", "type": "core.set", "params": {"fields": {"from": "b"}}},
+        {"id": "join", "type": "core.merge"},
+    ],
+    "connections": [
+        {"from": "start", "to": "a"},
+        {"from": "start", "to": "b"},
+        {"from": "a", "to": "join"},
+        {"from": "b", "to": "join"},
+    ],
+}
+
+
+async def test_merge_connections_without_to_input(client: httpx.AsyncClient) -> None:
+    """The seed's hand-written documents: connections into core.merge take in1, in2, …"""
+    body = await create(client, MERGE_BY_HAND)
+    assert [c["to_input"] for c in body["connections"][2:]] == ["in1", "in2"]
+    wf = body["id"]
+    rec = (await client.post(f"/api/workflows/{wf}/execute?wait=true", json={})).json()
+    assert rec["status"] == "success", rec
+    assert rec["result"] == [{"from": "a"}, {"from": "b"}]
+    # PUT and PATCH with a third branch: the merge grows to three inputs.
+    third = {"id": "c", "type": "core.set", "params": {"fields": {"from": "c"}}}
+    grown = {
+        **MERGE_BY_HAND,
+        "nodes": [*MERGE_BY_HAND["nodes"], third],
+        "connections": [
+            *MERGE_BY_HAND["connections"],
+            {"from": "start", "to": "c"},
+            {"from": "c", "to": "join"},
+        ],
+    }
+    resp = await client.put(f"/api/workflows/{wf}", json=grown)
+    assert resp.status_code == 200, resp.text
+    join = next(n for n in resp.json()["nodes"] if n["id"] == "join")
+    assert join["params"] == {"inputs": 3}
+    assert resp.json()["connections"][-1]["to_input"] == "in3"
+    resp = await client.patch(f"/api/workflows/{wf}", json={"connections": grown["connections"]})
+    assert resp.status_code == 200, resp.text
+    rec = (await client.post(f"/api/workflows/{wf}/execute?wait=true", json={})).json()
+    assert rec["result"] == [{"from": "a"}, {"from": "b"}, {"from": "c"}]
+    resp = await client.post("/api/workflows/validate", json=MERGE_BY_HAND)
+    assert resp.json()["valid"] is True
+
+
+async def _jira(client: httpx.AsyncClient) -> int:
+    resp = await client.post("/api/integration-types", json=JIRA_TYPE)
+    assert resp.status_code == 201, resp.text
+    resp = await client.post(
+        "/api/integrations",
+        json={
+            "name": "Jira - acme",
+            "type": "jira",
+            "credentials": {"base_url": "https://acme", "email": "a@b.c", "api_token": "t0k"},
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    return int(resp.json()["id"])
+
+
+def _uses_jira(integration_id: int, name: str = "Jira bugs") -> dict[str, Any]:
+    return {
+        "name": name,
+        "nodes": [
+            {"id": "hook", "type": "core.webhook", "params": {"path": name.replace(" ", "-")}},
+            {
+                "id": "1",
+                "type": "integration",
+                "integration_id": integration_id,
+                "task": "create_issue",
+                "params": {"project": "BUG", "summary": "{{ json.body.title }}"},
+            },
+            {"id": "tag", "type": "core.set", "params": {"fields": {"a": 1}}},
+        ],
+        "connections": [{"from": "hook", "to": "1"}, {"from": "hook", "to": "tag"}],
+    }
+
+
+def _is_unrunnable_jira(errors: list[dict[str, Any]]) -> None:
+    assert len(errors) == 1, errors
+    assert errors[0]["node_id"] == "1" and errors[0]["field"] == "nodes[1].type"
+    assert "no installed integration runs 'jira.create_issue'" in errors[0]["message"]
+
+
+async def test_actions_no_installed_integration_runs(client: httpx.AsyncClient) -> None:
+    """Saved with a warning; refused (naming node and action) on activation and on manual
+    and test runs, not left to fail at run time."""
+    iid = await _jira(client)
+    body = await create(client, _uses_jira(iid))
+    wid = body["id"]
+    _is_unrunnable_jira(body["warnings"])
+    _is_unrunnable_jira((await client.get(f"/api/workflows/{wid}")).json()["warnings"])
+    listed = (await client.get("/api/workflows")).json()["items"]
+    _is_unrunnable_jira(listed[0]["warnings"])
+
+    refusals = [
+        await client.post(f"/api/workflows/{wid}/activate"),
+        await client.patch(f"/api/workflows/{wid}", json={"active": True}),
+        await client.put(f"/api/workflows/{wid}", json={**_uses_jira(iid), "active": True}),
+        await client.post("/api/workflows", json={**_uses_jira(iid, "Other"), "active": True}),
+        await client.post(f"/api/workflows/{wid}/execute?wait=true", json={}),
+        await client.post(f"/api/workflows/{wid}/nodes/1/test", json={"items": [{}]}),
+    ]
+    for resp in refusals:
+        assert resp.status_code == 422, resp.text
+        assert "node '1'" in resp.json()["detail"] and "jira.create_issue" in resp.json()["detail"]
+        _is_unrunnable_jira(resp.json()["errors"])
+    # Nothing was written: no second workflow, no execution, still inactive.
+    assert (await client.get("/api/workflows")).json()["total"] == 1
+    assert (await client.get("/api/executions")).json()["items"] == []
+    assert (await client.get(f"/api/workflows/{wid}")).json()["active"] is False
+    # A core node of the same workflow can still be tested.
+    resp = await client.post(f"/api/workflows/{wid}/nodes/tag/test", json={"items": [{}]})
+    assert resp.status_code == 200 and resp.json()["status"] == "success", resp.text
+
+    # validate and import report it too.
+    resp = await client.post("/api/workflows/validate", json=_uses_jira(iid))
+    assert resp.json()["valid"] is True
+    _is_unrunnable_jira(resp.json()["warnings"])
+    resp = await client.post(
+        "/api/workflows/import",
+        content=yaml.safe_dump(_uses_jira(iid, "Imported")),
+        headers={"content-type": "application/yaml"},
+    )
+    assert resp.status_code == 201, resp.text
+    _is_unrunnable_jira(resp.json()["warnings"])
+
+    # Disabled, the node does not stop activation (the warning stays).
+    doc = _uses_jira(iid)
+    doc["nodes"][1]["disabled"] = True
+    resp = await client.put(f"/api/workflows/{wid}", json={**doc, "active": True})
+    assert resp.status_code == 200 and resp.json()["active"] is True, resp.text
+    _is_unrunnable_jira(resp.json()["warnings"])
+    # Workflows of core nodes have no warnings.
+    assert (await create(client, simple()))["warnings"] == []
+
+
+async def test_an_integration_in_use_is_not_deleted(client: httpx.AsyncClient) -> None:
+    """Every way a workflow refers to an integration: an action's integration_id, an HTTP
+    request's params.integration_id, a webhook's params.auth.integration_id."""
+    iid = await _jira(client)
+    action = await create(client, _uses_jira(iid))
+    http = await create(
+        client,
+        {
+            "name": "Fetch",
+            "nodes": [
+                {"id": "m", "type": "core.manual"},
+                {
+                    "id": "get",
+                    "type": "core.http_request",
+                    "params": {"url": "https://example.com/x", "integration_id": iid},
+                },
+            ],
+            "connections": [{"from": "m", "to": "get"}],
+        },
+    )
+    hook = await create(
+        client,
+        {
+            "name": "Signed hook",
+            "nodes": [
+                {
+                    "id": "h",
+                    "type": "core.webhook",
+                    "params": {"path": "signed", "auth": {"type": "header", "integration_id": iid}},
+                }
+            ],
+        },
+    )
+    await create(client, simple())  # uses nothing
+    for wf in (action, http, hook):
+        resp = await client.delete(f"/api/integrations/{iid}")
+        assert resp.status_code == 409, resp.text
+        detail = resp.json()["detail"]
+        assert f"{wf['id']} ({wf['name']!r})" in detail, detail
+        assert (await client.get(f"/api/integrations/{iid}")).status_code == 200
+        assert (await client.delete(f"/api/workflows/{wf['id']}")).status_code == 204
+    assert (await client.delete(f"/api/integrations/{iid}")).status_code == 204
+
+
+async def test_a_workflow_in_use_is_not_deleted(client: httpx.AsyncClient) -> None:
+    handler = await create(
+        client, {"name": "On error", "nodes": [{"id": "e", "type": "core.error_trigger"}]}
+    )
+    child = await create(
+        client, {"name": "Child", "nodes": [{"id": "t", "type": "core.workflow_trigger"}]}
+    )
+    caller = await create(
+        client,
+        {
+            "name": "Caller",
+            "nodes": [
+                {"id": "m", "type": "core.manual"},
+                {"id": "call", "type": "core.subworkflow", "params": {"workflow_id": child["id"]}},
+            ],
+            "connections": [{"from": "m", "to": "call"}],
+            "settings": {"error_workflow": handler["id"]},
+        },
+    )
+    for used in (handler, child):
+        resp = await client.delete(f"/api/workflows/{used['id']}")
+        assert resp.status_code == 409, resp.text
+        assert f"{caller['id']} ('Caller')" in resp.json()["detail"]
+    assert (await client.delete(f"/api/workflows/{caller['id']}")).status_code == 204
+    for used in (handler, child):
+        assert (await client.delete(f"/api/workflows/{used['id']}")).status_code == 204

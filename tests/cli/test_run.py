@@ -79,3 +79,30 @@ def test_invalid_document_or_input_exits_2(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text("name: [unclosed\n")
     proc = run(str(tmp_path / "broken.yaml"), tmp_path=tmp_path)
     assert proc.returncode == 2 and "line" in proc.stderr
+
+
+async def test_an_action_no_installed_integration_runs_exits_2(tmp_path: Path) -> None:
+    """Refused before the run starts, naming the node and the action."""
+    from wirework.schemas.integration_types import IntegrationTypeCreate
+    from wirework.services import integration_types
+    from wirework.services.runtime import open_runtime
+    from wirework.settings import Settings
+
+    runtime = await open_runtime(Settings(data_dir=tmp_path / "data"))
+    try:
+        async with runtime.sessionmaker() as session:
+            declared = {"name": "jira", "actions": [{"name": "create_issue"}]}
+            await integration_types.create(session, IntegrationTypeCreate.model_validate(declared))
+            await session.commit()
+    finally:
+        await runtime.close()
+    doc = tmp_path / "jira.yaml"
+    doc.write_text(
+        "name: jira\nnodes:\n  - {id: start, type: core.manual}\n"
+        "  - {id: file, type: jira.create_issue}\nconnections: [{from: start, to: file}]\n"
+    )
+    proc = run(str(doc), tmp_path=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    flat = " ".join(proc.stderr.split())
+    assert "'file'" in flat and "no installed integration runs 'jira.create_issue'" in flat
+    assert "Traceback" not in proc.stderr

@@ -14,6 +14,7 @@ from wirework.schemas.integration_types import IntegrationTypeCreate
 from wirework.schemas.integrations import IntegrationCreate
 from wirework.services import integration_types, integrations
 from wirework.services import workflows as workflow_service
+from wirework.services.document_ports import assign_inputs
 from wirework.services.documents import check_document, check_expressions, validate_document
 from wirework.services.errors import FieldError, InvalidInput
 from wirework.services.runtime import Runtime
@@ -124,14 +125,98 @@ def test_unknown_ports() -> None:
     )
     first = find(errors, "connections[0].from_output")
     assert "no output 'maybe' (outputs: true, false)" in first.message and first.node_id == "if"
-    assert (
-        "no input 'main' (inputs: in1, in2, in3)" in find(errors, "connections[2].to_input").message
-    )
+    # `main` into a merge takes its next free input (in4, growing `inputs`): no error.
+    assert not [e for e in errors if e.field.startswith("connections[2]")]
     assert "(outputs: big, rest)" in find(errors, "connections[3].from_output").message
     assert "no input 'side'" in find(errors, "connections[3].to_input").message
     assert "on_error: error_output" in find(errors, "connections[4].from_output").message
     assert "has no outputs" in find(errors, "connections[5].from_output").message
     assert not [e for e in errors if e.field.startswith("connections[1]")]
+
+
+def _merge_doc(connections: list[dict[str, Any]], **merge_params: Any) -> WorkflowDocument:
+    return doc(
+        [
+            node("start", "core.manual"),
+            node("a"),
+            node("b"),
+            node("c"),
+            node("m", "core.merge", **merge_params),
+        ],
+        [
+            {"from": "start", "to": "a"},
+            {"from": "start", "to": "b"},
+            {"from": "start", "to": "c"},
+            *connections,
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("connections", "params", "inputs", "count"),
+    [
+        # The seed's hand-written form: no to_input at all.
+        ([{"from": "a", "to": "m"}, {"from": "b", "to": "m"}], {}, ["in1", "in2"], None),
+        # More connections than the default two inputs: the merge grows.
+        (
+            [{"from": "a", "to": "m"}, {"from": "b", "to": "m"}, {"from": "c", "to": "m"}],
+            {"mode": "append"},
+            ["in1", "in2", "in3"],
+            3,
+        ),
+        # Named inputs are kept; the others take the free ones around them.
+        (
+            [{"from": "a", "to": "m"}, {"from": "b", "to": "m", "to_input": "in1"}],
+            {},
+            ["in2", "in1"],
+            None,
+        ),
+        (
+            [{"from": "a", "to": "m", "to_input": "in3"}, {"from": "b", "to": "m"}],
+            {},
+            ["in3", "in1"],
+            3,
+        ),
+        # `main` (what an editor writes by default) is no input of a merge: the same rule.
+        (
+            [{"from": "a", "to": "m", "to_input": "main"}, {"from": "b", "to": "m"}],
+            {"inputs": 2},
+            ["in1", "in2"],
+            2,
+        ),
+    ],
+)
+def test_merge_inputs_left_out_take_the_next_free_one(
+    connections: list[dict[str, Any]],
+    params: dict[str, Any],
+    inputs: list[str],
+    count: int | None,
+) -> None:
+    d = _merge_doc(connections, **params)
+    assert check_document(d) == []
+    normalised = document_to_dict(assign_inputs(d))
+    assert [c["to_input"] for c in normalised["connections"][3:]] == inputs
+    merge = normalised["nodes"][4]
+    assert merge["params"].get("inputs") == count
+    # Normalising again changes nothing.
+    assert document_to_dict(assign_inputs(validate_document_data(normalised))) == normalised
+
+
+def test_merge_inputs_beyond_the_maximum_name_the_parameter() -> None:
+    nodes = [node("start", "core.manual"), node("m", "core.merge")]
+    connections = []
+    for i in range(11):
+        nodes.append(node(f"n{i}"))
+        connections += [{"from": "start", "to": f"n{i}"}, {"from": f"n{i}", "to": "m"}]
+    errors = check_document(doc(nodes, connections))
+    assert find(errors, "nodes[1].params.inputs").node_id == "m"
+
+
+async def test_merge_inputs_are_stored_named(session: AsyncSession) -> None:
+    d = _merge_doc([{"from": "a", "to": "m"}, {"from": "b", "to": "m"}, {"from": "c", "to": "m"}])
+    stored = document_to_dict(await validate_document(session, d.model_dump(by_alias=True)))
+    assert [c.get("to_input") for c in stored["connections"][3:]] == ["in1", "in2", "in3"]
+    assert stored["nodes"][4]["params"] == {"inputs": 3}
 
 
 def test_error_output_port() -> None:

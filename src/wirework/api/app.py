@@ -36,6 +36,7 @@ from wirework.api.routes import (
 )
 from wirework.logging import configure as configure_logging
 from wirework.services.engine import ensure_engine
+from wirework.services.ratelimit import AuthGuard
 from wirework.services.runtime import Runtime, open_runtime
 from wirework.settings import Settings, get_settings
 
@@ -201,6 +202,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime
     active = runtime.settings if runtime is not None else (settings or get_settings())
     app.max_body_bytes = active.api_max_body_bytes
+    # Rate-limit counters of failed credentials; a bad storage URI fails here, at start.
+    app.state.auth_guard = AuthGuard.from_settings(active)
     if not structlog.is_configured():
         # Never structlog's default renderer: its tracebacks print local variables.
         configure_logging(active.log_level, active.log_format)

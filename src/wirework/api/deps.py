@@ -14,6 +14,7 @@ from wirework.db.models import User
 from wirework.services import auth
 from wirework.services.engine import EngineHost, ensure_engine
 from wirework.services.errors import Conflict, Forbidden, Unauthorized
+from wirework.services.ratelimit import AuthGuard
 from wirework.services.runtime import Runtime
 from wirework.vault import Vault
 
@@ -54,6 +55,26 @@ async def get_vault(runtime: RuntimeDep) -> Vault:
 
 VaultDep = Annotated[Vault, Depends(get_vault)]
 
+
+async def get_guard(request: Request, runtime: RuntimeDep) -> AuthGuard:
+    """The app's rate-limit counters (made on first use if the app did not make them)."""
+    guard: AuthGuard | None = getattr(request.app.state, "auth_guard", None)
+    if guard is None:
+        guard = request.app.state.auth_guard = AuthGuard.from_settings(runtime.settings)
+    return guard
+
+
+GuardDep = Annotated[AuthGuard, Depends(get_guard)]
+
+
+async def get_client(request: Request) -> str:
+    """The caller's address, the key of per-client rate limits. Behind a reverse proxy, let
+    the server trust its X-Forwarded-For (uvicorn --forwarded-allow-ips)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+ClientDep = Annotated[str, Depends(get_client)]
+
 bearer = HTTPBearer(
     auto_error=False,
     description="A login token from POST /api/auth/login, or an API key (ww_…)",
@@ -63,11 +84,15 @@ bearer = HTTPBearer(
 async def current_user(
     session: SessionDep,
     runtime: RuntimeDep,
+    guard: GuardDep,
+    client: ClientDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing Authorization: Bearer <token or API key>")
-    user = await auth.authenticate(session, credentials.credentials, runtime.signing_key)
+    user = await auth.authenticate_guarded(
+        session, guard, credentials.credentials, runtime.signing_key, client
+    )
     # Authentication is its own short transaction: on SQLite an open one would hold the
     # write lock for the whole request (e.g. while `?wait=true` waits for the engine).
     await session.commit()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wirework.schemas.document import loc_to_field
-from wirework.services.errors import InvalidInput, ServiceError
+from wirework.services.errors import InvalidInput, ServiceError, TooManyRequests
 
 log = structlog.get_logger("wirework.api")
 
@@ -47,6 +47,8 @@ def install(app: FastAPI) -> None:
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
         errors = [e.as_dict() for e in exc.errors] if isinstance(exc, InvalidInput) else []
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(
             error_body(exc.message, exc.code, errors), status_code=exc.status_code, headers=headers
         )

@@ -22,6 +22,7 @@ from wirework.services.documents import validate_document
 from wirework.services.engine import EngineHost, input_items
 from wirework.services.errors import InvalidInput
 from wirework.services.executions import build_record
+from wirework.services.references import refuse_unrunnable
 from wirework.services.runtime import Runtime
 
 STATUS_STYLE = {
@@ -93,6 +94,7 @@ async def run_document(
     )
     runner = host.runner
     graph = compile_graph(normalised)
+    refuse_unrunnable(graph)
     await runner.start(resume=False)
     try:
         started = await runner.execute(graph, mode="cli", input_items=input_items(input_value))

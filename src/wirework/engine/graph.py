@@ -289,16 +289,20 @@ class _AnyParams(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+def unrunnable_message(type_: str) -> str:
+    """Why a node of an action type no installed package runs cannot run."""
+    return (
+        f"no installed integration runs {type_!r}: install the integration package that "
+        "provides it, or use core.http_request"
+    )
+
+
 def _unimplemented_action(type_: str) -> NodeSpec:
     """A declared integration action (``jira.create_issue``) that no installed package runs:
     its steps fail with a clear message instead of the whole document being refused."""
 
     async def run_item(ctx: NodeContext, item: Item, params: dict[str, Any]) -> Item:
-        raise NodeError(
-            f"no installed integration runs {type_!r}: install the integration package that "
-            "provides it, or use core.http_request",
-            retryable=False,
-        )
+        raise NodeError(unrunnable_message(type_), retryable=False)
 
     return NodeSpec(type_, type_, "integration action", "action", _AnyParams, run_item=run_item)
 

@@ -239,7 +239,10 @@ class Connection(DocModel):
     )
     to: IdStr = Field(min_length=1, max_length=200, description="Target node id")
     to_input: PortStr = Field(
-        default="main", pattern=PORT_PATTERN, description="Input port of the target node"
+        default="main",
+        pattern=PORT_PATTERN,
+        description="Input port of the target node; left out (or main) into a node without "
+        "a main input, such as core.merge, the next free input (in1, in2, …)",
     )
 
 

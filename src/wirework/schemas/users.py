@@ -36,10 +36,20 @@ class UserCreate(SetupRequest):
 
 
 class UserUpdate(RequestModel):
-    name: str | None = Field(default=None, max_length=200)
-    password: str | None = Field(default=None, min_length=8, max_length=1024)
-    role: Role | None = None
-    is_active: bool | None = None
+    name: str | None = Field(default=None, max_length=200, description="Display name")
+    password: str | None = Field(
+        default=None, min_length=8, max_length=1024, description="A new password (8+ chars)"
+    )
+    current_password: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="Your current password: required to change your own password",
+    )
+    role: Role | None = Field(
+        default=None,
+        description="Owners grant any role; admins move users between editor and viewer",
+    )
+    is_active: bool | None = Field(default=None, description="False deactivates the user")
 
 
 class UserOut(ResponseModel):

@@ -30,7 +30,8 @@ class WorkflowUpdate(WorkflowDocument):
     """The full new document (PUT). Give `version` to fail with 409 if someone saved since.
 
     A workflow as GET returns it may be sent back as is: `version` then guards the edit, and
-    the read-only `id`, `created_at` and `updated_at` are ignored (`id` must match the URL)."""
+    the read-only `id`, `created_at`, `updated_at` and `warnings` are ignored (`id` must
+    match the URL)."""
 
     active: bool | None = Field(default=None, description="Change activation; none = unchanged")
     version: int | None = Field(
@@ -39,6 +40,7 @@ class WorkflowUpdate(WorkflowDocument):
     id: int | None = Field(default=None, description="Read-only; must match the URL if given")
     created_at: Any = Field(default=None, description="Read-only; ignored")
     updated_at: Any = Field(default=None, description="Read-only; ignored")
+    warnings: Any = Field(default=None, description="Read-only; ignored")
 
 
 class WorkflowPatch(DocModel):
@@ -69,6 +71,11 @@ class WorkflowOut(BaseModel):
     pinned_data: dict[str, list[dict[str, Any]]] | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
+    warnings: list[FieldErrorOut] = Field(
+        default_factory=list,
+        description="What saves but will not run, e.g. an action no installed integration "
+        "runs (such a workflow cannot be activated or run by hand)",
+    )
 
 
 class WorkflowVersionSummary(BaseModel):
@@ -86,6 +93,10 @@ class WorkflowVersionOut(WorkflowVersionSummary):
 class ValidationResult(BaseModel):
     valid: bool
     errors: list[FieldErrorOut] = Field(default_factory=list)
+    warnings: list[FieldErrorOut] = Field(
+        default_factory=list,
+        description="What saves but will not run (see WorkflowOut.warnings)",
+    )
     document: dict[str, Any] | None = Field(
         default=None, description="The normalised document, when valid"
     )

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.base import utcnow
 from wirework.db.models import ApiKey, User
-from wirework.services.errors import Unauthorized
+from wirework.services.errors import InvalidInput, Unauthorized
+from wirework.services.ratelimit import AuthGuard, Counter
 
 API_KEY_PREFIX = "ww_"
 _hasher = PasswordHash.recommended()  # argon2id
@@ -91,6 +92,48 @@ async def authenticate(session: AsyncSession, token: str, signing_key: str) -> U
     if user is None or not user.is_active:
         raise Unauthorized("the user of this token does not exist or is deactivated")
     return user
+
+
+async def authenticate_guarded(
+    session: AsyncSession, guard: AuthGuard, token: str, signing_key: str, client: str
+) -> User:
+    """``authenticate``, refused with 429 once this client sent too many wrong tokens."""
+    await guard.check(Counter.TOKEN_CLIENT, client)
+    try:
+        return await authenticate(session, token, signing_key)
+    except Unauthorized:
+        await guard.fail(Counter.TOKEN_CLIENT, client)
+        raise
+
+
+async def login_guarded(
+    session: AsyncSession, guard: AuthGuard, email: str, password: str, client: str
+) -> User:
+    """``login`` under the account's and the client's rate limits (429 when exceeded)."""
+    account = email.strip().lower()
+    async with guard.one_at_a_time(Counter.LOGIN_ACCOUNT, account):
+        await guard.check(Counter.LOGIN_CLIENT, client)
+        await guard.check(Counter.LOGIN_ACCOUNT, account)
+        try:
+            return await login(session, email, password)
+        except Unauthorized:
+            await guard.fail(Counter.LOGIN_CLIENT, client)
+            await guard.fail(Counter.LOGIN_ACCOUNT, account)
+            raise
+
+
+async def confirm_password(guard: AuthGuard, user: User, password: str | None, client: str) -> None:
+    """A user's current password, checked under the same limits as a login (a stolen token
+    must not become a way to guess the password)."""
+    if not password:
+        raise InvalidInput.one("current_password", "is required to change your own password")
+    async with guard.one_at_a_time(Counter.LOGIN_ACCOUNT, user.email):
+        await guard.check(Counter.LOGIN_CLIENT, client)
+        await guard.check(Counter.LOGIN_ACCOUNT, user.email)
+        if not verify_password(password, user.password_hash):
+            await guard.fail(Counter.LOGIN_CLIENT, client)
+            await guard.fail(Counter.LOGIN_ACCOUNT, user.email)
+            raise InvalidInput.one("current_password", "is wrong")
 
 
 async def login(session: AsyncSession, email: str, password: str) -> User:

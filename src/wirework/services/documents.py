@@ -30,6 +30,7 @@ from wirework.schemas.document import (
 )
 from wirework.schemas.integration_types import ParameterSpec
 from wirework.sdk.registry import NodeSpec, registry
+from wirework.services.document_ports import assign_inputs
 from wirework.services.errors import FieldError, InvalidInput
 from wirework.services.params import check_values
 
@@ -560,6 +561,7 @@ def check_document(doc: WorkflowDocument) -> list[FieldError]:
     """Every problem found without a database. Integration actions (``<type>.<action>`` and
     the seed's ``type: integration`` form) are not resolved here; their ports are ``main``."""
     checker = _load_syntax_checker()
+    doc = assign_inputs(doc)
     errors: list[FieldError] = []
     ports: list[Ports | None] = []
     for i, node in enumerate(doc.nodes):
@@ -781,6 +783,7 @@ async def validate_document(
     its own error workflow). ``document_to_dict`` of the result is the canonical form."""
     if not isinstance(doc, WorkflowDocument):
         doc = validate_document_data(doc)
+    doc = assign_inputs(doc)
     checker = _load_syntax_checker()
     lookups = _Lookups(session)
     errors: list[FieldError] = []

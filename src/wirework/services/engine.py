@@ -27,6 +27,7 @@ from wirework.engine.store import ExecutionRecord, SqlStore, Store
 from wirework.sdk.node import Item, NodeError, as_items
 from wirework.services.errors import Conflict, InvalidInput, NotFound
 from wirework.services.integrations import credentials_for_use
+from wirework.services.references import refuse_unrunnable
 from wirework.services.runtime import Runtime
 from wirework.services.webhooks import WebhookTable, resume_token
 from wirework.triggers.schedule import ScheduleEntry, Scheduler
@@ -238,6 +239,7 @@ class EngineHost:
         respond: bool = False,
     ) -> Started:
         graph = await self.load_graph(workflow_id, None)
+        refuse_unrunnable(graph)  # fail fast, not at the step
         if start_node is None:
             start_node = _trigger_of(graph, "core.manual")
         return await self.runner.execute(

@@ -50,6 +50,17 @@ class Forbidden(ServiceError):
     code = "forbidden"
 
 
+class TooManyRequests(ServiceError):
+    """Too many failed attempts; ``retry_after`` seconds until the next one is taken."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @dataclass
 class InvalidInput(ServiceError):
     """Input that fails validation; every problem names its field."""

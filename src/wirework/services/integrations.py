@@ -19,7 +19,7 @@ from wirework.schemas.integrations import (
 )
 from wirework.sdk.outbound import IntegrationCredentials
 from wirework.sdk.registry import registry
-from wirework.services import integration_types
+from wirework.services import integration_types, references
 from wirework.services.errors import Conflict, InvalidInput, NotFound
 from wirework.services.params import check_values
 from wirework.vault import MASK, Vault
@@ -148,6 +148,7 @@ async def set_active(session: AsyncSession, integration_id: int, active: bool) -
 
 async def delete(session: AsyncSession, integration_id: int) -> None:
     row = await get(session, integration_id)
+    await references.refuse_integration_in_use(session, row.id)  # 409 naming the workflows
     await session.delete(row)
     await session.flush()
 

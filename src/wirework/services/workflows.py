@@ -39,6 +39,7 @@ from wirework.schemas.workflows import (
 )
 from wirework.services.documents import trigger_nodes, validate_document
 from wirework.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from wirework.services.references import refuse_workflow_in_use, unrunnable_actions
 from wirework.services.webhooks import mark_workflows_changed
 
 MAX_LIMIT = 200
@@ -120,6 +121,7 @@ def to_out(row: Workflow, document: Mapping[str, Any]) -> WorkflowOut:
         pinned_data=doc.pinned_data,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        warnings=[_error_out(e) for e in unrunnable_actions(doc)],
     )
 
 
@@ -309,6 +311,7 @@ async def patch(
 async def delete(session: AsyncSession, workflow_id: int) -> None:
     mark_workflows_changed(session)
     row = await get_row(session, workflow_id)
+    await refuse_workflow_in_use(session, row.id)
     await session.delete(row)
     await session.flush()
 
@@ -328,6 +331,9 @@ def _webhook_keys(doc: WorkflowDocument) -> list[tuple[int, str, str]]:
 
 
 async def _check_activatable(session: AsyncSession, row: Workflow, doc: WorkflowDocument) -> None:
+    unrunnable = unrunnable_actions(doc, enabled_only=True)
+    if unrunnable:
+        raise InvalidInput(unrunnable)
     if not trigger_nodes(doc):
         raise InvalidInput.one(
             "nodes",
@@ -457,7 +463,11 @@ async def check(
         doc = await validate_document(session, parse_document(text, fmt), workflow_id=workflow_id)
     except InvalidInput as exc:
         return ValidationResult(valid=False, errors=[_error_out(e) for e in exc.errors])
-    return ValidationResult(valid=True, document=document_to_dict(doc))
+    return ValidationResult(
+        valid=True,
+        document=document_to_dict(doc),
+        warnings=[_error_out(e) for e in unrunnable_actions(doc)],
+    )
 
 
 def _error_out(error: FieldError) -> FieldErrorOut:

@@ -19,6 +19,7 @@ from wirework.schemas.executions import ExecutionOut
 from wirework.services import executions as svc
 from wirework.services.engine import EngineHost, input_items
 from wirework.services.errors import NotFound
+from wirework.services.references import refuse_unrunnable
 
 router = APIRouter(tags=["executions"], dependencies=[Depends(current_user)])
 
@@ -87,6 +88,7 @@ async def test_node(
     node = graph.nodes.get(node_id)
     if node is None:
         raise NotFound(f"node {node_id!r} not found in workflow {workflow_id}")
+    refuse_unrunnable(graph, node_id=node.id)
     raw = {
         "id": node.id,
         "name": node.name,

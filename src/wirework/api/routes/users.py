@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from wirework.api.deps import CurrentUser, DbId, SessionDep, require_role
+from wirework.api.deps import ClientDep, CurrentUser, DbId, GuardDep, SessionDep, require_role
 from wirework.schemas.users import UserCreate, UserOut, UserUpdate
 from wirework.services import users
 
@@ -26,11 +26,7 @@ async def list_users(session: SessionDep) -> list[UserOut]:
     dependencies=[require_role("owner", "admin")],
 )
 async def create_user(data: UserCreate, session: SessionDep, user: CurrentUser) -> UserOut:
-    if data.role == "owner" and user.role != "owner":
-        from wirework.services.errors import Forbidden
-
-        raise Forbidden("role: only an owner can create another owner")
-    return UserOut.model_validate(await users.create(session, data))
+    return UserOut.model_validate(await users.create(session, data, actor=user))
 
 
 @router.get("/{user_id}", response_model=UserOut, dependencies=[require_role("owner", "admin")])
@@ -38,11 +34,23 @@ async def get_user(user_id: DbId, session: SessionDep) -> UserOut:
     return UserOut.model_validate(await users.get(session, user_id))
 
 
-@router.patch("/{user_id}", response_model=UserOut)
+@router.patch(
+    "/{user_id}",
+    response_model=UserOut,
+    summary="Change a user: yourself (a new password needs current_password), or a user "
+    "your role manages",
+    responses={429: {"description": "Too many wrong current passwords"}},
+)
 async def update_user(
-    user_id: DbId, data: UserUpdate, session: SessionDep, user: CurrentUser
+    user_id: DbId,
+    data: UserUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    guard: GuardDep,
+    client: ClientDep,
 ) -> UserOut:
-    return UserOut.model_validate(await users.update(session, user, user_id, data))
+    updated = await users.update(session, user, user_id, data, guard=guard, client=client)
+    return UserOut.model_validate(updated)
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
