@@ -121,12 +121,13 @@ async def test_nothing_wraps_when_output_is_not_a_terminal(tmp_path: Path) -> No
         )
     )
     env = narrow_env(long_dir)
-    missing, failed, config, bad_key, usage = await asyncio.gather(
+    missing, failed, config, bad_key, usage, help_ = await asyncio.gather(
         ww("run", str(tmp_path / LONG_WORDS / "x.yaml"), env=env),
         ww("run", str(fail_doc), env=env),
         ww("config", env=env),
         ww("keys", "rotate", "--new-key", "not-a-key " * 20, env=env),
         ww("user", "create", env=env),
+        ww("--help", env=env),
     )
     assert missing.code == 2
     assert missing.err.splitlines() == [
@@ -144,6 +145,12 @@ async def test_nothing_wraps_when_output_is_not_a_terminal(tmp_path: Path) -> No
     assert usage.code == 2
     assert "Error: Missing option '--email'." in usage.err.splitlines()
     assert "╭" not in usage.err and "│" not in usage.err
+    # Help: each command's line whole, not cut short with "..." at 40 columns.
+    assert help_.code == 0
+    server_line = next(line for line in help_.out.splitlines() if line.strip().startswith("server"))
+    assert server_line.split(None, 1)[1] == (
+        "Serve the API, webhooks and UI (embedded mode: also the scheduler and workers)."
+    )
 
 
 def test_a_terminal_wraps_between_words_only(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from wirework import __version__
 from wirework.cli.output import (
+    UNBOUNDED,
     describe_settings,
     err,
     fail,
@@ -32,8 +33,10 @@ from wirework.vault import VaultError
 
 T = TypeVar("T")
 
-# Usage errors in a rich box on a terminal; as click's plain one-line "Error: …" otherwise.
+# Usage errors in a rich box on a terminal; as click's plain one-line "Error: …" otherwise,
+# and help neither wrapped nor cut short ("…") when it goes to a pipe or a file.
 MARKUP: Literal["rich"] | None = "rich" if is_terminal(sys.stderr) else None
+PLAIN_WIDTH = {} if MARKUP else {"terminal_width": UNBOUNDED, "max_content_width": UNBOUNDED}
 
 app = typer.Typer(
     name="wirework",
@@ -42,6 +45,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=MARKUP,
+    context_settings=PLAIN_WIDTH,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True, rich_markup_mode=MARKUP)
 user_app = typer.Typer(help="Users.", no_args_is_help=True, rich_markup_mode=MARKUP)
