@@ -134,7 +134,7 @@ async def test_nothing_wraps_when_output_is_not_a_terminal(tmp_path: Path) -> No
         f"error: FILE: cannot read {tmp_path / LONG_WORDS / 'x.yaml'}: No such file or directory"
     ]
     assert failed.code == 1
-    assert f"error: {message}" in failed.err.splitlines(), failed.err
+    assert f"error: node 'stop': {message}" in failed.err.splitlines(), failed.err
     assert config.code == 0
     (row,) = [line for line in config.out.splitlines() if line.startswith("data_dir")]
     assert row.split() == ["data_dir", str(long_dir), "WIREWORK_DATA_DIR"]

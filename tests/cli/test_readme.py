@@ -80,3 +80,18 @@ async def test_readme_commands_run_against_a_real_server(tmp_path: Path) -> None
     assert "execution success" in err  # wirework run's summary
     assert '"priority": "P1"' in out
     assert '"status": "success"' in out  # wirework run --json
+
+
+@pytest.mark.parametrize(
+    "page", ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
+)
+def test_docs_links_stay_inside_the_repository(page: str) -> None:
+    """Every relative link of the README and docs/ names a file of this repository: the
+    repository stands alone."""
+    path = ROOT / page
+    for target in re.findall(r"\]\(([^)\s]+)\)", path.read_text()):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue
+        resolved = (path.parent / target.split("#", 1)[0]).resolve()
+        assert resolved.is_relative_to(ROOT), (page, target)
+        assert resolved.exists(), (page, target)

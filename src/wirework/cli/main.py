@@ -177,7 +177,9 @@ def run_command(
         style = "green" if record.status == "success" else "red"
         say(err, f"execution [{style}]{record.status}[/]  ({record.id})")
         if record.error:
-            say(err, f"[red]error:[/] {escape(str(record.error.get('message')))}")
+            node = record.error.get("node_id")
+            where = f"node {node!r}: " if node else ""
+            say(err, f"[red]error:[/] {escape(where + str(record.error.get('message')))}")
         if record.result is not None:
             out.print_json(json.dumps(record.result, default=str))
     raise typer.Exit(0 if record.status == "success" else 1)
