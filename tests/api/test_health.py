@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy.engine import make_url
 
 from wirework import __version__
@@ -72,3 +74,23 @@ async def test_health_reports_an_unreachable_database(tmp_path: Path) -> None:
     assert body["database"]["revision"] is None
     assert body["database"]["error"]
     assert "db-pa55word" not in resp.text and "127.0.0.1" not in resp.text
+
+
+async def test_health_logs_nothing_per_call(
+    anon_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Probes call health every few seconds: a call must not run Alembic (whose migration
+    context logs "Context impl …" at INFO) nor log anything else at INFO or above."""
+    await anon_client.get("/api/health")  # the first call may warm anything up
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(3):
+            resp = await anon_client.get("/api/health")
+            assert resp.status_code == 200 and resp.json()["database"]["revision"]
+    ours = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.INFO and not r.name.startswith("httpx")  # the test's client
+    ]
+    assert ours == [], [(r.name, r.getMessage()) for r in ours]
+    assert not [r for r in caplog.records if r.name.startswith("alembic")]

@@ -48,11 +48,14 @@ def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-async def ww(*args: str, env: dict[str, str], stdin: str | None = None) -> Result:
+async def ww(
+    *args: str, env: dict[str, str], stdin: str | None = None, cwd: Path | None = None
+) -> Result:
     proc = await asyncio.create_subprocess_exec(
         str(WIREWORK),
         *args,
         env=env,
+        cwd=cwd,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -134,11 +137,36 @@ async def test_config_defaults_json(env: dict[str, str], data_dir: Path) -> None
     result = await ww("config", "--json", env=env)
     assert result.code == 0, result
     values = json.loads(result.out)
-    assert values["encryption_key"] is None or values["encryption_key"] == ""
+    assert values["encryption_key"] == f"(generated on first start) {data_dir / KEY_FILE_NAME}"
+    assert values["secret_key"] == f"(generated on first start) {data_dir / 'secret.key'}"
+    assert values["public_url"] == "(default) http://127.0.0.1:8000"
     assert values["mode"] == "embedded"
     assert values["effective_database_url"] == f"sqlite+aiosqlite:///{data_dir}/wirework.db"
     # Printing the config creates nothing.
     assert not exists(data_dir)
+
+
+async def test_config_says_where_generated_keys_are(tmp_path: Path) -> None:
+    """Keys generated into the data dir show as "(generated) <absolute path>", never as None
+    and never their value, in the table and in JSON; a relative data dir is resolved."""
+    env = base_env(Path("relative-data"))
+    create = ("user", "create", "--email", "a@example.com", "--password", "password-123")
+    result = await ww(*create, env=env, cwd=tmp_path)
+    assert result.code == 0, result
+    data_dir = tmp_path / "relative-data"
+    keys = {"encryption_key": data_dir / KEY_FILE_NAME, "secret_key": data_dir / "secret.key"}
+    table, as_json = await asyncio.gather(
+        ww("config", env=env, cwd=tmp_path), ww("config", "--json", env=env, cwd=tmp_path)
+    )
+    assert table.code == 0 and as_json.code == 0, (table, as_json)
+    values = json.loads(as_json.out)
+    rows = {line.split()[0]: line for line in table.out.splitlines() if line.strip()}
+    for name, path in keys.items():
+        assert path.exists()
+        assert values[name] == f"(generated) {path}"
+        assert f"(generated) {path}" in rows[name] and "None" not in rows[name]
+        secret = path.read_text().strip()
+        assert secret not in table.both and secret not in as_json.both
 
 
 async def test_invalid_settings_are_named(data_dir: Path) -> None:

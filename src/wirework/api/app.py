@@ -6,12 +6,19 @@ import inspect
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import structlog
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -41,6 +48,10 @@ from wirework.services.runtime import Runtime, open_runtime
 from wirework.settings import Settings, get_settings
 
 STATIC = Path(__file__).parent / "static"
+#: Swagger UI and ReDoc, shipped by the fastapi-offline package: /docs and /redoc load nothing
+#: from another host, so they work on a machine without internet.
+DOCS_ASSETS = Path(str(files("fastapi_offline") / "static"))
+DOCS_ASSETS_URL = "/static/docs"
 WEBHOOK_PREFIXES = ("/webhook/", "/webhook-test/", "/webhook-waiting/")
 
 
@@ -170,6 +181,44 @@ async def _limit_body(scope: Scope, receive: Receive, send: Send, limit: int) ->
     return replayed
 
 
+def _install_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc with their scripts, styles and icon from this server."""
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+    oauth2_redirect = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
+
+    def assets(request: Request) -> str:
+        return f"{request.scope.get('root_path', '')}{DOCS_ASSETS_URL}"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - API",
+            oauth2_redirect_url=f"{root}{oauth2_redirect}",
+            swagger_js_url=f"{assets(request)}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets(request)}/swagger-ui.css",
+            swagger_favicon_url=f"{assets(request)}/favicon.png",
+            # No badge fetched from the public validator service.
+            swagger_ui_parameters={"validatorUrl": None, **(app.swagger_ui_parameters or {})},
+        )
+
+    @app.get(oauth2_redirect, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - API reference",
+            redoc_js_url=f"{assets(request)}/redoc.standalone.js",
+            redoc_favicon_url=f"{assets(request)}/favicon.png",
+            with_google_fonts=False,
+        )
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> WireworkAPI:
     """Build the app. With ``runtime`` given the caller owns it; else the lifespan opens one."""
 
@@ -194,10 +243,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         description="Self-hosted workflow automation. Every /api route but login, set-up and "
         "health needs `Authorization: Bearer <login token or API key>`.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served from local assets by _install_docs
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    _install_docs(app)
     if runtime is not None:
         app.state.runtime = runtime
     active = runtime.settings if runtime is not None else (settings or get_settings())

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wirework import __version__
+from wirework.cli.output import (
+    UNBOUNDED,
+    describe_settings,
+    err,
+    fail,
+    is_terminal,
+    out,
+    print_problems,
+    say,
+)
 from wirework.db.engine import UnsupportedDatabase
 from wirework.services.errors import InvalidInput, ServiceError
 from wirework.services.runtime import Runtime, SchemaOutOfDate, open_runtime
@@ -23,29 +33,30 @@ from wirework.vault import VaultError
 
 T = TypeVar("T")
 
+# Usage errors in a rich box on a terminal; as click's plain one-line "Error: …" otherwise,
+# and help neither wrapped nor cut short ("…") when it goes to a pipe or a file.
+MARKUP: Literal["rich"] | None = "rich" if is_terminal(sys.stderr) else None
+PLAIN_WIDTH = {} if MARKUP else {"terminal_width": UNBOUNDED, "max_content_width": UNBOUNDED}
+
 app = typer.Typer(
     name="wirework",
     help="Wirework: self-hosted workflow automation.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=MARKUP,
+    context_settings=PLAIN_WIDTH,
 )
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-user_app = typer.Typer(help="Users.", no_args_is_help=True)
-key_app = typer.Typer(help="API keys.", no_args_is_help=True)
-vault_app = typer.Typer(help="Credential vault keys.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True, rich_markup_mode=MARKUP)
+user_app = typer.Typer(help="Users.", no_args_is_help=True, rich_markup_mode=MARKUP)
+key_app = typer.Typer(help="API keys.", no_args_is_help=True, rich_markup_mode=MARKUP)
+vault_app = typer.Typer(
+    help="Credential vault keys.", no_args_is_help=True, rich_markup_mode=MARKUP
+)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="api-key")
 app.add_typer(vault_app, name="keys")
-
-out = Console()
-err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 def load_settings() -> Settings:
@@ -84,43 +95,34 @@ def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     if version:
-        out.print(f"wirework {__version__}")
+        say(out, f"wirework {__version__}", markup=False)
         raise typer.Exit(0)
 
 
 @app.command()
 def server(
     host: Annotated[str | None, typer.Option(help="Listen address (WIREWORK_HOST)")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port (WIREWORK_PORT)")] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=0, max=65535, help="Listen port (WIREWORK_PORT); 0 picks a free one"),
+    ] = None,
 ) -> None:
     """Serve the API, webhooks and UI (embedded mode: also the scheduler and workers)."""
-    import uvicorn
-
-    from wirework.api.app import create_app
+    from wirework.cli.server import CannotListen, serve
     from wirework.logging import configure
 
     settings = load_settings()
     configure(settings.log_level, settings.log_format)
     # Open once before serving so a wrong key or old schema is one clear line, not a traceback.
     run_async(lambda: with_runtime(settings, _noop))
-    app_ = create_app(settings)
-    # Long-lived objects (modules, the app) leave the cyclic GC's view, and young-generation
-    # collections run less often than the default 700. Not too rarely: a collection's pause
-    # grows with the objects allocated since the last one. Under webhook load, at 50,000 a
-    # young collection paused the loop 20-60 ms about once a second; at 10,000 they pause
-    # 4-8 ms (and an older-generation one 15-25 ms every few seconds), for the same total.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
-    uvicorn.run(
-        app_,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_config=None,
-        log_level=settings.log_level,
-        proxy_headers=True,
-        server_header=False,
-    )
+    try:
+        serve(
+            settings,
+            host=settings.host if host is None else host,
+            port=settings.port if port is None else port,
+        )
+    except CannotListen as exc:
+        raise fail(f"--host/--port: {exc}") from None
 
 
 async def _noop(_: Runtime) -> None:
@@ -143,27 +145,27 @@ def run_command(
     from wirework.cli.run import Progress, parse_input, read_document, run_document
     from wirework.logging import configure
 
+    try:
+        input_value = parse_input(input_json)
+    except InvalidInput as exc:
+        raise fail(exc.message, 2) from None
     settings = load_settings()
     configure("warning", settings.log_format)
     try:
         document = read_document(file)
-        input_value = parse_input(input_json)
     except InvalidInput as exc:
-        _print_invalid(exc)
+        _print_invalid(exc, file)
         raise typer.Exit(2) from None
-    progress = Progress(err)
+    progress = Progress(err, keep=not as_json)
 
     async def _go(runtime: Runtime) -> Any:
-        from rich.live import Live
-
-        with Live(progress.table(), console=err, transient=as_json, auto_refresh=False) as live:
-            progress.live = live
+        with progress:
             return await run_document(runtime, document, input_value, progress)
 
     try:
         record = asyncio.run(with_runtime(settings, _go))
     except InvalidInput as exc:
-        _print_invalid(exc)
+        _print_invalid(exc, file)
         raise typer.Exit(2) from None
     except (VaultError, SchemaOutOfDate, UnsupportedDatabase) as exc:
         raise fail(str(exc)) from None
@@ -173,19 +175,23 @@ def run_command(
         print(record.model_dump_json(indent=2))
     else:
         style = "green" if record.status == "success" else "red"
-        err.print(f"execution [{style}]{record.status}[/]  ({record.id})", highlight=False)
+        say(err, f"execution [{style}]{record.status}[/]  ({record.id})")
         if record.error:
-            err.print(f"[red]error:[/] {record.error.get('message')}", highlight=False)
+            node = record.error.get("node_id")
+            where = f"node {node!r}: " if node else ""
+            say(err, f"[red]error:[/] {escape(where + str(record.error.get('message')))}")
         if record.result is not None:
             out.print_json(json.dumps(record.result, default=str))
     raise typer.Exit(0 if record.status == "success" else 1)
 
 
-def _print_invalid(exc: InvalidInput) -> None:
-    err.print("[bold red]invalid document:[/]", highlight=False)
-    for problem in exc.errors:
-        where = f"node {problem.node_id!r}: " if problem.node_id else ""
-        err.print(f"  {where}{problem.field}: {problem.message}", highlight=False)
+def _print_invalid(exc: InvalidInput, file: Path) -> None:
+    """A file that cannot be read names FILE; a document that does not validate lists every
+    problem under "invalid document <file>"."""
+    if all(p.field == "FILE" for p in exc.errors):
+        fail(f"FILE: {exc.errors[0].message}")
+    else:
+        print_problems(exc, f"invalid document {file}")
 
 
 @app.command()
@@ -194,11 +200,12 @@ def config(
 ) -> None:
     """Print the effective settings, secrets masked."""
     settings = load_settings()
-    values = settings.masked()
+    values = describe_settings(settings)
     if as_json:
         out.print_json(json.dumps(values, default=str))
         return
-    table = Table("setting", "value", "environment variable", box=None)
+    table = Table("setting", "value", "environment variable", box=None, pad_edge=False)
+    table.columns[1].overflow = "fold"  # a long value is shown whole, never cut with "…"
     for name, value in values.items():
         env = f"WIREWORK_{name.upper()}" if name in type(settings).model_fields else ""
         table.add_row(name, str(value), env)
@@ -222,7 +229,7 @@ def db_upgrade() -> None:
             await engine.dispose()
 
     revision = run_async(_go)
-    out.print(f"database schema at revision [bold]{revision}[/]")
+    say(out, f"database schema at revision [bold]{revision}[/]")
 
 
 @db_app.command("current")
@@ -240,7 +247,8 @@ def db_current() -> None:
         finally:
             await engine.dispose()
 
-    out.print(f"database: {run_async(_go)}  (this version needs {migrate.head_revision()})")
+    current = run_async(_go)
+    say(out, f"database: {current}  (this version needs {migrate.head_revision()})", markup=False)
 
 
 @user_app.command("create")
@@ -270,7 +278,7 @@ def user_create(
             return user
 
     user = run_async(lambda: with_runtime(settings, _go))
-    out.print(f"created user {user.id} <{user.email}> with role {user.role}")
+    say(out, f"created user {user.id} <{user.email}> with role {user.role}", markup=False)
 
 
 @key_app.command("create")
@@ -300,7 +308,7 @@ def api_key_create(
             return key
 
     key = run_async(lambda: with_runtime(settings, _go))
-    err.print("API key created; it is shown only now:")
+    say(err, "API key created; it is shown only now:")
     print(key)
 
 
@@ -320,7 +328,13 @@ def keys_rotate(
 ) -> None:
     """Re-encrypt every stored secret under a new key (all or nothing)."""
     from wirework.services.vault import RotationResult, rotate_keys
+    from wirework.vault.crypto import parse_keys
 
+    if new_key is not None:
+        try:
+            parse_keys(new_key, source="--new-key")
+        except VaultError as exc:
+            raise fail(str(exc)) from None
     settings = load_settings()
 
     async def _go(runtime: Runtime) -> RotationResult:
@@ -328,13 +342,14 @@ def keys_rotate(
             return await rotate_keys(session, settings, new_key)
 
     result = run_async(lambda: with_runtime(settings, _go))
-    out.print(f"re-encrypted {result.secrets_rotated} secret(s) under the new key")
+    say(out, f"re-encrypted {result.secrets_rotated} secret(s) under the new key")
     if result.origin == "file":
-        out.print(f"the new key is in {result.path}")
+        say(out, f"the new key is in {result.path}", markup=False)
     else:
-        err.print(
+        say(
+            err,
             "The key came from WIREWORK_ENCRYPTION_KEY: set it to the new key below on every "
-            "process now (the old key no longer opens this database):"
+            "process now (the old key no longer opens this database):",
         )
         print(result.new_key)
 

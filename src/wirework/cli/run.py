@@ -36,15 +36,33 @@ STATUS_STYLE = {
 
 
 class Progress:
-    """A live table of steps, fed by the engine's events."""
+    """The table of steps, fed by the engine's events. On a terminal it is live (and, with
+    ``keep=False``, cleared at the end); elsewhere (a pipe, a file, a dumb terminal) it is
+    printed once, complete, when the execution ends, so no redrawing lands in a log."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, keep: bool = True) -> None:
         self.console = console
+        self.keep = keep
         self.rows: dict[str, dict[str, Any]] = {}
         self.live: Live | None = None
 
+    def __enter__(self) -> Progress:
+        if self.console.is_terminal and not self.console.is_dumb_terminal:
+            self.live = Live(
+                self.table(), console=self.console, transient=not self.keep, auto_refresh=False
+            )
+            self.live.start()
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+        elif self.keep and self.rows and exc_type is None:
+            self.console.print(self.table())
+
     def table(self) -> Table:
-        table = Table("node", "status", "attempt", "items", "time", box=None)
+        table = Table("node", "status", "attempt", "items", "time", box=None, pad_edge=False)
         for node_id, row in self.rows.items():
             style = STATUS_STYLE.get(row["status"], "")
             took = row.get("took")
