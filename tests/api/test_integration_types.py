@@ -47,7 +47,9 @@ async def test_crud(client: httpx.AsyncClient) -> None:
 
 async def test_schema_is_validated(client: httpx.AsyncClient) -> None:
     cases = [
-        ({"name": "Bad Name"}, "name"),
+        ({"name": "日本"}, "name"),  # no key can be derived
+        ({"name": "x", "key": "Bad Key"}, "key"),
+        ({"name": ""}, "name"),
         ({"name": "x", "parameters": [{"name": "a", "type": "colour"}]}, "parameters[0].type"),
         ({"name": "x", "parameters": [{"name": "a", "type": "select"}]}, "options"),
         ({"name": "x", "parameters": [{"name": "a"}, {"name": "a"}]}, "duplicate"),

@@ -3,8 +3,9 @@
 Authentication from an integration's credentials, by the fields it has:
 ``username`` + ``password`` → Basic; ``token`` / ``api_token`` / ``access_token`` /
 ``bearer_token`` → ``Authorization: Bearer``; ``api_key`` → the header named by
-``api_key_header`` (default ``X-API-Key``); ``headers`` (an object) → extra headers;
-``base_url`` → relative URLs are resolved against it.
+``api_key_header`` (default ``X-API-Key``), or with ``api_key_query`` set, the query parameter
+of that name; ``headers`` (an object) → extra headers; ``base_url`` → relative URLs are
+resolved against it.
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ from wirework.sdk.node import Item, NodeContext, NodeError, as_items
 from wirework.sdk.outbound import BlockedAddress, guarded_client
 
 TOKEN_FIELDS = ("token", "api_token", "access_token", "bearer_token")
+# Credential fields whose values go into request headers (``headers``, an object, too).
+HEADER_FIELDS = (*TOKEN_FIELDS, "api_key", "api_key_header", "username", "password")
 LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
-def apply_auth(credentials: dict[str, Any], headers: dict[str, str]) -> httpx.Auth | None:
+def apply_auth(
+    credentials: dict[str, Any], headers: dict[str, str], query: dict[str, Any] | None = None
+) -> httpx.Auth | None:
+    """Put an integration's credentials on a request: headers (and ``query``, for an API key
+    sent as a query parameter); returns the Basic auth to use, if any."""
     extra = credentials.get("headers")
     if isinstance(extra, dict):
         headers.update({str(k): str(v) for k, v in extra.items()})
@@ -34,9 +41,12 @@ def apply_auth(credentials: dict[str, Any], headers: dict[str, str]) -> httpx.Au
             headers.setdefault("Authorization", f"Bearer {credentials[field]}")
             break
     if credentials.get("api_key"):
-        headers.setdefault(
-            str(credentials.get("api_key_header") or "X-API-Key"), str(credentials["api_key"])
-        )
+        if credentials.get("api_key_query") and query is not None:
+            query.setdefault(str(credentials["api_key_query"]), str(credentials["api_key"]))
+        else:
+            headers.setdefault(
+                str(credentials.get("api_key_header") or "X-API-Key"), str(credentials["api_key"])
+            )
     if credentials.get("username") is not None and credentials.get("password") is not None:
         return httpx.BasicAuth(str(credentials["username"]), str(credentials["password"]))
     return None
@@ -113,14 +123,14 @@ async def run_http_request(ctx: NodeContext, item: Item, params: dict[str, Any])
     headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
     auth = None
     url = str(params["url"])
+    query = dict(params.get("query") or {})
     if params.get("integration_id"):
         credentials = await ctx.credentials(int(params["integration_id"]))
-        auth = apply_auth(credentials, headers)
+        auth = apply_auth(credentials, headers, query)
         if credentials.get("base_url") and not re.match(r"^https?://", url):
             url = urljoin(str(credentials["base_url"]).rstrip("/") + "/", url.lstrip("/"))
     if not re.match(r"^https?://", url, re.IGNORECASE):
         raise NodeError(f"params.url: {url!r} is not an http(s) URL", retryable=False)
-    query = dict(params.get("query") or {})
     kind = params.get("response", "json")
     pagination = params.get("pagination")
     try:
