@@ -445,6 +445,27 @@ async def test_http_request_auth_from_integration(http_server: str) -> None:
     assert echo["auth"] == "Bearer ********"
 
 
+async def test_http_request_api_key_in_the_query(http_server: str) -> None:
+    async def credentials(integration_id: int) -> dict[str, Any]:
+        return {"base_url": http_server, "api_key": "k3y value+/", "api_key_query": "key"}
+
+    r = await run(
+        [
+            {
+                "id": "h",
+                "type": "core.http_request",
+                "params": {"url": "/echo", "integration_id": 4, "query": {"q": "1"}},
+            }
+        ],
+        [("in", "h")],
+        hooks=Hooks(credentials=credentials),
+    )
+    (echo,) = out(r, "h")
+    # Sent as ?key=… (and not as a header); echoed back, it is redacted.
+    assert echo["query"] == {"q": "1", "key": "********"}
+    assert echo["auth"] is None
+
+
 async def test_http_request_pagination_modes(http_server: str) -> None:
     r = await http(
         {
