@@ -29,7 +29,7 @@ MIN_SECRET = 4
 # A piece of a secret (in any of its forms) at least this long is redacted wherever it shows.
 MIN_FRAGMENT = 8
 # At most this many secret values are remembered by the process-wide registry.
-MAX_KNOWN = 10_000
+MAX_KNOWN = 1_000
 # Characters httpx leaves unescaped in query strings and paths.
 _URL_SAFE = ("", "/", "/:@", "!$&'()*+,;=:/?#[]@~")
 
@@ -91,22 +91,36 @@ class Redactor:
     """Replaces every form of the given secrets in text with :data:`MASK`."""
 
     def __init__(self, secrets: Iterable[str] = (), companions: Iterable[str] = ()) -> None:
-        self.secrets = frozenset(s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET)
-        others = [c for c in companions if isinstance(c, str) and c]
-        forms: set[str] = set()
-        for secret in self.secrets:
-            forms |= secret_forms(secret, [*others, *(s for s in self.secrets if s != secret)])
-        self._short = sorted((f for f in forms if len(f) < MIN_FRAGMENT), key=len, reverse=True)
-        self._long = sorted(f for f in forms if len(f) >= MIN_FRAGMENT)
-        # Every k-gram of every long form, indexed. A run of MIN_FRAGMENT (>= 2k - 1)
+        self.secrets: set[str] = set()
+        # Forms shorter than MIN_FRAGMENT are matched whole; longer ones by their pieces.
+        # Every k-gram of every long form is indexed: a run of MIN_FRAGMENT (>= 2k - 1)
         # characters of a form holds a k-gram that starts in the text at a multiple of k, so
         # looking up the text's k-grams at those positions finds every run; each is then grown
         # both ways as far as text and form agree.
         self._k = (MIN_FRAGMENT + 1) // 2
+        self._forms: set[str] = set()
+        self._short: list[str] = []
+        self._long: list[str] = []
         self._grams: dict[str, list[tuple[int, int]]] = {}
-        for index, form in enumerate(self._long):
+        wanted = [s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET]
+        others = [c for c in companions if isinstance(c, str) and c]
+        for secret in wanted:
+            self.add(secret, [*others, *(s for s in wanted if s != secret)])
+
+    def add(self, secret: str, companions: Iterable[str] = ()) -> None:
+        """Redact ``secret`` too (not thread-safe against another ``add``)."""
+        if len(secret) < MIN_SECRET:
+            return
+        for form in secret_forms(secret, companions) - self._forms:
+            self._forms.add(form)
+            if len(form) < MIN_FRAGMENT:
+                self._short.append(form)
+                continue
+            index = len(self._long)
+            self._long.append(form)
             for start in range(len(form) - self._k + 1):
                 self._grams.setdefault(form[start : start + self._k], []).append((index, start))
+        self.secrets.add(secret)
 
     def __bool__(self) -> bool:
         return bool(self.secrets)
@@ -210,13 +224,14 @@ def _strings(value: Any, _depth: int = 0) -> Iterable[str]:
 
 
 class KnownSecrets:
-    """The secret values this process has seen (bounded, oldest forgotten first)."""
+    """The secret values this process has seen (bounded: past the limit, the oldest tenth is
+    forgotten). Adding is incremental; reading needs no lock."""
 
     def __init__(self, limit: int = MAX_KNOWN) -> None:
         self._values: OrderedDict[str, None] = OrderedDict()
         self._limit = limit
         self._lock = threading.Lock()
-        self._redactor: Redactor | None = Redactor()
+        self._redactor = Redactor()
 
     def add(self, values: Any) -> None:
         """Remember every string in ``values`` (a string, or a JSON-like structure)."""
@@ -225,17 +240,18 @@ class KnownSecrets:
             return
         with self._lock:
             for secret in new:
+                if secret in self._values:
+                    continue
                 self._values[secret] = None
-            while len(self._values) > self._limit:
-                self._values.popitem(last=False)
-            self._redactor = None
+                if len(self._values) > self._limit:
+                    for _ in range(max(1, self._limit // 10)):
+                        self._values.popitem(last=False)
+                    self._redactor = Redactor(self._values)  # a new one: readers keep theirs
+                else:
+                    self._redactor.add(secret)
 
     def redactor(self) -> Redactor:
-        redactor = self._redactor
-        if redactor is None:
-            with self._lock:
-                redactor = self._redactor = Redactor(list(self._values))
-        return redactor
+        return self._redactor
 
     def clear(self) -> None:
         with self._lock:
