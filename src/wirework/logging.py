@@ -13,6 +13,8 @@ from wirework.vault.masking import redact
 
 
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Secret-looking keys masked, and every form of a secret the vault has seen redacted
+    from every string (the message, fields, the formatted traceback)."""
     return redact(event)  # type: ignore[no-any-return]
 
 
@@ -23,14 +25,15 @@ def configure(level: str = "info", fmt: str = "console") -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # Tracebacks become text before redaction (plain ones: rich's would print local
+        # variables), so an exception's message is redacted like any other string.
+        structlog.processors.format_exc_info,
         _redact,
     ]
     renderer: Any
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer()
-        shared.append(structlog.processors.format_exc_info)
     else:
-        # Plain tracebacks: rich's would print local variables, which can hold secrets.
         renderer = structlog.dev.ConsoleRenderer(
             colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
         )

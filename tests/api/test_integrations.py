@@ -465,3 +465,184 @@ async def test_nul_characters_are_client_errors(
             if resp.status_code >= 500:
                 failures.append(f"{method} {path} {body or params}")
     assert not failures, failures
+
+
+# --------------------------------------------------------------------------- header values
+
+CONTROL = ["\r", "\n", "\x00", "\t", "\x1b", "\x7f", "\x85", "\u2028"]
+HEADERED = {
+    "name": "headered",
+    "parameters": [
+        {"name": "base_url", "type": "string"},
+        {"name": "token", "type": "password"},
+        {"name": "username", "type": "string"},
+        {"name": "password", "type": "password"},
+        {"name": "api_key", "type": "password"},
+        {"name": "api_key_header", "type": "string"},
+        {"name": "pat", "type": "password", "header_bound": True},
+        {"name": "headers", "type": "json"},
+        {"name": "private_key", "type": "password"},  # not sent in a header: PEM lines are fine
+    ],
+}
+
+
+def bad_values(char: str) -> list[tuple[dict[str, Any], str]]:
+    value = f"canary-{char}-value"
+    return [
+        ({"token": value}, "credentials.token"),
+        ({"username": value, "password": "pw"}, "credentials.username"),
+        ({"username": "u", "password": value}, "credentials.password"),
+        ({"api_key": value}, "credentials.api_key"),
+        ({"pat": value}, "credentials.pat"),
+        ({"headers": {"X-Extra": value}}, "credentials.headers.X-Extra"),
+    ]
+
+
+@pytest.mark.parametrize("char", CONTROL, ids=[repr(c) for c in CONTROL])
+async def test_control_characters_in_header_values_are_refused(
+    client: httpx.AsyncClient, char: str
+) -> None:
+    resp = await client.post("/api/integration-types", json=HEADERED)
+    assert resp.status_code == 201, resp.text
+    good = await client.post(
+        "/api/integrations", json={"name": "good", "type": "headered", "credentials": {}}
+    )
+    iid = good.json()["id"]
+    for creds, field in bad_values(char):
+        requests = [
+            (
+                "POST",
+                "/api/integrations",
+                {"name": "bad", "type": "headered", "credentials": creds},
+            ),
+            ("PATCH", f"/api/integrations/{iid}", {"credentials": creds}),
+            ("PUT", f"/api/integrations/{iid}", {"credentials": creds}),
+            ("POST", "/api/integrations/test", {"type": "headered", "credentials": creds}),
+            ("POST", "/api/integrations/test", {"integration_id": iid, "credentials": creds}),
+        ]
+        for method, path, body in requests:
+            resp = await client.request(method, path, json=body)
+            assert resp.status_code == 422, (method, path, creds, resp.text)
+            assert fields(resp) == [field], resp.text
+            assert "control characters" in resp.text
+            assert "canary" not in resp.text  # the value is not echoed
+    # Nothing was saved or changed.
+    listed = (await client.get("/api/integrations")).json()
+    assert [(i["name"], i["credentials"]) for i in listed] == [("good", {})]
+
+
+async def test_header_names_and_multiline_secrets(client: httpx.AsyncClient) -> None:
+    await client.post("/api/integration-types", json=HEADERED)
+    for creds, field in [
+        ({"api_key_header": "X Key"}, "credentials.api_key_header"),
+        ({"api_key_header": "X-Key\r\nEvil: 1"}, "credentials.api_key_header"),
+        ({"headers": {"Bad Name": "v"}}, "credentials.headers[0]"),
+    ]:
+        resp = await client.post(
+            "/api/integrations", json={"name": "n", "type": "headered", "credentials": creds}
+        )
+        assert resp.status_code == 422 and fields(resp) == [field], resp.text
+    pem = "-----BEGIN PRIVATE KEY-----\nMIIE\nAAAA\n-----END PRIVATE KEY-----\n"
+    resp = await client.post(
+        "/api/integrations",
+        json={
+            "name": "ok",
+            "type": "headered",
+            "credentials": {
+                "private_key": pem,
+                "api_key_header": "X-Api-Key",
+                "token": "printable: any é ünïcödé",
+                "headers": {"X-Trace": "on"},
+            },
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    # The mask keeps the stored value, and is not itself checked as a new value.
+    resp = await client.patch(
+        f"/api/integrations/{resp.json()['id']}", json={"credentials": {"token": MASK}}
+    )
+    assert resp.status_code == 200, resp.text
+
+
+# --------------------------------------------------------------------------- the seed's API
+
+
+async def test_integration_type_by_id_as_the_seed_sends_it(
+    client: httpx.AsyncClient, jira: dict[str, Any]
+) -> None:
+    resp = await client.post(
+        "/api/integrations",
+        json={"name": "Seeded", "integration_type_id": jira["id"], "credentials": CREDS},
+    )
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    assert body["type"] == "jira" and body["integration_type_id"] == jira["id"]
+    iid = body["id"]
+    for resp in (
+        await client.get(f"/api/integrations/{iid}"),
+        await client.get("/api/integrations"),
+        await client.get(f"/api/integrations?integration_type_id={jira['id']}"),
+    ):
+        got = resp.json() if isinstance(resp.json(), dict) else resp.json()[0]
+        assert (got["type"], got["integration_type_id"]) == ("jira", jira["id"])
+    assert (await client.get("/api/integrations?integration_type_id=999")).json() == []
+    # Both, agreeing.
+    resp = await client.post(
+        "/api/integrations",
+        json={
+            "name": "Both",
+            "type": "jira",
+            "integration_type_id": jira["id"],
+            "credentials": CREDS,
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    # Test a connection by type id.
+    resp = await client.post(
+        "/api/integrations/test",
+        json={"integration_type_id": jira["id"], "credentials": CREDS},
+    )
+    assert resp.status_code == 200 and resp.json()["supported"] is False, resp.text
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "status"),
+    [
+        ({"integration_type_id": 999}, "integration_type_id", 422),
+        ({"integration_type_id": "abc"}, "integration_type_id", 422),
+        ({"integration_type_id": 0}, "integration_type_id", 422),
+        ({"type": "nope"}, "type", 422),
+        ({}, "type", 422),
+        ({"type": "other", "integration_type_id": "JIRA"}, "integration_type_id", 422),
+    ],
+)
+async def test_unknown_or_mismatched_type_is_422(
+    client: httpx.AsyncClient,
+    jira: dict[str, Any],
+    payload: dict[str, Any],
+    field: str,
+    status: int,
+) -> None:
+    other = await client.post("/api/integration-types", json={"name": "other"})
+    if payload.get("integration_type_id") == "JIRA":
+        payload = {**payload, "integration_type_id": jira["id"]}
+    resp = await client.post("/api/integrations", json={"name": "x", "credentials": {}, **payload})
+    assert resp.status_code == status, resp.text
+    assert [f.removeprefix("body.") for f in fields(resp)] == [field], resp.text
+    assert other.status_code == 201
+    resp = await client.post("/api/integrations/test", json={"credentials": {}, **payload})
+    assert resp.status_code == 422, resp.text
+    assert (await client.get("/api/integrations")).json() == []
+
+
+async def test_error_bodies_never_hold_a_known_secret(
+    client: httpx.AsyncClient, jira: dict[str, Any]
+) -> None:
+    """A secret the vault holds, sent where it does not belong (here: as a name that then
+    conflicts), is redacted from the error body, in any encoding."""
+    assert (await create(client)).status_code == 201
+    assert (await create(client, name=SECRET)).status_code == 201
+    resp = await create(client, name=SECRET)
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["detail"] == f"name: an integration named '{MASK}' already exists"
+    assert SECRET not in resp.text

@@ -4,6 +4,7 @@ executor's durability is tested on every database in tests/engine)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -355,6 +356,9 @@ class _Handler(BaseHTTPRequestHandler):
                     "query": query,
                     "body": body,
                     "auth": self.headers.get("authorization"),
+                    "auth_sha256": hashlib.sha256(
+                        (self.headers.get("authorization") or "").encode()
+                    ).hexdigest(),
                     "ctype": self.headers.get("content-type"),
                 },
             )
@@ -435,7 +439,31 @@ async def test_http_request_auth_from_integration(http_server: str) -> None:
         [("in", "h")],
         hooks=Hooks(credentials=credentials),
     )
-    assert out(r, "h")[0]["auth"] == "Bearer tok-123"
+    # The server got the token; echoed back, it is redacted from the step's output.
+    (echo,) = out(r, "h")
+    assert echo["auth_sha256"] == hashlib.sha256(b"Bearer tok-123").hexdigest()
+    assert echo["auth"] == "Bearer ********"
+
+
+async def test_http_request_api_key_in_the_query(http_server: str) -> None:
+    async def credentials(integration_id: int) -> dict[str, Any]:
+        return {"base_url": http_server, "api_key": "k3y value+/", "api_key_query": "key"}
+
+    r = await run(
+        [
+            {
+                "id": "h",
+                "type": "core.http_request",
+                "params": {"url": "/echo", "integration_id": 4, "query": {"q": "1"}},
+            }
+        ],
+        [("in", "h")],
+        hooks=Hooks(credentials=credentials),
+    )
+    (echo,) = out(r, "h")
+    # Sent as ?key=… (and not as a header); echoed back, it is redacted.
+    assert echo["query"] == {"q": "1", "key": "********"}
+    assert echo["auth"] is None
 
 
 async def test_http_request_pagination_modes(http_server: str) -> None:

@@ -14,10 +14,13 @@ import secrets
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus, urlsplit
 
 import httpx
 import pytest
@@ -31,22 +34,41 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def encodings(secret: str) -> dict[str, bytes]:
-    """The secret's bytes in clear, and stable fragments of its base64 (standard and url-safe)
-    at each of the three alignments it could have inside a longer encoded value."""
+def encodings(secret: str, companions: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """The forms a secret takes in text: clear, escaped (repr, bytes repr, JSON, a repr inside
+    JSON), URL-encoded (%20 and +), hex, stable fragments of its base64 (standard and
+    url-safe) at each of the three alignments it could have inside a longer encoded value,
+    base64 of ``companion:secret`` (Basic auth), and its first and last 16 characters (a
+    message cut in the middle of it)."""
     raw = secret.encode()
-    out = {"clear": raw, "json-escaped": json.dumps(secret)[1:-1].encode()}
+    out = {
+        "clear": raw,
+        "json-escaped": json.dumps(secret)[1:-1].encode(),
+        "repr": repr(secret)[1:-1].encode(),
+        "bytes-repr": repr(raw)[2:-1].encode(),
+        "repr-in-json": json.dumps(repr(raw)[2:-1])[1:-1].encode(),
+        "url-%20": quote(secret, safe="").encode(),
+        "url-plus": quote_plus(secret, safe="").encode(),
+        "url-path": quote(secret).encode(),
+        "hex": raw.hex().encode(),
+        "HEX": raw.hex().upper().encode(),
+    }
+    if len(secret) >= 32:
+        out["prefix"] = raw[:16]
+        out["suffix"] = raw[-16:]
     for offset in range(3):
         encoded = base64.b64encode(b"\0" * offset + raw)
         # Drop the groups that mix in bytes before or after the secret.
         core = encoded[4 if offset else 0 : -4]
         out[f"base64+{offset}"] = core
         out[f"base64url+{offset}"] = core.replace(b"+", b"-").replace(b"/", b"_")
+    for companion in companions:
+        out[f"basic({companion})"] = base64.b64encode(f"{companion}:{secret}".encode())
     return out
 
 
-def leaks(secret: str, blob: bytes) -> list[str]:
-    return [name for name, needle in encodings(secret).items() if needle in blob]
+def leaks(secret: str, blob: bytes, companions: tuple[str, ...] = ()) -> list[str]:
+    return [name for name, needle in encodings(secret, companions).items() if needle in blob]
 
 
 @dataclass
@@ -69,13 +91,14 @@ class Server:
     proc: asyncio.subprocess.Process
 
 
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[Server]:
+@contextlib.asynccontextmanager
+async def run_server(tmp_path: Path, **extra_env: str) -> AsyncIterator[Server]:
     data_dir = tmp_path / "data"
     log = tmp_path / "server.log"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWORK_")}
     env.update(WIREWORK_DATA_DIR=str(data_dir), WIREWORK_LOG_LEVEL="debug", COLUMNS="200")
+    env.update(extra_env)
     with log.open("wb") as fh:
         proc = await asyncio.create_subprocess_exec(
             str(WIREWORK),
@@ -110,6 +133,12 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    async with run_server(tmp_path) as running:
+        yield running
 
 
 def data_files(data_dir: Path) -> list[tuple[str, bytes]]:
@@ -325,7 +354,13 @@ def test_encodings_find_embedded_base64() -> None:
         blob = base64.b64encode(prefix + secret.encode() + b'", tail')
         assert leaks(secret, blob), prefix
         assert leaks(secret, base64.urlsafe_b64encode(prefix + secret.encode() + b"!")), prefix
-    assert leaks(secret, b"..." + secret.encode() + b"...") == ["clear", "json-escaped"]
+    assert {"clear", "json-escaped"} <= set(leaks(secret, b"..." + secret.encode() + b"..."))
+    odd = "canary-0123456789abcdef x+y/z\"q'\\é\n"
+    assert "clear" not in leaks(odd, repr(odd.encode()).encode())
+    assert "bytes-repr" in leaks(odd, repr(odd.encode()).encode())
+    assert "url-plus" in leaks(odd, quote_plus(odd).encode())
+    assert leaks(odd, b"HTTP 500: " + odd.encode()[:20]) == ["prefix"]
+    assert "basic(bob)" in leaks(odd, base64.b64encode(f"bob:{odd}".encode()), ("bob",))
     assert not leaks(secret, base64.b64encode(b"something else entirely, quite long"))
 
 
@@ -353,3 +388,279 @@ async def test_config_never_prints_secrets(tmp_path: Path) -> None:
         for secret in (key, "topsecret"):
             assert not leaks(secret, out + err), (args, secret)
         assert b"********" in out
+
+
+# --------------------------------------------------------------------------- outbound clients
+
+PLUGIN = '''"""A connection tester as a plugin writes one: the integration's auth on one GET."""
+from wirework.sdk.outbound import CredentialAuth, OutboundClient
+from wirework.sdk.registry import registry
+
+
+async def tester(creds):
+    auth = CredentialAuth.from_credentials(creds, None)
+    url = str(creds["base_url"]).rstrip("/") + "/" + str(creds.get("test_path") or "")
+    async with OutboundClient(timeout=10, follow_redirects=True) as client:
+        resp = await client.request("GET", url, query={}, headers={}, credentials=auth)
+    return resp.status_code < 400, f"HTTP {resp.status_code}: {resp.text[:300]}"
+
+
+registry.register_tester("outbound_api", tester)
+'''
+
+
+def install_plugin(root: Path) -> Path:
+    """A real plugin distribution (entry point group wirework.integrations) in ``root``."""
+    root.mkdir()
+    (root / "canary_plugin.py").write_text(PLUGIN)
+    dist = root / "canary_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: canary-plugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[wirework.integrations]\noutbound = canary_plugin\n")
+    return root
+
+
+class FailingHandler(BaseHTTPRequestHandler):
+    """Fails in the ways real servers do, echoing what it was sent (headers, query)."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _credential_bytes(self) -> bytes:
+        """Whatever carries the credentials: the auth header, the api key header or the
+        request line (query)."""
+        for name in ("Authorization", "X-Api-Key"):
+            if self.headers.get(name):
+                return str(self.headers[name]).encode("latin-1")
+        return self.requestline.encode("latin-1")
+
+    def do_GET(self) -> None:
+        mode = urlsplit(self.path).path.rstrip("/").rsplit("/", 1)[-1]
+        self.close_connection = True
+        echo = json.dumps(
+            {"line": self.requestline, "headers": dict(self.headers.items())}
+        ).encode()
+        if mode == "status":  # an illegal status line holding the credentials
+            self.wfile.write(b"HTTP/1.1 2x0 " + self._credential_bytes() + b"\r\n\r\n")
+        elif mode == "header":  # an illegal header line holding them
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n" + self._credential_bytes() + b"\r\n\r\n")
+        elif mode == "loop":  # redirects to itself forever, query and all
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            # "500", "echo": the request's headers and request line, as JSON; "cut": a long
+            # body whose first 300 characters (what an error message quotes) end in a secret.
+            cut = b"x" * 270 + self._credential_bytes() + b"\n"
+            body = cut + echo if mode == "cut" else echo
+            self.send_response(500)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+
+@contextlib.contextmanager
+def failing_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FailingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+OUTBOUND_TYPE = {
+    "name": "Outbound API",  # the seed's form: a display name, the key is derived
+    "description": "every kind of auth the HTTP node knows",
+    "parameters": [
+        {"name": "base_url", "type": "string", "required": True},
+        {"name": "test_path", "type": "string"},
+        {"name": "token", "type": "password"},
+        {"name": "username", "type": "string"},
+        {"name": "password", "type": "password"},
+        {"name": "api_key", "type": "password"},
+        {"name": "api_key_header", "type": "string"},
+        {"name": "api_key_query", "type": "string"},
+    ],
+}
+MODES = ("500", "cut", "status", "header", "loop")
+
+
+def canary(kind: str) -> str:
+    # Characters that every encoding changes: space, + / = & ? " ' \ ~
+    return f"canary-{kind}-{secrets.token_hex(12)} a+b/c=d&e?f\"g'h\\i~{secrets.token_hex(8)}"
+
+
+def workflow(name: str, iid: int, base: str, closed: str, on_error: str) -> dict[str, Any]:
+    nodes: list[dict[str, Any]] = [{"id": "start", "type": "core.manual"}]
+    calls = [(mode, f"/{mode}", True) for mode in MODES]
+    calls += [("refused", f"{closed}/refused", True), ("echo", f"{base}/echo", False)]
+    if on_error == "stop":
+        calls = calls[:1]
+    for node_id, url, fail in calls:
+        nodes.append(
+            {
+                "id": node_id,
+                "type": "core.http_request",
+                "params": {"url": url, "integration_id": iid, "fail_on_status": fail},
+                "on_error": on_error,
+            }
+        )
+    connections = [{"from": "start", "to": n["id"]} for n in nodes[1:]]
+    return {"name": name, "nodes": nodes, "connections": connections}
+
+
+async def test_outbound_errors_never_leak(tmp_path: Path) -> None:
+    """Every outbound client (the HTTP node with each kind of integration auth, a plugin's
+    connection tester) failing in every way — connection refused, a bad header of ours, an
+    illegal status or header line echoing the credentials, a 500 echoing them as JSON, a body
+    cut in the middle of one, a redirect loop — leaves no form of a secret in any response,
+    execution record, log line or data file."""
+    closed = f"http://127.0.0.1:{free_port()}"
+    plugin = install_plugin(tmp_path / "plugin")
+    pythonpath = os.pathsep.join(p for p in (str(plugin), os.environ.get("PYTHONPATH")) if p)
+    creds_of = {
+        "bearer": {"token": canary("bearer")},
+        "basic": {"username": "canary-user", "password": canary("basic")},
+        "header": {"api_key": canary("header"), "api_key_header": "X-Api-Key"},
+        "query": {"api_key": canary("query"), "api_key_query": "key"},
+        "legacy": {"token": canary("legacy")},
+    }
+    legacy_token = creds_of["legacy"]["token"] + "\nX-Injected: 1"  # saved before 422s
+    secrets_of = {
+        kind: next(v for k, v in c.items() if k in SECRET_FIELDS) for kind, c in creds_of.items()
+    }
+    secrets_of["legacy-newline"] = legacy_token
+    t = Transcript()
+    with failing_server() as base:
+        async with run_server(
+            tmp_path, WIREWORK_OUTBOUND_ALLOW="127.0.0.1", PYTHONPATH=pythonpath
+        ) as server:
+            async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+                resp = await client.post(
+                    "/api/setup", json={"email": "o@example.com", "password": "a long password"}
+                )
+                assert resp.status_code == 201, resp.text
+                client.headers["Authorization"] = f"Bearer {resp.json()['access_token']}"
+                resp = t.add(
+                    "type", await client.post("/api/integration-types", json=OUTBOUND_TYPE)
+                )
+                assert resp.status_code == 201, resp.text
+                assert resp.json()["key"] == "outbound_api" and resp.json()["has_tester"]
+                type_id = resp.json()["id"]
+                ids = {}
+                for kind, creds in creds_of.items():
+                    resp = t.add(
+                        f"create {kind}",
+                        await client.post(
+                            "/api/integrations",
+                            json={
+                                "name": kind,
+                                "integration_type_id": type_id,
+                                "credentials": {"base_url": base, **creds},
+                            },
+                        ),
+                    )
+                    assert resp.status_code == 201, resp.text
+                    ids[kind] = resp.json()["id"]
+                await write_legacy_token(server.data_dir, ids["legacy"], legacy_token)
+
+                executions = []
+                for kind, iid in ids.items():
+                    for on_error in ("continue", "stop"):
+                        doc = workflow(f"{kind} {on_error}", iid, base, closed, on_error)
+                        resp = await client.post("/api/workflows", json=doc)
+                        assert resp.status_code == 201, resp.text
+                        wf = resp.json()["id"]
+                        resp = t.add(
+                            f"run {kind} {on_error}",
+                            await client.post(f"/api/workflows/{wf}/execute?wait=true", json={}),
+                        )
+                        assert resp.status_code == 200, resp.text
+                        record = resp.json()
+                        assert record["status"] == (
+                            "success" if on_error == "continue" else "error"
+                        )
+                        executions.append(record["id"])
+                    for mode in MODES:
+                        resp = t.add(
+                            f"test {kind} {mode}",
+                            await client.post(
+                                "/api/integrations/test",
+                                json={"integration_id": iid, "credentials": {"test_path": mode}},
+                            ),
+                        )
+                        assert resp.status_code == 200 and not resp.json()["ok"], resp.text
+                    resp = t.add(
+                        f"test {kind} refused",
+                        await client.post(
+                            "/api/integrations/test",
+                            json={"integration_id": iid, "credentials": {"base_url": closed}},
+                        ),
+                    )
+                    assert resp.status_code == 200 and not resp.json()["ok"], resp.text
+                # Unsaved credentials, tested.
+                for mode in MODES:
+                    resp = t.add(
+                        f"test unsaved {mode}",
+                        await client.post(
+                            "/api/integrations/test",
+                            json={
+                                "integration_type_id": type_id,
+                                "credentials": {
+                                    "base_url": base,
+                                    "test_path": mode,
+                                    **creds_of["bearer"],
+                                },
+                            },
+                        ),
+                    )
+                    assert resp.status_code == 200, resp.text
+                # What viewers read.
+                for execution_id in executions:
+                    resp = t.add(
+                        f"get {execution_id}", await client.get(f"/api/executions/{execution_id}")
+                    )
+                    assert resp.status_code == 200
+                t.add("list", await client.get("/api/executions?limit=100"))
+                # The errors are there, only redacted.
+                details = [t.blobs[-1 - i][1] for i in range(1, len(executions) + 1)]
+                assert any(b"illegal status line" in d for d in details)
+                assert any(b"Illegal header value" in d for d in details)
+                assert any(b"********" in d for d in details)
+            files_running = data_files(server.data_dir)
+        files_stopped = data_files(server.data_dir)
+        log = server.log.read_bytes()
+    problems = []
+    for kind, secret in secrets_of.items():
+        for what, blob in t.blobs:
+            if found := leaks(secret, blob, ("canary-user",)):
+                problems.append(f"{kind} secret in response to {what}: {found}")
+        if found := leaks(secret, log, ("canary-user",)):
+            problems.append(f"{kind} secret in the server log: {found}")
+        for name, blob in files_running + files_stopped:
+            if found := leaks(secret, blob, ("canary-user",)):
+                problems.append(f"{kind} secret in data file {name}: {found}")
+    assert not problems, "\n".join(problems)
+
+
+SECRET_FIELDS = ("token", "password", "api_key")
+
+
+async def write_legacy_token(data_dir: Path, integration_id: int, token: str) -> None:
+    """An integration saved before control characters were refused: its token holds a newline
+    (the HTTP client refuses to send it, naming the bytes in its error)."""
+    import sqlite3
+
+    from wirework.vault.crypto import Vault, parse_keys
+
+    keys = parse_keys((data_dir / "encryption.key").read_text(), source="key file")
+    token_blob = Vault(keys).encrypt_json({"token": token})
+    with contextlib.closing(sqlite3.connect(data_dir / "wirework.db", timeout=30)) as db:
+        db.execute("UPDATE integrations SET secrets = ? WHERE id = ?", (token_blob, integration_id))
+        db.commit()

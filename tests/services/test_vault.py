@@ -420,3 +420,22 @@ async def _check_only_key_reads(
             with pytest.raises(VaultError):
                 old_vault.decrypt(token)
         await session.rollback()
+
+
+async def test_decrypted_credentials_know_their_secrets(runtime: Runtime) -> None:
+    """What nodes get knows which values are secret (the type's password fields), so the
+    engine redacts those — and not, say, the base URL — from what a step records."""
+    from wirework.vault.masking import credential_secrets
+    from wirework.vault.redaction import known
+
+    known.clear()
+    async with runtime.sessionmaker() as session:
+        await add_integrations(session, runtime.vault, 1)
+        row = await session.scalar(select(Integration))
+        assert row is not None
+        creds = integrations.decrypted_credentials(row, runtime.vault)
+    assert creds == {"url": "https://0", "token": secret_for(0)}
+    assert creds.secret_fields == {"token"}
+    assert credential_secrets(creds) == ([secret_for(0)], ["https://0"])
+    # Decrypting made the secret known to the log and error-body redaction.
+    assert known.redactor().text(f"x {secret_for(0)} y") == "x ******** y"

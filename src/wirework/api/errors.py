@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wirework.schemas.document import loc_to_field
 from wirework.services.errors import InvalidInput, ServiceError, TooManyRequests
+from wirework.vault.masking import redact_known
 
 log = structlog.get_logger("wirework.api")
 
@@ -39,7 +40,12 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 def error_body(
     detail: str, code: str, errors: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    return {"detail": detail, "code": code, "errors": errors or []}
+    """The error body; any form of a secret the vault has seen is redacted from it."""
+    return {
+        "detail": redact_known(detail),
+        "code": code,
+        "errors": redact_known(errors) if errors else [],
+    }
 
 
 def install(app: FastAPI) -> None:

@@ -46,6 +46,8 @@ from wirework.engine import expressions
 from wirework.engine.graph import Graph, GraphNode
 from wirework.engine.store import ExecutionRecord, StepRecord, Store
 from wirework.sdk.node import Item, NodeContext, NodeError, Outputs, Response, StopExecution, Wait
+from wirework.vault.masking import credential_secrets
+from wirework.vault.redaction import Redactor
 
 # Waits up to this long happen in-process; longer ones park the execution in the database.
 INLINE_WAIT_S = 5.0
@@ -169,6 +171,7 @@ class _Context(NodeContext):
         self.inputs = inputs
         self._items = self.items
         self._base_scope: dict[str, Any] | None = None
+        self.used_credentials = False
 
     def _scope(self, index: int | None) -> dict[str, Any]:
         scope = self._base_scope
@@ -214,7 +217,8 @@ class _Context(NodeContext):
         if self._run.hooks.credentials is None:
             raise NodeError("no credential store is available here", retryable=False)
         values = await self._run.hooks.credentials(integration_id)
-        self._run.secrets.update(str(v) for v in values.values() if isinstance(v, str) and v)
+        self._run.add_secrets(values)
+        self.used_credentials = True
         return values
 
     def respond(self, response: Response) -> None:
@@ -251,7 +255,11 @@ class ExecutionRun:
         self.outputs: dict[str, Outputs] = {}
         self.status: dict[str, str] = {}
         self.attempts: dict[str, int] = {}
+        # Secret credential values loaded by this run's nodes (and the strings they travel
+        # with): every form of them is redacted from errors and from those nodes' outputs.
         self.secrets: set[str] = set()
+        self._companions: set[str] = set()
+        self._redactor = Redactor()
         self.nodes_view = expressions.NodesView(_NodeItems(graph, self.outputs))
         self.workflow_info = {"id": graph.workflow_id, "name": graph.name}
         self.trigger_item: Item = {}
@@ -528,7 +536,7 @@ class ExecutionRun:
         elif isinstance(exc, NodeError):
             error = {"message": self._redact(exc.message), "type": "node_error"}
             if exc.details:
-                error["details"] = exc.details
+                error["details"] = self._redact_value(exc.details)
             retryable = exc.retryable
         else:
             error = {"message": self._redact(f"{type(exc).__name__}: {exc}"), "type": "exception"}
@@ -701,6 +709,14 @@ class ExecutionRun:
         return (self.record.id, node.id, self._run_indexes.get(node.id, 0), attempt)
 
     async def _invoke(self, node: GraphNode, ctx: _Context) -> _Outcome:
+        outcome = await self._invoke_spec(node, ctx)
+        if ctx.used_credentials and self._redactor:
+            # A node holding secrets may echo them into its items (a server answering with
+            # the request's headers): they are never stored or passed on.
+            outcome.outputs = self._redact_value(outcome.outputs)
+        return outcome
+
+    async def _invoke_spec(self, node: GraphNode, ctx: _Context) -> _Outcome:
         spec = node.spec
         if spec.run_item is not None:
             items = ctx.items
@@ -889,6 +905,7 @@ class ExecutionRun:
         return outcome
 
     def _finish(self, status: str, error: dict[str, Any] | None) -> None:
+        error = self._redact_value(error)
         record = self.record
         record.status = status
         record.error = error
@@ -922,11 +939,18 @@ class ExecutionRun:
     def result(self) -> list[Item]:
         return self.outputs.get(self.record.result_node or "", {}).get("main", [])
 
+    def add_secrets(self, credentials: Mapping[str, Any]) -> None:
+        secrets, others = credential_secrets(credentials)
+        if set(secrets) - self.secrets or set(others) - self._companions:
+            self.secrets.update(secrets)
+            self._companions.update(others)
+            self._redactor = Redactor(self.secrets, self._companions)
+
     def _redact(self, message: str) -> str:
-        for secret in self.secrets:
-            if len(secret) >= 4:
-                message = message.replace(secret, "********")
-        return message
+        return self._redactor.text(message)
+
+    def _redact_value(self, value: Any) -> Any:
+        return self._redactor.value(value)
 
     def _event(self, kind: str, data: dict[str, Any]) -> None:
         hooks = self.hooks

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -11,6 +13,21 @@ from wirework.schemas.common import RequestModel, ResponseModel
 
 ParamType = Literal["string", "number", "boolean", "password", "select", "json"]
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,99}$"
+_SLUG = re.compile(NAME_PATTERN)
+
+
+def is_key(text: str) -> bool:
+    return bool(_SLUG.fullmatch(text))
+
+
+def derive_key(text: str) -> str:
+    """``"Acme API"`` → ``"acme_api"``, ``"Café Öl"`` → ``"cafe_ol"``; empty when nothing
+    usable is left (``"日本"``)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
+    if slug and not slug[0].isalpha():
+        slug = f"t_{slug}"
+    return slug[:100].rstrip("_")
 
 
 class ParameterSpec(RequestModel):
@@ -23,6 +40,14 @@ class ParameterSpec(RequestModel):
     default: Any = Field(default=None, description="Value used when the field is not given")
     options: list[str] | None = Field(
         default=None, description="Allowed values (required for, and only for, type select)"
+    )
+    header_bound: bool = Field(
+        default=False,
+        description=(
+            "The value is sent in an HTTP header: values with control characters (CR, LF, "
+            "NUL…) are refused. Always so for token, api_token, access_token, bearer_token, "
+            "api_key, api_key_header, username, password and the headers object"
+        ),
     )
 
     @model_validator(mode="after")
@@ -63,7 +88,22 @@ class ActionSpec(RequestModel):
 
 
 class IntegrationTypeCreate(RequestModel):
-    name: str = Field(pattern=NAME_PATTERN, description="Unique slug, e.g. jira")
+    """``{"name": "jira", "display_name": "Jira"}``, ``{"name": "Acme API"}`` (the key
+    ``acme_api`` is derived) and ``{"key": "acme", "name": "Acme API"}`` all work."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        description=(
+            "The key (a slug such as jira) or a display name such as Acme API, from which "
+            "the key is derived unless `key` is given"
+        ),
+    )
+    key: str | None = Field(
+        default=None,
+        pattern=NAME_PATTERN,
+        description="Unique slug integrations name their type by; derived from name if omitted",
+    )
     display_name: str = Field(default="", max_length=200)
     description: str = Field(default="", max_length=5000)
     parameters: list[ParameterSpec] = Field(
@@ -79,6 +119,13 @@ class IntegrationTypeCreate(RequestModel):
 
 
 class IntegrationTypeUpdate(RequestModel):
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The key (unchanged) or a new display name (when display_name is not given)",
+    )
+    key: str | None = Field(default=None, description="The key cannot change: if given, the same")
     display_name: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
     parameters: list[ParameterSpec] | None = None
@@ -100,6 +147,7 @@ class ParameterOut(BaseModel):
     description: str
     default: Any = None
     options: list[str] | None = None
+    header_bound: bool = False
 
 
 class ActionOut(BaseModel):
@@ -111,7 +159,8 @@ class ActionOut(BaseModel):
 
 class IntegrationTypeOut(ResponseModel):
     id: int
-    name: str
+    name: str = Field(description="The key (same as `key`), what integrations' `type` names")
+    key: str = Field(description="Unique slug, e.g. jira")
     display_name: str
     description: str
     parameters: list[ParameterOut]

@@ -19,9 +19,18 @@ ALLOWED_HOSTS_HELP = (
 
 
 class IntegrationCreate(RequestModel):
+    """The integration type is named by its key (``type``) or its id
+    (``integration_type_id``); given both, they must agree."""
+
     name: str = Field(min_length=1, max_length=200, description="Unique display name")
-    type: str = Field(
-        min_length=1, max_length=100, description="Name of the integration type, e.g. jira"
+    type: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Key of the integration type, e.g. jira (or give integration_type_id)",
+    )
+    integration_type_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="Id of the integration type (or give type)"
     )
     credentials: dict[str, Any] = Field(
         default_factory=dict, description="Values for the type's parameters; secrets included"
@@ -61,18 +70,22 @@ class IntegrationOut(ResponseModel):
 
 
 class IntegrationTest(RequestModel):
-    """Either an existing integration, or a type and credentials not saved yet."""
+    """Either an existing integration, or a type (key or id) and credentials not saved yet."""
 
     integration_id: int | None = None
     type: str | None = Field(default=None, max_length=100)
+    integration_type_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     credentials: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> IntegrationTest:
-        if self.integration_id is None and self.type is None:
-            raise ValueError("give either integration_id, or type and credentials")
-        if self.integration_id is not None and self.type is not None:
-            raise ValueError("give integration_id or type, not both")
+        typed = self.type is not None or self.integration_type_id is not None
+        if self.integration_id is None and not typed:
+            raise ValueError(
+                "give either integration_id, or type (or integration_type_id) and credentials"
+            )
+        if self.integration_id is not None and typed:
+            raise ValueError("give integration_id or a type, not both")
         return self
 
 

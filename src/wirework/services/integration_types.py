@@ -11,9 +11,11 @@ from wirework.schemas.integration_types import (
     IntegrationTypeCreate,
     IntegrationTypeOut,
     IntegrationTypeUpdate,
+    derive_key,
+    is_key,
 )
 from wirework.sdk.registry import registry
-from wirework.services.errors import Conflict, NotFound
+from wirework.services.errors import Conflict, InvalidInput, NotFound
 
 
 def to_out(row: IntegrationType) -> IntegrationTypeOut:
@@ -21,6 +23,7 @@ def to_out(row: IntegrationType) -> IntegrationTypeOut:
         {
             "id": row.id,
             "name": row.name,
+            "key": row.name,
             "display_name": row.display_name or row.name,
             "description": row.description,
             "parameters": row.parameters,
@@ -48,12 +51,31 @@ async def list_all(session: AsyncSession) -> list[IntegrationType]:
     return list((await session.scalars(select(IntegrationType).order_by(IntegrationType.id))).all())
 
 
+def _key_and_display_name(data: IntegrationTypeCreate) -> tuple[str, str]:
+    """The key: ``key``, else ``name`` when it is a slug, else derived from ``name``."""
+    if data.key is not None:
+        return data.key, data.display_name or data.name
+    if is_key(data.name):
+        return data.name, data.display_name or data.name
+    key = derive_key(data.name)
+    if not key:
+        raise InvalidInput.one(
+            "name", "no key can be derived from this name: give `key` (e.g. acme_api)"
+        )
+    return key, data.display_name or data.name
+
+
+def _taken(key: str) -> Conflict:
+    return Conflict(f"key: an integration type with key {key!r} already exists")
+
+
 async def create(session: AsyncSession, data: IntegrationTypeCreate) -> IntegrationType:
-    if await get_by_name(session, data.name) is not None:
-        raise Conflict(f"name: an integration type named {data.name!r} already exists")
+    key, display_name = _key_and_display_name(data)
+    if await get_by_name(session, key) is not None:
+        raise _taken(key)
     row = IntegrationType(
-        name=data.name,
-        display_name=data.display_name or data.name,
+        name=key,
+        display_name=display_name,
         description=data.description,
         parameters=[p.model_dump() for p in data.parameters],
         actions=[a.model_dump() for a in data.actions],
@@ -62,7 +84,7 @@ async def create(session: AsyncSession, data: IntegrationTypeCreate) -> Integrat
     try:
         await session.flush()
     except IntegrityError:
-        raise Conflict(f"name: an integration type named {data.name!r} already exists") from None
+        raise _taken(key) from None
     return row
 
 
@@ -72,8 +94,12 @@ async def update(
     row = await get(session, type_id)
     if row.builtin:
         raise Conflict(f"integration type {row.name!r} is built in and cannot be changed")
+    if data.key is not None and data.key != row.name:
+        raise InvalidInput.one("key", f"cannot change (it is {row.name!r})")
     if data.display_name is not None:
         row.display_name = data.display_name
+    elif data.name is not None and data.name != row.name:
+        row.display_name = data.name
     if data.description is not None:
         row.description = data.description
     if data.parameters is not None:

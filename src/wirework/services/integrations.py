@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -18,11 +21,13 @@ from wirework.schemas.integrations import (
     IntegrationUpdate,
 )
 from wirework.sdk.outbound import IntegrationCredentials
+from wirework.sdk.outbound.credentials import HEADER_FIELDS
 from wirework.sdk.registry import registry
 from wirework.services import integration_types, references
-from wirework.services.errors import Conflict, InvalidInput, NotFound
+from wirework.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from wirework.services.params import check_values
 from wirework.vault import MASK, Vault
+from wirework.vault.masking import Credentials, Redactor, credential_secrets, redact_known
 
 
 def _specs(itype: IntegrationType) -> list[ParameterSpec]:
@@ -57,11 +62,64 @@ def _stored_secrets(row: Integration, vault: Vault) -> dict[str, Any]:
     return vault.decrypt_json(row.secrets) if row.secrets else {}
 
 
-async def _type_or_422(session: AsyncSession, name: str, field: str) -> IntegrationType:
+async def _type_or_422(
+    session: AsyncSession, name: str | None, type_id: int | None
+) -> IntegrationType:
+    """The type named by key (``type``) and/or id (``integration_type_id``)."""
+    by_id = None
+    if type_id is not None:
+        by_id = await session.get(IntegrationType, type_id)
+        if by_id is None:
+            raise InvalidInput.one("integration_type_id", f"unknown integration type {type_id}")
+    if name is None:
+        if by_id is None:
+            raise InvalidInput.one("type", "is required (or give integration_type_id)")
+        return by_id
     itype = await integration_types.get_by_name(session, name)
     if itype is None:
-        raise InvalidInput.one(field, f"unknown integration type {name!r}")
+        raise InvalidInput.one("type", f"unknown integration type {name!r}")
+    if by_id is not None and by_id.id != itype.id:
+        raise InvalidInput.one(
+            "integration_type_id",
+            f"is type {by_id.name!r} (id {by_id.id}), but type is {name!r} (id {itype.id})",
+        )
     return itype
+
+
+def _check_header_values(itype: IntegrationType, given: Mapping[str, Any] | None) -> None:
+    """Values that go into HTTP headers must not hold CR, LF, NUL or other control
+    characters (header injection; the client would fail with the value in its message)."""
+    if not given:
+        return
+    marked = {p["name"] for p in itype.parameters if p.get("header_bound")}
+    errors = []
+    for name, value in given.items():
+        field = f"credentials.{name}"
+        if name == "headers" and isinstance(value, Mapping):
+            for index, (header, header_value) in enumerate(value.items()):
+                if not _TOKEN.fullmatch(str(header)):
+                    errors.append(FieldError(f"{field}[{index}]", "is not a valid header name"))
+                elif _unsafe(header_value):
+                    errors.append(FieldError(f"{field}.{header}", _CONTROL_MESSAGE))
+        elif (name in HEADER_FIELDS or name in marked) and value != MASK:
+            if name == "api_key_header" and not _TOKEN.fullmatch(str(value)):
+                errors.append(FieldError(field, "is not a valid header name"))
+            elif _unsafe(value):
+                errors.append(FieldError(field, _CONTROL_MESSAGE))
+    if errors:
+        raise InvalidInput(errors)
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_CONTROL_MESSAGE = (
+    "must not contain control characters (CR, LF, NUL, tab…): it is sent in an HTTP header"
+)
+
+
+def _unsafe(value: Any) -> bool:
+    if not isinstance(value, str | int | float | bool):
+        return False
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in str(value))
 
 
 async def get(session: AsyncSession, integration_id: int) -> Integration:
@@ -71,10 +129,14 @@ async def get(session: AsyncSession, integration_id: int) -> Integration:
     return row
 
 
-async def list_all(session: AsyncSession, type_name: str | None = None) -> list[Integration]:
+async def list_all(
+    session: AsyncSession, type_name: str | None = None, type_id: int | None = None
+) -> list[Integration]:
     query = select(Integration).order_by(Integration.id)
     if type_name is not None:
         query = query.join(IntegrationType).where(IntegrationType.name == type_name)
+    if type_id is not None:
+        query = query.where(Integration.type_id == type_id)
     return list((await session.scalars(query)).all())
 
 
@@ -86,10 +148,11 @@ async def _name_free(session: AsyncSession, name: str, exclude_id: int | None = 
 
 
 async def create(session: AsyncSession, vault: Vault, data: IntegrationCreate) -> Integration:
-    itype = await _type_or_422(session, data.type, "type")
+    itype = await _type_or_422(session, data.type, data.integration_type_id)
     values, errors = check_values(_specs(itype), data.credentials, prefix="credentials")
     if errors:
         raise InvalidInput(errors)
+    _check_header_values(itype, data.credentials)
     await _name_free(session, data.name)
     config, secrets = _split(itype, values)
     row = Integration(
@@ -124,6 +187,7 @@ async def update(
         )
         if errors:
             raise InvalidInput(errors)
+        _check_header_values(row.type, data.credentials)
         config, secrets = _split(row.type, values)
         row.config = config
         row.secrets = vault.encrypt_json(secrets) if secrets else None
@@ -153,38 +217,49 @@ async def delete(session: AsyncSession, integration_id: int) -> None:
     await session.flush()
 
 
-def decrypted_credentials(row: Integration, vault: Vault) -> dict[str, Any]:
-    """The full credentials, secrets in clear: only for the step or tester that uses them."""
-    return {**row.config, **_stored_secrets(row, vault)}
+def decrypted_credentials(row: Integration, vault: Vault) -> Credentials:
+    """The full credentials, secrets in clear: only for the step or tester that uses them.
+    They know their secret fields, so whoever uses them can redact them."""
+    return Credentials(
+        {**row.config, **_stored_secrets(row, vault)},
+        {*(row.secret_fields or []), *_secret_names(row.type)},
+    )
+
+
+def _secret_names(itype: IntegrationType) -> set[str]:
+    return {p["name"] for p in itype.parameters if p.get("type") == "password"}
 
 
 def credentials_for_use(row: Integration, vault: Vault) -> IntegrationCredentials:
     """The decrypted credentials with the integration's id, name and allowed hosts, which
     outbound clients check before attaching them to a request."""
+    values = decrypted_credentials(row, vault)
     return IntegrationCredentials(
-        decrypted_credentials(row, vault),
+        values,
         integration_id=row.id,
         name=row.name,
         allowed_hosts=row.allowed_hosts,
+        secret_fields=values.secret_fields,
     )
 
 
 async def test_connection(
     session: AsyncSession, vault: Vault, data: IntegrationTest
 ) -> IntegrationTestResult:
+    existing: dict[str, Any] | None = None
     if data.integration_id is not None:
         row = await get(session, data.integration_id)
         itype = row.type
         existing = decrypted_credentials(row, vault)
         given = data.credentials if data.credentials is not None else existing
     else:
-        assert data.type is not None
-        itype = await _type_or_422(session, data.type, "type")
-        existing = None
+        itype = await _type_or_422(session, data.type, data.integration_type_id)
         given = data.credentials or {}
     values, errors = check_values(_specs(itype), given, prefix="credentials", existing=existing)
     if errors:
         raise InvalidInput(errors)
+    _check_header_values(itype, data.credentials)
+    values = Credentials(values, _secret_names(itype))
     tester = registry.tester(itype.name)
     if tester is None:
         return IntegrationTestResult(
@@ -203,7 +278,6 @@ async def test_connection(
         ok, message = await tester(values)
     except Exception as exc:  # a tester's failure is the answer, not a server error
         ok, message = False, f"{type(exc).__name__}: {exc}"
-    for secret in _split(itype, values)[1].values():
-        if secret:
-            message = message.replace(str(secret), MASK)
-    return IntegrationTestResult(ok=ok, supported=True, message=message)
+    # Every form of every secret (raw, escaped, encoded, long pieces) is redacted.
+    message = Redactor(*credential_secrets(values)).text(str(message))
+    return IntegrationTestResult(ok=ok, supported=True, message=redact_known(message))

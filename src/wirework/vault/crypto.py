@@ -9,6 +9,8 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from wirework.vault.redaction import known
+
 KEY_FILE_NAME = "encryption.key"
 # A known plaintext whose token is kept in the database: decrypting it proves the key is right.
 KEY_CHECK_PLAINTEXT = b"wirework-vault-key-check-v1"
@@ -72,12 +74,16 @@ class Vault:
             ) from None
 
     def encrypt_json(self, value: dict[str, Any]) -> str:
+        """Encrypt a JSON object of secrets (each string in it becomes a known secret, which
+        logs and error bodies redact)."""
+        known.add(value)
         return self.encrypt(json.dumps(value, separators=(",", ":")).encode("utf-8"))
 
     def decrypt_json(self, token: str) -> dict[str, Any]:
         value = json.loads(self.decrypt(token))
         if not isinstance(value, dict):
             raise VaultError("a stored secret is not a JSON object")
+        known.add(value)
         return value
 
     def rotate(self, token: str) -> str:

@@ -27,7 +27,8 @@ async def list_types(session: SessionDep) -> list[IntegrationTypeOut]:
     response_model=IntegrationTypeOut,
     status_code=status.HTTP_201_CREATED,
     dependencies=[CanEdit],
-    responses={409: {"description": "A type with this name exists"}},
+    responses={409: {"description": "A type with this key exists"}},
+    summary="Create an integration type (`name` may be a display name: the key is derived)",
 )
 async def create_type(data: IntegrationTypeCreate, session: SessionDep) -> IntegrationTypeOut:
     return svc.to_out(await svc.create(session, data))

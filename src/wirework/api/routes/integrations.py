@@ -20,9 +20,13 @@ router = APIRouter(
 @router.get("", response_model=list[IntegrationOut], summary="List integrations (secrets masked)")
 async def list_integrations(
     session: SessionDep,
-    type: str | None = Query(default=None, max_length=100, description="Only this type"),
+    type: str | None = Query(default=None, max_length=100, description="Only this type (key)"),
+    integration_type_id: int | None = Query(
+        default=None, ge=1, le=2**31 - 1, description="Only this type (id)"
+    ),
 ) -> list[IntegrationOut]:
-    return [svc.to_out(row) for row in await svc.list_all(session, type)]
+    rows = await svc.list_all(session, type, integration_type_id)
+    return [svc.to_out(row) for row in rows]
 
 
 @router.post(
@@ -30,7 +34,8 @@ async def list_integrations(
     response_model=IntegrationOut,
     status_code=status.HTTP_201_CREATED,
     dependencies=[CanEdit],
-    summary="Create an integration; credentials are checked against its type",
+    summary="Create an integration (type by key or integration_type_id); credentials are "
+    "checked against its type",
 )
 async def create_integration(
     data: IntegrationCreate, session: SessionDep, vault: VaultDep

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from base64 import b64encode
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,8 @@ import httpx
 ANY_HOST = "*"
 URL_FIELDS = ("base_url", "url")
 TOKEN_FIELDS = ("token", "api_token", "access_token", "bearer_token")
+# Credential fields whose values go into request headers (``headers``, an object, too).
+HEADER_FIELDS = (*TOKEN_FIELDS, "api_key", "api_key_header", "username", "password")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 PATTERN_HELP = (
@@ -148,7 +150,8 @@ def _split_port(pattern: str) -> tuple[str, int | None]:
 class IntegrationCredentials(dict[str, Any]):
     """An integration's decrypted credential values (a plain dict to read), carrying the
     integration's id, name and ``allowed_hosts`` (None: derived from its base URL), which the
-    outbound client needs to attach them safely."""
+    outbound client needs to attach them safely, and the names of its secret fields (for
+    redaction, as ``vault.masking.Credentials`` does)."""
 
     def __init__(
         self,
@@ -157,8 +160,10 @@ class IntegrationCredentials(dict[str, Any]):
         integration_id: int | None = None,
         name: str | None = None,
         allowed_hosts: Sequence[str] | None = None,
+        secret_fields: Iterable[str] = (),
     ) -> None:
         super().__init__(values)
+        self.secret_fields = frozenset(secret_fields)
         self.integration_id = integration_id
         self.integration_name = name
         self.allowed_hosts = list(allowed_hosts) if allowed_hosts is not None else None
