@@ -6,6 +6,16 @@ SQLAlchemy Core by a single writer task that commits the records of many concurr
 executions in one transaction. Callers don't wait for step writes (a step whose record is
 lost in a crash runs again: at-least-once); they wait for :meth:`Store.flush` before telling
 the outside world an execution is accepted or finished.
+
+Nothing is dropped silently: a record that cannot be written (after the batch is retried
+record by record) marks its execution failed where the database still takes that, and every
+``flush`` naming that execution raises :class:`StoreUnavailable` from then on. Flushes of
+other executions are not affected once the database is healthy again.
+
+Ownership: an unfinished execution names the process running it (``worker``) and holds a
+lease (``lease_until``) that the process renews for all of its executions at once; another
+process takes an execution over only with :meth:`Store.claim`, an atomic UPDATE that wins
+only while the execution is parked or its lease has lapsed.
 """
 
 from __future__ import annotations
@@ -18,12 +28,14 @@ import json
 import logging
 import shutil
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Executable, Table, and_, bindparam, insert, select, update
+from sqlalchemy import Executable, Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wirework.db.engine import READONLY, create_sync_writer
@@ -34,6 +46,18 @@ log = logging.getLogger(__name__)
 UNFINISHED = ("queued", "running")
 EXEC_TABLE: Table = Execution.__table__  # type: ignore[assignment]
 STEP_TABLE: Table = ExecutionStep.__table__  # type: ignore[assignment]
+# An execution whose records could not be written ends with this error.
+STORE_ERROR = {
+    "message": "the execution store could not write this execution's records; it was stopped",
+    "type": "store",
+}
+
+
+class StoreUnavailable(RuntimeError):
+    """Records could not be written: whoever flushed must not report the execution as
+    accepted or finished (the API answers 503 ``store_unavailable``)."""
+
+    code = "store_unavailable"
 
 
 @dataclass(slots=True)
@@ -93,9 +117,9 @@ class Store(ABC):
         afterwards with ``appended=True``. Large outputs go through here so that no single
         blob of them is ever built or rewritten."""
 
-    async def drain(self) -> None:
+    async def drain(self, execution_id: str | None = None) -> None:
         """Let the event loop run, and wait for the writer if too much output is queued
-        (back-pressure for nodes streaming large outputs)."""
+        (back-pressure for nodes streaming large outputs of ``execution_id``)."""
         await asyncio.sleep(0)
 
     async def load_output(self, execution_id: str, node_id: str) -> dict[str, list[Any]] | None:
@@ -111,8 +135,37 @@ class Store(ABC):
         """Forget the step outputs of a finished execution (settings.save_data)."""
 
     @abstractmethod
-    async def flush(self) -> None:
-        """Wait until everything queued so far is durable."""
+    async def flush(self, *execution_ids: str) -> None:
+        """Wait until everything queued so far is durable.
+
+        Raises :class:`StoreUnavailable` if a record of one of ``execution_ids`` could not
+        be written (ever); without ids, if any record failed while this flush waited."""
+
+    def failure(self, execution_id: str) -> str | None:
+        """Why records of this execution could not be written, or None."""
+        return None
+
+    on_failure: Callable[[str], None] | None = None
+    """Called with an execution's id when its records could not be written (the runner
+    stops running it)."""
+
+    def renew_leases(self, worker: str, until: dt.datetime) -> None:  # noqa: B027 - optional
+        """Extend the lease of every unfinished execution ``worker`` owns (one statement)."""
+
+    @abstractmethod
+    async def claim(
+        self,
+        execution_id: str,
+        worker: str,
+        lease_until: dt.datetime,
+        *,
+        now: dt.datetime,
+        from_worker: str | None = None,
+    ) -> bool:
+        """Take an execution over for ``worker``, atomically: it succeeds only while the
+        execution is parked (``waiting``), or unfinished with its lease lapsed before ``now``,
+        or owned by ``worker`` itself or by ``from_worker`` (a process known to be dead). The
+        execution is then ``running`` under ``worker`` until ``lease_until``."""
 
     @abstractmethod
     async def load_execution(self, execution_id: str) -> ExecutionRecord | None: ...
@@ -122,9 +175,15 @@ class Store(ABC):
 
     @abstractmethod
     async def find(
-        self, statuses: Sequence[str], *, due_before: dt.datetime | None = None, limit: int = 1000
+        self,
+        statuses: Sequence[str],
+        *,
+        due_before: dt.datetime | None = None,
+        lapsed_before: dt.datetime | None = None,
+        limit: int = 1000,
     ) -> list[ExecutionRecord]:
-        """Executions in these statuses (waiting ones due before ``due_before`` if given)."""
+        """Executions in these statuses (waiting ones due before ``due_before``, those whose
+        lease lapsed before ``lapsed_before``, if given)."""
 
     async def start(self) -> None:  # noqa: B027 - optional hook
         pass
@@ -175,8 +234,23 @@ class MemoryStore(Store):
         for step in self.steps.get(execution_id, {}).values():
             step.output = None
 
-    async def flush(self) -> None:
+    async def flush(self, *execution_ids: str) -> None:
         return None
+
+    async def claim(
+        self,
+        execution_id: str,
+        worker: str,
+        lease_until: dt.datetime,
+        *,
+        now: dt.datetime,
+        from_worker: str | None = None,
+    ) -> bool:
+        r = self.executions.get(execution_id)
+        if r is None or not _claimable(r, worker, now, from_worker):
+            return False
+        r.status, r.worker, r.lease_until, r.wait_until = "running", worker, lease_until, None
+        return True
 
     async def load_execution(self, execution_id: str) -> ExecutionRecord | None:
         return self.executions.get(execution_id)
@@ -185,15 +259,34 @@ class MemoryStore(Store):
         return list(self.steps.get(execution_id, {}).values())
 
     async def find(
-        self, statuses: Sequence[str], *, due_before: dt.datetime | None = None, limit: int = 1000
+        self,
+        statuses: Sequence[str],
+        *,
+        due_before: dt.datetime | None = None,
+        lapsed_before: dt.datetime | None = None,
+        limit: int = 1000,
     ) -> list[ExecutionRecord]:
         found = [
             r
             for r in self.executions.values()
             if r.status in statuses
             and (due_before is None or (r.wait_until is not None and r.wait_until <= due_before))
+            and (lapsed_before is None or r.lease_until is None or r.lease_until < lapsed_before)
         ]
         return found[:limit]
+
+
+def _claimable(r: ExecutionRecord, worker: str, now: dt.datetime, from_worker: str | None) -> bool:
+    if r.status == "waiting":
+        return True
+    if r.status not in UNFINISHED:
+        return False
+    return (
+        r.lease_until is None
+        or r.lease_until < now
+        or r.worker == worker
+        or (from_worker is not None and r.worker == from_worker)
+    )
 
 
 # --- the SQL store -------------------------------------------------------------------------
@@ -210,9 +303,12 @@ _INSERT_STEP = "insert_step"
 _UPSERT_STEP = "upsert_step"
 _DROP_OUTPUTS = "drop_outputs"
 _APPEND_OUTPUT = "append_output"  # a file write, not a row: done before the transaction
+_RENEW_LEASES = "renew_leases"  # one UPDATE for every unfinished execution of a worker
 # Within one batch, operations run in this order (inserts before the updates that need them);
 # operations of one kind keep their queue order.
-_ORDER = (_INSERT_EXEC, _INSERT_STEP, _UPSERT_STEP, _UPDATE_EXEC, _DROP_OUTPUTS)
+_ORDER = (_INSERT_EXEC, _INSERT_STEP, _UPSERT_STEP, _UPDATE_EXEC, _DROP_OUTPUTS, _RENEW_LEASES)
+# Executions whose records failed are remembered (for their flushes) up to this many.
+MAX_FAILED = 10_000
 
 
 def _dumps(value: Any) -> str:
@@ -223,6 +319,28 @@ def _dumps(value: Any) -> str:
 class _Op:
     kind: str
     values: dict[str, Any]
+
+    @property
+    def execution_id(self) -> str | None:
+        v = self.values
+        found: str | None = v.get("b_id") or v.get("execution_id") or v.get("id")
+        return found
+
+
+@dataclass(slots=True, eq=False)
+class _Barrier:
+    """A flush waiting in the queue: what it asks about, and the failure count when asked."""
+
+    future: asyncio.Future[None]
+    execution_ids: tuple[str, ...]
+    failures_before: int
+
+
+def _reason(exc: BaseException) -> str:
+    """An error for the log, without statement parameters (they may hold item data)."""
+    if isinstance(exc, DBAPIError):
+        return f"{type(exc.orig).__name__}: {str(exc.orig).splitlines()[0][:300]}"
+    return f"{type(exc).__name__}: {str(exc)[:300]}"
 
 
 class SqlStore(Store):
@@ -247,12 +365,15 @@ class SqlStore(Store):
         self._spill_dir = Path(data_dir) / "executions"
         self._spill_bytes = spill_bytes
         self._max_batch = max_batch
-        self._queue: asyncio.Queue[_Op | asyncio.Future[None]] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Op | _Barrier] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         # Steps written as waiting/running and later finished are updated, not re-inserted.
         self._written_steps: set[tuple[str, str, int, int]] = set()
         # Characters of step output queued and not yet written (see drain()).
         self._pending_chars = 0
+        # Executions whose records could not be written → why (oldest forgotten first).
+        self._failed: OrderedDict[str, str] = OrderedDict()
+        self._failures = 0  # records that could not be written, ever (see flush())
 
     async def start(self) -> None:
         if self._writer is None or self._writer.done():
@@ -262,7 +383,8 @@ class SqlStore(Store):
 
     async def close(self) -> None:
         if self._writer is not None and not self._writer.done():
-            await self.flush()
+            with contextlib.suppress(StoreUnavailable):  # already logged by the writer
+                await self.flush()
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
@@ -310,57 +432,143 @@ class SqlStore(Store):
     ) -> None:
         # Serialised now (the caller may reuse its lists), written by the writer task.
         line = _dumps(chunk)
-        values = {"path": self._appended_path(*step), "line": line, "first": first}
+        values = {
+            "path": self._appended_path(*step),
+            "line": line,
+            "first": first,
+            "execution_id": step[0],
+        }
         self._pending_chars += len(line)
         self._queue.put_nowait(_Op(_APPEND_OUTPUT, values))
 
-    async def drain(self) -> None:
+    async def drain(self, execution_id: str | None = None) -> None:
         if self._pending_chars > MAX_PENDING_CHARS:
-            await self.flush()
+            await self.flush(*((execution_id,) if execution_id else ()))
         else:
             await asyncio.sleep(0)
 
     def drop_outputs(self, execution_id: str) -> None:
         self._queue.put_nowait(_Op(_DROP_OUTPUTS, {"b_id": execution_id}))
 
-    async def flush(self) -> None:
+    def renew_leases(self, worker: str, until: dt.datetime) -> None:
+        self._queue.put_nowait(_Op(_RENEW_LEASES, {"r_worker": worker, "r_until": until}))
+
+    def failure(self, execution_id: str) -> str | None:
+        return self._failed.get(execution_id)
+
+    async def flush(self, *execution_ids: str) -> None:
         if self._writer is None:
             await self.start()
-        barrier: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        barrier = _Barrier(
+            asyncio.get_running_loop().create_future(), execution_ids, self._failures
+        )
         self._queue.put_nowait(barrier)
-        await barrier
+        await barrier.future
+
+    def _release(self, barrier: _Barrier) -> None:
+        if barrier.future.done():
+            return
+        if barrier.execution_ids:
+            failed = [e for e in barrier.execution_ids if e in self._failed]
+            if failed:
+                message = f"the execution store could not write execution {failed[0]}"
+                barrier.future.set_exception(StoreUnavailable(message))
+                return
+        elif self._failures != barrier.failures_before:
+            message = "the execution store could not write some records"
+            barrier.future.set_exception(StoreUnavailable(message))
+            return
+        barrier.future.set_result(None)
 
     async def _write_loop(self) -> None:
         while True:
             first = await self._queue.get()
-            batch: list[_Op | asyncio.Future[None]] = [first]
+            batch: list[_Op | _Barrier] = [first]
             while len(batch) < self._max_batch:
                 try:
                     batch.append(self._queue.get_nowait())
                 except asyncio.QueueEmpty:
                     break
-            ops = [op for op in batch if isinstance(op, _Op)]
-            appends = [op.values for op in ops if op.kind == _APPEND_OUTPUT]
-            if appends:  # files first: the step rows that point at them come after
-                ops = [op for op in ops if op.kind != _APPEND_OUTPUT]
+            try:
+                await self._write_batch([op for op in batch if isinstance(op, _Op)])
+            finally:
+                for item in batch:
+                    if isinstance(item, _Barrier):
+                        self._release(item)
+
+    async def _write_batch(self, ops: list[_Op]) -> None:
+        failed: list[tuple[_Op, BaseException]] = []
+        appends = [op for op in ops if op.kind == _APPEND_OUTPUT]
+        if appends:  # files first: the step rows that point at them come after
+            ops = [op for op in ops if op.kind != _APPEND_OUTPUT]
+            try:
+                await asyncio.to_thread(_append_lines, [op.values for op in appends])
+            except Exception as exc:
+                failed += [(op, exc) for op in appends]
+            self._pending_chars -= sum(len(op.values["line"]) for op in appends)
+        if self._failed:  # a failed execution stays failed, whatever its run still reports
+            for op in ops:
+                v = op.values
+                if op.kind == _UPDATE_EXEC and v["b_id"] in self._failed and "status" in v:
+                    v.update(status="error", error=STORE_ERROR)
+        if ops:
+            try:
+                await self._write(ops)
+            except Exception as exc:
+                log.warning(
+                    "execution store: a batch of %d records failed (%s); retrying one by one",
+                    len(ops),
+                    _reason(exc),
+                )
+                for op in ops:
+                    try:
+                        await self._write([op])
+                    except Exception as one:
+                        failed.append((op, one))
+        if failed:
+            await self._fail(failed)
+
+    async def _fail(self, failed: list[tuple[_Op, BaseException]]) -> None:
+        """Records that could not be written: remember their executions (their flushes
+        raise), mark them failed if the database takes that, and tell the runner."""
+        self._failures += len(failed)
+        newly: list[str] = []
+        for op, exc in failed:
+            execution_id = op.execution_id
+            log.error(
+                "execution store: could not write a %s record of execution %s: %s",
+                op.kind,
+                execution_id or "-",
+                _reason(exc),
+            )
+            if execution_id is not None and execution_id not in self._failed:
+                newly.append(execution_id)
+                self._failed[execution_id] = _reason(exc)
+        while len(self._failed) > MAX_FAILED:
+            self._failed.popitem(last=False)
+        if not newly:
+            return
+        now = dt.datetime.now(dt.UTC)
+        marks = [
+            _Op(_UPDATE_EXEC, {"b_id": e, "status": "error", "error": STORE_ERROR,
+                               "finished_at": now, "wait_until": None})
+            for e in newly
+        ]  # fmt: skip
+        try:
+            await self._write(marks)
+        except Exception as exc:
+            log.error(
+                "execution store: could not mark %d execution(s) failed either (%s); "
+                "they are resumed once their lease lapses",
+                len(marks),
+                _reason(exc),
+            )
+        if self.on_failure is not None:
+            for execution_id in newly:
                 try:
-                    await asyncio.to_thread(_append_lines, appends)
+                    self.on_failure(execution_id)
                 except Exception:
-                    log.exception("execution store: writing a batch of step output failed")
-                self._pending_chars -= sum(len(values["line"]) for values in appends)
-            if ops:
-                try:
-                    await self._write(ops)
-                except Exception:
-                    log.exception("execution store: batch write failed; retrying one by one")
-                    for op in ops:
-                        try:
-                            await self._write([op])
-                        except Exception:
-                            log.exception("execution store: dropped a %s record", op.kind)
-            for item in batch:
-                if isinstance(item, asyncio.Future) and not item.done():
-                    item.set_result(None)
+                    log.exception("execution store: on_failure(%s) failed", execution_id)
 
     async def _spill(self, ops: list[_Op]) -> None:
         for op in ops:
@@ -454,12 +662,53 @@ class SqlStore(Store):
             steps.append(step)
         return steps
 
+    async def claim(
+        self,
+        execution_id: str,
+        worker: str,
+        lease_until: dt.datetime,
+        *,
+        now: dt.datetime,
+        from_worker: str | None = None,
+    ) -> bool:
+        c = EXEC_TABLE.c
+        owners = [c.lease_until.is_(None), c.lease_until < now, c.worker == worker]
+        if from_worker is not None:
+            owners.append(c.worker == from_worker)
+        stmt = (
+            update(EXEC_TABLE)
+            .where(
+                c.id == execution_id,
+                or_(c.status == "waiting", and_(c.status.in_(UNFINISHED), or_(*owners))),
+            )
+            .values(status="running", worker=worker, lease_until=lease_until, wait_until=None)
+        )
+        if self._sync_engine is not None:  # SQLite: in the writer's thread, between batches
+            sync_engine = self._sync_engine
+
+            def _claim() -> int:
+                with sync_engine.begin() as conn:
+                    return int(conn.execute(stmt).rowcount)
+
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._sync_writer, _claim) == 1
+        async with self._engine.begin() as conn:
+            return int((await conn.execute(stmt)).rowcount) == 1
+
     async def find(
-        self, statuses: Sequence[str], *, due_before: dt.datetime | None = None, limit: int = 1000
+        self,
+        statuses: Sequence[str],
+        *,
+        due_before: dt.datetime | None = None,
+        lapsed_before: dt.datetime | None = None,
+        limit: int = 1000,
     ) -> list[ExecutionRecord]:
         query = select(EXEC_TABLE).where(EXEC_TABLE.c.status.in_(list(statuses)))
         if due_before is not None:
             query = query.where(EXEC_TABLE.c.wait_until <= due_before)
+        if lapsed_before is not None:
+            lease = EXEC_TABLE.c.lease_until
+            query = query.where(or_(lease.is_(None), lease < lapsed_before))
         async with self._engine.connect() as conn:
             await conn.execution_options(**{READONLY: True})
             rows = (await conn.execute(query.order_by(EXEC_TABLE.c.id).limit(limit))).all()
@@ -513,6 +762,17 @@ def _plan(ops: list[_Op]) -> tuple[list[tuple[Executable, list[dict[str, Any]]]]
             cols = {k: bindparam(k) for k in keys if k != "b_id"}
             stmt = update(EXEC_TABLE).where(EXEC_TABLE.c.id == bindparam("b_id"))
             plan.append((stmt.values(cols), rows))
+        elif kind == _RENEW_LEASES:
+            c = EXEC_TABLE.c
+            stmt = (
+                update(EXEC_TABLE)
+                .where(
+                    c.worker == bindparam("r_worker"),
+                    or_(*(c.status == status for status in UNFINISHED)),
+                )
+                .values(lease_until=bindparam("r_until"))
+            )
+            plan.append((stmt, rows[-1:]))  # the newest renewal is enough
     return plan, folders
 
 

@@ -228,14 +228,14 @@ async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool
             await engine.webhooks.deliveries.release(key, execution_id)
         raise
     if respond == "immediately":
-        await engine.runner.store.flush()  # accepted means recorded
+        await engine.runner.store.flush(started.id)  # accepted means recorded
         return JSONResponse({"execution_id": started.id, "status": "started"})
     if respond == "respond_node" and started.run.response is not None:
         answer = await started.run.response
-        await engine.runner.store.flush()
+        await engine.runner.store.flush(started.id)
         return to_http(answer)
     await started.wait()
-    await engine.runner.store.flush()
+    await engine.runner.store.flush(started.id)
     return to_http(started.run.default_response())
 
 
@@ -287,7 +287,7 @@ async def resume(request: Request) -> Response:
     if not waiting:
         return JSONResponse(NOT_FOUND, status_code=404)
     started = await engine.resume(execution_id, waiting[0], payload)
-    await engine.runner.store.flush()
+    await engine.runner.store.flush(started.id)
     return JSONResponse({"execution_id": started.id, "status": "resumed"})
 
 
