@@ -499,18 +499,28 @@ class SqlStore(Store):
     async def _write_batch(self, ops: list[_Op]) -> None:
         failed: list[tuple[_Op, BaseException]] = []
         appends = [op for op in ops if op.kind == _APPEND_OUTPUT]
-        if appends:  # files first: the step rows that point at them come after
+        if appends:
             ops = [op for op in ops if op.kind != _APPEND_OUTPUT]
+            self._pending_chars -= sum(len(op.values["line"]) for op in appends)
+        if self._failed:
+            # A failed execution stays failed, whatever its run still reports; the rest of
+            # its records are not written (they would fail too, or half-write it).
+            appends = [op for op in appends if op.execution_id not in self._failed]
+            kept = []
+            for op in ops:
+                v = op.values
+                if op.kind == _UPDATE_EXEC and v["b_id"] in self._failed:
+                    if "status" in v:
+                        v.update(status="error", error=STORE_ERROR, result_node=None)
+                elif op.execution_id in self._failed and op.kind != _RENEW_LEASES:
+                    continue
+                kept.append(op)
+            ops = kept
+        if appends:  # files first: the step rows that point at them come after
             try:
                 await asyncio.to_thread(_append_lines, [op.values for op in appends])
             except Exception as exc:
                 failed += [(op, exc) for op in appends]
-            self._pending_chars -= sum(len(op.values["line"]) for op in appends)
-        if self._failed:  # a failed execution stays failed, whatever its run still reports
-            for op in ops:
-                v = op.values
-                if op.kind == _UPDATE_EXEC and v["b_id"] in self._failed and "status" in v:
-                    v.update(status="error", error=STORE_ERROR)
         if ops:
             try:
                 await self._write(ops)
@@ -551,7 +561,7 @@ class SqlStore(Store):
         now = dt.datetime.now(dt.UTC)
         marks = [
             _Op(_UPDATE_EXEC, {"b_id": e, "status": "error", "error": STORE_ERROR,
-                               "finished_at": now, "wait_until": None})
+                               "finished_at": now, "wait_until": None, "result_node": None})
             for e in newly
         ]  # fmt: skip
         try:
