@@ -182,19 +182,20 @@ class Runner:
         """Renew the leases of this process's executions (one statement per tick for all of
         them), and take over those whose owner's lease lapsed (``sweep``)."""
         tick = self.lease_s / 3
-        while not self._stopping:
+        while True:
+            self._lease_wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._lease_wakeup.wait(), timeout=tick)
+            if self._stopping:
+                return
             if self.running:
-                self.store.renew_leases(
-                    self.worker_id, utcnow() + dt.timedelta(seconds=self.lease_s)
-                )
+                until = utcnow() + dt.timedelta(seconds=self.lease_s)
+                self.store.renew_leases(self.worker_id, until)
             if sweep:
                 try:
                     await self.resume_unfinished()
                 except Exception:
                     log.exception("could not sweep for executions whose lease lapsed")
-            self._lease_wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._lease_wakeup.wait(), timeout=tick)
 
     # -- starting ---------------------------------------------------------------------------
 
