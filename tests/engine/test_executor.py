@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from tests.engine import nodes as t
 from tests.engine.nodes import doc
+from tests.engine.waiting import wait_for
 from wirework.db.models import Execution
 from wirework.engine.executor import ExecutionRun
 from wirework.engine.graph import Graph, compile_graph
@@ -310,7 +311,7 @@ async def test_cancel_running_execution(runner: Runner, runtime: Runtime, workfl
         ),
     )
     started = await runner.execute(g)
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: t.calls["hold"] == 1, "the execution is held")
     record_ = await runner.cancel(started.id)
     assert record_.status == "canceled"
     await runner.store.flush()
@@ -470,7 +471,7 @@ async def test_concurrency_limit_queues_executions(runner: Runner, workflow_id: 
     )
     first = await runner.execute(g)
     second = await runner.execute(g)
-    await asyncio.sleep(0.02)
+    await wait_for(lambda: t.calls["hold"] == 1, "the first execution is held")
     assert first.run.record.status == "running"
     assert second.run.record.status == "queued"
     assert t.calls["hold"] == 1
