@@ -97,6 +97,28 @@ async def test_a_live_owner_keeps_its_executions(
     assert t.calls["hold"] == 1
 
 
+async def test_a_stopping_runner_hands_its_executions_over(
+    runners: Any, runtime: Runtime, workflow_id: int
+) -> None:
+    """A runner that stops (a server shut down or restarted) leaves its unfinished
+    executions unfinished, with leases ended, not canceled: another runner takes them over."""
+    owner = await runners()
+    t.gates["g"] = asyncio.Event()
+    g = graph(owner, workflow_id, [{"id": "hold", "type": "t.gate", "params": {"gate": "g"}}])
+    started = await owner.execute(g)
+    await wait_for(lambda: t.calls["hold"] == 1, "the execution is held")
+    await owner.stop(grace_s=0)
+    stored = await row(runtime, started.id)
+    assert stored.status == "running" and stored.worker == owner.worker_id
+    other = await runners()
+    t.gates["g"].set()
+    (resumed,) = await other.resume_unfinished()  # no lease to wait for
+    assert (await resumed.wait()).status == "success"
+    await other.store.flush(resumed.id)
+    assert (await row(runtime, started.id)).worker == other.worker_id
+    assert t.calls["hold"] == 2
+
+
 async def test_a_lapsed_lease_is_taken_over_by_one_runner_only(
     runners: Any, runtime: Runtime, workflow_id: int
 ) -> None:

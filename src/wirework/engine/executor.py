@@ -270,6 +270,9 @@ class ExecutionRun:
         # Nodes whose large outputs were dropped from memory once consumed (see _release).
         self._released: set[str] = set()
         self._consumers_left = dict(graph.consumers)
+        # Set when this process lets go of the run (shutting down): cancelling it then
+        # leaves the execution unfinished for whoever resumes it, instead of canceled.
+        self.detached = False
 
     # -- public -----------------------------------------------------------------------------
 
@@ -304,7 +307,8 @@ class ExecutionRun:
         except ExecutionFailed as exc:
             self._finish("error", exc.error)
         except asyncio.CancelledError:
-            self._finish("canceled", {"message": "execution canceled", "type": "canceled"})
+            if not self.detached:  # detached: the process stops; another one takes over
+                self._finish("canceled", {"message": "execution canceled", "type": "canceled"})
             raise
         return self.record
 

@@ -154,19 +154,22 @@ class Runner:
         )
 
     async def stop(self, grace_s: float = 10.0) -> None:
-        """Let running executions finish for ``grace_s``, then cancel the rest (they resume
-        on the next start), and make everything durable."""
+        """Let running executions finish for ``grace_s``, then let go of the rest: they stay
+        unfinished, their leases end now, and another process (or this one's next start)
+        resumes them. Everything is made durable."""
         if self._timer_task is not None:
             await _stop_loop(self._timer_task, self._timer_wakeup, self)
         if self._lease_task is not None:
             await _stop_loop(self._lease_task, self._lease_wakeup, self)
-        tasks = [s.task for s in self.running.values()]
+        tasks = {s.task: s.run for s in self.running.values()}
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace_s)
             for task in pending:
+                tasks[task].detached = True
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+                self.store.renew_leases(self.worker_id, utcnow())  # hand them over now
         with contextlib.suppress(StoreUnavailable):  # the writer logged what failed
             await self.store.flush()
         await self.store.close()
@@ -184,6 +187,8 @@ class Runner:
         tick = self.lease_s / 3
         while True:
             self._lease_wakeup.clear()
+            if self._stopping:
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._lease_wakeup.wait(), timeout=tick)
             if self._stopping:
@@ -373,6 +378,8 @@ class Runner:
             if self._timers:
                 delay = min(delay, max(0.0, (self._timers[0][0] - utcnow()).total_seconds()))
             self._timer_wakeup.clear()
+            if self._stopping:  # asked to stop while this iteration awaited something
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._timer_wakeup.wait(), timeout=delay)
 
@@ -515,6 +522,8 @@ async def _stop_loop(task: asyncio.Task[None], wakeup: asyncio.Event, owner: Any
     not stop within a few seconds."""
     owner._stopping = True
     wakeup.set()
+    if task.done():  # stopped before
+        return
     try:
         await asyncio.wait_for(asyncio.shield(task), timeout=5)
     except TimeoutError:
