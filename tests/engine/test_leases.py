@@ -164,6 +164,7 @@ async def test_a_parked_execution_is_resumed_by_one_runner_only(
         first.resume(started.id, node_id="pause", payload={"ok": 1}),
         second.resume(started.id, node_id="pause", payload={"ok": 2}),
         owner.resume(started.id, node_id="pause", payload={"ok": 3}),
+        owner.resume(started.id, node_id="pause", payload={"ok": 4}),  # e.g. timer and URL
         return_exceptions=True,
     )
     won = [o for o in outcomes if isinstance(o, Started)]

@@ -138,6 +138,7 @@ class Runner:
         self._timer_task: asyncio.Task[None] | None = None
         self._lease_task: asyncio.Task[None] | None = None
         self._lease_wakeup = asyncio.Event()
+        self._resuming: set[str] = set()
         self._stopping = False
         store.on_failure = self._store_failed
 
@@ -395,8 +396,17 @@ class Runner:
         whose owner ``from_worker`` is known to be dead), claiming it first: of several
         processes trying, one wins, the others get :class:`NotResumable`.
         ``node_id``/``payload`` resume a webhook wait."""
-        if execution_id in self.running:
+        if execution_id in self.running or execution_id in self._resuming:
             raise NotResumable(f"execution {execution_id} is already running")
+        self._resuming.add(execution_id)  # one resume at a time per execution, here
+        try:
+            return await self._claim_and_resume(execution_id, node_id, payload, from_worker)
+        finally:
+            self._resuming.discard(execution_id)
+
+    async def _claim_and_resume(
+        self, execution_id: str, node_id: str | None, payload: Any, from_worker: str | None
+    ) -> Started:
         await self.store.flush(execution_id)  # our own queued writes first (e.g. parking)
         record = await self.store.load_execution(execution_id)
         if record is None:
@@ -409,7 +419,7 @@ class Runner:
         claimed = await self.store.claim(
             execution_id, self.worker_id, lease_until, now=now, from_worker=from_worker
         )
-        if not claimed or execution_id in self.running:
+        if not claimed:
             raise NotResumable(f"execution {execution_id} is running or resumed elsewhere")
         record.status, record.worker, record.lease_until = "running", self.worker_id, lease_until
         record.wait_until = None
