@@ -166,3 +166,13 @@ async def test_a_resumed_execution_waits_for_a_pending_retry(
 async def _finished(runtime: Runtime, execution_id: str) -> dict[str, Any] | None:
     rec = await stored(runtime, execution_id)
     return rec if rec["status"] not in ("waiting", "running") else None
+
+
+async def test_a_sub_workflow_retries_in_process(
+    runner: Runner, runtime: Runtime, workflow_id: int
+) -> None:
+    """A sub-workflow's parent awaits it in-process: its long backoff does not park it."""
+    g = flaky_graph(runner, workflow_id, 0.5)  # longer than the runner's 0.2 s inline waits
+    started = await runner.execute(g, mode="subworkflow", input_items=[{"n": 1}])
+    assert (await started.wait()).status == "success"
+    assert started.run.result() == [{"n": 1, "done": True}]

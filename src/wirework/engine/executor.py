@@ -15,7 +15,7 @@ The state machine, in one place:
 - A failing node is retried per its retry policy (exponential backoff with jitter), each
   attempt recorded as a step. The next attempt is recorded first as a ``waiting`` step whose
   wait spec says ``retry`` and when: a short backoff (up to ``inline_wait_s``, or inside a
-  ``core.loop`` body) sleeps in-process, a longer one parks the execution like a long wait;
+  ``core.loop`` body or a sub-workflow) sleeps in-process, a longer one parks the execution;
   either way a resumed execution runs the attempt when it is due. Then ``on_error``
   decides: ``stop`` fails the execution, ``continue`` passes the input items on with an
   ``error`` field, ``error_output`` sends them to the ``error`` output.
@@ -540,8 +540,11 @@ class ExecutionRun:
         spec = {"until": until.isoformat(), "resume": None, "retry": True}
         waiting = _Outcome("waiting", {WAIT_PORT: [spec]})
         self._record(node, attempt, utcnow(), waiting, items_out=0)
+        # A loop body cannot park, nor a sub-workflow its parent awaits (the parent's step
+        # runs it again if the process dies).
         in_loop = any(node.id in body for body in self.graph.loop_bodies.values())
-        if delay <= self.hooks.inline_wait_s or in_loop:  # a loop body cannot park
+        awaited = self.record.mode == "subworkflow"
+        if delay <= self.hooks.inline_wait_s or in_loop or awaited:
             await asyncio.sleep(delay)
             return None
         self._retrying.add(node.id)
