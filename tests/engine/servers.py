@@ -45,12 +45,12 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def get(self, path: str) -> Any:
-        resp = httpx.get(self.base + path, headers=self.auth, timeout=10)
+        resp = httpx.get(self.base + path, headers=self.auth, timeout=30)
         assert resp.status_code == 200, resp.text
         return resp.json()
 
     def post(self, path: str, body: Any, status: int = 200) -> Any:
-        resp = httpx.post(self.base + path, json=body, headers=self.auth, timeout=10)
+        resp = httpx.post(self.base + path, json=body, headers=self.auth, timeout=30)
         assert resp.status_code == status, resp.text
         return resp.json()
 
@@ -87,7 +87,7 @@ def start_server(data_dir: Path, port: int, **env_vars: str) -> Server:
             return False
 
     try:
-        wait_until(healthy, f"the server on port {port} answers")
+        wait_until(healthy, f"the server on port {port} answers", limit_s=120)
     except BaseException:
         server.kill()
         raise
@@ -97,7 +97,7 @@ def start_server(data_dir: Path, port: int, **env_vars: str) -> Server:
 def log_in(server: Server, *, setup: bool) -> None:
     creds = {"email": "o@example.com", "password": "password-123"}
     path = "/api/setup" if setup else "/api/auth/login"
-    token = httpx.post(server.base + path, json=creds, timeout=10).json()["access_token"]
+    token = httpx.post(server.base + path, json=creds, timeout=30).json()["access_token"]
     server.auth = {"Authorization": f"Bearer {token}"}
 
 

@@ -49,7 +49,9 @@ def test_killed_server_resumes_unfinished_executions(tmp_path: Path) -> None:
         server = start_server(data_dir, port, **env)
         try:
             log_in(server, setup=False)
-            record = wait_until(lambda: finished(server, execution["id"]), "it finishes")
+            record = wait_until(
+                lambda: finished(server, execution["id"]), "it finishes", limit_s=90
+            )
         finally:
             server.stop()
     assert record["status"] == "success", record
@@ -88,7 +90,9 @@ def test_a_retry_backoff_survives_a_killed_server(tmp_path: Path) -> None:
         server = start_server(data_dir, port, **env)
         try:
             log_in(server, setup=False)
-            record = wait_until(lambda: finished(server, execution["id"]), "it finishes")
+            record = wait_until(
+                lambda: finished(server, execution["id"]), "it finishes", limit_s=90
+            )
         finally:
             server.stop()
     assert record["status"] == "success", record
