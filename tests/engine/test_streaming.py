@@ -281,9 +281,10 @@ async def test_memory_store_gets_the_same_records(store_kind: str) -> None:
 
 async def test_a_finished_execution_is_freed_without_the_cyclic_gc() -> None:
     """No reference cycle per execution: under load, cycles cost long GC pauses."""
-    import asyncio
     import gc
     import weakref
+
+    from tests.engine.waiting import wait_for
 
     r = Runner(MemoryStore())
     await r.start(resume=False)
@@ -306,8 +307,7 @@ async def test_a_finished_execution_is_freed_without_the_cyclic_gc() -> None:
         gc.disable()
         try:
             del started
-            await asyncio.sleep(0)
-            assert ref() is None
+            await wait_for(lambda: ref() is None, "the finished run is freed", limit_s=5)
         finally:
             gc.enable()
     finally:
