@@ -69,3 +69,18 @@ async def test_webhooks_answer_503_in_every_response_mode(
         assert_store_unavailable(await client.post(f"/webhook/{path}", json={"title": "t"}))
     resp = await client.post("/webhook/fine", json={"title": "t"})
     assert resp.status_code == 200 and resp.json() == {"title": "t"}
+
+
+async def test_a_refused_delivery_can_be_repeated(client: httpx.AsyncClient, poison: Any) -> None:
+    """A delivery answered 503 is not remembered as delivered: its repeat runs."""
+    doc = hook_doc("idem", "immediately")
+    doc["nodes"][0]["params"]["idempotency_header"] = "X-Delivery"
+    wf = await create(client, doc)
+    cure = await poison("executions", "workflow_id", wf)
+    headers = {"X-Delivery": "delivery-1"}
+    assert_store_unavailable(await client.post("/webhook/idem", json={"t": 1}, headers=headers))
+    await cure()
+    resp = await client.post("/webhook/idem", json={"t": 1}, headers=headers)
+    assert resp.status_code == 200 and resp.json()["status"] == "started", resp.text
+    again = await client.post("/webhook/idem", json={"t": 1}, headers=headers)
+    assert again.json() == {"execution_id": resp.json()["execution_id"], "status": "duplicate"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -47,17 +47,24 @@ def _trigger_sql(dialect: str, table: str, column: str, value: str) -> tuple[lis
 
 @pytest.fixture(name="poison")
 async def poison_fixture(runtime: Runtime) -> AsyncIterator[Callable[[str, str, Any], Any]]:
-    """``await poison(table, column, value)``: the database refuses such rows until the
-    end of the test."""
+    """``cure = await poison(table, column, value)``: the database refuses such rows until
+    ``await cure()`` or the end of the test."""
     undo: list[str] = []
     dialect = runtime.engine.dialect.name
 
-    async def _poison(table: str, column: str, value: Any) -> None:
+    async def _poison(table: str, column: str, value: Any) -> Callable[[], Awaitable[None]]:
         create, drop = _trigger_sql(dialect, table, column, str(value))
         async with runtime.engine.begin() as conn:
             for stmt in create:
                 await conn.execute(text(stmt))
         undo.extend(drop)
+
+        async def cure() -> None:
+            async with runtime.engine.begin() as conn:
+                for stmt in drop:
+                    await conn.execute(text(stmt))
+
+        return cure
 
     yield _poison
     async with runtime.engine.begin() as conn:
