@@ -4,8 +4,11 @@ whatever ran last, e.g. its trigger) — on every database backend."""
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import update
 
 from tests.api.test_runs import create
+from wirework.db.models import Execution
+from wirework.services.runtime import Runtime
 
 NODES = [
     {"id": "start", "type": "core.manual"},
@@ -39,3 +42,19 @@ async def test_a_successful_execution_keeps_its_result(client: httpx.AsyncClient
     )
     resp = await client.post(f"/api/workflows/{wf}/execute?wait=true", json={"input": {"n": 1}})
     assert resp.json()["result"] == [{"n": 1, "seen": True}]
+
+
+async def test_an_older_failed_record_shows_no_result(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Executions recorded before failed ones stopped naming a result node read the same."""
+    wf = await create(
+        client, {"name": "old", "nodes": NODES, "connections": [{"from": "start", "to": "set"}]}
+    )
+    resp = await client.post(f"/api/workflows/{wf}/execute?wait=true", json={"input": {"n": 1}})
+    execution_id = resp.json()["id"]
+    async with runtime.engine.begin() as conn:
+        await conn.execute(
+            update(Execution).where(Execution.id == execution_id).values(status="error")
+        )
+    assert (await client.get(f"/api/executions/{execution_id}")).json()["result"] is None
