@@ -17,7 +17,8 @@ from wirework.db.models import Execution
 from wirework.engine.executor import ExecutionRun
 from wirework.engine.graph import Graph, compile_graph
 from wirework.engine.runner import Runner
-from wirework.engine.store import SqlStore, StepRecord
+from wirework.engine.sql_store import SqlStore
+from wirework.engine.store import StepRecord
 from wirework.services.executions import get_record
 from wirework.services.runtime import Runtime
 

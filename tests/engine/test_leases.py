@@ -19,7 +19,7 @@ from tests.engine.waiting import wait_for
 from wirework.db.models import Execution
 from wirework.engine.graph import Graph, compile_graph
 from wirework.engine.runner import NotResumable, Runner, Started
-from wirework.engine.store import SqlStore
+from wirework.engine.sql_store import SqlStore
 from wirework.services.runtime import Runtime
 
 REG = t.registry()

@@ -18,7 +18,7 @@ from tests.engine.waiting import wait_for
 from wirework.engine.executor import Hooks
 from wirework.engine.graph import Graph, compile_graph
 from wirework.engine.runner import Runner
-from wirework.engine.store import SqlStore
+from wirework.engine.sql_store import SqlStore
 from wirework.services.executions import get_record
 from wirework.services.runtime import Runtime
 

@@ -21,7 +21,8 @@ from tests.engine.poison import poison_fixture  # noqa: F401 - the `poison` fixt
 from tests.engine.waiting import wait_for
 from wirework.engine.graph import Graph, compile_graph
 from wirework.engine.runner import Runner
-from wirework.engine.store import ExecutionRecord, SqlStore, StepRecord, StoreUnavailable
+from wirework.engine.sql_store import SqlStore
+from wirework.engine.store import ExecutionRecord, StepRecord, StoreUnavailable
 from wirework.services.executions import get_record
 from wirework.services.runtime import Runtime
 

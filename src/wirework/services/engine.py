@@ -29,7 +29,8 @@ from wirework.engine.runner import (
     Started,
     new_worker_id,
 )
-from wirework.engine.store import ExecutionRecord, SqlStore, Store
+from wirework.engine.sql_store import SqlStore
+from wirework.engine.store import ExecutionRecord, Store
 from wirework.sdk.node import Item, NodeError, as_items
 from wirework.services.errors import Conflict, InvalidInput, NotFound
 from wirework.services.integrations import decrypted_credentials
