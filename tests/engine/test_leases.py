@@ -249,3 +249,23 @@ async def test_owner_and_lease_cost_no_extra_statement(
     for s in started:
         stored = await row(runtime, s.id)
         assert stored.status == "success" and stored.worker == owner.worker_id
+
+
+def test_dead_local_workers_are_recognised() -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from wirework.engine.leases import dead_local_worker, new_worker_id
+
+    me = new_worker_id()
+    host = socket.gethostname()[:60]
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    assert dead_local_worker(f"{host}:{gone.pid}:abcd1234", me)  # its process is gone
+    assert dead_local_worker(f"{host}:{os.getpid()}:00000000", me)  # our pid, a predecessor
+    assert not dead_local_worker(me, me)
+    assert not dead_local_worker(f"{host}:{os.getppid()}:abcd1234", me)  # alive
+    assert not dead_local_worker(f"elsewhere-{host}:{gone.pid}:abcd1234", me)  # another host
+    assert not dead_local_worker("embedded", me) and not dead_local_worker(None, me)

@@ -22,13 +22,8 @@ from wirework.db.engine import readonly_session
 from wirework.db.models import Integration, Workflow, WorkflowVersion
 from wirework.engine.executor import INLINE_WAIT_S, ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph, GraphCache, GraphError
-from wirework.engine.runner import (
-    ExecutionNotFound,
-    NotResumable,
-    Runner,
-    Started,
-    new_worker_id,
-)
+from wirework.engine.leases import new_worker_id
+from wirework.engine.runner import ExecutionNotFound, NotResumable, Runner, Started
 from wirework.engine.sql_store import SqlStore
 from wirework.engine.store import ExecutionRecord, Store
 from wirework.sdk.node import Item, NodeError, as_items
