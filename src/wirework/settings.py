@@ -145,6 +145,16 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=10, ge=1, description="Connections kept per process (PostgreSQL/MariaDB)."
     )
+    execution_lease_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description=(
+            "Lease, in seconds, a server holds on the executions it runs; it renews it every "
+            "third of that. When a server dies, another one sharing the database (or the "
+            "same one restarted) takes its executions over once their lease has lapsed."
+        ),
+    )
     auto_migrate: bool = Field(
         default=True,
         description=(

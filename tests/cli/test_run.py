@@ -106,3 +106,19 @@ async def test_an_action_no_installed_integration_runs_exits_2(tmp_path: Path) -
     flat = " ".join(proc.stderr.split())
     assert "'file'" in flat and "no installed integration runs 'jira.create_issue'" in flat
     assert "Traceback" not in proc.stderr
+
+
+def test_a_failed_execution_has_no_result(tmp_path: Path) -> None:
+    doc = tmp_path / "fails-late.json"
+    nodes = [
+        {"id": "start", "type": "core.manual"},
+        {"id": "set", "type": "core.set", "params": {"fields": {"seen": True}}},
+        {"id": "stop", "type": "core.stop_error", "params": {"message": "nope"}},
+    ]
+    conns = [{"from": "start", "to": "set"}, {"from": "set", "to": "stop"}]
+    doc.write_text(json.dumps({"name": "fails late", "nodes": nodes, "connections": conns}))
+    proc = run(str(doc), "--input", '{"n": 1}', "--json", tmp_path=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["status"] == "error" and record["result"] is None
+    assert record["result_truncated"] is False

@@ -8,13 +8,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from tests.engine import nodes as t
 from tests.engine.nodes import doc
+from tests.engine.waiting import wait_for
+from wirework.db.models import Execution
 from wirework.engine.executor import ExecutionRun
 from wirework.engine.graph import Graph, compile_graph
 from wirework.engine.runner import Runner
-from wirework.engine.store import SqlStore, StepRecord
+from wirework.engine.sql_store import SqlStore
+from wirework.engine.store import StepRecord
 from wirework.services.executions import get_record
 from wirework.services.runtime import Runtime
 
@@ -58,6 +62,15 @@ async def run(runner: Runner, g: Graph, items: list[dict[str, Any]] | None = Non
 
 def statuses(run_: ExecutionRun) -> dict[str, str]:
     return dict(run_.status)
+
+
+async def expire_lease(runtime: Runtime, execution_id: str) -> None:
+    """Time passes: the execution's lease lies in the past."""
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    async with runtime.engine.begin() as conn:
+        await conn.execute(
+            update(Execution).where(Execution.id == execution_id).values(lease_until=past)
+        )
 
 
 async def record(runtime: Runtime, execution_id: str) -> dict[str, Any]:
@@ -299,7 +312,7 @@ async def test_cancel_running_execution(runner: Runner, runtime: Runtime, workfl
         ),
     )
     started = await runner.execute(g)
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: t.calls["hold"] == 1, "the execution is held")
     record_ = await runner.cancel(started.id)
     assert record_.status == "canceled"
     await runner.store.flush()
@@ -397,12 +410,17 @@ async def test_resume_after_crash_reruns_only_the_interrupted_step(
     await runner.store.flush()
     assert (await record(runtime, started.id))["status"] == "running"
 
-    # A new process starts: it finds the execution unfinished and resumes it.
+    # Another process finds the execution unfinished: it leaves it alone while the owner's
+    # lease holds, and takes it over once the lease has lapsed (the owner died).
     fresh = Runner(
         SqlStore(runtime.engine, runtime.settings.data_dir), load_graph=runner.load_graph
     )
+    assert fresh.worker_id != runner.worker_id
     await fresh.start(resume=False)
     try:
+        assert await fresh.resume_unfinished() == []
+        await runner.stop(grace_s=0)  # the owner is gone; its lease lapses
+        await expire_lease(runtime, started.id)
         resumed = await fresh.resume_unfinished()
         assert [r.id for r in resumed] == [started.id]
         final = await resumed[0].wait()
@@ -454,7 +472,7 @@ async def test_concurrency_limit_queues_executions(runner: Runner, workflow_id: 
     )
     first = await runner.execute(g)
     second = await runner.execute(g)
-    await asyncio.sleep(0.02)
+    await wait_for(lambda: t.calls["hold"] == 1, "the first execution is held")
     assert first.run.record.status == "running"
     assert second.run.record.status == "queued"
     assert t.calls["hold"] == 1

@@ -15,7 +15,8 @@ from tests.engine.nodes import doc
 from wirework.engine.executor import CHUNK_ITEMS, ExecutionRun
 from wirework.engine.graph import Graph, compile_graph
 from wirework.engine.runner import Runner
-from wirework.engine.store import MemoryStore, SqlStore, Store
+from wirework.engine.sql_store import SqlStore
+from wirework.engine.store import MemoryStore, Store
 from wirework.sdk.node import Item, NodeContext, NodeError, Outputs
 from wirework.sdk.registry import NodeSpec, Registry, registry
 from wirework.services.executions import get_record
@@ -281,9 +282,10 @@ async def test_memory_store_gets_the_same_records(store_kind: str) -> None:
 
 async def test_a_finished_execution_is_freed_without_the_cyclic_gc() -> None:
     """No reference cycle per execution: under load, cycles cost long GC pauses."""
-    import asyncio
     import gc
     import weakref
+
+    from tests.engine.waiting import wait_for
 
     r = Runner(MemoryStore())
     await r.start(resume=False)
@@ -306,8 +308,7 @@ async def test_a_finished_execution_is_freed_without_the_cyclic_gc() -> None:
         gc.disable()
         try:
             del started
-            await asyncio.sleep(0)
-            assert ref() is None
+            await wait_for(lambda: ref() is None, "the finished run is freed", limit_s=5)
         finally:
             gc.enable()
     finally:
@@ -336,7 +337,7 @@ async def test_an_execution_started_and_ended_in_one_batch_is_one_row(
     store.create_execution(record)
     store.update_execution(record.id, status="waiting", wait_until=now)
     store.update_execution(record.id, status="success", finished_at=now, wait_until=None)
-    from wirework.engine.store import _plan
+    from wirework.engine.sql_store import _plan
 
     queued = [store._queue.get_nowait() for _ in range(3)]
     plan, _ = _plan([copy.copy(op) for op in queued])

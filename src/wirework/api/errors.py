@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from wirework.engine.store import StoreUnavailable
 from wirework.schemas.document import loc_to_field
 from wirework.services.errors import InvalidInput, ServiceError, TooManyRequests
 from wirework.vault.masking import redact_known
@@ -75,6 +76,18 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "error"
         return JSONResponse(
             error_body(detail, code), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        # The writer logged why; the caller learns its execution was not (fully) recorded.
+        log.error("execution store unavailable", path=request.url.path, reason=str(exc))
+        return JSONResponse(
+            error_body(
+                "the execution could not be recorded; try again later", StoreUnavailable.code
+            ),
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(DBAPIError)

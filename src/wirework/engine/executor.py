@@ -13,9 +13,12 @@ The state machine, in one place:
 - Independent ready nodes run concurrently (one asyncio task each; a lone ready node is
   awaited inline to keep linear workflows cheap).
 - A failing node is retried per its retry policy (exponential backoff with jitter), each
-  attempt recorded as a step; then ``on_error`` decides: ``stop`` fails the execution,
-  ``continue`` passes the input items on with an ``error`` field, ``error_output`` sends
-  them to the ``error`` output.
+  attempt recorded as a step. The next attempt is recorded first as a ``waiting`` step whose
+  wait spec says ``retry`` and when: a short backoff (up to ``inline_wait_s``, or inside a
+  ``core.loop`` body or a sub-workflow) sleeps in-process, a longer one parks the execution;
+  either way a resumed execution runs the attempt when it is due. Then ``on_error``
+  decides: ``stop`` fails the execution, ``continue`` passes the input items on with an
+  ``error`` field, ``error_output`` sends them to the ``error`` output.
 - A node may return :class:`Wait`: short waits sleep in-process (no thread is held); long
   ones and webhook resumes park the execution as ``waiting`` and end this coroutine; the
   engine resumes it later from the stored steps.
@@ -267,6 +270,7 @@ class ExecutionRun:
         self._last_success: str | None = None
         self._rng = rng or _RNG
         self._waiting: dict[str, Wait] = {}
+        self._retrying: set[str] = set()  # waiting nodes whose wait is a retry backoff
         self._run_indexes: dict[str, int] = {}  # nodes inside a core.loop body: the batch
         self._attempt_floor: dict[str, int] = {}  # highest attempt already stored, per node
         self._starts = self._start_nodes()
@@ -274,6 +278,9 @@ class ExecutionRun:
         # Nodes whose large outputs were dropped from memory once consumed (see _release).
         self._released: set[str] = set()
         self._consumers_left = dict(graph.consumers)
+        # Set when this process lets go of the run (shutting down): cancelling it then
+        # leaves the execution unfinished for whoever resumes it, instead of canceled.
+        self.detached = False
 
     # -- public -----------------------------------------------------------------------------
 
@@ -308,7 +315,8 @@ class ExecutionRun:
         except ExecutionFailed as exc:
             self._finish("error", exc.error)
         except asyncio.CancelledError:
-            self._finish("canceled", {"message": "execution canceled", "type": "canceled"})
+            if not self.detached:  # detached: the process stops; another one takes over
+                self._finish("canceled", {"message": "execution canceled", "type": "canceled"})
             raise
         return self.record
 
@@ -326,7 +334,11 @@ class ExecutionRun:
                 self.status[node_id] = "skipped"
                 self.outputs[node_id] = {}
         for node_id, wait in list(self._waiting.items()):
-            if node_id in resumed:
+            if node_id in self._retrying:  # a retry backoff: when due the node runs again
+                if self._wait_over(wait):
+                    del self._waiting[node_id], self.status[node_id]
+                    self._retrying.discard(node_id)
+            elif node_id in resumed:
                 self._complete_wait(node_id, wait, resumed[node_id])
             elif self._wait_over(wait):
                 self._complete_wait(node_id, wait)
@@ -342,7 +354,7 @@ class ExecutionRun:
             return
         result_node = self.graph.settings.get("result_node") or self._last_success
         if result_node in self._released:  # the result was released: read it back
-            await self.store.flush()
+            await self.store.flush(self.record.id)
             self.outputs[result_node] = (
                 await self.store.load_output(self.record.id, result_node) or {}
             )
@@ -519,10 +531,32 @@ class ExecutionRun:
                 error, retryable = self._describe(node, exc)
             self._record(node, attempt, started, _Outcome("error", {}), error=error)
             if retryable and attempt < policy.max_attempts:
-                await asyncio.sleep(policy.delay(attempt, self._rng.random()))
                 attempt += 1
+                wait = await self._retry_later(
+                    node, attempt, policy.delay(attempt - 1, self._rng.random())
+                )
+                if wait is not None:
+                    return _Outcome("waiting", {}, wait=wait)
                 continue
             return self._on_error(node, inputs, error)
+
+    async def _retry_later(self, node: GraphNode, attempt: int, delay: float) -> Wait | None:
+        """Schedule ``attempt`` of ``node`` in ``delay`` seconds, durably (a waiting step
+        says when). A short backoff sleeps here and returns None; a long one returns the
+        wait that parks the execution."""
+        until = utcnow() + dt.timedelta(seconds=delay)
+        spec = {"until": until.isoformat(), "resume": None, "retry": True}
+        waiting = _Outcome("waiting", {WAIT_PORT: [spec]})
+        self._record(node, attempt, utcnow(), waiting, items_out=0)
+        # A loop body cannot park, nor a sub-workflow its parent awaits (the parent's step
+        # runs it again if the process dies).
+        in_loop = any(node.id in body for body in self.graph.loop_bodies.values())
+        awaited = self.record.mode == "subworkflow"
+        if delay <= self.hooks.inline_wait_s or in_loop or awaited:
+            await asyncio.sleep(delay)
+            return None
+        self._retrying.add(node.id)
+        return Wait(until=until)
 
     def _describe(self, node: GraphNode, exc: Exception) -> tuple[dict[str, Any], bool]:
         """A node's failure as its step's error (secrets redacted), and whether to retry."""
@@ -660,7 +694,7 @@ class ExecutionRun:
         try:
             for chunk in _batches(items, owned):
                 await push(root.id, chunk)
-                await self.store.drain()  # other executions run; the writer keeps up
+                await self.store.drain(self.record.id)  # other executions run; the writer keeps up
         except _StreamFailed as failed:
             failed_node = graph.nodes[failed.node_id]
             assert isinstance(failed.exc, Exception)
@@ -843,6 +877,11 @@ class ExecutionRun:
                 output = step.output or {}
                 spec = (output.get(WAIT_PORT) or [{}])[0]
                 until = dt.datetime.fromisoformat(spec["until"]) if spec.get("until") else None
+                if spec.get("retry"):  # a retry backoff: this attempt runs when it is due
+                    self.attempts[node_id] = step.attempt - 1
+                    self._retrying.add(node_id)
+                    self._waiting[node_id] = Wait(until=until)
+                    continue
                 self._waiting[node_id] = Wait(
                     until=until, resume=spec.get("resume"), items=output.get("main", [])
                 )
@@ -911,7 +950,12 @@ class ExecutionRun:
         record.error = error
         record.finished_at = utcnow()
         record.wait_until = None
-        record.result_node = self.graph.settings.get("result_node") or self._last_success
+        # Only a successful execution has a result (a failed one's would be whatever ran last).
+        record.result_node = (
+            (self.graph.settings.get("result_node") or self._last_success)
+            if status == "success"
+            else None
+        )
         self.store.update_execution(
             record.id,
             status=status,

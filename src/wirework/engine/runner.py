@@ -5,6 +5,12 @@ their wait is over or their resume URL is called, cancels, retries from the fail
 on start, resumes what a previous process left unfinished. Embedded mode runs everything
 here as asyncio tasks; the distributed mode will hand steps to workers through the same
 :class:`ExecutionRun` code.
+
+Several processes may share one database. Each runner has a unique ``worker_id``; the
+executions it runs carry it with a lease (``lease_s``) that one statement per tick renews for
+all of them. A runner takes over another's execution only through :meth:`Store.claim`
+(atomic): a parked one whose timer fired or whose resume URL was called, or an unfinished one
+whose lease lapsed (its process died) — found at start and by a periodic sweep.
 """
 
 from __future__ import annotations
@@ -21,7 +27,14 @@ from typing import Any
 from wirework.db.base import new_id
 from wirework.engine.executor import ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph
-from wirework.engine.store import UNFINISHED, ExecutionRecord, StepRecord, Store
+from wirework.engine.leases import LEASE_S, dead_local_worker, new_worker_id
+from wirework.engine.store import (
+    UNFINISHED,
+    ExecutionRecord,
+    StepRecord,
+    Store,
+    StoreUnavailable,
+)
 from wirework.sdk.node import Item
 
 log = logging.getLogger(__name__)
@@ -49,7 +62,14 @@ class Started:
         return self.run.record.id
 
     async def wait(self) -> ExecutionRecord:
-        return await asyncio.shield(self.task)
+        """The final record (also of an execution canceled meanwhile)."""
+        try:
+            return await asyncio.shield(self.task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self.task.cancelled() and not (current is not None and current.cancelling()):
+                return self.run.record  # the execution was canceled, not our caller
+            raise
 
 
 @dataclass
@@ -66,45 +86,89 @@ class Runner:
         *,
         load_graph: GraphLoader | None = None,
         hooks: Hooks | None = None,
-        worker_id: str = "embedded",
+        worker_id: str | None = None,
         poll_interval_s: float = 30.0,
+        lease_s: float = LEASE_S,
     ) -> None:
         self.store = store
         self.load_graph = load_graph
         self.hooks = hooks or Hooks()
-        self.worker_id = worker_id
-        self.poll_interval_s = poll_interval_s
+        self.worker_id = worker_id or new_worker_id()
+        self.lease_s = lease_s
+        # Due waits are polled for (another process may have parked them) at least as often
+        # as leases are swept.
+        self.poll_interval_s = min(poll_interval_s, lease_s)
         self.running: dict[str, Started] = {}
         self._limiters: dict[int, _Limiter] = {}
         self._timers: list[tuple[dt.datetime, str]] = []
         self._timer_wakeup = asyncio.Event()
         self._timer_task: asyncio.Task[None] | None = None
+        self._lease_task: asyncio.Task[None] | None = None
+        self._lease_wakeup = asyncio.Event()
+        self._resuming: set[str] = set()
         self._stopping = False
+        store.on_failure = self._store_failed
 
     # -- life cycle -------------------------------------------------------------------------
 
     async def start(self, *, resume: bool = True) -> None:
         await self.store.start()
         if resume:
-            await self.resume_unfinished()
-        self._timer_task = asyncio.get_running_loop().create_task(
-            self._timer_loop(), name="wirework-wait-timers"
+            await self.resume_unfinished(startup=True)
+        loop = asyncio.get_running_loop()
+        self._timer_task = loop.create_task(self._timer_loop(), name="wirework-wait-timers")
+        self._lease_task = loop.create_task(
+            self._lease_loop(sweep=resume), name="wirework-execution-leases"
         )
 
     async def stop(self, grace_s: float = 10.0) -> None:
-        """Let running executions finish for ``grace_s``, then cancel the rest (they resume
-        on the next start), and make everything durable."""
+        """Let running executions finish for ``grace_s``, then let go of the rest: they stay
+        unfinished, their leases end now, and another process (or this one's next start)
+        resumes them. Everything is made durable."""
         if self._timer_task is not None:
             await _stop_loop(self._timer_task, self._timer_wakeup, self)
-        tasks = [s.task for s in self.running.values()]
+        if self._lease_task is not None:
+            await _stop_loop(self._lease_task, self._lease_wakeup, self)
+        tasks = {s.task: s.run for s in self.running.values()}
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace_s)
             for task in pending:
+                tasks[task].detached = True
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
-        await self.store.flush()
+                self.store.renew_leases(self.worker_id, utcnow())  # hand them over now
+        with contextlib.suppress(StoreUnavailable):  # the writer logged what failed
+            await self.store.flush()
         await self.store.close()
+
+    def _store_failed(self, execution_id: str) -> None:
+        """The store could not write this execution's records: stop running it (the store
+        marks it failed)."""
+        started = self.running.get(execution_id)
+        if started is not None and not started.task.done():
+            started.task.cancel()
+
+    async def _lease_loop(self, *, sweep: bool) -> None:
+        """Renew the leases of this process's executions (one statement per tick for all of
+        them), and take over those whose owner's lease lapsed (``sweep``)."""
+        tick = self.lease_s / 3
+        while True:
+            self._lease_wakeup.clear()
+            if self._stopping:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._lease_wakeup.wait(), timeout=tick)
+            if self._stopping:
+                return
+            if self.running:
+                until = utcnow() + dt.timedelta(seconds=self.lease_s)
+                self.store.renew_leases(self.worker_id, until)
+            if sweep:
+                try:
+                    await self.resume_unfinished()
+                except Exception:
+                    log.exception("could not sweep for executions whose lease lapsed")
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -166,6 +230,7 @@ class Runner:
             started_at=now,
             deadline_at=now + dt.timedelta(seconds=float(timeout)) if timeout else None,
             worker=self.worker_id,
+            lease_until=now + dt.timedelta(seconds=self.lease_s),
             parent_execution_id=parent_execution_id,
             retry_of=retry_of,
         )
@@ -281,44 +346,79 @@ class Runner:
             if self._timers:
                 delay = min(delay, max(0.0, (self._timers[0][0] - utcnow()).total_seconds()))
             self._timer_wakeup.clear()
+            if self._stopping:  # asked to stop while this iteration awaited something
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._timer_wakeup.wait(), timeout=delay)
 
     async def resume(
-        self, execution_id: str, *, node_id: str | None = None, payload: Any = None
+        self,
+        execution_id: str,
+        *,
+        node_id: str | None = None,
+        payload: Any = None,
+        from_worker: str | None = None,
     ) -> Started:
-        """Continue a parked (or orphaned) execution; ``node_id``/``payload`` resume a
-        webhook wait."""
-        if execution_id in self.running:
+        """Continue a parked execution, or an unfinished one whose owner's lease lapsed (or
+        whose owner ``from_worker`` is known to be dead), claiming it first: of several
+        processes trying, one wins, the others get :class:`NotResumable`.
+        ``node_id``/``payload`` resume a webhook wait."""
+        if execution_id in self.running or execution_id in self._resuming:
             raise NotResumable(f"execution {execution_id} is already running")
+        self._resuming.add(execution_id)  # one resume at a time per execution, here
+        try:
+            return await self._claim_and_resume(execution_id, node_id, payload, from_worker)
+        finally:
+            self._resuming.discard(execution_id)
+
+    async def _claim_and_resume(
+        self, execution_id: str, node_id: str | None, payload: Any, from_worker: str | None
+    ) -> Started:
+        await self.store.flush(execution_id)  # our own queued writes first (e.g. parking)
         record = await self.store.load_execution(execution_id)
         if record is None:
             raise ExecutionNotFound(execution_id)
         if record.status not in ("waiting", *UNFINISHED):
             raise NotResumable(f"execution {execution_id} is {record.status}")
         graph = await self._graph_for(record, record.workflow_version)
-        record.status = "running"
-        record.worker = self.worker_id
-        self.store.update_execution(
-            record.id, status="running", worker=self.worker_id, wait_until=None
+        now = utcnow()
+        lease_until = now + dt.timedelta(seconds=self.lease_s)
+        claimed = await self.store.claim(
+            execution_id, self.worker_id, lease_until, now=now, from_worker=from_worker
         )
+        if not claimed:
+            raise NotResumable(f"execution {execution_id} is running or resumed elsewhere")
+        record.status, record.worker, record.lease_until = "running", self.worker_id, lease_until
+        record.wait_until = None
         run = ExecutionRun(graph, record, self.store, hooks=self.hooks)
         resumed = {node_id: payload} if node_id is not None else None
         return self._spawn(run, self._admit(run), resume=True, resumed=resumed)
 
-    async def resume_unfinished(self) -> list[Started]:
-        """Resume executions a previous process left running or queued (at-least-once for
-        the interrupted step), and schedule the parked ones."""
+    async def resume_unfinished(self, *, startup: bool = False) -> list[Started]:
+        """Take over executions left running or queued by a process whose lease lapsed (at
+        ``startup`` also at once those of dead processes of this host), at-least-once for the
+        interrupted step; at ``startup`` also schedule the parked ones."""
         resumed = []
-        for record in await self.store.find(list(UNFINISHED)):
+        now = utcnow()
+        lapsed_before = None if startup else now
+        for record in await self.store.find(list(UNFINISHED), lapsed_before=lapsed_before):
             if record.id in self.running:
                 continue
+            dead = startup and dead_local_worker(record.worker, self.worker_id)
+            lapsed = record.lease_until is None or record.lease_until < now
+            if not (dead or lapsed or record.worker == self.worker_id):
+                continue
             try:
-                resumed.append(await self.resume(record.id))
+                resumed.append(
+                    await self.resume(record.id, from_worker=record.worker if dead else None)
+                )
+            except NotResumable:
+                pass  # another process won it
             except Exception:
                 log.exception("could not resume execution %s", record.id)
-        for record in await self.store.find(["waiting"]):
-            self._schedule_wake(record)
+        if startup:
+            for record in await self.store.find(["waiting"]):
+                self._schedule_wake(record)
         return resumed
 
     async def _graph_for(self, record: ExecutionRecord, version: int | None) -> Graph:
@@ -388,7 +488,7 @@ class Runner:
                         items_out=step.items_out,
                     )
                 )
-        await self.store.flush()
+        await self.store.flush(record.id)
         run = ExecutionRun(graph, record, self.store, hooks=self.hooks)
         return self._spawn(run, self._admit(run), resume=True)
 
@@ -399,6 +499,8 @@ async def _stop_loop(task: asyncio.Task[None], wakeup: asyncio.Event, owner: Any
     not stop within a few seconds."""
     owner._stopping = True
     wakeup.set()
+    if task.done():  # stopped before
+        return
     try:
         await asyncio.wait_for(asyncio.shield(task), timeout=5)
     except TimeoutError:

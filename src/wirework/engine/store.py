@@ -1,32 +1,37 @@
-"""Where execution state goes: the SQL store (the durable one) and a memory store (for
-``wirework run`` and tests of pure graph semantics).
+"""Where execution state goes: the records, the :class:`Store` interface, a memory store
+(for ``wirework run`` and tests of pure graph semantics) and reading stored outputs. The SQL
+store, the durable one, is :mod:`wirework.engine.sql_store`.
 
 The SQL store keeps the ORM off the hot path: records are plain dataclasses written with
 SQLAlchemy Core by a single writer task that commits the records of many concurrent
 executions in one transaction. Callers don't wait for step writes (a step whose record is
 lost in a crash runs again: at-least-once); they wait for :meth:`Store.flush` before telling
 the outside world an execution is accepted or finished.
+
+Nothing is dropped silently: a record that cannot be written (after the batch is retried
+record by record) marks its execution failed where the database still takes that, and every
+``flush`` naming that execution raises :class:`StoreUnavailable` from then on. Flushes of
+other executions are not affected once the database is healthy again.
+
+Ownership: an unfinished execution names the process running it (``worker``) and holds a
+lease (``lease_until``) that the process renews for all of its executions at once; another
+process takes an execution over only with :meth:`Store.claim`, an atomic UPDATE that wins
+only while the execution is parked or its lease has lapsed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextlib
 import datetime as dt
 import json
 import logging
-import shutil
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Executable, Table, and_, bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Table
 
-from wirework.db.engine import READONLY, create_sync_writer
 from wirework.db.models import Execution, ExecutionStep
 
 log = logging.getLogger(__name__)
@@ -34,6 +39,18 @@ log = logging.getLogger(__name__)
 UNFINISHED = ("queued", "running")
 EXEC_TABLE: Table = Execution.__table__  # type: ignore[assignment]
 STEP_TABLE: Table = ExecutionStep.__table__  # type: ignore[assignment]
+# An execution whose records could not be written ends with this error.
+STORE_ERROR = {
+    "message": "the execution store could not write this execution's records; it was stopped",
+    "type": "store",
+}
+
+
+class StoreUnavailable(RuntimeError):
+    """Records could not be written: whoever flushed must not report the execution as
+    accepted or finished (the API answers 503 ``store_unavailable``)."""
+
+    code = "store_unavailable"
 
 
 @dataclass(slots=True)
@@ -93,9 +110,9 @@ class Store(ABC):
         afterwards with ``appended=True``. Large outputs go through here so that no single
         blob of them is ever built or rewritten."""
 
-    async def drain(self) -> None:
+    async def drain(self, execution_id: str | None = None) -> None:
         """Let the event loop run, and wait for the writer if too much output is queued
-        (back-pressure for nodes streaming large outputs)."""
+        (back-pressure for nodes streaming large outputs of ``execution_id``)."""
         await asyncio.sleep(0)
 
     async def load_output(self, execution_id: str, node_id: str) -> dict[str, list[Any]] | None:
@@ -111,8 +128,37 @@ class Store(ABC):
         """Forget the step outputs of a finished execution (settings.save_data)."""
 
     @abstractmethod
-    async def flush(self) -> None:
-        """Wait until everything queued so far is durable."""
+    async def flush(self, *execution_ids: str) -> None:
+        """Wait until everything queued so far is durable.
+
+        Raises :class:`StoreUnavailable` if a record of one of ``execution_ids`` could not
+        be written (ever); without ids, if any record failed while this flush waited."""
+
+    def failure(self, execution_id: str) -> str | None:
+        """Why records of this execution could not be written, or None."""
+        return None
+
+    on_failure: Callable[[str], None] | None = None
+    """Called with an execution's id when its records could not be written (the runner
+    stops running it)."""
+
+    def renew_leases(self, worker: str, until: dt.datetime) -> None:  # noqa: B027 - optional
+        """Extend the lease of every unfinished execution ``worker`` owns (one statement)."""
+
+    @abstractmethod
+    async def claim(
+        self,
+        execution_id: str,
+        worker: str,
+        lease_until: dt.datetime,
+        *,
+        now: dt.datetime,
+        from_worker: str | None = None,
+    ) -> bool:
+        """Take an execution over for ``worker``, atomically: it succeeds only while the
+        execution is parked (``waiting``), or unfinished with its lease lapsed before ``now``,
+        or owned by ``worker`` itself or by ``from_worker`` (a process known to be dead). The
+        execution is then ``running`` under ``worker`` until ``lease_until``."""
 
     @abstractmethod
     async def load_execution(self, execution_id: str) -> ExecutionRecord | None: ...
@@ -122,9 +168,15 @@ class Store(ABC):
 
     @abstractmethod
     async def find(
-        self, statuses: Sequence[str], *, due_before: dt.datetime | None = None, limit: int = 1000
+        self,
+        statuses: Sequence[str],
+        *,
+        due_before: dt.datetime | None = None,
+        lapsed_before: dt.datetime | None = None,
+        limit: int = 1000,
     ) -> list[ExecutionRecord]:
-        """Executions in these statuses (waiting ones due before ``due_before`` if given)."""
+        """Executions in these statuses (waiting ones due before ``due_before``, those whose
+        lease lapsed before ``lapsed_before``, if given)."""
 
     async def start(self) -> None:  # noqa: B027 - optional hook
         pass
@@ -175,8 +227,23 @@ class MemoryStore(Store):
         for step in self.steps.get(execution_id, {}).values():
             step.output = None
 
-    async def flush(self) -> None:
+    async def flush(self, *execution_ids: str) -> None:
         return None
+
+    async def claim(
+        self,
+        execution_id: str,
+        worker: str,
+        lease_until: dt.datetime,
+        *,
+        now: dt.datetime,
+        from_worker: str | None = None,
+    ) -> bool:
+        r = self.executions.get(execution_id)
+        if r is None or not _claimable(r, worker, now, from_worker):
+            return False
+        r.status, r.worker, r.lease_until, r.wait_until = "running", worker, lease_until, None
+        return True
 
     async def load_execution(self, execution_id: str) -> ExecutionRecord | None:
         return self.executions.get(execution_id)
@@ -185,359 +252,34 @@ class MemoryStore(Store):
         return list(self.steps.get(execution_id, {}).values())
 
     async def find(
-        self, statuses: Sequence[str], *, due_before: dt.datetime | None = None, limit: int = 1000
+        self,
+        statuses: Sequence[str],
+        *,
+        due_before: dt.datetime | None = None,
+        lapsed_before: dt.datetime | None = None,
+        limit: int = 1000,
     ) -> list[ExecutionRecord]:
         found = [
             r
             for r in self.executions.values()
             if r.status in statuses
             and (due_before is None or (r.wait_until is not None and r.wait_until <= due_before))
+            and (lapsed_before is None or r.lease_until is None or r.lease_until < lapsed_before)
         ]
         return found[:limit]
 
 
-# --- the SQL store -------------------------------------------------------------------------
-
-# Queued step output (characters) above which streaming nodes wait for the writer.
-MAX_PENDING_CHARS = 8_000_000
-
-_EXEC_FIELDS = tuple(ExecutionRecord.__dataclass_fields__)
-_STEP_FIELDS = tuple(f for f in StepRecord.__dataclass_fields__ if f not in ("output", "appended"))
-
-_INSERT_EXEC = "insert_execution"
-_UPDATE_EXEC = "update_execution"
-_INSERT_STEP = "insert_step"
-_UPSERT_STEP = "upsert_step"
-_DROP_OUTPUTS = "drop_outputs"
-_APPEND_OUTPUT = "append_output"  # a file write, not a row: done before the transaction
-# Within one batch, operations run in this order (inserts before the updates that need them);
-# operations of one kind keep their queue order.
-_ORDER = (_INSERT_EXEC, _INSERT_STEP, _UPSERT_STEP, _UPDATE_EXEC, _DROP_OUTPUTS)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-@dataclass(slots=True)
-class _Op:
-    kind: str
-    values: dict[str, Any]
-
-
-class SqlStore(Store):
-    """Durable store over SQLAlchemy Core with one batching writer task per process."""
-
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        data_dir: Path,
-        *,
-        spill_bytes: int = 256 * 1024,
-        max_batch: int = 2000,
-    ) -> None:
-        self._engine = engine
-        # SQLite: batches are written by a synchronous connection in one dedicated thread.
-        self._sync_engine = create_sync_writer(engine)
-        self._sync_writer = (
-            concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="wirework-sqlite-writer")
-            if self._sync_engine is not None
-            else None
-        )
-        self._spill_dir = Path(data_dir) / "executions"
-        self._spill_bytes = spill_bytes
-        self._max_batch = max_batch
-        self._queue: asyncio.Queue[_Op | asyncio.Future[None]] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
-        # Steps written as waiting/running and later finished are updated, not re-inserted.
-        self._written_steps: set[tuple[str, str, int, int]] = set()
-        # Characters of step output queued and not yet written (see drain()).
-        self._pending_chars = 0
-
-    async def start(self) -> None:
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(
-                self._write_loop(), name="wirework-store-writer"
-            )
-
-    async def close(self) -> None:
-        if self._writer is not None and not self._writer.done():
-            await self.flush()
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
-        self._writer = None
-        if self._sync_engine is not None and self._sync_writer is not None:
-            sync_engine, writer = self._sync_engine, self._sync_writer
-            await asyncio.get_running_loop().run_in_executor(writer, sync_engine.dispose)
-            writer.shutdown(wait=False)
-            self._sync_engine = self._sync_writer = None
-
-    # -- writes -----------------------------------------------------------------------------
-
-    def create_execution(self, record: ExecutionRecord) -> None:
-        values = {name: getattr(record, name) for name in _EXEC_FIELDS}
-        self._queue.put_nowait(_Op(_INSERT_EXEC, values))
-
-    def update_execution(self, execution_id: str, **values: Any) -> None:
-        self._queue.put_nowait(_Op(_UPDATE_EXEC, {"b_id": execution_id, **values}))
-
-    def record_step(self, step: StepRecord) -> None:
-        # Plain attribute reads: dataclasses.asdict would deep-copy every item.
-        values = {name: getattr(step, name) for name in _STEP_FIELDS}
-        output = step.output
-        if step.appended:
-            values["output"] = None
-            values["output_path"] = str(
-                self._appended_path(step.execution_id, step.node_id, step.run_index, step.attempt)
-            )
-        else:
-            values["output"] = _dumps(output) if output is not None else None
-            values["output_path"] = None
-        key = (step.execution_id, step.node_id, step.run_index, step.attempt)
-        kind = _UPSERT_STEP if key in self._written_steps else _INSERT_STEP
-        if step.status in ("waiting", "running"):
-            self._written_steps.add(key)
-        else:
-            self._written_steps.discard(key)
-        self._queue.put_nowait(_Op(kind, values))
-
-    def _appended_path(self, execution_id: str, node_id: str, run_index: int, attempt: int) -> Path:
-        return self._spill_dir / execution_id / f"{node_id}.{run_index}.{attempt}.jsonl"
-
-    def append_output(
-        self, step: tuple[str, str, int, int], chunk: dict[str, list[Any]], *, first: bool
-    ) -> None:
-        # Serialised now (the caller may reuse its lists), written by the writer task.
-        line = _dumps(chunk)
-        values = {"path": self._appended_path(*step), "line": line, "first": first}
-        self._pending_chars += len(line)
-        self._queue.put_nowait(_Op(_APPEND_OUTPUT, values))
-
-    async def drain(self) -> None:
-        if self._pending_chars > MAX_PENDING_CHARS:
-            await self.flush()
-        else:
-            await asyncio.sleep(0)
-
-    def drop_outputs(self, execution_id: str) -> None:
-        self._queue.put_nowait(_Op(_DROP_OUTPUTS, {"b_id": execution_id}))
-
-    async def flush(self) -> None:
-        if self._writer is None:
-            await self.start()
-        barrier: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(barrier)
-        await barrier
-
-    async def _write_loop(self) -> None:
-        while True:
-            first = await self._queue.get()
-            batch: list[_Op | asyncio.Future[None]] = [first]
-            while len(batch) < self._max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except asyncio.QueueEmpty:
-                    break
-            ops = [op for op in batch if isinstance(op, _Op)]
-            appends = [op.values for op in ops if op.kind == _APPEND_OUTPUT]
-            if appends:  # files first: the step rows that point at them come after
-                ops = [op for op in ops if op.kind != _APPEND_OUTPUT]
-                try:
-                    await asyncio.to_thread(_append_lines, appends)
-                except Exception:
-                    log.exception("execution store: writing a batch of step output failed")
-                self._pending_chars -= sum(len(values["line"]) for values in appends)
-            if ops:
-                try:
-                    await self._write(ops)
-                except Exception:
-                    log.exception("execution store: batch write failed; retrying one by one")
-                    for op in ops:
-                        try:
-                            await self._write([op])
-                        except Exception:
-                            log.exception("execution store: dropped a %s record", op.kind)
-            for item in batch:
-                if isinstance(item, asyncio.Future) and not item.done():
-                    item.set_result(None)
-
-    async def _spill(self, ops: list[_Op]) -> None:
-        for op in ops:
-            if op.kind not in (_INSERT_STEP, _UPSERT_STEP):
-                continue
-            output = op.values.get("output")
-            if output is not None and len(output) > self._spill_bytes:
-                v = op.values
-                folder = self._spill_dir / v["execution_id"]
-                path = folder / f"{v['node_id']}.{v['run_index']}.{v['attempt']}.json"
-                await asyncio.to_thread(_write_file, path, output)
-                v["output"], v["output_path"] = None, str(path)
-
-    async def _write(self, ops: list[_Op]) -> None:
-        await self._spill(ops)
-        plan, folders = _plan(ops)
-        for folder in folders:
-            await asyncio.to_thread(shutil.rmtree, self._spill_dir / folder, ignore_errors=True)
-        if self._sync_engine is not None:
-            # SQLite: the whole batch in one hop to the writer thread, not one per statement.
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._sync_writer, self._write_sync, plan)
-            return
-        async with self._engine.begin() as conn:
-            for stmt, rows in plan:
-                await conn.execute(stmt, rows)
-
-    def _write_sync(self, plan: list[tuple[Executable, list[dict[str, Any]]]]) -> None:
-        assert self._sync_engine is not None
-        with self._sync_engine.begin() as conn:
-            for stmt, rows in plan:
-                conn.execute(stmt, rows)
-
-    # -- reads ------------------------------------------------------------------------------
-
-    async def load_execution(self, execution_id: str) -> ExecutionRecord | None:
-        async with self._engine.connect() as conn:
-            await conn.execution_options(**{READONLY: True})
-            row = (
-                await conn.execute(select(EXEC_TABLE).where(EXEC_TABLE.c.id == execution_id))
-            ).first()
-        return _exec_record(row._mapping) if row is not None else None
-
-    async def load_output(self, execution_id: str, node_id: str) -> dict[str, list[Any]] | None:
-        # One step's output only (the base class would read every step's).
-        query = (
-            select(STEP_TABLE.c.output, STEP_TABLE.c.output_path)
-            .where(
-                STEP_TABLE.c.execution_id == execution_id,
-                STEP_TABLE.c.node_id == node_id,
-                STEP_TABLE.c.status.in_(("success", "error")),
-            )
-            .order_by(STEP_TABLE.c.id.desc())
-            .limit(1)
-        )
-        async with self._engine.connect() as conn:
-            await conn.execution_options(**{READONLY: True})
-            row = (await conn.execute(query)).first()
-        return await _read_output(row.output, row.output_path) if row is not None else None
-
-    async def load_steps(self, execution_id: str) -> list[StepRecord]:
-        async with self._engine.connect() as conn:
-            await conn.execution_options(**{READONLY: True})
-            rows = (
-                await conn.execute(
-                    select(STEP_TABLE)
-                    .where(STEP_TABLE.c.execution_id == execution_id)
-                    .order_by(STEP_TABLE.c.id)
-                )
-            ).all()
-        steps = []
-        for row in rows:
-            m = row._mapping
-            output = await _read_output(m["output"], m["output_path"])
-            step = StepRecord(
-                execution_id=m["execution_id"],
-                node_id=m["node_id"],
-                run_index=m["run_index"],
-                attempt=m["attempt"],
-                status=m["status"],
-                started_at=m["started_at"],
-                finished_at=m["finished_at"],
-                error=m["error"],
-                output=output,
-                items_out=m["items_out"],
-            )
-            if step.status in ("waiting", "running"):
-                self._written_steps.add(
-                    (step.execution_id, step.node_id, step.run_index, step.attempt)
-                )
-            steps.append(step)
-        return steps
-
-    async def find(
-        self, statuses: Sequence[str], *, due_before: dt.datetime | None = None, limit: int = 1000
-    ) -> list[ExecutionRecord]:
-        query = select(EXEC_TABLE).where(EXEC_TABLE.c.status.in_(list(statuses)))
-        if due_before is not None:
-            query = query.where(EXEC_TABLE.c.wait_until <= due_before)
-        async with self._engine.connect() as conn:
-            await conn.execution_options(**{READONLY: True})
-            rows = (await conn.execute(query.order_by(EXEC_TABLE.c.id).limit(limit))).all()
-        return [_exec_record(r._mapping) for r in rows]
-
-
-def _plan(ops: list[_Op]) -> tuple[list[tuple[Executable, list[dict[str, Any]]]], list[str]]:
-    """A batch as (statement, rows) pairs in the order they must run (inserts before the
-    updates that need them; one executemany per kind and column set), and the executions
-    whose spilled outputs to delete."""
-    # An execution inserted and updated in the same batch (a short one, start to finish) is
-    # written as one row: the updates are folded into its insert, in queue order.
-    inserted = {op.values["id"]: op.values for op in ops if op.kind == _INSERT_EXEC}
-    groups: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
-    for op in ops:
-        if op.kind == _UPDATE_EXEC and op.values["b_id"] in inserted:
-            row = inserted[op.values["b_id"]]
-            row.update((k, v) for k, v in op.values.items() if k != "b_id")
-            continue
-        groups.setdefault((op.kind, tuple(sorted(op.values))), []).append(op.values)
-    ordered = sorted(groups.items(), key=lambda kv: _ORDER.index(kv[0][0]))
-    plan: list[tuple[Executable, list[dict[str, Any]]]] = []
-    folders: list[str] = []
-    for (kind, keys), rows in ordered:
-        if kind == _INSERT_EXEC:
-            plan.append((insert(EXEC_TABLE), rows))
-        elif kind == _INSERT_STEP:
-            plan.append((insert(STEP_TABLE), rows))
-        elif kind == _UPSERT_STEP:
-            cols: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
-            step_key = ("execution_id", "node_id", "run_index", "attempt")
-            stmt = (
-                update(STEP_TABLE)
-                .where(and_(*(STEP_TABLE.c[k] == bindparam(f"k_{k}") for k in step_key)))
-                .values(cols)
-            )
-            params = [
-                {**{f"v_{k}": r[k] for k in keys}, **{f"k_{k}": r[k] for k in step_key}}
-                for r in rows
-            ]
-            plan.append((stmt, params))
-        elif kind == _DROP_OUTPUTS:
-            folders += [row["b_id"] for row in rows]
-            stmt = (
-                update(STEP_TABLE)
-                .where(STEP_TABLE.c.execution_id == bindparam("b_id"))
-                .values(output=None, output_path=None)
-            )
-            plan.append((stmt, rows))
-        elif kind == _UPDATE_EXEC:
-            cols = {k: bindparam(k) for k in keys if k != "b_id"}
-            stmt = update(EXEC_TABLE).where(EXEC_TABLE.c.id == bindparam("b_id"))
-            plan.append((stmt.values(cols), rows))
-    return plan, folders
-
-
-def _exec_record(m: Any) -> ExecutionRecord:
-    return ExecutionRecord(**{k: m[k] for k in ExecutionRecord.__dataclass_fields__})
-
-
-def _write_file(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-
-
-def _append_lines(appends: list[dict[str, Any]]) -> None:
-    """Write batches of step outputs, one JSON line each, opening each file once."""
-    by_path: dict[Path, list[dict[str, Any]]] = {}
-    for values in appends:
-        by_path.setdefault(values["path"], []).append(values)
-    for path, entries in by_path.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        start = max((i for i, e in enumerate(entries) if e["first"]), default=None)
-        mode = "a" if start is None else "w"
-        with open(path, mode, encoding="utf-8") as fh:
-            for entry in entries[start or 0 :]:
-                fh.write(entry["line"])
-                fh.write("\n")
+def _claimable(r: ExecutionRecord, worker: str, now: dt.datetime, from_worker: str | None) -> bool:
+    if r.status == "waiting":
+        return True
+    if r.status not in UNFINISHED:
+        return False
+    return (
+        r.lease_until is None
+        or r.lease_until < now
+        or r.worker == worker
+        or (from_worker is not None and r.worker == from_worker)
+    )
 
 
 def read_output(
@@ -576,3 +318,12 @@ def read_output_file(path: str, max_items: int | None = None) -> dict[str, list[
             return merged
     except OSError:
         return None
+
+
+def __getattr__(name: str) -> Any:
+    # SqlStore lived here before it got a module of its own.
+    if name == "SqlStore":
+        from wirework.engine.sql_store import SqlStore
+
+        return SqlStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

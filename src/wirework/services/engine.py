@@ -22,8 +22,10 @@ from wirework.db.engine import readonly_session
 from wirework.db.models import Integration, Workflow, WorkflowVersion
 from wirework.engine.executor import INLINE_WAIT_S, ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph, GraphCache, GraphError
+from wirework.engine.leases import new_worker_id
 from wirework.engine.runner import ExecutionNotFound, NotResumable, Runner, Started
-from wirework.engine.store import ExecutionRecord, SqlStore, Store
+from wirework.engine.sql_store import SqlStore
+from wirework.engine.store import ExecutionRecord, Store
 from wirework.sdk.node import Item, NodeError, as_items
 from wirework.services.errors import Conflict, InvalidInput, NotFound
 from wirework.services.integrations import credentials_for_use
@@ -78,7 +80,7 @@ class EngineHost:
     store: Store | None = None  # None: the durable SqlStore on the runtime's database
     inline_wait_s: float = INLINE_WAIT_S
     on_event: Callable[[str, dict[str, Any]], None] | None = None  # None: live events, error wfs
-    worker_id: str = "embedded"
+    worker_id: str = field(default_factory=new_worker_id)  # unique per process
     runner: Runner = field(init=False)
     graphs: GraphCache = field(default_factory=GraphCache)
     events: EventBus = field(default_factory=EventBus)
@@ -96,7 +98,11 @@ class EngineHost:
             listening=None if self.on_event else self.events.listening,
         )
         self.runner = Runner(
-            store, load_graph=self.load_graph, hooks=hooks, worker_id=self.worker_id
+            store,
+            load_graph=self.load_graph,
+            hooks=hooks,
+            worker_id=self.worker_id,
+            lease_s=self.runtime.settings.execution_lease_s,
         )
         self.webhooks = WebhookTable(self.runtime.sessionmaker)
         self.scheduler = Scheduler(self.runtime.sessionmaker, self._fire_schedule)
@@ -257,7 +263,7 @@ class EngineHost:
             raise NotFound(f"execution {execution_id!r} not found") from None
         except NotResumable as exc:
             raise Conflict(str(exc)) from None
-        await self.runner.store.flush()
+        await self.runner.store.flush(execution_id)
         return record
 
     async def retry(self, execution_id: str, *, latest_version: bool = False) -> Started:

@@ -82,7 +82,7 @@ def build_record(
     engine's records: the same attribute names), with each step's loaded output, ports cut
     to ``max_items`` items."""
     result: list[Any] | None = None
-    if row.result_node is not None:
+    if row.result_node is not None and row.status == "success":  # a failed one has none
         for step, output in zip(reversed(steps), reversed(outputs), strict=True):
             if step.node_id == row.result_node and step.status == "success":
                 result = (output or {}).get("main", [])

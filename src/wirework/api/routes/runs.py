@@ -48,7 +48,7 @@ WaitQ = Annotated[bool, Query(description="Block until the execution ends (or wa
 async def _answer(engine: EngineHost, started: Started, wait: bool) -> JSONResponse:
     if wait:
         await started.wait()
-    await engine.runner.store.flush()
+    await engine.runner.store.flush(started.id)  # 503 store_unavailable if not written
     async with engine.runtime.sessionmaker() as session:
         record = await svc.get_record(session, started.id)
     code = status.HTTP_200_OK if wait else status.HTTP_202_ACCEPTED

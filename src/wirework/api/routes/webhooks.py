@@ -27,6 +27,8 @@ from starlette.routing import Route
 
 from wirework.api.bodies import BadContentLength, BodyTooLarge, read_capped
 from wirework.engine.executor import WAIT_PORT
+from wirework.engine.runner import Started
+from wirework.engine.store import StoreUnavailable
 from wirework.sdk.node import Response as NodeResponse
 from wirework.services.engine import EngineHost, ensure_engine
 from wirework.services.webhooks import (
@@ -227,15 +229,25 @@ async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool
         if key is not None and execution_id is not None:
             await engine.webhooks.deliveries.release(key, execution_id)
         raise
+    try:
+        return await _answer(engine, started, respond)
+    except StoreUnavailable:  # answered 503: a repeat of the delivery may run it again
+        if key is not None and execution_id is not None:
+            await engine.webhooks.deliveries.release(key, execution_id)
+        raise
+
+
+async def _answer(engine: EngineHost, started: Started, respond: str) -> Response:
+    """The webhook's answer once the execution is recorded (StoreUnavailable if not)."""
     if respond == "immediately":
-        await engine.runner.store.flush()  # accepted means recorded
+        await engine.runner.store.flush(started.id)  # accepted means recorded
         return JSONResponse({"execution_id": started.id, "status": "started"})
     if respond == "respond_node" and started.run.response is not None:
         answer = await started.run.response
-        await engine.runner.store.flush()
+        await engine.runner.store.flush(started.id)
         return to_http(answer)
     await started.wait()
-    await engine.runner.store.flush()
+    await engine.runner.store.flush(started.id)
     return to_http(started.run.default_response())
 
 
@@ -287,7 +299,7 @@ async def resume(request: Request) -> Response:
     if not waiting:
         return JSONResponse(NOT_FOUND, status_code=404)
     started = await engine.resume(execution_id, waiting[0], payload)
-    await engine.runner.store.flush()
+    await engine.runner.store.flush(started.id)
     return JSONResponse({"execution_id": started.id, "status": "resumed"})
 
 
