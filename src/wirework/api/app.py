@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,11 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wirework import __version__
 from wirework.api import errors
@@ -44,38 +45,74 @@ WEBHOOK_PREFIXES = ("/webhook/", "/webhook-test/", "/webhook-waiting/")
 
 
 class WireworkAPI(FastAPI):
-    """FastAPI with a short path for webhook calls, the hot path: a call that fully matches
-    one of ``fast_routes`` goes straight to its endpoint, skipping FastAPI's middleware stack
-    and router (about a tenth of the CPU a webhook execution costs). What that stack would do
-    for it is done here: the app's exception handlers answer errors, and a 500 is re-raised
-    for the server to log, as Starlette does. Anything else (another path, a method the route
-    does not take, middleware added with ``add_middleware``) takes the full stack."""
+    """FastAPI with a short path for webhook calls, the hot path: a call to ``/webhook/…``,
+    ``/webhook-test/…`` or ``/webhook-waiting/…`` that fully matches one of ``fast_routes``
+    goes straight to its endpoint, skipping FastAPI's middleware stack and router (about a
+    tenth of the CPU a webhook execution costs). What that stack would do for it is done here:
+    the app's exception handlers answer errors, and a 500 is re-raised for the server to log,
+    as Starlette does. Anything else (another path, a method the route does not take) takes
+    the full stack.
+
+    Middleware added with ``add_middleware`` (sessions, CSRF, CORS for the UI and the API)
+    never applies to webhooks: callers are machines authenticated by the webhook itself, a
+    session cookie must never authenticate them and CSRF checks would refuse them. Middleware
+    that should apply to webhooks is added with :meth:`add_webhook_middleware` (pure ASGI,
+    e.g. CORS for browser callers); it wraps the short path, which stays on either way."""
 
     fast_routes: Sequence[Route] = ()
     #: Largest /api request body (WIREWORK_API_MAX_BODY_BYTES); webhooks have their own limit.
     max_body_bytes: int = 64 * 1024 * 1024
+    #: Webhook calls the short path has served (diagnostics and tests).
+    fast_path_calls: int = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.webhook_middleware: list[Middleware] = []
+        self._webhook_stack: ASGIApp | None = None
+
+    def add_webhook_middleware(
+        self, middleware_class: Callable[..., ASGIApp], *args: Any, **kwargs: Any
+    ) -> None:
+        """Wrap webhook calls (and only them) in a pure-ASGI middleware; the last added runs
+        first, as with ``add_middleware``."""
+        if self._webhook_stack is not None:
+            raise RuntimeError("Cannot add middleware after an application has started")
+        self.webhook_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
-            limited = await _limit_body(scope, receive, send, self.max_body_bytes)
-            if limited is None:
-                return  # answered 413 (or the client left)
-            receive = limited
-        if (
-            scope["type"] == "http"
-            and scope["path"].startswith(WEBHOOK_PREFIXES)
-            and not self.user_middleware
-        ):
-            for route in self.fast_routes:
-                match, child_scope = route.matches(scope)
-                if match is Match.FULL:
-                    scope.update(child_scope)
-                    scope["app"] = self
-                    scope["router"] = self.router
-                    await self._serve(route, scope, receive, send)
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path.startswith(WEBHOOK_PREFIXES):
+                if not self.webhook_middleware:
+                    await self._webhook(scope, receive, send)
                     return
-                if match is Match.PARTIAL:
-                    break  # a method the route does not take: the router answers 405
+                if self._webhook_stack is None:
+                    stack: ASGIApp = self._webhook
+                    for cls, args, kwargs in reversed(self.webhook_middleware):
+                        stack = cls(stack, *args, **kwargs)
+                    self._webhook_stack = stack
+                scope["app"] = self
+                await self._webhook_stack(scope, receive, send)
+                return
+            if path.startswith("/api/"):
+                limited = await _limit_body(scope, receive, send, self.max_body_bytes)
+                if limited is None:
+                    return  # answered 413 (or the client left)
+                receive = limited
+        await super().__call__(scope, receive, send)
+
+    async def _webhook(self, scope: Scope, receive: Receive, send: Send) -> None:
+        for route in self.fast_routes:
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                self.fast_path_calls += 1
+                scope.update(child_scope)
+                scope["app"] = self
+                scope["router"] = self.router
+                await self._serve(route, scope, receive, send)
+                return
+            if match is Match.PARTIAL:
+                break  # a method the route does not take: the router answers 405
         await super().__call__(scope, receive, send)
 
     async def _serve(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
