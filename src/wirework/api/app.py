@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wirework import __version__
 from wirework.api import errors
+from wirework.api.bodies import BadJson, parse_json
 from wirework.api.routes import (
     api_keys,
     auth,
@@ -32,6 +33,7 @@ from wirework.api.routes import (
     runs,
     setup,
     users,
+    webhook_tests,
     webhooks,
     workflows,
 )
@@ -99,6 +101,11 @@ class WireworkAPI(FastAPI):
                 if limited is None:
                     return  # answered 413 (or the client left)
                 receive = limited
+                if _has_json_body(scope):
+                    checked = await _check_json(receive, send)
+                    if checked is None:
+                        return  # answered 422 (or the client left)
+                    receive = checked
         await super().__call__(scope, receive, send)
 
     async def _webhook(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -154,8 +161,10 @@ class WireworkAPI(FastAPI):
             await response(request.scope, request.receive, send)
 
 
-async def _refuse(send: Send, status: int, detail: str, code: str) -> None:
-    body = json.dumps({"detail": detail, "code": code, "errors": []}).encode()
+async def _refuse(
+    send: Send, status: int, detail: str, code: str, errors: list[dict[str, str]] | None = None
+) -> None:
+    body = json.dumps({"detail": detail, "code": code, "errors": errors or []}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -199,6 +208,45 @@ async def _limit_body(scope: Scope, receive: Receive, send: Send, limit: int) ->
         if not message.get("more_body", False):
             break
     replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+    async def replayed() -> Message:
+        return replay.pop() if replay else await receive()
+
+    return replayed
+
+
+def _has_json_body(scope: Scope) -> bool:
+    if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        return False
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media: bytes = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
+async def _check_json(receive: Receive, send: Send) -> Receive | None:
+    """Refuse a JSON body that :func:`parse_json` refuses (NaN, deep nesting, lone
+    surrogates, not UTF-8, ...) with 422 naming the body, before a route parses it with a
+    parser that would let it through or crash. Returns the receive that replays the body,
+    or None when the request was answered."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None  # the client disconnected
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    raw = b"".join(chunks)
+    if raw.strip():
+        try:
+            parse_json(raw)
+        except BadJson as exc:
+            error = {"field": "body", "message": str(exc)}
+            await _refuse(send, 422, f"body: {exc}", "validation_error", [error])
+            return None
+    replay: list[Message] = [{"type": "http.request", "body": raw, "more_body": False}]
 
     async def replayed() -> Message:
         return replay.pop() if replay else await receive()
@@ -253,6 +301,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         workflows,
         executions,
         runs,
+        webhook_tests,
     ):
         app.include_router(module.router, prefix="/api")
     app.include_router(workflows.node_types_router, prefix="/api")
