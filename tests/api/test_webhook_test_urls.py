@@ -228,6 +228,9 @@ async def test_resume_urls_resume_only_their_execution(
             f"/webhook-waiting/{first['id']}?token={resume_token(key, second['id'])}",
             f"/webhook-waiting/{first['id']}?token={resume_token('another key', first['id'])}",
             f"/webhook-waiting/{'0' * 32}?token={resume_token(key, '0' * 32)}",  # no such run
+            f"/webhook-waiting/{first['id']}?token=%C3%A9%F0%9F%94%91",  # not ASCII
+            f"/webhook-waiting/{first['id']}?token=%ED%A0%80%FF",  # not UTF-8
+            f"/webhook-waiting/{'é' * 40}?token=x",
         ):
             assert_plain_404(await anon.post(url, json={}))
         for record in (first, second):

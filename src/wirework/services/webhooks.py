@@ -371,4 +371,6 @@ def resume_token(signing_key: str, execution_id: str) -> str:
 
 
 def check_resume_token(signing_key: str, execution_id: str, token: str) -> bool:
-    return hmac.compare_digest(resume_token(signing_key, execution_id), token)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not False).
+    expected = resume_token(signing_key, execution_id).encode()
+    return hmac.compare_digest(expected, token.encode("utf-8", "replace"))
