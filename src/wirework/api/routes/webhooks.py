@@ -1,9 +1,14 @@
-"""Webhooks: ``/webhook/{path}`` (active workflows), ``/webhook-test/{path}`` (editor test
-runs of any workflow) and ``/webhook-waiting/{execution_id}`` (resume a waiting execution).
+"""Webhooks: ``/webhook/{path}`` (active workflows), ``/webhook-test/{path}`` (one call to a
+workflow an editor armed, see services/webhook_tests.py) and ``/webhook-waiting/{execution_id}``
+(resume the waiting execution the token is signed for).
 
-An unknown path or method is a plain 404 that reveals nothing. Bodies are parsed strictly by
-content type (JSON, form, multipart, text; anything else is kept as base64), capped in size
-(``WIREWORK_WEBHOOK_MAX_BODY_BYTES`` and the node's ``max_body_bytes``: the smaller wins).
+An unknown path or method, an unarmed test URL and a bad resume token are the same plain 404
+that reveals nothing. A webhook's ``rate_limit`` (production URL) is counted first: over it
+is 429 ``webhook_rate_limited`` with Retry-After. Bodies are parsed strictly by content type
+(JSON with :func:`~wirework.api.bodies.parse_json`, form, multipart, text; anything else is
+kept as base64), capped in size (``WIREWORK_WEBHOOK_MAX_BODY_BYTES`` and the node's
+``max_body_bytes``: the smaller wins); a bad body is 400 ``bad_webhook_body`` before anything
+runs.
 
 A webhook with ``auth`` (both URLs) answers a request that does not authenticate with 401
 ``{"detail": "authentication failed", "code": "webhook_unauthorized", "errors": []}`` (basic:
