@@ -104,6 +104,13 @@ async def test_app_middleware_does_not_turn_the_short_path_off() -> None:
         assert api.headers["content-encoding"] == "gzip"
         resp = await c.post("/webhook/b", headers=origin)
         assert resp.status_code == 200 and app.fast_path_calls == 2
+        # Not even for what the router answers on webhook paths (a preflight is a 405).
+        pre = await c.options(
+            "/webhook/a",
+            headers={"origin": "https://ui.example", "access-control-request-method": "POST"},
+        )
+        assert pre.status_code == 405 and pre.json()["code"] == "method_not_allowed"
+        assert "access-control-allow-origin" not in pre.headers
 
 
 async def test_webhook_middleware_wraps_the_short_path() -> None:

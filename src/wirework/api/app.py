@@ -71,6 +71,7 @@ class WireworkAPI(FastAPI):
         super().__init__(*args, **kwargs)
         self.webhook_middleware: list[Middleware] = []
         self._webhook_stack: ASGIApp | None = None
+        self._webhook_fallback: ASGIApp | None = None
 
     def add_webhook_middleware(
         self, middleware_class: Callable[..., ASGIApp], *args: Any, **kwargs: Any
@@ -120,7 +121,16 @@ class WireworkAPI(FastAPI):
                 return
             if match is Match.PARTIAL:
                 break  # a method the route does not take: the router answers 405
-        await super().__call__(scope, receive, send)
+        # The router answers (404, 405) through the full stack minus the app middleware,
+        # which is not for webhooks either.
+        if self._webhook_fallback is None:
+            app_middleware, self.user_middleware = self.user_middleware, []
+            try:
+                self._webhook_fallback = self.build_middleware_stack()
+            finally:
+                self.user_middleware = app_middleware
+        scope["app"] = self
+        await self._webhook_fallback(scope, receive, send)
 
     async def _serve(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
