@@ -52,8 +52,8 @@ class WireworkAPI(FastAPI):
     goes straight to its endpoint, skipping FastAPI's middleware stack and router (about a
     tenth of the CPU a webhook execution costs). What that stack would do for it is done here:
     the app's exception handlers answer errors, and a 500 is re-raised for the server to log,
-    as Starlette does. Anything else (another path, a method the route does not take) takes
-    the full stack.
+    as Starlette does. Other paths take the full stack; a webhook path the routes do not fully
+    match (404, 405) takes the full stack without the app middleware.
 
     Middleware added with ``add_middleware`` (sessions, CSRF, CORS for the UI and the API)
     never applies to webhooks: callers are machines authenticated by the webhook itself, a
