@@ -175,6 +175,9 @@ async def test_header_token_default_authorization_accepts_bearer(
 async def test_test_url_enforces_auth_too(client: httpx.AsyncClient, creds: int) -> None:
     auth = {"type": "header", "integration_id": creds, "header": "X-Hook-Token"}
     wf = await create(client, hook_doc("draft", "last_node", auth=auth), active=False)
+    # Not armed: the plain 404 of an unknown path, not a 401 that reveals the webhook.
+    unarmed = await client.post("/webhook-test/draft", json={"title": "t"})
+    assert unarmed.status_code == 404 and unarmed.json()["code"] == "not_found"
     assert (await client.post(f"/api/workflows/{wf}/test-webhook")).status_code == 201
     assert_refused(await client.post("/webhook-test/draft", json={"title": "t"}))
     # A refused call does not use up the armed test URL.
