@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import structlog
+from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -54,6 +55,7 @@ async def test_a_full_match_skips_the_middleware_stack() -> None:
         resp = await c.post("/webhook/a/b")
     assert resp.status_code == 200 and resp.json() == {"path": "a/b", "app": True}
     assert app.middleware_stack is None  # the full stack was never needed, so never built
+    assert app.fast_path_calls == 1
 
 
 async def test_errors_are_answered_by_the_apps_handlers() -> None:
@@ -77,13 +79,69 @@ async def test_other_methods_and_paths_take_the_full_stack() -> None:
         assert resp.status_code == 404 and resp.json()["code"] == "not_found"
 
 
-async def test_added_middleware_turns_the_short_path_off() -> None:
+async def test_app_middleware_does_not_turn_the_short_path_off() -> None:
+    app = make_app()
+    app.add_middleware(CORSMiddleware, allow_origins=["https://ui.example"], allow_methods=["*"])
+    app.add_middleware(GZipMiddleware, minimum_size=1)
+
+    @app.get("/api/ping")
+    async def ping() -> dict[str, str]:
+        return {"pong": "yes"}
+
+    origin = {"origin": "https://ui.example", "accept-encoding": "gzip"}
+    async with client(app) as c:
+        resp = await c.post("/webhook/a", headers=origin)
+        assert resp.status_code == 200 and resp.json() == {"path": "a", "app": True}
+        assert app.fast_path_calls == 1
+        assert app.middleware_stack is None  # the full stack was never built
+        # App middleware is for the UI and the API, not for webhooks ...
+        assert "access-control-allow-origin" not in resp.headers
+        assert "content-encoding" not in resp.headers
+        # ... where it applies as usual.
+        api = await c.get("/api/ping", headers=origin)
+        assert api.json() == {"pong": "yes"}
+        assert api.headers["access-control-allow-origin"] == "https://ui.example"
+        assert api.headers["content-encoding"] == "gzip"
+        resp = await c.post("/webhook/b", headers=origin)
+        assert resp.status_code == 200 and app.fast_path_calls == 2
+        # Not even for what the router answers on webhook paths (a preflight is a 405).
+        pre = await c.options(
+            "/webhook/a",
+            headers={"origin": "https://ui.example", "access-control-request-method": "POST"},
+        )
+        assert pre.status_code == 405 and pre.json()["code"] == "method_not_allowed"
+        assert "access-control-allow-origin" not in pre.headers
+
+
+async def test_webhook_middleware_wraps_the_short_path() -> None:
     app = make_app()
     app.add_middleware(GZipMiddleware, minimum_size=1)
+    app.add_webhook_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["POST"])
     async with client(app) as c:
-        resp = await c.post("/webhook/a", headers={"accept-encoding": "gzip"})
-    assert resp.status_code == 200 and resp.headers["content-encoding"] == "gzip"
-    assert resp.json() == {"path": "a", "app": True}
+        resp = await c.post("/webhook/a", headers={"origin": "https://caller.example"})
+        assert resp.status_code == 200 and resp.json() == {"path": "a", "app": True}
+        assert resp.headers["access-control-allow-origin"] == "*"
+        assert app.fast_path_calls == 1 and app.middleware_stack is None
+        # A CORS preflight is answered by the webhook middleware itself.
+        pre = await c.options(
+            "/webhook/a",
+            headers={
+                "origin": "https://caller.example",
+                "access-control-request-method": "POST",
+            },
+        )
+        assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == "*"
+        assert app.fast_path_calls == 1
+        # Errors on the short path are still answered by the app's handlers.
+        resp = await c.post("/webhook-test/missing", headers={"origin": "https://x.example"})
+        assert resp.status_code == 404 and resp.json()["code"] == "not_found"
+        assert resp.headers["access-control-allow-origin"] == "*"
+    try:
+        app.add_webhook_middleware(GZipMiddleware)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("webhook middleware added after start")
 
 
 async def test_api_bodies_over_the_limit_are_refused_before_parsing() -> None:

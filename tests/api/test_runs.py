@@ -228,15 +228,17 @@ async def test_webhook_item_shape_and_content_types(client: httpx.AsyncClient) -
 async def test_webhook_unknown_path_method_or_inactive_is_plain_404(
     client: httpx.AsyncClient,
 ) -> None:
-    await create(client, hook_doc("off", "last_node"), active=False)
+    wf = await create(client, hook_doc("off", "last_node"), active=False)
     for method, path in [
         ("POST", "/webhook/nope"),
         ("GET", "/webhook/off"),
         ("POST", "/webhook/off"),
+        ("POST", "/webhook-test/off"),  # not armed by an editor
     ]:
         resp = await client.request(method, path)
         assert resp.status_code == 404 and resp.json()["detail"] == "Not Found"
-    # the test URL runs inactive workflows (editor test runs)
+    # once an editor arms it, the test URL runs the inactive workflow (one call)
+    assert (await client.post(f"/api/workflows/{wf}/test-webhook")).status_code == 201
     resp = await client.post("/webhook-test/off", json={"title": "t"})
     assert resp.status_code == 200 and resp.json() == {"title": "t"}
 

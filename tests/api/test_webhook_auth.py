@@ -21,16 +21,13 @@ from wirework.db.models import Integration, WebhookDelivery
 from wirework.services import auth as auth_service
 from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime
+from wirework.services.webhook_deliveries import DELIVERY_GRACE_S, DeliveryKey
+from wirework.services.webhook_targets import UNREADABLE_AUTH, AuthConfig, targets_of
 from wirework.services.webhooks import (
-    DELIVERY_GRACE_S,
-    UNREADABLE_AUTH,
-    AuthConfig,
     AuthUnavailable,
-    DeliveryKey,
     check_auth,
     mark_workflows_changed,
     signature,
-    targets_of,
 )
 
 TOKEN = "tok-🔑-c0rrect-horse"
@@ -182,8 +179,13 @@ async def test_header_token_default_authorization_accepts_bearer(
 
 async def test_test_url_enforces_auth_too(client: httpx.AsyncClient, creds: int) -> None:
     auth = {"type": "header", "integration_id": creds, "header": "X-Hook-Token"}
-    await create(client, hook_doc("draft", "last_node", auth=auth), active=False)
+    wf = await create(client, hook_doc("draft", "last_node", auth=auth), active=False)
+    # Not armed: the plain 404 of an unknown path, not a 401 that reveals the webhook.
+    unarmed = await client.post("/webhook-test/draft", json={"title": "t"})
+    assert unarmed.status_code == 404 and unarmed.json()["code"] == "not_found"
+    assert (await client.post(f"/api/workflows/{wf}/test-webhook")).status_code == 201
     assert_refused(await client.post("/webhook-test/draft", json={"title": "t"}))
+    # A refused call does not use up the armed test URL.
     resp = await client.post(
         "/webhook-test/draft", json={"title": "t"}, headers={"X-Hook-Token": TOKEN_H}
     )
@@ -578,6 +580,7 @@ async def test_delivery_id_bounds_and_rejected_requests_claim_nothing(
 async def test_test_url_ignores_delivery_ids(client: httpx.AsyncClient) -> None:
     wf = await create(client, hook_doc("trial", idempotency_header="X-D"), active=False)
     for _ in range(2):
+        assert (await client.post(f"/api/workflows/{wf}/test-webhook")).status_code == 201
         resp = await client.post("/webhook-test/trial", json={}, headers={"X-D": "1"})
         assert resp.json()["status"] == "started"
     assert len(await executions(client, wf)) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -21,13 +21,15 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wirework import __version__
 from wirework.api import errors
+from wirework.api.bodies import BadJson, parse_json
 from wirework.api.routes import (
     api_keys,
     auth,
@@ -38,6 +40,7 @@ from wirework.api.routes import (
     runs,
     setup,
     users,
+    webhook_tests,
     webhooks,
     workflows,
 )
@@ -56,39 +59,90 @@ WEBHOOK_PREFIXES = ("/webhook/", "/webhook-test/", "/webhook-waiting/")
 
 
 class WireworkAPI(FastAPI):
-    """FastAPI with a short path for webhook calls, the hot path: a call that fully matches
-    one of ``fast_routes`` goes straight to its endpoint, skipping FastAPI's middleware stack
-    and router (about a tenth of the CPU a webhook execution costs). What that stack would do
-    for it is done here: the app's exception handlers answer errors, and a 500 is re-raised
-    for the server to log, as Starlette does. Anything else (another path, a method the route
-    does not take, middleware added with ``add_middleware``) takes the full stack."""
+    """FastAPI with a short path for webhook calls, the hot path: a call to ``/webhook/…``,
+    ``/webhook-test/…`` or ``/webhook-waiting/…`` that fully matches one of ``fast_routes``
+    goes straight to its endpoint, skipping FastAPI's middleware stack and router (about a
+    tenth of the CPU a webhook execution costs). What that stack would do for it is done here:
+    the app's exception handlers answer errors, and a 500 is re-raised for the server to log,
+    as Starlette does. Other paths take the full stack; a webhook path the routes do not fully
+    match (404, 405) takes the full stack without the app middleware.
+
+    Middleware added with ``add_middleware`` (sessions, CSRF, CORS for the UI and the API)
+    never applies to webhooks: callers are machines authenticated by the webhook itself, a
+    session cookie must never authenticate them and CSRF checks would refuse them. Middleware
+    that should apply to webhooks is added with :meth:`add_webhook_middleware` (pure ASGI,
+    e.g. CORS for browser callers); it wraps the short path, which stays on either way."""
 
     fast_routes: Sequence[Route] = ()
     #: Largest /api request body (WIREWORK_API_MAX_BODY_BYTES); webhooks have their own limit.
     max_body_bytes: int = 64 * 1024 * 1024
+    #: Webhook calls the short path has served (diagnostics and tests).
+    fast_path_calls: int = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.webhook_middleware: list[Middleware] = []
+        self._webhook_stack: ASGIApp | None = None
+        self._webhook_fallback: ASGIApp | None = None
+
+    def add_webhook_middleware(
+        self, middleware_class: Callable[..., ASGIApp], *args: Any, **kwargs: Any
+    ) -> None:
+        """Wrap webhook calls (and only them) in a pure-ASGI middleware; the last added runs
+        first, as with ``add_middleware``."""
+        if self._webhook_stack is not None:
+            raise RuntimeError("Cannot add middleware after an application has started")
+        self.webhook_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
-            limited = await _limit_body(scope, receive, send, self.max_body_bytes)
-            if limited is None:
-                return  # answered 413 (or the client left)
-            receive = limited
-        if (
-            scope["type"] == "http"
-            and scope["path"].startswith(WEBHOOK_PREFIXES)
-            and not self.user_middleware
-        ):
-            for route in self.fast_routes:
-                match, child_scope = route.matches(scope)
-                if match is Match.FULL:
-                    scope.update(child_scope)
-                    scope["app"] = self
-                    scope["router"] = self.router
-                    await self._serve(route, scope, receive, send)
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path.startswith(WEBHOOK_PREFIXES):
+                if not self.webhook_middleware:
+                    await self._webhook(scope, receive, send)
                     return
-                if match is Match.PARTIAL:
-                    break  # a method the route does not take: the router answers 405
+                if self._webhook_stack is None:
+                    stack: ASGIApp = self._webhook
+                    for cls, args, kwargs in reversed(self.webhook_middleware):
+                        stack = cls(stack, *args, **kwargs)
+                    self._webhook_stack = stack
+                scope["app"] = self
+                await self._webhook_stack(scope, receive, send)
+                return
+            if path.startswith("/api/"):
+                limited = await _limit_body(scope, receive, send, self.max_body_bytes)
+                if limited is None:
+                    return  # answered 413 (or the client left)
+                receive = limited
+                if _has_json_body(scope):
+                    checked = await _check_json(receive, send)
+                    if checked is None:
+                        return  # answered 422 (or the client left)
+                    receive = checked
         await super().__call__(scope, receive, send)
+
+    async def _webhook(self, scope: Scope, receive: Receive, send: Send) -> None:
+        for route in self.fast_routes:
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                self.fast_path_calls += 1
+                scope.update(child_scope)
+                scope["app"] = self
+                scope["router"] = self.router
+                await self._serve(route, scope, receive, send)
+                return
+            if match is Match.PARTIAL:
+                break  # a method the route does not take: the router answers 405
+        # The router answers (404, 405) through the full stack minus the app middleware,
+        # which is not for webhooks either.
+        if self._webhook_fallback is None:
+            app_middleware, self.user_middleware = self.user_middleware, []
+            try:
+                self._webhook_fallback = self.build_middleware_stack()
+            finally:
+                self.user_middleware = app_middleware
+        scope["app"] = self
+        await self._webhook_fallback(scope, receive, send)
 
     async def _serve(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
@@ -129,8 +183,10 @@ class WireworkAPI(FastAPI):
             await response(request.scope, request.receive, send)
 
 
-async def _refuse(send: Send, status: int, detail: str, code: str) -> None:
-    body = json.dumps({"detail": detail, "code": code, "errors": []}).encode()
+async def _refuse(
+    send: Send, status: int, detail: str, code: str, errors: list[dict[str, str]] | None = None
+) -> None:
+    body = json.dumps({"detail": detail, "code": code, "errors": errors or []}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -219,6 +275,45 @@ def _install_docs(app: FastAPI) -> None:
         )
 
 
+def _has_json_body(scope: Scope) -> bool:
+    if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        return False
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media: bytes = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
+async def _check_json(receive: Receive, send: Send) -> Receive | None:
+    """Refuse a JSON body that :func:`parse_json` refuses (NaN, deep nesting, lone
+    surrogates, not UTF-8, ...) with 422 naming the body, before a route parses it with a
+    parser that would let it through or crash. Returns the receive that replays the body,
+    or None when the request was answered."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None  # the client disconnected
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    raw = b"".join(chunks)
+    if raw.strip():
+        try:
+            parse_json(raw)
+        except BadJson as exc:
+            error = {"field": "body", "message": str(exc)}
+            await _refuse(send, 422, f"body: {exc}", "validation_error", [error])
+            return None
+    replay: list[Message] = [{"type": "http.request", "body": raw, "more_body": False}]
+
+    async def replayed() -> Message:
+        return replay.pop() if replay else await receive()
+
+    return replayed
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> WireworkAPI:
     """Build the app. With ``runtime`` given the caller owns it; else the lifespan opens one."""
 
@@ -269,6 +364,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         workflows,
         executions,
         runs,
+        webhook_tests,
     ):
         app.include_router(module.router, prefix="/api")
     app.include_router(workflows.node_types_router, prefix="/api")

@@ -234,3 +234,23 @@ class WebhookDelivery(Base):
     delivery_id: Mapped[str] = mapped_column(ExactString200, primary_key=True)
     execution_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookTestListener(Base):
+    """A workflow's armed test webhook (``POST /api/workflows/{id}/test-webhook``): until
+    ``expires_at`` its ``/webhook-test/…`` URLs take one call, which runs ``version`` (the
+    draft when armed). The call claims the row with a conditional UPDATE setting
+    ``execution_id``, so one call wins on any replica; re-arming replaces the row."""
+
+    __tablename__ = "webhook_test_listeners"
+
+    workflow_id: Mapped[int] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    armed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    armed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    # Set by the call that used the listener (then it listens no more).
+    execution_id: Mapped[str | None] = mapped_column(String(32))
+    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

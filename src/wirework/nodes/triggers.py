@@ -195,6 +195,14 @@ class WebhookAuth(ParamsModel):
         return self.header or WEBHOOK_AUTH_DEFAULT_HEADER[self.type]
 
 
+class WebhookRateLimit(ParamsModel):
+    """At most ``requests`` calls per ``per_s`` seconds to this webhook (its method and
+    path, all callers together); more are answered 429 with Retry-After and start nothing."""
+
+    requests: int = Field(ge=1, le=1_000_000, description="Calls allowed per window")
+    per_s: int = Field(ge=1, le=86_400, description="Window length, in seconds")
+
+
 class WebhookParams(ParamsModel):
     """Starts an execution when an HTTP request arrives at /webhook/{path}."""
 
@@ -228,6 +236,12 @@ class WebhookParams(ParamsModel):
         le=100 * 1024 * 1024,
         description="Largest accepted body, in bytes (WIREWORK_WEBHOOK_MAX_BODY_BYTES applies "
         "too: the smaller wins)",
+    )
+
+    rate_limit: WebhookRateLimit | None = Field(
+        default=None,
+        description='At most this many calls per window, e.g. {"requests": 100, "per_s": 60}; '
+        "more are answered 429 with Retry-After (counted per server process)",
     )
 
     @field_validator("path", mode="before")
@@ -330,6 +344,7 @@ WEBHOOK = registry.register_node(
                 "auth",
                 "idempotency_header",
                 "max_body_bytes",
+                "rate_limit",
             )
         },
     )

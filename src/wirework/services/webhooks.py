@@ -1,18 +1,22 @@
-"""Webhook routing, caller authentication and delivery idempotency.
+"""Webhook routing, caller authentication and rate limits.
 
 :class:`WebhookTable` knows which workflow node answers ``/webhook/{path}`` for a method. It is
 rebuilt from the database when workflows change (checked at most once a second with one cheap
-query), so every server replica sees activations without coordination. The hot path is one
-dict lookup. It also caches the decrypted credentials of the integrations webhooks
-authenticate with, dropped whenever workflows or integrations change (at once in this
-process, within a second in other replicas) and after :data:`CREDENTIAL_TTL_S` at the latest.
+query), so every server replica sees activations without coordination; only active workflows
+are in it. The hot path is one dict lookup. It also caches the decrypted credentials of the
+integrations webhooks authenticate with, dropped whenever workflows or integrations change (at
+once in this process, within a second in other replicas) and after :data:`CREDENTIAL_TTL_S` at
+the latest.
 
 :func:`check_auth` verifies a request against a webhook's ``auth`` (header token, HTTP basic,
 HMAC-SHA256 signature with an optional timestamp) in constant time.
 
-:class:`DeliveryLedger` remembers delivery ids (``idempotency_header``) in the
-``webhook_deliveries`` table, whose primary key (workflow, node, delivery id) makes
-concurrent duplicates safe across processes and restarts.
+:class:`RateLimiter` counts the calls of webhooks with a ``rate_limit`` (sliding window, in
+this process's memory: each replica counts its own calls).
+
+Delivery idempotency is in :mod:`wirework.services.webhook_deliveries`, test URLs in
+:mod:`wirework.services.webhook_tests`, the targets read from documents in
+:mod:`wirework.services.webhook_targets`.
 """
 
 from __future__ import annotations
@@ -20,26 +24,33 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import datetime as dt
 import hashlib
 import hmac
 import logging
+import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import delete, event, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapper, Session, object_session
 
-from wirework.db.base import new_id, utcnow
 from wirework.db.engine import readonly_session
-from wirework.db.models import Integration, WebhookDelivery, Workflow, WorkflowVersion
-from wirework.nodes.triggers import MAX_DELIVERY_ID, WebhookAuth
-from wirework.services.errors import Conflict
+from wirework.db.models import Integration, Workflow, WorkflowVersion
+from wirework.services.webhook_deliveries import DeliveryLedger
+from wirework.services.webhook_targets import (
+    UNREADABLE_AUTH,
+    AuthConfig,
+    RateLimit,
+    WebhookTarget,
+    normalise_path,
+    targets_of,
+)
+from wirework.services.webhook_tests import TestListeners
 from wirework.vault import MASK, Vault, VaultError
 
 log = logging.getLogger(__name__)
@@ -81,42 +92,6 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_CHANGED, None)
 
 
-def normalise_path(path: str) -> str:
-    return path.strip("/")
-
-
-AuthType = Literal["header", "basic", "hmac"]
-
-
-@dataclass(frozen=True, slots=True)
-class AuthConfig:
-    """A webhook's ``auth`` as the hot path needs it (header names in lower case)."""
-
-    type: AuthType
-    integration_id: int
-    header: str  # the token, basic credentials or signature
-    timestamp_header: str | None = None
-    tolerance_s: int = 300
-
-
-# A webhook whose ``auth`` cannot be read (e.g. written by an older version): it refuses
-# every request rather than run open.
-UNREADABLE_AUTH = AuthConfig(type="header", integration_id=0, header="authorization")
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookTarget:
-    workflow_id: int
-    version: int
-    node_id: str
-    method: str
-    path: str
-    respond: str  # immediately | last_node | respond_node
-    auth: AuthConfig | None = None
-    idempotency_header: str | None = None  # lower case
-    max_body_bytes: int | None = None
-
-
 class WebhookTable:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], ttl_s: float = 1.0) -> None:
         self._sessionmaker = sessionmaker
@@ -124,7 +99,6 @@ class WebhookTable:
         self._checked = 0.0
         self._fingerprint: tuple[Any, ...] | None = None
         self._live: dict[tuple[str, str], WebhookTarget] = {}
-        self._test: dict[tuple[str, str], WebhookTarget] = {}
         self._lock = asyncio.Lock()
         self._generation = -1
         # integration id -> (loaded at, credentials or None when unusable)
@@ -132,8 +106,11 @@ class WebhookTable:
         self._credentials_epoch = 0
         self._credentials_lock = asyncio.Lock()
         self.deliveries = DeliveryLedger(sessionmaker)
+        self.tests = TestListeners(sessionmaker)
+        self.rate_limits = RateLimiter()
 
-    async def lookup(self, method: str, path: str, *, test: bool = False) -> WebhookTarget | None:
+    async def lookup(self, method: str, path: str) -> WebhookTarget | None:
+        """The active workflow's webhook taking ``method`` on ``path``, or None."""
         if self._generation != _generation:
             self._generation = _generation
             self._checked = 0.0
@@ -141,9 +118,7 @@ class WebhookTable:
             self._forget_credentials()
         if time.monotonic() - self._checked > self._ttl_s:
             await self._refresh()
-        table = self._test if test else self._live
-        key = (method.upper(), normalise_path(path))
-        return table.get(key)
+        return self._live.get((method.upper(), normalise_path(path)))
 
     # -- credentials --------------------------------------------------------------------------
 
@@ -239,69 +214,45 @@ class WebhookTable:
     async def _rebuild(self, session: AsyncSession) -> None:
         rows = (
             await session.execute(
-                select(Workflow.id, Workflow.active, Workflow.version, WorkflowVersion.document)
+                select(Workflow.id, Workflow.version, WorkflowVersion.document)
                 .join(
                     WorkflowVersion,
                     (WorkflowVersion.workflow_id == Workflow.id)
                     & (WorkflowVersion.version == Workflow.version),
                 )
+                .where(Workflow.active.is_(True))
                 .order_by(Workflow.id)
             )
         ).all()
         live: dict[tuple[str, str], WebhookTarget] = {}
-        test: dict[tuple[str, str], WebhookTarget] = {}
-        for workflow_id, active, version, document in rows:
+        for workflow_id, version, document in rows:
             for target in targets_of(workflow_id, version, document):
-                key = (target.method, target.path)
-                test.setdefault(key, target)
-                if active:
-                    live.setdefault(key, target)  # the oldest workflow keeps a contested path
-        self._live, self._test = live, test
+                # The oldest workflow keeps a contested path.
+                live.setdefault((target.method, target.path), target)
+        self._live = live
 
 
-def auth_config(value: Any) -> AuthConfig | None:
-    """A webhook's ``auth`` parameter for the hot path; :data:`UNREADABLE_AUTH` if invalid."""
-    if value is None:
-        return None
-    try:
-        auth = WebhookAuth.model_validate(value)
-    except ValidationError:
-        return UNREADABLE_AUTH
-    return AuthConfig(
-        type=auth.type,
-        integration_id=auth.integration_id,
-        header=auth.signature_header.lower(),
-        timestamp_header=auth.timestamp_header.lower() if auth.timestamp_header else None,
-        tolerance_s=auth.tolerance_s,
-    )
+class RateLimiter:
+    """Webhook ``rate_limit``s, per method and path, with the ``limits`` library: a sliding
+    window counter in this process's memory (embedded mode; each replica counts alone)."""
 
+    def __init__(self) -> None:
+        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._items: dict[RateLimit, RateLimitItem] = {}
 
-def targets_of(workflow_id: int, version: int, document: Mapping[str, Any]) -> list[WebhookTarget]:
-    out = []
-    for node in document.get("nodes", []):
-        if node.get("type") != "core.webhook" or node.get("disabled"):
-            continue
-        params = node.get("params") or {}
-        idempotency = params.get("idempotency_header")
-        max_body = params.get("max_body_bytes")
-        out.append(
-            WebhookTarget(
-                workflow_id=workflow_id,
-                version=version,
-                node_id=str(node["id"]),
-                method=str(params.get("method", "POST")).upper(),
-                path=normalise_path(str(params.get("path", ""))),
-                respond=str(params.get("respond", "immediately")),
-                auth=auth_config(params.get("auth")),
-                idempotency_header=idempotency.lower() if isinstance(idempotency, str) else None,
-                max_body_bytes=(
-                    max_body
-                    if isinstance(max_body, int) and not isinstance(max_body, bool) and max_body > 0
-                    else None
-                ),
-            )
-        )
-    return out
+    async def retry_after(self, target: WebhookTarget) -> int | None:
+        """Count a call: None when it is within the webhook's limit, else the seconds to wait
+        before the next one may pass."""
+        limit = target.rate_limit
+        if limit is None:
+            return None
+        item = self._items.get(limit)
+        if item is None:
+            item = self._items[limit] = RateLimitItemPerSecond(limit.requests, limit.per_s)
+        if await self._limiter.hit(item, target.method, target.path):
+            return None
+        stats = await self._limiter.get_window_stats(item, target.method, target.path)
+        return max(1, math.ceil(stats.reset_time - time.time()))
 
 
 # --------------------------------------------------------------------------- authentication
@@ -413,177 +364,6 @@ def masked_headers(auth: AuthConfig | None, headers: Mapping[str, str]) -> dict[
     return out
 
 
-# --------------------------------------------------------------------------- idempotency
-
-# A delivery whose execution is still not recorded after this long lost it (the process
-# died between recording the delivery and the execution): a repeat may take it over.
-DELIVERY_GRACE_S = 60.0
-# How often (at most) a process prunes expired delivery ids, and in what batches.
-PRUNE_EVERY_S = 300.0
-PRUNE_BATCH = 1000
-
-
-class BadDeliveryId(ValueError):
-    pass
-
-
-def delivery_id(headers: Mapping[str, str], header: str) -> str | None:
-    """The delivery id a request carries in ``header`` (None: none, so no idempotency).
-    Raises BadDeliveryId when it is too long or holds control characters."""
-    value = headers.get(header)
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    if len(value) > MAX_DELIVERY_ID:
-        raise BadDeliveryId(
-            f"the {header} header (delivery id) is longer than {MAX_DELIVERY_ID} characters"
-        )
-    if not value.isprintable():
-        raise BadDeliveryId(f"the {header} header (delivery id) holds control characters")
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryKey:
-    workflow_id: int
-    node_id: str
-    delivery_id: str
-
-    def where(self) -> Any:
-        return (
-            (WebhookDelivery.workflow_id == self.workflow_id)
-            & (WebhookDelivery.node_id == self.node_id)
-            & (WebhookDelivery.delivery_id == self.delivery_id)
-        )
-
-
-class DeliveryLedger:
-    """Delivery ids already seen, durable in ``webhook_deliveries``."""
-
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
-        self._last_prune = -PRUNE_EVERY_S  # the first claim prunes
-        self._prune_task: asyncio.Task[int] | None = None
-
-    async def claim(
-        self,
-        key: DeliveryKey,
-        *,
-        ttl_s: float,
-        execution_exists: Callable[[str], Awaitable[bool]],
-    ) -> tuple[str, bool]:
-        """Record the delivery ``key``: ``(execution id, False)`` when it is new (start the
-        execution with that id), ``(earlier execution id, True)`` when it was seen before.
-
-        A remembered delivery older than ``ttl_s``, or whose execution was never recorded
-        (older than :data:`DELIVERY_GRACE_S`), is taken over."""
-        self._maybe_prune(ttl_s)
-        execution_id = new_id()
-        for _ in range(3):
-            now = utcnow()
-            try:
-                async with self._sessionmaker() as session, session.begin():
-                    await session.execute(
-                        insert(WebhookDelivery).values(
-                            workflow_id=key.workflow_id,
-                            node_id=key.node_id,
-                            delivery_id=key.delivery_id,
-                            execution_id=execution_id,
-                            created_at=now,
-                        )
-                    )
-                return execution_id, False
-            except IntegrityError:
-                pass  # seen before (or the workflow is gone): look
-            async with readonly_session(self._sessionmaker) as session:
-                row = (
-                    await session.execute(
-                        select(WebhookDelivery.execution_id, WebhookDelivery.created_at).where(
-                            key.where()
-                        )
-                    )
-                ).one_or_none()
-            if row is None:
-                continue  # pruned or released meanwhile: try again
-            earlier, created_at = row
-            age = (now - created_at).total_seconds()
-            stale = age > ttl_s or (age > DELIVERY_GRACE_S and not await execution_exists(earlier))
-            if not stale:
-                return str(earlier), True
-            async with self._sessionmaker() as session, session.begin():
-                taken = await session.execute(
-                    update(WebhookDelivery)
-                    .where(key.where(), WebhookDelivery.execution_id == earlier)
-                    .values(execution_id=execution_id, created_at=now)
-                )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
-                return execution_id, False
-        raise Conflict(
-            "the webhook delivery could not be recorded (its workflow changed meanwhile); "
-            "send it again"
-        )
-
-    async def close(self) -> None:
-        """Let a running prune finish its batch (cancelling mid-query would leave its
-        transaction open)."""
-        task = self._prune_task
-        if task is not None and not task.done():
-            await asyncio.wait({task}, timeout=10)
-
-    async def release(self, key: DeliveryKey, execution_id: str) -> None:
-        """Forget a claim whose execution could not start, so a repeat may run it."""
-        try:
-            async with self._sessionmaker() as session, session.begin():
-                await session.execute(
-                    delete(WebhookDelivery).where(
-                        key.where(), WebhookDelivery.execution_id == execution_id
-                    )
-                )
-        except Exception:
-            log.exception("could not release webhook delivery of execution %s", execution_id)
-
-    def _maybe_prune(self, ttl_s: float) -> None:
-        now = time.monotonic()
-        if now - self._last_prune < PRUNE_EVERY_S:
-            return
-        if self._prune_task is not None and not self._prune_task.done():
-            return
-        self._last_prune = now
-        task = asyncio.get_running_loop().create_task(self._prune_logged(ttl_s))
-        self._prune_task = task
-
-    async def _prune_logged(self, ttl_s: float) -> int:
-        try:
-            return await self.prune(ttl_s)
-        except Exception:
-            log.exception("pruning webhook delivery ids failed")
-            return 0
-
-    async def prune(self, ttl_s: float) -> int:
-        """Delete delivery ids older than ``ttl_s``, in small transactions; how many went."""
-        cutoff = utcnow() - dt.timedelta(seconds=ttl_s)
-        removed = 0
-        while True:
-            async with readonly_session(self._sessionmaker) as session:
-                boundary = await session.scalar(
-                    select(WebhookDelivery.created_at)
-                    .where(WebhookDelivery.created_at < cutoff)
-                    .order_by(WebhookDelivery.created_at)
-                    .offset(PRUNE_BATCH)
-                    .limit(1)
-                )
-            upper = boundary if boundary is not None else cutoff
-            async with self._sessionmaker() as session, session.begin():
-                result = await session.execute(
-                    delete(WebhookDelivery).where(WebhookDelivery.created_at < upper)
-                )
-            removed += int(result.rowcount or 0)  # type: ignore[attr-defined]
-            if boundary is None:
-                return removed
-
-
 def resume_token(signing_key: str, execution_id: str) -> str:
     """The token that authorises calling an execution's resume URL."""
     digest = hmac.new(signing_key.encode(), f"resume:{execution_id}".encode(), hashlib.sha256)
@@ -591,4 +371,6 @@ def resume_token(signing_key: str, execution_id: str) -> str:
 
 
 def check_resume_token(signing_key: str, execution_id: str, token: str) -> bool:
-    return hmac.compare_digest(resume_token(signing_key, execution_id), token)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not False).
+    expected = resume_token(signing_key, execution_id).encode()
+    return hmac.compare_digest(expected, token.encode("utf-8", "replace"))

@@ -1,9 +1,14 @@
-"""Webhooks: ``/webhook/{path}`` (active workflows), ``/webhook-test/{path}`` (editor test
-runs of any workflow) and ``/webhook-waiting/{execution_id}`` (resume a waiting execution).
+"""Webhooks: ``/webhook/{path}`` (active workflows), ``/webhook-test/{path}`` (one call to a
+workflow an editor armed, see services/webhook_tests.py) and ``/webhook-waiting/{execution_id}``
+(resume the waiting execution the token is signed for).
 
-An unknown path or method is a plain 404 that reveals nothing. Bodies are parsed strictly by
-content type (JSON, form, multipart, text; anything else is kept as base64), capped in size
-(``WIREWORK_WEBHOOK_MAX_BODY_BYTES`` and the node's ``max_body_bytes``: the smaller wins).
+An unknown path or method, an unarmed test URL and a bad resume token are the same plain 404
+that reveals nothing. A webhook's ``rate_limit`` (production URL) is counted first: over it
+is 429 ``webhook_rate_limited`` with Retry-After. Bodies are parsed strictly by content type
+(JSON with :func:`~wirework.api.bodies.parse_json`, form, multipart, text; anything else is
+kept as base64), capped in size (``WIREWORK_WEBHOOK_MAX_BODY_BYTES`` and the node's
+``max_body_bytes``: the smaller wins); a bad body is 400 ``bad_webhook_body`` before anything
+runs.
 
 A webhook with ``auth`` (both URLs) answers a request that does not authenticate with 401
 ``{"detail": "authentication failed", "code": "webhook_unauthorized", "errors": []}`` (basic:
@@ -16,31 +21,24 @@ URL only), a repeated delivery id is answered 200 ``{"execution_id": <the first 
 from __future__ import annotations
 
 import base64
-import json
 import logging
 from typing import Any
 
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wirework.api.bodies import BadContentLength, BodyTooLarge, read_capped
+from wirework.api.bodies import BadContentLength, BadJson, BodyTooLarge, parse_json, read_capped
 from wirework.engine.executor import WAIT_PORT
 from wirework.engine.runner import Started
 from wirework.engine.store import StoreUnavailable
 from wirework.sdk.node import Response as NodeResponse
 from wirework.services.engine import EngineHost, ensure_engine
-from wirework.services.webhooks import (
-    AuthUnavailable,
-    BadDeliveryId,
-    DeliveryKey,
-    WebhookTarget,
-    check_resume_token,
-    delivery_id,
-    masked_headers,
-    normalise_path,
-)
+from wirework.services.webhook_deliveries import BadDeliveryId, DeliveryKey, delivery_id
+from wirework.services.webhook_targets import WebhookTarget, normalise_path
+from wirework.services.webhooks import AuthUnavailable, check_resume_token, masked_headers
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +74,11 @@ class BadBody(Exception):
         self.message = message
 
     def response(self) -> JSONResponse:
-        body = {"detail": self.message, "code": "bad_webhook_body", "errors": []}
+        body = {
+            "detail": self.message,
+            "code": "bad_webhook_body",
+            "errors": [{"field": "body", "message": self.message}],
+        }
         return JSONResponse(body, status_code=self.status)
 
 
@@ -99,16 +101,18 @@ async def _parse(request: Request, raw: bytes) -> Any:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json" or ctype.endswith("+json"):
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadBody(400, f"body is not valid JSON: {exc}") from None
+            return parse_json(raw)
+        except BadJson as exc:
+            raise BadBody(400, f"body: {exc}") from None
     if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if ctype == "multipart/form-data":
+            _check_multipart(request.headers.get("content-type", ""), raw)
         # The body was consumed above; starlette re-parses from its cached copy.
         request._body = raw
         try:
             form = await request.form(max_files=100, max_fields=1000)
         except Exception as exc:
-            raise BadBody(400, f"body is not valid {ctype}: {exc}") from None
+            raise BadBody(400, f"body: not valid {ctype}: {exc}") from None
         out: dict[str, Any] = {}
         for key, value in form.multi_items():
             field: Any = value
@@ -130,8 +134,19 @@ async def _parse(request: Request, raw: bytes) -> Any:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise BadBody(400, "text body is not valid UTF-8") from None
+            raise BadBody(400, "body: text is not valid UTF-8") from None
     return {"content_type": ctype, "data": base64.b64encode(raw).decode("ascii")}
+
+
+def _check_multipart(content_type: str, raw: bytes) -> None:
+    """A multipart body must name its boundary and end with it (the parser takes a cut-off
+    or garbled body for an empty form)."""
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise BadBody(400, "body: multipart/form-data without a boundary parameter")
+    if b"--" + boundary + b"--" not in raw:
+        raise BadBody(400, "body: multipart/form-data is incomplete (no closing boundary)")
 
 
 def to_http(response: NodeResponse) -> Response:
@@ -171,10 +186,19 @@ def _where(request: Request, target: WebhookTarget) -> str:
     )
 
 
-async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool) -> Response:
-    target = await engine.webhooks.lookup(request.method, path, test=test)
-    if target is None:
-        return JSONResponse(NOT_FOUND, status_code=404)
+class Refused(Exception):
+    """A request answered without starting anything."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("refused")
+        self.response = response
+
+
+async def _item(
+    request: Request, engine: EngineHost, target: WebhookTarget, path: str, *, test: bool
+) -> tuple[dict[str, Any], str | None]:
+    """Authenticate, read and parse the request: the item the trigger emits and the delivery
+    id (idempotency). Raises Refused with the answer for a request that cannot run."""
     limit = engine.runtime.settings.webhook_max_body_bytes
     if target.max_body_bytes is not None and target.max_body_bytes < limit:
         limit = target.max_body_bytes
@@ -189,13 +213,11 @@ async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool
         if target.idempotency_header is not None and not test:
             delivery = delivery_id(request.headers, target.idempotency_header)
         body = await _parse(request, raw)
-    except AuthFailed as exc:
-        return exc.response()
-    except BadBody as exc:
-        return exc.response()
+    except (AuthFailed, BadBody) as exc:
+        raise Refused(exc.response()) from None
     except BadDeliveryId as exc:
         error = {"detail": str(exc), "code": "bad_delivery_id", "errors": []}
-        return JSONResponse(error, status_code=400)
+        raise Refused(JSONResponse(error, status_code=400)) from None
     item = {
         "body": body,
         "headers": dict(request.headers) if auth is None else masked_headers(auth, request.headers),
@@ -203,8 +225,34 @@ async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool
         "method": request.method,
         "path": normalise_path(path),
     }
-    graph = await engine.load_graph(target.workflow_id, target.version)
-    respond = target.respond
+    return item, delivery
+
+
+def _too_many(retry_after: int) -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": f"too many requests to this webhook; retry in {retry_after} s",
+            "code": "webhook_rate_limited",
+            "errors": [],
+        },
+        status_code=429,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+async def _handle(request: Request, engine: EngineHost, path: str) -> Response:
+    """A production call (/webhook/…): active workflows only."""
+    target = await engine.webhooks.lookup(request.method, path)
+    if target is None:
+        return JSONResponse(NOT_FOUND, status_code=404)
+    if target.rate_limit is not None:
+        retry_after = await engine.webhooks.rate_limits.retry_after(target)
+        if retry_after is not None:
+            return _too_many(retry_after)
+    try:
+        item, delivery = await _item(request, engine, target, path, test=False)
+    except Refused as exc:
+        return exc.response
     execution_id: str | None = None
     key: DeliveryKey | None = None
     if delivery is not None:
@@ -217,28 +265,63 @@ async def _handle(request: Request, engine: EngineHost, path: str, *, test: bool
         if duplicate:
             return JSONResponse({"execution_id": execution_id, "status": "duplicate"})
     try:
-        started = await engine.runner.execute(
-            graph,
-            mode="test" if test else "webhook",
-            input_items=[item],
-            start_node=target.node_id,
-            respond=respond == "respond_node",
-            execution_id=execution_id,
-        )
+        started = await _start(engine, target, item, mode="webhook", execution_id=execution_id)
     except BaseException:
         if key is not None and execution_id is not None:
             await engine.webhooks.deliveries.release(key, execution_id)
         raise
     try:
-        return await _answer(engine, started, respond)
+        return await _answer(engine, target, started)
     except StoreUnavailable:  # answered 503: a repeat of the delivery may run it again
         if key is not None and execution_id is not None:
             await engine.webhooks.deliveries.release(key, execution_id)
         raise
 
 
-async def _answer(engine: EngineHost, started: Started, respond: str) -> Response:
+async def _handle_test(request: Request, engine: EngineHost, path: str) -> Response:
+    """A test call (/webhook-test/…): only a workflow an editor armed, once; anything else is
+    the same 404 as an unknown path."""
+    tests = engine.webhooks.tests
+    target = await tests.find(request.method, path)
+    if target is None:
+        return JSONResponse(NOT_FOUND, status_code=404)
+    try:
+        item, _ = await _item(request, engine, target, path, test=True)
+    except Refused as exc:
+        return exc.response
+    execution_id = await tests.claim(target)
+    if execution_id is None:  # another call took it meanwhile, or it expired
+        return JSONResponse(NOT_FOUND, status_code=404)
+    try:
+        started = await _start(engine, target, item, mode="test", execution_id=execution_id)
+    except BaseException:
+        await tests.release(target, execution_id)
+        raise
+    return await _answer(engine, target, started)
+
+
+async def _start(
+    engine: EngineHost,
+    target: WebhookTarget,
+    item: dict[str, Any],
+    *,
+    mode: str,
+    execution_id: str | None,
+) -> Started:
+    graph = await engine.load_graph(target.workflow_id, target.version)
+    return await engine.runner.execute(
+        graph,
+        mode=mode,
+        input_items=[item],
+        start_node=target.node_id,
+        respond=target.respond == "respond_node",
+        execution_id=execution_id,
+    )
+
+
+async def _answer(engine: EngineHost, target: WebhookTarget, started: Started) -> Response:
     """The webhook's answer once the execution is recorded (StoreUnavailable if not)."""
+    respond = target.respond
     if respond == "immediately":
         await engine.runner.store.flush(started.id)  # accepted means recorded
         return JSONResponse({"execution_id": started.id, "status": "started"})
@@ -266,12 +349,12 @@ async def _engine(request: Request) -> EngineHost:
 
 async def webhook(request: Request) -> Response:
     engine = await _engine(request)
-    return await _handle(request, engine, request.path_params["path"], test=False)
+    return await _handle(request, engine, request.path_params["path"])
 
 
 async def webhook_test(request: Request) -> Response:
     engine = await _engine(request)
-    return await _handle(request, engine, request.path_params["path"], test=True)
+    return await _handle_test(request, engine, request.path_params["path"])
 
 
 async def resume(request: Request) -> Response:

@@ -1,0 +1,116 @@
+"""What answers a webhook: :class:`WebhookTarget`, read from a workflow document's enabled
+``core.webhook`` nodes (:func:`targets_of`) with its ``auth`` and ``rate_limit`` in the form
+the hot path needs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from wirework.nodes.triggers import WebhookAuth, WebhookRateLimit
+
+
+def normalise_path(path: str) -> str:
+    return path.strip("/")
+
+
+AuthType = Literal["header", "basic", "hmac"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthConfig:
+    """A webhook's ``auth`` as the hot path needs it (header names in lower case)."""
+
+    type: AuthType
+    integration_id: int
+    header: str  # the token, basic credentials or signature
+    timestamp_header: str | None = None
+    tolerance_s: int = 300
+
+
+# A webhook whose ``auth`` cannot be read (e.g. written by an older version): it refuses
+# every request rather than run open.
+UNREADABLE_AUTH = AuthConfig(type="header", integration_id=0, header="authorization")
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A webhook's ``rate_limit``: at most ``requests`` calls per ``per_s`` seconds."""
+
+    requests: int
+    per_s: int
+
+
+def rate_limit_of(value: Any) -> RateLimit | None:
+    """A webhook's ``rate_limit`` parameter (checked when the workflow was saved); one that
+    cannot be read (e.g. written by an older version) limits nothing."""
+    if value is None:
+        return None
+    try:
+        limit = WebhookRateLimit.model_validate(value)
+    except ValidationError:
+        return None
+    return RateLimit(requests=limit.requests, per_s=limit.per_s)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    workflow_id: int
+    version: int
+    node_id: str
+    method: str
+    path: str
+    respond: str  # immediately | last_node | respond_node
+    auth: AuthConfig | None = None
+    idempotency_header: str | None = None  # lower case
+    max_body_bytes: int | None = None
+    rate_limit: RateLimit | None = None
+
+
+def auth_config(value: Any) -> AuthConfig | None:
+    """A webhook's ``auth`` parameter for the hot path; :data:`UNREADABLE_AUTH` if invalid."""
+    if value is None:
+        return None
+    try:
+        auth = WebhookAuth.model_validate(value)
+    except ValidationError:
+        return UNREADABLE_AUTH
+    return AuthConfig(
+        type=auth.type,
+        integration_id=auth.integration_id,
+        header=auth.signature_header.lower(),
+        timestamp_header=auth.timestamp_header.lower() if auth.timestamp_header else None,
+        tolerance_s=auth.tolerance_s,
+    )
+
+
+def targets_of(workflow_id: int, version: int, document: Mapping[str, Any]) -> list[WebhookTarget]:
+    out = []
+    for node in document.get("nodes", []):
+        if node.get("type") != "core.webhook" or node.get("disabled"):
+            continue
+        params = node.get("params") or {}
+        idempotency = params.get("idempotency_header")
+        max_body = params.get("max_body_bytes")
+        out.append(
+            WebhookTarget(
+                workflow_id=workflow_id,
+                version=version,
+                node_id=str(node["id"]),
+                method=str(params.get("method", "POST")).upper(),
+                path=normalise_path(str(params.get("path", ""))),
+                respond=str(params.get("respond", "immediately")),
+                auth=auth_config(params.get("auth")),
+                idempotency_header=idempotency.lower() if isinstance(idempotency, str) else None,
+                max_body_bytes=(
+                    max_body
+                    if isinstance(max_body, int) and not isinstance(max_body, bool) and max_body > 0
+                    else None
+                ),
+                rate_limit=rate_limit_of(params.get("rate_limit")),
+            )
+        )
+    return out
