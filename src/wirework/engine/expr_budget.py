@@ -11,7 +11,7 @@ the shape of the text: words, lines, tags, entities) and charges it here.
 
 Limits (the ``MAX_*`` and ``ON_LOOP_*`` values; the first two are settings)
 --------------------------------------------------------------------------
-* ``max_work`` (``WIREWORK_EXPRESSION_MAX_WORK``, default 300,000,000 units, about 0.3 s of
+* ``max_work`` (``WIREWORK_EXPRESSION_MAX_WORK``, default 500,000,000 units, about 0.5 s of
   CPU): the whole evaluation. Enough for a handful of passes over a multi-MB string.
 * ``MAX_CALL_WORK`` (40,000,000 units): one step that runs as a single C call (a regex, a
   string method, a sort, ``tojson`` …). Such a call holds the GIL until it returns, so it
@@ -50,10 +50,12 @@ __all__ = [
     "MAX_VALUE_SIZE",
     "ON_LOOP_OPERATIONS",
     "ON_LOOP_WORK",
+    "STATS",
     "Budget",
     "LazyMapping",
     "LimitExceeded",
     "Limits",
+    "Stats",
     "Usage",
     "configure",
     "limits",
@@ -84,7 +86,7 @@ ON_LOOP_OPERATIONS: Final = 10_000
 class Limits:
     """The per-process limits that operators may change (see :func:`configure`)."""
 
-    max_work: int = 300_000_000
+    max_work: int = 500_000_000
     max_operations: int = 1_000_000
     threads: int = 1
 
@@ -375,11 +377,33 @@ def _pool() -> ThreadPoolExecutor:
     return _executor
 
 
+@dataclass
+class Stats:
+    """Process-wide counters (for tests and diagnostics): evaluations moved off the loop,
+    and those stopped because their caller was cancelled."""
+
+    off_loop: int = 0
+    cancelled: int = 0
+
+
+STATS: Final = Stats()
+
+
+def _run_counted(run: Callable[[Budget], _T], budget: Budget) -> _T:
+    try:
+        return run(budget)
+    except BaseException:
+        if budget.cancelled:
+            STATS.cancelled += 1
+        raise
+
+
 async def off_loop(run: Callable[[Budget], _T]) -> _T:
     """``run(budget)`` in the expression worker thread with a full budget. Cancelling the
-    caller cancels the budget: the worker stops at its next charge."""
+    caller cancels the budget: the worker stops at its next charge (or does not start)."""
     budget = Budget()
-    future = asyncio.get_running_loop().run_in_executor(_pool(), run, budget)
+    STATS.off_loop += 1
+    future = asyncio.get_running_loop().run_in_executor(_pool(), _run_counted, run, budget)
     try:
         return await future
     except asyncio.CancelledError:

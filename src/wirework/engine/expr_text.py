@@ -130,7 +130,7 @@ def wordcount_cost(text: str) -> int:
 def striptags_cost(text: str) -> int:
     """Cut out comments and tags (Python per tag), split and join the words, unescape
     entities (Python per entity)."""
-    return 30 * len(text) + 400 * text.count("<") + 800 * text.count("&")
+    return 15 * len(text) + 300 * text.count("<") + 700 * text.count("&")
 
 
 def slices(text: str) -> Iterator[tuple[str, str]]:

@@ -133,8 +133,10 @@ __all__ = [
     "check_syntax",
     "compile_value",
     "evaluate",
+    "evaluate_async",
     "has_expression",
     "make_scope",
+    "measure",
     "with_item",
 ]
 
@@ -1811,6 +1813,22 @@ def compile_value(value: Any, path: str = "") -> Compiled:
 def evaluate(value: Any, scope: Scope) -> Any:
     """Compile (through the cache) and evaluate ``value`` against ``scope``."""
     return compile_value(value).evaluate(scope)
+
+
+async def evaluate_async(value: Any, scope: Scope) -> Any:
+    """:func:`evaluate` that moves big evaluations off the event loop
+    (:meth:`Compiled.evaluate_async`)."""
+    return await compile_value(value).evaluate_async(scope)
+
+
+def measure(source: str, scope: Scope) -> tuple[Any, Usage]:
+    """Evaluate one string in the sandbox with a full budget and say what it spent (the
+    fast paths are skipped, so plain paths and constants report zero work)."""
+    compiled = compile_value(source)
+    if not isinstance(compiled, _Template):
+        return compiled.evaluate(scope), NO_USAGE
+    budget = Budget()
+    return compiled.run(scope, budget), budget.usage()
 
 
 def check_syntax(value: Any, path: str = "") -> list[tuple[str, str]]:
