@@ -223,15 +223,17 @@ class Budget:
             )
 
     def allocate(self, size: int) -> None:
-        self.memory += size
-        if self.memory > MAX_MEMORY:
+        if self.memory + size > MAX_MEMORY:
+            self.refused = size
             raise LimitExceeded(f"more than {MAX_MEMORY:,} bytes of values built", "memory")
+        self.memory += size
         self.spend(size)
 
     def emit(self, text: str) -> str:
-        self.output += len(text)
-        if self.output > MAX_OUTPUT_CHARS:
+        if self.output + len(text) > MAX_OUTPUT_CHARS:
+            self.refused = len(text)
             raise LimitExceeded(f"output longer than {MAX_OUTPUT_CHARS:,} characters", "output")
+        self.output += len(text)
         return text
 
     def checkpoint(self) -> None:

@@ -120,7 +120,7 @@ def split_cost(text: str, separator: str | None) -> int:
 
 
 def title_cost(text: str) -> int:
-    return case_cost(text) + 10 * len(text) + 500 * _count(text, _TITLE_SEPARATORS)
+    return case_cost(text) + 10 * len(text) + 300 * _count(text, _TITLE_SEPARATORS)
 
 
 def wordcount_cost(text: str) -> int:

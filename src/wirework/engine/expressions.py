@@ -486,7 +486,8 @@ def _json_parts(value: Any, parts: list[str], budget: Budget) -> None:
     kind = type(value)
     dict_like = kind is dict and all(type(key) is str for key in value)
     if not (kind is list or kind is tuple or dict_like) or budget.size(value) <= _JSON_SLICE:
-        budget.charge(_JSON_COST * budget.size(value) + 40 * _cost_linear(value))
+        per_element = 0 if kind is str else 40 * _cost_linear(value)
+        budget.charge((6 if kind is str else _JSON_COST) * budget.size(value) + per_element)
         parts.append(_dumps(value))
         return
     budget.checkpoint()
@@ -855,7 +856,7 @@ _FILTER_COSTS: Final[tuple[tuple[frozenset[str], Callable[[Any], int], bool], ..
     (_words("e escape"), _cost_per_element(8), True),
     (_words("reverse"), _cost_per_element(2), True),
     (_words("list"), _cost_per_element(8), True),
-    (_words("filesizeformat float int"), _cost_per_element(20), True),
+    (_words("filesizeformat float int"), _cost_per_element(5), True),
     (_words("replace format"), _cost_constant, True),  # charged by their own estimates
     (_words("tojson"), _cost_constant, True),  # charged by _to_json
     (_words("indent"), _cost_per_element(3), False),
