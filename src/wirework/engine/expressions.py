@@ -46,18 +46,29 @@ filter or call is checked against the limits below before it can be used.
 
 Limits
 ------
-Each evaluation gets a budget (the ``MAX_*`` constants below): operations (a loop element
-is charged the size of the loop body in template nodes; calls, filters, tests and macro
-calls cost more), work (characters and elements created, copied, hashed, compared or
-walked), and rendered output. Sizes are estimated *before* anything is built by ``*``,
-``**``, ``+``, ``~``, ``%``, ``|center``, ``|indent``, ``|replace``, ``|join``, ``|format``,
-``|batch``, ``|wordwrap``, ``str.ljust`` and the like, so ``'a' * 10**10`` fails at once
-instead of exhausting memory; a list, string or object built in an expression may not
-exceed ``MAX_VALUE_SIZE``, measured with shared parts counted every time they appear (so
-``[a, a]`` doubling cannot build an exponential structure). Nothing is evaluated at
-compile time (Jinja's constant folding is off). Exceeding a limit raises
-:class:`ExpressionLimitError`; the worst case is a few hundred milliseconds of CPU and
-some tens of megabytes per evaluation.
+Each evaluation gets a budget (:mod:`wirework.engine.expr_budget` has the numbers and the
+units): operations (a loop element is charged the size of the loop body in template
+nodes; calls, filters, tests and macro calls cost more), work (about a nanosecond of CPU
+per unit: every filter, test, method and operator is charged by what it will process,
+estimated from its inputs *before* it runs), memory built and rendered output. Sizes are
+estimated before anything is built by ``*``, ``**``, ``+``, ``~``, ``%``, ``|center``,
+``|indent``, ``|replace``, ``|join``, ``|format``, ``|batch``, ``|wordwrap``, ``str.ljust``
+and the like, so ``'a' * 10**10`` fails at once instead of exhausting memory; a list,
+string or object built in an expression may not exceed ``MAX_VALUE_SIZE``, measured with
+shared parts counted every time they appear (so ``[a, a]`` doubling cannot build an
+exponential structure). One step that runs as a single C call may not exceed
+``MAX_CALL_WORK`` (it holds the GIL); the heavy text filters (``striptags``, ``title``,
+``wordcount``, case mappings, ``split``) and JSON of big values work in slices instead
+(:mod:`wirework.engine.expr_text`). Nothing is evaluated at compile time (Jinja's constant
+folding is off). Exceeding a limit raises :class:`ExpressionLimitError` (``limit`` says
+which, ``usage`` what had been spent).
+
+Event loop
+----------
+:meth:`Compiled.evaluate_async` (what the engine uses) starts every evaluation on the loop
+with an allowance of about a millisecond; one that needs more is started again in the
+expression worker thread, and cancelling the caller (a step's or workflow's timeout) stops
+it at its next charge. :meth:`Compiled.evaluate` runs on the calling thread.
 """
 
 from __future__ import annotations
