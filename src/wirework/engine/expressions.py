@@ -1675,11 +1675,12 @@ class _Template(Compiled):
 
 
 class _Dict(Compiled):
-    __slots__ = ("entries", "references")
+    __slots__ = ("entries", "on_loop", "references")
 
     def __init__(self, entries: list[tuple[Any, str, Compiled]]) -> None:
         self.entries = entries  # (key, path, compiled)
         self.references = _merge_references(c.references for _, _, c in entries)
+        self.on_loop = all(c.on_loop for _, _, c in entries)
 
     def evaluate(self, scope: Scope) -> dict[Any, Any]:
         result = {}
@@ -1706,11 +1707,12 @@ class _Dict(Compiled):
 
 
 class _List(Compiled):
-    __slots__ = ("entries", "references")
+    __slots__ = ("entries", "on_loop", "references")
 
     def __init__(self, entries: list[tuple[str, Compiled]]) -> None:
         self.entries = entries  # (path, compiled)
         self.references = _merge_references(c.references for _, c in entries)
+        self.on_loop = all(c.on_loop for _, c in entries)
 
     def evaluate(self, scope: Scope) -> list[Any]:
         result = []
