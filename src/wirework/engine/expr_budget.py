@@ -166,16 +166,13 @@ class Budget:
     )
 
     def __init__(self, on_loop: bool = False) -> None:
-        self.operations = 0
-        self.work = 0
-        self.memory = 0
-        self.output = 0
-        self.refused = 0
+        self.operations = self.work = self.memory = self.output = self.refused = 0
         self.on_loop = on_loop
         self.cancelled = False
-        current = _limits
-        self._work_limit = ON_LOOP_WORK if on_loop else current.max_work
-        self._op_limit = ON_LOOP_OPERATIONS if on_loop else current.max_operations
+        if on_loop:
+            self._work_limit, self._op_limit = ON_LOOP_WORK, ON_LOOP_OPERATIONS
+        else:
+            self._work_limit, self._op_limit = _limits.max_work, _limits.max_operations
         # id → (object, size) of containers already measured; keeping the object alive
         # keeps its id from being reused during the evaluation.
         self._sizes: dict[int, tuple[Any, int]] = {}
@@ -226,8 +223,11 @@ class Budget:
         if self.memory + size > MAX_MEMORY:
             self.refused = size
             raise LimitExceeded(f"more than {MAX_MEMORY:,} bytes of values built", "memory")
+        self.work += size
+        if self.work > self._work_limit:
+            self.work -= size
+            self.spend(size)  # raises: off the loop, cancelled or over the budget
         self.memory += size
-        self.spend(size)
 
     def emit(self, text: str) -> str:
         if self.output + len(text) > MAX_OUTPUT_CHARS:

@@ -1556,6 +1556,11 @@ class Compiled:
         """The value with every expression evaluated against ``scope``, on this thread."""
         raise NotImplementedError
 
+    def evaluate_inline(self, scope: Scope) -> Any:
+        """:meth:`evaluate` with the small on-loop allowance: raises :class:`OffLoop`
+        when an expression needs more (then use :meth:`evaluate_async`)."""
+        return self.evaluate(scope)
+
     async def evaluate_async(self, scope: Scope) -> Any:
         """Like :meth:`evaluate`, but an expression that turns out to need more than a
         millisecond or so of work runs in the expression worker thread, so the event loop
@@ -1642,14 +1647,17 @@ class _Template(Compiled):
                 pass
         return self.run(scope, Budget())
 
-    async def evaluate_async(self, scope: Scope) -> Any:
+    def evaluate_inline(self, scope: Scope) -> Any:
         if self._fast is not None:
             try:
                 return self._fast(scope)
             except Exception:  # noqa: S110 - the sandbox decides, and names any error
                 pass
+        return self.run(scope, Budget(True))
+
+    async def evaluate_async(self, scope: Scope) -> Any:
         try:
-            return self.run(scope, Budget(on_loop=True))
+            return self.evaluate_inline(scope)
         except OffLoop:
             return await off_loop(functools.partial(self.run, scope))
 
@@ -1692,7 +1700,21 @@ class _Dict(Compiled):
                 raise
         return result
 
+    def evaluate_inline(self, scope: Scope) -> dict[Any, Any]:
+        result = {}
+        for key, path, compiled in self.entries:
+            try:
+                result[key] = compiled.evaluate_inline(scope)
+            except ExpressionError as exc:
+                exc.path = exc.path or path
+                raise
+        return result
+
     async def evaluate_async(self, scope: Scope) -> dict[Any, Any]:
+        try:
+            return self.evaluate_inline(scope)
+        except OffLoop:
+            pass  # again, entry by entry, the big ones off the loop
         result = {}
         for key, path, compiled in self.entries:
             try:
@@ -1724,7 +1746,21 @@ class _List(Compiled):
                 raise
         return result
 
+    def evaluate_inline(self, scope: Scope) -> list[Any]:
+        result = []
+        for path, compiled in self.entries:
+            try:
+                result.append(compiled.evaluate_inline(scope))
+            except ExpressionError as exc:
+                exc.path = exc.path or path
+                raise
+        return result
+
     async def evaluate_async(self, scope: Scope) -> list[Any]:
+        try:
+            return self.evaluate_inline(scope)
+        except OffLoop:
+            pass  # again, entry by entry, the big ones off the loop
         result = []
         for path, compiled in self.entries:
             try:
