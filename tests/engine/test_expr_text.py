@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from jinja2.filters import do_title, do_wordcount
 
-from wirework.engine import expr_text, expressions
+from wirework.engine import expr_text, expr_values, expressions
 from wirework.engine.expr_budget import Budget, Cancelled
 
 ALPHABET = "aaB  \n\t<>&;#-({[!/é1Σß.İx-->"
@@ -99,8 +99,8 @@ def test_cancelled_between_slices() -> None:
     ],
 )
 def test_json_in_parts_is_the_same_text(monkeypatch: pytest.MonkeyPatch, value: Any) -> None:
-    monkeypatch.setattr(expressions, "_JSON_SLICE", 1000)
-    monkeypatch.setattr(expressions, "_JSON_RUN", 64)
+    monkeypatch.setattr(expr_values, "JSON_SLICE", 1000)
+    monkeypatch.setattr(expr_values, "JSON_RUN", 64)
     expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     assert expressions.evaluate("{{ v|tojson }}", {"v": value}) == expected
     assert expressions.evaluate("{{ v|string }}", {"v": value}) == expected

@@ -73,23 +73,17 @@ it at its next charge. :meth:`Compiled.evaluate` runs on the calling thread.
 
 from __future__ import annotations
 
-import contextvars
 import functools
-import itertools
-import json as jsonlib
 import math
 import operator
 import re
 import types
 from collections.abc import (
     Callable,
-    ItemsView,
     Iterable,
     Iterator,
-    KeysView,
     Mapping,
     Sequence,
-    ValuesView,
 )
 from datetime import UTC, date, datetime, time
 from typing import Any, Final, NamedTuple, TypeAlias
@@ -121,6 +115,12 @@ from wirework.engine.expr_budget import (
     Usage,
     off_loop,
 )
+from wirework.engine.expr_values import BUDGET as _BUDGET
+from wirework.engine.expr_values import NotData as _NotData
+from wirework.engine.expr_values import current_budget as _budget
+from wirework.engine.expr_values import to_json as _to_json
+from wirework.engine.expr_values import to_native as _to_native
+from wirework.engine.expr_values import to_text as _to_text
 
 __all__ = [
     "MAX_CALL_WORK",
@@ -363,172 +363,6 @@ _WALK_COST: Final = WALK_COST
 _SORT_COST: Final = 300
 #: Work units per element (or character) hashed: hashing a tuple walks it in C.
 _HASH_COST: Final = 10
-
-_BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
-    "wirework_expression_budget", default=None
-)
-
-
-def _budget() -> Budget:
-    budget = _BUDGET.get()
-    return Budget() if budget is None else budget
-
-
-# --------------------------------------------------------------------------- JSON data
-
-
-class _NotData(TypeError):
-    pass
-
-
-def _to_native(value: Any, deep: bool = True) -> Any:
-    """Turn a result into JSON data. With ``deep=False`` dicts and lists are trusted as
-    they are (used for plain paths into the scope, which holds JSON already)."""
-    kind = type(value)
-    if value is None or kind is str or kind is int or kind is float or kind is bool:
-        return value
-    if kind is dict:
-        return _native_dict(value) if deep else value
-    if kind is list:
-        return _native_list(value) if deep else value
-    if isinstance(value, Undefined):
-        return None
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return _native_dict(value)
-    if isinstance(value, (list, tuple, KeysView, ValuesView, ItemsView, Iterator)):
-        return _native_list(value)
-    if callable(value):
-        raise _NotData(
-            f"a {type(value).__name__} is not data (a function or method: call it with ()"
-            " or drop it)"
-        )
-    raise _NotData(f"a {type(value).__name__!r} object is not JSON data")
-
-
-def _native_dict(value: Mapping[Any, Any]) -> dict[str, Any]:
-    _budget().charge(_WALK_COST * len(value))
-    converted: dict[str, Any] = {}
-    changed = type(value) is not dict
-    for key, item in value.items():
-        new_key = key if type(key) is str else _json_key(key)
-        new_item = _to_native(item)
-        changed = changed or new_key is not key or new_item is not item
-        converted[new_key] = new_item
-    return converted if changed else value  # type: ignore[return-value]
-
-
-def _native_list(value: Iterable[Any]) -> list[Any]:
-    converted = [_to_native(item) for item in value]
-    _budget().charge(_WALK_COST * len(converted))
-    if type(value) is list and all(a is b for a, b in zip(converted, value, strict=True)):
-        return value
-    return converted
-
-
-def _json_key(key: Any) -> str:
-    if key is None:
-        return "null"
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if isinstance(key, float):
-        return repr(key)
-    if isinstance(key, (int, str)):
-        return str(key)
-    raise _NotData(f"an object key must be a string, not {type(key).__name__!r}")
-
-
-def _to_text(value: Any) -> str:
-    """How a value reads inside text: '' for None and missing values, true/false,
-    compact JSON for lists and objects, ISO 8601 for dates."""
-    kind = type(value)
-    if kind is str:
-        return value  # type: ignore[no-any-return]
-    if value is None or isinstance(value, Undefined):
-        return ""
-    if kind is bool:
-        return "true" if value else "false"
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    return _to_json(value)
-
-
-def _to_json(value: Any, indent: int | None = None) -> str:
-    budget = _budget()
-    budget.operate(5)
-    size = budget.size(value)
-    budget.check_size(size)
-    if indent is None and size > _JSON_SLICE:
-        parts: list[str] = []
-        _json_parts(value, parts, budget)
-        text = "".join(parts)
-    else:
-        budget.charge(_JSON_COST * size)
-        text = _dumps(value, indent)
-    return budget.produced(text)  # type: ignore[no-any-return]
-
-
-#: Units per character or element json.dumps takes (C; an element costs more).
-_JSON_COST: Final = 15
-#: Values larger than this are encoded part by part, each part one C call …
-_JSON_SLICE: Final = 1_000_000
-#: … of at most this many elements.
-_JSON_RUN: Final = 2048
-
-
-def _dumps(value: Any, indent: int | None = None) -> str:
-    separators = (",", ":") if indent is None else (",", ": ")
-    return jsonlib.dumps(
-        value, ensure_ascii=False, separators=separators, indent=indent, default=_json_default
-    )
-
-
-def _json_parts(value: Any, parts: list[str], budget: Budget) -> None:
-    """Compact JSON of a large value appended to ``parts`` piece by piece (the same text as
-    one dumps), so that no single C call encodes much more than _JSON_SLICE: a long list
-    or object goes in runs of _JSON_RUN elements, a run too big element by element."""
-    kind = type(value)
-    dict_like = kind is dict and all(type(key) is str for key in value)
-    if not (kind is list or kind is tuple or dict_like) or budget.size(value) <= _JSON_SLICE:
-        per_element = 0 if kind is str else 40 * _cost_linear(value)
-        budget.charge((6 if kind is str else _JSON_COST) * budget.size(value) + per_element)
-        parts.append(_dumps(value))
-        return
-    budget.checkpoint()
-    opening, closing = ("{", "}") if dict_like else ("[", "]")
-    parts.append(opening)
-    source: Iterator[Any] = iter(value.items() if dict_like else value)
-    first = True
-    while run := list(itertools.islice(source, _JSON_RUN)):
-        if not first:
-            parts.append(",")
-        first = False
-        chunk: Any = dict(run) if dict_like else run
-        size = budget.size(chunk)
-        if size <= _JSON_SLICE:
-            budget.charge(_JSON_COST * size + 40 * len(run))
-            parts.append(_dumps(chunk)[1:-1])
-            continue
-        for index, element in enumerate(run):
-            if index:
-                parts.append(",")
-            if dict_like:
-                parts.append(_dumps(element[0]) + ":")
-            _json_parts(element[1] if dict_like else element, parts, budget)
-    parts.append(closing)
-
-
-def _json_default(value: Any) -> Any:
-    """For json.dumps: what to write for the values that are not JSON types already."""
-    return _to_native(value, deep=False)  # raises _NotData for what cannot be converted
-
 
 # --------------------------------------------------------------------------- attributes
 
