@@ -35,6 +35,7 @@ never leaves the loop. When the awaiting task is cancelled (a node's or workflow
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -370,9 +371,16 @@ _executor: ThreadPoolExecutor | None = None
 _T = TypeVar("_T")
 
 
+#: While an expression runs in the worker, the event loop thread waits up to one switch
+#: interval for the GIL each time it needs it (Python's default is 5 ms): 1 ms keeps the
+#: loop's answers quick and costs nothing while nothing else runs.
+SWITCH_INTERVAL_S: Final = 0.001
+
+
 def _pool() -> ThreadPoolExecutor:
     global _executor
     if _executor is None:
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         _executor = ThreadPoolExecutor(
             max_workers=_limits.threads, thread_name_prefix="wirework-expressions"
         )
