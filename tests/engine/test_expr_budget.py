@@ -138,3 +138,10 @@ def test_settings_reach_the_budget(tmp_path: Any) -> None:
     settings = Settings(data_dir=tmp_path, expression_max_work=123_000_000, expression_threads=2)
     assert settings.expression_max_work == 123_000_000 and settings.expression_threads == 2
     assert Settings.model_fields["expression_max_work"].description
+
+
+def test_converting_a_long_list_result_is_python_work_not_one_step() -> None:
+    numbers = list(range(1_000_000))  # walking it costs more than one step may take at once
+    result, usage = measure("{{ vars.n|list }}", make_scope({}, vars={"n": numbers}))
+    assert result == numbers
+    assert MAX_CALL_WORK < usage.work <= MAX_WORK

@@ -75,7 +75,7 @@ def to_native(value: Any, deep: bool = True) -> Any:
 
 
 def _native_dict(value: Mapping[Any, Any]) -> dict[str, Any]:
-    current_budget().charge(WALK_COST * len(value))
+    current_budget().spend(WALK_COST * len(value))
     converted: dict[str, Any] = {}
     changed = type(value) is not dict
     for key, item in value.items():
@@ -88,7 +88,7 @@ def _native_dict(value: Mapping[Any, Any]) -> dict[str, Any]:
 
 def _native_list(value: Iterable[Any]) -> list[Any]:
     converted = [to_native(item) for item in value]
-    current_budget().charge(WALK_COST * len(converted))
+    current_budget().spend(WALK_COST * len(converted))
     if type(value) is list and all(a is b for a, b in zip(converted, value, strict=True)):
         return value
     return converted
