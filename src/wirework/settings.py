@@ -104,6 +104,24 @@ class Settings(BaseSettings):
             "WIREWORK_HTTP_MAX_RESPONSE_BYTES)."
         ),
     )
+    expression_max_work: int = Field(
+        default=500_000_000,
+        ge=1_000_000,
+        description=(
+            "Work budget of one expression evaluation, in units of about a nanosecond of "
+            "CPU (filters, methods and operators are charged by the size of what they "
+            "process); above it the step fails naming the expression."
+        ),
+    )
+    expression_threads: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description=(
+            "Worker threads for expression evaluations too big to run on the event loop "
+            "(more than about a millisecond of work)."
+        ),
+    )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
         default="info", description="Minimum level of log lines written."
     )

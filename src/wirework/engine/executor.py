@@ -200,6 +200,18 @@ class _Context(NodeContext):
             value = self._node.params.evaluate(self._scope(index))
         except expressions.ExpressionError as exc:
             raise NodeError(exc.describe(self.node_id), retryable=False) from None
+        return self._checked_params(value)
+
+    async def aparams(self, index: int | None = 0) -> dict[str, Any]:
+        if self._node.params_constant:
+            return self._node.raw_params
+        try:
+            value = await self._node.params.evaluate_async(self._scope(index))
+        except expressions.ExpressionError as exc:
+            raise NodeError(exc.describe(self.node_id), retryable=False) from None
+        return self._checked_params(value)
+
+    def _checked_params(self, value: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = value
         for check in self._node.param_checks:
             try:
@@ -213,6 +225,12 @@ class _Context(NodeContext):
     def evaluate(self, value: Any, index: int | None = 0) -> Any:
         try:
             return expressions.evaluate(value, self._scope(index))
+        except expressions.ExpressionError as exc:
+            raise NodeError(exc.describe(self.node_id), retryable=False) from None
+
+    async def aevaluate(self, value: Any, index: int | None = 0) -> Any:
+        try:
+            return await expressions.compile_value(value).evaluate_async(self._scope(index))
         except expressions.ExpressionError as exc:
             raise NodeError(exc.describe(self.node_id), retryable=False) from None
 
@@ -412,7 +430,7 @@ class ExecutionRun:
         concatenation of their runs."""
         graph = self.graph
         items = _concat(inputs)
-        size = int(_Context(self, node, inputs).params(0).get("batch_size") or 10)
+        size = int((await _Context(self, node, inputs).aparams(0)).get("batch_size") or 10)
         body = [n for n in graph.order if n in graph.loop_bodies.get(node.id, ())]
         collected: dict[str, Outputs] = {n: {} for n in body}
         ran: set[str] = set()
@@ -758,7 +776,7 @@ class ExecutionRun:
             failed: list[Item] = []
             for index, item in enumerate(items):
                 try:
-                    result = await spec.run_item(ctx, item, ctx.params(index))
+                    result = await spec.run_item(ctx, item, await ctx.aparams(index))
                 except (NodeError, Exception) as exc:
                     if node.on_error != "error_output" or isinstance(exc, StopExecution):
                         raise

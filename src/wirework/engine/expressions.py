@@ -46,39 +46,44 @@ filter or call is checked against the limits below before it can be used.
 
 Limits
 ------
-Each evaluation gets a budget (the ``MAX_*`` constants below): operations (a loop element
-is charged the size of the loop body in template nodes; calls, filters, tests and macro
-calls cost more), work (characters and elements created, copied, hashed, compared or
-walked), and rendered output. Sizes are estimated *before* anything is built by ``*``,
-``**``, ``+``, ``~``, ``%``, ``|center``, ``|indent``, ``|replace``, ``|join``, ``|format``,
-``|batch``, ``|wordwrap``, ``str.ljust`` and the like, so ``'a' * 10**10`` fails at once
-instead of exhausting memory; a list, string or object built in an expression may not
-exceed ``MAX_VALUE_SIZE``, measured with shared parts counted every time they appear (so
-``[a, a]`` doubling cannot build an exponential structure). Nothing is evaluated at
-compile time (Jinja's constant folding is off). Exceeding a limit raises
-:class:`ExpressionLimitError`; the worst case is a few hundred milliseconds of CPU and
-some tens of megabytes per evaluation.
+Each evaluation gets a budget (:mod:`wirework.engine.expr_budget` has the numbers and the
+units): operations (a loop element is charged the size of the loop body in template
+nodes; calls, filters, tests and macro calls cost more), work (about a nanosecond of CPU
+per unit: every filter, test, method and operator is charged by what it will process,
+estimated from its inputs *before* it runs), memory built and rendered output. Sizes are
+estimated before anything is built by ``*``, ``**``, ``+``, ``~``, ``%``, ``|center``,
+``|indent``, ``|replace``, ``|join``, ``|format``, ``|batch``, ``|wordwrap``, ``str.ljust``
+and the like, so ``'a' * 10**10`` fails at once instead of exhausting memory; a list,
+string or object built in an expression may not exceed ``MAX_VALUE_SIZE``, measured with
+shared parts counted every time they appear (so ``[a, a]`` doubling cannot build an
+exponential structure). One step that runs as a single C call may not exceed
+``MAX_CALL_WORK`` (it holds the GIL); the heavy text filters (``striptags``, ``title``,
+``wordcount``, case mappings, ``split``) and JSON of big values work in slices instead
+(:mod:`wirework.engine.expr_text`). Nothing is evaluated at compile time (Jinja's constant
+folding is off). Exceeding a limit raises :class:`ExpressionLimitError` (``limit`` says
+which, ``usage`` what had been spent).
+
+Event loop
+----------
+:meth:`Compiled.evaluate_async` (what the engine uses) starts every evaluation on the loop
+with an allowance of about a millisecond; one that needs more is started again in the
+expression worker thread, and cancelling the caller (a step's or workflow's timeout) stops
+it at its next charge. :meth:`Compiled.evaluate` runs on the calling thread.
 """
 
 from __future__ import annotations
 
-import contextvars
 import functools
-import html
-import json as jsonlib
 import math
 import operator
 import re
 import types
 from collections.abc import (
     Callable,
-    ItemsView,
     Iterable,
     Iterator,
-    KeysView,
     Mapping,
     Sequence,
-    ValuesView,
 )
 from datetime import UTC, date, datetime, time
 from typing import Any, Final, NamedTuple, TypeAlias
@@ -92,9 +97,36 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.tests import TESTS
 from jinja2.utils import Namespace, _PassArg, missing, pass_context
 
+from wirework.engine import expr_text
+from wirework.engine.expr_budget import (
+    MAX_CALL_WORK,
+    MAX_INT_BITS,
+    MAX_MEMORY,
+    MAX_OUTPUT_CHARS,
+    MAX_VALUE_SIZE,
+    NO_USAGE,
+    WALK_COST,
+    Budget,
+    Cancelled,
+    LazyMapping,
+    LimitExceeded,
+    Limits,
+    OffLoop,
+    Usage,
+    off_loop,
+)
+from wirework.engine.expr_values import BUDGET as _BUDGET
+from wirework.engine.expr_values import NotData as _NotData
+from wirework.engine.expr_values import current_budget as _budget
+from wirework.engine.expr_values import to_json as _to_json
+from wirework.engine.expr_values import to_native as _to_native
+from wirework.engine.expr_values import to_text as _to_text
+
 __all__ = [
+    "MAX_CALL_WORK",
     "MAX_FORMAT_WIDTH",
     "MAX_INT_BITS",
+    "MAX_MEMORY",
     "MAX_OPERATIONS",
     "MAX_OUTPUT_CHARS",
     "MAX_RANGE",
@@ -108,29 +140,25 @@ __all__ = [
     "NodesView",
     "References",
     "Scope",
+    "Usage",
     "check_syntax",
     "compile_value",
     "evaluate",
+    "evaluate_async",
     "has_expression",
     "make_scope",
+    "measure",
     "with_item",
 ]
 
 # --------------------------------------------------------------------------- limits
 
-#: Operations per evaluation: loop iterations (weighted by the size of the loop body),
-#: calls, filters and tests. A few hundred milliseconds of work at most.
-MAX_OPERATIONS: Final = 1_000_000
-#: Work units one evaluation may spend: roughly bytes allocated plus characters and
-#: elements copied, hashed, compared or walked. Also bounds the memory an evaluation holds.
-MAX_WORK: Final = 25_000_000
-#: Largest single string (characters) or list/object (elements, nested, strings counted
-#: by their characters) an operation may produce.
-MAX_VALUE_SIZE: Final = 5_000_000
-#: Characters a text template may render.
-MAX_OUTPUT_CHARS: Final = 10_000_000
-#: Largest integer an operation may produce, in bits (about 1,200 decimal digits).
-MAX_INT_BITS: Final = 4096
+#: Default operations per evaluation: loop iterations (weighted by the size of the loop
+#: body), calls, filters and tests.
+MAX_OPERATIONS: Final = Limits().max_operations
+#: Default work budget per evaluation, in units of about a nanosecond of CPU (see
+#: :mod:`wirework.engine.expr_budget`; ``WIREWORK_EXPRESSION_MAX_WORK`` changes it).
+MAX_WORK: Final = Limits().max_work
 #: Longest ``range()``.
 MAX_RANGE: Final = 100_000
 #: Largest width or precision in a ``%`` format.
@@ -149,6 +177,9 @@ class ExpressionError(Exception):
     ``expression`` is the source, ``message`` the reason and ``path`` the dotted field path
     inside the compiled value (``"fields.title"``) when known. ``str()`` is one line.
     """
+
+    #: What the evaluation had spent when it failed (zeros when it never started).
+    usage: Usage = NO_USAGE
 
     def __init__(self, expression: str, message: str, path: str = "") -> None:
         super().__init__(expression, message, path)
@@ -173,11 +204,14 @@ class ExpressionError(Exception):
 
 
 class ExpressionLimitError(ExpressionError):
-    """An expression went over one of the time, memory or output limits."""
+    """An expression went over one of the time, memory or output limits. ``limit`` names
+    it: ``work`` (the work budget), ``call`` (one step too big), ``operations``,
+    ``memory``, ``size``, ``output``, ``integer``, ``depth``, ``source``, ``cancelled``."""
+
+    limit: str = "size"
 
 
-class _LimitExceeded(Exception):
-    """Raised inside the sandbox; becomes an ExpressionLimitError."""
+_LimitExceeded = LimitExceeded  # raised inside the sandbox; becomes an ExpressionLimitError
 
 
 def _shorten(source: str, width: int = 120) -> str:
@@ -186,16 +220,24 @@ def _shorten(source: str, width: int = 120) -> str:
     return repr(source)
 
 
+def _limit_error(source: str, message: str, limit: str) -> ExpressionLimitError:
+    error = ExpressionLimitError(source, message)
+    error.limit = limit
+    return error
+
+
 def _error(source: str, exc: Exception) -> ExpressionError:
     """Turn anything raised while compiling or evaluating into an ExpressionError."""
     if isinstance(exc, ExpressionError):
         return exc
     if isinstance(exc, _LimitExceeded):
-        return ExpressionLimitError(source, f"limit exceeded: {exc}")
+        return _limit_error(source, f"limit exceeded: {exc}", exc.limit)
     if isinstance(exc, RecursionError):
-        return ExpressionLimitError(source, "limit exceeded: nested too deeply")
+        return _limit_error(source, "limit exceeded: nested too deeply", "depth")
     if isinstance(exc, MemoryError):
-        return ExpressionLimitError(source, "limit exceeded: out of memory")
+        return _limit_error(source, "limit exceeded: out of memory", "memory")
+    if isinstance(exc, Cancelled):
+        return _limit_error(source, "cancelled (timed out)", "cancelled")
     if isinstance(exc, _NotData):
         message = str(exc)
     elif isinstance(exc, TemplateSyntaxError):
@@ -241,7 +283,7 @@ class NodeOutput(Mapping[str, Any]):
         return 2
 
 
-class NodesView(Mapping[str, NodeOutput]):
+class NodesView(LazyMapping):
     """``nodes`` in expressions: display name → :class:`NodeOutput`.
 
     Wraps any mapping of display name → list of item JSON (or NodeOutput), read lazily:
@@ -310,272 +352,17 @@ def with_item(scope: Scope, json: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- budget
 
 
-class _Budget:
-    """What one evaluation may still spend (see the module docstring, "Limits")."""
-
-    __slots__ = ("_sizes", "operations", "output", "work")
-
-    def __init__(self) -> None:
-        self.operations = 0
-        self.work = 0
-        self.output = 0
-        # id → (object, size) of containers already measured; keeping the object alive
-        # keeps its id from being reused during the evaluation.
-        self._sizes: dict[int, tuple[Any, int]] = {}
-
-    def operate(self, count: int = 1) -> None:
-        self.operations += count
-        if self.operations > MAX_OPERATIONS:
-            raise _LimitExceeded(f"more than {MAX_OPERATIONS:,} operations")
-
-    def charge(self, amount: int) -> None:
-        self.work += amount
-        if self.work > MAX_WORK:
-            raise _LimitExceeded(
-                f"more than {MAX_WORK:,} units of work (memory allocated, data processed)"
-            )
-
-    def emit(self, text: str) -> str:
-        self.output += len(text)
-        if self.output > MAX_OUTPUT_CHARS:
-            raise _LimitExceeded(f"output longer than {MAX_OUTPUT_CHARS:,} characters")
-        return text
-
-    def size(self, value: Any) -> int:
-        """Estimated rendered size: characters of strings, digits of numbers, one per
-        element, nested, counting shared parts each time they appear (that is what
-        rendering or comparing them costs). Values over MAX_VALUE_SIZE are not walked
-        further: the result is then just "more than MAX_VALUE_SIZE"."""
-        kind = type(value)
-        if kind is str:
-            return len(value) or 1
-        if kind is int:
-            return int(value.bit_length()) // 3 + 1
-        if kind is float:
-            return 8
-        if kind is dict or kind is list or kind is tuple:
-            return self._container_size(value)
-        if isinstance(value, str):
-            return len(value) or 1
-        if isinstance(value, Namespace):  # mutable: never memoised
-            attrs = _namespace_attrs(value)
-            return 1 + self._sum_sizes(attrs.keys()) + self._sum_sizes(attrs.values())
-        if isinstance(value, NodesView):  # lazy: never materialised for measuring
-            return 1 + len(value)
-        if isinstance(value, (Mapping, list, tuple)):
-            return self._container_size(value)
-        return 1
-
-    def _container_size(self, value: Any) -> int:
-        known = self._sizes.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1]
-        self.charge(_WALK_COST * len(value))
-        if isinstance(value, Mapping):
-            total = 1 + self._sum_sizes(value.keys()) + self._sum_sizes(value.values())
-        else:
-            total = 1 + self._sum_sizes(value)
-        if total >= 64:  # small ones are cheaper to measure again than to remember
-            self.remember(value, total)
-        return total
-
-    def _sum_sizes(self, children: Iterable[Any]) -> int:
-        total = 0
-        size = self.size
-        for child in children:
-            kind = type(child)
-            if kind is str:
-                total += len(child) or 1
-            elif child is None or kind is bool or kind is float:
-                total += 1 if kind is not float else 8
-            elif kind is int:
-                total += 1 if -(2**64) < child < 2**64 else size(child)
-            else:
-                total += size(child)
-            if total > MAX_VALUE_SIZE:
-                break
-        return total
-
-    def remember(self, value: Any, size: int) -> None:
-        """Record the size of a list, tuple or dict computed without walking it."""
-        self._sizes[id(value)] = (value, size)
-
-    def produced(self, value: Any) -> Any:
-        """Check a freshly made value against the size limits and pay for the memory it
-        takes: a byte per character (four unless ASCII), eight per element."""
-        kind = type(value)
-        if kind is float or kind is bool or value is None:
-            return value
-        if kind is int:
-            if value.bit_length() > MAX_INT_BITS:
-                raise _LimitExceeded(f"an integer larger than {MAX_INT_BITS} bits")
-            return value
-        if isinstance(value, str):
-            self._check_size(len(value), "string", "characters")
-            self.charge(len(value) if value.isascii() else 4 * len(value))
-        elif isinstance(value, (list, tuple, Mapping)) and not isinstance(value, NodesView):
-            self._check_size(self.size(value), "value", "elements")
-            self.charge(8 * len(value))
-        elif isinstance(value, int):
-            if value.bit_length() > MAX_INT_BITS:
-                raise _LimitExceeded(f"an integer larger than {MAX_INT_BITS} bits")
-        elif isinstance(value, Iterator):  # lazy filters (map, select …): Python per element
-            return self.counted(value, 5)
-        return value
-
-    @staticmethod
-    def _check_size(size: int, what: str, unit: str) -> None:
-        if size > MAX_VALUE_SIZE:
-            raise _LimitExceeded(f"a {what} of more than {MAX_VALUE_SIZE:,} {unit}")
-
-    def check_size(self, size: int) -> None:
-        """Refuse to build a string or list whose estimated size is too large."""
-        self._check_size(size, "value", "characters or elements")
-
-    def counted(self, iterable: Iterable[Any], cost: int = 1) -> Iterator[Any]:
-        """Iterate, charging ``cost`` operations per element."""
-        for element in iterable:
-            self.operate(cost)
-            yield element
-
-    def comparison_cost(self, op: str, left: Any, right: Any) -> int:
-        if op in ("in", "notin"):
-            if isinstance(right, (Mapping, set, frozenset)):
-                return self.size(left)
-            return self.size(left) + self.size(right)
-        if type(left) is not type(right):
-            return 1
-        if isinstance(left, (str, list, tuple, dict)) and len(left) != len(right):
-            return 1
-        return min(self.size(left), self.size(right))
-
-
 #: Operations charged for one call, filter or test (a loop element costs 1 plus the size
 #: of the loop body in template nodes), and work units charged per element walked in
 #: Python to measure a value: both roughly in proportion to the time they take.
 _CALL_COST: Final = 20
 _MACRO_COST: Final = 50
-_WALK_COST: Final = 10
+_WALK_COST: Final = WALK_COST
 #: Work units per element for filters that call a Python key function per element
 #: (sort, unique, groupby, min, max …).
-_SORT_COST: Final = 100
-
-_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
-    "wirework_expression_budget", default=None
-)
-
-
-def _budget() -> _Budget:
-    budget = _BUDGET.get()
-    return _Budget() if budget is None else budget
-
-
-def _namespace_attrs(value: Namespace) -> dict[str, Any]:
-    attrs: dict[str, Any] = object.__getattribute__(value, "_Namespace__attrs")
-    return attrs
-
-
-# --------------------------------------------------------------------------- JSON data
-
-
-class _NotData(TypeError):
-    pass
-
-
-def _to_native(value: Any, deep: bool = True) -> Any:
-    """Turn a result into JSON data. With ``deep=False`` dicts and lists are trusted as
-    they are (used for plain paths into the scope, which holds JSON already)."""
-    kind = type(value)
-    if value is None or kind is str or kind is int or kind is float or kind is bool:
-        return value
-    if kind is dict:
-        return _native_dict(value) if deep else value
-    if kind is list:
-        return _native_list(value) if deep else value
-    if isinstance(value, Undefined):
-        return None
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return _native_dict(value)
-    if isinstance(value, (list, tuple, KeysView, ValuesView, ItemsView, Iterator)):
-        return _native_list(value)
-    if callable(value):
-        raise _NotData(
-            f"a {type(value).__name__} is not data (a function or method: call it with ()"
-            " or drop it)"
-        )
-    raise _NotData(f"a {type(value).__name__!r} object is not JSON data")
-
-
-def _native_dict(value: Mapping[Any, Any]) -> dict[str, Any]:
-    _budget().charge(_WALK_COST * len(value))
-    converted: dict[str, Any] = {}
-    changed = type(value) is not dict
-    for key, item in value.items():
-        new_key = key if type(key) is str else _json_key(key)
-        new_item = _to_native(item)
-        changed = changed or new_key is not key or new_item is not item
-        converted[new_key] = new_item
-    return converted if changed else value  # type: ignore[return-value]
-
-
-def _native_list(value: Iterable[Any]) -> list[Any]:
-    converted = [_to_native(item) for item in value]
-    _budget().charge(_WALK_COST * len(converted))
-    if type(value) is list and all(a is b for a, b in zip(converted, value, strict=True)):
-        return value
-    return converted
-
-
-def _json_key(key: Any) -> str:
-    if key is None:
-        return "null"
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if isinstance(key, float):
-        return repr(key)
-    if isinstance(key, (int, str)):
-        return str(key)
-    raise _NotData(f"an object key must be a string, not {type(key).__name__!r}")
-
-
-def _to_text(value: Any) -> str:
-    """How a value reads inside text: '' for None and missing values, true/false,
-    compact JSON for lists and objects, ISO 8601 for dates."""
-    kind = type(value)
-    if kind is str:
-        return value  # type: ignore[no-any-return]
-    if value is None or isinstance(value, Undefined):
-        return ""
-    if kind is bool:
-        return "true" if value else "false"
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    return _to_json(value)
-
-
-def _to_json(value: Any, indent: int | None = None) -> str:
-    budget = _budget()
-    budget.operate(5)
-    budget.check_size(budget.size(value))
-    separators = (",", ":") if indent is None else (",", ": ")
-    text = jsonlib.dumps(
-        value, ensure_ascii=False, separators=separators, indent=indent, default=_json_default
-    )
-    return budget.produced(text)  # type: ignore[no-any-return]
-
-
-def _json_default(value: Any) -> Any:
-    """For json.dumps: what to write for the values that are not JSON types already."""
-    return _to_native(value, deep=False)  # raises _NotData for what cannot be converted
-
+_SORT_COST: Final = 300
+#: Work units per element (or character) hashed: hashing a tuple walks it in C.
+_HASH_COST: Final = 10
 
 # --------------------------------------------------------------------------- attributes
 
@@ -721,11 +508,37 @@ def _cost_linear(value: Any) -> int:
     return len(value) if isinstance(value, (str, list, tuple, dict, range)) else 1
 
 
+def _cost_per_element(per: int) -> Callable[[Any], int]:
+    def cost(value: Any) -> int:
+        return per * _cost_linear(value)
+
+    return cost
+
+
 def _cost_sort(value: Any) -> int:
-    """A key function per element, and hashing or comparing each element a few times."""
+    """A Python key function per element (work that lets other threads run, returned),
+    then the sort itself in C: comparing elements a few times each (charged here)."""
+    budget = _budget()
     n = _cost_linear(value)
     log = math.ceil(math.log2(n + 1))
-    return n * _SORT_COST + _budget().size(value) * log
+    budget.charge((10 * n + budget.size(value)) * log)
+    return n * _SORT_COST
+
+
+def _cost_hashing(value: Any) -> int:
+    """unique, min, max: a Python key function per element, each element hashed or
+    compared once or twice."""
+    return _cost_linear(value) * _SORT_COST + _HASH_COST * _budget().size(value)
+
+
+def _checked(func: Callable[[str, Callable[[], None]], Any]) -> Callable[[str], Any]:
+    """A sliced text function, stopping between slices when its evaluation is cancelled."""
+
+    def run(value: str) -> Any:
+        return func(value, _budget().checkpoint)
+
+    run.__name__ = func.__name__
+    return run
 
 
 def _make_filter(
@@ -733,9 +546,12 @@ def _make_filter(
     cost: Callable[[Any], int] = _cost_linear,
     text: bool = False,
     check: Callable[..., None] | None = None,
+    atomic: bool = True,
 ) -> Callable[..., Any]:
-    """Wrap a Jinja filter: count it, convert text input, run the pre-check, check the
-    result. Wrappers take the context, so Jinja never runs them at compile time."""
+    """Wrap a Jinja filter: count it, convert text input, charge its estimated cost (one
+    step holding the GIL when ``atomic``, else Python-level work), run the pre-check,
+    check the result. Wrappers take the context, so Jinja never runs them at compile
+    time."""
     pass_arg = _PassArg.from_obj(func)
 
     @pass_context
@@ -744,7 +560,10 @@ def _make_filter(
         budget.operate(_CALL_COST)
         if text and not isinstance(value, str):
             value = _to_text(value)
-        budget.charge(cost(value))
+        if atomic:
+            budget.charge(cost(value))
+        else:
+            budget.spend(cost(value))
         if check is not None:
             check(value, *args, **kwargs)
         if pass_arg is _PassArg.context:
@@ -764,11 +583,16 @@ def _make_filter(
 def _check_width(value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> None:
     if isinstance(width, int) and width > MAX_VALUE_SIZE:
         raise _LimitExceeded(f"a width over {MAX_VALUE_SIZE:,}")
+    if isinstance(width, int) and width > 0:
+        _budget().charge(width)
 
 
 def _check_indent(value: str, width: Any = 4, *args: Any, **kwargs: Any) -> None:
     pad = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
-    _budget().check_size(len(value) + (value.count("\n") + 1) * pad)
+    lines = value.count("\n") + 1
+    budget = _budget()
+    budget.check_size(len(value) + lines * pad)
+    budget.spend(150 * lines + lines * pad)  # a Python generator step per line
 
 
 def _check_batch(value: Any, linecount: Any, *args: Any, **kwargs: Any) -> None:
@@ -787,24 +611,11 @@ def _check_wordwrap(value: str, width: Any = 79, *args: Any, **kwargs: Any) -> N
     wrap = kwargs.get("wrapstring", args[1] if len(args) > 1 else None)
     lines = len(value) // width + value.count("\n") + 1
     budget.check_size(len(value) + lines * len(wrap if isinstance(wrap, str) else "\n"))
-    # textwrap is pure Python, and cuts a word longer than the width one piece at a time
-    longest = max(map(len, value.split()), default=0)
-    budget.charge(20 * len(value) + (longest * longest // width if longest > width else 0))
-
-
-_COMMENT: Final = re.compile(r"<!--.*?-->", re.S)
-_TAG: Final = re.compile(r"<[^>]*>")
-
-
-def _filter_striptags(value: str) -> str:
-    """Jinja's ``striptags`` in linear time (markupsafe's is quadratic in the tag count):
-    comments, then tags, are removed up to the last one that is closed."""
-    for pattern, end in ((_COMMENT, "-->"), (_TAG, ">")):
-        last = value.rfind(end)
-        if last != -1:
-            cut = last + len(end)
-            value = pattern.sub("", value[:cut]) + value[cut:]
-    return html.unescape(" ".join(value.split()))
+    # textwrap is pure Python (a few µs per line), and cuts a word longer than the width
+    # one piece at a time
+    budget.spend(200 * len(value) + 3000 * lines)
+    longest = expr_text.longest_word(value, budget.checkpoint)
+    budget.spend(longest * longest // width if longest > width else 0)
 
 
 def _filter_replace(value: str, old: Any, new: Any, count: int | None = None) -> str:
@@ -812,7 +623,10 @@ def _filter_replace(value: str, old: Any, new: Any, count: int | None = None) ->
     found = value.count(old) if old else len(value) + 1
     if count is not None and count >= 0:
         found = min(found, count)
-    _budget().check_size(len(value) + found * (len(new) - len(old)))
+    size = len(value) + found * (len(new) - len(old))
+    budget = _budget()
+    budget.check_size(size)
+    budget.charge(len(value) + size + 30 * found)
     return value.replace(old, new, -1 if count is None else count)
 
 
@@ -870,25 +684,59 @@ def _filter_urlencode(value: Any) -> str:
     return FILTERS["urlencode"](value)  # type: ignore[no-any-return]
 
 
+def _filter_upper(value: str) -> str:
+    return expr_text.sliced_method(value, "upper", _budget().checkpoint)
+
+
+#: Filters by cost: (names, cost of the input, one GIL-holding step?). Python-level work
+#: (not atomic) lets other threads run; sliced text filters are Python between slices.
+_FILTER_COSTS: Final[tuple[tuple[frozenset[str], Callable[[Any], int], bool], ...]] = (
+    (
+        _words("count d default first last length random items map select reject"),
+        _cost_constant,
+        True,
+    ),
+    (_words("selectattr rejectattr attr abs round"), _cost_constant, True),
+    (_words("center trim truncate string join"), _cost_linear, True),
+    (_words("e escape"), _cost_per_element(8), True),
+    (_words("reverse"), _cost_per_element(2), True),
+    (_words("list"), _cost_per_element(8), True),
+    (_words("filesizeformat float int"), _cost_per_element(5), True),
+    (_words("replace format"), _cost_constant, True),  # charged by their own estimates
+    (_words("tojson"), _cost_constant, True),  # charged by _to_json
+    (_words("indent"), _cost_per_element(3), False),
+    (_words("wordwrap"), _cost_constant, False),  # charged by _check_wordwrap
+    (_words("batch slice sum"), _cost_per_element(100), False),
+    (_words("urlencode"), _cost_per_element(200), False),
+    (_words("capitalize lower upper"), expr_text.case_cost, False),
+    (_words("title"), expr_text.title_cost, False),
+    (_words("wordcount"), expr_text.wordcount_cost, False),
+    (_words("striptags"), expr_text.striptags_cost, False),
+    (_words("dictsort groupby sort"), _cost_sort, False),
+    (_words("max min unique"), _cost_hashing, False),
+)
+_TEXT_FILTERS: Final = _words(
+    "capitalize center e escape format indent lower replace striptags title trim truncate"
+    " upper wordcount wordwrap"
+)
+
+
 def _build_filters() -> dict[str, Callable[..., Any]]:
-    f = FILTERS
-    constant = {"count", "d", "default", "first", "last", "length", "random", "items", "map",
-                "select", "reject", "selectattr", "rejectattr", "attr"}  # fmt: skip
-    text = {"capitalize", "center", "e", "escape", "format", "indent", "lower", "replace",
-            "striptags", "title", "trim", "truncate", "upper", "wordcount", "wordwrap"}  # fmt: skip
-    sort = {"dictsort", "groupby", "max", "min", "sort", "unique"}
-    linear = {"abs", "batch", "filesizeformat", "float", "int", "join", "list", "reverse",
-              "round", "slice", "string", "sum", "tojson", "urlencode"}  # fmt: skip
     replaced: dict[str, Callable[..., Any]] = {
         "attr": _filter_attr,
+        "capitalize": _checked(expr_text.capitalize),
         "format": _filter_format,
         "join": _filter_join,
+        "lower": _checked(expr_text.lower),
         "replace": _filter_replace,
         "string": _to_text,
-        "striptags": _filter_striptags,
+        "striptags": _checked(expr_text.striptags),
         "sum": _filter_sum,
+        "title": _checked(expr_text.title),
         "tojson": _filter_tojson,
+        "upper": _filter_upper,
         "urlencode": _filter_urlencode,
+        "wordcount": _checked(expr_text.wordcount),
     }
     checks: dict[str, Callable[..., None]] = {
         "batch": _check_batch,
@@ -898,11 +746,12 @@ def _build_filters() -> dict[str, Callable[..., Any]]:
         "wordwrap": _check_wordwrap,
     }
     filters: dict[str, Callable[..., Any]] = {}
-    for names, cost in ((constant, _cost_constant), (text, _cost_linear),
-                        (sort, _cost_sort), (linear, _cost_linear)):  # fmt: skip
+    for names, cost, atomic in _FILTER_COSTS:
         for name in names:
-            func = replaced.get(name, f[name])
-            filters[name] = _make_filter(func, cost, text=name in text, check=checks.get(name))
+            func = replaced.get(name, FILTERS[name])
+            filters[name] = _make_filter(
+                func, cost, text=name in _TEXT_FILTERS, check=checks.get(name), atomic=atomic
+            )
     return filters
 
 
@@ -910,12 +759,13 @@ def _make_test(name: str, func: Any) -> Callable[..., Any]:
     pass_arg = _PassArg.from_obj(func)
     op = "in" if name == "in" else "eq"
     compares = name in ("in", "sameas") or func.__module__ == "_operator"
+    per_char = 25 if name in ("lower", "upper") else 1  # str.islower/isupper
 
     @pass_context
     def guarded(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
         budget = _budget()
         budget.operate(_CALL_COST)
-        budget.charge(_cost_linear(value))
+        budget.charge(per_char * _cost_linear(value))
         if compares and args:
             budget.charge(budget.comparison_cost(op, value, args[0]))
         if pass_arg is _PassArg.environment:
@@ -1043,7 +893,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def getitem(self, obj: Any, argument: Any) -> Any:
         if type(argument) is tuple:  # hashing a tuple walks it
             budget = _budget()
-            budget.charge(budget.size(argument))
+            budget.charge(_HASH_COST * budget.size(argument))
         try:
             return obj[argument]
         except (TypeError, LookupError):
@@ -1087,18 +937,19 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             budget.operate(_MACRO_COST)
         elif isinstance(obj, Undefined):
             pass
-        elif any(obj is f for f in _GLOBALS):
-            budget.charge(budget.size(args) + budget.size(kwargs))
+        elif any(obj is f for f in _GLOBALS):  # dict() hashes its keys
+            budget.charge(_HASH_COST * (budget.size(args) + budget.size(kwargs)))
         elif isinstance(obj, (types.BuiltinMethodType, types.MethodType)) and (
             getattr(obj, "__name__", "") in (_policy(type(owner)).attributes or ())
         ):
-            # a method reads its object (a dict only hashes the key) and its arguments
-            reads = len(owner) if isinstance(owner, str) else 0
-            if isinstance(owner, (list, tuple)):
-                reads = budget.size(owner)
-            budget.charge(reads + budget.size(args) + budget.size(kwargs))
             if isinstance(owner, str):
                 return budget.produced(self._call_str_method(owner, obj, args, kwargs))
+            # a method reads its object (a dict only hashes the key) and its arguments;
+            # list.count/index compare every element
+            reads = 0
+            if isinstance(owner, (list, tuple)):
+                reads = budget.size(owner) + 20 * len(owner)
+            budget.charge(reads + budget.size(args) + budget.size(kwargs))
             if isinstance(owner, (datetime, date, time)) and obj.__name__ == "strftime":
                 _check_strftime(args[0] if args else kwargs.get("format"))
         else:
@@ -1107,16 +958,43 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     @staticmethod
     def _call_str_method(text: str, method: Any, args: Any, kwargs: Any) -> Any:
+        """A string method, charged by what it does to ``text`` (the slow ones work in
+        slices: see expr_text)."""
+        budget = _budget()
         name = method.__name__
+        budget.charge(budget.size(args) + budget.size(kwargs))
         if name in _STR_PADDING:
+            budget.charge(len(text))
             _check_width(text, *args, **kwargs)
         elif name == "replace" and len(args) >= 2:
             return _filter_replace(text, args[0], args[1], *args[2:])
         elif name == "join" and args:
-            parts = list(_budget().counted(args[0]))
+            parts = list(budget.counted(args[0]))
             if all(isinstance(part, str) for part in parts):
-                _budget().check_size(sum(map(len, parts)) + len(text) * len(parts))
+                size = sum(map(len, parts)) + len(text) * len(parts)
+                budget.check_size(size)
+                budget.charge(size)
             return text.join(parts)
+        elif name in expr_text.CASE_METHODS and not args and not kwargs:
+            cost = expr_text.method_cost(text, name)
+            if expr_text.can_slice(text, name):
+                budget.spend(cost)
+                return expr_text.sliced_method(text, name, budget.checkpoint)
+            budget.charge(cost)
+        elif name in ("split", "rsplit"):
+            separator = args[0] if args else None
+            cost = expr_text.split_cost(text, separator if isinstance(separator, str) else None)
+            if (
+                not kwargs
+                and len(args) <= 1
+                and (separator is None or isinstance(separator, str))
+                and expr_text.can_split(text, separator)
+            ):
+                budget.spend(cost)
+                return expr_text.split(text, separator, budget.checkpoint)
+            budget.charge(cost)
+        else:
+            budget.charge(expr_text.method_cost(text, name))
         return method(*args, **kwargs)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
@@ -1181,7 +1059,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         if type(value) is dict:  # hashing tuple keys walks them
             for key in value:
                 if type(key) is tuple:
-                    budget.charge(budget.size(key))
+                    budget.charge(_HASH_COST * budget.size(key))
         return budget.produced(value)
 
     def guard_produced(self, value: Any) -> Any:
@@ -1505,15 +1383,29 @@ class Compiled:
     is_constant: bool = False
     #: What evaluating it reads from the scope.
     references: References = NO_REFERENCES
+    #: True when evaluating it is always cheap (a constant, a plain path): no budget.
+    on_loop: bool = False
 
     def evaluate(self, scope: Scope) -> Any:
-        """The value with every expression evaluated against ``scope``."""
+        """The value with every expression evaluated against ``scope``, on this thread."""
         raise NotImplementedError
+
+    def evaluate_inline(self, scope: Scope) -> Any:
+        """:meth:`evaluate` with the small on-loop allowance: raises :class:`OffLoop`
+        when an expression needs more (then use :meth:`evaluate_async`)."""
+        return self.evaluate(scope)
+
+    async def evaluate_async(self, scope: Scope) -> Any:
+        """Like :meth:`evaluate`, but an expression that turns out to need more than a
+        millisecond or so of work runs in the expression worker thread, so the event loop
+        stays responsive; cancelling the caller stops it."""
+        return self.evaluate(scope)
 
 
 class _Constant(Compiled):
     __slots__ = ("value",)
     is_constant = True
+    on_loop = True
 
     def __init__(self, value: Any) -> None:
         self.value = value
@@ -1526,6 +1418,7 @@ class _Path(Compiled):
     """A plain path such as ``json.body.title``: no template, no budget needed."""
 
     __slots__ = ("name", "references", "source", "steps")
+    on_loop = True
 
     def __init__(self, source: str, name: str, steps: tuple[tuple[bool, Any], ...]) -> None:
         self.source = source
@@ -1586,7 +1479,26 @@ class _Template(Compiled):
                 return self._fast(scope)
             except Exception:  # noqa: S110 - the sandbox decides, and names any error
                 pass
-        token = _BUDGET.set(_Budget())
+        return self.run(scope, Budget())
+
+    def evaluate_inline(self, scope: Scope) -> Any:
+        if self._fast is not None:
+            try:
+                return self._fast(scope)
+            except Exception:  # noqa: S110 - the sandbox decides, and names any error
+                pass
+        return self.run(scope, Budget(True))
+
+    async def evaluate_async(self, scope: Scope) -> Any:
+        try:
+            return self.evaluate_inline(scope)
+        except OffLoop:
+            return await off_loop(functools.partial(self.run, scope))
+
+    def run(self, scope: Scope, budget: Budget) -> Any:
+        """Evaluate with ``budget`` (the sandboxed template; no fast path). Raises
+        :class:`OffLoop` when an on-loop budget's allowance runs out."""
+        token = _BUDGET.set(budget)
         try:
             context = _Context(_ENV, scope, None, {})  # type: ignore[arg-type]
             if self.native:
@@ -1594,20 +1506,23 @@ class _Template(Compiled):
                     pass
                 return _to_native(context.vars["result"])
             return "".join(self._template.root_render_func(context))
-        except ExpressionError:
+        except (ExpressionError, OffLoop):
             raise
         except Exception as exc:
-            raise _error(self.source, exc) from exc
+            error = _error(self.source, exc)
+            error.usage = budget.usage()
+            raise error from exc
         finally:
             _BUDGET.reset(token)
 
 
 class _Dict(Compiled):
-    __slots__ = ("entries", "references")
+    __slots__ = ("entries", "on_loop", "references")
 
     def __init__(self, entries: list[tuple[Any, str, Compiled]]) -> None:
         self.entries = entries  # (key, path, compiled)
         self.references = _merge_references(c.references for _, _, c in entries)
+        self.on_loop = all(c.on_loop for _, _, c in entries)
 
     def evaluate(self, scope: Scope) -> dict[Any, Any]:
         result = {}
@@ -1619,19 +1534,74 @@ class _Dict(Compiled):
                 raise
         return result
 
+    def evaluate_inline(self, scope: Scope) -> dict[Any, Any]:
+        result = {}
+        for key, path, compiled in self.entries:
+            try:
+                result[key] = compiled.evaluate_inline(scope)
+            except ExpressionError as exc:
+                exc.path = exc.path or path
+                raise
+        return result
+
+    async def evaluate_async(self, scope: Scope) -> dict[Any, Any]:
+        try:
+            return self.evaluate_inline(scope)
+        except OffLoop:
+            pass  # again, entry by entry, the big ones off the loop
+        result = {}
+        for key, path, compiled in self.entries:
+            try:
+                if compiled.on_loop:
+                    result[key] = compiled.evaluate(scope)
+                else:
+                    result[key] = await compiled.evaluate_async(scope)
+            except ExpressionError as exc:
+                exc.path = exc.path or path
+                raise
+        return result
+
 
 class _List(Compiled):
-    __slots__ = ("entries", "references")
+    __slots__ = ("entries", "on_loop", "references")
 
     def __init__(self, entries: list[tuple[str, Compiled]]) -> None:
         self.entries = entries  # (path, compiled)
         self.references = _merge_references(c.references for _, c in entries)
+        self.on_loop = all(c.on_loop for _, c in entries)
 
     def evaluate(self, scope: Scope) -> list[Any]:
         result = []
         for path, compiled in self.entries:
             try:
                 result.append(compiled.evaluate(scope))
+            except ExpressionError as exc:
+                exc.path = exc.path or path
+                raise
+        return result
+
+    def evaluate_inline(self, scope: Scope) -> list[Any]:
+        result = []
+        for path, compiled in self.entries:
+            try:
+                result.append(compiled.evaluate_inline(scope))
+            except ExpressionError as exc:
+                exc.path = exc.path or path
+                raise
+        return result
+
+    async def evaluate_async(self, scope: Scope) -> list[Any]:
+        try:
+            return self.evaluate_inline(scope)
+        except OffLoop:
+            pass  # again, entry by entry, the big ones off the loop
+        result = []
+        for path, compiled in self.entries:
+            try:
+                if compiled.on_loop:
+                    result.append(compiled.evaluate(scope))
+                else:
+                    result.append(await compiled.evaluate_async(scope))
             except ExpressionError as exc:
                 exc.path = exc.path or path
                 raise
@@ -1648,8 +1618,8 @@ def _is_template(text: str) -> bool:
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _compile_string(source: str) -> Compiled:
     if len(source) > MAX_SOURCE_CHARS:
-        raise ExpressionLimitError(
-            source, f"limit exceeded: longer than {MAX_SOURCE_CHARS:,} characters"
+        raise _limit_error(
+            source, f"limit exceeded: longer than {MAX_SOURCE_CHARS:,} characters", "source"
         )
     try:
         parsed = _ENV.parse(source)
@@ -1727,6 +1697,22 @@ def compile_value(value: Any, path: str = "") -> Compiled:
 def evaluate(value: Any, scope: Scope) -> Any:
     """Compile (through the cache) and evaluate ``value`` against ``scope``."""
     return compile_value(value).evaluate(scope)
+
+
+async def evaluate_async(value: Any, scope: Scope) -> Any:
+    """:func:`evaluate` that moves big evaluations off the event loop
+    (:meth:`Compiled.evaluate_async`)."""
+    return await compile_value(value).evaluate_async(scope)
+
+
+def measure(source: str, scope: Scope) -> tuple[Any, Usage]:
+    """Evaluate one string in the sandbox with a full budget and say what it spent (the
+    fast paths are skipped, so plain paths and constants report zero work)."""
+    compiled = compile_value(source)
+    if not isinstance(compiled, _Template):
+        return compiled.evaluate(scope), NO_USAGE
+    budget = Budget()
+    return compiled.run(scope, budget), budget.usage()
 
 
 def check_syntax(value: Any, path: str = "") -> list[tuple[str, str]]:

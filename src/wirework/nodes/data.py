@@ -257,7 +257,7 @@ def _aggregate(op: str, values: list[Any]) -> Any:
 
 
 async def run_transform(ctx: NodeContext) -> list[Item]:
-    params = ctx.params(0)
+    params = await ctx.aparams(0)
     items = ctx.items
     operation = params["operation"]
     if operation == "sort":
@@ -328,7 +328,7 @@ async def run_code(ctx: NodeContext) -> list[Item]:
     from wirework.sandbox import CodeError, CodeLimits
     from wirework.sandbox import run_code as sandbox_run
 
-    params = ctx.params(0)
+    params = await ctx.aparams(0)
     limits = CodeLimits(wall_time_s=float(params["timeout_s"])) if params.get("timeout_s") else None
     try:
         result = await sandbox_run(
@@ -345,7 +345,7 @@ async def run_code(ctx: NodeContext) -> list[Item]:
 
 
 async def run_respond(ctx: NodeContext) -> list[Item]:
-    params = ctx.params(0)
+    params = await ctx.aparams(0)
     body = params.get("body")
     if body is None:
         items = ctx.items

@@ -241,14 +241,17 @@ class NoopParams(ParamsModel):
 async def run_if(ctx: NodeContext) -> Outputs:
     out: Outputs = {"true": [], "false": []}
     for index, item in enumerate(ctx.items):
-        out["true" if truthy(ctx.params(index)["condition"]) else "false"].append(item)
+        params = await ctx.aparams(index)
+        out["true" if truthy(params["condition"]) else "false"].append(item)
     return out
 
 
 async def run_filter(ctx: NodeContext) -> Outputs:
     return {
         "main": [
-            item for index, item in enumerate(ctx.items) if truthy(ctx.params(index)["condition"])
+            item
+            for index, item in enumerate(ctx.items)
+            if truthy((await ctx.aparams(index))["condition"])
         ]
     }
 
@@ -256,7 +259,7 @@ async def run_filter(ctx: NodeContext) -> Outputs:
 async def run_switch(ctx: NodeContext) -> Outputs:
     out: Outputs = {}
     for index, item in enumerate(ctx.items):
-        params = ctx.params(index)
+        params = await ctx.aparams(index)
         matched = False
         for rule in params["rules"]:
             if truthy(rule["condition"]):
@@ -270,7 +273,7 @@ async def run_switch(ctx: NodeContext) -> Outputs:
 
 
 async def run_merge(ctx: NodeContext) -> Outputs:
-    params = ctx.params(0)
+    params = await ctx.aparams(0)
     count = int(params.get("inputs", 2))
     ports = [ctx.inputs.get(f"in{i}", []) for i in range(1, count + 1)]
     mode = params.get("mode", "append")
@@ -321,7 +324,7 @@ async def run_merge(ctx: NodeContext) -> Outputs:
 
 
 async def run_wait(ctx: NodeContext) -> Wait:
-    params = ctx.params(0)
+    params = await ctx.aparams(0)
     if params.get("resume") == "webhook":
         return Wait(resume="webhook")
     if params.get("until"):
@@ -334,13 +337,13 @@ async def run_wait(ctx: NodeContext) -> Wait:
 
 
 async def run_subworkflow(ctx: NodeContext) -> Outputs:
-    params = ctx.params(0)
+    params = await ctx.aparams(0)
     workflow_id = int(params["workflow_id"])
     wait = bool(params.get("wait", True))
     if params.get("mode", "once") == "per_item":
         out: list[Item] = []
         for index, item in enumerate(ctx.items):
-            value = ctx.params(index).get("input")
+            value = (await ctx.aparams(index)).get("input")
             items = as_items(value) if value is not None else [item]
             result = await ctx.run_workflow(workflow_id, items, wait=wait)
             out.extend(result if result is not None else [item])
@@ -352,7 +355,7 @@ async def run_subworkflow(ctx: NodeContext) -> Outputs:
 
 
 async def run_stop_error(ctx: NodeContext) -> Outputs:
-    params = ctx.params(0)
+    params = await ctx.aparams(0)
     raise StopExecution(str(params.get("message") or "stopped by core.stop_error"))
 
 

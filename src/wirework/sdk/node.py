@@ -111,6 +111,16 @@ class NodeContext(ABC):
     def evaluate(self, value: Any, index: int | None = 0) -> Any:
         """Evaluate a value that may hold expressions, for item ``index``."""
 
+    async def aparams(self, index: int | None = 0) -> dict[str, Any]:
+        """:meth:`params` without holding up the event loop: an expression that needs
+        more than about a millisecond of work runs in a worker thread, and a timeout of the
+        step stops it. Nodes should use this one."""
+        return self.params(index)
+
+    async def aevaluate(self, value: Any, index: int | None = 0) -> Any:
+        """:meth:`evaluate` without holding up the event loop (see :meth:`aparams`)."""
+        return self.evaluate(value, index)
+
     @abstractmethod
     async def credentials(self, integration_id: int) -> dict[str, Any]:
         """Decrypted credentials of an integration, for this step only."""

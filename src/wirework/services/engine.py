@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from wirework.db.engine import readonly_session
 from wirework.db.models import Integration, Workflow, WorkflowVersion
+from wirework.engine import expr_budget
 from wirework.engine.executor import INLINE_WAIT_S, ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph, GraphCache, GraphError
 from wirework.engine.leases import new_worker_id
@@ -88,6 +89,10 @@ class EngineHost:
     scheduler: Scheduler = field(init=False)
 
     def __post_init__(self) -> None:
+        settings = self.runtime.settings
+        expr_budget.configure(
+            max_work=settings.expression_max_work, threads=settings.expression_threads
+        )
         store = self.store or SqlStore(self.runtime.engine, self.runtime.settings.data_dir)
         hooks = Hooks(
             credentials=self.credentials,
