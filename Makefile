@@ -32,6 +32,7 @@ services:
 lint:
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff format src tests $(wildcard bench)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from wirework.services.admin import masked_settings
 from wirework.settings import SECRET_FIELDS, Settings
 from wirework.vault import MASK
 
@@ -130,7 +131,7 @@ def test_masked_hides_secrets_and_url_passwords(tmp_path: Path) -> None:
         encryption_key="enc-key-material",
         secret_key="signing-key-material",
     )
-    masked = s.masked()
+    masked = masked_settings(s)
     dumped = json.dumps(masked, default=str)
     for secret in ("db-pa55word", "broker-pa55", "enc-key-material", "signing-key-material"):
         assert secret not in dumped
@@ -150,7 +151,7 @@ def test_masked_hides_secrets_and_url_passwords(tmp_path: Path) -> None:
 
 
 def test_masked_with_nothing_secret() -> None:
-    masked = Settings(encryption_key="").masked()
+    masked = masked_settings(Settings(encryption_key=""))
     assert masked["encryption_key"] == ""
     assert masked["secret_key"] is None
     assert masked["database_url"] == ""
@@ -160,7 +161,7 @@ def test_masked_with_nothing_secret() -> None:
 
 
 def test_masked_url_with_escaped_password() -> None:
-    masked = Settings(database_url="mysql://u:p%40ss%3Aw0rd@h/db").masked()
+    masked = masked_settings(Settings(database_url="mysql://u:p%40ss%3Aw0rd@h/db"))
     dumped = json.dumps(masked)
     assert "p%40ss" not in dumped and "p@ss" not in dumped and "w0rd" not in dumped
     assert MASK in masked["database_url"]

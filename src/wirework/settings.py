@@ -8,10 +8,43 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 SECRET_FIELDS = frozenset(
     {"encryption_key", "secret_key", "database_url", "broker_url", "rate_limit_storage_uri"}
 )
+
+
+# The async driver the data layer uses for each database a URL may name.
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "mysql": "mysql+aiomysql",
+    "mariadb": "mysql+aiomysql",
+}
+
+
+class UnsupportedDatabase(ValueError):
+    """WIREWORK_DATABASE_URL names no database Wirework runs on (or is no URL)."""
+
+
+def async_url(url: str) -> str:
+    """Map a plain database URL to the async driver Wirework uses (``postgresql://`` → asyncpg)."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise UnsupportedDatabase(f"WIREWORK_DATABASE_URL is not a valid URL: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend not in _DRIVERS:
+        raise UnsupportedDatabase(
+            f"WIREWORK_DATABASE_URL: unsupported database {backend!r} "
+            "(use sqlite, postgresql, mysql or mariadb)"
+        )
+    drivername = _DRIVERS[backend]
+    if backend in ("mysql", "mariadb") and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed.set(drivername=drivername).render_as_string(hide_password=False)
 
 
 class Settings(BaseSettings):
@@ -218,27 +251,7 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         """The database URL with the async driver the data layer uses."""
-        from wirework.db.engine import async_url
-
         return async_url(self.database_url or f"sqlite:///{self.sqlite_path}")
-
-    def masked(self) -> dict[str, Any]:
-        """Every setting with secrets masked, for ``wirework config``."""
-        from wirework.vault.masking import mask_url
-
-        out: dict[str, Any] = {}
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            if isinstance(value, SecretStr):
-                value = "********" if value.get_secret_value() else ""
-            elif name in {"database_url", "broker_url", "rate_limit_storage_uri"} and value:
-                value = mask_url(str(value))
-            elif isinstance(value, Path):
-                value = str(value)
-            out[name] = value
-        out["effective_database_url"] = mask_url(self.effective_database_url)
-        out["mode"] = "distributed" if self.broker_url else "embedded"
-        return out
 
 
 @functools.lru_cache(maxsize=1)

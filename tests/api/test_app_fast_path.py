@@ -13,8 +13,8 @@ from starlette.routing import Route
 
 from wirework.api import errors
 from wirework.api.app import WireworkAPI
+from wirework.errors import NotFound
 from wirework.logging import configure as configure_logging
-from wirework.services.errors import NotFound
 
 
 async def echo(request: Request) -> Response:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD
 from wirework.api.app import create_app
 from wirework.services import auth
+from wirework.services.admin import masked_settings
 from wirework.services.runtime import Runtime
 from wirework.settings import Settings
 
@@ -238,4 +239,4 @@ def test_settings_take_limits_and_mask_the_storage_uri() -> None:
         login_rate_limit="5/minute;30/hour", rate_limit_storage_uri="redis://:hunter2@127.0.0.1"
     )
     assert settings.login_rate_limit == "5/minute;30/hour"
-    assert "hunter2" not in str(settings.masked())
+    assert "hunter2" not in str(masked_settings(settings))

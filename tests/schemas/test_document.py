@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from wirework.errors import FieldError, InvalidInput
 from wirework.schemas.document import (
     WorkflowDocument,
     document_to_dict,
@@ -14,7 +15,6 @@ from wirework.schemas.document import (
     parse_document,
     validate_document_data,
 )
-from wirework.services.errors import FieldError, InvalidInput
 
 SEED = """
 name: Bug report

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wirework.errors import FieldError, InvalidInput
 from wirework.schemas.document import WorkflowDocument, document_to_dict, validate_document_data
 from wirework.schemas.integration_types import IntegrationTypeCreate
 from wirework.schemas.integrations import IntegrationCreate
@@ -16,7 +17,6 @@ from wirework.services import integration_types, integrations
 from wirework.services import workflows as workflow_service
 from wirework.services.document_ports import assign_inputs
 from wirework.services.documents import check_document, check_expressions, validate_document
-from wirework.services.errors import FieldError, InvalidInput
 from wirework.services.runtime import Runtime
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.yaml"))

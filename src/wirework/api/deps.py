@@ -10,13 +10,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wirework.db.models import User
+from wirework.errors import Conflict, Forbidden, Unauthorized
 from wirework.services import auth
+from wirework.services.auth import User
 from wirework.services.engine import EngineHost, ensure_engine
-from wirework.services.errors import Conflict, Forbidden, Unauthorized
 from wirework.services.ratelimit import AuthGuard
-from wirework.services.runtime import Runtime
-from wirework.vault import Vault
+from wirework.services.runtime import Runtime, Vault
 
 
 async def get_runtime(request: Request) -> Runtime:

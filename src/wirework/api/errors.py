@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wirework.engine.store import StoreUnavailable
+from wirework.errors import InvalidInput, ServiceError, TooManyRequests
 from wirework.schemas.document import loc_to_field
-from wirework.services.errors import InvalidInput, ServiceError, TooManyRequests
-from wirework.vault.masking import redact_known
+from wirework.services.engine import StoreUnavailable
+from wirework.services.vault import redact_known
 
 log = structlog.get_logger("wirework.api")
 

@@ -25,11 +25,10 @@ from wirework.cli.output import (
     print_problems,
     say,
 )
-from wirework.db.engine import UnsupportedDatabase
-from wirework.services.errors import InvalidInput, ServiceError
+from wirework.errors import InvalidInput, ServiceError
+from wirework.services.admin import UnsupportedDatabase, VaultError
 from wirework.services.runtime import Runtime, SchemaOutOfDate, open_runtime
 from wirework.settings import Settings
-from wirework.vault import VaultError
 
 T = TypeVar("T")
 
@@ -215,40 +214,21 @@ def config(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Upgrade the database schema to this version's."""
-    from wirework.db import migrate
-    from wirework.db.engine import create_engine
+    from wirework.services.admin import upgrade_schema
 
     settings = load_settings()
-
-    async def _go() -> str | None:
-        engine = create_engine(settings.effective_database_url)
-        try:
-            await migrate.upgrade(engine)
-            return await migrate.current_revision(engine)
-        finally:
-            await engine.dispose()
-
-    revision = run_async(_go)
+    revision = run_async(lambda: upgrade_schema(settings))
     say(out, f"database schema at revision [bold]{revision}[/]")
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Print the schema revision of the database and the one this version needs."""
-    from wirework.db import migrate
-    from wirework.db.engine import create_engine
+    from wirework.services.admin import required_revision, schema_revision
 
     settings = load_settings()
-
-    async def _go() -> str | None:
-        engine = create_engine(settings.effective_database_url)
-        try:
-            return await migrate.current_revision(engine)
-        finally:
-            await engine.dispose()
-
-    current = run_async(_go)
-    say(out, f"database: {current}  (this version needs {migrate.head_revision()})", markup=False)
+    current = run_async(lambda: schema_revision(settings))
+    say(out, f"database: {current}  (this version needs {required_revision()})", markup=False)
 
 
 @user_app.command("create")
@@ -315,7 +295,7 @@ def api_key_create(
 @vault_app.command("generate")
 def keys_generate() -> None:
     """Print a new random encryption key (for WIREWORK_ENCRYPTION_KEY)."""
-    from wirework.vault.crypto import generate_key
+    from wirework.services.admin import generate_key
 
     print(generate_key())
 
@@ -327,12 +307,12 @@ def keys_rotate(
     ] = None,
 ) -> None:
     """Re-encrypt every stored secret under a new key (all or nothing)."""
+    from wirework.services.admin import check_key
     from wirework.services.vault import RotationResult, rotate_keys
-    from wirework.vault.crypto import parse_keys
 
     if new_key is not None:
         try:
-            parse_keys(new_key, source="--new-key")
+            check_key(new_key, source="--new-key")
         except VaultError as exc:
             raise fail(str(exc)) from None
     settings = load_settings()

@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from wirework.services.errors import InvalidInput
+from wirework.errors import InvalidInput
+from wirework.services.admin import masked_settings
 from wirework.settings import Settings
 
 #: Width given to tables when the output is no terminal: wide enough never to cut a value.
@@ -105,7 +106,7 @@ def describe_settings(settings: Settings) -> dict[str, Any]:
     from wirework.services.runtime import SECRET_KEY_FILE
     from wirework.services.vault import key_file
 
-    values = settings.masked()
+    values = masked_settings(settings)
     if not values.get("encryption_key"):
         values["encryption_key"] = generated_key_note(key_file(settings))
     if not values.get("secret_key"):

@@ -14,15 +14,10 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from wirework.engine.graph import compile_graph
-from wirework.engine.store import MemoryStore
-from wirework.schemas.document import WorkflowDocument, document_to_dict, parse_document
+from wirework.errors import InvalidInput
+from wirework.schemas.document import WorkflowDocument, parse_document
 from wirework.schemas.executions import ExecutionOut
-from wirework.services.documents import validate_document
-from wirework.services.engine import EngineHost, input_items
-from wirework.services.errors import InvalidInput
-from wirework.services.executions import build_record
-from wirework.services.references import refuse_unrunnable
+from wirework.services.local_runs import run_in_memory
 from wirework.services.runtime import Runtime
 
 STATUS_STYLE = {
@@ -98,33 +93,10 @@ async def run_document(
     input_value: Any,
     progress: Progress | None,
 ) -> ExecutionOut:
-    """Validate and run ``document`` with a memory store; integrations, sub-workflows and
-    error workflows come from the configured database."""
-    async with runtime.sessionmaker() as session:
-        normalised = document_to_dict(await validate_document(session, document))
-    store = MemoryStore()
-    host = EngineHost(
-        runtime,
-        store=store,
-        inline_wait_s=float("inf"),
-        on_event=progress.on_event if progress else _ignore,
-        worker_id="cli",
+    """Validate and run ``document`` in this process, feeding ``progress``."""
+    return await run_in_memory(
+        runtime, document, input_value, progress.on_event if progress else None
     )
-    runner = host.runner
-    graph = compile_graph(normalised)
-    refuse_unrunnable(graph)
-    await runner.start(resume=False)
-    try:
-        started = await runner.execute(graph, mode="cli", input_items=input_items(input_value))
-        record = await started.wait()
-    finally:
-        await runner.stop(grace_s=0)
-    steps = await store.load_steps(record.id)
-    return build_record(record, steps, [s.output for s in steps])
-
-
-def _ignore(kind: str, data: dict[str, Any]) -> None:
-    return None
 
 
 def parse_input(raw: str | None) -> Any:

@@ -18,39 +18,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
-_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "postgresql": "postgresql+asyncpg",
-    "postgres": "postgresql+asyncpg",
-    "mysql": "mysql+aiomysql",
-    "mariadb": "mysql+aiomysql",
-}
-
+from wirework.settings import UnsupportedDatabase as UnsupportedDatabase
+from wirework.settings import async_url as async_url
 
 # Execution option marking a connection that only reads (see _configure_sqlite).
 READONLY = "wirework_readonly"
-
-
-class UnsupportedDatabase(ValueError):
-    pass
-
-
-def async_url(url: str) -> str:
-    """Map a plain database URL to the async driver Wirework uses (``postgresql://`` → asyncpg)."""
-    try:
-        parsed = make_url(url)
-    except Exception as exc:
-        raise UnsupportedDatabase(f"WIREWORK_DATABASE_URL is not a valid URL: {exc}") from None
-    backend = parsed.get_backend_name()
-    if backend not in _DRIVERS:
-        raise UnsupportedDatabase(
-            f"WIREWORK_DATABASE_URL: unsupported database {backend!r} "
-            "(use sqlite, postgresql, mysql or mariadb)"
-        )
-    drivername = _DRIVERS[backend]
-    if backend in ("mysql", "mariadb") and "charset" not in parsed.query:
-        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
-    return parsed.set(drivername=drivername).render_as_string(hide_password=False)
 
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:

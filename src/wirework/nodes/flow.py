@@ -26,7 +26,7 @@ from wirework.nodes.base import (
     is_expression,
     truthy,
 )
-from wirework.schemas.document import MAX_ID, PORT_PATTERN
+from wirework.sdk.fields import MAX_ID, PORT_PATTERN
 from wirework.sdk.node import Item, NodeContext, Outputs, StopExecution, Wait, as_items
 from wirework.sdk.registry import NodeSpec, registry
 

@@ -22,7 +22,7 @@ import httpx
 from pydantic import Field, field_validator, model_validator
 
 from wirework.nodes.base import ParamsModel, check_problems, get_path, is_expression
-from wirework.schemas.document import MAX_ID
+from wirework.sdk.fields import MAX_ID
 from wirework.sdk.node import Item, NodeContext, NodeError, as_items
 from wirework.sdk.outbound import (
     BlockedAddress,

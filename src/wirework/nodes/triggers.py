@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from wirework.nodes.base import ParamsModel, check_problems
-from wirework.schemas.document import MAX_ID, valid_timezone
+from wirework.sdk.fields import MAX_ID, valid_timezone
 from wirework.sdk.registry import NodeSpec, registry
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]

@@ -6,7 +6,7 @@ a graph (ids, ports, cycles, node parameters, integrations) is checked by
 
 Conventions kept by every function here:
 
-* problems are :class:`~wirework.services.errors.FieldError` with a dotted ``field`` path
+* problems are :class:`~wirework.errors.FieldError` with a dotted ``field`` path
   (``nodes[1].retry.max_attempts``, ``connections[2].to``) and the ``node_id`` concerned;
 * :func:`document_to_dict` is the canonical, compact form: what is stored, exported and
   compared to decide whether a save makes a new version. Keys come in a fixed, human-friendly
@@ -20,7 +20,6 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, get_args
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -35,15 +34,15 @@ from pydantic import (
     model_validator,
 )
 
-from wirework.services.errors import FieldError, InvalidInput
+from wirework.errors import FieldError, InvalidInput
+from wirework.sdk.fields import MAX_ID as MAX_ID  # the largest id a document may name
+from wirework.sdk.fields import PORT_PATTERN, valid_timezone
 
 DocumentFormat = Literal["json", "yaml"]
 OnError = Literal["stop", "continue", "error_output"]
 SaveData = Literal["all", "errors", "none"]
 
 NODE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$"
-PORT_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}$"
-MAX_ID = 2**31 - 1  # database ids are 32-bit on every backend
 MAX_NODES = 2000
 MAX_CONNECTIONS = 10000
 
@@ -112,18 +111,6 @@ def _check_json(value: Any, path: list[str | int] | None = None) -> Any:
 JsonValue = Annotated[Any, AfterValidator(_check_json)]
 IdStr = Annotated[str, BeforeValidator(_int_to_str)]
 PortStr = Annotated[str, BeforeValidator(_port_to_str)]
-
-
-def valid_timezone(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)"
-        ) from None
-    return value
 
 
 def no_control_characters(value: str, allow: str = "") -> str:

@@ -57,7 +57,7 @@ class ParameterSpec(RequestModel):
         if self.type != "select" and self.options is not None:
             raise ValueError(f"parameter {self.name!r}: `options` is only for type select")
         if self.default is not None:
-            from wirework.services.params import check_value
+            from wirework.schemas.params import check_value
 
             problem = check_value(self, self.default)
             if problem:

@@ -1,14 +1,14 @@
 """The one registry of node types and integration connection testers.
 
-Core nodes register on import of ``wirework.nodes``; third-party packages through the
+Every node package registers on import, and every one is found the same way: through the
 ``wirework.integrations`` entry-point group (loaded by :func:`load_plugins`, one broken plugin
-never stopping the others).
+never stopping the others). The core nodes are the entry point ``core`` of this package
+(``wirework.nodes``, declared in pyproject.toml); the sdk never imports them itself.
 """
 
 from __future__ import annotations
 
 import builtins
-import importlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -109,7 +109,6 @@ class Registry:
         if self._loaded:
             return
         self._loaded = True
-        importlib.import_module("wirework.nodes")
         load_plugins()
 
 

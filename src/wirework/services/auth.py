@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.base import utcnow
-from wirework.db.models import ApiKey, User
-from wirework.services.errors import InvalidInput, Unauthorized
+from wirework.db.models import ApiKey
+from wirework.db.models import User as User  # the signed-in user routes receive
+from wirework.errors import InvalidInput, Unauthorized
 from wirework.services.ratelimit import AuthGuard, Counter
 
 API_KEY_PREFIX = "ww_"

@@ -11,7 +11,6 @@ workflows a document refers to are checked. Both report *every* problem, each as
 from __future__ import annotations
 
 import difflib
-import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -21,6 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Integration, IntegrationType, Workflow
+from wirework.engine.expressions import check_syntax
+from wirework.errors import FieldError, InvalidInput
 from wirework.nodes.base import ParamProblems, is_expression
 from wirework.schemas.document import (
     Node,
@@ -29,10 +30,9 @@ from wirework.schemas.document import (
     validate_document_data,
 )
 from wirework.schemas.integration_types import ParameterSpec
+from wirework.schemas.params import check_values
 from wirework.sdk.registry import NodeSpec, registry
 from wirework.services.document_ports import assign_inputs
-from wirework.services.errors import FieldError, InvalidInput
-from wirework.services.params import check_values
 
 INTEGRATION_FORM = "integration"
 MAIN: tuple[str, ...] = ("main",)
@@ -40,14 +40,9 @@ MAIN: tuple[str, ...] = ("main",)
 SyntaxChecker = Callable[[str, str], Any]
 
 
-def _load_syntax_checker() -> SyntaxChecker | None:
-    """The expression evaluator's syntax check, when the engine provides one."""
-    try:
-        expressions = importlib.import_module("wirework.engine.expressions")
-    except Exception:  # the engine is optional here: structure checks work without it
-        return None
-    checker = getattr(expressions, "check_syntax", None)
-    return checker if callable(checker) else None
+def _load_syntax_checker() -> SyntaxChecker:
+    """The expression evaluator's syntax check."""
+    return check_syntax
 
 
 @dataclass(frozen=True)

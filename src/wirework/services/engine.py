@@ -22,13 +22,16 @@ from wirework.db.engine import readonly_session
 from wirework.db.models import Integration, Workflow, WorkflowVersion
 from wirework.engine import expr_budget
 from wirework.engine.executor import INLINE_WAIT_S, ExecutionRun, Hooks, utcnow
-from wirework.engine.graph import Graph, GraphCache, GraphError
+from wirework.engine.executor import WAIT_PORT as WAIT_PORT
+from wirework.engine.graph import Graph, GraphCache, GraphError, compile_graph
 from wirework.engine.leases import new_worker_id
-from wirework.engine.runner import ExecutionNotFound, NotResumable, Runner, Started
+from wirework.engine.runner import ExecutionNotFound, NotResumable, Runner
+from wirework.engine.runner import Started as Started
 from wirework.engine.sql_store import SqlStore
 from wirework.engine.store import ExecutionRecord, Store
-from wirework.sdk.node import Item, NodeError, as_items
-from wirework.services.errors import Conflict, InvalidInput, NotFound
+from wirework.engine.store import StoreUnavailable as StoreUnavailable
+from wirework.errors import Conflict, InvalidInput, NotFound
+from wirework.sdk.node import Item, NodeError, Response, as_items
 from wirework.services.integrations import credentials_for_use
 from wirework.services.references import refuse_unrunnable
 from wirework.services.runtime import Runtime
@@ -36,6 +39,9 @@ from wirework.services.webhooks import WebhookTable, resume_token
 from wirework.triggers.schedule import ScheduleEntry, Scheduler
 
 log = logging.getLogger(__name__)
+
+#: What a core.respond node answers a webhook with (the webhook route turns it into HTTP).
+NodeResponse = Response
 
 
 def input_items(value: Any) -> list[Item] | None:
@@ -259,6 +265,31 @@ class EngineHost:
             input_items=input_items(input_value),
             start_node=start_node,
             respond=respond,
+        )
+
+    async def test_node(self, workflow_id: int, node_id: str, items: Any) -> Started:
+        """Run one node of a workflow's newest version on sample ``items`` (an editor's test
+        run): the node alone, with its params, credentials and timeout, in mode ``test``."""
+        graph = await self.load_graph(workflow_id, None)
+        node = graph.nodes.get(node_id)
+        if node is None:
+            raise NotFound(f"node {node_id!r} not found in workflow {workflow_id}")
+        refuse_unrunnable(graph, node_id=node.id)
+        raw = {
+            "id": node.id,
+            "name": node.name,
+            "type": node.type,
+            "params": node.raw_params,
+            "integration_id": node.integration_id,
+            "timeout_s": node.timeout_s,
+        }
+        single = compile_graph(
+            {"name": graph.name, "nodes": [raw], "connections": [], "settings": {"timeout_s": 300}},
+            workflow_id=graph.workflow_id,
+            version=graph.version,
+        )
+        return await self.runner.execute(
+            single, mode="test", input_items=input_items(items), start_node=node.id
         )
 
     async def cancel(self, execution_id: str) -> ExecutionRecord:

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Execution, ExecutionStep, Workflow
 from wirework.engine.store import read_output
+from wirework.errors import InvalidInput, NotFound
 from wirework.schemas.executions import ExecutionOut, ExecutionSummary, StepOut
-from wirework.services.errors import InvalidInput, NotFound
 
 MAX_LIMIT = 500
 #: Items per output port (and of the result) an execution record shows unless asked for more:

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Integration, IntegrationType
+from wirework.errors import Conflict, InvalidInput, NotFound
 from wirework.schemas.integration_types import (
     IntegrationTypeCreate,
     IntegrationTypeOut,
@@ -15,7 +16,6 @@ from wirework.schemas.integration_types import (
     is_key,
 )
 from wirework.sdk.registry import registry
-from wirework.services.errors import Conflict, InvalidInput, NotFound
 
 
 def to_out(row: IntegrationType) -> IntegrationTypeOut:

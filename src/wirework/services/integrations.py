@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Integration, IntegrationType
+from wirework.errors import Conflict, FieldError, InvalidInput, NotFound
 from wirework.schemas.integration_types import ParameterSpec
 from wirework.schemas.integrations import (
     IntegrationCreate,
@@ -20,12 +21,11 @@ from wirework.schemas.integrations import (
     IntegrationTestResult,
     IntegrationUpdate,
 )
+from wirework.schemas.params import check_values
 from wirework.sdk.outbound import IntegrationCredentials
 from wirework.sdk.outbound.credentials import HEADER_FIELDS
 from wirework.sdk.registry import registry
 from wirework.services import integration_types, references
-from wirework.services.errors import Conflict, FieldError, InvalidInput, NotFound
-from wirework.services.params import check_values
 from wirework.vault import MASK, Vault
 from wirework.vault.masking import Credentials, Redactor, credential_secrets, redact_known
 

@@ -32,7 +32,7 @@ from limits import RateLimitItem, parse_many
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from wirework.services.errors import TooManyRequests
+from wirework.errors import TooManyRequests
 from wirework.settings import Settings
 
 

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Workflow, WorkflowVersion
 from wirework.engine.graph import Graph, unrunnable_message
+from wirework.errors import Conflict, FieldError, InvalidInput
 from wirework.schemas.document import WorkflowDocument
 from wirework.sdk.registry import registry
-from wirework.services.errors import Conflict, FieldError, InvalidInput
 
 INTEGRATION_KEY = "integration_id"
 

@@ -14,7 +14,8 @@ from wirework.db.engine import create_engine, create_sessionmaker
 from wirework.sdk.outbound import OutboundPolicy, set_policy
 from wirework.services import vault as vault_service
 from wirework.settings import Settings
-from wirework.vault import Vault, VaultError
+from wirework.vault import Vault as Vault  # what routes and commands decrypt with
+from wirework.vault import VaultError
 from wirework.vault.crypto import write_secret_file
 
 if TYPE_CHECKING:

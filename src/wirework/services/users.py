@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.base import utcnow
 from wirework.db.models import ApiKey, SystemSetting, User
+from wirework.errors import Conflict, Forbidden, NotFound
 from wirework.schemas.users import ApiKeyCreate, UserCreate, UserUpdate
 from wirework.services.auth import confirm_password, hash_api_key, hash_password, new_api_key
-from wirework.services.errors import Conflict, Forbidden, NotFound
 from wirework.services.ratelimit import AuthGuard, Counter
 
 SETUP_DONE = "setup.owner_created"

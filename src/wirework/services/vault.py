@@ -18,6 +18,7 @@ from wirework.vault.crypto import (
     parse_keys,
     write_secret_file,
 )
+from wirework.vault.masking import redact_known as redact_known
 
 KEY_CHECK = "vault.key_check"
 

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wirework.db.base import new_id, utcnow
 from wirework.db.engine import readonly_session
 from wirework.db.models import WebhookDelivery
+from wirework.errors import Conflict
 from wirework.nodes.triggers import MAX_DELIVERY_ID
-from wirework.services.errors import Conflict
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wirework.db.base import new_id, utcnow
 from wirework.db.engine import readonly_session
 from wirework.db.models import WebhookTestListener, Workflow, WorkflowVersion
+from wirework.errors import InvalidInput, NotFound
 from wirework.schemas.webhook_tests import ListenerStatus, WebhookTestOut, WebhookTestUrl
-from wirework.services.errors import InvalidInput, NotFound
 from wirework.services.webhook_targets import WebhookTarget, normalise_path, targets_of
 
 #: How long an armed test webhook waits for its call, in seconds.

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Workflow, WorkflowVersion
+from wirework.errors import Conflict, FieldError, InvalidInput, NotFound
 from wirework.schemas.common import FieldErrorOut, Page
 from wirework.schemas.document import (
     Connection,
@@ -38,7 +39,6 @@ from wirework.schemas.workflows import (
     WorkflowVersionSummary,
 )
 from wirework.services.documents import trigger_nodes, validate_document
-from wirework.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from wirework.services.references import refuse_workflow_in_use, unrunnable_actions
 from wirework.services.webhooks import mark_workflows_changed
 

@@ -12,14 +12,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
 from wirework.api.deps import CanEdit, DbId, EngineDep, SessionDep, current_user
-from wirework.engine.graph import compile_graph
-from wirework.engine.runner import Started
 from wirework.schemas.common import RequestModel
 from wirework.schemas.executions import ExecutionOut
 from wirework.services import executions as svc
-from wirework.services.engine import EngineHost, input_items
-from wirework.services.errors import NotFound
-from wirework.services.references import refuse_unrunnable
+from wirework.services.engine import EngineHost, Started
 
 router = APIRouter(tags=["executions"], dependencies=[Depends(current_user)])
 
@@ -84,27 +80,7 @@ async def test_node(
     body: NodeTestRequest,
     engine: EngineDep,
 ) -> JSONResponse:
-    graph = await engine.load_graph(workflow_id, None)
-    node = graph.nodes.get(node_id)
-    if node is None:
-        raise NotFound(f"node {node_id!r} not found in workflow {workflow_id}")
-    refuse_unrunnable(graph, node_id=node.id)
-    raw = {
-        "id": node.id,
-        "name": node.name,
-        "type": node.type,
-        "params": node.raw_params,
-        "integration_id": node.integration_id,
-        "timeout_s": node.timeout_s,
-    }
-    single = compile_graph(
-        {"name": graph.name, "nodes": [raw], "connections": [], "settings": {"timeout_s": 300}},
-        workflow_id=graph.workflow_id,
-        version=graph.version,
-    )
-    started = await engine.runner.execute(
-        single, mode="test", input_items=input_items(body.items), start_node=node.id
-    )
+    started = await engine.test_node(workflow_id, node_id, body.items)
     return await _answer(engine, started, True)
 
 

@@ -31,11 +31,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from wirework.api.bodies import BadContentLength, BadJson, BodyTooLarge, parse_json, read_capped
-from wirework.engine.executor import WAIT_PORT
-from wirework.engine.runner import Started
-from wirework.engine.store import StoreUnavailable
-from wirework.sdk.node import Response as NodeResponse
-from wirework.services.engine import EngineHost, ensure_engine
+from wirework.services.engine import (
+    WAIT_PORT,
+    EngineHost,
+    NodeResponse,
+    Started,
+    StoreUnavailable,
+    ensure_engine,
+)
 from wirework.services.webhook_deliveries import BadDeliveryId, DeliveryKey, delivery_id
 from wirework.services.webhook_targets import WebhookTarget, normalise_path
 from wirework.services.webhooks import AuthUnavailable, check_resume_token, masked_headers

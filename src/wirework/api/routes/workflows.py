@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 
 from wirework.api.bodies import BadContentLength, BodyTooLarge, read_capped
 from wirework.api.deps import CanEdit, CurrentUser, SessionDep, current_user
+from wirework.errors import FieldError, InvalidInput, ServiceError
 from wirework.schemas.common import Page
 from wirework.schemas.document import (
     MAX_ID,
@@ -26,9 +27,8 @@ from wirework.schemas.workflows import (
     WorkflowVersionOut,
     WorkflowVersionSummary,
 )
-from wirework.sdk.registry import registry
+from wirework.services import node_types
 from wirework.services import workflows as svc
-from wirework.services.errors import FieldError, InvalidInput, NotFound, ServiceError
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
@@ -301,14 +301,11 @@ async def list_node_types(
         Literal["trigger", "flow", "data", "action"] | None, Query(description="Only this group")
     ] = None,
 ) -> list[dict[str, Any]]:
-    return [s.metadata() for s in registry.nodes() if group is None or s.group == group]
+    return node_types.list_node_types(group)
 
 
 @node_types_router.get("/{node_type}", summary="One node type")
 async def get_node_type(
     node_type: Annotated[str, Path(max_length=201)],
 ) -> dict[str, Any]:
-    spec = registry.node(node_type)
-    if spec is None:
-        raise NotFound(f"node type {node_type!r} not found")
-    return spec.metadata()
+    return node_types.get_node_type(node_type)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from wirework.services.errors import FieldError
+from wirework.errors import FieldError
 from wirework.vault import MASK
 
 
