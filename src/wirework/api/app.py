@@ -6,12 +6,10 @@ import inspect
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import structlog
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,7 +18,7 @@ from starlette.routing import Match, Route
 from starlette.types import Message, Receive, Scope, Send
 
 from wirework import __version__
-from wirework.api import errors
+from wirework.api import errors, ui
 from wirework.api.routes import (
     api_keys,
     auth,
@@ -29,6 +27,7 @@ from wirework.api.routes import (
     integration_types,
     integrations,
     runs,
+    session,
     setup,
     users,
     webhooks,
@@ -39,7 +38,6 @@ from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime, open_runtime
 from wirework.settings import Settings, get_settings
 
-STATIC = Path(__file__).parent / "static"
 WEBHOOK_PREFIXES = ("/webhook/", "/webhook-test/", "/webhook-waiting/")
 
 
@@ -209,6 +207,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         health,
         setup,
         auth,
+        session,
         users,
         api_keys,
         integration_types,
@@ -227,8 +226,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if isinstance(r, Route) and inspect.iscoroutinefunction(r.endpoint)
     ]
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html")
-
+    ui.install(app, active.ui_dir)
     return app
