@@ -173,6 +173,22 @@ async def test_expired_or_revoked_session_is_401(
     assert resp.status_code == 401 and "revoked" in resp.json()["detail"]
 
 
+async def test_session_status_never_401(runtime: Runtime, anon_client: httpx.AsyncClient) -> None:
+    assert (await anon_client.get("/api/auth/session")).json() == {"user": None}
+    await _setup_owner(anon_client)
+    await _browser_login(anon_client)
+    resp = await anon_client.get("/api/auth/session")
+    assert resp.status_code == 200 and resp.json()["user"]["email"] == OWNER_EMAIL
+    async with runtime.sessionmaker() as db:
+        user = await db.scalar(select(User).where(User.email == OWNER_EMAIL))
+        assert user is not None
+        expired = sessions.create_session(user, runtime.signing_key, ttl_s=-10)
+    anon_client.cookies.set("wirework_session", expired.token, domain=JAR_HOST, path="/api")
+    resp = await anon_client.get("/api/auth/session")
+    assert resp.status_code == 200 and resp.json() == {"user": None}
+    assert "max-age=0" in _set_cookies(resp)["wirework_session"]  # the dead cookie is cleared
+
+
 async def test_a_login_token_is_not_a_session(anon_client: httpx.AsyncClient) -> None:
     token = await _setup_owner(anon_client)
     anon_client.cookies.set("wirework_session", token, domain=JAR_HOST, path="/api")

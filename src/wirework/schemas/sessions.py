@@ -10,3 +10,7 @@ from wirework.schemas.users import UserOut
 class SessionOut(BaseModel):
     user: UserOut
     expires_in: int = Field(description="Seconds until the session expires")
+
+
+class SessionStatus(BaseModel):
+    user: UserOut | None = Field(description="The logged-in user; null without a valid session")

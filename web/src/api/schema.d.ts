@@ -63,7 +63,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Whether the browser has a valid session, and whose
+         * @description Never a 401 (the web UI asks before it knows): `user` is null without a valid session, and the cookies of an expired or revoked one are cleared.
+         */
+        get: operations["session_status_api_auth_session_get"];
         put?: never;
         /**
          * Log in the web UI: sets the session and CSRF cookies
@@ -1420,6 +1424,11 @@ export interface components {
              */
             expires_in: number;
         };
+        /** SessionStatus */
+        SessionStatus: {
+            /** @description The logged-in user; null without a valid session */
+            user: components["schemas"]["UserOut"] | null;
+        };
         /** SetupOut */
         SetupOut: {
             /** Access Token */
@@ -2013,6 +2022,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    session_status_api_auth_session_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionStatus"];
                 };
             };
         };

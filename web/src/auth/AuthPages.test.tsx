@@ -15,8 +15,7 @@ describe("log-in", () => {
     let loggedIn = false;
     server = fakeApi({
       "GET /api/setup": () => ({ needs_setup: false }),
-      "GET /api/auth/me": () =>
-        loggedIn ? owner : json({ detail: "missing Authorization", code: "unauthorized", errors: [] }, 401),
+      "GET /api/auth/session": () => ({ user: loggedIn ? owner : null }),
       "POST /api/auth/session": async (req) => {
         const body = (await req.json()) as { email: string; password: string };
         if (body.password !== "right password") {
@@ -48,7 +47,7 @@ describe("log-in", () => {
   it("an instance without users goes to set-up", async () => {
     server = fakeApi({
       "GET /api/setup": () => ({ needs_setup: true }),
-      "GET /api/auth/me": () => json({ detail: "no", code: "unauthorized", errors: [] }, 401),
+      "GET /api/auth/session": () => ({ user: null }),
     });
     const view = renderApp("/workflows");
     await screen.findByRole("heading", { name: "Set up your instance" });

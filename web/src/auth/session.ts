@@ -15,8 +15,12 @@ export function useSetupStatus() {
   });
 }
 
+/** The logged-in user, or null (asking never fails with a 401). */
 export function useMe() {
-  return useQuery({ queryKey: ME_KEY, queryFn: () => unwrap(api.GET("/api/auth/me")) });
+  return useQuery({
+    queryKey: ME_KEY,
+    queryFn: async () => (await unwrap(api.GET("/api/auth/session"))).user ?? null,
+  });
 }
 
 export interface LoginInput {

@@ -1,7 +1,6 @@
 import { Blocks, KeyRound, ListChecks, LogOut, Settings, Workflow, Zap } from "lucide-react";
 import { NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 
-import { toApiError } from "../api/errors";
 import { loginPath } from "../auth/redirect";
 import { useLogout, useMe, useSetupStatus } from "../auth/session";
 import { ErrorMessage } from "./ErrorMessage";
@@ -22,8 +21,8 @@ export function RequireSession() {
   const setup = useSetupStatus();
   const me = useMe();
   if (setup.data?.needs_setup) return <Navigate to="/setup" replace />;
+  if (me.data === null) return <Navigate to={loginPath(location)} replace />;
   if (me.isError) {
-    if (toApiError(me.error).status === 401) return <Navigate to={loginPath(location)} replace />;
     return (
       <main className="p-8">
         <ErrorMessage error={me.error} title="Could not reach the server" />

@@ -26,7 +26,7 @@ function start(workflows: ReturnType<typeof wf>[]) {
   let items = [...workflows];
   server = fakeApi({
     "GET /api/setup": () => ({ needs_setup: false }),
-    "GET /api/auth/me": () => owner,
+    "GET /api/auth/session": () => ({ user: owner }),
     "GET /api/workflows": (req) => {
       const q = new URL(req.url).searchParams;
       const name = q.get("name")?.toLowerCase();

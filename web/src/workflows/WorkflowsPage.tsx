@@ -11,11 +11,11 @@ import {
   exportWorkflow,
   useCreateWorkflow,
   useDeleteWorkflow,
-  useExecuteWorkflow,
   useSetActive,
   useWorkflows,
   type WorkflowOut,
 } from "./api";
+import { ExecuteDialog } from "./ExecuteDialog";
 import { ImportPanel } from "./ImportPanel";
 import { filterWorkflows, sortWorkflows, type ActiveFilter, type SortKey } from "./listing";
 
@@ -29,6 +29,7 @@ export function WorkflowsPage() {
   const [notice, setNotice] = useState("");
   const [actionError, setActionError] = useState<unknown>(null);
   const [toDelete, setToDelete] = useState<WorkflowOut | null>(null);
+  const [toExecute, setToExecute] = useState<WorkflowOut | null>(null);
   const deferredSearch = useDeferredValue(search);
   const list = useWorkflows(deferredSearch, active);
   const remove = useDeleteWorkflow();
@@ -132,7 +133,13 @@ export function WorkflowsPage() {
           {search || active !== "all" ? "No workflow matches." : "No workflows yet: create or import one."}
         </p>
       ) : (
-        <WorkflowTable rows={rows} onNotice={report} onError={fail} onDelete={setToDelete} />
+        <WorkflowTable
+          rows={rows}
+          onNotice={report}
+          onError={fail}
+          onDelete={setToDelete}
+          onExecute={setToExecute}
+        />
       )}
       {(list.data?.total ?? 0) > PAGE_SIZE && (
         <p className="text-sm text-zinc-500">
@@ -140,6 +147,13 @@ export function WorkflowsPage() {
         </p>
       )}
 
+      {toExecute && (
+        <ExecuteDialog
+          workflow={toExecute}
+          onClose={() => setToExecute(null)}
+          onStarted={(e) => report(`Execution ${e.id} of “${toExecute.name}”: ${e.status}.`)}
+        />
+      )}
       {toDelete && (
         <ConfirmDialog
           title="Delete workflow?"
@@ -206,11 +220,11 @@ interface TableProps {
   onNotice: (message: string) => void;
   onError: (error: unknown) => void;
   onDelete: (w: WorkflowOut) => void;
+  onExecute: (w: WorkflowOut) => void;
 }
 
-function WorkflowTable({ rows, onNotice, onError, onDelete }: TableProps) {
+function WorkflowTable({ rows, onNotice, onError, onDelete, onExecute }: TableProps) {
   const setActive = useSetActive();
-  const execute = useExecuteWorkflow();
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <table className="w-full text-left text-sm">
@@ -266,13 +280,7 @@ function WorkflowTable({ rows, onNotice, onError, onDelete }: TableProps) {
                     variant="ghost"
                     aria-label={`Execute ${w.name}`}
                     title="Execute"
-                    disabled={execute.isPending}
-                    onClick={() =>
-                      execute.mutate(w.id, {
-                        onSuccess: (e) => onNotice(`Execution ${e.id} of “${w.name}”: ${e.status}.`),
-                        onError,
-                      })
-                    }
+                    onClick={() => onExecute(w)}
                   >
                     <Play aria-hidden className="size-4" />
                   </Button>

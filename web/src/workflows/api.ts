@@ -33,9 +33,12 @@ function useInvalidating<TIn, TOut>(fn: (input: TIn) => Promise<TOut>) {
   });
 }
 
+/** A new workflow holds one node (a workflow needs one): a manual trigger to start from. */
+export const STARTER_NODES = [{ id: "start", name: "Start", type: "core.manual" }];
+
 export function useCreateWorkflow() {
   return useInvalidating((name: string) =>
-    unwrap(api.POST("/api/workflows", { body: { name, nodes: [], connections: [] } })),
+    unwrap(api.POST("/api/workflows", { body: { name, nodes: STARTER_NODES, connections: [] } })),
   );
 }
 
@@ -73,11 +76,11 @@ export function useDeleteWorkflow() {
 
 export function useExecuteWorkflow() {
   return useMutation({
-    mutationFn: (id: number) =>
+    mutationFn: ({ id, input }: { id: number; input: unknown }) =>
       unwrap(
         api.POST("/api/workflows/{workflow_id}/execute", {
           params: { path: { workflow_id: id } },
-          body: { input: {} },
+          body: { input: input as never },
         }),
       ),
   });

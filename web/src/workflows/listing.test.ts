@@ -59,3 +59,12 @@ describe("import helpers", () => {
     expect(documentFormat("name: x\nnodes: []")).toBe("yaml");
   });
 });
+
+describe("execution input", () => {
+  it("is JSON, empty meaning one empty item", async () => {
+    const { parseInput } = await import("./ExecuteDialog");
+    expect(parseInput("")).toEqual({ value: {} });
+    expect(parseInput('[{"a": 1}, {"a": 2}]')).toEqual({ value: [{ a: 1 }, { a: 2 }] });
+    expect(parseInput("{oops")).toEqual({ error: expect.stringContaining("input: not valid JSON") });
+  });
+});

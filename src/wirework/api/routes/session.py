@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request, Response, status
 
 from wirework.api import session as browser
 from wirework.api.deps import CurrentUser, RuntimeDep, SessionDep
-from wirework.schemas.sessions import SessionOut
+from wirework.schemas.sessions import SessionOut, SessionStatus
 from wirework.schemas.users import Credentials, UserOut
 from wirework.services import auth, sessions
+from wirework.services.errors import ServiceError
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -32,6 +33,27 @@ async def create_session(
     new = sessions.create_session(user, runtime.signing_key, runtime.settings.session_ttl_s)
     browser.set_cookies(response, request, runtime.settings, new)
     return SessionOut(user=UserOut.model_validate(user), expires_in=new.ttl_s)
+
+
+@router.get(
+    "/session",
+    response_model=SessionStatus,
+    summary="Whether the browser has a valid session, and whose",
+    description="Never a 401 (the web UI asks before it knows): `user` is null without a "
+    "valid session, and the cookies of an expired or revoked one are cleared.",
+)
+async def session_status(
+    request: Request, response: Response, session: SessionDep, runtime: RuntimeDep
+) -> SessionStatus:
+    token = request.cookies.get(browser.SESSION_COOKIE)
+    if not token:
+        return SessionStatus(user=None)
+    try:
+        user = await sessions.authenticate(session, token, runtime.signing_key)
+    except ServiceError:
+        browser.clear_cookies(response, request, runtime.settings)
+        return SessionStatus(user=None)
+    return SessionStatus(user=UserOut.model_validate(user))
 
 
 @router.post(
