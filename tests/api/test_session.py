@@ -189,11 +189,18 @@ async def test_session_status_never_401(runtime: Runtime, anon_client: httpx.Asy
     assert "max-age=0" in _set_cookies(resp)["wirework_session"]  # the dead cookie is cleared
 
 
-async def test_a_login_token_is_not_a_session(anon_client: httpx.AsyncClient) -> None:
+async def test_login_tokens_and_session_tokens_do_not_mix(anon_client: httpx.AsyncClient) -> None:
     token = await _setup_owner(anon_client)
     anon_client.cookies.set("wirework_session", token, domain=JAR_HOST, path="/api")
     resp = await anon_client.get("/api/auth/me")
     assert resp.status_code == 401
+    # ...and a session token is not a bearer token.
+    anon_client.cookies.clear()
+    await _browser_login(anon_client)
+    session_token = anon_client.cookies["wirework_session"]
+    anon_client.cookies.clear()
+    resp = await anon_client.get("/api/auth/me", headers=bearer(session_token))
+    assert resp.status_code == 401 and resp.json()["detail"] == "invalid token"
 
 
 async def test_bearer_and_api_keys_need_no_csrf(anon_client: httpx.AsyncClient) -> None:
