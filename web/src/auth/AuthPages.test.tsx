@@ -44,6 +44,34 @@ describe("log-in", () => {
     expect(screen.getByLabelText("Signed in as")).toHaveTextContent("me@example.com");
   });
 
+  it("a session that expires mid-use goes to log-in, then back to the same page", async () => {
+    let loggedIn = false;
+    let sessionChecks = 0;
+    server = fakeApi({
+      "GET /api/setup": () => ({ needs_setup: false }),
+      // Valid when the page loads, expired by the time the list is fetched.
+      "GET /api/auth/session": () => ({ user: sessionChecks++ === 0 || loggedIn ? owner : null }),
+      "GET /api/workflows": () =>
+        loggedIn
+          ? emptyPage
+          : json({ detail: "session expired; log in again", code: "unauthorized", errors: [] }, 401),
+      "POST /api/auth/session": () => {
+        loggedIn = true;
+        return { user: owner, expires_in: 3600 };
+      },
+    });
+    const view = renderApp("/workflows?sort=name");
+    await screen.findByRole("heading", { name: "Log in" });
+    expect(view.location()).toBe("/login?next=%2Fworkflows%3Fsort%3Dname");
+    expect(sessionChecks).toBe(1); // it was the list's 401 that sent us here
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("E-mail"), "me@example.com");
+    await user.type(screen.getByLabelText("Password"), "pw");
+    await user.click(screen.getByRole("button", { name: "Log in" }));
+    await screen.findByRole("heading", { name: "Workflows" });
+    expect(view.location()).toBe("/workflows?sort=name");
+  });
+
   it("an instance without users goes to set-up", async () => {
     server = fakeApi({
       "GET /api/setup": () => ({ needs_setup: true }),
