@@ -25,11 +25,19 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Poll until ``check`` is true; give up (with ``what`` in the error) after ``timeoutMs``. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000) {
+/** Poll until ``check`` is true; give up (with ``what`` in the error) after ``timeoutMs``, or at
+ * once when ``fatal`` returns a reason. A check that throws counts as "not yet". */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  fatal: () => string | null = () => null,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
+    const reason = fatal();
+    if (reason) throw new Error(`gave up waiting for ${what}: ${reason}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -40,6 +48,9 @@ export async function startServer(): Promise<RunningServer> {
     throw new Error(`the UI is not built (${UI_DIR}): run 'npm run build' first`);
   }
   const python = process.env.WIREWORK_PYTHON ?? join(ROOT, ".venv/bin/python");
+  if (!existsSync(python)) {
+    throw new Error(`no Python at ${python}: run 'make install' or set WIREWORK_PYTHON`);
+  }
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "wirework-e2e-"));
   let log = "";
@@ -60,23 +71,28 @@ export async function startServer(): Promise<RunningServer> {
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+  let failed = "";
+  child.on("error", (e) => (failed = `could not start ${python}: ${e.message}`));
   child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
+  const exited = new Promise<void>((ok) => {
+    child.once("exit", () => ok());
+    child.once("error", () => ok());
+  });
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+    }
     await exited;
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     await waitFor(
       "the server to answer /api/health",
-      async () => {
-        if (child.exitCode !== null) throw new Error(`server exited: ${log}`);
-        return (await fetch(`${url}/api/health`)).ok;
-      },
+      async () => (await fetch(`${url}/api/health`)).ok,
       90_000,
+      () => failed || (child.exitCode !== null ? `the server exited (${child.exitCode})` : null),
     );
   } catch (error) {
     await stop();
