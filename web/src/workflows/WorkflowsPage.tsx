@@ -1,25 +1,22 @@
-import { Download, FileUp, Play, Plus, Trash2 } from "lucide-react";
+import { FileUp, Plus } from "lucide-react";
 import { useDeferredValue, useId, useMemo, useState, type FormEvent } from "react";
-import { Link } from "react-router";
 
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, fieldError } from "../components/ErrorMessage";
-import { Button, focusRing, inputClass } from "../components/ui";
+import { Button, inputClass } from "../components/ui";
 import { PageTitle } from "../pages/Placeholder";
 import {
   PAGE_SIZE,
-  exportWorkflow,
   useCreateWorkflow,
   useDeleteWorkflow,
-  useSetActive,
   useWorkflows,
   type WorkflowOut,
 } from "./api";
 import { ExecuteDialog } from "./ExecuteDialog";
 import { ImportPanel } from "./ImportPanel";
+import { ListControls } from "./ListControls";
 import { filterWorkflows, sortWorkflows, type ActiveFilter, type SortKey } from "./listing";
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+import { WorkflowTable } from "./WorkflowTable";
 
 export function WorkflowsPage() {
   const [search, setSearch] = useState("");
@@ -33,7 +30,6 @@ export function WorkflowsPage() {
   const deferredSearch = useDeferredValue(search);
   const list = useWorkflows(deferredSearch, active);
   const remove = useDeleteWorkflow();
-  const ids = { search: useId(), status: useId(), sort: useId() };
 
   // The server filters by name and status; filtering again keeps the list right while the
   // next page loads, and sorting is ours.
@@ -74,51 +70,14 @@ export function WorkflowsPage() {
         />
       )}
 
-      <div className="flex flex-wrap items-end gap-3">
-        <div className="min-w-48 flex-1">
-          <label htmlFor={ids.search} className="mb-1 block text-sm font-medium">
-            Search
-          </label>
-          <input
-            id={ids.search}
-            type="search"
-            placeholder="Name contains…"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-            className={inputClass}
-          />
-        </div>
-        <div>
-          <label htmlFor={ids.status} className="mb-1 block text-sm font-medium">
-            Status
-          </label>
-          <select
-            id={ids.status}
-            value={active}
-            onChange={(e) => setActive(e.target.value as ActiveFilter)}
-            className={inputClass}
-          >
-            <option value="all">All</option>
-            <option value="active">Active</option>
-            <option value="inactive">Inactive</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor={ids.sort} className="mb-1 block text-sm font-medium">
-            Sort by
-          </label>
-          <select
-            id={ids.sort}
-            value={sort}
-            onChange={(e) => setSort(e.target.value as SortKey)}
-            className={inputClass}
-          >
-            <option value="updated">Last changed</option>
-            <option value="created">Newest</option>
-            <option value="name">Name</option>
-          </select>
-        </div>
-      </div>
+      <ListControls
+        search={search}
+        active={active}
+        sort={sort}
+        onSearch={setSearch}
+        onActive={setActive}
+        onSort={setSort}
+      />
 
       <p role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-700 dark:text-emerald-400">
         {notice}
@@ -212,105 +171,5 @@ function CreateWorkflow({ onCreated }: { onCreated: (w: WorkflowOut) => void }) 
       </div>
       <ErrorMessage error={create.error} title="Could not create" />
     </form>
-  );
-}
-
-interface TableProps {
-  rows: WorkflowOut[];
-  onNotice: (message: string) => void;
-  onError: (error: unknown) => void;
-  onDelete: (w: WorkflowOut) => void;
-  onExecute: (w: WorkflowOut) => void;
-}
-
-function WorkflowTable({ rows, onNotice, onError, onDelete, onExecute }: TableProps) {
-  const setActive = useSetActive();
-  return (
-    <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-      <table className="w-full text-left text-sm">
-        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
-          <tr>
-            <th scope="col" className="px-4 py-2">Name</th>
-            <th scope="col" className="px-4 py-2">Active</th>
-            <th scope="col" className="px-4 py-2">Version</th>
-            <th scope="col" className="px-4 py-2">Last changed</th>
-            <th scope="col" className="px-4 py-2 text-right">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((w) => (
-            <tr key={w.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
-              <td className="px-4 py-2">
-                <Link to={`/workflows/${w.id}`} className={`font-medium text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`}>
-                  {w.name}
-                </Link>
-                {w.description && <p className="text-xs text-zinc-500">{w.description}</p>}
-              </td>
-              <td className="px-4 py-2">
-                <button
-                  type="button"
-                  role="switch"
-                  aria-checked={w.active}
-                  aria-label={`Active: ${w.name}`}
-                  disabled={setActive.isPending}
-                  onClick={() =>
-                    setActive.mutate(
-                      { id: w.id, active: !w.active },
-                      {
-                        onSuccess: (u) => onNotice(`“${u.name}” is now ${u.active ? "active" : "inactive"}.`),
-                        onError,
-                      },
-                    )
-                  }
-                  className={`relative inline-flex h-5 w-9 items-center rounded-full transition ${focusRing} ${
-                    w.active ? "bg-emerald-500" : "bg-zinc-300 dark:bg-zinc-700"
-                  }`}
-                >
-                  <span
-                    aria-hidden
-                    className={`inline-block size-4 rounded-full bg-white shadow transition ${w.active ? "translate-x-4" : "translate-x-0.5"}`}
-                  />
-                </button>
-              </td>
-              <td className="px-4 py-2 tabular-nums">{w.version}</td>
-              <td className="px-4 py-2 whitespace-nowrap">{dateFormat.format(new Date(w.updated_at))}</td>
-              <td className="px-4 py-2">
-                <div className="flex justify-end gap-1">
-                  <Button
-                    variant="ghost"
-                    aria-label={`Execute ${w.name}`}
-                    title="Execute"
-                    onClick={() => onExecute(w)}
-                  >
-                    <Play aria-hidden className="size-4" />
-                  </Button>
-                  <Button
-                    variant="ghost"
-                    aria-label={`Export ${w.name} as YAML`}
-                    title="Export as YAML"
-                    onClick={() => exportWorkflow(w, "yaml").catch(onError)}
-                  >
-                    <Download aria-hidden className="size-4" />
-                    YAML
-                  </Button>
-                  <Button
-                    variant="ghost"
-                    aria-label={`Export ${w.name} as JSON`}
-                    title="Export as JSON"
-                    onClick={() => exportWorkflow(w, "json").catch(onError)}
-                  >
-                    <Download aria-hidden className="size-4" />
-                    JSON
-                  </Button>
-                  <Button variant="ghost" aria-label={`Delete ${w.name}`} title="Delete" onClick={() => onDelete(w)}>
-                    <Trash2 aria-hidden className="size-4 text-red-600" />
-                  </Button>
-                </div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   );
 }
