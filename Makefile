@@ -6,8 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+WEB := web
+WEB_STAMP := $(WEB)/node_modules/.installed
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install services lint format typecheck pytest bench clean
+.PHONY: run test install services lint format typecheck pytest bench clean \
+	web-install ui api-client api-client-check chromium web-test web-unit web-e2e
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -19,12 +23,46 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Start the server in embedded mode on SQLite at http://127.0.0.1:8000
-run: install
+## Build the web UI, then start the server in embedded mode on SQLite at http://127.0.0.1:8000
+run: install ui
 	$(BIN)/wirework server
 
 ## Lint, type-check and run every test suite (starts the local databases if they are down)
-test: install services lint typecheck pytest
+test: install services lint typecheck pytest web-test
+
+# --- web UI (web/): Node.js 20.19+ from the system; Chromium from Debian for the e2e tests
+$(WEB_STAMP): $(WEB)/package-lock.json $(WEB)/package.json
+	@command -v npm >/dev/null || { echo "npm is needed (Node.js 20.19 or newer) to build the UI"; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+web-install: $(WEB_STAMP)
+
+## Build the UI into src/wirework/web_dist (served at /)
+ui: web-install
+	cd $(WEB) && npm run build
+
+## Regenerate the UI's API client from the server's OpenAPI schema (commit the result)
+api-client: install web-install
+	PYTHON=$(abspath $(BIN)/python) scripts/gen-api-client.sh
+
+api-client-check: install web-install
+	PYTHON=$(abspath $(BIN)/python) scripts/gen-api-client.sh --check
+
+chromium:
+	@test -x $(CHROMIUM) || apt-get install -y chromium >/dev/null 2>&1 || \
+		(apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1) || \
+		{ echo "Chromium is needed for the UI's end-to-end tests (apt-get install chromium)"; exit 1; }
+
+## The UI's type check, Vitest unit tests and browser end-to-end tests
+web-test: api-client-check web-unit web-e2e
+
+web-unit: web-install
+	cd $(WEB) && npm run typecheck && npx vitest run --project unit
+
+web-e2e: install ui chromium
+	cd $(WEB) && CHROMIUM_PATH=$(CHROMIUM) WIREWORK_PYTHON=$(abspath $(BIN)/python) \
+		npx vitest run --project e2e
 
 services:
 	@scripts/ensure-services.sh
@@ -53,4 +91,5 @@ bench: install services
 	$(BIN)/python -m bench $(BENCH)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis \
+		$(WEB)/node_modules $(WEB)/test-results src/wirework/web_dist

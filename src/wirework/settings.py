@@ -193,6 +193,27 @@ class Settings(BaseSettings):
             "(shared by replicas; needs the coredis package)."
         ),
     )
+    session_ttl_s: int = Field(
+        default=12 * 3600,
+        ge=60,
+        description="Lifetime of a web UI session (the wirework_session cookie), in seconds; "
+        "the user logs in again after it.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Reverse proxies (comma-separated addresses) whose X-Forwarded-Proto header is "
+            "believed when deciding whether a request came over HTTPS (session cookies are "
+            "then marked Secure)."
+        ),
+    )
+    ui_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Directory of the built web UI to serve at /; empty = the one shipped in the "
+            "package (built by `make run` or `cd web && npm run build`)."
+        ),
+    )
     db_pool_size: int = Field(
         default=10, ge=1, description="Connections kept per process (PostgreSQL/MariaDB)."
     )

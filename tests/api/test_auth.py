@@ -19,6 +19,9 @@ from wirework.services.runtime import Runtime
 
 PUBLIC = {
     ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/session"),  # the web UI's log-in (cookies)
+    ("GET", "/api/auth/session"),  # whether the web UI is logged in (never a 401)
+    ("POST", "/api/auth/logout"),  # clears the web UI's cookies
     ("GET", "/api/setup"),
     ("POST", "/api/setup"),
     ("GET", "/api/health"),

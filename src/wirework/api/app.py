@@ -17,7 +17,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -28,7 +28,7 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wirework import __version__
-from wirework.api import errors
+from wirework.api import errors, ui
 from wirework.api.bodies import BadJson, parse_json
 from wirework.api.routes import (
     api_keys,
@@ -38,6 +38,7 @@ from wirework.api.routes import (
     integration_types,
     integrations,
     runs,
+    session,
     setup,
     users,
     webhook_tests,
@@ -357,6 +358,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         health,
         setup,
         auth,
+        session,
         users,
         api_keys,
         integration_types,
@@ -376,8 +378,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if isinstance(r, Route) and inspect.iscoroutinefunction(r.endpoint)
     ]
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html")
-
+    ui.install(app, active.ui_dir)
     return app

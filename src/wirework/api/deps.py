@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wirework.api import session as browser_session
 from wirework.errors import Conflict, Forbidden, Unauthorized
 from wirework.services import auth
 from wirework.services.auth import User
@@ -81,12 +82,21 @@ bearer = HTTPBearer(
 
 
 async def current_user(
+    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     guard: GuardDep,
     client: ClientDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
+    # --- web UI session hook (api/session.py): without an Authorization header, the session
+    # cookie authenticates, CSRF-checked on unsafe methods. Bearer requests skip this.
+    if credentials is None and (
+        user := await browser_session.cookie_user(request, session, runtime)
+    ):
+        await session.commit()
+        return user
+    # --- end of the web UI session hook
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("missing Authorization: Bearer <token or API key>")
     user = await auth.authenticate_guarded(

@@ -1,0 +1,107 @@
+import { Download, Play, Trash2 } from "lucide-react";
+import { Link } from "react-router";
+
+import { Button, focusRing } from "../components/ui";
+import { exportWorkflow, useSetActive, type WorkflowOut } from "./api";
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+export interface TableProps {
+  rows: WorkflowOut[];
+  onNotice: (message: string) => void;
+  onError: (error: unknown) => void;
+  onDelete: (w: WorkflowOut) => void;
+  onExecute: (w: WorkflowOut) => void;
+}
+
+export function WorkflowTable({ rows, onNotice, onError, onDelete, onExecute }: TableProps) {
+  const setActive = useSetActive();
+  return (
+    <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+      <table className="w-full text-left text-sm">
+        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+          <tr>
+            <th scope="col" className="px-4 py-2">Name</th>
+            <th scope="col" className="px-4 py-2">Active</th>
+            <th scope="col" className="px-4 py-2">Version</th>
+            <th scope="col" className="px-4 py-2">Last changed</th>
+            <th scope="col" className="px-4 py-2 text-right">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((w) => (
+            <tr key={w.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+              <td className="px-4 py-2">
+                <Link to={`/workflows/${w.id}`} className={`font-medium text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`}>
+                  {w.name}
+                </Link>
+                {w.description && <p className="text-xs text-zinc-500">{w.description}</p>}
+              </td>
+              <td className="px-4 py-2">
+                <button
+                  type="button"
+                  role="switch"
+                  aria-checked={w.active}
+                  aria-label={`Active: ${w.name}`}
+                  disabled={setActive.isPending}
+                  onClick={() =>
+                    setActive.mutate(
+                      { id: w.id, active: !w.active },
+                      {
+                        onSuccess: (u) => onNotice(`“${u.name}” is now ${u.active ? "active" : "inactive"}.`),
+                        onError,
+                      },
+                    )
+                  }
+                  className={`relative inline-flex h-5 w-9 items-center rounded-full transition ${focusRing} ${
+                    w.active ? "bg-emerald-500" : "bg-zinc-300 dark:bg-zinc-700"
+                  }`}
+                >
+                  <span
+                    aria-hidden
+                    className={`inline-block size-4 rounded-full bg-white shadow transition ${w.active ? "translate-x-4" : "translate-x-0.5"}`}
+                  />
+                </button>
+              </td>
+              <td className="px-4 py-2 tabular-nums">{w.version}</td>
+              <td className="px-4 py-2 whitespace-nowrap">{dateFormat.format(new Date(w.updated_at))}</td>
+              <td className="px-4 py-2">
+                <div className="flex justify-end gap-1">
+                  <Button
+                    variant="ghost"
+                    aria-label={`Execute ${w.name}`}
+                    title="Execute"
+                    onClick={() => onExecute(w)}
+                  >
+                    <Play aria-hidden className="size-4" />
+                  </Button>
+                  <Button
+                    variant="ghost"
+                    aria-label={`Export ${w.name} as YAML`}
+                    title="Export as YAML"
+                    onClick={() => exportWorkflow(w, "yaml").catch(onError)}
+                  >
+                    <Download aria-hidden className="size-4" />
+                    YAML
+                  </Button>
+                  <Button
+                    variant="ghost"
+                    aria-label={`Export ${w.name} as JSON`}
+                    title="Export as JSON"
+                    onClick={() => exportWorkflow(w, "json").catch(onError)}
+                  >
+                    <Download aria-hidden className="size-4" />
+                    JSON
+                  </Button>
+                  <Button variant="ghost" aria-label={`Delete ${w.name}`} title="Delete" onClick={() => onDelete(w)}>
+                    <Trash2 aria-hidden className="size-4 text-red-600" />
+                  </Button>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

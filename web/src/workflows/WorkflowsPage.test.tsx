@@ -1,0 +1,104 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it } from "vitest";
+
+import { fakeApi, json, type FakeApi } from "../test/fakeApi";
+import { renderApp } from "../test/render";
+
+const owner = { id: 1, email: "me@example.com", name: "Me", role: "owner", is_active: true, created_at: "2026-11-01T00:00:00Z" };
+const wf = (id: number, name: string, active: boolean, updated: string) => ({
+  id,
+  name,
+  description: "",
+  active,
+  version: 1,
+  nodes: [],
+  connections: [],
+  settings: {},
+  created_at: `2026-11-0${id}T10:00:00Z`,
+  updated_at: `2026-11-${updated}T10:00:00Z`,
+});
+
+let server: FakeApi | undefined;
+afterEach(() => server?.restore());
+
+function start(workflows: ReturnType<typeof wf>[]) {
+  let items = [...workflows];
+  server = fakeApi({
+    "GET /api/setup": () => ({ needs_setup: false }),
+    "GET /api/auth/session": () => ({ user: owner }),
+    "GET /api/workflows": (req) => {
+      const q = new URL(req.url).searchParams;
+      const name = q.get("name")?.toLowerCase();
+      const active = q.get("active");
+      const out = items.filter(
+        (w) => (!name || w.name.toLowerCase().includes(name)) && (active === null || String(w.active) === active),
+      );
+      return { items: out, total: out.length, limit: 200, offset: 0 };
+    },
+    "DELETE /api/workflows/2": () => {
+      items = items.filter((w) => w.id !== 2);
+      return new Response(null, { status: 204 });
+    },
+    "POST /api/workflows": () =>
+      json({ detail: "conflict: name: already exists", code: "conflict", errors: [] }, 409),
+  });
+  return renderApp("/workflows");
+}
+
+function names(): string[] {
+  const table = screen.getByRole("table");
+  return within(table)
+    .getAllByRole("link")
+    .map((a) => a.textContent ?? "");
+}
+
+describe("the workflows list", () => {
+  it("searches, filters by status and sorts", async () => {
+    start([wf(1, "Bug intake", true, "05"), wf(2, "alerts", false, "09"), wf(3, "Orders", true, "07")]);
+    await screen.findByRole("table");
+    expect(names()).toEqual(["alerts", "Orders", "Bug intake"]); // last changed first
+
+    const user = userEvent.setup();
+    await user.selectOptions(screen.getByLabelText("Sort by"), "name");
+    expect(names()).toEqual(["alerts", "Bug intake", "Orders"]);
+
+    await user.selectOptions(screen.getByLabelText("Status"), "active");
+    await waitFor(() => expect(names()).toEqual(["Bug intake", "Orders"]));
+    expect(server?.requests.some((r) => new URL(r.url).searchParams.get("active") === "true")).toBe(true);
+
+    await user.type(screen.getByLabelText("Search"), "ORD");
+    await waitFor(() => expect(names()).toEqual(["Orders"]));
+
+    await user.type(screen.getByLabelText("Search"), "zzz");
+    expect(await screen.findByText("No workflow matches.")).toBeInTheDocument();
+  });
+
+  it("deletes only after confirmation, and Escape cancels", async () => {
+    start([wf(1, "Keep me", false, "05"), wf(2, "Remove me", false, "06")]);
+    await screen.findByRole("table");
+    const user = userEvent.setup();
+
+    await user.click(screen.getByRole("button", { name: "Delete Remove me" }));
+    let dialog = screen.getByRole("alertdialog", { name: "Delete workflow?" });
+    expect(within(dialog).getByRole("button", { name: "Cancel" })).toHaveFocus();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("alertdialog")).toBeNull();
+    expect(server?.requests.filter((r) => r.method === "DELETE")).toHaveLength(0);
+
+    await user.click(screen.getByRole("button", { name: "Delete Remove me" }));
+    dialog = screen.getByRole("alertdialog");
+    await user.click(within(dialog).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(names()).toEqual(["Keep me"]));
+    expect(screen.getByRole("status")).toHaveTextContent("Deleted “Remove me”.");
+  });
+
+  it("shows the API's error when creating fails", async () => {
+    start([]);
+    expect(await screen.findByText("No workflows yet: create or import one.")).toBeInTheDocument();
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("New workflow"), "Dup");
+    await user.click(screen.getByRole("button", { name: "Create" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not create: conflict: name: already exists");
+  });
+});

@@ -1,0 +1,175 @@
+import { FileUp, Plus } from "lucide-react";
+import { useDeferredValue, useId, useMemo, useState, type FormEvent } from "react";
+
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ErrorMessage, fieldError } from "../components/ErrorMessage";
+import { Button, inputClass } from "../components/ui";
+import { PageTitle } from "../pages/Placeholder";
+import {
+  PAGE_SIZE,
+  useCreateWorkflow,
+  useDeleteWorkflow,
+  useWorkflows,
+  type WorkflowOut,
+} from "./api";
+import { ExecuteDialog } from "./ExecuteDialog";
+import { ImportPanel } from "./ImportPanel";
+import { ListControls } from "./ListControls";
+import { filterWorkflows, sortWorkflows, type ActiveFilter, type SortKey } from "./listing";
+import { WorkflowTable } from "./WorkflowTable";
+
+export function WorkflowsPage() {
+  const [search, setSearch] = useState("");
+  const [active, setActive] = useState<ActiveFilter>("all");
+  const [sort, setSort] = useState<SortKey>("updated");
+  const [showImport, setShowImport] = useState(false);
+  const [notice, setNotice] = useState("");
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [toDelete, setToDelete] = useState<WorkflowOut | null>(null);
+  const [toExecute, setToExecute] = useState<WorkflowOut | null>(null);
+  const deferredSearch = useDeferredValue(search);
+  const list = useWorkflows(deferredSearch, active);
+  const remove = useDeleteWorkflow();
+
+  // The server filters by name and status; filtering again keeps the list right while the
+  // next page loads, and sorting is ours.
+  const rows = useMemo(
+    () => sortWorkflows(filterWorkflows(list.data?.items ?? [], search, active), sort),
+    [list.data, search, active, sort],
+  );
+
+  function report(message: string) {
+    setActionError(null);
+    setNotice(message);
+  }
+
+  function fail(error: unknown) {
+    setNotice("");
+    setActionError(error);
+  }
+
+  return (
+    <section className="space-y-5">
+      <div className="flex flex-wrap items-center gap-3">
+        <PageTitle>Workflows</PageTitle>
+        <div className="ml-auto flex gap-2">
+          <Button onClick={() => setShowImport((v) => !v)} aria-expanded={showImport}>
+            <FileUp aria-hidden className="size-4" />
+            Import
+          </Button>
+        </div>
+      </div>
+
+      <CreateWorkflow onCreated={(w) => report(`Created “${w.name}”.`)} />
+      {showImport && (
+        <ImportPanel
+          onImported={(w) => {
+            setShowImport(false);
+            report(`Imported “${w.name}”.`);
+          }}
+        />
+      )}
+
+      <ListControls
+        search={search}
+        active={active}
+        sort={sort}
+        onSearch={setSearch}
+        onActive={setActive}
+        onSort={setSort}
+      />
+
+      <p role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-700 dark:text-emerald-400">
+        {notice}
+      </p>
+      <ErrorMessage error={actionError} />
+      <ErrorMessage error={list.error} title="Could not load workflows" />
+
+      {list.isPending ? (
+        <p className="text-sm text-zinc-500">Loading workflows…</p>
+      ) : rows.length === 0 ? (
+        <p className="rounded-lg border border-zinc-200 p-6 text-center text-sm text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
+          {search || active !== "all" ? "No workflow matches." : "No workflows yet: create or import one."}
+        </p>
+      ) : (
+        <WorkflowTable
+          rows={rows}
+          onNotice={report}
+          onError={fail}
+          onDelete={setToDelete}
+          onExecute={setToExecute}
+        />
+      )}
+      {(list.data?.total ?? 0) > PAGE_SIZE && (
+        <p className="text-sm text-zinc-500">
+          Showing the {PAGE_SIZE} most recently changed of {list.data?.total}; search to narrow down.
+        </p>
+      )}
+
+      {toExecute && (
+        <ExecuteDialog
+          workflow={toExecute}
+          onClose={() => setToExecute(null)}
+          onStarted={(e) => report(`Execution ${e.id} of “${toExecute.name}”: ${e.status}.`)}
+        />
+      )}
+      {toDelete && (
+        <ConfirmDialog
+          title="Delete workflow?"
+          message={
+            <>
+              “{toDelete.name}” and its versions will be deleted. This cannot be undone.
+            </>
+          }
+          confirmLabel="Delete"
+          busy={remove.isPending}
+          onCancel={() => setToDelete(null)}
+          onConfirm={() =>
+            remove.mutate(toDelete.id, {
+              onSuccess: () => report(`Deleted “${toDelete.name}”.`),
+              onError: fail,
+              onSettled: () => setToDelete(null),
+            })
+          }
+        />
+      )}
+    </section>
+  );
+}
+
+function CreateWorkflow({ onCreated }: { onCreated: (w: WorkflowOut) => void }) {
+  const create = useCreateWorkflow();
+  const [name, setName] = useState("");
+  const id = useId();
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate(name.trim(), {
+      onSuccess: (w) => {
+        setName("");
+        onCreated(w);
+      },
+    });
+  }
+  return (
+    <form onSubmit={submit} className="space-y-2" aria-label="Create a workflow">
+      <label htmlFor={id} className="block text-sm font-medium">
+        New workflow
+      </label>
+      <div className="flex gap-2">
+        <input
+          id={id}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          placeholder="Name"
+          className={`${inputClass} max-w-sm`}
+          aria-invalid={fieldError(create.error, "name") ? true : undefined}
+        />
+        <Button type="submit" variant="primary" disabled={!name.trim() || create.isPending}>
+          <Plus aria-hidden className="size-4" />
+          Create
+        </Button>
+      </div>
+      <ErrorMessage error={create.error} title="Could not create" />
+    </form>
+  );
+}
