@@ -164,7 +164,7 @@ export interface paths {
         delete: operations["delete_user_api_users__user_id__delete"];
         options?: never;
         head?: never;
-        /** Update User */
+        /** Change a user: yourself (a new password needs current_password), or a user your role manages */
         patch: operations["update_user_api_users__user_id__patch"];
         trace?: never;
     };
@@ -213,7 +213,7 @@ export interface paths {
         /** List Types */
         get: operations["list_types_api_integration_types_get"];
         put?: never;
-        /** Create Type */
+        /** Create an integration type (`name` may be a display name: the key is derived) */
         post: operations["create_type_api_integration_types_post"];
         delete?: never;
         options?: never;
@@ -251,7 +251,7 @@ export interface paths {
         /** List integrations (secrets masked) */
         get: operations["list_integrations_api_integrations_get"];
         put?: never;
-        /** Create an integration; credentials are checked against its type */
+        /** Create an integration (type by key or integration_type_id); credentials are checked against its type */
         post: operations["create_integration_api_integrations_post"];
         delete?: never;
         options?: never;
@@ -623,6 +623,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{workflow_id}/test-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The test webhook: listening, called (with its execution id) or expired */
+        get: operations["get_test_webhook_api_workflows__workflow_id__test_webhook_get"];
+        put?: never;
+        /** Arm the workflow's test webhook URLs: the next call within 120 s runs its newest version (mode test) */
+        post: operations["arm_test_webhook_api_workflows__workflow_id__test_webhook_post"];
+        /** Disarm the test webhook (its URLs answer 404 again) */
+        delete: operations["disarm_test_webhook_api_workflows__workflow_id__test_webhook_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/node-types": {
         parameters: {
             query?: never;
@@ -773,7 +792,7 @@ export interface components {
             to: string;
             /**
              * To Input
-             * @description Input port of the target node
+             * @description Input port of the target node; left out (or main) into a node without a main input, such as core.merge, the next free input (in1, in2, …)
              * @default main
              */
             to_input?: string;
@@ -940,7 +959,11 @@ export interface components {
             mode: string;
             database: components["schemas"]["DatabaseHealth"];
         };
-        /** IntegrationCreate */
+        /**
+         * IntegrationCreate
+         * @description The integration type is named by its key (``type``) or its id
+         *     (``integration_type_id``); given both, they must agree.
+         */
         IntegrationCreate: {
             /**
              * Name
@@ -949,9 +972,14 @@ export interface components {
             name: string;
             /**
              * Type
-             * @description Name of the integration type, e.g. jira
+             * @description Key of the integration type, e.g. jira (or give integration_type_id)
              */
-            type: string;
+            type?: string | null;
+            /**
+             * Integration Type Id
+             * @description Id of the integration type (or give type)
+             */
+            integration_type_id?: number | null;
             /**
              * Credentials
              * @description Values for the type's parameters; secrets included
@@ -964,6 +992,11 @@ export interface components {
              * @default true
              */
             active?: boolean;
+            /**
+             * Allowed Hosts
+             * @description Hosts the credentials may be sent to: api.example.com, *.example.com (subdomains), host:port, or * for any host. null: the host of the base_url/url credential field (none without one); [] : no host
+             */
+            allowed_hosts?: string[] | null;
         };
         /** IntegrationOut */
         IntegrationOut: {
@@ -985,6 +1018,11 @@ export interface components {
             /** Active */
             active: boolean;
             /**
+             * Allowed Hosts
+             * @description null: only the host of the base_url/url credential field
+             */
+            allowed_hosts?: string[] | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -997,13 +1035,15 @@ export interface components {
         };
         /**
          * IntegrationTest
-         * @description Either an existing integration, or a type and credentials not saved yet.
+         * @description Either an existing integration, or a type (key or id) and credentials not saved yet.
          */
         IntegrationTest: {
             /** Integration Id */
             integration_id?: number | null;
             /** Type */
             type?: string | null;
+            /** Integration Type Id */
+            integration_type_id?: number | null;
             /** Credentials */
             credentials?: {
                 [key: string]: unknown;
@@ -1024,13 +1064,22 @@ export interface components {
             /** Message */
             message: string;
         };
-        /** IntegrationTypeCreate */
+        /**
+         * IntegrationTypeCreate
+         * @description ``{"name": "jira", "display_name": "Jira"}``, ``{"name": "Acme API"}`` (the key
+         *     ``acme_api`` is derived) and ``{"key": "acme", "name": "Acme API"}`` all work.
+         */
         IntegrationTypeCreate: {
             /**
              * Name
-             * @description Unique slug, e.g. jira
+             * @description The key (a slug such as jira) or a display name such as Acme API, from which the key is derived unless `key` is given
              */
             name: string;
+            /**
+             * Key
+             * @description Unique slug integrations name their type by; derived from name if omitted
+             */
+            key?: string | null;
             /**
              * Display Name
              * @default
@@ -1053,8 +1102,16 @@ export interface components {
         IntegrationTypeOut: {
             /** Id */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description The key (same as `key`), what integrations' `type` names
+             */
             name: string;
+            /**
+             * Key
+             * @description Unique slug, e.g. jira
+             */
+            key: string;
             /** Display Name */
             display_name: string;
             /** Description */
@@ -1083,6 +1140,16 @@ export interface components {
         };
         /** IntegrationTypeUpdate */
         IntegrationTypeUpdate: {
+            /**
+             * Name
+             * @description The key (unchanged) or a new display name (when display_name is not given)
+             */
+            name?: string | null;
+            /**
+             * Key
+             * @description The key cannot change: if given, the same
+             */
+            key?: string | null;
             /** Display Name */
             display_name?: string | null;
             /** Description */
@@ -1105,7 +1172,17 @@ export interface components {
             } | null;
             /** Active */
             active?: boolean | null;
+            /**
+             * Allowed Hosts
+             * @description Hosts the credentials may be sent to: api.example.com, *.example.com (subdomains), host:port, or * for any host. null: the host of the base_url/url credential field (none without one); [] : no host; omitted: unchanged, null: back to the default
+             */
+            allowed_hosts?: string[] | null;
         };
+        /**
+         * ListenerStatus
+         * @enum {string}
+         */
+        ListenerStatus: "listening" | "called" | "expired";
         /**
          * Node
          * @description One step of a workflow.
@@ -1278,6 +1355,11 @@ export interface components {
             default?: unknown;
             /** Options */
             options?: string[] | null;
+            /**
+             * Header Bound
+             * @default false
+             */
+            header_bound?: boolean;
         };
         /**
          * ParameterSpec
@@ -1316,6 +1398,12 @@ export interface components {
              * @description Allowed values (required for, and only for, type select)
              */
             options?: string[] | null;
+            /**
+             * Header Bound
+             * @description The value is sent in an HTTP header: values with control characters (CR, LF, NUL…) are refused. Always so for token, api_token, access_token, bearer_token, api_key, api_key_header, username, password and the headers object
+             * @default false
+             */
+            header_bound?: boolean;
         };
         /**
          * Position
@@ -1582,13 +1670,30 @@ export interface components {
         };
         /** UserUpdate */
         UserUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description Display name
+             */
             name?: string | null;
-            /** Password */
+            /**
+             * Password
+             * @description A new password (8+ chars)
+             */
             password?: string | null;
-            /** Role */
+            /**
+             * Current Password
+             * @description Your current password: required to change your own password
+             */
+            current_password?: string | null;
+            /**
+             * Role
+             * @description Owners grant any role; admins move users between editor and viewer
+             */
             role?: ("owner" | "admin" | "editor" | "viewer") | null;
-            /** Is Active */
+            /**
+             * Is Active
+             * @description False deactivates the user
+             */
             is_active?: boolean | null;
         };
         /** ValidationError */
@@ -1611,12 +1716,66 @@ export interface components {
             /** Errors */
             errors?: components["schemas"]["FieldErrorOut"][];
             /**
+             * Warnings
+             * @description What saves but will not run (see WorkflowOut.warnings)
+             */
+            warnings?: components["schemas"]["FieldErrorOut"][];
+            /**
              * Document
              * @description The normalised document, when valid
              */
             document?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** WebhookTestOut */
+        WebhookTestOut: {
+            /** Workflow Id */
+            workflow_id: number;
+            /**
+             * Version
+             * @description The workflow version a call runs (the draft when armed)
+             */
+            version: number;
+            status: components["schemas"]["ListenerStatus"];
+            /** Urls */
+            urls: components["schemas"]["WebhookTestUrl"][];
+            /**
+             * Armed At
+             * Format: date-time
+             */
+            armed_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description Calls after this time are answered 404
+             */
+            expires_at: string;
+            /** Called At */
+            called_at?: string | null;
+            /**
+             * Execution Id
+             * @description The execution the call started (mode `test`)
+             */
+            execution_id?: string | null;
+        };
+        /** WebhookTestUrl */
+        WebhookTestUrl: {
+            /**
+             * Node Id
+             * @description The core.webhook node this URL starts at
+             */
+            node_id: string;
+            /**
+             * Method
+             * @description HTTP method the URL takes
+             */
+            method: string;
+            /**
+             * Url
+             * @description The test URL (/webhook-test/<path>)
+             */
+            url: string;
         };
         /**
          * WorkflowCreate
@@ -1698,6 +1857,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Warnings
+             * @description What saves but will not run, e.g. an action no installed integration runs (such a workflow cannot be activated or run by hand)
+             */
+            warnings?: components["schemas"]["FieldErrorOut"][];
         };
         /**
          * WorkflowPatch
@@ -1799,7 +1963,8 @@ export interface components {
          * @description The full new document (PUT). Give `version` to fail with 409 if someone saved since.
          *
          *     A workflow as GET returns it may be sent back as is: `version` then guards the edit, and
-         *     the read-only `id`, `created_at` and `updated_at` are ignored (`id` must match the URL).
+         *     the read-only `id`, `created_at`, `updated_at` and `warnings` are ignored (`id` must
+         *     match the URL).
          */
         WorkflowUpdate: {
             /**
@@ -1859,6 +2024,11 @@ export interface components {
              * @description Read-only; ignored
              */
             updated_at?: unknown;
+            /**
+             * Warnings
+             * @description Read-only; ignored
+             */
+            warnings?: unknown;
         };
         /** WorkflowVersionOut */
         WorkflowVersionOut: {
@@ -1984,6 +2154,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too many set-up attempts after set-up from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     login_api_auth_login_post: {
@@ -2023,6 +2200,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Too many failed attempts for the account or from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2083,6 +2267,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Too many failed attempts for the account or from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2290,6 +2481,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too many wrong current passwords */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     list_keys_api_api_keys_get: {
@@ -2416,7 +2614,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationTypeOut"];
                 };
             };
-            /** @description A type with this name exists */
+            /** @description A type with this key exists */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2574,8 +2772,10 @@ export interface operations {
     list_integrations_api_integrations_get: {
         parameters: {
             query?: {
-                /** @description Only this type */
+                /** @description Only this type (key) */
                 type?: string | null;
+                /** @description Only this type (id) */
+                integration_type_id?: number | null;
             };
             header?: never;
             path?: never;
@@ -3598,6 +3798,97 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_test_webhook_api_workflows__workflow_id__test_webhook_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    arm_test_webhook_api_workflows__workflow_id__test_webhook_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    disarm_test_webhook_api_workflows__workflow_id__test_webhook_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
