@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from tests.engine.test_restart import free_port, start
+from tests.engine.servers import free_port, start_server
 
 #: Generous: before the budget, one such evaluation held the loop 4-6 s and these posts
 #: blocked /api/health for 15-30 s; on a 2-core machine shared by many test runs
@@ -62,7 +62,7 @@ def _finished(base: str, auth: dict[str, str], execution_id: str) -> dict[str, A
 def test_health_answers_while_heavy_expressions_run(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start(tmp_path / "data", port)
+    server = start_server(tmp_path / "data", port)
     try:
         token = httpx.post(
             f"{base}/api/setup", json={"email": "o@example.com", "password": "password-123"}
@@ -95,8 +95,7 @@ def test_health_answers_while_heavy_expressions_run(tmp_path: Path) -> None:
                         break
                 time.sleep(0.05)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop()
 
     assert max(latencies) < HEALTH_BOUND_S, sorted(latencies)[-5:]
     assert len(records) == 4, "the executions did not finish in time"

@@ -219,3 +219,12 @@ def test_values_every_database_can_store() -> None:
     assert "NUL" in by_field["nodes[1].params.s"].message
     assert "control" in by_field["nodes[1].notes"].message
     assert "finite" in by_field["pinned_data.a[0].n"].message
+
+
+@pytest.mark.parametrize("key", ["[", "]", "list[str]", "function-after[x]", "tagged-union[a]"])
+def test_unknown_keys_that_look_like_pydantic_step_names_are_named(key: str) -> None:
+    """A key of the user's is a field, whatever it looks like (a fuzz-found 500)."""
+    with pytest.raises(InvalidInput) as caught:
+        validate_document_data({"name": "x", "nodes": [{"id": "a", "type": "core.noop"}], key: 1})
+    assert [e.field for e in caught.value.errors] == [key]
+    assert caught.value.errors[0].message.startswith("unknown field")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, get_args
 
@@ -309,6 +310,30 @@ def loc_to_field(loc: Sequence[Any]) -> str:
 _ALIASES = {"from_": "from"}
 
 
+# pydantic's names for validation steps in an error location (function-after[...], union
+# members such as list[str], tagged-union[...]): not fields of the data.
+_STEP_NAME = re.compile(r"^(function-[a-z]+|[a-z][a-z0-9_-]*\[.*\]|[a-z-]*union)")
+
+
+def _data_path(loc: Sequence[Any], raw: Any) -> list[Any]:
+    """An error location as a path in the data: aliases resolved and pydantic's step names
+    dropped, but a key the data really has is always kept, whatever it looks like (``"["``)."""
+    out: list[Any] = []
+    node = raw
+    for part in loc:
+        key = _ALIASES.get(part, part) if isinstance(part, str) else part
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, Mapping) and key in node:
+            node = node[key]
+        elif isinstance(part, str) and _STEP_NAME.match(part):
+            continue
+        else:
+            node = None
+        out.append(key)
+    return out
+
+
 def _submodel(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -366,11 +391,7 @@ def errors_from_pydantic(
     root = model if model is not None else WorkflowDocument
     out: list[FieldError] = []
     for err in errors:
-        loc = [_ALIASES.get(p, p) if isinstance(p, str) else p for p in err.get("loc", ())]
-        # Drop pydantic's internal step names (function-after[...], union members, tags).
-        loc = [
-            p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function")))
-        ]
+        loc = _data_path(err.get("loc", ()), raw)
         kind = err.get("type", "")
         message = str(err.get("msg", "invalid"))
         problem = (err.get("ctx") or {}).get("error")
