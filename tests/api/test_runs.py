@@ -3,12 +3,12 @@ and webhooks with their response modes — against the real app, on every databa
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import httpx
 
+from tests.engine.waiting import wait_for
 from wirework.services.runtime import Runtime
 from wirework.services.webhooks import resume_token
 
@@ -56,11 +56,12 @@ async def test_execute_without_wait_is_accepted_then_finishes(client: httpx.Asyn
     resp = await client.post(f"/api/workflows/{wf}/execute", json={"input": [{"n": 1}, {"n": 2}]})
     assert resp.status_code == 202
     execution_id = resp.json()["id"]
-    for _ in range(100):
+
+    async def succeeded() -> Any:
         rec = (await client.get(f"/api/executions/{execution_id}")).json()
-        if rec["status"] == "success":
-            break
-        await asyncio.sleep(0.02)
+        return rec if rec["status"] == "success" else None
+
+    rec = await wait_for(succeeded, "the execution succeeded")
     assert [i["n"] for i in rec["result"]] == [2, 4]
 
 
@@ -278,11 +279,12 @@ async def test_wait_resumes_through_its_resume_url(
     token = resume_token(runtime.signing_key, rec["id"])
     resp = await client.post(f"/webhook-waiting/{rec['id']}?token={token}", json={"approved": True})
     assert resp.status_code == 200, resp.text
-    for _ in range(100):
+
+    async def ended() -> Any:
         final = (await client.get(f"/api/executions/{rec['id']}")).json()
-        if final["status"] != "running" and final["status"] != "waiting":
-            break
-        await asyncio.sleep(0.02)
+        return final if final["status"] not in ("running", "waiting") else None
+
+    final = await wait_for(ended, "the resumed execution ended")
     assert final["status"] == "success", json.dumps(final)
     assert final["result"][0]["ok"] is True
 
@@ -354,11 +356,12 @@ async def test_subworkflow_and_error_workflow(client: httpx.AsyncClient) -> None
         await client.post(f"/api/workflows/{parent}/execute?wait=true", json={"input": {"n": 9}})
     ).json()
     assert failed["status"] == "error" and failed["error"]["message"] == "too big: 18"
-    for _ in range(100):
+
+    async def alerted() -> Any:
         runs = (await client.get(f"/api/workflows/{alerts}/executions")).json()["items"]
-        if runs and runs[0]["status"] == "success":
-            break
-        await asyncio.sleep(0.02)
-    assert runs and runs[0]["parent_execution_id"] == failed["id"]
+        return runs if runs and runs[0]["status"] == "success" else None
+
+    runs = await wait_for(alerted, "the error workflow ran")
+    assert runs[0]["parent_execution_id"] == failed["id"]
     record = (await client.get(f"/api/executions/{runs[0]['id']}")).json()
     assert record["result"][0]["failed"] == failed["id"]

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from tests.engine.waiting import wait_for
 from wirework.db.models import WebhookTestListener
 from wirework.services import auth as auth_service
 from wirework.services.runtime import Runtime
@@ -239,11 +240,12 @@ async def test_resume_urls_resume_only_their_execution(
         good = f"/webhook-waiting/{first['id']}?token={resume_token(key, first['id'])}"
         resp = await anon.post(good, json={"ok": True})
         assert resp.status_code == 200 and resp.json()["status"] == "resumed"
-        for _ in range(200):
+
+        async def ended() -> Any:
             state = (await client.get(f"/api/executions/{first['id']}")).json()
-            if state["status"] not in ("running", "waiting"):
-                break
-            await asyncio.sleep(0.02)
+            return state if state["status"] not in ("running", "waiting") else None
+
+        state = await wait_for(ended, "the resumed execution ended")
         assert state["status"] == "success"
         assert_plain_404(await anon.post(good, json={"ok": True}))  # it no longer waits
     assert (await client.get(f"/api/executions/{second['id']}")).json()["status"] == "waiting"

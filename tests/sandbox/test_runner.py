@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.engine.waiting import wait_for
 from wirework.sandbox import (
     CodeError,
     CodeLimits,
@@ -295,8 +297,8 @@ async def test_environment_is_empty_and_the_work_dir_is_fresh_and_removed() -> N
     (info,) = result.items
     assert info["env"] == {}
     assert info["ls"] == []
-    await asyncio.sleep(0.2)  # removal happens right after the child is reaped
-    assert not exists(info["cwd"])
+    # Removal happens right after the child is reaped.
+    await wait_for(lambda: not exists(info["cwd"]), "the work dir is removed")
 
 
 async def test_limits_and_descriptors_in_the_child() -> None:
@@ -459,13 +461,8 @@ async def test_concurrent_runs_are_all_correct() -> None:
 
 
 async def wait_for_child(runner: CodeRunner) -> int:
-    for _ in range(500):
-        pids = runner.active_pids()
-        if pids:
-            (pid,) = pids
-            return pid
-        await asyncio.sleep(0.01)
-    raise AssertionError("the child never started")
+    (pid,) = await wait_for(runner.active_pids, "the child started")
+    return int(pid)
 
 
 async def cancel_and_check(runner: CodeRunner) -> None:
@@ -501,10 +498,9 @@ async def test_zygote_is_restarted_if_it_dies() -> None:
     old = runner.zygote_pid
     assert old is not None
     os.kill(old, signal.SIGKILL)
-    for _ in range(200):
-        if not runner.is_running:
-            break
-        await asyncio.sleep(0.01)
+    # Whether or not the runner notices before the next run, that run must get a new zygote.
+    with contextlib.suppress(AssertionError):
+        await wait_for(lambda: not runner.is_running, "the runner noticed", limit_s=2)
     assert (await once("return {'alive': True}")).items == [{"alive": True}]
     assert runner.zygote_pid not in (None, old)
 
