@@ -54,10 +54,11 @@ def refuse_unrunnable(graph: Graph, *, node_id: str | None = None) -> None:
 # --------------------------------------------------------------------------- references
 
 
-async def _current_documents(
-    session: AsyncSession,
+async def current_documents(
+    session: AsyncSession, *, active_only: bool = False, except_id: int | None = None
 ) -> list[tuple[int, str, Mapping[str, Any]]]:
-    rows = await session.execute(
+    """(id, name, current document) of every workflow (only active ones, without one)."""
+    query = (
         select(Workflow.id, Workflow.name, WorkflowVersion.document)
         .join(
             WorkflowVersion,
@@ -68,6 +69,11 @@ async def _current_documents(
         )
         .order_by(Workflow.id)
     )
+    if active_only:
+        query = query.where(Workflow.active.is_(True))
+    if except_id is not None:
+        query = query.where(Workflow.id != except_id)
+    rows = await session.execute(query)
     return [(wid, name, doc if isinstance(doc, Mapping) else {}) for wid, name, doc in rows]
 
 
@@ -126,7 +132,7 @@ async def workflows_using_integration(
     """(id, name) of the workflows whose current version uses the integration."""
     return [
         (wid, name)
-        for wid, name, document in await _current_documents(session)
+        for wid, name, document in await current_documents(session)
         if uses_integration(document, integration_id)
     ]
 
@@ -144,7 +150,7 @@ async def refuse_workflow_in_use(session: AsyncSession, workflow_id: int) -> Non
     """409 when other workflows call this one (sub-workflow) or run it on errors."""
     used_by = [
         (wid, name)
-        for wid, name, document in await _current_documents(session)
+        for wid, name, document in await current_documents(session)
         if wid != workflow_id and uses_workflow(document, workflow_id)
     ]
     if used_by:

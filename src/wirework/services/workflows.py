@@ -39,7 +39,11 @@ from wirework.schemas.workflows import (
     WorkflowVersionSummary,
 )
 from wirework.services.documents import trigger_nodes, validate_document
-from wirework.services.references import refuse_workflow_in_use, unrunnable_actions
+from wirework.services.references import (
+    current_documents,
+    refuse_workflow_in_use,
+    unrunnable_actions,
+)
 from wirework.services.webhooks import mark_workflows_changed
 
 MAX_LIMIT = 200
@@ -343,19 +347,7 @@ async def _check_activatable(session: AsyncSession, row: Workflow, doc: Workflow
     mine = _webhook_keys(doc)
     if not mine:
         return
-    others = (
-        await session.execute(
-            select(Workflow.id, Workflow.name, WorkflowVersion.document)
-            .join(
-                WorkflowVersion,
-                and_(
-                    WorkflowVersion.workflow_id == Workflow.id,
-                    WorkflowVersion.version == Workflow.version,
-                ),
-            )
-            .where(Workflow.active.is_(True), Workflow.id != row.id)
-        )
-    ).all()
+    others = await current_documents(session, active_only=True, except_id=row.id)
     taken: dict[tuple[str, str], tuple[int, str]] = {}
     for other_id, other_name, document in others:
         for _, path, method in _webhook_keys(load_document(document)):
