@@ -166,7 +166,9 @@ async def test_expired_or_revoked_session_is_401(
     await _browser_login(anon_client)
     me = (await anon_client.get("/api/auth/me")).json()
     resp = await anon_client.patch(
-        f"/api/users/{me['id']}", json={"password": "another password"}, headers=_csrf(anon_client)
+        f"/api/users/{me['id']}",
+        json={"password": "another password", "current_password": OWNER_PASSWORD},
+        headers=_csrf(anon_client),
     )
     assert resp.status_code == 200, resp.text
     resp = await anon_client.get("/api/auth/me")

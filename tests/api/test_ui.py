@@ -22,7 +22,6 @@ RESERVED = [
     "/api/",
     "/api/nope",
     "/api/workflows/1/nope",
-    "/redoc",
     "/docs/nope",
     "/openapi.json/x",
 ]
@@ -93,6 +92,13 @@ async def test_nothing_outside_the_build_is_served(ui: httpx.AsyncClient, path: 
     resp = await ui.get(path)
     assert "outside the build" not in resp.text
     assert resp.status_code in (200, 404)
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+async def test_api_docs_are_never_the_app(ui: httpx.AsyncClient, path: str) -> None:
+    resp = await ui.get(path)
+    assert resp.status_code == 200 and "API" in resp.text
+    assert INDEX not in resp.text
 
 
 @pytest.mark.parametrize("path", RESERVED)

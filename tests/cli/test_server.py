@@ -79,9 +79,9 @@ async def test_health_probes_log_nothing(tmp_path: Path) -> None:
             for _ in range(5):
                 resp = await client.get("/api/health")
                 assert resp.status_code == 200 and resp.json()["status"] == "ok"
-            assert (await client.get("/no-such-page")).status_code == 404
+            assert (await client.get("/api/no-such-route")).status_code == 404
         # Lines are written in order: once the 404's line is there, the health calls' are too.
-        await server.wait_for(lambda line: "/no-such-page" in str(line.get("event")))
+        await server.wait_for(lambda line: "/api/no-such-route" in str(line.get("event")))
         after = server.raw[started:]
         assert not [line for line in after if "/api/health" in line], after
         assert not [line for line in after if "alembic" in line.lower()], after
