@@ -21,7 +21,7 @@ function text(value: unknown, json: boolean): string {
 export function initialValues(params: ParameterOut[], stored?: Record<string, unknown>): FormValues {
   const out: FormValues = {};
   for (const p of params) {
-    const value = stored ? stored[p.name] : p.default;
+    const value = stored && p.name in stored ? stored[p.name] : p.default;
     if (p.type === "boolean") out[p.name] = value === undefined || value === null ? false : Boolean(value);
     else if (isSecret(p, stored)) out[p.name] = "";
     else out[p.name] = text(value, p.type === "json");
