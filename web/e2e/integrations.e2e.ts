@@ -201,6 +201,7 @@ async function walkThrough() {
   await listRow.getByRole("button", { name: "Delete Acme prod" }).click();
   await page.getByRole("alertdialog", { name: "Delete integration?" }).getByRole("button", { name: "Delete" }).click();
   await page.getByRole("alert").filter({ hasText: "is used by workflow(s) 1 ('Uses Acme')" }).waitFor();
+  await page.getByRole("link", { name: "Uses Acme" }).waitFor();
   await screenshot("it-06-integration-in-use");
 
   // The type is in use by the integration: refused too.

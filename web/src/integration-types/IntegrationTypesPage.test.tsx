@@ -118,6 +118,7 @@ describe("the integration types page", () => {
 
     await user.click(within(form).getByRole("button", { name: "Create type" }));
     expect(await screen.findByText("Created “New API” (key new_api).")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "New type" })).toHaveFocus();
     expect(await bodyOf("POST", "/api/integration-types")).toEqual({
       name: "New API",
       description: "",

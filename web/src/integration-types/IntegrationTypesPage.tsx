@@ -1,5 +1,5 @@
 import { Pencil, Plus, Trash2 } from "lucide-react";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -17,6 +17,16 @@ export function typeLabel(t: IntegrationTypeOut): string {
 export function IntegrationTypesPage() {
   const list = useIntegrationTypes();
   const remove = useDeleteType();
+  const newRef = useRef<HTMLButtonElement>(null);
+  /** Close the form; focus goes back to where forms start. */
+  const [refocus, setRefocus] = useState(0);
+  useEffect(() => {
+    if (refocus) newRef.current?.focus();
+  }, [refocus]);
+  const close = () => {
+    setEditing(null);
+    setRefocus((n) => n + 1);
+  };
   const [editing, setEditing] = useState<IntegrationTypeOut | "new" | null>(null);
   const [toDelete, setToDelete] = useState<IntegrationTypeOut | null>(null);
   const [notice, setNotice] = useState("");
@@ -36,7 +46,7 @@ export function IntegrationTypesPage() {
       <div className="flex flex-wrap items-center gap-3">
         <PageTitle>Integration types</PageTitle>
         <div className="ml-auto">
-          <Button variant="primary" onClick={() => setEditing("new")} disabled={editing === "new"}>
+          <Button ref={newRef} variant="primary" onClick={() => setEditing("new")} disabled={editing === "new"}>
             <Plus aria-hidden className="size-4" />
             New type
           </Button>
@@ -50,9 +60,9 @@ export function IntegrationTypesPage() {
         <TypeForm
           key={editing === "new" ? "new" : editing.id}
           editing={editing === "new" ? undefined : editing}
-          onCancel={() => setEditing(null)}
+          onCancel={close}
           onSaved={(t, created) => {
-            setEditing(null);
+            close();
             report(`${created ? "Created" : "Saved"} “${typeLabel(t)}” (key ${t.key}).`);
           }}
         />

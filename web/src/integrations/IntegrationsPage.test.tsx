@@ -222,6 +222,7 @@ describe("the integrations page", () => {
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("used by workflow(s) 1 ('Uses Acme')");
+    expect(screen.getByRole("link", { name: "Uses Acme" })).toHaveAttribute("href", "/workflows/1");
     expect(screen.getByText("Acme prod")).toBeInTheDocument();
   });
 });

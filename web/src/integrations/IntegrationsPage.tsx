@@ -1,5 +1,5 @@
 import { Pencil, PlugZap, Plus, Trash2 } from "lucide-react";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -16,6 +16,7 @@ import {
   useTestConnection,
   type IntegrationOut,
 } from "./api";
+import { workflowsInUse } from "./inUse";
 import { IntegrationForm } from "./IntegrationForm";
 import { testSummary } from "./TestResultView";
 
@@ -25,6 +26,16 @@ export function IntegrationsPage() {
   const list = useIntegrations();
   const types = useIntegrationTypes();
   const remove = useDeleteIntegration();
+  const newRef = useRef<HTMLButtonElement>(null);
+  /** Close the form; focus goes back to where forms start. */
+  const [refocus, setRefocus] = useState(0);
+  useEffect(() => {
+    if (refocus) newRef.current?.focus();
+  }, [refocus]);
+  const close = () => {
+    setEditing(null);
+    setRefocus((n) => n + 1);
+  };
   const [editing, setEditing] = useState<IntegrationOut | "new" | null>(null);
   const [toDelete, setToDelete] = useState<IntegrationOut | null>(null);
   const [notice, setNotice] = useState("");
@@ -49,6 +60,7 @@ export function IntegrationsPage() {
         <PageTitle>Integrations</PageTitle>
         <div className="ml-auto">
           <Button
+            ref={newRef}
             variant="primary"
             onClick={() => setEditing("new")}
             disabled={editing === "new" || !types.isSuccess || noTypes}
@@ -76,9 +88,9 @@ export function IntegrationsPage() {
           key={editing === "new" ? "new" : editing.id}
           types={types.data}
           editing={editing === "new" ? undefined : editing}
-          onCancel={() => setEditing(null)}
+          onCancel={close}
           onSaved={(i, created) => {
-            setEditing(null);
+            close();
             report(`${created ? "Created" : "Saved"} “${i.name}”.`);
           }}
         />
@@ -88,6 +100,24 @@ export function IntegrationsPage() {
         {notice}
       </p>
       <ErrorMessage error={actionError} />
+      {workflowsInUse(actionError).length > 0 && (
+        <div className="text-sm">
+          <p className="font-medium">Workflows using it:</p>
+          <ul className="list-disc pl-6">
+            {workflowsInUse(actionError).map((w) => (
+              <li key={w.id}>
+                <Link
+                  to={`/workflows/${w.id}`}
+                  className={`text-indigo-600 underline dark:text-indigo-400 ${focusRing}`}
+                >
+                  {w.name}
+                </Link>{" "}
+                <span className="text-zinc-500">(id {w.id})</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <ErrorMessage error={list.error} title="Could not load integrations" />
       <ErrorMessage error={types.error} title="Could not load integration types" />
 
