@@ -54,6 +54,14 @@ describe("credential forms", () => {
     expect(credentials).toEqual({ base_url: "https://x.example", token: MASK, api_key: "new-key", retries: 3, verify: true });
   });
 
+  it("leaves out blank stored non-password fields (kept by the API; the mask would be stored as is)", () => {
+    const stored = { base_url: "https://x.example", token: MASK, api_key: MASK };
+    const values = { ...initialValues(params, stored), base_url: "" };
+    const { credentials, errors } = buildCredentials(params, values, stored);
+    expect(errors).toEqual({});
+    expect(credentials).toEqual({ token: MASK, retries: 3, verify: true });
+  });
+
   it("converts numbers and JSON, and names what is wrong", () => {
     const values = { ...initialValues(params), base_url: "u", token: "t", retries: "x", headers: "{bad" };
     expect(buildCredentials(params, values).errors).toEqual({

@@ -34,8 +34,10 @@ export interface Built {
   errors: Record<string, string>;
 }
 
-/** The credentials to send. Editing (``stored`` given), a blank secret sends the mask, which
- * keeps the stored one; blank fields are left out (the type's default applies). */
+/** The credentials to send. Editing (``stored`` given), a blank password sends the mask, which
+ * keeps the stored secret, and other blank stored fields are left out, which keeps them too
+ * (the API has no way to clear one); otherwise blank fields are left out (the type's default
+ * applies) unless required. */
 export function buildCredentials(params: ParameterOut[], values: FormValues, stored?: Record<string, unknown>): Built {
   const credentials: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
@@ -47,8 +49,10 @@ export function buildCredentials(params: ParameterOut[], values: FormValues, sto
     }
     const raw = typeof value === "string" ? value : "";
     if (!raw.trim()) {
-      if (isSecret(p, stored) && stored?.[p.name] === MASK) credentials[p.name] = MASK;
-      else if (p.required && (p.default === undefined || p.default === null)) errors[p.name] = "required";
+      // The API keeps a password sent as the mask; any other field left out keeps its value.
+      if (stored && p.name in stored) {
+        if (p.type === "password" && stored[p.name] === MASK) credentials[p.name] = MASK;
+      } else if (p.required && (p.default === undefined || p.default === null)) errors[p.name] = "required";
       continue;
     }
     if (p.type === "number") {
