@@ -7,6 +7,8 @@ import { LoginPage, SetupPage } from "./auth/AuthPages";
 import { loginPath } from "./auth/redirect";
 import { ME_KEY } from "./auth/session";
 import { RequireSession } from "./components/Shell";
+import { IntegrationTypesPage } from "./integration-types/IntegrationTypesPage";
+import { IntegrationsPage } from "./integrations/IntegrationsPage";
 import { NotFound, Placeholder } from "./pages/Placeholder";
 import { WorkflowsPage } from "./workflows/WorkflowsPage";
 
@@ -40,8 +42,8 @@ export function App() {
           <Route path="workflows" element={<WorkflowsPage />} />
           <Route path="workflows/:id" element={<Placeholder title="Workflow editor" />} />
           <Route path="executions" element={<Placeholder title="Executions" />} />
-          <Route path="integrations" element={<Placeholder title="Integrations" />} />
-          <Route path="integration-types" element={<Placeholder title="Integration types" />} />
+          <Route path="integrations" element={<IntegrationsPage />} />
+          <Route path="integration-types" element={<IntegrationTypesPage />} />
           <Route path="settings" element={<Placeholder title="Settings" />} />
           <Route path="*" element={<NotFound />} />
         </Route>

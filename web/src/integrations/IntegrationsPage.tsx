@@ -1,0 +1,290 @@
+import { Pencil, PlugZap, Plus, Trash2 } from "lucide-react";
+import { useEffect, useRef, useState } from "react";
+import { Link } from "react-router";
+
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { Button, focusRing } from "../components/ui";
+import { useIntegrationTypes, type IntegrationTypeOut } from "../integration-types/api";
+import { typeLabel } from "../integration-types/IntegrationTypesPage";
+import { PageTitle } from "../pages/Placeholder";
+import {
+  useDeleteIntegration,
+  useIntegrations,
+  useLastTests,
+  useSetIntegrationActive,
+  useTestConnection,
+  type IntegrationOut,
+} from "./api";
+import { workflowsInUse } from "./inUse";
+import { IntegrationForm } from "./IntegrationForm";
+import { testSummary } from "./TestResultView";
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+
+export function IntegrationsPage() {
+  const list = useIntegrations();
+  const types = useIntegrationTypes();
+  const remove = useDeleteIntegration();
+  const newRef = useRef<HTMLButtonElement>(null);
+  /** Close the form; focus goes back to where forms start. */
+  const [refocus, setRefocus] = useState(0);
+  useEffect(() => {
+    if (refocus) newRef.current?.focus();
+  }, [refocus]);
+  const close = () => {
+    setEditing(null);
+    setRefocus((n) => n + 1);
+  };
+  const [editing, setEditing] = useState<IntegrationOut | "new" | null>(null);
+  const [toDelete, setToDelete] = useState<IntegrationOut | null>(null);
+  const [notice, setNotice] = useState("");
+  const [actionError, setActionError] = useState<unknown>(null);
+
+  function report(message: string) {
+    setActionError(null);
+    setNotice(message);
+  }
+  function fail(error: unknown) {
+    setNotice("");
+    setActionError(error);
+  }
+
+  const typeById = new Map((types.data ?? []).map((t) => [t.id, t] as const));
+  const rows = [...(list.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const noTypes = types.isSuccess && types.data.length === 0;
+
+  return (
+    <section className="space-y-5">
+      <div className="flex flex-wrap items-center gap-3">
+        <PageTitle>Integrations</PageTitle>
+        <div className="ml-auto">
+          <Button
+            ref={newRef}
+            variant="primary"
+            onClick={() => setEditing("new")}
+            disabled={editing === "new" || !types.isSuccess || noTypes}
+          >
+            <Plus aria-hidden className="size-4" />
+            New integration
+          </Button>
+        </div>
+      </div>
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">
+        Credentials for the services workflows talk to. Secrets are stored encrypted and never shown again.
+      </p>
+      {noTypes && (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          There are no integration types yet: define one under{" "}
+          <Link to="/integration-types" className={`text-indigo-600 underline dark:text-indigo-400 ${focusRing}`}>
+            Integration types
+          </Link>{" "}
+          first.
+        </p>
+      )}
+
+      {editing && types.data && (
+        <IntegrationForm
+          key={editing === "new" ? "new" : editing.id}
+          types={types.data}
+          editing={editing === "new" ? undefined : editing}
+          onCancel={close}
+          onSaved={(i, created) => {
+            close();
+            report(`${created ? "Created" : "Saved"} “${i.name}”.`);
+          }}
+        />
+      )}
+
+      <p role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-700 dark:text-emerald-400">
+        {notice}
+      </p>
+      <ErrorMessage error={actionError} />
+      {workflowsInUse(actionError).length > 0 && (
+        <div className="text-sm">
+          <p className="font-medium">Workflows using it:</p>
+          <ul className="list-disc pl-6">
+            {workflowsInUse(actionError).map((w) => (
+              <li key={w.id}>
+                <Link
+                  to={`/workflows/${w.id}`}
+                  className={`text-indigo-600 underline dark:text-indigo-400 ${focusRing}`}
+                >
+                  {w.name}
+                </Link>{" "}
+                <span className="text-zinc-500">(id {w.id})</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <ErrorMessage error={list.error} title="Could not load integrations" />
+      <ErrorMessage error={types.error} title="Could not load integration types" />
+
+      {list.isPending ? (
+        <p className="text-sm text-zinc-500">Loading integrations…</p>
+      ) : rows.length === 0 ? (
+        <p className="rounded-lg border border-zinc-200 p-6 text-center text-sm text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
+          No integrations yet.
+        </p>
+      ) : (
+        <IntegrationTable
+          rows={rows}
+          typeById={typeById}
+          onNotice={report}
+          onError={fail}
+          onEdit={setEditing}
+          onDelete={setToDelete}
+        />
+      )}
+
+      {toDelete && (
+        <ConfirmDialog
+          title="Delete integration?"
+          message={
+            <>
+              “{toDelete.name}” and its stored credentials will be deleted. Integrations used by workflows cannot be
+              deleted.
+            </>
+          }
+          confirmLabel="Delete"
+          busy={remove.isPending}
+          onCancel={() => setToDelete(null)}
+          onConfirm={() =>
+            remove.mutate(toDelete.id, {
+              onSuccess: () => {
+                if (editing !== "new" && editing?.id === toDelete.id) setEditing(null);
+                report(`Deleted “${toDelete.name}”.`);
+              },
+              onError: fail,
+              onSettled: () => setToDelete(null),
+            })
+          }
+        />
+      )}
+    </section>
+  );
+}
+
+interface TableProps {
+  rows: IntegrationOut[];
+  typeById: Map<number, IntegrationTypeOut>;
+  onNotice: (message: string) => void;
+  onError: (error: unknown) => void;
+  onEdit: (i: IntegrationOut) => void;
+  onDelete: (i: IntegrationOut) => void;
+}
+
+function IntegrationTable({ rows, typeById, onNotice, onError, onEdit, onDelete }: TableProps) {
+  const setActive = useSetIntegrationActive();
+  const test = useTestConnection();
+  const lastTests = useLastTests();
+  return (
+    <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+      <table className="w-full text-left text-sm">
+        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+          <tr>
+            <th scope="col" className="px-4 py-2">Name</th>
+            <th scope="col" className="px-4 py-2">Type</th>
+            <th scope="col" className="px-4 py-2">Active</th>
+            <th scope="col" className="px-4 py-2">Last test (this session)</th>
+            <th scope="col" className="px-4 py-2 text-right">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((i) => {
+            const t = typeById.get(i.integration_type_id);
+            const last = lastTests.get(i.id);
+            return (
+              <tr key={i.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+                <td className="px-4 py-2 font-medium">
+                  {i.name}
+                  <p className="text-xs font-normal text-zinc-500">
+                    {i.allowed_hosts === null || i.allowed_hosts === undefined
+                      ? "hosts: default"
+                      : i.allowed_hosts.length === 0
+                        ? "hosts: none"
+                        : `hosts: ${i.allowed_hosts.join(", ")}`}
+                  </p>
+                </td>
+                <td className="px-4 py-2">{t ? typeLabel(t) : i.type}</td>
+                <td className="px-4 py-2">
+                  <button
+                    type="button"
+                    role="switch"
+                    aria-checked={i.active}
+                    aria-label={`Active: ${i.name}`}
+                    disabled={setActive.isPending}
+                    onClick={() =>
+                      setActive.mutate(
+                        { id: i.id, active: !i.active },
+                        {
+                          onSuccess: (u) => onNotice(`“${u.name}” is now ${u.active ? "active" : "inactive"}.`),
+                          onError,
+                        },
+                      )
+                    }
+                    className={`relative inline-flex h-5 w-9 items-center rounded-full transition ${focusRing} ${
+                      i.active ? "bg-emerald-500" : "bg-zinc-300 dark:bg-zinc-700"
+                    }`}
+                  >
+                    <span
+                      aria-hidden
+                      className={`inline-block size-4 rounded-full bg-white shadow transition ${i.active ? "translate-x-4" : "translate-x-0.5"}`}
+                    />
+                  </button>
+                </td>
+                <td className="px-4 py-2">
+                  {last ? (
+                    <span
+                      title={last.message}
+                      className={
+                        !last.supported
+                          ? "text-zinc-600 dark:text-zinc-400"
+                          : last.ok
+                            ? "text-emerald-700 dark:text-emerald-400"
+                            : "text-red-700 dark:text-red-400"
+                      }
+                    >
+                      {testSummary(last)} at {timeFormat.format(last.at)}
+                    </span>
+                  ) : (
+                    <span className="text-zinc-500">not tested</span>
+                  )}
+                </td>
+                <td className="px-4 py-2">
+                  <div className="flex justify-end gap-1">
+                    <Button
+                      variant="ghost"
+                      aria-label={`Test connection of ${i.name}`}
+                      title="Test connection"
+                      disabled={test.isPending}
+                      onClick={() =>
+                        test.mutate(
+                          { integration_id: i.id },
+                          {
+                            onSuccess: (r) => onNotice(`Connection test of “${i.name}”: ${testSummary(r)}: ${r.message}`),
+                            onError,
+                          },
+                        )
+                      }
+                    >
+                      <PlugZap aria-hidden className="size-4" />
+                      Test
+                    </Button>
+                    <Button variant="ghost" aria-label={`Edit ${i.name}`} title="Edit" onClick={() => onEdit(i)}>
+                      <Pencil aria-hidden className="size-4" />
+                    </Button>
+                    <Button variant="ghost" aria-label={`Delete ${i.name}`} title="Delete" onClick={() => onDelete(i)}>
+                      <Trash2 aria-hidden className="size-4 text-red-600" />
+                    </Button>
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
