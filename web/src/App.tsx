@@ -8,6 +8,9 @@ import { loginPath } from "./auth/redirect";
 import { ME_KEY } from "./auth/session";
 import { RequireSession } from "./components/Shell";
 import { NotFound, Placeholder } from "./pages/Placeholder";
+import { ExecutionDetailPage } from "./executions/ExecutionDetail";
+import { ExecutionsPage } from "./executions/ExecutionsPage";
+import { SettingsPage } from "./settings/SettingsPage";
 import { WorkflowsPage } from "./workflows/WorkflowsPage";
 
 /** A 401 from any call (session expired, revoked): log in, then come back here. */
@@ -39,10 +42,11 @@ export function App() {
           <Route index element={<Navigate to="/workflows" replace />} />
           <Route path="workflows" element={<WorkflowsPage />} />
           <Route path="workflows/:id" element={<Placeholder title="Workflow editor" />} />
-          <Route path="executions" element={<Placeholder title="Executions" />} />
+          <Route path="executions" element={<ExecutionsPage />} />
+          <Route path="executions/:id" element={<ExecutionDetailPage />} />
           <Route path="integrations" element={<Placeholder title="Integrations" />} />
           <Route path="integration-types" element={<Placeholder title="Integration types" />} />
-          <Route path="settings" element={<Placeholder title="Settings" />} />
+          <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>
