@@ -5,8 +5,15 @@ import { Link, useParams } from "react-router";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Button, focusRing, inputClass } from "../components/ui";
 import { PageTitle } from "../pages/Placeholder";
-import { useCancelExecution, useExecution, useRetryExecution, type ExecutionOut, type StepOut } from "./api";
-import { cellText, duration, errorText, isLive, itemColumns } from "./format";
+import {
+  useCancelExecution,
+  useExecution,
+  useRetryExecution,
+  useWorkflowNames,
+  type ExecutionOut,
+  type StepOut,
+} from "./api";
+import { canRetry, cellText, duration, errorText, isLive, itemColumns } from "./format";
 import { StatusBadge } from "./StatusBadge";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
@@ -41,39 +48,43 @@ export function ExecutionDetailPage() {
                 {paused ? "Resume auto-refresh" : "Pause auto-refresh"}
               </Button>
             )}
-            <Button
-              variant="danger"
-              disabled={!isLive(e.status) || cancel.isPending}
-              onClick={() =>
-                cancel.mutate(e.id, {
-                  onSuccess: (out) => setNotice(`Canceled: the execution is now ${out.status}.`),
-                })
-              }
-            >
-              <Ban aria-hidden className="size-4" />
-              Cancel
-            </Button>
-            <Button
-              disabled={e.status !== "error" || retry.isPending}
-              title="Run again from the failed step (a new execution)"
-              onClick={() =>
-                retry.mutate(e.id, {
-                  onSuccess: (out) =>
-                    setNotice(
-                      <>
-                        Retry started:{" "}
-                        <Link className="underline" to={`/executions/${encodeURIComponent(out.id)}`}>
-                          execution {out.id}
-                        </Link>{" "}
-                        ({out.status}).
-                      </>,
-                    ),
-                })
-              }
-            >
-              <RotateCcw aria-hidden className="size-4" />
-              Retry
-            </Button>
+            {isLive(e.status) && (
+              <Button
+                variant="danger"
+                disabled={cancel.isPending}
+                onClick={() =>
+                  cancel.mutate(e.id, {
+                    onSuccess: (out) => setNotice(`Canceled: the execution is now ${out.status}.`),
+                  })
+                }
+              >
+                <Ban aria-hidden className="size-4" />
+                Cancel
+              </Button>
+            )}
+            {canRetry(e.status) && (
+              <Button
+                disabled={retry.isPending}
+                title="Run again from the failed step (a new execution)"
+                onClick={() =>
+                  retry.mutate(e.id, {
+                    onSuccess: (out) =>
+                      setNotice(
+                        <>
+                          Retry started:{" "}
+                          <Link className="underline" to={`/executions/${encodeURIComponent(out.id)}`}>
+                            execution {out.id}
+                          </Link>{" "}
+                          ({out.status}).
+                        </>,
+                      ),
+                  })
+                }
+              >
+                <RotateCcw aria-hidden className="size-4" />
+                Retry
+              </Button>
+            )}
           </div>
         )}
       </div>
@@ -104,6 +115,8 @@ export function ExecutionDetailPage() {
 }
 
 function Summary({ e }: { e: ExecutionOut }) {
+  const workflows = useWorkflowNames();
+  const name = workflows.data?.find((w) => w.id === e.workflow_id)?.name;
   return (
     <div className="space-y-3">
       <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm sm:grid-cols-4">
@@ -114,7 +127,7 @@ function Summary({ e }: { e: ExecutionOut }) {
               "—"
             ) : (
               <Link className={`text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`} to={`/executions?workflow_id=${e.workflow_id}`}>
-                {e.workflow_id} (version {e.workflow_version})
+                {name ?? `Workflow ${e.workflow_id}`} (version {e.workflow_version})
               </Link>
             )}
           </dd>

@@ -178,7 +178,8 @@ describe("an execution's detail", () => {
     });
     renderApp("/executions/ex1");
     await screen.findByRole("table", { name: "Steps" });
-    expect(screen.getByRole("button", { name: "Cancel" })).toBeDisabled();
+    expect(screen.queryByRole("button", { name: "Cancel" })).toBeNull(); // only while running
+    expect(await screen.findByRole("link", { name: "Orders (version 2)" })).toHaveAttribute("href", "/executions?workflow_id=7");
     const user = userEvent.setup();
     await user.click(screen.getByRole("button", { name: "Retry" }));
     const status = await screen.findByText(/Retry started/);
@@ -193,6 +194,7 @@ describe("an execution's detail", () => {
     });
     renderApp("/executions/ex5");
     const cancel = await screen.findByRole("button", { name: "Cancel" });
+    expect(screen.queryByRole("button", { name: "Retry" })).toBeNull(); // only once failed or canceled
     expect(screen.getByText("No steps have run yet.")).toBeInTheDocument();
     const user = userEvent.setup();
     await user.click(cancel);

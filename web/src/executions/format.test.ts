@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { cellText, duration, errorText, formatDuration, isLive, itemColumns } from "./format";
+import { canRetry, cellText, duration, errorText, formatDuration, isLive, itemColumns } from "./format";
 
 describe("execution formatting", () => {
   it("formats durations from milliseconds to hours", () => {
@@ -20,6 +20,8 @@ describe("execution formatting", () => {
   it("knows which statuses are still going", () => {
     expect(["queued", "running", "waiting"].every(isLive)).toBe(true);
     expect(["success", "error", "canceled"].some(isLive)).toBe(false);
+    expect(["error", "canceled"].every(canRetry)).toBe(true);
+    expect(["success", "running"].some(canRetry)).toBe(false);
   });
 
   it("takes table columns from every item's keys, in order of appearance", () => {

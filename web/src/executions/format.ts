@@ -11,6 +11,11 @@ export function isLive(status: string): boolean {
   return status === "queued" || status === "running" || status === "waiting";
 }
 
+/** The server retries failed or canceled executions (409 otherwise). */
+export function canRetry(status: string): boolean {
+  return status === "error" || status === "canceled";
+}
+
 /** "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min"; from start to end (or to now). */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return "—";
