@@ -140,7 +140,7 @@ export function ExecutionsPage() {
                     </Link>
                     {e.retry_of && <p className="text-xs text-zinc-500">retry of {e.retry_of}</p>}
                   </td>
-                  <td className="px-4 py-2">
+                  <td className="px-4 py-2 whitespace-nowrap">
                     {e.workflow_id == null
                       ? "—"
                       : `${names.get(e.workflow_id) ?? `Workflow ${e.workflow_id}`} (v${e.workflow_version})`}

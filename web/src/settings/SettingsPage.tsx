@@ -396,7 +396,7 @@ function Users({ me }: { me: User }) {
                     </td>
                     <td className="px-3 py-2 whitespace-nowrap">{when(u.created_at, "—")}</td>
                     <td className="px-3 py-2 text-right">
-                      {u.is_active ? (
+                      {u.id === me.id ? null : u.is_active ? (
                         <Button variant="ghost" aria-label={`Deactivate ${u.email}`} disabled={update.isPending} onClick={() => setToDeactivate(u)}>
                           Deactivate
                         </Button>
