@@ -136,6 +136,16 @@ async function executions() {
   await retried.click();
   await page.getByText("Retry of").waitFor();
 
+  // The list refreshes itself while an execution is waiting: a cancel elsewhere shows up.
+  const other = await run(waits, {}, false);
+  await page.goto(`/executions?workflow_id=${waits}`);
+  await page.getByText("Refreshing every few seconds").waitFor();
+  await expect.poll(() => rows.count()).toBe(3);
+  const otherRow = page.getByRole("row", { name: new RegExp(other.id) });
+  await otherRow.getByText("waiting", { exact: true }).waitFor();
+  await post(`/api/executions/${other.id}/cancel`, {});
+  await otherRow.getByText("canceled", { exact: true }).waitFor({ timeout: 15_000 });
+
   // A waiting one can be canceled.
   await page.goto(`/executions/${waiting.id}`);
   await page.getByRole("button", { name: "Cancel" }).click();
