@@ -162,8 +162,9 @@ async function executions() {
   await output.getByRole("cell", { name: "hello" }).waitFor();
   await screenshot("exec-04-detail-output-table");
   await output.getByRole("button", { name: "JSON" }).click();
-  expect(await output.getByLabel("Output as JSON").textContent()).toContain('"greeting": "hello"');
+  expect(await output.getByLabel("Output of greet as JSON").textContent()).toContain('"greeting": "hello"');
   await screenshot("exec-05-detail-output-json");
+  await page.getByRole("region", { name: "Result" }).getByRole("cell", { name: "hello" }).waitFor();
 }
 
 async function settings() {

@@ -110,6 +110,16 @@ export function ExecutionDetailPage() {
           const step = e.steps.find((s) => stepKey(s) === selected);
           return step ? <StepOutput key={stepKey(step)} step={step} /> : null;
         })()}
+      {e?.result != null && (
+        <ItemsView
+          label="Result"
+          title="Result"
+          ports={{ main: e.result }}
+          truncated={e.result_truncated ?? false}
+          truncatedNote="Truncated: only the first items of the result are shown."
+          empty="No result."
+        />
+      )}
     </section>
   );
 }
@@ -236,19 +246,43 @@ function Steps({
 }
 
 function StepOutput({ step }: { step: StepOut }) {
-  const ports = Object.keys(step.output ?? {});
+  return (
+    <ItemsView
+      label={`Output of ${step.node_id}`}
+      title={
+        <>
+          Output of <code className="font-mono">{step.node_id}</code>
+        </>
+      }
+      ports={step.output ?? null}
+      truncated={step.truncated ?? false}
+      truncatedNote={`Truncated: only the first items of a port are shown (${step.items_out ?? 0} in all).`}
+      empty="This step has no output."
+    />
+  );
+}
+
+/** Items per port, as a table (columns from the items' keys) or as JSON. */
+function ItemsView(props: {
+  label: string;
+  title: React.ReactNode;
+  ports: Record<string, unknown[]> | null;
+  truncated: boolean;
+  truncatedNote: string;
+  empty: string;
+}) {
+  const { label, title, truncated, truncatedNote, empty } = props;
+  const ports = Object.keys(props.ports ?? {});
   const [port, setPort] = useState(ports[0] ?? "main");
   const [view, setView] = useState<"table" | "json">("table");
   const portId = useId();
-  const items = step.output?.[port] ?? [];
+  const items = props.ports?.[port] ?? [];
   const columns = itemColumns(items);
 
   return (
-    <section aria-label={`Output of ${step.node_id}`} className="space-y-3 rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+    <section aria-label={label} className="space-y-3 rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
       <div className="flex flex-wrap items-center gap-3">
-        <h2 className="text-lg font-semibold">
-          Output of <code className="font-mono">{step.node_id}</code>
-        </h2>
+        <h2 className="text-lg font-semibold">{title}</h2>
         {ports.length > 1 && (
           <span className="flex items-center gap-2">
             <label htmlFor={portId} className="text-sm font-medium">
@@ -270,21 +304,21 @@ function StepOutput({ step }: { step: StepOut }) {
           </Button>
         </div>
       </div>
-      {step.truncated && (
+      {truncated && (
         <p className="rounded-md bg-amber-50 p-2 text-sm text-amber-800 dark:bg-amber-950 dark:text-amber-200">
-          Truncated: only the first items of a port are shown ({step.items_out ?? 0} in all).
+          {truncatedNote}
         </p>
       )}
-      {step.output == null ? (
-        <p className="text-sm text-zinc-500">This step has no output.</p>
+      {props.ports == null ? (
+        <p className="text-sm text-zinc-500">{empty}</p>
       ) : view === "json" ? (
-        <pre className="max-h-96 overflow-auto rounded-md bg-zinc-100 p-3 font-mono text-xs dark:bg-zinc-950" tabIndex={0} aria-label="Output as JSON">
+        <pre className="max-h-96 overflow-auto rounded-md bg-zinc-100 p-3 font-mono text-xs dark:bg-zinc-950" tabIndex={0} aria-label={`${label} as JSON`}>
           {JSON.stringify(items, null, 2)}
         </pre>
       ) : items.length === 0 ? (
         <p className="text-sm text-zinc-500">No items on this port.</p>
       ) : (
-        <div className="max-h-96 overflow-auto" tabIndex={0} aria-label="Output items">
+        <div className="max-h-96 overflow-auto" tabIndex={0} aria-label={`${label}: items`}>
           <table className="w-full text-left text-xs">
             <thead className="border-b border-zinc-200 uppercase text-zinc-500 dark:border-zinc-800">
               <tr>

@@ -165,10 +165,26 @@ describe("an execution's detail", () => {
     expect(within(output).getByText('{"a":1}')).toBeInTheDocument();
 
     await user.click(within(output).getByRole("button", { name: "JSON" }));
-    expect(within(output).getByLabelText("Output as JSON").textContent).toContain('"severity": "high"');
+    expect(within(output).getByLabelText("Output of start as JSON").textContent).toContain('"severity": "high"');
 
     await user.click(screen.getByRole("button", { name: "Output of call_api" }));
     expect(screen.getByText("This step has no output.")).toBeInTheDocument();
+    expect(screen.queryByRole("region", { name: "Result" })).toBeNull();
+  });
+
+  it("shows the execution's result, truncated when the server says so", async () => {
+    base({
+      "GET /api/executions/ex3": () => ({
+        ...execution("ex3", "success"),
+        steps: [],
+        result: [{ id: 1, total: 9.5 }],
+        result_truncated: true,
+      }),
+    });
+    renderApp("/executions/ex3");
+    const result = await screen.findByRole("region", { name: "Result" });
+    expect(within(result).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["#", "id", "total"]);
+    expect(within(result).getByText(/only the first items of the result/)).toBeInTheDocument();
   });
 
   it("retries a failed execution and links to the new one; cancel is for running ones", async () => {
