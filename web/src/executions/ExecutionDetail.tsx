@@ -1,5 +1,5 @@
 import { ArrowLeft, Ban, RotateCcw } from "lucide-react";
-import { useId, useState } from "react";
+import { useId, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -28,7 +28,13 @@ export function ExecutionDetailPage() {
   const execution = useExecution(id, !paused);
   const cancel = useCancelExecution();
   const retry = useRetryExecution();
-  const [notice, setNotice] = useState<React.ReactNode>(null);
+  const [notice, setNoticeText] = useState<React.ReactNode>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  // Cancel/Retry may vanish once they worked: keep the keyboard user's place on the result.
+  function setNotice(text: React.ReactNode) {
+    setNoticeText(text);
+    setTimeout(() => noticeRef.current?.focus(), 0);
+  }
   const [selected, setSelected] = useState<string | null>(null);
   const e = execution.data;
 
@@ -89,7 +95,7 @@ export function ExecutionDetailPage() {
         )}
       </div>
 
-      <p role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-700 dark:text-emerald-400">
+      <p ref={noticeRef} tabIndex={-1} role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-700 dark:text-emerald-400">
         {notice}
       </p>
       <ErrorMessage error={cancel.error} title="Could not cancel" />

@@ -199,6 +199,7 @@ describe("an execution's detail", () => {
     const user = userEvent.setup();
     await user.click(screen.getByRole("button", { name: "Retry" }));
     const status = await screen.findByText(/Retry started/);
+    await waitFor(() => expect(screen.getByRole("status")).toHaveFocus());
     expect(within(status).getByRole("link", { name: "execution ex2" })).toHaveAttribute("href", "/executions/ex2");
   });
 
