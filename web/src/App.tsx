@@ -10,6 +10,9 @@ import { RequireSession } from "./components/Shell";
 import { IntegrationTypesPage } from "./integration-types/IntegrationTypesPage";
 import { IntegrationsPage } from "./integrations/IntegrationsPage";
 import { NotFound, Placeholder } from "./pages/Placeholder";
+import { ExecutionDetailPage } from "./executions/ExecutionDetail";
+import { ExecutionsPage } from "./executions/ExecutionsPage";
+import { SettingsPage } from "./settings/SettingsPage";
 import { WorkflowsPage } from "./workflows/WorkflowsPage";
 
 /** A 401 from any call (session expired, revoked): log in, then come back here. */
@@ -41,10 +44,11 @@ export function App() {
           <Route index element={<Navigate to="/workflows" replace />} />
           <Route path="workflows" element={<WorkflowsPage />} />
           <Route path="workflows/:id" element={<Placeholder title="Workflow editor" />} />
-          <Route path="executions" element={<Placeholder title="Executions" />} />
+          <Route path="executions" element={<ExecutionsPage />} />
+          <Route path="executions/:id" element={<ExecutionDetailPage />} />
           <Route path="integrations" element={<IntegrationsPage />} />
           <Route path="integration-types" element={<IntegrationTypesPage />} />
-          <Route path="settings" element={<Placeholder title="Settings" />} />
+          <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

@@ -101,4 +101,24 @@ describe("the workflows list", () => {
     await user.click(screen.getByRole("button", { name: "Create" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("Could not create: conflict: name: already exists");
   });
+
+  it("links an execution it started to that workflow's executions", async () => {
+    server = fakeApi({
+      "GET /api/setup": () => ({ needs_setup: false }),
+      "GET /api/auth/session": () => ({ user: owner }),
+      "GET /api/workflows": () => ({ items: [wf(4, "Orders", true, "05")], total: 1, limit: 200, offset: 0 }),
+      "POST /api/workflows/4/execute": () =>
+        json({ id: "ex42", workflow_id: 4, workflow_version: 1, status: "queued", mode: "manual", started_at: "2026-11-05T10:00:00Z", finished_at: null, steps: [] }, 202),
+      "GET /api/executions": () => ({ items: [], next_cursor: null }),
+    });
+    renderApp("/workflows");
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Execute Orders" }));
+    await user.click(screen.getByRole("button", { name: "Run" }));
+    const status = await screen.findByText(/of “Orders”: queued/);
+    expect(within(status).getByRole("link", { name: "ex42" })).toHaveAttribute("href", "/executions/ex42");
+    await user.click(within(status).getByRole("link", { name: "All its executions" }));
+    expect(await screen.findByRole("heading", { name: "Executions", level: 1 })).toBeInTheDocument();
+    expect(screen.getByLabelText("Workflow")).toHaveValue("4");
+  });
 });

@@ -1,5 +1,6 @@
 import { FileUp, Plus } from "lucide-react";
-import { useDeferredValue, useId, useMemo, useState, type FormEvent } from "react";
+import { useDeferredValue, useId, useMemo, useState, type FormEvent, type ReactNode } from "react";
+import { Link } from "react-router";
 
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, fieldError } from "../components/ErrorMessage";
@@ -23,7 +24,7 @@ export function WorkflowsPage() {
   const [active, setActive] = useState<ActiveFilter>("all");
   const [sort, setSort] = useState<SortKey>("updated");
   const [showImport, setShowImport] = useState(false);
-  const [notice, setNotice] = useState("");
+  const [notice, setNotice] = useState<ReactNode>("");
   const [actionError, setActionError] = useState<unknown>(null);
   const [toDelete, setToDelete] = useState<WorkflowOut | null>(null);
   const [toExecute, setToExecute] = useState<WorkflowOut | null>(null);
@@ -38,7 +39,7 @@ export function WorkflowsPage() {
     [list.data, search, active, sort],
   );
 
-  function report(message: string) {
+  function report(message: ReactNode) {
     setActionError(null);
     setNotice(message);
   }
@@ -110,7 +111,20 @@ export function WorkflowsPage() {
         <ExecuteDialog
           workflow={toExecute}
           onClose={() => setToExecute(null)}
-          onStarted={(e) => report(`Execution ${e.id} of “${toExecute.name}”: ${e.status}.`)}
+          onStarted={(e) =>
+            report(
+              <>
+                Execution{" "}
+                <Link className="underline" to={`/executions/${encodeURIComponent(e.id)}`}>
+                  {e.id}
+                </Link>{" "}
+                of “{toExecute.name}”: {e.status}.{" "}
+                <Link className="underline" to={`/executions?workflow_id=${toExecute.id}`}>
+                  All its executions
+                </Link>
+              </>,
+            )
+          }
         />
       )}
       {toDelete && (

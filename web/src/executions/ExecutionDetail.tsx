@@ -1,0 +1,361 @@
+import { ArrowLeft, Ban, RotateCcw } from "lucide-react";
+import { useId, useRef, useState } from "react";
+import { Link, useParams } from "react-router";
+
+import { ErrorMessage } from "../components/ErrorMessage";
+import { Button, focusRing, inputClass } from "../components/ui";
+import { PageTitle } from "../pages/Placeholder";
+import {
+  useCancelExecution,
+  useExecution,
+  useRetryExecution,
+  useWorkflowNames,
+  type ExecutionOut,
+  type StepOut,
+} from "./api";
+import { canRetry, cellText, duration, errorText, isLive, itemColumns } from "./format";
+import { StatusBadge } from "./StatusBadge";
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
+
+function stepKey(s: StepOut) {
+  return `${s.node_id}#${s.run_index ?? 0}#${s.attempt}`;
+}
+
+export function ExecutionDetailPage() {
+  const { id = "" } = useParams();
+  const [paused, setPaused] = useState(false);
+  const execution = useExecution(id, !paused);
+  const cancel = useCancelExecution();
+  const retry = useRetryExecution();
+  const [notice, setNoticeText] = useState<React.ReactNode>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  // Cancel/Retry may vanish once they worked: keep the keyboard user's place on the result.
+  function setNotice(text: React.ReactNode) {
+    setNoticeText(text);
+    setTimeout(() => noticeRef.current?.focus(), 0);
+  }
+  const [selected, setSelected] = useState<string | null>(null);
+  const e = execution.data;
+
+  return (
+    <section className="space-y-5">
+      <Link to="/executions" className={`inline-flex items-center gap-1 text-sm text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`}>
+        <ArrowLeft aria-hidden className="size-4" />
+        All executions
+      </Link>
+      <div className="flex flex-wrap items-center gap-3">
+        <PageTitle>Execution {id}</PageTitle>
+        {e && <StatusBadge status={e.status} />}
+        {e && (
+          <div className="ml-auto flex gap-2">
+            {isLive(e.status) && (
+              <Button onClick={() => setPaused((p) => !p)} aria-pressed={paused}>
+                {paused ? "Resume auto-refresh" : "Pause auto-refresh"}
+              </Button>
+            )}
+            {isLive(e.status) && (
+              <Button
+                variant="danger"
+                disabled={cancel.isPending}
+                onClick={() =>
+                  cancel.mutate(e.id, {
+                    onSuccess: (out) => setNotice(`Canceled: the execution is now ${out.status}.`),
+                  })
+                }
+              >
+                <Ban aria-hidden className="size-4" />
+                Cancel
+              </Button>
+            )}
+            {canRetry(e.status) && (
+              <Button
+                disabled={retry.isPending}
+                title="Run again from the failed step (a new execution)"
+                onClick={() =>
+                  retry.mutate(e.id, {
+                    onSuccess: (out) =>
+                      setNotice(
+                        <>
+                          Retry started:{" "}
+                          <Link className="underline" to={`/executions/${encodeURIComponent(out.id)}`}>
+                            execution {out.id}
+                          </Link>{" "}
+                          ({out.status}).
+                        </>,
+                      ),
+                  })
+                }
+              >
+                <RotateCcw aria-hidden className="size-4" />
+                Retry
+              </Button>
+            )}
+          </div>
+        )}
+      </div>
+
+      <p ref={noticeRef} tabIndex={-1} role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-700 dark:text-emerald-400">
+        {notice}
+      </p>
+      <ErrorMessage error={cancel.error} title="Could not cancel" />
+      <ErrorMessage error={retry.error} title="Could not retry" />
+      <ErrorMessage error={execution.error} title="Could not load the execution" />
+
+      {execution.isPending && <p className="text-sm text-zinc-500">Loading…</p>}
+      {e && <Summary e={e} />}
+      {e && (
+        <Steps
+          steps={e.steps}
+          selected={selected}
+          onSelect={(k) => setSelected((current) => (current === k ? null : k))}
+        />
+      )}
+      {e &&
+        (() => {
+          const step = e.steps.find((s) => stepKey(s) === selected);
+          return step ? <StepOutput key={stepKey(step)} step={step} /> : null;
+        })()}
+      {e?.result != null && (
+        <ItemsView
+          label="Result"
+          title="Result"
+          ports={{ main: e.result }}
+          truncated={e.result_truncated ?? false}
+          truncatedNote="Truncated: only the first items of the result are shown."
+          empty="No result."
+        />
+      )}
+    </section>
+  );
+}
+
+function Summary({ e }: { e: ExecutionOut }) {
+  const workflows = useWorkflowNames();
+  const name = workflows.data?.find((w) => w.id === e.workflow_id)?.name;
+  return (
+    <div className="space-y-3">
+      <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm sm:grid-cols-4">
+        <div>
+          <dt className="text-zinc-500">Workflow</dt>
+          <dd>
+            {e.workflow_id == null ? (
+              "—"
+            ) : (
+              <Link className={`text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`} to={`/executions?workflow_id=${e.workflow_id}`}>
+                {name ?? `Workflow ${e.workflow_id}`} (version {e.workflow_version})
+              </Link>
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-zinc-500">Mode</dt>
+          <dd>{e.mode}</dd>
+        </div>
+        <div>
+          <dt className="text-zinc-500">Started</dt>
+          <dd>{timeFormat.format(new Date(e.started_at))}</dd>
+        </div>
+        <div>
+          <dt className="text-zinc-500">Duration</dt>
+          <dd className="tabular-nums">{duration(e.started_at, e.finished_at)}</dd>
+        </div>
+        {e.retry_of && (
+          <div>
+            <dt className="text-zinc-500">Retry of</dt>
+            <dd>
+              <Link className="font-mono text-xs underline" to={`/executions/${encodeURIComponent(e.retry_of)}`}>
+                {e.retry_of}
+              </Link>
+            </dd>
+          </div>
+        )}
+      </dl>
+      {e.error && (
+        <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          <p className="font-medium">The execution failed: {errorText(e.error)}</p>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Steps({
+  steps,
+  selected,
+  onSelect,
+}: {
+  steps: StepOut[];
+  selected: string | null;
+  onSelect: (key: string) => void;
+}) {
+  if (steps.length === 0) return <p className="text-sm text-zinc-500">No steps have run yet.</p>;
+  return (
+    <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+      <table className="w-full text-left text-sm">
+        <caption className="px-4 py-2 text-left font-semibold">Steps</caption>
+        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+          <tr>
+            <th scope="col" className="px-4 py-2">Node</th>
+            <th scope="col" className="px-4 py-2">Status</th>
+            <th scope="col" className="px-4 py-2">Attempt</th>
+            <th scope="col" className="px-4 py-2">Started</th>
+            <th scope="col" className="px-4 py-2">Duration</th>
+            <th scope="col" className="px-4 py-2">Items</th>
+            <th scope="col" className="px-4 py-2 text-right">Output</th>
+          </tr>
+        </thead>
+        <tbody>
+          {steps.map((s) => {
+            const key = stepKey(s);
+            const failed = s.status === "error";
+            return (
+              <tr
+                key={key}
+                className={`border-b border-zinc-100 align-top last:border-0 dark:border-zinc-800 ${
+                  failed ? "bg-red-50 dark:bg-red-950/40" : ""
+                }`}
+              >
+                <th scope="row" className="px-4 py-2 font-mono text-xs font-medium">
+                  {s.node_id}
+                  {(s.run_index ?? 0) > 0 && <span className="text-zinc-500"> (run {(s.run_index ?? 0) + 1})</span>}
+                  {failed && s.error && (
+                    <p className="mt-1 font-sans text-xs font-normal text-red-700 dark:text-red-300">
+                      {errorText(s.error)}
+                    </p>
+                  )}
+                </th>
+                <td className="px-4 py-2">
+                  <StatusBadge status={s.status} />
+                </td>
+                <td className="px-4 py-2 tabular-nums">{s.attempt}</td>
+                <td className="px-4 py-2 whitespace-nowrap">{timeFormat.format(new Date(s.started_at))}</td>
+                <td className="px-4 py-2 whitespace-nowrap tabular-nums">{duration(s.started_at, s.finished_at)}</td>
+                <td className="px-4 py-2 tabular-nums">{s.items_out ?? 0}</td>
+                <td className="px-4 py-2 text-right">
+                  <Button
+                    variant="ghost"
+                    aria-pressed={selected === key}
+                    aria-label={`Output of ${s.node_id}`}
+                    onClick={() => onSelect(key)}
+                  >
+                    {selected === key ? "Hide" : "Show"}
+                  </Button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function StepOutput({ step }: { step: StepOut }) {
+  return (
+    <ItemsView
+      label={`Output of ${step.node_id}`}
+      title={
+        <>
+          Output of <code className="font-mono">{step.node_id}</code>
+        </>
+      }
+      ports={step.output ?? null}
+      truncated={step.truncated ?? false}
+      truncatedNote={`Truncated: only the first items of a port are shown (${step.items_out ?? 0} in all).`}
+      empty="This step has no output."
+    />
+  );
+}
+
+/** Items per port, as a table (columns from the items' keys) or as JSON. */
+function ItemsView(props: {
+  label: string;
+  title: React.ReactNode;
+  ports: Record<string, unknown[]> | null;
+  truncated: boolean;
+  truncatedNote: string;
+  empty: string;
+}) {
+  const { label, title, truncated, truncatedNote, empty } = props;
+  const ports = Object.keys(props.ports ?? {});
+  const [port, setPort] = useState(ports[0] ?? "main");
+  const [view, setView] = useState<"table" | "json">("table");
+  const portId = useId();
+  const items = props.ports?.[port] ?? [];
+  const columns = itemColumns(items);
+
+  return (
+    <section aria-label={label} className="space-y-3 rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+      <div className="flex flex-wrap items-center gap-3">
+        <h2 className="text-lg font-semibold">{title}</h2>
+        {ports.length > 1 && (
+          <span className="flex items-center gap-2">
+            <label htmlFor={portId} className="text-sm font-medium">
+              Port
+            </label>
+            <select id={portId} value={port} onChange={(ev) => setPort(ev.target.value)} className={`${inputClass} w-32`}>
+              {ports.map((p) => (
+                <option key={p}>{p}</option>
+              ))}
+            </select>
+          </span>
+        )}
+        <div role="group" aria-label="Show as" className="ml-auto flex gap-1">
+          <Button aria-pressed={view === "table"} onClick={() => setView("table")} variant={view === "table" ? "primary" : "secondary"}>
+            Table
+          </Button>
+          <Button aria-pressed={view === "json"} onClick={() => setView("json")} variant={view === "json" ? "primary" : "secondary"}>
+            JSON
+          </Button>
+        </div>
+      </div>
+      {truncated && (
+        <p className="rounded-md bg-amber-50 p-2 text-sm text-amber-800 dark:bg-amber-950 dark:text-amber-200">
+          {truncatedNote}
+        </p>
+      )}
+      {props.ports == null ? (
+        <p className="text-sm text-zinc-500">{empty}</p>
+      ) : view === "json" ? (
+        <pre className="max-h-96 overflow-auto rounded-md bg-zinc-100 p-3 font-mono text-xs dark:bg-zinc-950" tabIndex={0} aria-label={`${label} as JSON`}>
+          {JSON.stringify(items, null, 2)}
+        </pre>
+      ) : items.length === 0 ? (
+        <p className="text-sm text-zinc-500">No items on this port.</p>
+      ) : (
+        <div className="max-h-96 overflow-auto" tabIndex={0} aria-label={`${label}: items`}>
+          <table className="w-full text-left text-xs">
+            <thead className="border-b border-zinc-200 uppercase text-zinc-500 dark:border-zinc-800">
+              <tr>
+                <th scope="col" className="px-2 py-1">#</th>
+                {columns.length === 0 && <th scope="col" className="px-2 py-1">value</th>}
+                {columns.map((c) => (
+                  <th key={c} scope="col" className="px-2 py-1 font-mono normal-case">
+                    {c}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((item, i) => {
+                const record = item && typeof item === "object" && !Array.isArray(item) ? (item as Record<string, unknown>) : null;
+                return (
+                  <tr key={i} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+                    <td className="px-2 py-1 tabular-nums text-zinc-500">{i + 1}</td>
+                    {columns.length === 0 && <td className="px-2 py-1 font-mono">{cellText(item)}</td>}
+                    {columns.map((c) => (
+                      <td key={c} className="max-w-xs truncate px-2 py-1 font-mono" title={cellText(record?.[c])}>
+                        {record ? cellText(record[c]) : ""}
+                      </td>
+                    ))}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

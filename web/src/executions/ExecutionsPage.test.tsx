@@ -1,0 +1,220 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it } from "vitest";
+
+import { fakeApi, json, type FakeApi } from "../test/fakeApi";
+import { renderApp } from "../test/render";
+
+const owner = { id: 1, email: "me@example.com", name: "Me", role: "owner", is_active: true, created_at: "2026-11-01T00:00:00Z" };
+
+function execution(id: string, status: string, extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    workflow_id: 7,
+    workflow_version: 2,
+    status,
+    mode: "manual",
+    started_at: "2026-11-01T10:00:00Z",
+    finished_at: status === "running" ? null : "2026-11-01T10:00:01.500Z",
+    error: null,
+    retry_of: null,
+    parent_execution_id: null,
+    ...extra,
+  };
+}
+
+let server: FakeApi | undefined;
+afterEach(() => server?.restore());
+
+function base(routes: Parameters<typeof fakeApi>[0]) {
+  server = fakeApi({
+    "GET /api/setup": () => ({ needs_setup: false }),
+    "GET /api/auth/session": () => ({ user: owner }),
+    "GET /api/workflows": () => ({
+      items: [{ id: 7, name: "Orders" }, { id: 8, name: "Alerts" }],
+      total: 2,
+      limit: 200,
+      offset: 0,
+    }),
+    ...routes,
+  });
+}
+
+function listCalls() {
+  return (server?.requests ?? []).filter((r) => new URL(r.url).pathname === "/api/executions");
+}
+
+function executionIds(): string[] {
+  const table = screen.getByRole("table");
+  return within(table)
+    .getAllByRole("link")
+    .map((a) => a.textContent ?? "");
+}
+
+describe("the executions list", () => {
+  it("filters by workflow and status from the address, and pages with the cursor", async () => {
+    base({
+      "GET /api/executions": (req) => {
+        const q = new URL(req.url).searchParams;
+        if (q.get("cursor") === "c2") return { items: [execution("e3", "success")], next_cursor: null };
+        if (q.get("status") === "error") return { items: [execution("e9", "error", { error: { message: "boom" } })], next_cursor: null };
+        return { items: [execution("e1", "success"), execution("e2", "canceled")], next_cursor: "c2" };
+      },
+    });
+    const view = renderApp("/executions?workflow_id=7");
+    await screen.findByRole("table");
+    expect(executionIds()).toEqual(["e1", "e2"]);
+    expect(screen.getByLabelText("Workflow")).toHaveValue("7");
+    expect(new URL(listCalls()[0]!.url).searchParams.get("workflow_id")).toBe("7");
+    expect(screen.getAllByText("Orders (v2)")).toHaveLength(2);
+    expect(screen.getAllByText("1.5 s")).toHaveLength(2);
+
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Load more" }));
+    await waitFor(() => expect(executionIds()).toEqual(["e1", "e2", "e3"]));
+    expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
+
+    await user.selectOptions(screen.getByLabelText("Status"), "error");
+    await waitFor(() => expect(executionIds()).toEqual(["e9"]));
+    expect(view.location()).toBe("/executions?workflow_id=7&status=error");
+    expect(screen.getByText("boom")).toBeInTheDocument();
+
+    await user.selectOptions(screen.getByLabelText("Workflow"), "");
+    expect(view.location()).toBe("/executions?status=error");
+  });
+
+  it("polls while an execution runs, and stops when paused", async () => {
+    let calls = 0;
+    base({
+      "GET /api/executions": () => {
+        calls += 1;
+        return { items: [execution("e1", "running")], next_cursor: null };
+      },
+    });
+    renderApp("/executions");
+    await screen.findByRole("table");
+    expect(screen.getByText("Refreshing every few seconds")).toBeInTheDocument();
+    await waitFor(() => expect(calls).toBeGreaterThanOrEqual(2), { timeout: 8000 });
+
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Pause auto-refresh" }));
+    expect(screen.getByRole("button", { name: "Resume auto-refresh" })).toHaveAttribute("aria-pressed", "true");
+    const paused = calls;
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(calls).toBe(paused);
+  });
+
+  it("shows the API's error", async () => {
+    base({
+      "GET /api/executions": () => json({ detail: "limit: must be at most 500", code: "validation_error", errors: [] }, 422),
+    });
+    renderApp("/executions");
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not load executions: limit: must be at most 500");
+  });
+});
+
+const detail = execution("ex1", "error", {
+  error: { type: "NodeError", message: "HTTP 500 from api" },
+  steps: [
+    {
+      node_id: "start",
+      run_index: 0,
+      status: "success",
+      attempt: 1,
+      started_at: "2026-11-01T10:00:00Z",
+      finished_at: "2026-11-01T10:00:00.200Z",
+      error: null,
+      output: { main: [{ title: "Crash", severity: "high" }, { title: "Typo", extra: { a: 1 } }] },
+      items_out: 3,
+      truncated: true,
+    },
+    {
+      node_id: "call_api",
+      run_index: 0,
+      status: "error",
+      attempt: 3,
+      started_at: "2026-11-01T10:00:00.200Z",
+      finished_at: "2026-11-01T10:00:01.500Z",
+      error: { type: "NodeError", message: "HTTP 500 from api" },
+      output: null,
+      items_out: 0,
+      truncated: false,
+    },
+  ],
+  result: null,
+});
+
+describe("an execution's detail", () => {
+  it("shows steps, the failed one highlighted, and a step's output as table and JSON", async () => {
+    base({ "GET /api/executions/ex1": () => detail });
+    renderApp("/executions/ex1");
+    await screen.findByRole("heading", { name: "Execution ex1", level: 1 });
+    const steps = await screen.findByRole("table", { name: "Steps" });
+    const failed = within(steps).getByRole("row", { name: /call_api/ });
+    expect(failed).toHaveTextContent("HTTP 500 from api");
+    expect(failed).toHaveTextContent("error");
+    expect(within(failed).getAllByRole("cell")[1]).toHaveTextContent("3"); // attempt
+    expect(screen.getAllByRole("alert")[0]).toHaveTextContent("The execution failed: NodeError: HTTP 500 from api");
+
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Output of start" }));
+    const output = screen.getByRole("region", { name: "Output of start" });
+    expect(within(output).getByText(/Truncated/)).toBeInTheDocument();
+    const headers = within(output).getAllByRole("columnheader").map((h) => h.textContent);
+    expect(headers).toEqual(["#", "title", "severity", "extra"]);
+    expect(within(output).getByText('{"a":1}')).toBeInTheDocument();
+
+    await user.click(within(output).getByRole("button", { name: "JSON" }));
+    expect(within(output).getByLabelText("Output of start as JSON").textContent).toContain('"severity": "high"');
+
+    await user.click(screen.getByRole("button", { name: "Output of call_api" }));
+    expect(screen.getByText("This step has no output.")).toBeInTheDocument();
+    expect(screen.queryByRole("region", { name: "Result" })).toBeNull();
+  });
+
+  it("shows the execution's result, truncated when the server says so", async () => {
+    base({
+      "GET /api/executions/ex3": () => ({
+        ...execution("ex3", "success"),
+        steps: [],
+        result: [{ id: 1, total: 9.5 }],
+        result_truncated: true,
+      }),
+    });
+    renderApp("/executions/ex3");
+    const result = await screen.findByRole("region", { name: "Result" });
+    expect(within(result).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["#", "id", "total"]);
+    expect(within(result).getByText(/only the first items of the result/)).toBeInTheDocument();
+  });
+
+  it("retries a failed execution and links to the new one; cancel is for running ones", async () => {
+    base({
+      "GET /api/executions/ex1": () => detail,
+      "POST /api/executions/ex1/retry": () => execution("ex2", "queued", { retry_of: "ex1", steps: [] }),
+    });
+    renderApp("/executions/ex1");
+    await screen.findByRole("table", { name: "Steps" });
+    expect(screen.queryByRole("button", { name: "Cancel" })).toBeNull(); // only while running
+    expect(await screen.findByRole("link", { name: "Orders (version 2)" })).toHaveAttribute("href", "/executions?workflow_id=7");
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Retry" }));
+    const status = await screen.findByText(/Retry started/);
+    await waitFor(() => expect(screen.getByRole("status")).toHaveFocus());
+    expect(within(status).getByRole("link", { name: "execution ex2" })).toHaveAttribute("href", "/executions/ex2");
+  });
+
+  it("shows why a cancel was refused", async () => {
+    base({
+      "GET /api/executions/ex5": () => ({ ...execution("ex5", "running"), steps: [], result: null }),
+      "POST /api/executions/ex5/cancel": () =>
+        json({ detail: "conflict: the execution already finished", code: "conflict", errors: [] }, 409),
+    });
+    renderApp("/executions/ex5");
+    const cancel = await screen.findByRole("button", { name: "Cancel" });
+    expect(screen.queryByRole("button", { name: "Retry" })).toBeNull(); // only once failed or canceled
+    expect(screen.getByText("No steps have run yet.")).toBeInTheDocument();
+    const user = userEvent.setup();
+    await user.click(cancel);
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not cancel: conflict: the execution already finished");
+  });
+});
