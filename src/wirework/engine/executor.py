@@ -45,7 +45,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wirework.engine import expressions
+from wirework.engine import expr_budget, expressions
 from wirework.engine.graph import Graph, GraphNode
 from wirework.engine.store import ExecutionRecord, StepRecord, Store
 from wirework.sdk.node import Item, NodeContext, NodeError, Outputs, Response, StopExecution, Wait
@@ -198,6 +198,17 @@ class _Context(NodeContext):
             return self._node.raw_params
         try:
             value = self._node.params.evaluate(self._scope(index))
+        except expressions.ExpressionError as exc:
+            raise NodeError(exc.describe(self.node_id), retryable=False) from None
+        return self._checked_params(value)
+
+    def params_inline(self, index: int | None = 0) -> dict[str, Any] | None:
+        if self._node.params_constant:
+            return self._node.raw_params
+        try:
+            value = self._node.params.evaluate_inline(self._scope(index))
+        except expr_budget.OffLoop:
+            return None
         except expressions.ExpressionError as exc:
             raise NodeError(exc.describe(self.node_id), retryable=False) from None
         return self._checked_params(value)
@@ -776,7 +787,10 @@ class ExecutionRun:
             failed: list[Item] = []
             for index, item in enumerate(items):
                 try:
-                    result = await spec.run_item(ctx, item, await ctx.aparams(index))
+                    params = ctx.params_inline(index)
+                    if params is None:  # too much work for the event loop
+                        params = await ctx.aparams(index)
+                    result = await spec.run_item(ctx, item, params)
                 except (NodeError, Exception) as exc:
                     if node.on_error != "error_output" or isinstance(exc, StopExecution):
                         raise

@@ -241,25 +241,30 @@ class NoopParams(ParamsModel):
 async def run_if(ctx: NodeContext) -> Outputs:
     out: Outputs = {"true": [], "false": []}
     for index, item in enumerate(ctx.items):
-        params = await ctx.aparams(index)
+        params = ctx.params_inline(index)
+        if params is None:
+            params = await ctx.aparams(index)
         out["true" if truthy(params["condition"]) else "false"].append(item)
     return out
 
 
 async def run_filter(ctx: NodeContext) -> Outputs:
-    return {
-        "main": [
-            item
-            for index, item in enumerate(ctx.items)
-            if truthy((await ctx.aparams(index))["condition"])
-        ]
-    }
+    kept: list[Item] = []
+    for index, item in enumerate(ctx.items):
+        params = ctx.params_inline(index)
+        if params is None:
+            params = await ctx.aparams(index)
+        if truthy(params["condition"]):
+            kept.append(item)
+    return {"main": kept}
 
 
 async def run_switch(ctx: NodeContext) -> Outputs:
     out: Outputs = {}
     for index, item in enumerate(ctx.items):
-        params = await ctx.aparams(index)
+        params = ctx.params_inline(index)
+        if params is None:
+            params = await ctx.aparams(index)
         matched = False
         for rule in params["rules"]:
             if truthy(rule["condition"]):

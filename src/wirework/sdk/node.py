@@ -111,6 +111,13 @@ class NodeContext(ABC):
     def evaluate(self, value: Any, index: int | None = 0) -> Any:
         """Evaluate a value that may hold expressions, for item ``index``."""
 
+    def params_inline(self, index: int | None = 0) -> dict[str, Any] | None:
+        """:meth:`params` if they take no more than the event loop's small allowance of
+        work, else None (then await :meth:`aparams`). The cheap path of per-item loops:
+        ``params = ctx.params_inline(i)`` then ``if params is None: params = await
+        ctx.aparams(i)`` costs no coroutine per item."""
+        return self.params(index)
+
     async def aparams(self, index: int | None = 0) -> dict[str, Any]:
         """:meth:`params` without holding up the event loop: an expression that needs
         more than about a millisecond of work runs in a worker thread, and a timeout of the
