@@ -1,8 +1,8 @@
 import { Pencil, Plus, Trash2 } from "lucide-react";
-import { useEffect, useRef, useState } from "react";
 
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { useEditPanel } from "../components/useEditPanel";
 import { Button } from "../components/ui";
 import { PageTitle } from "../pages/Placeholder";
 import { useDeleteType, useIntegrationTypes, type IntegrationTypeOut, type ParameterOut } from "./api";
@@ -17,25 +17,8 @@ export function typeLabel(t: IntegrationTypeOut): string {
 export function IntegrationTypesPage() {
   const list = useIntegrationTypes();
   const remove = useDeleteType();
-  const newRef = useRef<HTMLButtonElement>(null);
-  /** Close the form; focus goes back to where forms start. */
-  const [refocus, setRefocus] = useState(0);
-  useEffect(() => {
-    if (refocus) newRef.current?.focus();
-  }, [refocus]);
-  const close = () => {
-    setEditing(null);
-    setRefocus((n) => n + 1);
-  };
-  const [editing, setEditing] = useState<IntegrationTypeOut | "new" | null>(null);
-  const [toDelete, setToDelete] = useState<IntegrationTypeOut | null>(null);
-  const [notice, setNotice] = useState("");
-  const [actionError, setActionError] = useState<unknown>(null);
-
-  function report(message: string) {
-    setActionError(null);
-    setNotice(message);
-  }
+  const { newRef, editing, setEditing, toDelete, setToDelete, notice, actionError, close, report, fail } =
+    useEditPanel<IntegrationTypeOut>();
 
   const types = [...(list.data ?? [])].sort(
     (a, b) => Number(b.builtin) - Number(a.builtin) || typeLabel(a).localeCompare(typeLabel(b)),
@@ -113,8 +96,7 @@ export function IntegrationTypesPage() {
                 report(`Deleted “${typeLabel(toDelete)}”.`);
               },
               onError: (e) => {
-                setNotice("");
-                setActionError(e);
+                fail(e);
               },
               onSettled: () => setToDelete(null),
             })

@@ -1,9 +1,9 @@
 import { Pencil, PlugZap, Plus, Trash2 } from "lucide-react";
-import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { useEditPanel } from "../components/useEditPanel";
 import { Button, focusRing } from "../components/ui";
 import { useIntegrationTypes, type IntegrationTypeOut } from "../integration-types/api";
 import { typeLabel } from "../integration-types/IntegrationTypesPage";
@@ -26,29 +26,8 @@ export function IntegrationsPage() {
   const list = useIntegrations();
   const types = useIntegrationTypes();
   const remove = useDeleteIntegration();
-  const newRef = useRef<HTMLButtonElement>(null);
-  /** Close the form; focus goes back to where forms start. */
-  const [refocus, setRefocus] = useState(0);
-  useEffect(() => {
-    if (refocus) newRef.current?.focus();
-  }, [refocus]);
-  const close = () => {
-    setEditing(null);
-    setRefocus((n) => n + 1);
-  };
-  const [editing, setEditing] = useState<IntegrationOut | "new" | null>(null);
-  const [toDelete, setToDelete] = useState<IntegrationOut | null>(null);
-  const [notice, setNotice] = useState("");
-  const [actionError, setActionError] = useState<unknown>(null);
-
-  function report(message: string) {
-    setActionError(null);
-    setNotice(message);
-  }
-  function fail(error: unknown) {
-    setNotice("");
-    setActionError(error);
-  }
+  const { newRef, editing, setEditing, toDelete, setToDelete, notice, actionError, close, report, fail } =
+    useEditPanel<IntegrationOut>();
 
   const typeById = new Map((types.data ?? []).map((t) => [t.id, t] as const));
   const rows = [...(list.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
