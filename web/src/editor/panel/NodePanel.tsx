@@ -5,6 +5,8 @@
  *
  * STUB: the interface is fixed; the body is being written.
  */
+import type React from "react";
+
 import type {
   DocNode,
   ExpressionScope,
@@ -37,6 +39,8 @@ export interface NodePanelProps {
   /** Input items a test would use by default (upstream pinned data or last run output). */
   sampleInput: Item[];
   onClose: () => void;
+  /** An editor-provided section shown above the parameters (e.g. a webhook's URLs). */
+  extra?: React.ReactNode;
 }
 
 export function NodePanel({ node, onClose }: NodePanelProps) {
