@@ -86,7 +86,7 @@ pytest:
 		if [ $$rc -eq 5 ]; then echo "no tests ran"; exit 1; fi; exit $$rc
 
 ## Run every benchmark in bench/ and print its figures (needs wrk for the webhook one)
-bench: install services
+bench: install services ui chromium
 	@command -v wrk >/dev/null || apt-get install -y wrk >/dev/null 2>&1 || \
 		(apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null 2>&1) || \
 		echo "wrk is not installed: the webhook benchmark will be skipped"
