@@ -1,5 +1,6 @@
 /** Debian's Chromium driven by playwright-core: nothing is downloaded, nothing phones home. */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -17,6 +18,33 @@ const ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/** axe-core's source, run in the page by CDP evaluation (the page's CSP forbids inline scripts). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const AXE_FAILING = new Set(["serious", "critical"]);
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** Serious and critical accessibility violations on the page as it is now (axe-core, WCAG 2.x A/AA). */
+export async function accessibilityProblems(page: Page, where: string): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> } }).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"],
+    });
+    return result.violations;
+  });
+  return (violations as AxeViolation[])
+    .filter((v) => v.impact !== null && AXE_FAILING.has(v.impact))
+    .map((v) => `accessibility (${where}): ${v.id} [${v.impact}] ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}
 
 export interface Browser {
   context: BrowserContext;
@@ -55,8 +83,11 @@ export async function openBrowser(baseURL: string): Promise<Browser> {
     context,
     page,
     problems,
+    // Every page photographed is also checked for accessibility: a serious or critical axe-core
+    // violation becomes a problem, which fails the test like a console error does.
     screenshot: async (name) => {
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+      if (!name.includes("failure")) problems.push(...(await accessibilityProblems(page, name)));
     },
     close: async () => {
       await context.close();

@@ -156,7 +156,7 @@ async function executions() {
   // A successful one: a step's output as a table and as JSON.
   await page.goto(`/executions?workflow_id=${greeter}&status=success`);
   await page.getByRole("table").getByRole("link").first().click();
-  await page.getByRole("button", { name: "Output of greet" }).click();
+  await page.getByRole("button", { name: "Show output of greet" }).click();
   const output = page.getByRole("region", { name: "Output of greet" });
   await output.getByRole("columnheader", { name: "greeting" }).waitFor();
   await output.getByRole("cell", { name: "hello" }).waitFor();

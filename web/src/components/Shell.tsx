@@ -31,7 +31,7 @@ export function RequireSession() {
   }
   if (!me.data) {
     return (
-      <p role="status" className="p-8 text-sm text-zinc-500">
+      <p role="status" className="p-8 text-sm text-zinc-500 dark:text-zinc-400">
         Loading…
       </p>
     );

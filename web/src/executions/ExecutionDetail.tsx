@@ -102,7 +102,7 @@ export function ExecutionDetailPage() {
       <ErrorMessage error={retry.error} title="Could not retry" />
       <ErrorMessage error={execution.error} title="Could not load the execution" />
 
-      {execution.isPending && <p className="text-sm text-zinc-500">Loading…</p>}
+      {execution.isPending && <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading…</p>}
       {e && <Summary e={e} />}
       {e && (
         <Steps
@@ -137,7 +137,7 @@ function Summary({ e }: { e: ExecutionOut }) {
     <div className="space-y-3">
       <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm sm:grid-cols-4">
         <div>
-          <dt className="text-zinc-500">Workflow</dt>
+          <dt className="text-zinc-500 dark:text-zinc-400">Workflow</dt>
           <dd>
             {e.workflow_id == null ? (
               "—"
@@ -149,20 +149,20 @@ function Summary({ e }: { e: ExecutionOut }) {
           </dd>
         </div>
         <div>
-          <dt className="text-zinc-500">Mode</dt>
+          <dt className="text-zinc-500 dark:text-zinc-400">Mode</dt>
           <dd>{e.mode}</dd>
         </div>
         <div>
-          <dt className="text-zinc-500">Started</dt>
+          <dt className="text-zinc-500 dark:text-zinc-400">Started</dt>
           <dd>{timeFormat.format(new Date(e.started_at))}</dd>
         </div>
         <div>
-          <dt className="text-zinc-500">Duration</dt>
+          <dt className="text-zinc-500 dark:text-zinc-400">Duration</dt>
           <dd className="tabular-nums">{duration(e.started_at, e.finished_at)}</dd>
         </div>
         {e.retry_of && (
           <div>
-            <dt className="text-zinc-500">Retry of</dt>
+            <dt className="text-zinc-500 dark:text-zinc-400">Retry of</dt>
             <dd>
               <Link className="font-mono text-xs underline" to={`/executions/${encodeURIComponent(e.retry_of)}`}>
                 {e.retry_of}
@@ -189,12 +189,12 @@ function Steps({
   selected: string | null;
   onSelect: (key: string) => void;
 }) {
-  if (steps.length === 0) return <p className="text-sm text-zinc-500">No steps have run yet.</p>;
+  if (steps.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No steps have run yet.</p>;
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <table className="w-full text-left text-sm">
         <caption className="px-4 py-2 text-left font-semibold">Steps</caption>
-        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
           <tr>
             <th scope="col" className="px-4 py-2">Node</th>
             <th scope="col" className="px-4 py-2">Status</th>
@@ -218,7 +218,7 @@ function Steps({
               >
                 <th scope="row" className="px-4 py-2 font-mono text-xs font-medium">
                   {s.node_id}
-                  {(s.run_index ?? 0) > 0 && <span className="text-zinc-500"> (run {(s.run_index ?? 0) + 1})</span>}
+                  {(s.run_index ?? 0) > 0 && <span className="text-zinc-500 dark:text-zinc-400"> (run {(s.run_index ?? 0) + 1})</span>}
                   {failed && s.error && (
                     <p className="mt-1 font-sans text-xs font-normal text-red-700 dark:text-red-300">
                       {errorText(s.error)}
@@ -235,8 +235,8 @@ function Steps({
                 <td className="px-4 py-2 text-right">
                   <Button
                     variant="ghost"
-                    aria-pressed={selected === key}
-                    aria-label={`Output of ${s.node_id}`}
+                    aria-expanded={selected === key}
+                    aria-label={`${selected === key ? "Hide" : "Show"} output of ${s.node_id}`}
                     onClick={() => onSelect(key)}
                   >
                     {selected === key ? "Hide" : "Show"}
@@ -316,17 +316,17 @@ function ItemsView(props: {
         </p>
       )}
       {props.ports == null ? (
-        <p className="text-sm text-zinc-500">{empty}</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">{empty}</p>
       ) : view === "json" ? (
         <pre className="max-h-96 overflow-auto rounded-md bg-zinc-100 p-3 font-mono text-xs dark:bg-zinc-950" tabIndex={0} aria-label={`${label} as JSON`}>
           {JSON.stringify(items, null, 2)}
         </pre>
       ) : items.length === 0 ? (
-        <p className="text-sm text-zinc-500">No items on this port.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">No items on this port.</p>
       ) : (
         <div className="max-h-96 overflow-auto" tabIndex={0} aria-label={`${label}: items`}>
           <table className="w-full text-left text-xs">
-            <thead className="border-b border-zinc-200 uppercase text-zinc-500 dark:border-zinc-800">
+            <thead className="border-b border-zinc-200 uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
               <tr>
                 <th scope="col" className="px-2 py-1">#</th>
                 {columns.length === 0 && <th scope="col" className="px-2 py-1">value</th>}
@@ -342,7 +342,7 @@ function ItemsView(props: {
                 const record = item && typeof item === "object" && !Array.isArray(item) ? (item as Record<string, unknown>) : null;
                 return (
                   <tr key={i} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
-                    <td className="px-2 py-1 tabular-nums text-zinc-500">{i + 1}</td>
+                    <td className="px-2 py-1 tabular-nums text-zinc-500 dark:text-zinc-400">{i + 1}</td>
                     {columns.length === 0 && <td className="px-2 py-1 font-mono">{cellText(item)}</td>}
                     {columns.map((c) => (
                       <td key={c} className="max-w-xs truncate px-2 py-1 font-mono" title={cellText(record?.[c])}>

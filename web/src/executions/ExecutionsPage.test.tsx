@@ -157,7 +157,7 @@ describe("an execution's detail", () => {
     expect(screen.getAllByRole("alert")[0]).toHaveTextContent("The execution failed: NodeError: HTTP 500 from api");
 
     const user = userEvent.setup();
-    await user.click(screen.getByRole("button", { name: "Output of start" }));
+    await user.click(screen.getByRole("button", { name: "Show output of start" }));
     const output = screen.getByRole("region", { name: "Output of start" });
     expect(within(output).getByText(/Truncated/)).toBeInTheDocument();
     const headers = within(output).getAllByRole("columnheader").map((h) => h.textContent);
@@ -167,7 +167,7 @@ describe("an execution's detail", () => {
     await user.click(within(output).getByRole("button", { name: "JSON" }));
     expect(within(output).getByLabelText("Output of start as JSON").textContent).toContain('"severity": "high"');
 
-    await user.click(screen.getByRole("button", { name: "Output of call_api" }));
+    await user.click(screen.getByRole("button", { name: "Show output of call_api" }));
     expect(screen.getByText("This step has no output.")).toBeInTheDocument();
     expect(screen.queryByRole("region", { name: "Result" })).toBeNull();
   });

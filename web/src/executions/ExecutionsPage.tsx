@@ -109,7 +109,7 @@ export function ExecutionsPage() {
       <ErrorMessage error={workflows.error} title="Could not load workflow names" />
 
       {list.isPending ? (
-        <p className="text-sm text-zinc-500">Loading executions…</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading executions…</p>
       ) : rows.length === 0 ? (
         <p className="rounded-lg border border-zinc-200 p-6 text-center text-sm text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
           {filter.workflowId || filter.status ? "No execution matches." : "No executions yet."}
@@ -118,7 +118,7 @@ export function ExecutionsPage() {
         <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Executions, newest first</caption>
-            <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+            <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
               <tr>
                 <th scope="col" className="px-4 py-2">Execution</th>
                 <th scope="col" className="px-4 py-2">Workflow</th>
@@ -138,7 +138,7 @@ export function ExecutionsPage() {
                     >
                       {e.id}
                     </Link>
-                    {e.retry_of && <p className="text-xs text-zinc-500">retry of {e.retry_of}</p>}
+                    {e.retry_of && <p className="text-xs text-zinc-500 dark:text-zinc-400">retry of {e.retry_of}</p>}
                   </td>
                   <td className="px-4 py-2 whitespace-nowrap">
                     {e.workflow_id == null

@@ -58,7 +58,7 @@ export function IntegrationTypesPage() {
       <ErrorMessage error={list.error} title="Could not load integration types" />
 
       {list.isPending ? (
-        <p className="text-sm text-zinc-500">Loading integration types…</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading integration types…</p>
       ) : types.length === 0 ? (
         <p className="rounded-lg border border-zinc-200 p-6 text-center text-sm text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
           No integration types yet: create one.
@@ -178,7 +178,7 @@ function ParamTable({ params, caption }: { params: ParameterOut[]; caption: stri
     <div className="overflow-x-auto">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">{caption}</caption>
-        <thead className="text-xs uppercase text-zinc-500">
+        <thead className="text-xs uppercase text-zinc-500 dark:text-zinc-400">
           <tr>
             <th scope="col" className="py-1 pr-4">Name</th>
             <th scope="col" className="py-1 pr-4">Type</th>

@@ -91,7 +91,7 @@ export function IntegrationsPage() {
                 >
                   {w.name}
                 </Link>{" "}
-                <span className="text-zinc-500">(id {w.id})</span>
+                <span className="text-zinc-500 dark:text-zinc-400">(id {w.id})</span>
               </li>
             ))}
           </ul>
@@ -101,7 +101,7 @@ export function IntegrationsPage() {
       <ErrorMessage error={types.error} title="Could not load integration types" />
 
       {list.isPending ? (
-        <p className="text-sm text-zinc-500">Loading integrations…</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading integrations…</p>
       ) : rows.length === 0 ? (
         <p className="rounded-lg border border-zinc-200 p-6 text-center text-sm text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
           No integrations yet.
@@ -161,7 +161,7 @@ function IntegrationTable({ rows, typeById, onNotice, onError, onEdit, onDelete 
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <table className="w-full text-left text-sm">
-        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
           <tr>
             <th scope="col" className="px-4 py-2">Name</th>
             <th scope="col" className="px-4 py-2">Type</th>
@@ -178,7 +178,7 @@ function IntegrationTable({ rows, typeById, onNotice, onError, onEdit, onDelete 
               <tr key={i.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
                 <td className="px-4 py-2 font-medium">
                   {i.name}
-                  <p className="text-xs font-normal text-zinc-500">
+                  <p className="text-xs font-normal text-zinc-500 dark:text-zinc-400">
                     {i.allowed_hosts === null || i.allowed_hosts === undefined
                       ? "hosts: default"
                       : i.allowed_hosts.length === 0
@@ -228,7 +228,7 @@ function IntegrationTable({ rows, typeById, onNotice, onError, onEdit, onDelete 
                       {testSummary(last)} at {timeFormat.format(last.at)}
                     </span>
                   ) : (
-                    <span className="text-zinc-500">not tested</span>
+                    <span className="text-zinc-500 dark:text-zinc-400">not tested</span>
                   )}
                 </td>
                 <td className="px-4 py-2">

@@ -221,11 +221,11 @@ function ApiKeys() {
         <Notice>{notice}</Notice>
         <ErrorMessage error={revoke.error} title="Could not revoke the key" />
         <ErrorMessage error={keys.error} title="Could not load API keys" />
-        {keys.data && keys.data.length === 0 && <p className="text-sm text-zinc-500">No API keys yet.</p>}
+        {keys.data && keys.data.length === 0 && <p className="text-sm text-zinc-500 dark:text-zinc-400">No API keys yet.</p>}
         {keys.data && keys.data.length > 0 && (
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm">
-              <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+              <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
                 <tr>
                   <th scope="col" className="px-3 py-2">Name</th>
                   <th scope="col" className="px-3 py-2">Starts with</th>
@@ -350,7 +350,7 @@ function Users({ me }: { me: User }) {
         {users.data && (
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm">
-              <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+              <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
                 <tr>
                   <th scope="col" className="px-3 py-2">User</th>
                   <th scope="col" className="px-3 py-2">Role</th>
@@ -364,8 +364,8 @@ function Users({ me }: { me: User }) {
                   <tr key={u.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
                     <td className="px-3 py-2">
                       <span className="font-medium">{u.name || u.email}</span>
-                      {u.name && <span className="block text-xs text-zinc-500">{u.email}</span>}
-                      {u.id === me.id && <span className="text-xs text-zinc-500"> (you)</span>}
+                      {u.name && <span className="block text-xs text-zinc-500 dark:text-zinc-400">{u.email}</span>}
+                      {u.id === me.id && <span className="text-xs text-zinc-500 dark:text-zinc-400"> (you)</span>}
                     </td>
                     <td className="px-3 py-2">
                       <select

@@ -19,7 +19,7 @@ export function WorkflowTable({ rows, onNotice, onError, onDelete, onExecute }: 
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <table className="w-full text-left text-sm">
-        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800">
+        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
           <tr>
             <th scope="col" className="px-4 py-2">Name</th>
             <th scope="col" className="px-4 py-2">Active</th>
@@ -35,7 +35,7 @@ export function WorkflowTable({ rows, onNotice, onError, onDelete, onExecute }: 
                 <Link to={`/workflows/${w.id}`} className={`font-medium text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`}>
                   {w.name}
                 </Link>
-                {w.description && <p className="text-xs text-zinc-500">{w.description}</p>}
+                {w.description && <p className="text-xs text-zinc-500 dark:text-zinc-400">{w.description}</p>}
               </td>
               <td className="px-4 py-2">
                 <button

@@ -87,7 +87,7 @@ export function WorkflowsPage() {
       <ErrorMessage error={list.error} title="Could not load workflows" />
 
       {list.isPending ? (
-        <p className="text-sm text-zinc-500">Loading workflows…</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading workflows…</p>
       ) : rows.length === 0 ? (
         <p className="rounded-lg border border-zinc-200 p-6 text-center text-sm text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
           {search || active !== "all" ? "No workflow matches." : "No workflows yet: create or import one."}
@@ -102,7 +102,7 @@ export function WorkflowsPage() {
         />
       )}
       {(list.data?.total ?? 0) > PAGE_SIZE && (
-        <p className="text-sm text-zinc-500">
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">
           Showing the {PAGE_SIZE} most recently changed of {list.data?.total}; search to narrow down.
         </p>
       )}
