@@ -3,7 +3,7 @@
  * virtualised (only the rows in view are in the DOM) and the JSON view renders items in pages,
  * so a port with 10,000 items stays fast.
  */
-import { useVirtualizer } from "@tanstack/react-virtual";
+import { observeElementRect, useVirtualizer, type Virtualizer } from "@tanstack/react-virtual";
 import { useId, useMemo, useRef, useState } from "react";
 
 import { Button, focusRing } from "../ui";
@@ -89,6 +89,9 @@ function ItemsTable({ label, items, initialHeight }: { label: string; items: unk
     estimateSize: () => ROW,
     overscan: 10,
     initialRect: { width: 800, height: initialHeight },
+    // A scroll area not laid out (yet, or hidden, or no layout engine) still shows a window.
+    observeElementRect: (instance: Virtualizer<HTMLDivElement, Element>, cb) =>
+      observeElementRect(instance, (rect) => cb(rect.height > 0 ? rect : { width: rect.width || 800, height: initialHeight })),
   });
   const rows = virtualizer.getVirtualItems();
   const top = rows[0]?.start ?? 0;
