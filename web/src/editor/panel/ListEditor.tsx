@@ -57,7 +57,7 @@ export function ListEditor({ id, spec, value, onChange }: ListEditorProps) {
           const label = `${spec.label} ${i + 1}`;
           const error = fieldErrors[path];
           return (
-            <li key={keys.current[i]} className="rounded-md border border-zinc-200 p-2 dark:border-zinc-700" aria-label={label}>
+            <li key={keys.current[i]} className="rounded-md border border-zinc-200 p-2 dark:border-zinc-700" aria-label={objects ? label : undefined}>
               <div className="mb-1 flex items-center gap-1">
                 <span className="text-xs font-medium text-zinc-600 dark:text-zinc-300">{label}</span>
                 {!readOnly && (

@@ -65,14 +65,14 @@ export function ParamField({ spec, value, onChange }: ParamFieldProps) {
     <div className="space-y-1" data-field={spec.path}>
       <div className="flex flex-wrap items-center gap-2">
         <label id={labelId} htmlFor={id} className="text-sm font-medium">
-          {spec.label}
-          {spec.required && (
-            <>
-              <span aria-hidden className="ml-0.5 text-red-600 dark:text-red-400">*</span>
-              <span className="sr-only"> (required)</span>
-            </>
-          )}
+          {spec.required ? `${spec.label} ` : spec.label}
+          {spec.required && <span className="sr-only">(required)</span>}
         </label>
+        {spec.required && (
+          <span aria-hidden className="-ml-2 text-sm text-red-600 dark:text-red-400">
+            *
+          </span>
+        )}
         <code className="text-xs text-zinc-500 dark:text-zinc-400">{spec.name}</code>
         {canToggle && (
           <ModeSwitch label={spec.label} mode={mode} onSwitch={switchTo} disabled={readOnly} />

@@ -34,9 +34,12 @@ export function ParamsTab(props: { node: DocNode; nodeType: NodeTypeMeta | undef
       {typeKey && (
         <div className="space-y-1">
           <label htmlFor={idFor("integration_id")} className="text-sm font-medium">
-            Integration<span aria-hidden className="ml-0.5 text-red-600 dark:text-red-400">*</span>
-            <span className="sr-only"> (required)</span>
+            {"Integration "}
+            <span className="sr-only">(required)</span>
           </label>
+          <span aria-hidden className="ml-0.5 text-sm text-red-600 dark:text-red-400">
+            *
+          </span>
           <IntegrationSelect
             id={idFor("integration_id")}
             typeKey={typeKey}
