@@ -5,7 +5,7 @@
  */
 import { AlertTriangle, X } from "lucide-react";
 import type React from "react";
-import { useCallback, useId, useMemo, useRef, useState } from "react";
+import { useCallback, useId, useMemo, useState } from "react";
 
 import { Button, focusRing } from "../../components/ui";
 import type {
@@ -156,7 +156,6 @@ export function NodePanel(props: NodePanelProps) {
 
 function TabButton(props: { base: string; tab: { key: PanelTab; label: string }; active: boolean; errors: number; index: number; onSelect: (t: PanelTab) => void }) {
   const { base, tab, active, errors, index, onSelect } = props;
-  const ref = useRef<HTMLButtonElement>(null);
   function onKeyDown(e: React.KeyboardEvent) {
     const moves: Record<string, number> = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: TABS.length - 1 };
     const target = moves[e.key];
@@ -168,11 +167,11 @@ function TabButton(props: { base: string; tab: { key: PanelTab; label: string };
   }
   return (
     <button
-      ref={ref}
       type="button"
       role="tab"
       id={`${base}-tab-${tab.key}`}
       aria-selected={active}
+      aria-label={errors > 0 ? `${tab.label}, ${errors} ${errors === 1 ? "error" : "errors"}` : undefined}
       aria-controls={`${base}-panel-${tab.key}`}
       tabIndex={active ? 0 : -1}
       onClick={() => onSelect(tab.key)}
@@ -183,9 +182,8 @@ function TabButton(props: { base: string; tab: { key: PanelTab; label: string };
     >
       {tab.label}
       {errors > 0 && (
-        <span className="ml-1 rounded-full bg-red-600 px-1.5 text-xs text-white">
+        <span aria-hidden className="ml-1 rounded-full bg-red-600 px-1.5 text-xs text-white">
           {errors}
-          <span className="sr-only"> {errors === 1 ? "error" : "errors"}</span>
         </span>
       )}
     </button>
