@@ -166,7 +166,7 @@ export function CodeEditor(props: CodeEditorProps) {
       view.current = null;
     };
     // The language and gutter are fixed for an editor's life; the rest is reconfigured below.
-  }, [language, gutter]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [language, gutter]);
 
   // A value changed from outside (undo in the canvas, another node) replaces the text.
   useEffect(() => {
@@ -185,7 +185,7 @@ export function CodeEditor(props: CodeEditorProps) {
       ],
     });
     // value is only part of the props type here; it does not change the attributes.
-  }, [id, labelledBy, describedBy, invalid, readOnly]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [id, labelledBy, describedBy, invalid, readOnly]);
 
   return (
     <div

@@ -26,7 +26,7 @@ export function StringMapEditor({ id, spec, value, onChange }: { id: string; spe
   useEffect(() => {
     if (JSON.stringify(toObject(rows)) !== JSON.stringify(value ?? {})) setRows(rowsOf(value));
     // Only a change from outside resets the rows.
-  }, [value]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [value]);
 
   function update(next: Row[]) {
     setRows(next);
