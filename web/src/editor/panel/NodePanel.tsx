@@ -131,7 +131,8 @@ export function NodePanel(props: NodePanelProps) {
       <PanelContext.Provider value={context}>
         <div className="flex-1 space-y-4 overflow-y-auto p-3">
           <ErrorSummary fieldErrors={fieldErrors} onGoTo={goTo} />
-          <div role="tabpanel" id={`${base}-panel-${tab}`} aria-labelledby={`${base}-tab-${tab}`} tabIndex={0} className={`space-y-4 rounded ${focusRing}`}>
+          {/* Keyed by node: another node's fields start from its own values, not this one's drafts. */}
+          <div key={node.id} role="tabpanel" id={`${base}-panel-${tab}`} aria-labelledby={`${base}-tab-${tab}`} tabIndex={0} className={`space-y-4 rounded ${focusRing}`}>
             {tab === "parameters" && <ParamsTab node={node} nodeType={nodeType} onChange={props.onChange} extra={props.extra} />}
             {tab === "settings" && <SettingsForm node={node} onChange={props.onChange} />}
             {tab === "data" && (

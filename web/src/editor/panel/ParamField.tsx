@@ -1,6 +1,6 @@
 /** One parameter: its label (required marked), the Fixed ⇄ Expression switch, the control its
  * schema asks for, its description and default, and the server's message for it. */
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 
 import { focusRing, inputClass } from "../../components/ui";
 import { CodeEditor } from "../../components/code/CodeEditor";
@@ -42,6 +42,11 @@ export function ParamField({ spec, value, onChange }: ParamFieldProps) {
       ? "expression"
       : "fixed",
   );
+  // A value that becomes an expression from outside (undo, paste of a node) shows as one.
+  const external = spec.expressions && isExpression(value);
+  useEffect(() => {
+    if (external) setMode("expression");
+  }, [external]);
   const error = fieldErrors[spec.path];
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
