@@ -110,19 +110,7 @@ export function NodePanel(props: NodePanelProps) {
       }}
     >
       <ResizeHandle width={width} setWidth={setWidth} />
-      <header className="flex items-start gap-2 border-b border-zinc-200 p-3 dark:border-zinc-800">
-        <div className="min-w-0 flex-1">
-          <h2 className="truncate text-base font-semibold">{title}</h2>
-          <p className="truncate text-xs text-zinc-500 dark:text-zinc-400">
-            {nodeType ? nodeType.display_name : "Unknown type"} · <code>{node.type}</code>
-            {node.disabled ? " · disabled" : ""}
-            {readOnly ? " · read-only" : ""}
-          </p>
-        </div>
-        <Button variant="ghost" className="px-1.5" aria-label="Close the node panel" onClick={onClose}>
-          <X aria-hidden className="size-4" />
-        </Button>
-      </header>
+      <PanelHeader title={title} node={node} nodeType={nodeType} readOnly={readOnly} onClose={onClose} />
       <div role="tablist" aria-label="Node panel sections" className="flex gap-1 border-b border-zinc-200 px-3 dark:border-zinc-800">
         {TABS.map((t, i) => (
           <TabButton key={t.key} base={base} tab={t} active={tab === t.key} errors={t.key === "data" ? 0 : errorCount(t.key)} onSelect={setTab} index={i} />
@@ -152,6 +140,25 @@ export function NodePanel(props: NodePanelProps) {
         </div>
       </PanelContext.Provider>
     </aside>
+  );
+}
+
+function PanelHeader(props: { title: string; node: DocNode; nodeType: NodeTypeMeta | undefined; readOnly: boolean; onClose: () => void }) {
+  const { title, node, nodeType, readOnly, onClose } = props;
+  return (
+    <header className="flex items-start gap-2 border-b border-zinc-200 p-3 dark:border-zinc-800">
+      <div className="min-w-0 flex-1">
+        <h2 className="truncate text-base font-semibold">{title}</h2>
+        <p className="truncate text-xs text-zinc-500 dark:text-zinc-400">
+          {nodeType ? nodeType.display_name : "Unknown type"} · <code>{node.type}</code>
+          {node.disabled ? " · disabled" : ""}
+          {readOnly ? " · read-only" : ""}
+        </p>
+      </div>
+      <Button variant="ghost" className="px-1.5" aria-label="Close the node panel" onClick={onClose}>
+        <X aria-hidden className="size-4" />
+      </Button>
+    </header>
   );
 }
 

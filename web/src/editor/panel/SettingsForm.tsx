@@ -24,7 +24,6 @@ export const ON_ERROR: { value: OnError; label: string; hint: string }[] = [
 
 export function SettingsForm({ node, onChange }: { node: DocNode; onChange: (next: DocNode) => void }) {
   const { readOnly, fieldErrors, idFor } = usePanel();
-  const base = useId();
   const [name, setName] = useState(node.name || node.id);
   useEffect(() => setName(node.name || node.id), [node.name, node.id]);
   const nameProblem = name.trim() === "" ? "The name cannot be empty." : undefined;
@@ -70,32 +69,40 @@ export function SettingsForm({ node, onChange }: { node: DocNode; onChange: (nex
         )}
       </TextSetting>
       <RetrySettings node={node} set={set} />
-      <fieldset className="space-y-1" aria-describedby={fieldErrors.on_error ? `${base}-onerror-error` : undefined}>
-        <legend className="text-sm font-medium">On error</legend>
-        {ON_ERROR.map((o) => (
-          <label key={o.value} className="flex items-start gap-2 text-sm">
-            <input
-              type="radio"
-              name={`${base}-on-error`}
-              id={o.value === (node.on_error ?? "stop") ? idFor("on_error") : undefined}
-              className={`mt-0.5 size-4 accent-indigo-600 ${focusRing}`}
-              value={o.value}
-              checked={(node.on_error ?? "stop") === o.value}
-              disabled={readOnly}
-              onChange={() => set({ on_error: o.value })}
-            />
-            <span>
-              {o.label} <span className="text-xs text-zinc-500 dark:text-zinc-400">— {o.hint}</span>
-            </span>
-          </label>
-        ))}
-        {fieldErrors.on_error && (
-          <p id={`${base}-onerror-error`} className="text-sm text-red-700 dark:text-red-400">
-            {fieldErrors.on_error}
-          </p>
-        )}
-      </fieldset>
+      <OnErrorSetting node={node} set={set} />
     </div>
+  );
+}
+
+function OnErrorSetting({ node, set }: { node: DocNode; set: (patch: Partial<DocNode>) => void }) {
+  const { readOnly, fieldErrors, idFor } = usePanel();
+  const base = useId();
+  return (
+    <fieldset className="space-y-1" aria-describedby={fieldErrors.on_error ? `${base}-onerror-error` : undefined}>
+      <legend className="text-sm font-medium">On error</legend>
+      {ON_ERROR.map((o) => (
+        <label key={o.value} className="flex items-start gap-2 text-sm">
+          <input
+            type="radio"
+            name={`${base}-on-error`}
+            id={o.value === (node.on_error ?? "stop") ? idFor("on_error") : undefined}
+            className={`mt-0.5 size-4 accent-indigo-600 ${focusRing}`}
+            value={o.value}
+            checked={(node.on_error ?? "stop") === o.value}
+            disabled={readOnly}
+            onChange={() => set({ on_error: o.value })}
+          />
+          <span>
+            {o.label} <span className="text-xs text-zinc-500 dark:text-zinc-400">— {o.hint}</span>
+          </span>
+        </label>
+      ))}
+      {fieldErrors.on_error && (
+        <p id={`${base}-onerror-error`} className="text-sm text-red-700 dark:text-red-400">
+          {fieldErrors.on_error}
+        </p>
+      )}
+    </fieldset>
   );
 }
 
