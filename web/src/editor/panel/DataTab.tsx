@@ -1,7 +1,7 @@
 /** The node's data: its last run's error, input and output items, pinned output (edit, unpin)
  * and a single-node test run on editable input items. */
 import { Pin, PinOff, Play } from "lucide-react";
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { ItemsView } from "../../components/data/ItemsView";
@@ -141,7 +141,11 @@ function TestSection({ onTest, sampleInput, workflowId, hasInputs }: DataTabProp
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
   const labelId = useId();
-  useEffect(() => setInput(sampleInput), [sampleInput]);
+  // A new sample (not merely a new but equal array) replaces the edited input.
+  const sampleKey = useMemo(() => JSON.stringify(sampleInput), [sampleInput]);
+  const latestSample = useRef(sampleInput);
+  latestSample.current = sampleInput;
+  useEffect(() => setInput(latestSample.current), [sampleKey]);
   const disabled = workflowId === null || running || !valid;
 
   async function run() {

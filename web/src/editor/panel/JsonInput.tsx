@@ -43,9 +43,9 @@ export function JsonInput(props: JsonInputProps) {
   const [problem, setProblem] = useState<string | null>(null);
   const emitted = useRef<unknown>(value);
 
-  // A value changed from outside (not what this input wrote) replaces the text.
+  // A value changed from outside (not what this input wrote, nor an equal copy) replaces the text.
   useEffect(() => {
-    if (value !== emitted.current) {
+    if (value !== emitted.current && JSON.stringify(value) !== JSON.stringify(emitted.current)) {
       emitted.current = value;
       setText(toJsonText(value, emptyText));
       setProblem(null);

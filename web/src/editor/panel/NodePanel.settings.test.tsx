@@ -155,6 +155,16 @@ describe("data, pin and test", () => {
     expect(await screen.findByText("Test finished: see the output below.")).toBeInTheDocument();
   });
 
+  it("keeps the edited test input when the editor passes an equal sample again, takes a new one", () => {
+    const h = renderPanel(http, { initialTab: "data", sampleInput: [{ id: 1 }] });
+    const input = () => screen.getByRole("textbox", { name: "Test input (JSON array of objects)" });
+    setEditorText(input(), '[{"id": 5}]');
+    h.rerender({ sampleInput: [{ id: 1 }] });
+    expect(JSON.parse(editorText(input()))).toEqual([{ id: 5 }]);
+    h.rerender({ sampleInput: [{ id: 9 }] });
+    expect(JSON.parse(editorText(input()))).toEqual([{ id: 9 }]);
+  });
+
   it("shows a failed test with the API's message", async () => {
     const user = userEvent.setup();
     const h = renderPanel(http, { initialTab: "data" });

@@ -52,6 +52,11 @@ describe("params schema → fields (real schemas from the registry)", () => {
     expect(tr.rename!.kind).toBe("stringMap");
   });
 
+  it("a nullable const is a choice (core.wait resume), a required one is fixed", () => {
+    expect(fields("core.wait").resume).toMatchObject({ kind: "select", options: ["webhook"], nullable: true });
+    expect(fields("core.code").language).toMatchObject({ kind: "const" });
+  });
+
   it("a condition (boolean or expression) prefers expression mode", () => {
     expect(fields("core.if").condition).toMatchObject({ kind: "boolean", preferExpression: true, required: true });
   });

@@ -157,7 +157,9 @@ export function fieldSpec(
   ctx: SchemaContext,
 ): FieldSpec {
   const { schema, nullable } = unwrapNullable(raw, ctx.root);
-  const kind = kindOf(name, schema, ctx);
+  let kind = kindOf(name, schema, ctx);
+  // One allowed value or none (core.wait's `resume: webhook`): a choice, not a fixed value.
+  if (kind === "const" && nullable) kind = "select";
   const hasDefault = "default" in raw || "default" in schema;
   const def = "default" in raw ? raw.default : schema.default;
   const examples = (raw as { examples?: unknown[] }).examples ?? (schema as { examples?: unknown[] }).examples;
@@ -176,7 +178,7 @@ export function fieldSpec(
     preferExpression: raw["x-truthy"] === true || schema["x-truthy"] === true,
     examples,
   };
-  if (kind === "select") spec.options = schema.enum;
+  if (kind === "select") spec.options = schema.enum ?? [schema.const];
   if (kind === "code") spec.language = languageOf(name, schema, ctx);
   if (kind === "list" && schema.items) spec.itemSchema = deref(schema.items, ctx.root);
   return spec;
