@@ -1,6 +1,6 @@
 /** Choose an integration (credentials), only those of one type when `typeKey` is given. */
 import { useIntegrations } from "../../integrations/api";
-import { inputClass } from "../../components/ui";
+import { fieldClass } from "./context";
 
 export interface IntegrationSelectProps {
   id: string;
@@ -23,7 +23,7 @@ export function IntegrationSelect({ id, value, onChange, typeKey, disabled, ...a
       <select
         id={id}
         {...aria}
-        className={inputClass}
+        className={fieldClass}
         disabled={disabled}
         value={value === null ? "" : String(value)}
         onChange={(e) => onChange(e.target.value === "" ? null : Number(e.target.value))}

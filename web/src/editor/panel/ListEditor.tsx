@@ -3,8 +3,8 @@
 import { ArrowDown, ArrowUp, Plus, Trash2 } from "lucide-react";
 import { useRef } from "react";
 
-import { Button, inputClass } from "../../components/ui";
-import { usePanel } from "./context";
+import { Button } from "../../components/ui";
+import { fieldClass, usePanel } from "./context";
 import { ObjectFields } from "./ObjectFields";
 import { emptyValue, type FieldSpec } from "./paramSchema";
 
@@ -113,7 +113,7 @@ function PlainElement(props: { label: string; schemaType: string | string[] | un
   return (
     <input
       aria-label={props.label}
-      className={inputClass}
+      className={fieldClass}
       type={numeric ? "number" : "text"}
       disabled={props.readOnly}
       value={props.value === undefined || props.value === null ? "" : String(props.value)}

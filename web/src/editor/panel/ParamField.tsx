@@ -2,9 +2,9 @@
  * schema asks for, its description and default, and the server's message for it. */
 import { useEffect, useId, useState } from "react";
 
-import { focusRing, inputClass } from "../../components/ui";
+import { focusRing } from "../../components/ui";
 import { CodeEditor } from "../../components/code/CodeEditor";
-import { usePanel } from "./context";
+import { fieldClass, usePanel } from "./context";
 import { ExpressionField } from "./ExpressionField";
 import { IntegrationSelect } from "./IntegrationSelect";
 import { JsonInput } from "./JsonInput";
@@ -93,7 +93,7 @@ export function ParamField({ spec, value, onChange }: ParamFieldProps) {
           {spec.description}
           {def !== null && (
             <>
-              {spec.description ? " " : ""}
+              {spec.description ? " · " : ""}
               <span>
                 Default: <code className="font-mono">{def}</code>
               </span>
@@ -159,7 +159,7 @@ function FixedControl({ spec, value, onChange, common }: ParamFieldProps & { com
       return (
         <input
           {...input}
-          className={inputClass}
+          className={fieldClass}
           type={spec.kind === "secret" ? "password" : "text"}
           autoComplete={spec.kind === "secret" ? "new-password" : "off"}
           value={text(value)}
@@ -170,7 +170,7 @@ function FixedControl({ spec, value, onChange, common }: ParamFieldProps & { com
       );
     case "multiline":
       return (
-        <textarea {...input} className={inputClass} rows={3} value={text(value)} onChange={(e) => onChange(e.target.value === "" ? undefined : e.target.value)} />
+        <textarea {...input} className={fieldClass} rows={3} value={text(value)} onChange={(e) => onChange(e.target.value === "" ? undefined : e.target.value)} />
       );
     case "code":
       return <CodeEditor {...common} readOnly={readOnly} gutter language={spec.language === "python" ? "python" : "text"} value={text(value)} onChange={(v) => onChange(v)} className="min-h-32" />;
@@ -190,7 +190,7 @@ function FixedControl({ spec, value, onChange, common }: ParamFieldProps & { com
     case "select":
       return <SelectInput spec={spec} value={value} onChange={onChange} input={input} />;
     case "const":
-      return <input {...input} className={inputClass} readOnly disabled value={text(spec.schema.const)} />;
+      return <input {...input} className={fieldClass} readOnly disabled value={text(spec.schema.const)} />;
     case "integration":
       return <IntegrationSelect {...input} value={typeof value === "number" ? value : null} onChange={(v) => onChange(v ?? undefined)} />;
     case "stringMap":
@@ -221,7 +221,7 @@ function NumberInput({ spec, value, onChange, input }: ParamFieldProps & { input
   return (
     <input
       {...input}
-      className={inputClass}
+      className={fieldClass}
       type="number"
       inputMode={spec.kind === "integer" ? "numeric" : "decimal"}
       step={spec.kind === "integer" ? 1 : "any"}
@@ -250,7 +250,7 @@ function SelectInput({ spec, value, onChange, input }: ParamFieldProps & { input
   return (
     <select
       {...input}
-      className={inputClass}
+      className={fieldClass}
       value={index >= 0 ? String(index) : ""}
       onChange={(e) => onChange(e.target.value === "" ? undefined : options[Number(e.target.value)])}
     >

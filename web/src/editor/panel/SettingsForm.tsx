@@ -1,9 +1,9 @@
 /** The node's own settings: name, disabled, notes, retry, timeout and what an error does. */
 import { useEffect, useId, useState } from "react";
 
-import { focusRing, inputClass } from "../../components/ui";
+import { focusRing } from "../../components/ui";
 import type { DocNode } from "../types";
-import { usePanel } from "./context";
+import { fieldClass, usePanel } from "./context";
 
 type Retry = NonNullable<DocNode["retry"]>;
 type OnError = NonNullable<DocNode["on_error"]>;
@@ -18,8 +18,8 @@ const RETRY_BOUNDS = {
 
 export const ON_ERROR: { value: OnError; label: string; hint: string }[] = [
   { value: "stop", label: "Stop the execution", hint: "The execution fails at this node" },
-  { value: "continue", label: "Continue", hint: "The next nodes run; the failed item carries an `error` key" },
-  { value: "error_output", label: "Send to the error output", hint: "The error goes out as an item on the node's `error` port" },
+  { value: "continue", label: "Continue", hint: "The next nodes run; the failed item carries an error key" },
+  { value: "error_output", label: "Send to the error output", hint: "The error goes out as an item on the node's error port" },
 ];
 
 export function SettingsForm({ node, onChange }: { node: DocNode; onChange: (next: DocNode) => void }) {
@@ -35,7 +35,7 @@ export function SettingsForm({ node, onChange }: { node: DocNode; onChange: (nex
         {(props) => (
           <input
             {...props}
-            className={inputClass}
+            className={fieldClass}
             required
             value={name}
             disabled={readOnly}
@@ -61,7 +61,7 @@ export function SettingsForm({ node, onChange }: { node: DocNode; onChange: (nex
         <p className="text-xs text-zinc-500 dark:text-zinc-400">A disabled node passes its input on.</p>
       </div>
       <TextSetting label="Notes" path="notes" error={fieldErrors.notes} hint="Free text for humans">
-        {(props) => <textarea {...props} className={inputClass} rows={3} value={node.notes ?? ""} disabled={readOnly} onChange={(e) => set({ notes: e.target.value })} />}
+        {(props) => <textarea {...props} className={fieldClass} rows={3} value={node.notes ?? ""} disabled={readOnly} onChange={(e) => set({ notes: e.target.value })} />}
       </TextSetting>
       <TextSetting label="Timeout (seconds)" path="timeout_s" error={fieldErrors.timeout_s} hint="Time limit of one attempt; empty: the workflow's">
         {(props) => (
@@ -86,7 +86,7 @@ function OnErrorSetting({ node, set }: { node: DocNode; set: (patch: Partial<Doc
             type="radio"
             name={`${base}-on-error`}
             id={o.value === (node.on_error ?? "stop") ? idFor("on_error") : undefined}
-            className={`mt-0.5 size-4 accent-indigo-600 ${focusRing}`}
+            className={`mt-0.5 size-4 shrink-0 accent-indigo-600 ${focusRing}`}
             value={o.value}
             checked={(node.on_error ?? "stop") === o.value}
             disabled={readOnly}
@@ -143,7 +143,7 @@ function NumberSetting(props: ControlProps & { value: number | null; min: number
     <input
       {...rest}
       type="number"
-      className={inputClass}
+      className={fieldClass}
       min={min}
       max={max}
       step="any"

@@ -2,8 +2,8 @@
 import { Plus, Trash2 } from "lucide-react";
 import { useEffect, useState } from "react";
 
-import { Button, inputClass } from "../../components/ui";
-import { usePanel } from "./context";
+import { Button } from "../../components/ui";
+import { fieldClass, usePanel } from "./context";
 import type { FieldSpec } from "./paramSchema";
 
 type Row = [string, string];
@@ -42,7 +42,7 @@ export function StringMapEditor({ id, spec, value, onChange }: { id: string; spe
           <input
             aria-label={`${spec.label} ${i + 1}: name`}
             aria-invalid={names.indexOf(k) !== i || undefined}
-            className={inputClass}
+            className={fieldClass}
             placeholder="name"
             disabled={readOnly}
             value={k}
@@ -50,7 +50,7 @@ export function StringMapEditor({ id, spec, value, onChange }: { id: string; spe
           />
           <input
             aria-label={`${spec.label} ${i + 1}: value`}
-            className={`${inputClass} font-mono`}
+            className={`${fieldClass} font-mono`}
             placeholder="value or {{ expression }}"
             disabled={readOnly}
             value={v}

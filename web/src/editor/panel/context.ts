@@ -1,6 +1,8 @@
 /** What every field of the panel needs without threading it through each level. */
 import { createContext, useContext } from "react";
 
+import { inputClass } from "../../components/ui";
+
 import type { ExpressionScope, FieldErrors, JsonSchema } from "../types";
 import type { ExprFunction } from "./expressionsApi";
 
@@ -28,3 +30,6 @@ export function usePanel(): PanelContextValue {
 export function pathId(base: string, path: string): string {
   return `${base}-${path.replace(/[^A-Za-z0-9_-]/g, "-")}`;
 }
+
+/** The panel's inputs: the app's input style, red while invalid, dimmed while disabled. */
+export const fieldClass = `${inputClass} aria-invalid:border-red-500 dark:aria-invalid:border-red-400 disabled:cursor-not-allowed disabled:opacity-70`;
