@@ -81,6 +81,11 @@ describe("server field errors", () => {
     await waitFor(() => expect(timeout).toHaveFocus());
   });
 
+  it("shows errors about parts of a name/value or JSON field on that field", () => {
+    renderPanel({ ...http, params: { url: "https://a.test", headers: { "": "x" } } }, { fieldErrors: { "params.headers[0].name": "is empty" } });
+    expect(screen.getByText("[0].name: is empty")).toBeInTheDocument();
+  });
+
   it("marks nested fields by their path", () => {
     renderPanel({ id: "s", type: "core.switch", params: { rules: [{ output: "bad port", condition: true }] } }, { fieldErrors: errors });
     const output = within(screen.getByRole("listitem", { name: "Rules 1" })).getByLabelText("Output (required)");

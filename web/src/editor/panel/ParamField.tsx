@@ -47,7 +47,7 @@ export function ParamField({ spec, value, onChange }: ParamFieldProps) {
   useEffect(() => {
     if (external) setMode("expression");
   }, [external]);
-  const error = fieldErrors[spec.path];
+  const error = ownError(spec, fieldErrors, mode);
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
   const def = showDefault(spec);
@@ -102,12 +102,25 @@ export function ParamField({ spec, value, onChange }: ParamFieldProps) {
         </p>
       )}
       {error && (
-        <p id={errorId} className="text-sm text-red-700 dark:text-red-400">
+        <p id={errorId} className="whitespace-pre-line text-sm text-red-700 dark:text-red-400">
           {error}
         </p>
       )}
     </div>
   );
+}
+
+/** The field's own message, plus those about parts of it that have no field of their own
+ * (`params.headers[0].name` under a name/value editor, anything inside JSON or an expression). */
+export function ownError(spec: FieldSpec, errors: Record<string, string>, mode: "fixed" | "expression"): string | undefined {
+  const own = errors[spec.path];
+  const nested = mode === "expression" || !["object", "list"].includes(spec.kind);
+  if (!nested) return own;
+  const parts = Object.entries(errors)
+    .filter(([path]) => path.startsWith(`${spec.path}.`) || path.startsWith(`${spec.path}[`))
+    .map(([path, message]) => `${path.slice(spec.path.length).replace(/^\./, "")}: ${message}`);
+  const all = [own, ...parts].filter(Boolean);
+  return all.length > 0 ? all.join("\n") : undefined;
 }
 
 function acceptsText(spec: FieldSpec): boolean {
