@@ -438,6 +438,24 @@ def check_structure(doc: WorkflowDocument, ports: Sequence[Ports | None]) -> lis
                     f"unknown node {pinned!r}{_suggest(pinned, index_of)}",
                 )
             )
+    errors += _sticky_note_errors(doc)
+    return errors
+
+
+def _sticky_note_errors(doc: WorkflowDocument) -> list[FieldError]:
+    """Sticky notes' ids are unique among the notes (they may equal a node's id)."""
+    errors: list[FieldError] = []
+    first: dict[str, int] = {}
+    for i, note in enumerate(doc.sticky_notes):
+        if note.id in first:
+            errors.append(
+                FieldError(
+                    f"sticky_notes[{i}].id",
+                    f"duplicate note id {note.id!r} (also sticky_notes[{first[note.id]}])",
+                )
+            )
+        else:
+            first[note.id] = i
     return errors
 
 
