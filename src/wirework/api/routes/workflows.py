@@ -18,6 +18,7 @@ from wirework.schemas.document import (
     DocumentFormat,
     errors_from_pydantic,
 )
+from wirework.schemas.node_types import NodeTypeOut
 from wirework.schemas.workflows import (
     TagCount,
     ValidationResult,
@@ -312,17 +313,21 @@ async def export_workflow(
     )
 
 
-@node_types_router.get("", summary="Every registered node type: ports and params JSON Schema")
+@node_types_router.get(
+    "",
+    response_model=list[NodeTypeOut],
+    summary="Every registered node type: palette section and icon, ports, params JSON Schema",
+)
 async def list_node_types(
     group: Annotated[
         Literal["trigger", "flow", "data", "action"] | None, Query(description="Only this group")
     ] = None,
-) -> list[dict[str, Any]]:
+) -> list[NodeTypeOut]:
     return node_types.list_node_types(group)
 
 
-@node_types_router.get("/{node_type}", summary="One node type")
+@node_types_router.get("/{node_type}", response_model=NodeTypeOut, summary="One node type")
 async def get_node_type(
     node_type: Annotated[str, Path(max_length=201)],
-) -> dict[str, Any]:
+) -> NodeTypeOut:
     return node_types.get_node_type(node_type)
