@@ -816,6 +816,20 @@ async def validate_document(
     return normalised
 
 
+async def validate_node(session: AsyncSession, node: Node) -> Node:
+    """Check one node on its own as a document's node is checked (params, expressions,
+    integration) and return it normalised; problems name ``node.<field>``."""
+    resolved, _, errors = await _resolve_node(_Lookups(session), node, 0, _load_syntax_checker())
+    if errors:
+        raise InvalidInput(
+            [
+                FieldError("node" + e.field.removeprefix("nodes[0]"), e.message, e.node_id)
+                for e in errors
+            ]
+        )
+    return resolved
+
+
 def trigger_nodes(doc: WorkflowDocument) -> list[tuple[int, Node, NodeSpec]]:
     """The enabled trigger nodes of a document."""
     out: list[tuple[int, Node, NodeSpec]] = []

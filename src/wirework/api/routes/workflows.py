@@ -54,6 +54,9 @@ class _DocumentRoute(APIRoute):
         return route_handler
 
 
+DocumentRoute = _DocumentRoute  # for other routers' endpoints that take document parts
+
+
 def _request_errors(exc: RequestValidationError) -> list[FieldError]:
     out: list[FieldError] = []
     body = getattr(exc, "body", None)
