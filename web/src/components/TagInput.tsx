@@ -143,7 +143,7 @@ export function TagInput(props: TagInputProps) {
         {label}
       </label>
       <div
-        className={`flex flex-wrap items-center gap-1.5 rounded-md border bg-white px-2 py-1.5 dark:bg-zinc-900 ${
+        className={`flex flex-wrap items-center gap-1.5 rounded-md border bg-white px-2 py-1.5 focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-indigo-500 dark:bg-zinc-900 ${
           problem || error ? "border-red-500" : "border-zinc-300 dark:border-zinc-700"
         }`}
         onClick={() => inputRef.current?.focus()}
