@@ -58,7 +58,9 @@ class WorkflowPatch(DocModel):
     connections: list[Connection] | None = Field(default=None, max_length=MAX_CONNECTIONS)
     pinned_data: dict[str, list[dict[str, JsonValue]]] | None = None
     tags: Tags | None = Field(default=None, description="The new tags (replace the old ones)")
-    sticky_notes: StickyNotes | None = None
+    sticky_notes: StickyNotes | None = Field(
+        default=None, description="The new sticky notes (replace the old ones)"
+    )
     version: int | None = Field(
         default=None, ge=1, description="The version this edit is based on (optimistic lock)"
     )

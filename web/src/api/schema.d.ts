@@ -2054,7 +2054,10 @@ export interface components {
              * @description The new tags (replace the old ones)
              */
             tags?: string[] | null;
-            /** Sticky Notes */
+            /**
+             * Sticky Notes
+             * @description The new sticky notes (replace the old ones)
+             */
             sticky_notes?: components["schemas"]["StickyNote-Input"][] | null;
             /**
              * Version
