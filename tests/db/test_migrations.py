@@ -19,7 +19,7 @@ from wirework.db import (
     migrate,
     models,  # noqa: F401  (registers the tables)
 )
-from wirework.db.base import Base
+from wirework.db.base import Base, UTCDateTime
 from wirework.db.engine import async_url, create_engine
 from wirework.services.runtime import Runtime
 
@@ -131,3 +131,64 @@ async def test_step_by_step_matches_head(fresh_engine: AsyncEngine) -> None:
         assert await migrate.current_revision(fresh_engine) == revision
     await migrate.downgrade(fresh_engine, "base")
     assert await migrate.current_revision(fresh_engine) is None
+
+
+async def test_0005_workflow_tags_from_existing_workflows(fresh_engine: AsyncEngine) -> None:
+    """Upgrading from 0004 keeps the workflows and fills workflow_tags from their current
+    documents; downgrading drops the table and leaves the workflows alone."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    await migrate.upgrade(fresh_engine, "0004")
+    now = dt.datetime.now(dt.UTC)
+    workflows = sa.table(
+        "workflows",
+        *(sa.column(c) for c in ("id", "name", "description", "active", "version")),
+        sa.column("created_at", UTCDateTime()),
+        sa.column("updated_at", UTCDateTime()),
+    )
+    versions = sa.table(
+        "workflow_versions",
+        *(sa.column(c) for c in ("workflow_id", "version")),
+        sa.column("document", sa.JSON()),
+        sa.column("created_at", UTCDateTime()),
+    )
+    plain = {"name": "a", "nodes": [{"id": "s", "type": "core.manual"}]}
+    async with fresh_engine.begin() as conn:
+        for wid, version in ((1, 1), (2, 2)):
+            await conn.execute(
+                sa.insert(workflows).values(
+                    id=wid,
+                    name=f"w{wid}",
+                    description="",
+                    active=False,
+                    version=version,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        docs = [
+            (1, 1, plain),
+            (2, 1, {**plain, "tags": ["old"]}),  # not the current version
+            (2, 2, {**plain, "tags": [" ops ", "OPS", "billing", "", 7]}),
+        ]
+        for wid, version, document in docs:
+            await conn.execute(
+                sa.insert(versions).values(
+                    workflow_id=wid, version=version, document=document, created_at=now
+                )
+            )
+
+    await migrate.upgrade(fresh_engine, "0005")
+    async with fresh_engine.connect() as conn:
+        rows = (await conn.execute(sa.text("SELECT workflow_id, tag FROM workflow_tags"))).all()
+    assert sorted(map(tuple, rows)) == [(2, "billing"), (2, "ops")]
+    await migrate.upgrade(fresh_engine)
+    assert await schema_diff(fresh_engine) == []
+
+    await migrate.downgrade(fresh_engine, "0004")
+    assert "workflow_tags" not in await tables(fresh_engine)
+    async with fresh_engine.connect() as conn:
+        count = await conn.scalar(sa.text("SELECT count(*) FROM workflows"))
+    assert count == 2

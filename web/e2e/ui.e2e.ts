@@ -149,6 +149,24 @@ async function walkThrough() {
   await page.getByLabel("New workflow").fill("Scratch");
   await page.getByRole("button", { name: "Create", exact: true }).click();
   await page.getByRole("link", { name: "Scratch" }).waitFor();
+
+  // Tag the example, then filter the list by that tag (kept in the address).
+  await page.getByRole("button", { name: `Edit tags of ${EXAMPLE_NAME}` }).click();
+  const tagDialog = page.getByRole("dialog", { name: `Tags of “${EXAMPLE_NAME}”` });
+  await tagDialog.getByRole("combobox", { name: "Tags" }).fill("intake");
+  await tagDialog.getByRole("combobox", { name: "Tags" }).press("Enter");
+  await screenshot("12-tags-dialog");
+  await tagDialog.getByRole("button", { name: "Save tags" }).click();
+  await page.getByRole("status").filter({ hasText: `Saved the tags of “${EXAMPLE_NAME}”.` }).waitFor();
+  await page.getByRole("list", { name: `Tags of ${EXAMPLE_NAME}` }).getByText("intake").waitFor();
+  await page.getByLabel("Tag", { exact: true }).selectOption("intake");
+  await page.waitForURL("**/workflows?tag=intake");
+  await page.getByRole("link", { name: "Scratch" }).waitFor({ state: "detached" });
+  await page.getByRole("link", { name: EXAMPLE_NAME }).waitFor();
+  await screenshot("12-workflows-by-tag");
+  await page.getByRole("button", { name: "Remove tag intake" }).click();
+  await page.getByRole("link", { name: "Scratch" }).waitFor();
+
   await page.getByRole("button", { name: "Delete Scratch" }).click();
   const dialog = page.getByRole("alertdialog", { name: "Delete workflow?" });
   await dialog.waitFor();

@@ -107,6 +107,11 @@ class Integration(TimestampMixin, Base):
     type: Mapped[IntegrationType] = relationship(lazy="joined")
 
 
+ExactString40 = String(40).with_variant(
+    mysql.VARCHAR(40, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+)
+
+
 class Workflow(TimestampMixin, Base):
     __tablename__ = "workflows"
     __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused
@@ -135,6 +140,20 @@ class WorkflowVersion(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class WorkflowTag(Base):
+    """A tag of a workflow's current document, kept in step with it so lists filter by tag
+    with an index. Tags compare byte for byte on every database (``Ops`` and ``ops`` are two
+    tags, and MySQL/MariaDB's collation does not merge them)."""
+
+    __tablename__ = "workflow_tags"
+    __table_args__ = (Index("ix_workflow_tags_tag", "tag"),)
+
+    workflow_id: Mapped[int] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(ExactString40, primary_key=True)
 
 
 class ScheduleState(Base):

@@ -366,6 +366,8 @@ SET = registry.register_node(
         display_name="Set fields",
         description="Add or overwrite fields on each item",
         group="data",
+        category="Data",
+        icon="table",
         params=SetParams,
         run_item=run_set,
     )
@@ -376,6 +378,8 @@ TRANSFORM = registry.register_node(
         display_name="Transform",
         description="Sort, limit, aggregate, split out, dedupe or rename over all items",
         group="data",
+        category="Data",
+        icon="shuffle",
         params=TransformParams,
         run=run_transform,
     )
@@ -386,6 +390,8 @@ CODE = registry.register_node(
         display_name="Code",
         description="Run Python on the items, in a sandbox",
         group="data",
+        category="Data",
+        icon="code",
         params=CodeParams,
         run=run_code,
     )
@@ -396,6 +402,8 @@ HTTP_REQUEST = registry.register_node(
         display_name="HTTP request",
         description="Call an HTTP API",
         group="data",
+        category="Network",
+        icon="globe",
         params=HttpRequestParams,
         run_item=run_http_request,
     )
@@ -406,6 +414,8 @@ RESPOND = registry.register_node(
         display_name="Respond to webhook",
         description="Answer the webhook that started the execution",
         group="data",
+        category="Network",
+        icon="reply",
         params=RespondParams,
         run=run_respond,
     )

@@ -46,6 +46,10 @@ SaveData = Literal["all", "errors", "none"]
 NODE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$"
 MAX_NODES = 2000
 MAX_CONNECTIONS = 10000
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+MAX_STICKY_NOTES = 500
+StickyColor = Literal["yellow", "blue", "green", "pink", "purple", "gray"]
 
 
 def _compact_number(value: float) -> int | float:
@@ -262,11 +266,65 @@ class WorkflowSettings(DocModel):
         return valid_timezone(value)
 
 
+def clean_tag(value: str) -> str:
+    """One tag: trimmed, 1-40 characters, no control characters."""
+    tag = value.strip()
+    if not tag:
+        raise ValueError("must not be blank")
+    if len(tag) > MAX_TAG_LENGTH:
+        raise ValueError(f"must be at most {MAX_TAG_LENGTH} characters")
+    return no_control_characters(tag)
+
+
+def _dedupe_tags(tags: list[str]) -> list[str]:
+    """Case-insensitive duplicates removed, the first spelling kept."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for tag in tags:
+        key = tag.casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(tag)
+    return out
+
+
+Tag = Annotated[str, AfterValidator(clean_tag)]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_dedupe_tags)]
+
+
+class StickyNote(DocModel):
+    """A note on the editor's canvas (markdown); the engine ignores it."""
+
+    id: IdStr = Field(
+        pattern=NODE_ID_PATTERN,
+        description="Unique among the notes (letters, digits, _ . -)",
+    )
+    text: str = Field(default="", max_length=10000, description="Markdown text")
+    position: Position = Field(default_factory=Position, description="Position on the canvas")
+    width: Number = Field(default=240, ge=40, le=4000, description="Width on the canvas")
+    height: Number = Field(default=160, ge=40, le=4000, description="Height on the canvas")
+    color: StickyColor = Field(default="yellow", description="Background colour")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return no_control_characters(value, allow="\n\r\t")
+
+
+# Unique note ids are checked with the document (services.documents), naming the note.
+StickyNotes = Annotated[list[StickyNote], Field(max_length=MAX_STICKY_NOTES)]
+
+
 class WorkflowDocument(DocModel):
     """A workflow: nodes joined by connections, plus settings."""
 
     name: str = Field(min_length=1, max_length=200, description="The workflow's name")
     description: str = Field(default="", max_length=10000, description="What it is for")
+    tags: Tags = Field(
+        default_factory=list,
+        description=f"Labels to find it by (at most {MAX_TAGS}, each 1-{MAX_TAG_LENGTH} "
+        "characters; case-insensitive duplicates dropped)",
+    )
     nodes: list[Node] = Field(max_length=MAX_NODES, description="The steps")
     connections: list[Connection] = Field(
         default_factory=list, max_length=MAX_CONNECTIONS, description="The edges between steps"
@@ -277,6 +335,10 @@ class WorkflowDocument(DocModel):
     pinned_data: dict[str, list[dict[str, JsonValue]]] | None = Field(
         default=None,
         description="Node id → items used instead of running the node in editor test runs",
+    )
+    sticky_notes: StickyNotes = Field(
+        default_factory=list,
+        description=f"Notes on the canvas (at most {MAX_STICKY_NOTES}); the engine ignores them",
     )
 
     @field_validator("name")

@@ -15,6 +15,9 @@ from wirework.schemas.document import (
     DocModel,
     JsonValue,
     Node,
+    StickyNote,
+    StickyNotes,
+    Tags,
     WorkflowDocument,
     WorkflowSettings,
 )
@@ -54,6 +57,10 @@ class WorkflowPatch(DocModel):
     nodes: list[Node] | None = Field(default=None, max_length=MAX_NODES)
     connections: list[Connection] | None = Field(default=None, max_length=MAX_CONNECTIONS)
     pinned_data: dict[str, list[dict[str, JsonValue]]] | None = None
+    tags: Tags | None = Field(default=None, description="The new tags (replace the old ones)")
+    sticky_notes: StickyNotes | None = Field(
+        default=None, description="The new sticky notes (replace the old ones)"
+    )
     version: int | None = Field(
         default=None, ge=1, description="The version this edit is based on (optimistic lock)"
     )
@@ -63,12 +70,14 @@ class WorkflowOut(BaseModel):
     id: int
     name: str
     description: str
+    tags: list[str] = Field(default_factory=list)
     active: bool
     version: int = Field(description="Number of the current saved version")
     nodes: list[Node]
     connections: list[Connection]
     settings: WorkflowSettings
     pinned_data: dict[str, list[dict[str, Any]]] | None = None
+    sticky_notes: list[StickyNote] = Field(default_factory=list)
     created_at: dt.datetime
     updated_at: dt.datetime
     warnings: list[FieldErrorOut] = Field(
@@ -76,6 +85,11 @@ class WorkflowOut(BaseModel):
         description="What saves but will not run, e.g. an action no installed integration "
         "runs (such a workflow cannot be activated or run by hand)",
     )
+
+
+class TagCount(BaseModel):
+    tag: str
+    count: int = Field(description="How many workflows have the tag")
 
 
 class WorkflowVersionSummary(BaseModel):

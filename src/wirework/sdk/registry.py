@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -29,6 +30,41 @@ ConnectionTester = Callable[[dict[str, Any]], Awaitable[tuple[bool, str]]]
 RunFn = Callable[[NodeContext], Awaitable[Outputs | list[Item] | Wait]]
 # Per-item node: one item and its evaluated params → zero, one or several output items.
 RunItemFn = Callable[[NodeContext, Item, dict[str, Any]], Awaitable[Item | list[Item] | None]]
+
+# A lucide icon name (https://lucide.dev/icons), kebab-case: "webhook", "git-branch".
+ICON_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# The editor's palette section and icon of a node that does not name its own, by group.
+GROUP_PALETTE: dict[str, tuple[str, str]] = {
+    "trigger": ("Triggers", "zap"),
+    "flow": ("Flow", "git-branch"),
+    "data": ("Data", "table"),
+    "action": ("Actions", "plug"),
+}
+DEFAULT_INTEGRATION_ICON = "plug"
+
+
+@dataclass(frozen=True)
+class IntegrationInfo:
+    """How the palette shows an integration's actions (``<name>.<action>`` node types):
+    under its display name, with its icon."""
+
+    name: str
+    display_name: str
+    icon: str = DEFAULT_INTEGRATION_ICON
+
+    def __post_init__(self) -> None:
+        _check_icon(self.icon, f"integration {self.name!r}")
+
+
+def _check_icon(icon: str | None, owner: str) -> None:
+    if icon is not None and not ICON_PATTERN.match(icon):
+        raise ValueError(f"{owner}: icon {icon!r} is not a kebab-case lucide icon name")
+
+
+def _display_name(type_name: str) -> str:
+    """``google_sheets`` → ``Google Sheets`` (an integration that registered no info)."""
+    words = re.split(r"[_\-\s]+", type_name.strip())
+    return " ".join(w[:1].upper() + w[1:] for w in words if w) or type_name
 
 
 @dataclass(frozen=True)
@@ -52,6 +88,13 @@ class NodeSpec:
     # part of the output, in order, so large inputs may stream through in batches. None
     # means "if it runs per item". Whole-list nodes (sort, aggregate, merge) must say False.
     streaming: bool | None = None
+    # The editor's palette: a lucide icon name (kebab-case) and the section it is listed in.
+    # None: derived (an action: its integration's; otherwise from the group, GROUP_PALETTE).
+    icon: str | None = None
+    category: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_icon(self.icon, f"node type {self.type!r}")
 
     @property
     def streams(self) -> bool:
@@ -66,12 +109,23 @@ class NodeSpec:
             return self.dynamic_outputs(params)
         return None
 
+    def palette(self) -> tuple[str, str]:
+        """(category, icon) as the palette shows them, defaults filled in."""
+        category, icon = GROUP_PALETTE.get(self.group, ("Other", DEFAULT_INTEGRATION_ICON))
+        if self.group == "action" and "." in self.type:
+            integration = registry.integration(self.type.partition(".")[0])
+            category, icon = integration.display_name, integration.icon
+        return self.category or category, self.icon or icon
+
     def metadata(self) -> dict[str, Any]:
+        category, icon = self.palette()
         return {
             "type": self.type,
             "display_name": self.display_name,
             "description": self.description,
             "group": self.group,
+            "category": category,
+            "icon": icon,
             "inputs": list(self.inputs),
             "outputs": list(self.outputs) if self.outputs is not None else None,
             "params_schema": self.params.model_json_schema(),
@@ -82,6 +136,7 @@ class Registry:
     def __init__(self) -> None:
         self._nodes: dict[str, NodeSpec] = {}
         self._testers: dict[str, ConnectionTester] = {}
+        self._integrations: dict[str, IntegrationInfo] = {}
         self._loaded = False
 
     def register_node(self, spec: NodeSpec) -> NodeSpec:
@@ -97,6 +152,17 @@ class Registry:
     def nodes(self) -> Iterator[NodeSpec]:
         self.ensure_loaded()
         yield from sorted(self._nodes.values(), key=lambda s: s.type)
+
+    def register_integration(self, info: IntegrationInfo) -> IntegrationInfo:
+        """Name and icon of an integration package's actions in the palette."""
+        self._integrations[info.name] = info
+        return info
+
+    def integration(self, type_name: str) -> IntegrationInfo:
+        """The palette info of an integration (derived from its name if none registered)."""
+        self.ensure_loaded()
+        found = self._integrations.get(type_name)
+        return found or IntegrationInfo(type_name, _display_name(type_name))
 
     def register_tester(self, type_name: str, tester: ConnectionTester) -> None:
         self._testers[type_name] = tester

@@ -438,6 +438,24 @@ def check_structure(doc: WorkflowDocument, ports: Sequence[Ports | None]) -> lis
                     f"unknown node {pinned!r}{_suggest(pinned, index_of)}",
                 )
             )
+    errors += _sticky_note_errors(doc)
+    return errors
+
+
+def _sticky_note_errors(doc: WorkflowDocument) -> list[FieldError]:
+    """Sticky notes' ids are unique among the notes (they may equal a node's id)."""
+    errors: list[FieldError] = []
+    first: dict[str, int] = {}
+    for i, note in enumerate(doc.sticky_notes):
+        if note.id in first:
+            errors.append(
+                FieldError(
+                    f"sticky_notes[{i}].id",
+                    f"duplicate note id {note.id!r} (also sticky_notes[{first[note.id]}])",
+                )
+            )
+        else:
+            first[note.id] = i
     return errors
 
 
@@ -796,6 +814,20 @@ async def validate_document(
     if errors:
         raise InvalidInput(errors)
     return normalised
+
+
+async def validate_node(session: AsyncSession, node: Node) -> Node:
+    """Check one node on its own as a document's node is checked (params, expressions,
+    integration) and return it normalised; problems name ``node.<field>``."""
+    resolved, _, errors = await _resolve_node(_Lookups(session), node, 0, _load_syntax_checker())
+    if errors:
+        raise InvalidInput(
+            [
+                FieldError("node" + e.field.removeprefix("nodes[0]"), e.message, e.node_id)
+                for e in errors
+            ]
+        )
+    return resolved
 
 
 def trigger_nodes(doc: WorkflowDocument) -> list[tuple[int, Node, NodeSpec]]:

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -31,7 +31,9 @@ from wirework.engine.sql_store import SqlStore
 from wirework.engine.store import ExecutionRecord, Store
 from wirework.engine.store import StoreUnavailable as StoreUnavailable
 from wirework.errors import Conflict, InvalidInput, NotFound
+from wirework.schemas.document import Node
 from wirework.sdk.node import Item, NodeError, Response, as_items
+from wirework.services.documents import validate_node
 from wirework.services.integrations import credentials_for_use
 from wirework.services.references import refuse_unrunnable
 from wirework.services.runtime import Runtime
@@ -267,30 +269,58 @@ class EngineHost:
             respond=respond,
         )
 
-    async def test_node(self, workflow_id: int, node_id: str, items: Any) -> Started:
+    async def test_node(
+        self, workflow_id: int, node_id: str, items: Any, node: Node | None = None
+    ) -> Started:
         """Run one node of a workflow's newest version on sample ``items`` (an editor's test
-        run): the node alone, with its params, credentials and timeout, in mode ``test``."""
+        run): the node alone, with its params, credentials and timeout, in mode ``test``.
+        ``node`` (validated like a document's node; its id must be ``node_id``) is run
+        instead of the saved one: the editor tests an edit, or a new node, before saving."""
         graph = await self.load_graph(workflow_id, None)
-        node = graph.nodes.get(node_id)
-        if node is None:
-            raise NotFound(f"node {node_id!r} not found in workflow {workflow_id}")
-        refuse_unrunnable(graph, node_id=node.id)
-        raw = {
-            "id": node.id,
-            "name": node.name,
-            "type": node.type,
-            "params": node.raw_params,
-            "integration_id": node.integration_id,
-            "timeout_s": node.timeout_s,
-        }
+        if node is not None:
+            raw = await self._unsaved_node(node_id, node)
+        else:
+            saved = graph.nodes.get(node_id)
+            if saved is None:
+                raise NotFound(f"node {node_id!r} not found in workflow {workflow_id}")
+            refuse_unrunnable(graph, node_id=node_id)
+            raw = {
+                "id": saved.id,
+                "name": saved.name,
+                "type": saved.type,
+                "params": saved.raw_params,
+                "integration_id": saved.integration_id,
+                "timeout_s": saved.timeout_s,
+            }
         single = compile_graph(
             {"name": graph.name, "nodes": [raw], "connections": [], "settings": {"timeout_s": 300}},
             workflow_id=graph.workflow_id,
             version=graph.version,
         )
+        if node is not None:
+            try:
+                refuse_unrunnable(single)
+            except InvalidInput as exc:
+                raise InvalidInput(
+                    [replace(e, field=e.field.replace("nodes[0]", "node", 1)) for e in exc.errors]
+                ) from None
         return await self.runner.execute(
-            single, mode="test", input_items=input_items(items), start_node=node.id
+            single, mode="test", input_items=input_items(items), start_node=node_id
         )
+
+    async def _unsaved_node(self, node_id: str, node: Node) -> dict[str, Any]:
+        if node.id != node_id:
+            raise InvalidInput.one("node.id", f"is {node.id!r}, but the URL names node {node_id!r}")
+        async with readonly_session(self.runtime.sessionmaker) as session:
+            checked = await validate_node(session, node)
+        return {
+            "id": checked.id,
+            "name": checked.name,
+            "type": checked.type,
+            "params": checked.params,
+            "integration_id": checked.integration_id,
+            "timeout_s": checked.timeout_s,
+        }
 
     async def cancel(self, execution_id: str) -> ExecutionRecord:
         try:

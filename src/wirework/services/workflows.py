@@ -25,6 +25,7 @@ from wirework.schemas.document import (
     Connection,
     DocumentFormat,
     Node,
+    StickyNote,
     WorkflowDocument,
     WorkflowSettings,
     document_to_dict,
@@ -45,6 +46,7 @@ from wirework.services.references import (
     unrunnable_actions,
 )
 from wirework.services.webhooks import mark_workflows_changed
+from wirework.services.workflow_tags import has_all_tags, sync_tags
 
 MAX_LIMIT = 200
 log = logging.getLogger(__name__)
@@ -88,7 +90,16 @@ def load_document(document: Mapping[str, Any]) -> WorkflowDocument:
         ],
         settings=_lenient(WorkflowSettings, raw.get("settings") or {}),
         pinned_data=None,
+        tags=[t for t in _list(raw, "tags") if isinstance(t, str)],
+        sticky_notes=[
+            _lenient(StickyNote, n, id=str(_get(n, "id", ""))) for n in _list(raw, "sticky_notes")
+        ],
     )
+
+
+def _list(raw: Mapping[str, Any], key: str) -> list[Any]:
+    value = raw.get(key)
+    return value if isinstance(value, list) else []
 
 
 def _get(value: Any, key: str, default: Any) -> Any:
@@ -117,12 +128,14 @@ def to_out(row: Workflow, document: Mapping[str, Any]) -> WorkflowOut:
         id=row.id,
         name=row.name,
         description=row.description,
+        tags=doc.tags,
         active=row.active,
         version=row.version,
         nodes=doc.nodes,
         connections=doc.connections,
         settings=doc.settings,
         pinned_data=doc.pinned_data,
+        sticky_notes=doc.sticky_notes,
         created_at=row.created_at,
         updated_at=row.updated_at,
         warnings=[_error_out(e) for e in unrunnable_actions(doc)],
@@ -161,10 +174,12 @@ async def list_page(
     *,
     name: str | None = None,
     active: bool | None = None,
+    tags: list[str] | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page[WorkflowOut]:
-    """Most recently updated first. ``name`` matches a case-insensitive substring."""
+    """Most recently updated first. ``name`` matches a case-insensitive substring; ``tags``
+    keeps the workflows that have all of them."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput.one("limit", f"must be between 1 and {MAX_LIMIT}")
     if offset < 0:
@@ -174,6 +189,7 @@ async def list_page(
         conditions.append(func.lower(Workflow.name).contains(name.lower(), autoescape=True))
     if active is not None:
         conditions.append(Workflow.active == active)
+    conditions += has_all_tags(tags or [])
     total = await session.scalar(select(func.count(Workflow.id)).where(*conditions)) or 0
     rows = (
         await session.execute(
@@ -227,6 +243,7 @@ async def create(
     session.add(row)
     await session.flush()
     _add_version(session, row, 1, document, user_id)
+    await sync_tags(session, row.id, doc.tags)
     if active:
         await _check_activatable(session, row, doc)
         row.active = True
@@ -268,6 +285,7 @@ async def _save(
                 f"version: workflow {row.id} was saved by someone else at the same time; "
                 "reload and apply your change again"
             ) from None
+        await sync_tags(session, row.id, doc.tags)
     if active is not None and active != row.active:
         if active:
             await _check_activatable(session, row, doc)
@@ -299,7 +317,7 @@ async def patch(
     _check_version(row, data.version)
     current = load_document(await current_document(session, row))
     changes: dict[str, Any] = {}
-    for name in ("name", "description", "nodes", "connections"):
+    for name in ("name", "description", "tags", "nodes", "connections", "sticky_notes"):
         value = getattr(data, name)
         if value is not None:
             changes[name] = value

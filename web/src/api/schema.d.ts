@@ -348,6 +348,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tag in use, with how many workflows have it, sorted by tag */
+        get: operations["list_tags_api_workflows_tags_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/import": {
         parameters: {
             query?: never;
@@ -398,7 +415,7 @@ export interface paths {
         delete: operations["delete_workflow_api_workflows__workflow_id__delete"];
         options?: never;
         head?: never;
-        /** Change some fields (name, description, active, settings, nodes, connections) */
+        /** Change some fields (name, description, tags, active, settings, nodes, connections, pinned_data, sticky_notes) */
         patch: operations["patch_workflow_api_workflows__workflow_id__patch"];
         trace?: never;
     };
@@ -564,7 +581,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run one node on sample input items (an editor test run) */
+        /** Run one node on sample input items (an editor test run), the saved node or the one given */
         post: operations["test_node_api_workflows__workflow_id__nodes__node_id__test_post"];
         delete?: never;
         options?: never;
@@ -649,7 +666,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every registered node type: ports and params JSON Schema */
+        /** Every registered node type: palette section and icon, ports, params JSON Schema */
         get: operations["list_node_types_api_node_types_get"];
         put?: never;
         post?: never;
@@ -1326,6 +1343,52 @@ export interface components {
             items?: {
                 [key: string]: unknown;
             }[];
+            /** @description Run this definition of the node instead of the saved one (an edit not saved yet, or a node the workflow does not have yet); validated like a document's node, its id must be the URL's node_id */
+            node?: components["schemas"]["Node-Input"] | null;
+        };
+        /** NodeTypeOut */
+        NodeTypeOut: {
+            /**
+             * Type
+             * @description core.* or <integration type>.<action>
+             */
+            type: string;
+            /** Display Name */
+            display_name: string;
+            /** Description */
+            description: string;
+            /**
+             * Group
+             * @enum {string}
+             */
+            group: "trigger" | "flow" | "data" | "action";
+            /**
+             * Category
+             * @description Palette section: Triggers, Flow, Data, Network… or an integration's name
+             */
+            category: string;
+            /**
+             * Icon
+             * @description A lucide icon name, kebab-case (e.g. webhook, git-branch)
+             */
+            icon: string;
+            /**
+             * Inputs
+             * @description Input ports (empty for triggers)
+             */
+            inputs: string[];
+            /**
+             * Outputs
+             * @description Output ports; null when the params name them (core.switch)
+             */
+            outputs: string[] | null;
+            /**
+             * Params Schema
+             * @description JSON Schema of the params
+             */
+            params_schema: {
+                [key: string]: unknown;
+            };
         };
         /** Page[WorkflowOut] */
         Page_WorkflowOut_: {
@@ -1607,6 +1670,92 @@ export interface components {
              */
             truncated?: boolean;
         };
+        /**
+         * StickyNote
+         * @description A note on the editor's canvas (markdown); the engine ignores it.
+         */
+        "StickyNote-Input": {
+            /**
+             * Id
+             * @description Unique among the notes (letters, digits, _ . -)
+             */
+            id: string;
+            /**
+             * Text
+             * @description Markdown text
+             * @default
+             */
+            text?: string;
+            /** @description Position on the canvas */
+            position?: components["schemas"]["Position-Input"];
+            /**
+             * Width
+             * @description Width on the canvas
+             * @default 240
+             */
+            width?: number;
+            /**
+             * Height
+             * @description Height on the canvas
+             * @default 160
+             */
+            height?: number;
+            /**
+             * Color
+             * @description Background colour
+             * @default yellow
+             * @enum {string}
+             */
+            color?: "yellow" | "blue" | "green" | "pink" | "purple" | "gray";
+        };
+        /**
+         * StickyNote
+         * @description A note on the editor's canvas (markdown); the engine ignores it.
+         */
+        "StickyNote-Output": {
+            /**
+             * Id
+             * @description Unique among the notes (letters, digits, _ . -)
+             */
+            id: string;
+            /**
+             * Text
+             * @description Markdown text
+             * @default
+             */
+            text?: string;
+            /** @description Position on the canvas */
+            position?: components["schemas"]["Position-Output"];
+            /**
+             * Width
+             * @description Width on the canvas
+             * @default 240
+             */
+            width?: number;
+            /**
+             * Height
+             * @description Height on the canvas
+             * @default 160
+             */
+            height?: number;
+            /**
+             * Color
+             * @description Background colour
+             * @default yellow
+             * @enum {string}
+             */
+            color?: "yellow" | "blue" | "green" | "pink" | "purple" | "gray";
+        };
+        /** TagCount */
+        TagCount: {
+            /** Tag */
+            tag: string;
+            /**
+             * Count
+             * @description How many workflows have the tag
+             */
+            count: number;
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -1794,6 +1943,11 @@ export interface components {
              */
             description?: string;
             /**
+             * Tags
+             * @description Labels to find it by (at most 20, each 1-40 characters; case-insensitive duplicates dropped)
+             */
+            tags?: string[];
+            /**
              * Nodes
              * @description The steps
              */
@@ -1815,6 +1969,11 @@ export interface components {
                 }[];
             } | null;
             /**
+             * Sticky Notes
+             * @description Notes on the canvas (at most 500); the engine ignores them
+             */
+            sticky_notes?: components["schemas"]["StickyNote-Input"][];
+            /**
              * Active
              * @description Activate its triggers at once
              * @default false
@@ -1829,6 +1988,8 @@ export interface components {
             name: string;
             /** Description */
             description: string;
+            /** Tags */
+            tags?: string[];
             /** Active */
             active: boolean;
             /**
@@ -1847,6 +2008,8 @@ export interface components {
                     [key: string]: unknown;
                 }[];
             } | null;
+            /** Sticky Notes */
+            sticky_notes?: components["schemas"]["StickyNote-Output"][];
             /**
              * Created At
              * Format: date-time
@@ -1886,6 +2049,16 @@ export interface components {
                     [key: string]: unknown;
                 }[];
             } | null;
+            /**
+             * Tags
+             * @description The new tags (replace the old ones)
+             */
+            tags?: string[] | null;
+            /**
+             * Sticky Notes
+             * @description The new sticky notes (replace the old ones)
+             */
+            sticky_notes?: components["schemas"]["StickyNote-Input"][] | null;
             /**
              * Version
              * @description The version this edit is based on (optimistic lock)
@@ -1979,6 +2152,11 @@ export interface components {
              */
             description?: string;
             /**
+             * Tags
+             * @description Labels to find it by (at most 20, each 1-40 characters; case-insensitive duplicates dropped)
+             */
+            tags?: string[];
+            /**
              * Nodes
              * @description The steps
              */
@@ -1999,6 +2177,11 @@ export interface components {
                     [key: string]: unknown;
                 }[];
             } | null;
+            /**
+             * Sticky Notes
+             * @description Notes on the canvas (at most 500); the engine ignores them
+             */
+            sticky_notes?: components["schemas"]["StickyNote-Input"][];
             /**
              * Active
              * @description Change activation; none = unchanged
@@ -3068,6 +3251,8 @@ export interface operations {
                 name?: string | null;
                 /** @description Only active (or inactive) ones */
                 active?: boolean | null;
+                /** @description Only those having this tag (repeat: all of the tags given) */
+                tag?: string[] | null;
                 /** @description Page size */
                 limit?: number;
                 /** @description Items to skip */
@@ -3128,6 +3313,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tags_api_workflows_tags_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagCount"][];
                 };
             };
         };
@@ -3923,9 +4128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["NodeTypeOut"][];
                 };
             };
             /** @description Validation Error */
@@ -3956,9 +4159,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["NodeTypeOut"];
                 };
             };
             /** @description Validation Error */

@@ -1,4 +1,4 @@
-import { Download, Play, Trash2 } from "lucide-react";
+import { Download, Play, Tags, Trash2 } from "lucide-react";
 import { Link } from "react-router";
 
 import { Button, focusRing } from "../components/ui";
@@ -12,9 +12,13 @@ export interface TableProps {
   onError: (error: unknown) => void;
   onDelete: (w: WorkflowOut) => void;
   onExecute: (w: WorkflowOut) => void;
+  onEditTags: (w: WorkflowOut) => void;
+  /** A tag chip was chosen: filter the list by that tag. */
+  onTag: (tag: string) => void;
 }
 
-export function WorkflowTable({ rows, onNotice, onError, onDelete, onExecute }: TableProps) {
+export function WorkflowTable(props: TableProps) {
+  const { rows, onNotice, onError, onDelete, onExecute, onEditTags, onTag } = props;
   const setActive = useSetActive();
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
@@ -36,6 +40,23 @@ export function WorkflowTable({ rows, onNotice, onError, onDelete, onExecute }: 
                   {w.name}
                 </Link>
                 {w.description && <p className="text-xs text-zinc-500 dark:text-zinc-400">{w.description}</p>}
+                {(w.tags ?? []).length > 0 && (
+                  <ul aria-label={`Tags of ${w.name}`} className="mt-1 flex flex-wrap gap-1">
+                    {(w.tags ?? []).map((tag) => (
+                      <li key={tag}>
+                        <button
+                          type="button"
+                          title={`Show the workflows tagged ${tag}`}
+                          aria-label={`${tag}: filter by this tag`}
+                          onClick={() => onTag(tag)}
+                          className={`rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-800 hover:bg-indigo-100 dark:bg-indigo-950 dark:text-indigo-200 dark:hover:bg-indigo-900 ${focusRing}`}
+                        >
+                          {tag}
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                )}
               </td>
               <td className="px-4 py-2">
                 <button
@@ -67,6 +88,14 @@ export function WorkflowTable({ rows, onNotice, onError, onDelete, onExecute }: 
               <td className="px-4 py-2 whitespace-nowrap">{dateFormat.format(new Date(w.updated_at))}</td>
               <td className="px-4 py-2">
                 <div className="flex justify-end gap-1">
+                  <Button
+                    variant="ghost"
+                    aria-label={`Edit tags of ${w.name}`}
+                    title="Edit tags"
+                    onClick={() => onEditTags(w)}
+                  >
+                    <Tags aria-hidden className="size-4" />
+                  </Button>
                   <Button
                     variant="ghost"
                     aria-label={`Execute ${w.name}`}

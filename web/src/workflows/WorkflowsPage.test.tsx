@@ -122,3 +122,90 @@ describe("the workflows list", () => {
     expect(screen.getByLabelText("Workflow")).toHaveValue("4");
   });
 });
+
+describe("workflow tags", () => {
+  const tagged = (id: number, name: string, tags: string[]) => ({ ...wf(id, name, false, "05"), tags });
+
+  function startTagged() {
+    let items = [tagged(1, "Billing run", ["billing", "ops"]), tagged(2, "Pager", ["ops"]), tagged(3, "Plain", [])];
+    const counts = () => {
+      const all = items.flatMap((w) => w.tags);
+      return [...new Set(all)].sort().map((tag) => ({ tag, count: all.filter((t) => t === tag).length }));
+    };
+    server = fakeApi({
+      "GET /api/setup": () => ({ needs_setup: false }),
+      "GET /api/auth/session": () => ({ user: owner }),
+      "GET /api/workflows": (req) => {
+        const wanted = new URL(req.url).searchParams.getAll("tag");
+        const out = items.filter((w) => wanted.every((t) => w.tags.includes(t)));
+        return { items: out, total: out.length, limit: 200, offset: 0 };
+      },
+      "GET /api/workflows/tags": counts,
+      "PATCH /api/workflows/3": async (req) => {
+        const body = (await req.json()) as { tags: string[]; version: number };
+        items = items.map((w) => (w.id === 3 ? { ...w, tags: body.tags, version: 2 } : w));
+        return items.find((w) => w.id === 3);
+      },
+    });
+  }
+
+  it("filters by tag on the server, kept in the address", async () => {
+    startTagged();
+    const view = renderApp("/workflows?tag=ops");
+    await screen.findByRole("table");
+    await waitFor(() => expect(names()).toEqual(["Pager", "Billing run"]));
+    expect(within(screen.getByRole("list", { name: "Tag filter" })).getByText("ops")).toBeInTheDocument();
+
+    const user = userEvent.setup();
+    const select = screen.getByLabelText("Tag");
+    await waitFor(() => expect(within(select).getByRole("option", { name: "billing (1)" })).toBeInTheDocument());
+    await user.selectOptions(select, "billing");
+    await waitFor(() => expect(names()).toEqual(["Billing run"]));
+    expect(view.location()).toBe("/workflows?tag=ops&tag=billing");
+    const last = server?.requests.filter((r) => new URL(r.url).pathname === "/api/workflows").at(-1);
+    expect(new URL(last?.url ?? "").searchParams.getAll("tag")).toEqual(["ops", "billing"]);
+
+    await user.click(screen.getByRole("button", { name: "Remove tag ops" }));
+    await user.click(screen.getByRole("button", { name: "Remove tag billing" }));
+    await waitFor(() => expect(names()).toEqual(["Plain", "Pager", "Billing run"]));
+    expect(view.location()).toBe("/workflows");
+
+    // A row's tag chip filters by that tag.
+    await user.click(within(screen.getByRole("list", { name: "Tags of Pager" })).getByRole("button", { name: "ops: filter by this tag" }));
+    await waitFor(() => expect(names()).toEqual(["Pager", "Billing run"]));
+    expect(view.location()).toBe("/workflows?tag=ops");
+  });
+
+  it("edits a workflow's tags in a dialog, with suggestions", async () => {
+    startTagged();
+    renderApp("/workflows");
+    await screen.findByRole("table");
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Edit tags of Plain" }));
+    const dialog = screen.getByRole("dialog", { name: "Tags of “Plain”" });
+    const input = within(dialog).getByRole("combobox", { name: "Tags" });
+    expect(input).toHaveFocus();
+    await user.type(input, "OP");
+    await user.click(within(dialog).getByRole("option", { name: "ops" }));
+    await user.type(input, "nightly{Enter}");
+    await user.click(within(dialog).getByRole("button", { name: "Save tags" }));
+    expect(await screen.findByText("Saved the tags of “Plain”.")).toBeInTheDocument();
+    expect(screen.queryByRole("dialog")).toBeNull();
+    const patch = server?.requests.find((r) => r.method === "PATCH");
+    expect(await patch?.json()).toEqual({ tags: ["ops", "nightly"], version: 1 });
+    await waitFor(() =>
+      expect(within(screen.getByRole("list", { name: "Tags of Plain" })).getAllByRole("button").map((b) => b.textContent)).toEqual([
+        "ops",
+        "nightly",
+      ]),
+    );
+
+    // Escape first closes the open suggestions, then the dialog.
+    await user.click(screen.getByRole("button", { name: "Edit tags of Plain" }));
+    expect(screen.getByRole("combobox", { name: "Tags" })).toHaveAttribute("aria-expanded", "true");
+    await user.keyboard("{Escape}");
+    expect(screen.getByRole("combobox", { name: "Tags" })).toHaveAttribute("aria-expanded", "false");
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).toBeNull();
+  });
+});

@@ -1,6 +1,6 @@
 import { FileUp, Plus } from "lucide-react";
 import { useDeferredValue, useId, useMemo, useState, type FormEvent, type ReactNode } from "react";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, fieldError } from "../components/ErrorMessage";
@@ -11,12 +11,14 @@ import {
   useCreateWorkflow,
   useDeleteWorkflow,
   useWorkflows,
+  useWorkflowTags,
   type WorkflowOut,
 } from "./api";
 import { ExecuteDialog } from "./ExecuteDialog";
 import { ImportPanel } from "./ImportPanel";
 import { ListControls } from "./ListControls";
-import { filterWorkflows, sortWorkflows, type ActiveFilter, type SortKey } from "./listing";
+import { filterWorkflows, readTags, sortWorkflows, withTags, type ActiveFilter, type SortKey } from "./listing";
+import { TagsDialog } from "./TagsDialog";
 import { WorkflowTable } from "./WorkflowTable";
 
 export function WorkflowsPage() {
@@ -28,16 +30,25 @@ export function WorkflowsPage() {
   const [actionError, setActionError] = useState<unknown>(null);
   const [toDelete, setToDelete] = useState<WorkflowOut | null>(null);
   const [toExecute, setToExecute] = useState<WorkflowOut | null>(null);
+  const [toTag, setToTag] = useState<WorkflowOut | null>(null);
+  // The tag filter lives in the address (`?tag=a&tag=b`), so it can be linked to.
+  const [params, setParams] = useSearchParams();
+  const tags = useMemo(() => readTags(params), [params]);
   const deferredSearch = useDeferredValue(search);
-  const list = useWorkflows(deferredSearch, active);
+  const list = useWorkflows(deferredSearch, active, tags);
+  const allTags = useWorkflowTags();
   const remove = useDeleteWorkflow();
 
-  // The server filters by name and status; filtering again keeps the list right while the
-  // next page loads, and sorting is ours.
+  // The server filters by name, status and tags; filtering again keeps the list right while
+  // the next page loads, and sorting is ours.
   const rows = useMemo(
-    () => sortWorkflows(filterWorkflows(list.data?.items ?? [], search, active), sort),
-    [list.data, search, active, sort],
+    () => sortWorkflows(filterWorkflows(list.data?.items ?? [], search, active, tags), sort),
+    [list.data, search, active, tags, sort],
   );
+
+  function setTags(next: string[]) {
+    setParams(withTags(params, next), { replace: true });
+  }
 
   function report(message: ReactNode) {
     setActionError(null);
@@ -78,6 +89,9 @@ export function WorkflowsPage() {
         onSearch={setSearch}
         onActive={setActive}
         onSort={setSort}
+        tags={tags}
+        allTags={allTags.data ?? []}
+        onTags={setTags}
       />
 
       <p role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-700 dark:text-emerald-400">
@@ -90,7 +104,7 @@ export function WorkflowsPage() {
         <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading workflows…</p>
       ) : rows.length === 0 ? (
         <p className="rounded-lg border border-zinc-200 p-6 text-center text-sm text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
-          {search || active !== "all" ? "No workflow matches." : "No workflows yet: create or import one."}
+          {search || active !== "all" || tags.length ? "No workflow matches." : "No workflows yet: create or import one."}
         </p>
       ) : (
         <WorkflowTable
@@ -99,6 +113,8 @@ export function WorkflowsPage() {
           onError={fail}
           onDelete={setToDelete}
           onExecute={setToExecute}
+          onEditTags={setToTag}
+          onTag={(tag) => !tags.includes(tag) && setTags([...tags, tag])}
         />
       )}
       {(list.data?.total ?? 0) > PAGE_SIZE && (
@@ -125,6 +141,14 @@ export function WorkflowsPage() {
               </>,
             )
           }
+        />
+      )}
+      {toTag && (
+        <TagsDialog
+          workflow={toTag}
+          suggestions={(allTags.data ?? []).map((t) => t.tag)}
+          onClose={() => setToTag(null)}
+          onSaved={(w) => report(`Saved the tags of “${w.name}”.`)}
         />
       )}
       {toDelete && (

@@ -7,22 +7,44 @@ import { activeParam, type ActiveFilter } from "./listing";
 
 export type WorkflowOut = components["schemas"]["WorkflowOut"];
 export type ExecutionOut = components["schemas"]["ExecutionOut"];
+export type TagCount = components["schemas"]["TagCount"];
 const KEY = ["workflows"] as const;
 /** The API's largest page; more than that needs paging (later). */
 export const PAGE_SIZE = 200;
 
-export function useWorkflows(search: string, active: ActiveFilter) {
+export function useWorkflows(search: string, active: ActiveFilter, tags: readonly string[] = []) {
   const name = search.trim() || undefined;
+  const tag = tags.length ? [...tags] : undefined;
   return useQuery({
-    queryKey: [...KEY, { name, active }],
+    queryKey: [...KEY, { name, active, tag }],
     queryFn: () =>
       unwrap(
         api.GET("/api/workflows", {
-          params: { query: { name, active: activeParam(active), limit: PAGE_SIZE } },
+          params: { query: { name, active: activeParam(active), tag, limit: PAGE_SIZE } },
         }),
       ),
     placeholderData: (previous) => previous,
   });
+}
+
+/** Every tag in use with its number of workflows (suggestions and the tag filter). */
+export function useWorkflowTags() {
+  return useQuery({
+    queryKey: [...KEY, "tags"],
+    queryFn: () => unwrap(api.GET("/api/workflows/tags")),
+  });
+}
+
+/** Replace a workflow's tags (a new version); `version` makes a stale edit fail with 409. */
+export function useSetTags() {
+  return useInvalidating(({ id, tags, version }: { id: number; tags: string[]; version: number }) =>
+    unwrap(
+      api.PATCH("/api/workflows/{workflow_id}", {
+        params: { path: { workflow_id: id } },
+        body: { tags, version },
+      }),
+    ),
+  );
 }
 
 function useInvalidating<TIn, TOut>(fn: (input: TIn) => Promise<TOut>) {

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 
-import { activeParam, documentFormat, filterWorkflows, sortWorkflows, type ListedWorkflow } from "./listing";
+import {
+  activeParam,
+  documentFormat,
+  filterWorkflows,
+  readTags,
+  sortWorkflows,
+  withTags,
+  type ListedWorkflow,
+} from "./listing";
 
 const wf = (id: number, name: string, active: boolean, created: string, updated: string): ListedWorkflow => ({
   id,
@@ -66,5 +74,24 @@ describe("execution input", () => {
     expect(parseInput("")).toEqual({ value: {} });
     expect(parseInput('[{"a": 1}, {"a": 2}]')).toEqual({ value: [{ a: 1 }, { a: 2 }] });
     expect(parseInput("{oops")).toEqual({ error: expect.stringContaining("input: not valid JSON") });
+  });
+});
+
+describe("the tag filter", () => {
+  it("keeps the workflows having every tag", () => {
+    const tagged = [
+      { ...items[0]!, tags: ["ops", "billing"] },
+      { ...items[1]!, tags: ["ops"] },
+      { ...items[2]! },
+    ];
+    expect(filterWorkflows(tagged, "", "all", ["ops"]).map((w) => w.id)).toEqual([1, 2]);
+    expect(filterWorkflows(tagged, "", "all", ["ops", "billing"]).map((w) => w.id)).toEqual([1]);
+    expect(filterWorkflows(tagged, "", "all", []).map((w) => w.id)).toEqual([1, 2, 3]);
+  });
+  it("reads and writes ?tag= in the address, keeping other parameters", () => {
+    const params = new URLSearchParams("tag=ops&x=1&tag=%20&tag=ops&tag=a%20b");
+    expect(readTags(params)).toEqual(["ops", "a b"]);
+    expect(withTags(params, ["z"]).toString()).toBe("x=1&tag=z");
+    expect(withTags(params, []).toString()).toBe("x=1");
   });
 });

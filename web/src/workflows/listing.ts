@@ -6,6 +6,7 @@ export interface ListedWorkflow {
   id: number;
   name: string;
   active: boolean;
+  tags?: string[];
   created_at: string;
   updated_at: string;
 }
@@ -14,13 +15,28 @@ export function filterWorkflows<T extends ListedWorkflow>(
   items: readonly T[],
   search: string,
   active: ActiveFilter,
+  tags: readonly string[] = [],
 ): T[] {
   const needle = search.trim().toLocaleLowerCase();
   return items.filter(
     (w) =>
       (active === "all" || w.active === (active === "active")) &&
-      (!needle || w.name.toLocaleLowerCase().includes(needle)),
+      (!needle || w.name.toLocaleLowerCase().includes(needle)) &&
+      tags.every((t) => (w.tags ?? []).includes(t)),
   );
+}
+
+/** The tag filter in the address: `?tag=a&tag=b` (workflows having all of them). */
+export function readTags(params: URLSearchParams): string[] {
+  return [...new Set(params.getAll("tag").map((t) => t.trim()).filter(Boolean))];
+}
+
+/** ``params`` with the tag filter set to ``tags`` (other parameters kept). */
+export function withTags(params: URLSearchParams, tags: readonly string[]): URLSearchParams {
+  const next = new URLSearchParams(params);
+  next.delete("tag");
+  for (const tag of tags) next.append("tag", tag);
+  return next;
 }
 
 const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });

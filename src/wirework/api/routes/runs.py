@@ -12,7 +12,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
 from wirework.api.deps import CanEdit, DbId, EngineDep, SessionDep, current_user
+from wirework.api.routes.workflows import DocumentRoute
 from wirework.schemas.common import RequestModel
+from wirework.schemas.document import Node
 from wirework.schemas.executions import ExecutionOut
 from wirework.services import executions as svc
 from wirework.services.engine import EngineHost, Started
@@ -34,6 +36,12 @@ def _one_empty_item() -> list[dict[str, Any]]:
 class NodeTestRequest(RequestModel):
     items: list[dict[str, Any]] = Field(
         default_factory=_one_empty_item, max_length=10_000, description="Sample input items"
+    )
+    node: Node | None = Field(
+        default=None,
+        description="Run this definition of the node instead of the saved one (an edit not "
+        "saved yet, or a node the workflow does not have yet); validated like a document's "
+        "node, its id must be the URL's node_id",
     )
 
 
@@ -68,20 +76,27 @@ async def execute(
     return await _answer(engine, started, wait)
 
 
-@router.post(
-    "/workflows/{workflow_id}/nodes/{node_id}/test",
-    response_model=ExecutionOut,
-    dependencies=[CanEdit],
-    summary="Run one node on sample input items (an editor test run)",
-)
 async def test_node(
     workflow_id: DbId,
     node_id: Annotated[str, Path(max_length=200)],
     body: NodeTestRequest,
     engine: EngineDep,
 ) -> JSONResponse:
-    started = await engine.test_node(workflow_id, node_id, body.items)
+    started = await engine.test_node(workflow_id, node_id, body.items, body.node)
     return await _answer(engine, started, True)
+
+
+# Errors in the body's node are named like a document's (`node.params.url`, no `body.`).
+router.add_api_route(
+    "/workflows/{workflow_id}/nodes/{node_id}/test",
+    test_node,
+    methods=["POST"],
+    response_model=ExecutionOut,
+    dependencies=[CanEdit],
+    summary="Run one node on sample input items (an editor test run), the saved node or "
+    "the one given",
+    route_class_override=DocumentRoute,
+)
 
 
 @router.post(

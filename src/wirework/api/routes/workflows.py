@@ -18,7 +18,9 @@ from wirework.schemas.document import (
     DocumentFormat,
     errors_from_pydantic,
 )
+from wirework.schemas.node_types import NodeTypeOut
 from wirework.schemas.workflows import (
+    TagCount,
     ValidationResult,
     WorkflowCreate,
     WorkflowOut,
@@ -27,7 +29,7 @@ from wirework.schemas.workflows import (
     WorkflowVersionOut,
     WorkflowVersionSummary,
 )
-from wirework.services import node_types
+from wirework.services import node_types, workflow_tags
 from wirework.services import workflows as svc
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -50,6 +52,9 @@ class _DocumentRoute(APIRoute):
                 raise InvalidInput(_request_errors(exc)) from None
 
         return route_handler
+
+
+DocumentRoute = _DocumentRoute  # for other routers' endpoints that take document parts
 
 
 def _request_errors(exc: RequestValidationError) -> list[FieldError]:
@@ -134,10 +139,25 @@ async def list_workflows(
         str | None, Query(max_length=200, description="Case-insensitive part of the name")
     ] = None,
     active: Annotated[bool | None, Query(description="Only active (or inactive) ones")] = None,
+    tag: Annotated[
+        list[str] | None,
+        Query(description="Only those having this tag (repeat: all of the tags given)"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=svc.MAX_LIMIT, description="Page size")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip")] = 0,
 ) -> Page[WorkflowOut]:
-    return await svc.list_page(session, name=name, active=active, limit=limit, offset=offset)
+    return await svc.list_page(
+        session, name=name, active=active, tags=tag, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/tags",
+    response_model=list[TagCount],
+    summary="Every tag in use, with how many workflows have it, sorted by tag",
+)
+async def list_tags(session: SessionDep) -> list[TagCount]:
+    return await workflow_tags.tag_counts(session)
 
 
 @router.post(
@@ -222,7 +242,8 @@ async def replace_workflow(
     "/{workflow_id}",
     response_model=WorkflowOut,
     dependencies=[CanEdit],
-    summary="Change some fields (name, description, active, settings, nodes, connections)",
+    summary="Change some fields (name, description, tags, active, settings, nodes, "
+    "connections, pinned_data, sticky_notes)",
 )
 async def patch_workflow(
     workflow_id: WorkflowId, data: WorkflowPatch, session: SessionDep, user: CurrentUser
@@ -295,17 +316,21 @@ async def export_workflow(
     )
 
 
-@node_types_router.get("", summary="Every registered node type: ports and params JSON Schema")
+@node_types_router.get(
+    "",
+    response_model=list[NodeTypeOut],
+    summary="Every registered node type: palette section and icon, ports, params JSON Schema",
+)
 async def list_node_types(
     group: Annotated[
         Literal["trigger", "flow", "data", "action"] | None, Query(description="Only this group")
     ] = None,
-) -> list[dict[str, Any]]:
+) -> list[NodeTypeOut]:
     return node_types.list_node_types(group)
 
 
-@node_types_router.get("/{node_type}", summary="One node type")
+@node_types_router.get("/{node_type}", response_model=NodeTypeOut, summary="One node type")
 async def get_node_type(
     node_type: Annotated[str, Path(max_length=201)],
-) -> dict[str, Any]:
+) -> NodeTypeOut:
     return node_types.get_node_type(node_type)
