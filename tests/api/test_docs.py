@@ -18,6 +18,7 @@ CONTENT_TYPES = {
     ".js": ("text/javascript", "application/javascript"),
     ".css": ("text/css",),
     ".png": ("image/png",),
+    ".svg": ("image/svg+xml",),
 }
 
 
