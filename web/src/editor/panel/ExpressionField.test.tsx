@@ -46,6 +46,8 @@ describe("autocomplete in the expression editor", () => {
     complete(editor, "{{ json.");
     const list = await screen.findByRole("listbox");
     expect(within(list).getAllByRole("option").map((o) => o.textContent)).toEqual(["id7", 'title"Crash"']);
+    // CodeMirror ignores Enter for a moment after the list opens (its interactionDelay).
+    await act(() => new Promise((resolve) => setTimeout(resolve, 150)));
     await user.keyboard("{ArrowDown}{Enter}");
     expect(editorText(editor)).toBe("{{ json.title");
   });
