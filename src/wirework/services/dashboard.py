@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import Select, and_, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -90,6 +90,23 @@ def _in_window(w: Window) -> ColumnElement[bool]:
     return and_(Execution.started_at >= w.since, Execution.started_at < w.until)
 
 
+_FORCE = "FORCE INDEX (ix_executions_started_at)"
+#: Up to this long a window is read through ``ix_executions_started_at`` on MariaDB.
+FORCE_INDEX_UP_TO = dt.timedelta(days=31)
+
+
+def _scan(w: Window, *columns: Any) -> Select[Any]:
+    """SELECT … FROM executions, the window read through ``ix_executions_started_at``.
+    MariaDB's optimiser scans the whole table for a week out of a million rows (4 to 5 times
+    slower than the range); for a window of months the whole table is the better plan, so
+    the index is forced only up to a month. SQLite is steered by ``unindexed`` on the other
+    columns; PostgreSQL chooses well from its statistics."""
+    query = select(*columns).select_from(Execution)
+    if w.until - w.since <= FORCE_INDEX_UP_TO:
+        query = query.with_hint(Execution, _FORCE, "mysql").with_hint(Execution, _FORCE, "mariadb")
+    return query
+
+
 def _ms(seconds: Any) -> float:
     return round(float(seconds) * 1000.0, 3)
 
@@ -159,7 +176,7 @@ async def _series(session: AsyncSession, w: Window) -> list[SeriesPoint]:
     bucket = epoch_bucket(Execution.started_at, w.bucket_seconds).label("bucket")
     status = unindexed(Execution.status)
     rows = await session.execute(
-        select(bucket, status, func.count())
+        _scan(w, bucket, status, func.count())
         .where(_in_window(w))
         .group_by(literal_column("bucket"), status)
     )
@@ -208,7 +225,8 @@ async def _per_workflow(session: AsyncSession, w: Window) -> dict[int, _Stats]:
     status = unindexed(Execution.status)
     workflow = unindexed(Execution.workflow_id)
     rows = await session.execute(
-        select(
+        _scan(
+            w,
             workflow,
             status,
             func.count(),
@@ -259,7 +277,8 @@ async def _p95(session: AsyncSession, w: Window, ids: list[int]) -> dict[int, fl
     duration = duration_seconds(Execution.started_at, Execution.finished_at)
     workflow = unindexed(Execution.workflow_id)
     ranked = (
-        select(
+        _scan(
+            w,
             workflow.label("wid"),
             duration.label("d"),
             func.row_number().over(partition_by=workflow, order_by=duration).label("r"),
