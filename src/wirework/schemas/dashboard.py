@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Period(StrEnum):
@@ -33,7 +33,9 @@ class Bucket(StrEnum):
 
 
 class StatusCounts(BaseModel):
-    """Executions per status."""
+    """Executions per status (every status present, 0 when none)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     queued: int = 0
     running: int = 0

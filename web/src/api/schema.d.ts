@@ -1768,39 +1768,39 @@ export interface components {
         };
         /**
          * StatusCounts
-         * @description Executions per status.
+         * @description Executions per status (every status present, 0 when none).
          */
         StatusCounts: {
             /**
              * Queued
              * @default 0
              */
-            queued?: number;
+            queued: number;
             /**
              * Running
              * @default 0
              */
-            running?: number;
+            running: number;
             /**
              * Waiting
              * @default 0
              */
-            waiting?: number;
+            waiting: number;
             /**
              * Success
              * @default 0
              */
-            success?: number;
+            success: number;
             /**
              * Error
              * @default 0
              */
-            error?: number;
+            error: number;
             /**
              * Canceled
              * @default 0
              */
-            canceled?: number;
+            canceled: number;
         };
         /** StepOut */
         StepOut: {
