@@ -32,7 +32,7 @@ export default function ExecutionsChart({ rows }: { rows: ChartRow[] }) {
   // Colours of axes and grid follow the text colour of the container (light/dark themes).
   return (
     <div className="h-72 w-full text-zinc-600 dark:text-zinc-400">
-      <ResponsiveContainer width="100%" height="100%">
+      <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 800, height: 288 }}>
         <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.2} />
           <XAxis dataKey="label" tick={{ fill: "currentColor", fontSize: 12 }} stroke="currentColor" minTickGap={16} />
@@ -40,6 +40,7 @@ export default function ExecutionsChart({ rows }: { rows: ChartRow[] }) {
           <Tooltip content={<Tip />} cursor={{ fill: "currentColor", fillOpacity: 0.08 }} isAnimationActive={false} />
           <Legend
             wrapperStyle={{ fontSize: 12 }}
+            itemSorter={null}
             formatter={(value: string) => <span className="text-zinc-700 dark:text-zinc-300">{value}</span>}
           />
           {CHART_STATUSES.map((s) => (
