@@ -24,7 +24,8 @@ import {
 // recharts is big: fetched only when a chart is drawn, not with the first page.
 const ExecutionsChart = lazy(() => import("./ExecutionsChart"));
 
-const linkClass = `text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`;
+// Links inside a sentence are underlined (not told apart by colour alone).
+const linkClass = `text-indigo-700 underline dark:text-indigo-300 ${focusRing}`;
 
 export function DashboardPage() {
   const [params, setParams] = useSearchParams();
@@ -63,7 +64,7 @@ function Figures({ out, period }: { out: DashboardOut; period: Period }) {
         <Kpi icon={Activity} label="Executions" value={formatCount(k.executions)}>
           {live > 0 ? `${formatCount(live)} still running or waiting` : "all ended"} ·{" "}
           <Link className={linkClass} to={executionsHref(out, period)}>
-            list
+            Show them
           </Link>
         </Kpi>
         <Kpi icon={AlertTriangle} label="Failures" value={formatCount(k.failures)}>
@@ -161,7 +162,8 @@ function OverTime({ out }: { out: DashboardOut }) {
 
 function SeriesTable({ rows, bucket }: { rows: ChartRow[]; bucket: DashboardOut["bucket"] }) {
   return (
-    <div className="max-h-96 overflow-auto">
+    // Scrolls on its own: focusable, so the keyboard can scroll it too.
+    <div className={`max-h-96 overflow-auto ${focusRing}`} tabIndex={0} role="region" aria-label={`Executions per ${bucket}, table`}>
       <table className="w-full text-left text-sm">
         <caption className="sr-only">Executions per {bucket} by status</caption>
         <thead className="sticky top-0 border-b border-zinc-200 bg-white text-xs uppercase text-zinc-500 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-400">

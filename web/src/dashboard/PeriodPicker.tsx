@@ -15,7 +15,7 @@ export function PeriodPicker({ value, onChange }: { value: Period; onChange: (p:
         {(Object.keys(PERIODS) as Period[]).map((p) => (
           <label
             key={p}
-            className={`cursor-pointer rounded px-3 py-1 text-sm has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-indigo-500 ${
+            className={`relative cursor-pointer rounded px-3 py-1 text-sm has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-indigo-500 ${
               p === value
                 ? "bg-indigo-600 font-medium text-white"
                 : "text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
@@ -27,7 +27,7 @@ export function PeriodPicker({ value, onChange }: { value: Period; onChange: (p:
               value={p}
               checked={p === value}
               onChange={() => onChange(p)}
-              className="sr-only"
+              className="absolute inset-0 cursor-pointer appearance-none opacity-0"
               aria-label={`Last ${PERIODS[p]}`}
             />
             <span aria-hidden>{p}</span>

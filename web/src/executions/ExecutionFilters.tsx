@@ -110,7 +110,7 @@ function CustomRange({
     <>
       <div className="space-y-1">
         <label htmlFor={fromId} className="block text-sm font-medium">
-          From
+          Range start
         </label>
         <input
           id={fromId}
@@ -122,7 +122,7 @@ function CustomRange({
       </div>
       <div className="space-y-1">
         <label htmlFor={toId} className="block text-sm font-medium">
-          To
+          Range end
         </label>
         <input
           id={toId}

@@ -20,7 +20,7 @@ import { ExecutionFilters } from "./ExecutionFilters";
 import { STATUSES, duration, errorText, type ExecutionStatus } from "./format";
 import { RowActions } from "./RowActions";
 import { StatusBadge } from "./StatusBadge";
-import { isFiltered, readTimeFilter, writeTimeFilter, type TimeFilter } from "./timeFilter";
+import { isFiltered, rangeProblem, readTimeFilter, writeTimeFilter, type TimeFilter } from "./timeFilter";
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 
@@ -107,7 +107,7 @@ export function ExecutionsPage() {
       <ErrorMessage error={list.error} title="Could not load executions" />
       <ErrorMessage error={workflows.error} title="Could not load workflow names" />
 
-      {list.isPending ? (
+      {filter.time && rangeProblem(filter.time) ? null : list.isPending ? (
         list.fetchStatus === "idle" ? null : <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading executions…</p>
       ) : rows.length === 0 ? (
         <p className="rounded-lg border border-zinc-200 p-6 text-center text-sm text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
@@ -116,7 +116,7 @@ export function ExecutionsPage() {
       ) : (
         <ExecutionTable rows={rows} names={names} canAct={canAct} busy={actions.busy} onCancel={actions.onCancel} onRetry={actions.onRetry} />
       )}
-      {list.hasNextPage && (
+      {list.hasNextPage && !(filter.time && rangeProblem(filter.time)) && (
         <Button onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
           {list.isFetchingNextPage ? "Loading…" : "Load more"}
         </Button>

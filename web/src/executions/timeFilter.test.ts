@@ -53,8 +53,8 @@ describe("the executions time filter", () => {
 
   it("checks that a custom range ends after it starts", () => {
     const after = "2026-11-02T00:00:00.000Z";
-    expect(rangeProblem({ kind: "custom", after, before: "2026-11-01T00:00:00.000Z" })).toMatch(/later/);
-    expect(rangeProblem({ kind: "custom", after, before: after })).toMatch(/later/);
+    expect(rangeProblem({ kind: "custom", after, before: "2026-11-01T00:00:00.000Z" })).toMatch(/must end after it starts/);
+    expect(rangeProblem({ kind: "custom", after, before: after })).toMatch(/must end after it starts/);
     expect(rangeProblem({ kind: "custom", after, before: "2026-11-03T00:00:00.000Z" })).toBeNull();
     expect(rangeProblem({ kind: "custom", after })).toBeNull();
   });

@@ -62,7 +62,7 @@ export function timeQuery(filter: TimeFilter, now: number = Date.now()): TimeQue
 /** A problem with a custom range the user typed, or null. */
 export function rangeProblem(filter: TimeFilter): string | null {
   if (filter.kind !== "custom" || !filter.after || !filter.before) return null;
-  return Date.parse(filter.before) <= Date.parse(filter.after) ? "“To” must be later than “From”." : null;
+  return Date.parse(filter.before) <= Date.parse(filter.after) ? "The range must end after it starts." : null;
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
