@@ -139,7 +139,7 @@ async function executions() {
   // The list refreshes itself while an execution is waiting: a cancel elsewhere shows up.
   const other = await run(waits, {}, false);
   await page.goto(`/executions?workflow_id=${waits}`);
-  await page.getByText("Refreshing every few seconds").waitFor();
+  await page.getByText("Refreshing every 5 s").waitFor();
   await expect.poll(() => rows.count()).toBe(3);
   const otherRow = page.getByRole("row", { name: new RegExp(other.id) });
   await otherRow.getByText("waiting", { exact: true }).waitFor();
