@@ -5,17 +5,20 @@ Python."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.expression import ColumnElement
 
 from wirework.db.base import utcnow
+from wirework.db.engine import READONLY
 from wirework.db.models import Execution, Workflow
 from wirework.db.sqlfuncs import duration_seconds, epoch_bucket, unindexed
 from wirework.errors import InvalidInput
@@ -123,23 +126,24 @@ async def dashboard(
     if not 1 <= top <= MAX_TOP:
         raise InvalidInput.one("top", f"must be between 1 and {MAX_TOP}")
     w = window(period=period, since=since, until=until, now=now)
-    series = await _series(session, w)
-    stats = await _per_workflow(session, w)
-    slowest = sorted(
-        (s for s in stats.values() if s.timed), key=lambda s: (-s.avg_s, s.workflow_id)
-    )[:top]
-    failing = sorted(
-        (s for s in stats.values() if s.failures),
-        key=lambda s: (-s.failures, -s.failures / s.ended, s.workflow_id),
-    )[:top]
-    p95 = await _p95(session, w, [s.workflow_id for s in slowest])
-    names = await _names(session, {s.workflow_id for s in [*slowest, *failing]})
+    # Reads only: on SQLite the scans (seconds over a million rows) must not hold the write
+    # lock the engine needs (a read-only connection begins a deferred transaction).
+    if not session.in_transaction():
+        await session.connection(execution_options={READONLY: True})
+    # The series and the per-workflow figures are two independent scans of the window: run
+    # on two connections they overlap (the database works on both at once).
+    async with _second_session(session) as side, asyncio.TaskGroup() as tasks:
+        series = tasks.create_task(_series(side or session, w)) if side else None
+        stats = await _per_workflow(session, w)
+        slowest, failing = _tops(stats, top)
+        p95 = await _p95(session, w, [s.workflow_id for s in slowest])
+        names = await _names(session, {s.workflow_id for s in [*slowest, *failing]})
     return DashboardOut(
         since=w.since,
         until=w.until,
         bucket=w.bucket,
         kpis=_kpis(stats.values()),
-        series=series,
+        series=series.result() if series else await _series(session, w),
         slowest=[
             SlowWorkflow(
                 workflow_id=s.workflow_id,
@@ -162,6 +166,31 @@ async def dashboard(
             for s in failing
         ],
     )
+
+
+@contextlib.asynccontextmanager
+async def _second_session(session: AsyncSession) -> AsyncIterator[AsyncSession | None]:
+    """Another session on the same database for reads running beside ``session``'s (None
+    when ``session`` is not bound to one engine: then everything runs in ``session``)."""
+    bind = session.bind
+    if not isinstance(bind, AsyncEngine):
+        yield None
+        return
+    async with AsyncSession(bind) as side:
+        await side.connection(execution_options={READONLY: True})
+        yield side
+
+
+def _tops(stats: dict[int, _Stats], top: int) -> tuple[list[_Stats], list[_Stats]]:
+    """The ``top`` slowest (mean run time) and most failing (failures, then rate)."""
+    slowest = sorted(
+        (s for s in stats.values() if s.timed), key=lambda s: (-s.avg_s, s.workflow_id)
+    )[:top]
+    failing = sorted(
+        (s for s in stats.values() if s.failures),
+        key=lambda s: (-s.failures, -s.failures / s.ended, s.workflow_id),
+    )[:top]
+    return slowest, failing
 
 
 def _bucket_starts(w: Window) -> list[int]:
