@@ -1,11 +1,11 @@
-import { UserPlus } from "lucide-react";
+import { KeyRound, Trash2, UserPlus } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 
 import type { User } from "../auth/session";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, fieldError } from "../components/ErrorMessage";
 import { Button, Card, Field, inputClass } from "../components/ui";
-import { ROLES, useCreateUser, useUpdateUser, useUsers, type Role } from "./api";
+import { ROLES, useCreateUser, useDeleteUser, useUpdateUser, useUsers, type Role } from "./api";
 import { Notice, SectionTitle, when } from "./parts";
 
 export function Users({ me }: { me: User }) {
@@ -14,7 +14,21 @@ export function Users({ me }: { me: User }) {
   const [actionError, setActionError] = useState<{ title: string; error: unknown } | null>(null);
   const [notice, setNotice] = useState("");
   const [toDeactivate, setToDeactivate] = useState<User | null>(null);
+  const [toDelete, setToDelete] = useState<User | null>(null);
+  const [passwordFor, setPasswordFor] = useState<User | null>(null);
+  const remove = useDeleteUser();
   const titleId = useId();
+  const busy = update.isPending || remove.isPending;
+
+  function deleteUser(u: User) {
+    setNotice("");
+    setActionError(null);
+    remove.mutate(u.id, {
+      onSuccess: () => setNotice(`Deleted ${u.email}.`),
+      onError: (error) => setActionError({ title: `Could not delete ${u.email}`, error }),
+      onSettled: () => setToDelete(null),
+    });
+  }
 
   function change(u: User, body: { role?: Role; is_active?: boolean }, done: string, what: string) {
     setNotice("");
@@ -89,19 +103,31 @@ export function Users({ me }: { me: User }) {
                     </td>
                     <td className="px-3 py-2 whitespace-nowrap">{when(u.created_at, "—")}</td>
                     <td className="px-3 py-2 text-right">
-                      {u.id === me.id ? null : u.is_active ? (
-                        <Button variant="ghost" aria-label={`Deactivate ${u.email}`} disabled={update.isPending} onClick={() => setToDeactivate(u)}>
-                          Deactivate
-                        </Button>
-                      ) : (
-                        <Button
-                          variant="ghost"
-                          aria-label={`Reactivate ${u.email}`}
-                          disabled={update.isPending}
-                          onClick={() => change(u, { is_active: true }, `Reactivated ${u.email}.`, `reactivate ${u.email}`)}
-                        >
-                          Reactivate
-                        </Button>
+                      {u.id !== me.id && (
+                        <div className="flex justify-end gap-1">
+                          {u.is_active ? (
+                            <Button variant="ghost" aria-label={`Deactivate ${u.email}`} disabled={busy} onClick={() => setToDeactivate(u)}>
+                              Deactivate
+                            </Button>
+                          ) : (
+                            <Button
+                              variant="ghost"
+                              aria-label={`Reactivate ${u.email}`}
+                              disabled={busy}
+                              onClick={() => change(u, { is_active: true }, `Reactivated ${u.email}.`, `reactivate ${u.email}`)}
+                            >
+                              Reactivate
+                            </Button>
+                          )}
+                          <Button variant="ghost" aria-label={`Set a new password for ${u.email}`} disabled={busy} onClick={() => setPasswordFor(u)}>
+                            <KeyRound aria-hidden className="size-4" />
+                            Password
+                          </Button>
+                          <Button variant="ghost" aria-label={`Delete ${u.email}`} disabled={busy} onClick={() => setToDelete(u)}>
+                            <Trash2 aria-hidden className="size-4 text-red-600 dark:text-red-400" />
+                            Delete
+                          </Button>
+                        </div>
                       )}
                     </td>
                   </tr>
@@ -111,6 +137,25 @@ export function Users({ me }: { me: User }) {
           </div>
         )}
       </section>
+      {passwordFor && (
+        <SetPassword
+          user={passwordFor}
+          onDone={(text) => {
+            setPasswordFor(null);
+            if (text) setNotice(text);
+          }}
+        />
+      )}
+      {toDelete && (
+        <ConfirmDialog
+          title="Delete user?"
+          message={<>{toDelete.email} and their API keys are deleted for good. Workflows and integrations they created stay.</>}
+          confirmLabel="Delete"
+          busy={remove.isPending}
+          onCancel={() => setToDelete(null)}
+          onConfirm={() => deleteUser(toDelete)}
+        />
+      )}
       {toDeactivate && (
         <ConfirmDialog
           title="Deactivate user?"
@@ -191,6 +236,47 @@ function CreateUser({ onCreated }: { onCreated: (u: User) => void }) {
           Add user
         </Button>
         <Button onClick={() => setOpen(false)}>Cancel</Button>
+      </div>
+    </form>
+  );
+}
+
+/** A new password for another user (no current password needed: the server checks that you
+ * manage them). It ends their sessions and login tokens. */
+function SetPassword({ user, onDone }: { user: User; onDone: (notice: string | null) => void }) {
+  const update = useUpdateUser();
+  const [password, setPassword] = useState("");
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    update.mutate(
+      { id: user.id, password },
+      { onSuccess: () => onDone(`New password set for ${user.email}; their sessions have ended.`) },
+    );
+  }
+  return (
+    <form
+      onSubmit={submit}
+      aria-label={`New password for ${user.email}`}
+      onKeyDown={(e) => e.key === "Escape" && onDone(null)}
+      className="mt-4 space-y-3 rounded-md border border-zinc-200 p-4 dark:border-zinc-800"
+    >
+      <Field
+        autoFocus
+        label={`New password for ${user.email}`}
+        type="password"
+        autoComplete="new-password"
+        required
+        minLength={8}
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        error={fieldError(update.error, "password")}
+      />
+      <ErrorMessage error={update.error} title="Could not set the password" />
+      <div className="flex gap-2">
+        <Button type="submit" variant="primary" disabled={update.isPending || password.length < 8}>
+          Set password
+        </Button>
+        <Button onClick={() => onDone(null)}>Cancel</Button>
       </div>
     </form>
   );
