@@ -1,7 +1,7 @@
 """The dashboard's figures: every number is an aggregate computed by the database (GROUP BY
 over the executions started in the period, found through ``ix_executions_started_at``);
-only the aggregated rows — at most one per bucket and status, or ``top`` workflows — reach
-Python."""
+only aggregated rows reach Python — one per bucket and status, one per workflow and status,
+one per slowest workflow — never executions."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ async def dashboard(
     # The series and the per-workflow figures are two independent scans of the window: run
     # on two connections they overlap (the database works on both at once).
     async with _second_session(session) as side, asyncio.TaskGroup() as tasks:
-        series = tasks.create_task(_series(side or session, w)) if side else None
+        series = tasks.create_task(_series(side, w)) if side is not None else None
         stats = await _per_workflow(session, w)
         slowest, failing = _tops(stats, top)
         p95 = await _p95(session, w, [s.workflow_id for s in slowest])
