@@ -33,6 +33,7 @@ from wirework.api.bodies import BadJson, parse_json
 from wirework.api.routes import (
     api_keys,
     auth,
+    dashboard,
     executions,
     health,
     integration_types,
@@ -365,6 +366,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         integrations,
         workflows,
         executions,
+        dashboard,
         runs,
         webhook_tests,
     ):
