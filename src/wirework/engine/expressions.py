@@ -97,7 +97,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.tests import TESTS
 from jinja2.utils import Namespace, _PassArg, missing, pass_context
 
-from wirework.engine import expr_text
+from wirework.engine import expr_text, exprlib
 from wirework.engine.expr_budget import (
     MAX_CALL_WORK,
     MAX_INT_BITS,
@@ -121,6 +121,7 @@ from wirework.engine.expr_values import current_budget as _budget
 from wirework.engine.expr_values import to_json as _to_json
 from wirework.engine.expr_values import to_native as _to_native
 from wirework.engine.expr_values import to_text as _to_text
+from wirework.engine.exprlib import DateTime, FunctionError, LibraryFunction
 
 __all__ = [
     "MAX_CALL_WORK",
@@ -238,7 +239,7 @@ def _error(source: str, exc: Exception) -> ExpressionError:
         return _limit_error(source, "limit exceeded: out of memory", "memory")
     if isinstance(exc, Cancelled):
         return _limit_error(source, "cancelled (timed out)", "cancelled")
-    if isinstance(exc, _NotData):
+    if isinstance(exc, (_NotData, FunctionError)):
         message = str(exc)
     elif isinstance(exc, TemplateSyntaxError):
         message = exc.message or "syntax error"
@@ -317,14 +318,17 @@ def make_scope(
     workflow: Mapping[str, Any] | None = None,
     vars: Mapping[str, Any] | None = None,
     now: datetime | None = None,
+    timezone: str | None = None,
 ) -> dict[str, Any]:
     """Build the names an expression sees. Nothing is copied.
 
     Build one scope per step and derive the per-item scopes from it with
     :func:`with_item`. ``items`` defaults to ``[json]``; ``nodes`` may be any (lazy)
-    mapping of display name → items; ``now`` defaults to the current UTC time.
+    mapping of display name → items; ``now`` defaults to the current time, shown in
+    ``timezone`` (an IANA name; UTC by default), and ``today`` is the start of its day.
     """
     json = {} if json is None else json
+    clock = _clock(now, timezone)
     return {
         "json": json,
         "item": json,
@@ -334,8 +338,25 @@ def make_scope(
         "execution": _or_empty(execution),
         "workflow": _or_empty(workflow),
         "vars": _or_empty(vars),
-        "now": datetime.now(UTC) if now is None else now,
+        "now": DateTime(clock),
+        "today": DateTime(clock.replace(hour=0, minute=0, second=0, microsecond=0)),
     }
+
+
+def _clock(now: datetime | None, timezone: str | None) -> datetime:
+    if now is None:
+        return datetime.now(_zone(timezone) if timezone else UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return now.astimezone(_zone(timezone)) if timezone else now
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> Any:
+    try:
+        return exprlib.datetimes.zone(name)
+    except ValueError:
+        return UTC  # documents are validated when saved; never fail a step for it
 
 
 def _or_empty(value: Any) -> Any:
@@ -420,6 +441,8 @@ def _make_policy(cls: type) -> _Policy:
         attributes = _MAPPING_ATTRIBUTES
     elif issubclass(cls, (list, tuple)):  # named tuples (from groupby) add their fields
         attributes = _SEQUENCE_ATTRIBUTES | frozenset(getattr(cls, "_fields", ()))
+    elif issubclass(cls, DateTime):
+        attributes = exprlib.DATE_ATTRIBUTES
     elif issubclass(cls, datetime):
         attributes = _DATETIME_ATTRIBUTES
     elif issubclass(cls, date):
@@ -877,7 +900,12 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         )
         self.globals.clear()
         self.globals.update(range=_range, dict=_dict, namespace=_namespace)
+        self.globals.update(exprlib.sandbox_functions())
         self.filters = _build_filters()
+        library = exprlib.sandbox_filters()
+        if clash := set(library) & set(self.filters):
+            raise RuntimeError(f"library filters named like Jinja's: {sorted(clash)}")
+        self.filters.update(library)
         self.tests = {name: _make_test(name, func) for name, func in TESTS.items()}
 
     # -- attribute and item access
@@ -933,6 +961,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         kwargs.pop("_loop_vars", None)
         kwargs.pop("_block_vars", None)
         owner = getattr(obj, "__self__", None)
+        if isinstance(obj, LibraryFunction):
+            return obj(*args, **kwargs)  # counted, charged and checked by itself
         if isinstance(obj, Macro):
             budget.operate(_MACRO_COST)
         elif isinstance(obj, Undefined):
