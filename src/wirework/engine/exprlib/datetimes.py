@@ -256,8 +256,8 @@ class DateTime(DataValue):
     def _other(self, other: Any) -> datetime:
         if isinstance(other, DateTime):
             return other._value
-        raise TypeError(
-            f"a date can only be compared with a date, not {show(other)} (to_date() reads text)"
+        raise FunctionError(
+            "date comparison", f"a date compares with a date, not {show(other)} (use to_date())"
         )
 
     def __eq__(self, other: object) -> bool:

@@ -29,7 +29,7 @@ from typing import Any, Final
 import re2
 from re2 import _re2
 
-from wirework.engine.expr_budget import Budget
+from wirework.engine.expr_budget import LimitExceeded, OffLoop
 from wirework.engine.expr_values import current_budget
 from wirework.engine.exprlib.registry import show
 
@@ -43,8 +43,8 @@ CACHE_SIZE: Final = 256
 #: Worst-case units per byte searched: the DFA, and per program instruction the NFA.
 DFA_COST: Final = 4
 NFA_COST: Final = 15
-#: Units of Python work around one search (building a match's data).
-MATCH_COST: Final = 1_500
+#: Units of Python work around one search (reserved with it; what it took is measured).
+MATCH_COST: Final = 5_000
 #: Compile cost: per pattern character, per counted repetition ({n,m}, by its largest
 #: count) and per Unicode class (\pL …): the shapes that make RE2 programs large.
 _COMPILE_PER_CHAR: Final = 5_000
@@ -53,7 +53,7 @@ _COMPILE_PER_CLASS: Final = 500_000
 _REPEAT: Final = re.compile(r"\{\s*(\d{1,6})\s*(?:,\s*(\d{0,6})\s*)?\}")
 _UNICODE_CLASS: Final = re.compile(r"\\[pP]")
 _FLAGS: Final = frozenset("ims")
-_ANCHOR: Final = _re2.RE2.Anchor
+_UNANCHORED: Final = _re2.RE2.Anchor.UNANCHORED
 _NO_SPAN: Final = (-1, -1)
 
 
@@ -143,40 +143,46 @@ def text_of(value: Any) -> str:
     raise ValueError(f"{show(value)} is not text")
 
 
-def scan(pattern: Pattern, data: bytes, limit: int = 0, anchor: Any = None) -> Iterator[list[Any]]:
+def scan(pattern: Pattern, data: bytes, limit: int = 0) -> Iterator[list[Any]]:
     """The spans (byte offsets, group 0 first) of the matches in ``data``, left to right,
-    like Python's ``re.finditer``; at most ``limit`` of them when it is positive."""
+    like Python's ``re.finditer``; at most ``limit`` of them when it is positive.
+
+    Each search reserves its worst case; the reservations are settled with the CPU time
+    really used (one clock reading) when the next one would not fit, and at the end."""
     budget = current_budget()
     size = len(data)
     position = 0
     found = 0
-    mode = _ANCHOR.UNANCHORED if anchor is None else anchor
-    while position <= size:
-        spans = _search(pattern, budget, data, position, size, mode)
-        if spans[0] == _NO_SPAN:
-            return
-        yield spans
-        found += 1
-        if (limit and found >= limit) or anchor is not None:
-            return
-        end = spans[0][1]
-        if end == position:  # an empty match: step over one character
-            position += 1
-            while position < size and data[position] & 0xC0 == 0x80:
+    search = pattern.regex.Match
+    held = 0  # reserved and not settled yet
+    last = time.thread_time_ns()
+    try:
+        while position <= size:
+            worst = pattern.worst(size - position)
+            try:
+                budget.reserve(worst)
+            except (LimitExceeded, OffLoop):
+                now = time.thread_time_ns()
+                budget.settle(held, now - last)
+                held, last = 0, now
+                budget.reserve(worst)  # raises when even the real use leaves no room
+            held += worst
+            spans = search(_UNANCHORED, data, position, size)
+            if spans[0] == _NO_SPAN:
+                return
+            yield spans
+            found += 1
+            if limit and found >= limit:
+                return
+            end = spans[0][1]
+            if end == position:  # an empty match: step over one character
                 position += 1
-        else:
-            position = end
-
-
-def _search(
-    pattern: Pattern, budget: Budget, data: bytes, start: int, end: int, mode: Any
-) -> list[Any]:
-    worst = pattern.worst(end - start)
-    budget.reserve(worst)
-    began = time.thread_time_ns()
-    spans = pattern.regex.Match(mode, data, start, end)
-    budget.settle(worst, time.thread_time_ns() - began + MATCH_COST)
-    return spans  # type: ignore[no-any-return]
+                while position < size and data[position] & 0xC0 == 0x80:
+                    position += 1
+            else:
+                position = end
+    finally:
+        budget.settle(held, time.thread_time_ns() - last)
 
 
 def escape(text: str) -> str:
