@@ -34,6 +34,7 @@ from wirework.api.routes import (
     api_keys,
     auth,
     executions,
+    expressions,
     health,
     integration_types,
     integrations,
@@ -365,6 +366,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         integrations,
         workflows,
         executions,
+        expressions,
         runs,
         webhook_tests,
     ):

@@ -132,12 +132,23 @@ class Entry:
 
     def examples_for(self, kind: Kind) -> list[Example]:
         """The examples, those written in ``kind``'s form first."""
-        marker = f"| {self.name}" if kind is Kind.FILTER else f"{self.name}("
+        return sorted(self.examples, key=lambda example: not _uses(example.expression, self.name, kind))
 
-        def rank(example: Example) -> int:
-            return 0 if marker in example.expression.replace("|" + self.name, marker) else 1
 
-        return sorted(self.examples, key=rank)
+def _uses(expression: str, name: str, kind: Kind) -> bool:
+    """Whether ``expression`` uses ``name`` as a filter (``| name``) or as a function call
+    (``name(`` not after ``|`` or ``.``)."""
+    start = expression.find(name)
+    while start >= 0:
+        before = expression[:start].rstrip()
+        after = expression[start + len(name) :]
+        whole = not (start and (expression[start - 1].isalnum() or expression[start - 1] == "_"))
+        if whole and kind is Kind.FILTER and before.endswith("|"):
+            return True
+        if whole and kind is Kind.FUNCTION and after.startswith("(") and not before.endswith(("|", ".")):
+            return True
+        start = expression.find(name, start + 1)
+    return False
 
 
 def show(value: Any, width: int = 60) -> str:
