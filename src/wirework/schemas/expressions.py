@@ -100,11 +100,11 @@ class PreviewIn(RequestModel):
 
 
 class PreviewOk(BaseModel):
-    ok: Literal[True] = True
+    ok: Literal[True]
     value: Any = Field(description="The value the field would get: JSON data")
     type: ValueType
 
 
 class PreviewError(BaseModel):
-    ok: Literal[False] = False
+    ok: Literal[False]
     error: str = Field(description="Why the expression failed (one line)")

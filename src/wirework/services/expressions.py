@@ -67,5 +67,5 @@ async def preview(data: PreviewIn) -> PreviewOk | PreviewError:
         compiled = compile_value(data.expression)
         value = await compiled.evaluate_async(preview_scope(data.scope))
     except ExpressionError as exc:
-        return PreviewError(error=exc.message)
-    return PreviewOk(value=value, type=value_type(value))
+        return PreviewError(ok=False, error=exc.message)
+    return PreviewOk(ok=True, value=value, type=value_type(value))

@@ -1592,10 +1592,9 @@ export interface components {
         PreviewError: {
             /**
              * Ok
-             * @default false
              * @constant
              */
-            ok?: false;
+            ok: false;
             /**
              * Error
              * @description Why the expression failed (one line)
@@ -1628,10 +1627,9 @@ export interface components {
         PreviewOk: {
             /**
              * Ok
-             * @default true
              * @constant
              */
-            ok?: true;
+            ok: true;
             /**
              * Value
              * @description The value the field would get: JSON data
