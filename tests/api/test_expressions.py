@@ -40,7 +40,9 @@ async def test_the_catalogue_lists_every_entry_in_every_form(client: httpx.Async
     assert {f["group"] for f in functions} == {"dates", "data", "strings", "encoding", "numbers"}
     for entry in functions:
         assert set(entry) == {"name", "kind", "group", "signature", "description", "examples"}
-        assert entry["examples"] and all(set(e) == {"expression", "result"} for e in entry["examples"])
+        assert entry["examples"] and all(
+            set(e) == {"expression", "result"} for e in entry["examples"]
+        )
 
 
 async def test_any_logged_in_user_may_use_both(client: httpx.AsyncClient) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from wirework.engine.exprlib import DateTime
 from wirework.engine.expressions import (
     Compiled,
     ExpressionError,
@@ -23,6 +22,7 @@ from wirework.engine.expressions import (
     make_scope,
     with_item,
 )
+from wirework.engine.exprlib import DateTime
 
 NOW = datetime(2024, 5, 17, 12, 30, 0, tzinfo=UTC)
 ITEM = {

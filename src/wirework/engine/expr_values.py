@@ -20,9 +20,9 @@ from wirework.engine.expr_budget import WALK_COST, Budget
 
 __all__ = [
     "BUDGET",
-    "DataValue",
     "JSON_RUN",
     "JSON_SLICE",
+    "DataValue",
     "NotData",
     "current_budget",
     "to_json",

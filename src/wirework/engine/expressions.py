@@ -354,7 +354,7 @@ def _clock(now: datetime | None, timezone: str | None) -> datetime:
 @functools.lru_cache(maxsize=64)
 def _zone(name: str) -> Any:
     try:
-        return exprlib.datetimes.zone(name)
+        return exprlib.datemath.zone(name)
     except ValueError:
         return UTC  # documents are validated when saved; never fail a step for it
 

@@ -36,7 +36,9 @@ class ValueType(StrEnum):
 
 
 class ExprExample(BaseModel):
-    expression: str = Field(description="An expression using the entry, e.g. {{ now | format_date('%Y') }}")
+    expression: str = Field(
+        description="An expression using the entry, e.g. {{ now | format_date('%Y') }}"
+    )
     result: Any = Field(description="What it gives in the documented example scope")
 
 

@@ -20,4 +20,4 @@ def ev(source: str, item: Any = None, **kwargs: Any) -> Any:
     return evaluate(source, scope)
 
 
-__all__ = ["example_scope", "ev", "measure"]
+__all__ = ["ev", "example_scope", "measure"]

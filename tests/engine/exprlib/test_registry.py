@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from tests.engine.exprlib.conftest import example_scope
-from wirework.engine import expressions, exprlib
 from wirework.engine.expressions import evaluate
-from wirework.engine.exprlib import ENTRIES, MEMBERS, Kind
+from wirework.engine.exprlib import ENTRIES, MEMBERS
 
 EXAMPLES = [
     (entry.name, example.expression, example.result)
@@ -19,7 +18,9 @@ EXAMPLES = [
     for example in entry.examples
 ]
 MEMBER_EXAMPLES = [
-    (member.name, expression, result) for member in MEMBERS for expression, result in member.examples
+    (member.name, expression, result)
+    for member in MEMBERS
+    for expression, result in member.examples
 ]
 
 
@@ -36,6 +37,8 @@ def test_every_example_gives_its_result(name: str, expression: str, expected: An
 @pytest.mark.parametrize(
     ("name", "expression", "expected"), MEMBER_EXAMPLES, ids=[e[1] for e in MEMBER_EXAMPLES]
 )
-def test_every_date_member_example_gives_its_result(name: str, expression: str, expected: Any) -> None:
+def test_every_date_member_example_gives_its_result(
+    name: str, expression: str, expected: Any
+) -> None:
     result = evaluate(expression, example_scope())
     assert _same(result, expected), f"date.{name}: {expression} gave {result!r}"

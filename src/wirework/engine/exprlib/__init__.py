@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from jinja2.utils import pass_context
 
-from wirework.engine.exprlib import data, dates, encoding, numbers, strings
+from wirework.engine.exprlib import builtins, data, dates, encoding, numbers, strings
 from wirework.engine.exprlib.datetimes import ATTRIBUTES as DATE_ATTRIBUTES
 from wirework.engine.exprlib.datetimes import MEMBERS, DateTime, Member
 from wirework.engine.exprlib.registry import (
@@ -54,9 +54,12 @@ __all__ = [
 ENTRIES: Final[tuple[Entry, ...]] = (
     *dates.register.entries,
     *data.register.entries,
+    *builtins.data.entries,
     *strings.register.entries,
+    *builtins.strings.entries,
     *encoding.register.entries,
     *numbers.register.entries,
+    *builtins.numbers.entries,
 )
 
 #: The scope the examples run in (tests, the reference page): ``json`` is this item and

@@ -106,7 +106,7 @@ def parse_json(text: Any) -> Any:
 @register(
     "to_json",
     "value, indent=None",
-    "Writes a value as JSON text: compact, or indented by indent spaces (0–16).",
+    "Writes a value as JSON text: compact, or indented by indent spaces (0-16).",
     examples=[
         ("{{ to_json({'a': [1, 2]}) }}", '{"a":[1,2]}'),
         ("{{ [1, 'x'] | to_json }}", '[1,"x"]'),
@@ -116,7 +116,7 @@ def parse_json(text: Any) -> Any:
 def to_json_(value: Any, indent: Any = None) -> str:
     if indent is not None and (not isinstance(indent, int) or not 0 <= indent <= 16):
         raise ValueError("indent must be a number of spaces from 0 to 16")
-    return to_json(value, indent)  # type: ignore[no-any-return]
+    return to_json(value, indent)
 
 
 @register(
@@ -131,9 +131,9 @@ def to_json_(value: Any, indent: Any = None) -> str:
     cost=lambda *args, **kwargs: 1000,  # the interpreter charges as it goes
     atomic=False,
     notes="Text literals are written in single quotes ('paid': put the query in double "
-    "quotes), JSON literals in backticks (`` `10` ``, `` `true` ``). Functions: length, keys, values, sort_by, max_by, min_by, sum, avg, "
-    "contains, join, to_string, to_number, type, merge, not_null, reverse, starts_with, "
-    "ends_with, floor, ceil, abs, map.",
+    "quotes), JSON literals in backticks (`` `10` ``, `` `true` ``). Functions: length, "
+    "keys, values, sort_by, max_by, min_by, sum, avg, contains, join, to_string, to_number, "
+    "type, merge, not_null, reverse, starts_with, ends_with, floor, ceil, abs, map.",
 )
 def jmespath_(value: Any, query: Any) -> Any:
     return jmes.search(value, query)
@@ -153,7 +153,10 @@ def _keys(keys: tuple[Any, ...]) -> list[Any]:
     "object, *keys",
     "A copy of an object with only the given keys (a list of keys works too).",
     examples=[
-        ("{{ json | pick('name', 'email') }}", {"name": "Ada Lovelace", "email": "ada@example.com"}),
+        (
+            "{{ json | pick('name', 'email') }}",
+            {"name": "Ada Lovelace", "email": "ada@example.com"},
+        ),
         ("{{ pick({'a': 1, 'b': 2}, ['b', 'c']) }}", {"b": 2}),
     ],
     cost=_cost_walk,
@@ -367,7 +370,7 @@ def _group_key(value: Any) -> str:
         return value
     if isinstance(value, (int, float)):
         return str(value)
-    return to_json(to_native(value))  # type: ignore[no-any-return]
+    return to_json(to_native(value))
 
 
 @register(
@@ -413,7 +416,9 @@ def compact(value: Any) -> list[Any]:
     return [
         element
         for element in _list("compact", value)
-        if not (element is None or (isinstance(element, (str, list, tuple, Mapping)) and not element))
+        if not (
+            element is None or (isinstance(element, (str, list, tuple, Mapping)) and not element)
+        )
     ]
 
 
@@ -481,84 +486,3 @@ def max_of(value: Any, key: Any = None) -> int | float | None:
 def average(value: Any, key: Any = None) -> float | None:
     numbers = _numbers("average", value, key)
     return math.fsum(numbers) / len(numbers) if numbers else None
-
-
-# --------------------------------------------------------------------------- builtins
-
-for _name, _params, _text, _examples in [
-    ("length", "value", "The number of elements of a list, keys of an object or characters.",
-     [("{{ json.orders | length }}", 3)]),
-    ("count", "value", "The same as length.", [("{{ 'abc' | count }}", 3)]),
-    ("first", "list", "The first element (null for an empty list).",
-     [("{{ json.tags | first }}", "math")]),
-    ("last", "list", "The last element.", [("{{ json.tags | last }}", "poetry")]),
-    ("default", "value, default='', boolean=false",
-     "default when the value is missing (or, with boolean=true, empty or false too).",
-     [("{{ json.missing | default('n/a') }}", "n/a")]),
-    ("d", "value, default=''", "The same as default.", [("{{ json.missing | d(0) }}", 0)]),
-    ("join", "list, separator='', attribute=None", "The elements as text, joined by separator.",
-     [("{{ json.tags | join(', ') }}", "math, poetry")]),
-    ("sort", "list, reverse=false, case_sensitive=false, attribute=None",
-     "The list sorted (attribute: a key path of each element).",
-     [("{{ [3, 1, 2] | sort }}", [1, 2, 3])]),
-    ("unique", "list, case_sensitive=false, attribute=None",
-     "The list without repeats; text compared ignoring case (see distinct).",
-     [("{{ ['a', 'A', 'b'] | unique | list }}", ["a", "b"])]),
-    ("reverse", "value", "The list (or text) in reverse order.",
-     [("{{ [1, 2, 3] | reverse | list }}", [3, 2, 1])]),
-    ("map", "list, attribute=… or filter name",
-     "Each element's attribute (map(attribute='id')), or each element through a filter.",
-     [("{{ json.orders | map(attribute='id') | list }}", [1, 2, 3])]),
-    ("select", "list, test", "The elements that pass a test ('odd', 'defined', …).",
-     [("{{ [1, 2, 3] | select('odd') | list }}", [1, 3])]),
-    ("reject", "list, test", "The elements that fail a test.",
-     [("{{ [1, 2, 3] | reject('odd') | list }}", [2])]),
-    ("selectattr", "list, attribute, test='truthy', value",
-     "The elements whose attribute passes a test.",
-     [("{{ json.orders | selectattr('status', 'eq', 'paid') | map(attribute='id') | list }}",
-       [1, 3])]),
-    ("rejectattr", "list, attribute, test='truthy', value",
-     "The elements whose attribute fails a test.",
-     [("{{ json.orders | rejectattr('status', 'eq', 'paid') | map(attribute='id') | list }}",
-       [2])]),
-    ("groupby", "list, attribute", "[grouper, elements] pairs by an attribute (see group_by).",
-     [("{{ json.orders | groupby('status') | map(attribute='grouper') | list }}",
-       ["open", "paid"])]),
-    ("dictsort", "object, case_sensitive=false, by='key', reverse=false",
-     "An object's [key, value] pairs, sorted.",
-     [("{{ {'b': 1, 'a': 2} | dictsort }}", [["a", 2], ["b", 1]])]),
-    ("batch", "list, size, fill_with=None", "The list in lists of size (see chunk).",
-     [("{{ [1, 2, 3] | batch(2) | list }}", [[1, 2], [3]])]),
-    ("slice", "list, slices, fill_with=None", "The list cut into that many lists.",
-     [("{{ [1, 2, 3, 4] | slice(2) | list }}", [[1, 2], [3, 4]])]),
-    ("list", "value", "A list of the value's elements (characters of text).",
-     [("{{ 'ab' | list }}", ["a", "b"])]),
-    ("sum", "list, attribute=None, start=0", "The sum of the elements (or of an attribute).",
-     [("{{ json.orders | sum(attribute='total') }}", 67.5)]),
-    ("min", "list, case_sensitive=false, attribute=None", "The smallest element.",
-     [("{{ [3, 1, 2] | min }}", 1)]),
-    ("max", "list, case_sensitive=false, attribute=None", "The largest element.",
-     [("{{ [3, 1, 2] | max }}", 3)]),
-    ("tojson", "value, indent=None", "The value as JSON text (like to_json).",
-     [("{{ {'a': 1} | tojson }}", '{"a":1}')]),
-    ("items", "object", "An object's [key, value] pairs.",
-     [("{{ {'a': 1} | items | list }}", [["a", 1]])]),
-    ("attr", "value, name", "An attribute or key of a value by name.",
-     [("{{ json | attr('name') }}", "Ada Lovelace")]),
-    ("random", "list", "A random element (not for secrets).", [("{{ [7] | random }}", 7)]),
-]:  # fmt: skip
-    register.builtin(_name, _params, _text, examples=_examples)
-
-register.builtin(
-    "range", "start=0, stop, step=1", "The numbers from start up to (not including) stop.",
-    examples=[("{{ range(3) | list }}", [0, 1, 2])], forms="function",
-)  # fmt: skip
-register.builtin(
-    "dict", "**pairs", "An object of the given keys and values.",
-    examples=[("{{ dict(a=1, b=2) }}", {"a": 1, "b": 2})], forms="function",
-)  # fmt: skip
-register.builtin(
-    "namespace", "**values", "An object {% set ns.x = … %} can change inside loops.",
-    examples=[("{% set ns = namespace(n=0) %}{% for x in [1, 2] %}{% set ns.n = ns.n + x %}"
-               "{% endfor %}{{ ns.n }}", "3")], forms="function",
-)  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from wirework.engine.exprlib import datetimes as dt
+from wirework.engine.exprlib import datemath as dt
 from wirework.engine.exprlib.datetimes import DATE_COST, DateTime, to_datetime
 from wirework.engine.exprlib.registry import Group, Registrar
 
@@ -43,7 +43,7 @@ def _cost(*args: Any, **kwargs: Any) -> int:
     ],
     cost=_cost,
 )
-def to_date(value: Any, format: Any = None, zone: Any = None) -> DateTime:  # noqa: A002
+def to_date(value: Any, format: Any = None, zone: Any = None) -> DateTime:
     return to_datetime(value, format, zone)
 
 
@@ -58,7 +58,7 @@ def to_date(value: Any, format: Any = None, zone: Any = None) -> DateTime:  # no
     cost=_cost,
 )
 def from_epoch_(value: Any, unit: Any = "s", zone: Any = None) -> DateTime:
-    return dt.from_epoch(value, unit, zone)
+    return DateTime(dt.from_epoch(value, unit, zone))
 
 
 @register(
@@ -89,7 +89,7 @@ def to_epoch(date: Any, unit: Any = "s") -> int:
     ],
     cost=_cost,
 )
-def format_date(date: Any, format: Any = "iso", zone: Any = None) -> str:  # noqa: A002
+def format_date(date: Any, format: Any = "iso", zone: Any = None) -> str:
     value = to_datetime(date)
     moment = value.value if zone is None else value.value.astimezone(dt.zone(zone))
     return dt.format_datetime(moment, format)
@@ -190,7 +190,7 @@ def weekday(date: Any) -> int:
 @register(
     "week_number",
     "date",
-    "The ISO week number of a date, 1–53.",
+    "The ISO week number of a date, 1-53.",
     examples=[("{{ week_number('2024-01-01') }}", 1), ("{{ now | week_number }}", 20)],
     cost=_cost,
 )
@@ -209,7 +209,7 @@ def week_number(date: Any) -> int:
     ],
     cost=_cost,
 )
-def is_date(value: Any, format: Any = None) -> bool:  # noqa: A002
+def is_date(value: Any, format: Any = None) -> bool:
     try:
         to_datetime(value, format)
     except ValueError:

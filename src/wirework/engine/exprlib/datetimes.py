@@ -1,10 +1,8 @@
 """Date values in expressions: :class:`DateTime`, a small immutable wrapper of an aware
 ``datetime`` exposing only its documented members (``MEMBERS``), and the parsing rules every
-date function shares (:func:`to_datetime`, :func:`zone`).
+date function shares (:func:`to_datetime`). The arithmetic is in :mod:`.datemath`.
 
-Arithmetic follows the calendar for days and longer units (``plus(days=1)`` keeps the wall
-time across a DST change) and elapsed time for hours and shorter ones (``plus(hours=24)`` is
-24 real hours). A DateTime becomes an ISO 8601 string in results and in text.
+A DateTime becomes an ISO 8601 string in results and in text.
 """
 
 from __future__ import annotations
@@ -12,96 +10,24 @@ from __future__ import annotations
 import calendar
 import functools
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Final, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.parser import isoparse
-from dateutil.relativedelta import relativedelta
 
 from wirework.engine.expr_budget import LimitExceeded
 from wirework.engine.expr_values import DataValue, current_budget
+from wirework.engine.exprlib import datemath as dm
 from wirework.engine.exprlib.registry import CALL_COST, FunctionError, show
 
-__all__ = [
-    "MEMBERS",
-    "DateTime",
-    "Member",
-    "duration_parts",
-    "to_datetime",
-    "zone",
-]
+__all__ = ["ATTRIBUTES", "DATE_COST", "MEMBERS", "DateTime", "Member", "to_datetime"]
 
 #: Longest text taken as a date (anything longer is not one).
 MAX_DATE_CHARS: Final = 100
-#: Longest strftime/strptime format.
-MAX_FORMAT_CHARS: Final = 1000
 #: Work units of one small date operation (parsing, arithmetic, a property).
 DATE_COST: Final = 3_000
-
-_ZONE_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,40}(?:/[A-Za-z0-9_+\-]{1,40}){0,2}")
-
-#: Units of plus/minus/diff/start_of, singular → (relativedelta field, elapsed seconds).
-_UNITS: Final[dict[str, tuple[str, float]]] = {
-    "year": ("years", 0),
-    "quarter": ("months", 0),
-    "month": ("months", 0),
-    "week": ("weeks", 0),
-    "day": ("days", 0),
-    "hour": ("hours", 3600),
-    "minute": ("minutes", 60),
-    "second": ("seconds", 1),
-    "millisecond": ("microseconds", 0.001),
-}
-_UNIT_NAMES: Final = "years, quarters, months, weeks, days, hours, minutes, seconds, milliseconds"
-#: Largest amount of a unit plus/minus take (about ±10,000 years of seconds).
-_MAX_AMOUNT: Final = 10**12
-
-
-def unit_name(unit: Any) -> str:
-    """``'days'`` → ``'day'``; ValueError naming the accepted units otherwise."""
-    if isinstance(unit, str):
-        key = unit.strip().lower()
-        key = key[:-1] if key.endswith("s") and key[:-1] in _UNITS else key
-        if key in _UNITS:
-            return key
-    raise ValueError(f"{show(unit)} is not a unit (use one of {_UNIT_NAMES})")
-
-
-@functools.lru_cache(maxsize=512)
-def _zone(name: str) -> tzinfo:
-    if name.upper() in ("UTC", "Z", "ETC/UTC"):
-        return UTC
-    return ZoneInfo(name)
-
-
-def zone(name: Any) -> tzinfo:
-    """The time zone an IANA name names; ValueError naming it when it is not one."""
-    if isinstance(name, str) and _ZONE_NAME.fullmatch(name):
-        try:
-            return _zone(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass
-    raise ValueError(f"unknown time zone {show(name)} (use an IANA name such as Europe/Paris)")
-
-
-def zone_name(tz: tzinfo | None) -> str:
-    if tz is None or tz is UTC:
-        return "UTC"
-    key = getattr(tz, "key", None)
-    if isinstance(key, str):
-        return key
-    offset = tz.utcoffset(None)
-    return _offset_text(offset) if offset is not None else "UTC"
-
-
-def _offset_text(offset: timedelta) -> str:
-    minutes = int(offset.total_seconds() // 60)
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _aware(value: datetime, tz: tzinfo | None) -> datetime:
@@ -113,14 +39,16 @@ def to_datetime(value: Any, fmt: Any = None, tz: Any = None) -> DateTime:
     (strftime codes). Times without an offset are in ``tz`` (default UTC)."""
     if isinstance(value, DateTime) and fmt is None:
         return value
-    zone_info = zone(tz) if tz is not None else None
+    zone_info = dm.zone(tz) if tz is not None else None
     if isinstance(value, datetime):
         return DateTime(_aware(value, zone_info))
     if isinstance(value, date):
         return DateTime(datetime(value.year, value.month, value.day, tzinfo=zone_info or UTC))
     if not isinstance(value, str):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            raise ValueError(f"{show(value)} is a number, not a date (use from_epoch for Unix time)")
+            raise ValueError(
+                f"{show(value)} is a number, not a date (use from_epoch for Unix time)"
+            )
         raise ValueError(f"{show(value)} is not a date (expected ISO 8601 text)")
     text = value.strip()
     if fmt is None or fmt == "iso":
@@ -128,12 +56,12 @@ def to_datetime(value: Any, fmt: Any = None, tz: Any = None) -> DateTime:
         if parsed is None:
             raise ValueError(f"{show(value)} is not a date (expected ISO 8601 or pass a format)")
         return DateTime(_aware(parsed, zone_info))
-    if not isinstance(fmt, str) or len(fmt) > MAX_FORMAT_CHARS:
-        raise ValueError(f"the format must be text of at most {MAX_FORMAT_CHARS} characters")
+    if not isinstance(fmt, str) or len(fmt) > dm.MAX_FORMAT_CHARS:
+        raise ValueError(f"the format must be text of at most {dm.MAX_FORMAT_CHARS} characters")
     if len(text) > MAX_DATE_CHARS:
         raise ValueError(f"{show(value)} is too long to be a date")
     try:
-        parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - naive times get tz below
+        parsed = datetime.strptime(text, fmt)
     except ValueError:
         raise ValueError(f"{show(value)} does not match the format {fmt!r}") from None
     return DateTime(_aware(parsed, zone_info))
@@ -148,29 +76,6 @@ def _parse_iso(text: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
-
-
-def duration_parts(amount: Any, unit: Any, units: dict[str, Any]) -> dict[str, float]:
-    """``plus(3, 'days')`` or ``plus(days=3, hours=1)`` → {'day': 3, 'hour': 1}."""
-    parts: dict[str, float] = {}
-    if amount is not None or unit is not None:
-        if amount is None or unit is None:
-            raise ValueError("pass an amount and a unit (plus(3, 'days')) or units (days=3)")
-        parts[unit_name(unit)] = amount
-    for key, value in units.items():
-        name = unit_name(key)
-        parts[name] = parts.get(name, 0) + value
-    if not parts:
-        raise ValueError("pass an amount and a unit (plus(3, 'days')) or units (days=3)")
-    for name, value in parts.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"the number of {name}s must be a number, not {show(value)}")
-        if not math.isfinite(value) or abs(value) > _MAX_AMOUNT:
-            raise ValueError(f"{show(value)} {name}s is out of range")
-    return parts
-
-
-# --------------------------------------------------------------------------- members
 
 
 @dataclass(frozen=True)
@@ -298,12 +203,10 @@ class DateTime(DataValue):
     days_in_month = property(
         lambda self: calendar.monthrange(self._value.year, self._value.month)[1]
     )
-    zone = property(lambda self: zone_name(self._value.tzinfo))
-    offset = property(lambda self: _offset_text(self._value.utcoffset() or timedelta()))
+    zone = property(lambda self: dm.zone_name(self._value.tzinfo))
+    offset = property(lambda self: dm.offset_text(self._value.utcoffset() or timedelta()))
     epoch = property(lambda self: math.floor(self._value.timestamp()))
-    epoch_ms = property(
-        lambda self: (self._value - _EPOCH) // timedelta(milliseconds=1)
-    )
+    epoch_ms = property(lambda self: (self._value - dm.EPOCH) // timedelta(milliseconds=1))
 
     # -- methods
 
@@ -312,12 +215,14 @@ class DateTime(DataValue):
         "Adds a duration: calendar units keep the wall time, hours and less are elapsed time.",
         [
             ("{{ to_date('2024-01-31').plus(months=1) }}", "2024-02-29T00:00:00+00:00"),
-            ("{{ to_date('2024-05-17T10:00:00Z').plus(90, 'minutes') }}",
-             "2024-05-17T11:30:00+00:00"),
+            (
+                "{{ to_date('2024-05-17T10:00:00Z').plus(90, 'minutes') }}",
+                "2024-05-17T11:30:00+00:00",
+            ),
         ],
     )
     def plus(self, amount: Any = None, unit: Any = None, **units: Any) -> DateTime:
-        return DateTime(shift(self._value, duration_parts(amount, unit, units), 1))
+        return DateTime(dm.shift(self._value, dm.duration_parts(amount, unit, units), 1))
 
     @_method(
         "minus(amount, unit) or minus(days=…, hours=…, …)",
@@ -325,19 +230,18 @@ class DateTime(DataValue):
         [("{{ to_date('2024-03-01').minus(days=1).format('%Y-%m-%d') }}", "2024-02-29")],
     )
     def minus(self, amount: Any = None, unit: Any = None, **units: Any) -> DateTime:
-        return DateTime(shift(self._value, duration_parts(amount, unit, units), -1))
+        return DateTime(dm.shift(self._value, dm.duration_parts(amount, unit, units), -1))
 
     @_method(
         "format(pattern='iso')",
         "Text in strftime codes (%Y-%m-%d %H:%M), or ISO 8601 with no pattern.",
         [
-            ("{{ to_date('2024-05-17T10:05:00Z').format('%d/%m/%Y %H:%M') }}",
-             "17/05/2024 10:05"),
+            ("{{ to_date('2024-05-17T10:05:00Z').format('%d/%m/%Y %H:%M') }}", "17/05/2024 10:05"),
             ("{{ to_date('2024-05-17').format() }}", "2024-05-17T00:00:00+00:00"),
         ],
     )
     def format(self, pattern: Any = "iso") -> str:
-        return format_datetime(self._value, pattern)
+        return dm.format_datetime(self._value, pattern)
 
     @_method(
         "strftime(pattern)",
@@ -345,7 +249,7 @@ class DateTime(DataValue):
         [("{{ to_date('2024-05-17').strftime('%Y') }}", "2024")],
     )
     def strftime(self, pattern: Any) -> str:
-        return format_datetime(self._value, pattern)
+        return dm.format_datetime(self._value, pattern)
 
     @_method(
         "isoformat()",
@@ -366,11 +270,15 @@ class DateTime(DataValue):
     @_method(
         "to_zone(name)",
         "The same instant in another time zone (an IANA name).",
-        [("{{ to_date('2024-05-17T10:00:00Z').to_zone('Europe/Paris') }}",
-          "2024-05-17T12:00:00+02:00")],
+        [
+            (
+                "{{ to_date('2024-05-17T10:00:00Z').to_zone('Europe/Paris') }}",
+                "2024-05-17T12:00:00+02:00",
+            )
+        ],
     )
     def to_zone(self, name: Any) -> DateTime:
-        return DateTime(self._value.astimezone(zone(name)))
+        return DateTime(self._value.astimezone(dm.zone(name)))
 
     @_method(
         "start_of(unit)",
@@ -378,7 +286,7 @@ class DateTime(DataValue):
         [("{{ to_date('2024-05-17T10:30:00Z').start_of('month') }}", "2024-05-01T00:00:00+00:00")],
     )
     def start_of(self, unit: Any) -> DateTime:
-        return DateTime(start_of(self._value, unit_name(unit)))
+        return DateTime(dm.start_of(self._value, dm.unit_name(unit)))
 
     @_method(
         "end_of(unit)",
@@ -386,7 +294,7 @@ class DateTime(DataValue):
         [("{{ to_date('2024-02-10').end_of('month') }}", "2024-02-29T23:59:59.999999+00:00")],
     )
     def end_of(self, unit: Any) -> DateTime:
-        return DateTime(end_of(self._value, unit_name(unit)))
+        return DateTime(dm.end_of(self._value, dm.unit_name(unit)))
 
     @_method(
         "diff(other, unit='days')",
@@ -397,36 +305,38 @@ class DateTime(DataValue):
         ],
     )
     def diff(self, other: Any, unit: Any = "days") -> int | float:
-        return difference(self._value, to_datetime(other).value, unit_name(unit))
+        return dm.difference(self._value, to_datetime(other).value, dm.unit_name(unit))
 
     @_method(
         "set(year=…, month=…, day=…, hour=…, minute=…, second=…, millisecond=…)",
         "The same date with some fields replaced.",
-        [("{{ to_date('2024-05-17T10:30:00Z').set(day=1, hour=0, minute=0) }}",
-          "2024-05-01T00:00:00+00:00")],
+        [
+            (
+                "{{ to_date('2024-05-17T10:30:00Z').set(day=1, hour=0, minute=0) }}",
+                "2024-05-01T00:00:00+00:00",
+            )
+        ],
     )
     def set(self, **fields: Any) -> DateTime:
-        return DateTime(_replace(self._value, fields))
+        return DateTime(dm.set_fields(self._value, fields))
 
-
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 for _name, _text, _example in [
     ("year", "The year (2024).", ("{{ to_date('2024-05-17').year }}", 2024)),
-    ("month", "The month, 1–12.", ("{{ to_date('2024-05-17').month }}", 5)),
-    ("day", "The day of the month, 1–31.", ("{{ to_date('2024-05-17').day }}", 17)),
-    ("hour", "The hour, 0–23.", ("{{ to_date('2024-05-17T10:30:00Z').hour }}", 10)),
-    ("minute", "The minute, 0–59.", ("{{ to_date('2024-05-17T10:30:00Z').minute }}", 30)),
-    ("second", "The second, 0–59.", ("{{ to_date('2024-05-17T10:30:15Z').second }}", 15)),
-    ("millisecond", "The millisecond, 0–999.",
+    ("month", "The month, 1-12.", ("{{ to_date('2024-05-17').month }}", 5)),
+    ("day", "The day of the month, 1-31.", ("{{ to_date('2024-05-17').day }}", 17)),
+    ("hour", "The hour, 0-23.", ("{{ to_date('2024-05-17T10:30:00Z').hour }}", 10)),
+    ("minute", "The minute, 0-59.", ("{{ to_date('2024-05-17T10:30:00Z').minute }}", 30)),
+    ("second", "The second, 0-59.", ("{{ to_date('2024-05-17T10:30:15Z').second }}", 15)),
+    ("millisecond", "The millisecond, 0-999.",
      ("{{ to_date('2024-05-17T10:30:15.250Z').millisecond }}", 250)),
-    ("microsecond", "The microsecond, 0–999999.",
+    ("microsecond", "The microsecond, 0-999999.",
      ("{{ to_date('2024-05-17T10:30:15.25Z').microsecond }}", 250000)),
     ("weekday", "The ISO weekday: 1 = Monday … 7 = Sunday.",
      ("{{ to_date('2024-05-17').weekday }}", 5)),
-    ("week", "The ISO week number, 1–53.", ("{{ to_date('2024-05-17').week }}", 20)),
-    ("day_of_year", "The day of the year, 1–366.", ("{{ to_date('2024-02-01').day_of_year }}", 32)),
-    ("quarter", "The quarter, 1–4.", ("{{ to_date('2024-05-17').quarter }}", 2)),
+    ("week", "The ISO week number, 1-53.", ("{{ to_date('2024-05-17').week }}", 20)),
+    ("day_of_year", "The day of the year, 1-366.", ("{{ to_date('2024-02-01').day_of_year }}", 32)),
+    ("quarter", "The quarter, 1-4.", ("{{ to_date('2024-05-17').quarter }}", 2)),
     ("days_in_month", "How many days its month has.",
      ("{{ to_date('2024-02-10').days_in_month }}", 29)),
     ("zone", "The time zone's IANA name (or its offset).",
@@ -442,130 +352,3 @@ for _name, _text, _example in [
 
 #: What expressions may read on a date (the sandbox's attribute policy).
 ATTRIBUTES: Final = frozenset(member.name for member in MEMBERS)
-
-
-def format_datetime(value: datetime, pattern: Any) -> str:
-    if pattern is None or pattern == "iso":
-        return value.isoformat()
-    if not isinstance(pattern, str):
-        raise ValueError(f"the pattern must be text, not {show(pattern)}")
-    if len(pattern) > MAX_FORMAT_CHARS:
-        raise LimitExceeded(f"a date format longer than {MAX_FORMAT_CHARS} characters", "format")
-    # a conversion writes at most a few dozen characters (%c); the text is copied
-    current_budget().charge(40 * pattern.count("%") + len(pattern))
-    if value.year < 1000 and "%Y" in pattern:
-        pattern = pattern.replace("%Y", f"{value.year:04d}")
-    return value.strftime(pattern)
-
-
-def shift(value: datetime, parts: dict[str, float], sign: int) -> datetime:
-    calendar_part: dict[str, Any] = {}
-    elapsed = 0.0
-    for unit, amount in parts.items():
-        field, seconds = _UNITS[unit]
-        if seconds:
-            elapsed += amount * seconds
-            continue
-        if unit == "quarter":
-            amount *= 3
-        if field in ("years", "months") and amount != int(amount):
-            raise ValueError(f"{show(amount)} {unit}s: years and months must be whole numbers")
-        calendar_part[field] = calendar_part.get(field, 0) + sign * (
-            int(amount) if field in ("years", "months") else amount
-        )
-    try:
-        if calendar_part:
-            tz = value.tzinfo
-            local = value.replace(tzinfo=None) + relativedelta(**calendar_part)
-            value = local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
-        if elapsed:
-            tz = value.tzinfo
-            value = (value.astimezone(UTC) + timedelta(seconds=sign * elapsed)).astimezone(tz)
-    except (OverflowError, ValueError):
-        raise ValueError("the result is out of the range of dates (years 1–9999)") from None
-    return value
-
-
-def start_of(value: datetime, unit: str) -> datetime:
-    if unit == "millisecond":
-        return value.replace(microsecond=value.microsecond // 1000 * 1000)
-    if unit == "week":
-        value = value - timedelta(days=value.weekday())
-        unit = "day"
-    fields = ("month", "day", "hour", "minute", "second", "microsecond")
-    keep = {"year": 0, "quarter": 0, "month": 1, "day": 2, "hour": 3, "minute": 4, "second": 5}
-    reset = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0}
-    changes = {field: reset[field] for field in fields[keep[unit] :]}
-    if unit == "quarter":
-        changes["month"] = (value.month - 1) // 3 * 3 + 1
-    return value.replace(**changes)  # type: ignore[arg-type]
-
-
-def end_of(value: datetime, unit: str) -> datetime:
-    start = start_of(value, unit)
-    step = {"quarter": 3, "year": 12, "month": 1}
-    if unit in step:
-        following = start.replace(tzinfo=None) + relativedelta(months=step[unit])
-    elif unit == "week":
-        following = start.replace(tzinfo=None) + timedelta(weeks=1)
-    elif unit == "day":
-        following = start.replace(tzinfo=None) + timedelta(days=1)
-    else:
-        following = start.replace(tzinfo=None) + timedelta(seconds=_UNITS[unit][1])
-    return (following - timedelta(microseconds=1)).replace(tzinfo=value.tzinfo)
-
-
-def difference(first: datetime, second: datetime, unit: str) -> int | float:
-    """``first - second`` in ``unit``: months, quarters and years in whole calendar units,
-    weeks and days on the wall clock of ``first``'s zone, shorter units in elapsed time."""
-    field, seconds = _UNITS[unit]
-    if field in ("years", "months"):
-        delta = relativedelta(
-            first.replace(tzinfo=None), second.astimezone(first.tzinfo).replace(tzinfo=None)
-        )
-        months = delta.years * 12 + delta.months
-        return {"year": int(months / 12), "quarter": int(months / 3)}.get(unit, months)
-    if field in ("weeks", "days"):
-        wall = first.replace(tzinfo=None) - second.astimezone(first.tzinfo).replace(tzinfo=None)
-        result = wall / timedelta(days=7 if unit == "week" else 1)
-    else:
-        result = (first - second).total_seconds() / seconds
-    return int(result) if result == int(result) else result
-
-
-_FIELDS: Final = ("year", "month", "day", "hour", "minute", "second", "millisecond")
-
-
-def _replace(value: datetime, fields: dict[str, Any]) -> datetime:
-    changes: dict[str, int] = {}
-    for key, amount in fields.items():
-        if key not in _FIELDS:
-            raise ValueError(f"{key!r} is not a field (use {', '.join(_FIELDS)})")
-        if isinstance(amount, bool) or not isinstance(amount, int):
-            raise ValueError(f"{key} must be a whole number, not {show(amount)}")
-        if key == "millisecond":
-            changes["microsecond"] = amount * 1000
-        else:
-            changes[key] = amount
-    try:
-        return value.replace(**changes)  # type: ignore[arg-type]
-    except (ValueError, OverflowError) as exc:
-        raise ValueError(str(exc)) from None
-
-
-def from_epoch(value: Any, unit: Any = "s", tz: Any = None) -> DateTime:
-    if isinstance(value, str):
-        try:
-            value = float(value) if len(value) <= 40 else None
-        except ValueError:
-            value = None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{show(value)} is not a number of seconds or milliseconds")
-    if unit not in ("s", "ms"):
-        raise ValueError(f"the unit must be 's' or 'ms', not {show(unit)}")
-    seconds = value / 1000 if unit == "ms" else value
-    try:
-        result = _EPOCH + timedelta(seconds=seconds)
-    except OverflowError:
-        raise ValueError(f"{show(value)} is out of the range of dates") from None
-    return DateTime(result.astimezone(zone(tz)) if tz is not None else result)

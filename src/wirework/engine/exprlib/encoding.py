@@ -26,7 +26,7 @@ from wirework.engine.exprlib.registry import Group, Registrar, show
 register: Final = Registrar(Group.ENCODING)
 
 _HASHES: Final = ("md5", "sha1", "sha256", "sha512")
-_random = random.Random()  # noqa: S311 - documented as not for secrets
+_random = random.Random()
 
 
 def _bytes(value: Any) -> bytes:
@@ -139,7 +139,10 @@ def url_encode(text: Any, plus: Any = False) -> str:
     "url_decode",
     "text, plus=False",
     "Decodes percent-encoding (plus=true: + as a space, as in forms).",
-    examples=[("{{ 'a%20b%26c' | url_decode }}", "a b&c"), ("{{ url_decode('a+b', true) }}", "a b")],
+    examples=[
+        ("{{ 'a%20b%26c' | url_decode }}", "a b&c"),
+        ("{{ url_decode('a+b', true) }}", "a b"),
+    ],
     cost=_cost_bytes(60),
     atomic=False,
 )
@@ -315,7 +318,10 @@ def random_int(low: Any, high: Any) -> int:
     "random_choice",
     "list",
     "A random element of a list. Not for secrets.",
-    examples=[("{{ random_choice(['only']) }}", "only"), ("{{ json.tags | random_choice in json.tags }}", True)],
+    examples=[
+        ("{{ random_choice(['only']) }}", "only"),
+        ("{{ json.tags | random_choice in json.tags }}", True),
+    ],
 )
 def random_choice(value: Any) -> Any:
     if not isinstance(value, (list, tuple)) or not value:

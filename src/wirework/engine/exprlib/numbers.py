@@ -119,7 +119,9 @@ def _kind(value: Any) -> str | None:
 
 
 def _cost_values(*values: Any, **kwargs: Any) -> int:
-    count = len(values[0]) if len(values) == 1 and isinstance(values[0], (list, tuple)) else len(values)
+    count = (
+        len(values[0]) if len(values) == 1 and isinstance(values[0], (list, tuple)) else len(values)
+    )
     return 100 * count + 1_000
 
 
@@ -184,7 +186,9 @@ def _fallback(default: Any, message: str) -> Any:
 
 
 def _cost_convert(value: Any = None, *args: Any, **kwargs: Any) -> int:
-    return 10 * builtins.min(len(value), MAX_NUMBER_CHARS) + 1_000 if isinstance(value, str) else 1_000
+    return (
+        10 * builtins.min(len(value), MAX_NUMBER_CHARS) + 1_000 if isinstance(value, str) else 1_000
+    )
 
 
 @register(
@@ -273,7 +277,7 @@ def to_bool(value: Any, default: Any = _NO_DEFAULT) -> Any:
     cost=lambda value=None, *a, **k: 500,  # to_text charges JSON it writes
 )
 def to_str(value: Any) -> str:
-    return to_text(value)  # type: ignore[no-any-return]
+    return to_text(value)
 
 
 @register(
@@ -301,9 +305,7 @@ def is_number(value: Any) -> bool:
         ("{{ format_number(0.5) }}", "1"),
     ],
 )
-def format_number(
-    number: Any, decimals: Any = 0, thousands: Any = ",", point: Any = "."
-) -> str:
+def format_number(number: Any, decimals: Any = 0, thousands: Any = ",", point: Any = ".") -> str:
     value = _number(number)
     places = _digits(decimals)
     if places < 0:
@@ -321,20 +323,3 @@ def format_number(
     whole, _, fraction = text.partition(".")
     whole = whole.replace(",", "\0").replace("\0", thousands)
     return whole + (point + fraction if fraction else "")
-
-
-# --------------------------------------------------------------------------- builtins
-
-for _name, _params, _text, _examples in [
-    ("abs", "number", "The number without its sign (like abs()).", [("{{ -2 | abs }}", 2)]),
-    ("round", "number, precision=0, method='common'",
-     "Python's rounding (halves to even), always a float; method 'ceil' or 'floor' too.",
-     [("{{ 2.567 | round(2) }}", 2.57)]),
-    ("int", "value, default=0", "A whole number, or default (0) when it cannot be one.",
-     [("{{ '12' | int }}", 12)]),
-    ("float", "value, default=0.0", "A number, or default (0.0) when it cannot be one.",
-     [("{{ '1.5' | float }}", 1.5)]),
-    ("filesizeformat", "bytes, binary=false", "A size in bytes in human units (kB, MB …).",
-     [("{{ 1500000 | filesizeformat }}", "1.5 MB")]),
-]:  # fmt: skip
-    register.builtin(_name, _params, _text, examples=_examples)

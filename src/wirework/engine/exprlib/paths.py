@@ -14,7 +14,9 @@ from typing import Any, Final
 __all__ = ["MISSING", "get_path", "parse_path"]
 
 MAX_PATH_CHARS: Final = 1_000
-_TOKEN: Final = re.compile(r"""\[\s*(-?\d+)\s*\]|\[\s*'((?:[^'\\]|\\.)*)'\s*\]|\[\s*"((?:[^"\\]|\\.)*)"\s*\]|\.?([^.\[\]]+)""")
+_TOKEN: Final = re.compile(
+    r"""\[\s*(-?\d+)\s*\]|\[\s*'((?:[^'\\]|\\.)*)'\s*\]|\[\s*"((?:[^"\\]|\\.)*)"\s*\]|\.?([^.\[\]]+)"""
+)
 
 
 class _Missing:

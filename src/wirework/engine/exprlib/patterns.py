@@ -3,7 +3,7 @@
 RE2 never backtracks: one search takes time linear in the text, times the size of the
 compiled program in the worst case (when its DFA gives up and it simulates the NFA). The
 binding releases the GIL while it searches. So before each search the budget *reserves*
-the worst case (``bytes × (DFA_COST + NFA_COST × program size)``: a search that could not
+the worst case (``bytes * (DFA_COST + NFA_COST * program size)``: a search that could not
 finish within the evaluation's budget never starts, and one that would not fit the event
 loop's small allowance moves the evaluation to the worker thread) and then *settles* the
 CPU time the search really took (``time.thread_time_ns``). Scans that search many times

@@ -132,7 +132,9 @@ class Entry:
 
     def examples_for(self, kind: Kind) -> list[Example]:
         """The examples, those written in ``kind``'s form first."""
-        return sorted(self.examples, key=lambda example: not _uses(example.expression, self.name, kind))
+        return sorted(
+            self.examples, key=lambda example: not _uses(example.expression, self.name, kind)
+        )
 
 
 def _uses(expression: str, name: str, kind: Kind) -> bool:
@@ -145,7 +147,12 @@ def _uses(expression: str, name: str, kind: Kind) -> bool:
         whole = not (start and (expression[start - 1].isalnum() or expression[start - 1] == "_"))
         if whole and kind is Kind.FILTER and before.endswith("|"):
             return True
-        if whole and kind is Kind.FUNCTION and after.startswith("(") and not before.endswith(("|", ".")):
+        if (
+            whole
+            and kind is Kind.FUNCTION
+            and after.startswith("(")
+            and not before.endswith(("|", "."))
+        ):
             return True
         start = expression.find(name, start + 1)
     return False
@@ -305,9 +312,7 @@ class Registrar:
             )
         )
 
-    def variable(
-        self, name: str, description: str, *, examples: Iterable[tuple[str, Any]]
-    ) -> None:
+    def variable(self, name: str, description: str, *, examples: Iterable[tuple[str, Any]]) -> None:
         self.add(
             Entry(
                 name=name,

@@ -291,8 +291,10 @@ MAX_SLUG_INPUT: Final = 10_000
         ("{{ slugify('Q3 Report (final)', '_') }}", "q3_report_final"),
     ],
     cost=lambda text=None, *a, **k: (
-        200 * len(text) if isinstance(text, str) and text.isascii() else 1_000 * len(text)
-    ) + 5_000 if isinstance(text, str) else 5_000,
+        (200 * len(text) if isinstance(text, str) and text.isascii() else 1_000 * len(text)) + 5_000
+        if isinstance(text, str)
+        else 5_000
+    ),
 )
 def slugify(text: Any, separator: Any = "-", max_length: Any = 0) -> str:
     value = text_of(text)
@@ -390,7 +392,10 @@ def _cost_case(text: Any = None, *args: Any, **kwargs: Any) -> int:
     "snake_case",
     "text",
     "Words in lower case joined by underscores.",
-    examples=[("{{ 'Order ID' | snake_case }}", "order_id"), ("{{ snake_case('userName') }}", "user_name")],
+    examples=[
+        ("{{ 'Order ID' | snake_case }}", "order_id"),
+        ("{{ snake_case('userName') }}", "user_name"),
+    ],
     cost=_cost_case,
 )
 def snake_case(text: Any) -> str:
@@ -412,7 +417,10 @@ def kebab_case(text: Any) -> str:
     "camel_case",
     "text",
     "Words joined, each capitalised but the first (orderId).",
-    examples=[("{{ 'order id' | camel_case }}", "orderId"), ("{{ camel_case('HTTP status') }}", "httpStatus")],
+    examples=[
+        ("{{ 'order id' | camel_case }}", "orderId"),
+        ("{{ camel_case('HTTP status') }}", "httpStatus"),
+    ],
     cost=_cost_case,
 )
 def camel_case(text: Any) -> str:
@@ -498,39 +506,3 @@ def _positional(values: tuple[Any, ...], index: int) -> Any:
     if index >= len(values):
         raise ValueError(f"no value number {index} (there are {len(values)})")
     return values[index]
-
-
-# --------------------------------------------------------------------------- builtins
-
-for _name, _params, _text, _examples in [
-    ("upper", "text", "The text in upper case.", [("{{ 'abc' | upper }}", "ABC")]),
-    ("lower", "text", "The text in lower case.", [("{{ 'ABC' | lower }}", "abc")]),
-    ("capitalize", "text", "The first character upper case, the rest lower case.",
-     [("{{ 'hello WORLD' | capitalize }}", "Hello world")]),
-    ("title", "text", "Every word capitalised.", [("{{ 'hello world' | title }}", "Hello World")]),
-    ("trim", "text, chars=None", "The text without whitespace (or chars) at both ends.",
-     [("{{ '  hi  ' | trim }}", "hi"), ("{{ '--hi--' | trim('-') }}", "hi")]),
-    ("truncate", "text, length=255, killwords=false, end='...', leeway=5",
-     "The text cut to length with end added (texts up to leeway longer are kept whole).",
-     [("{{ 'The quick brown fox' | truncate(13, leeway=0) }}", "The quick...")]),
-    ("replace", "text, old, new, count=None", "The text with old replaced by new.",
-     [("{{ 'a-b-c' | replace('-', '+') }}", "a+b+c")]),
-    ("center", "text, width=80", "The text centred in width characters.",
-     [("{{ 'ab' | center(6) }}", "  ab  ")]),
-    ("indent", "text, width=4, first=false, blank=false", "Lines after the first indented.",
-     [("{{ 'a\nb' | indent(2) }}", "a\n  b")]),
-    ("wordwrap", "text, width=79, break_long_words=true, wrapstring=None",
-     "The text wrapped at width characters.", [("{{ 'aaa bbb' | wordwrap(3) }}", "aaa\nbbb")]),
-    ("wordcount", "text", "The number of words.", [("{{ 'one two three' | wordcount }}", 3)]),
-    ("striptags", "text", "The text without HTML tags, whitespace collapsed, entities decoded.",
-     [("{{ '<p>Hi &amp; bye</p>' | striptags }}", "Hi & bye")]),
-    ("escape", "text", "HTML special characters as entities.",
-     [("{{ '<b>' | escape }}", "&lt;b&gt;")]),
-    ("e", "text", "The same as escape.", [("{{ '&' | e }}", "&amp;")]),
-    ("format", "text, *values", "printf-style formatting (%s, %d, %.2f).",
-     [("{{ '%s has %d' | format('Ada', 3) }}", "Ada has 3")]),
-    ("string", "value", "The value as text (like to_str).", [("{{ 12 | string }}", "12")]),
-    ("urlencode", "value", "Text percent-encoded for a URL path (keeps /), or an object as a query string.",
-     [("{{ {'q': 'a b', 'n': 1} | urlencode }}", "q=a+b&n=1")]),
-]:  # fmt: skip
-    register.builtin(_name, _params, _text, examples=_examples)
