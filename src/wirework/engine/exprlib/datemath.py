@@ -96,15 +96,20 @@ def duration_parts(amount: Any, unit: Any, units: dict[str, Any]) -> dict[str, f
         parts[unit_name(unit)] = amount
     for key, value in units.items():
         name = unit_name(key)
-        parts[name] = parts.get(name, 0) + value
+        parts[name] = parts.get(name, 0) + _amount(name, value)
     if not parts:
         raise ValueError("pass an amount and a unit (plus(3, 'days')) or units (days=3)")
     for name, value in parts.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"the number of {name}s must be a number, not {show(value)}")
-        if not math.isfinite(value) or abs(value) > _MAX_AMOUNT:
-            raise ValueError(f"{show(value)} {name}s is out of range")
+        _amount(name, value)
     return parts
+
+
+def _amount(name: str, value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"the number of {name}s must be a number, not {show(value)}")
+    if not math.isfinite(value) or abs(value) > _MAX_AMOUNT:
+        raise ValueError(f"{show(value)} {name}s is out of range")
+    return value
 
 
 # --------------------------------------------------------------------------- members
@@ -195,7 +200,7 @@ def difference(first: datetime, second: datetime, unit: str) -> int | float:
         wall = first.replace(tzinfo=None) - second.astimezone(first.tzinfo).replace(tzinfo=None)
         result = wall / timedelta(days=7 if unit == "week" else 1)
     else:
-        result = (first - second).total_seconds() / seconds
+        result = (first.astimezone(UTC) - second.astimezone(UTC)).total_seconds() / seconds
     return int(result) if result == int(result) else result
 
 
@@ -220,13 +225,14 @@ def set_fields(value: datetime, fields: dict[str, Any]) -> datetime:
 
 
 def from_epoch(value: Any, unit: Any = "s", tz: Any = None) -> datetime:
+    given = value
     if isinstance(value, str):
         try:
             value = float(value) if len(value) <= 40 else None
         except ValueError:
             value = None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{show(value)} is not a number of seconds or milliseconds")
+        raise ValueError(f"{show(given)} is not a number of seconds or milliseconds")
     if unit not in ("s", "ms"):
         raise ValueError(f"the unit must be 's' or 'ms', not {show(unit)}")
     seconds = value / 1000 if unit == "ms" else value

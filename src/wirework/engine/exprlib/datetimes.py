@@ -160,28 +160,30 @@ class DateTime(DataValue):
 
     def _other(self, other: Any) -> datetime:
         if isinstance(other, DateTime):
-            return other._value
+            return other._value.astimezone(UTC)
         raise FunctionError(
             "date comparison", f"a date compares with a date, not {show(other)} (use to_date())"
         )
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, DateTime) and self._value == other._value
+        return isinstance(other, DateTime) and (
+            self._value.astimezone(UTC) == other._value.astimezone(UTC)
+        )
 
     def __ne__(self, other: object) -> bool:
         return not self == other
 
     def __lt__(self, other: Any) -> bool:
-        return self._value < self._other(other)
+        return self._value.astimezone(UTC) < self._other(other)
 
     def __le__(self, other: Any) -> bool:
-        return self._value <= self._other(other)
+        return self._value.astimezone(UTC) <= self._other(other)
 
     def __gt__(self, other: Any) -> bool:
-        return self._value > self._other(other)
+        return self._value.astimezone(UTC) > self._other(other)
 
     def __ge__(self, other: Any) -> bool:
-        return self._value >= self._other(other)
+        return self._value.astimezone(UTC) >= self._other(other)
 
     def __hash__(self) -> int:
         return hash(self._value)
