@@ -111,6 +111,8 @@ def base64url_encode(value: Any) -> str:
 )
 def base64url_decode(text: Any) -> str:
     value = _input(text).strip()
+    if "+" in value or "/" in value:
+        raise ValueError("not valid URL-safe base64 (+ and / belong to standard base64)")
     value += "=" * (-len(value) % 4)
     try:
         data = base64.b64decode(value, altchars=b"-_", validate=True)
