@@ -26,7 +26,7 @@ PARSE_COST: Final = 15
 PARSE_ELEMENT_COST: Final = 60
 #: Units per element of a Python loop with a small body; with a key path looked up.
 LOOP_COST: Final = WALK_COST
-PATH_COST: Final = 250
+PATH_COST: Final = 500
 #: Units per element and comparison level of a sort with a Python key.
 SORT_COST: Final = 300
 
@@ -280,7 +280,7 @@ def _flatten_into(value: Sequence[Any], depth: int, result: list[Any]) -> None:
     "list, size",
     "The list cut into lists of size elements (the last may be shorter).",
     examples=[("{{ [1, 2, 3, 4, 5] | chunk(2) }}", [[1, 2], [3, 4], [5]])],
-    cost=_cost_walk,
+    cost=lambda value=None, *a, **k: 2 * _cost_walk(value),
 )
 def chunk(value: Any, size: Any) -> list[list[Any]]:
     items = _list("chunk", value)
@@ -303,7 +303,7 @@ def _hashable(value: Any) -> Any:
         ("{{ [3, 1, 3, 2, 1] | distinct }}", [3, 1, 2]),
         ("{{ json.orders | distinct('status') | map(attribute='id') | list }}", [1, 2]),
     ],
-    cost=lambda value=None, *a, **k: _cost_paths(value) + 10 * _size(value),
+    cost=lambda value=None, *a, **k: _cost_paths(value) + 500 * _length(value) + 10 * _size(value),
     atomic=False,
     notes="Unlike the Jinja filter `unique`, text is compared case-sensitively and lists and "
     "objects are allowed.",

@@ -129,7 +129,7 @@ def base64url_decode(text: Any) -> str:
         ("{{ 'a b&c/d' | url_encode }}", "a%20b%26c%2Fd"),
         ("{{ url_encode('a b', plus=true) }}", "a+b"),
     ],
-    cost=_cost_bytes(150),
+    cost=_cost_bytes(80),
     atomic=False,
 )
 def url_encode(text: Any, plus: Any = False) -> str:
@@ -242,7 +242,7 @@ def _declare_hash(name: str, example: str) -> None:
         "value, encoding='hex'",
         f"The {name.upper()} hash of a value, as hex (or base64).",
         examples=[(f"{{{{ 'abc' | {name} }}}}", example)],
-        cost=_cost_bytes(8),
+        cost=_cost_bytes(3),
         notes="MD5 and SHA-1 are broken for security: use them for checksums and ids only."
         if name in ("md5", "sha1")
         else "",

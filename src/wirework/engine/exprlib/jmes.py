@@ -29,7 +29,7 @@ MAX_QUERY_CHARS: Final = 5_000
 #: Units per query character to parse it (Python, a few µs per token).
 PARSE_COST: Final = 2_000
 #: Units per node visited (a Python method call or two).
-VISIT_COST: Final = 400
+VISIT_COST: Final = 800
 #: Units per element a function reads (C loops over Python objects), and per element and
 #: comparison level of a sort.
 FUNCTION_COST: Final = 30

@@ -10,7 +10,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidO
 from typing import Any, Final
 
 from wirework.engine.expr_budget import MAX_INT_BITS
-from wirework.engine.expr_values import to_text
+from wirework.engine.expr_values import current_budget, to_text
 from wirework.engine.exprlib.datetimes import DateTime
 from wirework.engine.exprlib.registry import Group, Registrar, show
 
@@ -108,6 +108,12 @@ def _values(name: str, values: tuple[Any, ...]) -> list[Any]:
     return list(values)
 
 
+def _extreme(pick: Any, values: list[Any]) -> Any:
+    """min or max in C: charged as one step (comparisons of text read the text)."""
+    current_budget().charge(20 * len(values) + sum(len(v) for v in values if isinstance(v, str)))
+    return pick(values)
+
+
 def _kind(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
@@ -119,6 +125,7 @@ def _kind(value: Any) -> str | None:
 
 
 def _cost_values(*values: Any, **kwargs: Any) -> int:
+    """A Python pass checking the kinds (the C pass of min/max is charged in _extreme)."""
     count = (
         len(values[0]) if len(values) == 1 and isinstance(values[0], (list, tuple)) else len(values)
     )
@@ -132,9 +139,10 @@ def _cost_values(*values: Any, **kwargs: Any) -> int:
     examples=[("{{ min(3, 1, 2) }}", 1), ("{{ min([json.price, 1000]) }}", 1000)],
     forms="function",
     cost=_cost_values,
+    atomic=False,
 )
 def min_(*values: Any) -> Any:
-    return builtins.min(_values("min", values))
+    return _extreme(builtins.min, _values("min", values))
 
 
 @register(
@@ -144,9 +152,10 @@ def min_(*values: Any) -> Any:
     examples=[("{{ max(3, 1, 2) }}", 3), ("{{ max(['2024-01-02', '2024-03-01']) }}", "2024-03-01")],
     forms="function",
     cost=_cost_values,
+    atomic=False,
 )
 def max_(*values: Any) -> Any:
-    return builtins.max(_values("max", values))
+    return _extreme(builtins.max, _values("max", values))
 
 
 @register(

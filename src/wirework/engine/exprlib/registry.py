@@ -193,7 +193,7 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, Undefined) else value
 
 
-_PASS_THROUGH: Final = (LimitExceeded, OffLoop, Cancelled, FunctionError, RecursionError)
+_PASS_THROUGH: Final = (LimitExceeded, OffLoop, Cancelled, FunctionError)
 
 
 class LibraryFunction:
@@ -223,7 +223,9 @@ class LibraryFunction:
                 budget.charge(units)
             else:
                 budget.spend(units)
-            result = self._func(*args, **kwargs)
+            result = budget.produced(_checked(self.name, self._func(*args, **kwargs)))
+        except RecursionError:
+            raise LimitExceeded(f"{self.name}: nested too deeply", "depth") from None
         except _PASS_THROUGH as exc:
             if isinstance(exc, LimitExceeded) and not str(exc).startswith(self.name + ":"):
                 raise LimitExceeded(f"{self.name}: {exc}", exc.limit) from None
@@ -232,7 +234,7 @@ class LibraryFunction:
             raise FunctionError(self.name, self._type_error(args, kwargs, exc)) from None
         except (ValueError, ArithmeticError, LookupError, UnicodeError) as exc:
             raise FunctionError(self.name, str(exc) or type(exc).__name__) from None
-        return budget.produced(_checked(self.name, result))
+        return result
 
     def _type_error(self, args: tuple[Any, ...], kwargs: dict[str, Any], exc: Exception) -> str:
         """Wrong arguments, said in the terms of the signature the docs show."""

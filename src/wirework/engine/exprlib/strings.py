@@ -227,7 +227,7 @@ def regex_split(text: Any, pattern: Any, maxsplit: Any = 0, flags: Any = "") -> 
     "text",
     "The text with every regex special character escaped, to match it literally.",
     examples=[("{{ regex_escape('1+1=2?') }}", "1\\+1\\=2\\?")],
-    cost=lambda text=None, *a, **k: 4 * _cost_text(text),
+    cost=lambda text=None, *a, **k: _cost_text(text) + (len(text) if isinstance(text, str) else 0),
 )
 def regex_escape(text: Any) -> str:
     value = text_of(text)
@@ -282,6 +282,13 @@ def extract_urls(text: Any) -> list[str]:
 MAX_SLUG_INPUT: Final = 10_000
 
 
+def _cost_slug(text: Any) -> int:
+    """Python and regex passes, and a transliteration per non-ASCII character."""
+    if not isinstance(text, str) or len(text) > MAX_SLUG_INPUT:
+        return 5_000  # refused before any work
+    return (200 if text.isascii() else 1_000) * len(text) + 5_000
+
+
 @register(
     "slugify",
     "text, separator='-', max_length=0",
@@ -290,11 +297,7 @@ MAX_SLUG_INPUT: Final = 10_000
         ("{{ 'Héllo, Wörld!' | slugify }}", "hello-world"),
         ("{{ slugify('Q3 Report (final)', '_') }}", "q3_report_final"),
     ],
-    cost=lambda text=None, *a, **k: (
-        (200 * len(text) if isinstance(text, str) and text.isascii() else 1_000 * len(text)) + 5_000
-        if isinstance(text, str)
-        else 5_000
-    ),
+    cost=lambda text=None, *a, **k: _cost_slug(text),
 )
 def slugify(text: Any, separator: Any = "-", max_length: Any = 0) -> str:
     value = text_of(text)
