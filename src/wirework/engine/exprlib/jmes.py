@@ -34,6 +34,11 @@ VISIT_COST: Final = 800
 #: comparison level of a sort.
 FUNCTION_COST: Final = 30
 _CACHE_SIZE: Final = 256
+#: Functions that look at their arguments' top level only (a length, the keys …).
+_SHALLOW: Final = frozenset(
+    {"length", "type", "not_null", "abs", "ceil", "floor", "starts_with", "ends_with",
+     "to_number", "to_array", "keys", "values", "reverse", "merge"}
+)  # fmt: skip
 
 _cache: OrderedDict[str, ParsedResult] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -64,10 +69,14 @@ class _Functions(jmespath_functions.Functions):
     def call_function(self, function_name: str, resolved_args: Any) -> Any:
         budget = self._budget
         budget.operate(20)
-        size = budget.size(resolved_args)
-        budget.check_size(size)
-        factor = 20 if function_name in ("sort", "sort_by", "min_by", "max_by") else 1
-        budget.charge(FUNCTION_COST * size * factor)
+        if function_name in _SHALLOW:
+            size = sum(len(a) if isinstance(a, (list, dict, str)) else 1 for a in resolved_args)
+            budget.charge(FUNCTION_COST * size)
+        else:
+            size = budget.size(resolved_args)
+            budget.check_size(size)
+            factor = 20 if function_name in ("sort", "sort_by", "min_by", "max_by") else 1
+            budget.charge(FUNCTION_COST * size * factor)
         return budget.produced(super().call_function(function_name, resolved_args))
 
     @jmespath_functions.signature({"types": []})

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import builtins
 import math
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 from typing import Any, Final
 
 from wirework.engine.expr_budget import MAX_INT_BITS
@@ -21,6 +29,8 @@ MAX_DIGITS: Final = 30
 #: Longest text read as a number.
 MAX_NUMBER_CHARS: Final = 400
 _NO_DEFAULT: Final = object()
+#: Enough digits for any float or integer an expression may hold (4096 bits), and decimals.
+_PRECISE: Final = Context(prec=1400)
 _TRUE: Final = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE: Final = frozenset({"false", "no", "n", "off", "0", ""})
 
@@ -43,11 +53,12 @@ def _rounded(value: Any, digits: Any, mode: str) -> int | float:
         raise ValueError(f"{show(number)} is not a finite number")
     if isinstance(number, int) and places >= 0:
         return number
-    exponent = Decimal(1).scaleb(-places)
-    result = Decimal(repr(number) if isinstance(number, float) else number).quantize(
-        exponent, rounding=mode
-    )
-    return int(result) if places <= 0 else float(result)
+    with localcontext(_PRECISE):
+        exponent = Decimal(1).scaleb(-places)
+        result = Decimal(repr(number) if isinstance(number, float) else number).quantize(
+            exponent, rounding=mode
+        )
+        return int(result) if places <= 0 else float(result)
 
 
 @register(
@@ -323,12 +334,13 @@ def format_number(number: Any, decimals: Any = 0, thousands: Any = ",", point: A
         if not isinstance(separator, str) or len(separator) > 5:
             raise ValueError(f"{name} must be text of at most 5 characters")
     try:
-        rounded = Decimal(repr(value) if isinstance(value, float) else value).quantize(
-            Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
-        )
+        with localcontext(_PRECISE):
+            rounded = Decimal(repr(value) if isinstance(value, float) else value).quantize(
+                Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
+            )
+            text = f"{rounded:,.{places}f}"
     except InvalidOperation:
         raise ValueError(f"{show(value)} cannot be formatted") from None
-    text = f"{rounded:,.{places}f}"
     whole, _, fraction = text.partition(".")
     whole = whole.replace(",", "\0").replace("\0", thousands)
     return whole + (point + fraction if fraction else "")
