@@ -15,6 +15,7 @@ ALL = [
     "code_cold_start",
     "list_executions",
     "ui_editor",
+    "expr_library",
 ]
 
 

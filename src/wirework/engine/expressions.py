@@ -325,10 +325,10 @@ def make_scope(
     Build one scope per step and derive the per-item scopes from it with
     :func:`with_item`. ``items`` defaults to ``[json]``; ``nodes`` may be any (lazy)
     mapping of display name → items; ``now`` defaults to the current time, shown in
-    ``timezone`` (an IANA name; UTC by default), and ``today`` is the start of its day.
+    ``timezone`` (an IANA name; UTC by default); ``today``, the start of its day, is
+    derived from it when an expression reads it (:data:`_DERIVED`).
     """
     json = {} if json is None else json
-    clock = _clock(now, timezone)
     return {
         "json": json,
         "item": json,
@@ -338,8 +338,7 @@ def make_scope(
         "execution": _or_empty(execution),
         "workflow": _or_empty(workflow),
         "vars": _or_empty(vars),
-        "now": DateTime(clock),
-        "today": DateTime(clock.replace(hour=0, minute=0, second=0, microsecond=0)),
+        "now": DateTime(_clock(now, timezone)),
     }
 
 
@@ -349,6 +348,19 @@ def _clock(now: datetime | None, timezone: str | None) -> datetime:
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     return now.astimezone(_zone(timezone)) if timezone else now
+
+
+def _today(scope: Scope) -> Any:
+    now = scope.get("now")
+    if not isinstance(now, DateTime):
+        return _ENV.undefined(name="today")
+    value = now.value
+    return DateTime(datetime.combine(value.date(), time(), value.tzinfo))
+
+
+#: Names computed from the scope when an expression reads them (cheaper than building
+#: them for every step that never does).
+_DERIVED: Final[dict[str, Callable[[Scope], Any]]] = {"today": _today}
 
 
 @functools.lru_cache(maxsize=64)
@@ -865,6 +877,8 @@ class _Context(Context):
             return self.vars[key]
         if key in self.parent:
             return self.parent[key]
+        if key in _DERIVED:
+            return _DERIVED[key](self.parent)
         return _ENV.globals.get(key, missing)
 
 
@@ -1464,6 +1478,8 @@ class _Path(Compiled):
         """The value at the path as the sandbox sees it (Undefined when missing)."""
         if self.name in scope:
             value = scope[self.name]
+        elif self.name in _DERIVED:
+            value = _DERIVED[self.name](scope)
         elif self.name in _ENV.globals:
             value = _ENV.globals[self.name]
         else:
