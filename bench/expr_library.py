@@ -10,12 +10,19 @@ well above 1 means the budget undercharges that call. Nothing is asserted; see R
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
 from bench.common import machine, report
 from wirework.engine import exprlib
-from wirework.engine.expressions import compile_value, make_scope, measure, with_item
+from wirework.engine.expressions import (
+    ExpressionError,
+    compile_value,
+    make_scope,
+    measure,
+    with_item,
+)
 
 ITEMS = 20_000
 ITEM = {
@@ -52,7 +59,10 @@ HEAVY = [
         "regex_find_all, 200k matches of 1 MB",
         "{{ vars.text | regex_find_all('w\\\\w+') | length }}",
     ),
-    ("regex_replace, 1 MB", "{{ vars.text | regex_replace('o', '0') | length }}"),
+    (
+        "regex_replace, 40k matches in 200 kB",
+        "{{ vars.text[:200000] | regex_replace('o', '0') | length }}",
+    ),
     ("jmespath filter, 30k rows", "{{ vars.rows | jmespath('[?group==`3`].id') | length }}"),
     ("group_by, 30k rows", "{{ vars.rows | group_by('group') | length }}"),
     ("sort_by, 30k rows", "{{ vars.rows | sort_by('total', true) | length }}"),
@@ -74,10 +84,16 @@ def per_item(source: str) -> float:
 
 
 def heavy(source: str) -> tuple[float, float]:
+    """CPU milliseconds and nanoseconds per unit charged (refused calls count what they
+    were charged until refused)."""
     scope = make_scope({}, vars=HEAVY_VARS)
-    measure(source, scope)  # warm up
+    with contextlib.suppress(ExpressionError):
+        measure(source, scope)  # warm up
     started = time.thread_time()
-    _, usage = measure(source, scope)
+    try:
+        _, usage = measure(source, scope)
+    except ExpressionError as exc:
+        usage = exc.usage
     cpu = time.thread_time() - started
     return cpu * 1e3, cpu * 1e9 / max(usage.work, 1)
 

@@ -975,7 +975,11 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         kwargs.pop("_loop_vars", None)
         kwargs.pop("_block_vars", None)
         owner = getattr(obj, "__self__", None)
-        if isinstance(obj, LibraryFunction):
+        if isinstance(obj, LibraryFunction) or (
+            isinstance(owner, DateTime)
+            and isinstance(obj, types.MethodType)
+            and obj.__name__ in exprlib.DATE_ATTRIBUTES
+        ):
             return obj(*args, **kwargs)  # counted, charged and checked by itself
         if isinstance(obj, Macro):
             budget.operate(_MACRO_COST)

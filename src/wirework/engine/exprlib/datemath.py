@@ -147,7 +147,11 @@ def shift(value: datetime, parts: dict[str, float], sign: int) -> datetime:
     try:
         if calendar_part:
             tz = value.tzinfo
-            local = value.replace(tzinfo=None) + relativedelta(**calendar_part)
+            if "years" in calendar_part or "months" in calendar_part:
+                step: Any = relativedelta(**calendar_part)
+            else:
+                step = timedelta(**calendar_part)
+            local = value.replace(tzinfo=None) + step
             value = local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
         if elapsed:
             tz = value.tzinfo

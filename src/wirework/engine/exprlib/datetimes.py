@@ -68,13 +68,13 @@ def to_datetime(value: Any, fmt: Any = None, tz: Any = None) -> DateTime:
 
 
 def _parse_iso(text: str) -> datetime | None:
-    try:
-        return isoparse(text)
-    except (ValueError, OverflowError):
-        pass
-    try:  # "2024-05-17 10:00:00" and other forms Python reads
+    try:  # C, and most ISO 8601 forms (a space for the T too)
         return datetime.fromisoformat(text)
     except ValueError:
+        pass
+    try:  # the forms it does not read (2024-05, 10:00:00,5 …)
+        return isoparse(text)
+    except (ValueError, OverflowError):
         return None
 
 

@@ -85,11 +85,13 @@ class _Functions(jmespath_functions.Functions):
 
 
 class _Interpreter(visitor.TreeInterpreter):
-    """TreeInterpreter that charges every node and checks every value it builds."""
+    """TreeInterpreter that charges every node and checks every value it builds. One per
+    thread, reused: :meth:`use` points it at the running evaluation's budget."""
 
-    def __init__(self, budget: Budget) -> None:
-        super().__init__(visitor.Options(custom_functions=_Functions(budget)))
-        self._budget = budget
+    def __init__(self) -> None:
+        self._functions_charged = _Functions(Budget())
+        super().__init__(visitor.Options(custom_functions=self._functions_charged))
+        self._budget = Budget()
         compare = visitor.TreeInterpreter.COMPARATOR_FUNC
 
         def charged(op: str) -> Any:
@@ -97,12 +99,17 @@ class _Interpreter(visitor.TreeInterpreter):
             name = "eq" if op in ("eq", "ne") else "lt"
 
             def run(left: Any, right: Any) -> Any:
+                budget = self._budget
                 budget.charge(budget.comparison_cost(name, left, right))
                 return func(left, right)
 
             return run
 
         self.COMPARATOR_FUNC = {op: charged(op) for op in compare}  # type: ignore[misc]
+
+    def use(self, budget: Budget) -> _Interpreter:
+        self._budget = self._functions_charged._budget = budget
+        return self
 
     def visit(self, node: Any, *args: Any, **kwargs: Any) -> Any:
         budget = self._budget
@@ -136,6 +143,16 @@ class _Interpreter(visitor.TreeInterpreter):
         return self._built(super().visit_slice(node, value))
 
 
+_local = threading.local()
+
+
+def _interpreter() -> _Interpreter:
+    interpreter: _Interpreter | None = getattr(_local, "interpreter", None)
+    if interpreter is None:
+        interpreter = _local.interpreter = _Interpreter()
+    return interpreter
+
+
 def search(data: Any, query: Any) -> Any:
     """The result of the JMESPath ``query`` over ``data``; ValueError with the reason when
     the query is not valid or does not apply."""
@@ -146,7 +163,7 @@ def search(data: Any, query: Any) -> Any:
     budget = current_budget()
     try:
         parsed = _compiled(query, budget)
-        return _Interpreter(budget).visit(parsed.parsed, data)
+        return _interpreter().use(budget).visit(parsed.parsed, data)
     except jmespath_errors.ParseError as exc:
         raise ValueError(f"invalid query: {_parse_message(exc)}") from None
     except jmespath_errors.JMESPathError as exc:

@@ -214,7 +214,10 @@ class LibraryFunction:
         entry = self._entry
         budget = current_budget()
         budget.operate(CALL_COST)
-        args = tuple(_plain(arg) for arg in args)
+        for arg in args:
+            if isinstance(arg, Undefined):
+                args = tuple([_plain(arg) for arg in args])
+                break
         if kwargs:
             kwargs = {key: _plain(value) for key, value in kwargs.items()}
         try:
