@@ -56,7 +56,7 @@ HEAVY_VARS: dict[str, Any] = {
 }
 HEAVY = [
     (
-        "regex_find_all, 200k matches of 1 MB",
+        "regex_find_all, 200k matches in 1 MB",
         "{{ vars.text | regex_find_all('w\\\\w+') | length }}",
     ),
     (

@@ -362,6 +362,8 @@ def sort_by(value: Any, key: Any = None, reverse: Any = False) -> list[Any]:
 
 
 def _group_key(value: Any) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -66,7 +66,11 @@ def parse_path(path: Any) -> tuple[str | int, ...]:
 def get_path(value: Any, steps: tuple[str | int, ...]) -> Any:
     """The value at ``steps`` in ``value``, or MISSING."""
     for step in steps:
-        if isinstance(value, Mapping):
+        if type(value) is dict and type(step) is str:  # the common case, without ABC checks
+            if step not in value:
+                return MISSING
+            value = value[step]
+        elif isinstance(value, Mapping):
             key = step if isinstance(step, str) else str(step)
             if key not in value:
                 return MISSING
