@@ -18,7 +18,7 @@ Design
   ``nodes['Webhook'].json.id``, is evaluated by a few dictionary look-ups with the same
   lookup rules as the sandbox, without running a Jinja template at all.
 * **Names in scope:** ``json``/``item`` (the current item), ``items``, ``nodes``,
-  ``trigger``, ``execution``, ``workflow``, ``vars`` and ``now``; build them with
+  ``trigger``, ``execution``, ``workflow``, ``vars``, ``now`` and ``today``; build them with
   :func:`make_scope` and, per item, :func:`with_item`.
 * **Missing values are lenient, operations on them are not.** ``{{ json.missing }}`` gives
   ``None`` for a whole-expression parameter and ``''`` inside text (as n8n users expect),
@@ -41,7 +41,9 @@ rules: attributes are allow-listed per type (string, date and loop helpers, ``ge
 starting with ``_`` (only a key that really exists in a JSON object is served, because
 that is data, like MongoDB's ``_id``); ``str.format``/``format_map`` are refused; no
 ``include``/``import``/``extends``/``block``, no ``self``, no recursive loops; the only
-globals are ``range`` (capped), ``dict`` and ``namespace``; every result of an operator,
+globals are ``range`` (capped), ``dict``, ``namespace`` and the expression library's
+functions (:mod:`wirework.engine.exprlib`, which adds its filters too: each call charges its
+own cost and returns data or a date value); every result of an operator,
 filter or call is checked against the limits below before it can be used.
 
 Limits
