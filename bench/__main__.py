@@ -16,6 +16,7 @@ ALL = [
     "list_executions",
     "dashboard",
     "ui_editor",
+    "expr_library",
 ]
 
 

@@ -35,6 +35,7 @@ from wirework.api.routes import (
     auth,
     dashboard,
     executions,
+    expressions,
     health,
     integration_types,
     integrations,
@@ -367,6 +368,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         workflows,
         executions,
         dashboard,
+        expressions,
         runs,
         webhook_tests,
     ):

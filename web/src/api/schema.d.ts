@@ -572,6 +572,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/expressions/functions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every function, filter and variable of the expression library, with examples */
+        get: operations["list_functions_api_expressions_functions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/expressions/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The value an expression gives on sample data (ok: false with the reason if it fails; the same sandbox and limits as a step) */
+        post: operations["preview_api_expressions_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{workflow_id}/execute": {
         parameters: {
             query?: never;
@@ -1001,6 +1035,48 @@ export interface components {
              */
             parent_execution_id?: string | null;
         };
+        /** ExprExample */
+        ExprExample: {
+            /**
+             * Expression
+             * @description An expression using the entry, e.g. {{ now | format_date('%Y') }}
+             */
+            expression: string;
+            /**
+             * Result
+             * @description What it gives in the documented example scope
+             */
+            result: unknown;
+        };
+        /** ExprFunctionOut */
+        ExprFunctionOut: {
+            /** Name */
+            name: string;
+            kind: components["schemas"]["ExprKind"];
+            /**
+             * Group
+             * @description dates, data, strings, encoding or numbers
+             */
+            group: string;
+            /**
+             * Signature
+             * @description format_date(date, format='iso') or date | format_date(…)
+             */
+            signature: string;
+            /**
+             * Description
+             * @description One line
+             */
+            description: string;
+            /** Examples */
+            examples: components["schemas"]["ExprExample"][];
+        };
+        /**
+         * ExprKind
+         * @description How a library entry is written: ``f(x)``, ``x | f``, or a name.
+         * @enum {string}
+         */
+        ExprKind: "function" | "filter" | "variable";
         /** FailingWorkflow */
         FailingWorkflow: {
             /** Workflow Id */
@@ -1043,6 +1119,14 @@ export interface components {
              * @description The workflow node concerned, if any
              */
             node_id?: string | null;
+        };
+        /** FunctionsOut */
+        FunctionsOut: {
+            /**
+             * Functions
+             * @description Every function, filter and variable; an entry usable both ways is listed once per kind
+             */
+            functions: components["schemas"]["ExprFunctionOut"][];
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1617,6 +1701,95 @@ export interface components {
              */
             y?: number;
         };
+        /** PreviewError */
+        PreviewError: {
+            /**
+             * Ok
+             * @constant
+             */
+            ok: false;
+            /**
+             * Error
+             * @description Why the expression failed (one line)
+             */
+            error: string;
+        };
+        /** PreviewIn */
+        PreviewIn: {
+            /**
+             * Expression
+             * @description A field's value: text with {{ … }} expressions (or plain text)
+             */
+            expression: string;
+            scope?: components["schemas"]["PreviewScope"];
+        };
+        /** PreviewNode */
+        PreviewNode: {
+            /**
+             * Json
+             * @description The node's first output item (sample data)
+             */
+            json?: unknown;
+            /**
+             * Items
+             * @description All its output items (default: [json])
+             */
+            items?: unknown[] | null;
+        };
+        /** PreviewOk */
+        PreviewOk: {
+            /**
+             * Ok
+             * @constant
+             */
+            ok: true;
+            /**
+             * Value
+             * @description The value the field would get: JSON data
+             */
+            value: unknown;
+            type: components["schemas"]["ValueType"];
+        };
+        /**
+         * PreviewScope
+         * @description Sample data for the names an expression reads (all optional).
+         */
+        PreviewScope: {
+            /**
+             * Json
+             * @description The current item
+             */
+            json?: unknown;
+            /**
+             * Items
+             * @description All input items (default: [json])
+             */
+            items?: unknown[] | null;
+            /**
+             * Nodes
+             * @description Earlier nodes' output by display name
+             */
+            nodes?: {
+                [key: string]: components["schemas"]["PreviewNode"];
+            };
+            /**
+             * Trigger
+             * @description The trigger's first item
+             */
+            trigger?: unknown;
+            /**
+             * Vars
+             * @description Workspace variables
+             */
+            vars?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Timezone
+             * @description The workflow's time zone for now and today (default UTC)
+             */
+            timezone?: string | null;
+        };
         /**
          * Retry
          * @description Per-node retry with exponential backoff: wait ``backoff_s * 2**(attempt-1)``, capped at
@@ -2056,6 +2229,12 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * ValueType
+         * @description The JSON type of a previewed value.
+         * @enum {string}
+         */
+        ValueType: "string" | "number" | "boolean" | "null" | "list" | "object";
         /** WebhookTestOut */
         WebhookTestOut: {
             /** Workflow Id */
@@ -4039,6 +4218,66 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["DashboardOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_functions_api_expressions_functions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunctionsOut"];
+                };
+            };
+        };
+    };
+    preview_api_expressions_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewOk"] | components["schemas"]["PreviewError"];
+                };
+            };
+            /** @description The body is larger than 8 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
