@@ -20,7 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from wirework.engine import exprlib  # noqa: E402
-from wirework.engine.exprlib import ENTRIES, GROUP_TITLES, MEMBERS, Entry, Group, Kind  # noqa: E402
+from wirework.engine.exprlib import (  # noqa: E402
+    DURATION_MEMBERS,
+    ENTRIES,
+    GROUP_TITLES,
+    MEMBERS,
+    OPERATIONS,
+    Entry,
+    Group,
+    Kind,
+    Member,
+)
 
 PAGE = ROOT / "docs" / "expressions.md"
 
@@ -46,6 +56,15 @@ are in [workflows.md](workflows.md#expressions)). Most functions work both ways:
   `now` and `today` are the execution's clock in the workflow's time zone
   (`settings.timezone`, UTC by default); times read without an offset are UTC unless you
   pass `zone`.
+- **Date arithmetic** works with operators, as in Python: `now + timedelta(days=1)`,
+  `now - to_date(json.created) > timedelta(hours=1)`, `(end - start).total_seconds()`.
+  A date minus a date is a [duration](#durations), which becomes ISO 8601 text in results
+  (`PT25H30M`). A date plus a number or text is an error that says what to use instead.
+- **Numbers** are finite: `1e400`, `1e308 * 10` or `'inf' | float` are errors (JSON has no
+  infinity or NaN).
+- **Other names**: a few functions also answer to the names people reach for first
+  (`parse_date` for `to_date`, `date_add`, `json_parse`, `uuid`, `b64encode`, …); each
+  group lists them under *Other names*.
 - **Key paths** (`deep_get`, `pluck`, `sort_by`, `group_by`, `sum_of`, …) name a value inside
   each element: `'customer.address.city'`, `'lines[0].sku'`, `"['odd key'].x"`.
 - **Regular expressions** use RE2 syntax: linear time, so no pattern can hang a workflow;
@@ -113,13 +132,34 @@ def group_section(group: Group) -> list[str]:
                 f"| {result(example.result)} |"
             )
         lines.append("")
-    library = [e for e in entries if not e.builtin]
+    library = [e for e in entries if not e.builtin and e.alias_of is None]
     lines += [*table(library), ""]
     notes = [e for e in library if e.notes]
     lines += [f"- **{e.name}**: {e.notes}" for e in sorted(notes, key=lambda e: e.name)]
     lines += [""] if notes else []
+    lines += aliases([e for e in entries if e.alias_of is not None])
     if group is Group.DATES:
-        lines += date_members()
+        lines += members_table(
+            "Date values",
+            "What `now`, `today` and the date functions give. Only these attributes and methods\n"
+            "exist; dates compare with `<`, `==`, … (with dates only: `to_date()` reads text).",
+            "attribute / method",
+            MEMBERS,
+        )
+        lines += members_table(
+            "Durations",
+            "What `timedelta(…)`, `duration(…)` and a date minus a date give: calendar months,\n"
+            "calendar days and elapsed time. Only these attributes and methods exist.",
+            "attribute / method",
+            DURATION_MEMBERS,
+        )
+        lines += members_table(
+            "Date arithmetic with operators",
+            "Anything else (a date plus a number or text, a duration times a duration) is an\n"
+            "error naming both sides.",
+            "operation",
+            OPERATIONS,
+        )
     builtins = [e for e in entries if e.builtin and Kind.VARIABLE not in e.forms]
     if builtins:
         lines += [
@@ -131,17 +171,32 @@ def group_section(group: Group) -> list[str]:
     return lines
 
 
-def date_members() -> list[str]:
+def aliases(entries: list[Entry]) -> list[str]:
+    """The other names of this group's functions: same function, same arguments."""
+    if not entries:
+        return []
+    lines = ["**Other names** (the same function and arguments):", ""]
+    lines += ["| name | same as | example | result |", "|---|---|---|---|"]
+    for entry in sorted(entries, key=lambda e: e.name):
+        first, *rest = entry.examples
+        lines.append(
+            f"| {code(entry.name)} | {code(entry.alias_of or '')} | {code(first.expression)} "
+            f"| {result(first.result)} |"
+        )
+        lines += [f"| | | {code(e.expression)} | {result(e.result)} |" for e in rest]
+    return [*lines, ""]
+
+
+def members_table(title: str, intro: str, heading: str, members: list[Member]) -> list[str]:
     lines = [
-        "### Date values",
+        f"### {title}",
         "",
-        "What `now`, `today` and the date functions give. Only these attributes and methods",
-        "exist; dates compare with `<`, `==`, … (with dates only: `to_date()` reads text).",
+        intro,
         "",
-        "| attribute / method | what it is | example | result |",
+        f"| {heading} | what it is | example | result |",
         "|---|---|---|---|",
     ]
-    for member in MEMBERS:
+    for member in members:
         (expression, value), *rest = member.examples
         lines.append(
             f"| {code(member.signature)} | {member.description} | {code(expression)} "

@@ -56,6 +56,7 @@ __all__ = [
     "LazyMapping",
     "LimitExceeded",
     "Limits",
+    "NotFinite",
     "Stats",
     "Usage",
     "configure",
@@ -120,6 +121,17 @@ class LimitExceeded(Exception):
     def __init__(self, message: str, limit: str = "size") -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class NotFinite(ArithmeticError):
+    """A float that is infinite or NaN: JSON has no such numbers, so expressions never make
+    one (``1e308 * 10``, ``'inf' | float``). ``str()`` names it: ``inf is not a finite
+    number``, prefixed by ``where`` when given (a literal, an operation, a filter)."""
+
+    def __init__(self, value: float, where: str = "") -> None:
+        text = "nan" if value != value else "inf" if value > 0 else "-inf"
+        super().__init__(f"{where or text} is not a finite number")
+        self.value = value
 
 
 class OffLoop(Exception):
@@ -318,7 +330,11 @@ class Budget:
         """Check a freshly made value against the size limits and pay for the memory it
         takes: a byte per character (four unless ASCII), eight per element."""
         kind = type(value)
-        if kind is float or kind is bool or value is None:
+        if kind is float:
+            if value - value != 0.0:  # inf or nan
+                raise NotFinite(value)
+            return value
+        if kind is bool or value is None:
             return value
         if kind is int:
             if value.bit_length() > MAX_INT_BITS:

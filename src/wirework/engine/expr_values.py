@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from jinja2.runtime import Undefined
 
-from wirework.engine.expr_budget import WALK_COST, Budget
+from wirework.engine.expr_budget import WALK_COST, Budget, NotFinite
 
 __all__ = [
     "BUDGET",
@@ -60,7 +60,11 @@ def to_native(value: Any, deep: bool = True) -> Any:
     """Turn a result into JSON data. With ``deep=False`` dicts and lists are trusted as
     they are (used for plain paths into the scope, which holds JSON already)."""
     kind = type(value)
-    if value is None or kind is str or kind is int or kind is float or kind is bool:
+    if value is None or kind is str or kind is int or kind is bool:
+        return value
+    if kind is float:
+        if value - value != 0.0:  # inf or nan: not JSON
+            raise NotFinite(value)
         return value
     if kind is dict:
         return _native_dict(value) if deep else value
@@ -70,8 +74,10 @@ def to_native(value: Any, deep: bool = True) -> Any:
         return None
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, (bool, int)):
         return value
+    if isinstance(value, float):
+        return to_native(float(value))
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, DataValue):
@@ -130,6 +136,8 @@ def to_text(value: Any) -> str:
         return ""
     if kind is bool:
         return "true" if value else "false"
+    if isinstance(value, float) and value - value != 0.0:
+        raise NotFinite(value)
     if isinstance(value, (int, float, str)):
         return str(value)
     if isinstance(value, (datetime, date, time)):
@@ -164,9 +172,19 @@ JSON_RUN: Final = 2048
 
 def _dumps(value: Any, indent: int | None = None) -> str:
     separators = (",", ":") if indent is None else (",", ": ")
-    return jsonlib.dumps(
-        value, ensure_ascii=False, separators=separators, indent=indent, default=json_default
-    )
+    try:
+        return jsonlib.dumps(
+            value,
+            ensure_ascii=False,
+            separators=separators,
+            indent=indent,
+            default=json_default,
+            allow_nan=False,
+        )
+    except ValueError as exc:
+        if "JSON compliant" not in str(exc):  # only floats: circular values cannot be built
+            raise
+        raise NotFinite(float("inf"), "a number in the value") from None
 
 
 def _json_parts(value: Any, parts: list[str], budget: Budget) -> None:

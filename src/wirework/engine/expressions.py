@@ -113,17 +113,19 @@ from wirework.engine.expr_budget import (
     LazyMapping,
     LimitExceeded,
     Limits,
+    NotFinite,
     OffLoop,
     Usage,
     off_loop,
 )
 from wirework.engine.expr_values import BUDGET as _BUDGET
+from wirework.engine.expr_values import DataValue
 from wirework.engine.expr_values import NotData as _NotData
 from wirework.engine.expr_values import current_budget as _budget
 from wirework.engine.expr_values import to_json as _to_json
 from wirework.engine.expr_values import to_native as _to_native
 from wirework.engine.expr_values import to_text as _to_text
-from wirework.engine.exprlib import DateTime, FunctionError, LibraryFunction
+from wirework.engine.exprlib import DateTime, FunctionError, LibraryFunction, OperatorError
 
 __all__ = [
     "MAX_CALL_WORK",
@@ -215,6 +217,7 @@ class ExpressionLimitError(ExpressionError):
 
 
 _LimitExceeded = LimitExceeded  # raised inside the sandbox; becomes an ExpressionLimitError
+_show = exprlib.show  # a value as error messages quote it
 
 
 def _shorten(source: str, width: int = 120) -> str:
@@ -241,7 +244,7 @@ def _error(source: str, exc: Exception) -> ExpressionError:
         return _limit_error(source, "limit exceeded: out of memory", "memory")
     if isinstance(exc, Cancelled):
         return _limit_error(source, "cancelled (timed out)", "cancelled")
-    if isinstance(exc, (_NotData, FunctionError)):
+    if isinstance(exc, (_NotData, FunctionError, OperatorError, NotFinite)):
         message = str(exc)
     elif isinstance(exc, TemplateSyntaxError):
         message = exc.message or "syntax error"
@@ -455,8 +458,8 @@ def _make_policy(cls: type) -> _Policy:
         attributes = _MAPPING_ATTRIBUTES
     elif issubclass(cls, (list, tuple)):  # named tuples (from groupby) add their fields
         attributes = _SEQUENCE_ATTRIBUTES | frozenset(getattr(cls, "_fields", ()))
-    elif issubclass(cls, DateTime):
-        attributes = exprlib.DATE_ATTRIBUTES
+    elif issubclass(cls, DataValue):  # dates, durations
+        attributes = exprlib.value_attributes(cls)
     elif issubclass(cls, datetime):
         attributes = _DATETIME_ATTRIBUTES
     elif issubclass(cls, date):
@@ -484,7 +487,21 @@ class _Undefined(Undefined):
                 return f"there is no node named {name!r}"
             if isinstance(obj, Mapping):
                 return f"{name!r} is undefined (the object has no such key)"
+            if obj is missing and name in _NAME_HINTS:
+                return f"{name!r} is undefined (use {_NAME_HINTS[name]})"
         return super()._undefined_message
+
+
+#: What to use instead of the Python names people type in expressions.
+_NAME_HINTS: Final = {
+    "float": "to_float(x) or x | float",
+    "int": "to_int(x) or x | int",
+    "str": "to_str(x) or x | string",
+    "len": "x | length",
+    "datetime": "now, today or to_date(text)",
+    "date": "today or to_date(text)",
+    "parse": "parse_date(text) or parse_json(text)",
+}
 
 
 # --------------------------------------------------------------------------- formats
@@ -584,6 +601,7 @@ def _make_filter(
     text: bool = False,
     check: Callable[..., None] | None = None,
     atomic: bool = True,
+    name: str = "",
 ) -> Callable[..., Any]:
     """Wrap a Jinja filter: count it, convert text input, charge its estimated cost (one
     step holding the GIL when ``atomic``, else Python-level work), run the pre-check,
@@ -611,9 +629,12 @@ def _make_filter(
             result = func(context.environment, value, *args, **kwargs)
         else:
             result = func(value, *args, **kwargs)
-        return budget.produced(result)
+        try:
+            return budget.produced(result)
+        except NotFinite as exc:  # 'inf' | float
+            raise NotFinite(exc.value, f"{guarded.__name__}: {_show(value)}") from None
 
-    guarded.__name__ = getattr(func, "__name__", "filter")
+    guarded.__name__ = name or getattr(func, "__name__", "filter")
     return guarded
 
 
@@ -787,7 +808,12 @@ def _build_filters() -> dict[str, Callable[..., Any]]:
         for name in names:
             func = replaced.get(name, FILTERS[name])
             filters[name] = _make_filter(
-                func, cost, text=name in _TEXT_FILTERS, check=checks.get(name), atomic=atomic
+                func,
+                cost,
+                text=name in _TEXT_FILTERS,
+                check=checks.get(name),
+                atomic=atomic,
+                name=name,
             )
     return filters
 
@@ -894,6 +920,10 @@ _COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "in": lambda a, b: a in b,
     "notin": lambda a, b: a not in b,
 }
+_COMPARE_SIGNS: Final = {
+    "eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in",
+    "notin": "not in",
+}  # fmt: skip
 _STR_PADDING: Final = frozenset({"center", "ljust", "rjust", "zfill"})
 
 
@@ -901,7 +931,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     """The sandbox: allow-listed attributes, checked operators, calls and filters, and the
     ``guard_*`` hooks that the code generator inserts into compiled templates."""
 
-    intercepted_binops = frozenset({"+", "*", "%", "**"})
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+    intercepted_unops = frozenset({"+", "-"})
     code_generator_class = _CodeGenerator
     context_class = _Context
 
@@ -978,9 +1009,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         kwargs.pop("_block_vars", None)
         owner = getattr(obj, "__self__", None)
         if isinstance(obj, LibraryFunction) or (
-            isinstance(owner, DateTime)
+            isinstance(owner, DataValue)
             and isinstance(obj, types.MethodType)
-            and obj.__name__ in exprlib.DATE_ATTRIBUTES
+            and obj.__name__ in exprlib.value_attributes(type(owner))
         ):
             return obj(*args, **kwargs)  # counted, charged and checked by itself
         if isinstance(obj, Macro):
@@ -1048,8 +1079,25 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return method(*args, **kwargs)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """An arithmetic operator: sizes checked before it runs; dates and durations charge
+        their own cost; operands it has no meaning for, and results that are not finite
+        numbers, are errors naming both sides."""
         budget = _budget()
         budget.operate(2)
+        if operator == "%" and isinstance(left, str):
+            return budget.produced(_printf(left, right))
+        try:
+            result = self._binop(budget, operator, left, right)
+        except TypeError:
+            raise exprlib.operand_error(operator, left, right) from None
+        except (NotFinite, OverflowError) as exc:  # 1e308 * 10, 10.0 ** 400, 10**400 / 1
+            value = exc.value if isinstance(exc, NotFinite) else math.inf
+            raise NotFinite(value, f"{_show(left)} {operator} {_show(right)}") from None
+        if type(result) is complex:  # (-8) ** 0.5
+            raise OperatorError(f"{_show(left)} ** {_show(right)} is not a real number")
+        return result
+
+    def _binop(self, budget: Budget, operator: str, left: Any, right: Any) -> Any:
         if operator == "+":
             if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
                 size = budget.size(left) + budget.size(right) - 1
@@ -1087,9 +1135,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             ):
                 raise _LimitExceeded(f"an integer larger than {MAX_INT_BITS} bits")
             return budget.produced(left**right)
-        if operator == "%" and isinstance(left, str):
-            return budget.produced(_printf(left, right))
         return budget.produced(self.binop_table[operator](left, right))
+
+    def call_unop(self, context: Context, operator: str, arg: Any) -> Any:
+        try:
+            return self.unop_table[operator](arg)
+        except TypeError:
+            raise exprlib.unary_error(operator, arg) from None
 
     # -- hooks inserted by _CodeGenerator
 
@@ -1130,8 +1182,14 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         budget.operate(1)
         for op, right in zip(rest[::2], rest[1::2], strict=True):
             budget.charge(budget.comparison_cost(op, left, right))
-            if not _COMPARE[op](left, right):
-                return False
+            try:
+                if not _COMPARE[op](left, right):
+                    return False
+            except TypeError:
+                raise OperatorError(
+                    f"cannot compare {exprlib.kind(left)} with {exprlib.kind(right)}"
+                    f" ({_show(left)} {_COMPARE_SIGNS[op]} {_show(right)})"
+                ) from None
             left = right
         return True
 
@@ -1331,6 +1389,8 @@ _FAST_COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
 def _fast_scalar(value: Any) -> Any:
     kind = type(value)
     if kind not in _FAST_SCALARS or (kind is str and len(value) > _FAST_MAX_CHARS):
+        raise _FALLBACK
+    if kind is float and value - value != 0.0:  # inf, nan: the sandbox names them
         raise _FALLBACK
     return value
 
@@ -1675,6 +1735,7 @@ def _compile_string(source: str) -> Compiled:
         )
     try:
         parsed = _ENV.parse(source)
+        _check_numbers(source, parsed)
         refs = _tree_references(parsed)
         single = _single_expression(parsed)
         fast = _fast(single) if single is not None else None  # before _prepare rewrites it
@@ -1694,6 +1755,20 @@ def _compile_string(source: str) -> Compiled:
         return _Template(source, native_tree, native=True, references=refs, fast=fast)
     except Exception as exc:
         raise _error(source, exc) from None
+
+
+def _check_numbers(source: str, tree: nodes.Template) -> None:
+    """Refuse a number literal too large for a float (``1e400`` reads as infinity, which
+    no JSON value can hold), naming it as written."""
+    for const in tree.find_all(nodes.Const):
+        value = const.value
+        if type(value) is float and value - value != 0.0:
+            written = next(
+                (text for _, kind, text in _ENV.lex(source) if kind == "float"
+                 and float(text.replace("_", "")) - float(text.replace("_", "")) != 0.0),
+                repr(value),
+            )  # fmt: skip
+            raise TemplateSyntaxError(f"{written} is not a finite number", const.lineno)
 
 
 def _join(path: str, key: Any) -> str:

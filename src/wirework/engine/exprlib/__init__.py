@@ -19,7 +19,14 @@ from jinja2.utils import pass_context
 
 from wirework.engine.exprlib import builtins, data, dates, encoding, numbers, strings
 from wirework.engine.exprlib.datetimes import ATTRIBUTES as DATE_ATTRIBUTES
-from wirework.engine.exprlib.datetimes import MEMBERS, DateTime, Member
+from wirework.engine.exprlib.datetimes import MEMBERS, DateTime
+from wirework.engine.exprlib.durations import (
+    DURATION_ATTRIBUTES,
+    DURATION_MEMBERS,
+    OPERATIONS,
+    Duration,
+)
+from wirework.engine.exprlib.operators import kind, operand_error, unary_error
 from wirework.engine.exprlib.registry import (
     GROUP_TITLES,
     Entry,
@@ -28,16 +35,23 @@ from wirework.engine.exprlib.registry import (
     Group,
     Kind,
     LibraryFunction,
+    Member,
+    OperatorError,
+    show,
 )
 
 __all__ = [
     "DATE_ATTRIBUTES",
+    "DURATION_ATTRIBUTES",
+    "DURATION_MEMBERS",
     "ENTRIES",
     "EXAMPLE_ITEM",
     "EXAMPLE_NOW",
     "GROUP_TITLES",
     "MEMBERS",
+    "OPERATIONS",
     "DateTime",
+    "Duration",
     "Entry",
     "Example",
     "FunctionError",
@@ -45,9 +59,15 @@ __all__ = [
     "Kind",
     "LibraryFunction",
     "Member",
+    "OperatorError",
     "catalogue",
+    "kind",
+    "operand_error",
     "sandbox_filters",
     "sandbox_functions",
+    "show",
+    "unary_error",
+    "value_attributes",
 ]
 
 #: Every entry, in group order (dates, data, strings, encoding, numbers).
@@ -80,8 +100,17 @@ EXAMPLE_ITEM: Final[dict[str, Any]] = {
 EXAMPLE_NOW: Final = datetime(2024, 5, 17, 10, 30, tzinfo=UTC)
 
 
-def _library(kind: Kind) -> list[Entry]:
-    return [e for e in ENTRIES if kind in e.forms and e.callable is not None]
+def value_attributes(cls: type) -> frozenset[str]:
+    """What expressions may read on a library value of type ``cls`` (a date, a duration)."""
+    if issubclass(cls, DateTime):
+        return DATE_ATTRIBUTES
+    if issubclass(cls, Duration):
+        return DURATION_ATTRIBUTES
+    return frozenset()
+
+
+def _library(form: Kind) -> list[Entry]:
+    return [e for e in ENTRIES if form in e.forms and e.callable is not None]
 
 
 def sandbox_functions() -> dict[str, LibraryFunction]:
@@ -108,19 +137,20 @@ def catalogue() -> list[dict[str, Any]]:
     signature, description, examples."""
     records = []
     for entry in ENTRIES:
-        for kind in (Kind.FUNCTION, Kind.FILTER, Kind.VARIABLE):
-            if kind not in entry.forms:
+        for form in (Kind.FUNCTION, Kind.FILTER, Kind.VARIABLE):
+            if form not in entry.forms:
                 continue
             records.append(
                 {
                     "name": entry.name,
-                    "kind": kind.value,
+                    "kind": form.value,
                     "group": entry.group.value,
-                    "signature": entry.signature(kind),
+                    "signature": entry.signature(form),
                     "description": entry.description,
+                    "alias_of": entry.alias_of,
                     "examples": [
                         {"expression": example.expression, "result": example.result}
-                        for example in entry.examples_for(kind)
+                        for example in entry.examples_for(form)
                     ],
                 }
             )

@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+import re2
+
 from wirework.engine.expr_budget import MAX_VALUE_SIZE, WALK_COST, LimitExceeded
 from wirework.engine.expr_values import current_budget, to_json, to_native
 from wirework.engine.exprlib import jmes
@@ -24,6 +26,11 @@ register: Final = Registrar(Group.DATA)
 #: Units per character json.loads reads (C), and per element it builds.
 PARSE_COST: Final = 15
 PARSE_ELEMENT_COST: Final = 60
+#: Units per float json.loads reads when each is checked by a Python function.
+FLOAT_COST: Final = 200
+#: Float literals that may read as infinity (an exponent of three digits, 309 digits):
+#: only text holding one has its floats checked (RE2: a linear scan).
+_MAY_OVERFLOW: Final = re2.compile(r"[eE][-+]?[0-9]{3}|[0-9]{309}")
 #: Units per element of a Python loop with a small body; with a key path looked up.
 LOOP_COST: Final = WALK_COST
 PATH_COST: Final = 500
@@ -73,6 +80,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if value - value != 0.0:  # 1e400 reads as infinity: no JSON value can hold it
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
 def _cost_parse(text: Any = None, *args: Any, **kwargs: Any) -> int:
     if not isinstance(text, str):
         return 1000
@@ -95,12 +109,20 @@ def parse_json(text: Any) -> Any:
         raise ValueError(f"{show(text)} is not JSON text")
     if len(text) > MAX_VALUE_SIZE:
         raise LimitExceeded(f"JSON text of more than {MAX_VALUE_SIZE:,} characters")
+    read_float: Any = float
+    if _MAY_OVERFLOW.search(text):
+        current_budget().charge(FLOAT_COST * (text.count(".") + text.count("e") + text.count("E")))
+        read_float = _finite
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=read_float)
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+
+
+register.alias("json_parse", "parse_json", examples=[("{{ json_parse('{\"a\": 1}').a }}", 1)])
+register.alias("from_json", "parse_json", examples=[("{{ '[1, 2]' | from_json | length }}", 2)])
 
 
 @register(

@@ -130,34 +130,48 @@ def format_datetime(value: datetime, pattern: Any) -> str:
 
 
 def shift(value: datetime, parts: dict[str, float], sign: int) -> datetime:
-    calendar_part: dict[str, Any] = {}
+    months = 0
+    days = 0.0
     elapsed = 0.0
     for unit, amount in parts.items():
         field, seconds = _UNITS[unit]
         if seconds:
             elapsed += amount * seconds
-            continue
-        if unit == "quarter":
-            amount *= 3
-        if field in ("years", "months") and amount != int(amount):
-            raise ValueError(f"{show(amount)} {unit}s: years and months must be whole numbers")
-        calendar_part[field] = calendar_part.get(field, 0) + sign * (
-            int(amount) if field in ("years", "months") else amount
-        )
+        elif field in ("years", "months"):
+            if amount != int(amount):
+                raise ValueError(f"{show(amount)} {unit}s: years and months must be whole numbers")
+            months += int(amount) * {"year": 12, "quarter": 3}.get(unit, 1)
+        else:
+            days += amount * (7 if unit == "week" else 1)
     try:
-        if calendar_part:
+        step = timedelta(seconds=sign * elapsed)
+    except OverflowError:
+        raise ValueError(OUT_OF_RANGE) from None
+    return move(value, sign * months, sign * days, step)
+
+
+OUT_OF_RANGE: Final = "the result is out of the range of dates (years 1-9999)"
+
+
+def move(value: datetime, months: int, days: float, elapsed: timedelta) -> datetime:
+    """``value`` moved by calendar months and days on its wall clock (10:00 stays 10:00
+    across a DST change), then by elapsed time."""
+    try:
+        if months or days:
             tz = value.tzinfo
-            if "years" in calendar_part or "months" in calendar_part:
-                step: Any = relativedelta(**calendar_part)
-            else:
-                step = timedelta(**calendar_part)
+            # relativedelta takes fractions of days (its stubs say int)
+            step: Any = (
+                relativedelta(months=months, days=days)  # type: ignore[arg-type]
+                if months
+                else timedelta(days)
+            )
             local = value.replace(tzinfo=None) + step
             value = local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
         if elapsed:
             tz = value.tzinfo
-            value = (value.astimezone(UTC) + timedelta(seconds=sign * elapsed)).astimezone(tz)
+            value = (value.astimezone(UTC) + elapsed).astimezone(tz)
     except (OverflowError, ValueError):
-        raise ValueError("the result is out of the range of dates (years 1-9999)") from None
+        raise ValueError(OUT_OF_RANGE) from None
     return value
 
 

@@ -1,5 +1,6 @@
 """Dates and times: ``now``, ``today``, parsing (ISO 8601, a format, Unix time), formatting,
-arithmetic, differences, start/end of a period, time zones.
+arithmetic, differences, start/end of a period, time zones, durations (``timedelta``,
+``duration``: the operators ``now + timedelta(days=1)`` are in :mod:`.durations`).
 
 Every function takes a date as a :class:`~wirework.engine.exprlib.datetimes.DateTime`
 (``now``, ``to_date(…)``) or as ISO 8601 text (what items hold), so
@@ -11,8 +12,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 from wirework.engine.exprlib import datemath as dt
-from wirework.engine.exprlib.datetimes import DATE_COST, DateTime, to_datetime
-from wirework.engine.exprlib.registry import Group, Registrar
+from wirework.engine.exprlib.datetimes import DATE_COST, DateTime, shifted, to_datetime
+from wirework.engine.exprlib.durations import Duration, from_units, parse_duration
+from wirework.engine.exprlib.registry import Group, Registrar, show
 
 register: Final = Registrar(Group.DATES)
 
@@ -45,6 +47,16 @@ def _cost(*args: Any, **kwargs: Any) -> int:
 )
 def to_date(value: Any, format: Any = None, zone: Any = None) -> DateTime:
     return to_datetime(value, format, zone)
+
+
+register.alias(
+    "parse_date",
+    "to_date",
+    examples=[
+        ("{{ parse_date('2024-05-17T10:00:00Z') }}", "2024-05-17T10:00:00+00:00"),
+        ("{{ parse_date('17/05/2024', '%d/%m/%Y') }}", "2024-05-17T00:00:00+00:00"),
+    ],
+)
 
 
 @register(
@@ -98,16 +110,25 @@ def format_date(date: Any, format: Any = "iso", zone: Any = None) -> str:
 @register(
     "date_plus",
     "date, amount=None, unit=None, **units",
-    "Adds a duration: date_plus(d, 3, 'days') or date_plus(d, days=3, hours=2).",
+    "Adds a duration: date_plus(d, 3, 'days'), date_plus(d, days=3, hours=2) or a duration value.",
     examples=[
         ("{{ json.created | date_plus(days=3) }}", "2024-05-20T10:30:00+00:00"),
         ("{{ date_plus('2024-01-31', 1, 'month') }}", "2024-02-29T00:00:00+00:00"),
+        ("{{ json.created | date_plus(timedelta(hours=2)) }}", "2024-05-17T12:30:00+00:00"),
     ],
     cost=_cost,
 )
 def date_plus(date: Any, amount: Any = None, unit: Any = None, **units: Any) -> DateTime:
-    parts = dt.duration_parts(amount, unit, units)  # errors before the date is read
-    return DateTime(dt.shift(to_datetime(date).value, parts, 1))
+    if not isinstance(amount, Duration):
+        dt.duration_parts(amount, unit, units)  # errors before the date is read
+    return DateTime(shifted(to_datetime(date).value, amount, unit, units, 1))
+
+
+register.alias(
+    "date_add",
+    "date_plus",
+    examples=[("{{ date_add('2024-05-17', days=1) }}", "2024-05-18T00:00:00+00:00")],
+)
 
 
 @register(
@@ -121,8 +142,9 @@ def date_plus(date: Any, amount: Any = None, unit: Any = None, **units: Any) -> 
     cost=_cost,
 )
 def date_minus(date: Any, amount: Any = None, unit: Any = None, **units: Any) -> DateTime:
-    parts = dt.duration_parts(amount, unit, units)
-    return DateTime(dt.shift(to_datetime(date).value, parts, -1))
+    if not isinstance(amount, Duration):
+        dt.duration_parts(amount, unit, units)
+    return DateTime(shifted(to_datetime(date).value, amount, unit, units, -1))
 
 
 @register(
@@ -215,3 +237,79 @@ def is_date(value: Any, format: Any = None) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --------------------------------------------------------------------------- durations
+
+_TIMEDELTA_UNITS: Final = (
+    "days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks",
+)  # fmt: skip
+
+
+@register(
+    "timedelta",
+    "days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0, weeks=0",
+    "A duration, as Python's timedelta: now + timedelta(days=1), now - then > timedelta(hours=1).",
+    examples=[
+        ("{{ now + timedelta(days=1) }}", "2024-05-18T10:30:00+00:00"),
+        ("{{ timedelta(hours=36) }}", "PT36H"),
+        ("{{ now - to_date('2024-05-16T09:00:00Z') > timedelta(days=1) }}", True),
+    ],
+    forms="function",
+    cost=_cost,
+    notes="A duration becomes ISO 8601 text in results (`P1DT2H`); days and weeks are calendar"
+    " days (added to a date they keep its wall time across a DST change), hours and less"
+    " are elapsed time. Durations have the members and operators listed under"
+    " [Durations](#durations).",
+)
+def timedelta(*args: Any, **units: Any) -> Duration:
+    if len(args) > len(_TIMEDELTA_UNITS):
+        raise ValueError(f"timedelta takes at most {len(_TIMEDELTA_UNITS)} numbers")
+    given = dict(zip(_TIMEDELTA_UNITS, args, strict=False))
+    for key, value in units.items():
+        if key in ("months", "years", "quarters"):
+            raise ValueError(f"{key} are calendar units: use duration({key}=…)")
+        if key not in _TIMEDELTA_UNITS:
+            raise ValueError(f"{key!r} is not a unit (use {', '.join(_TIMEDELTA_UNITS)})")
+        if key in given:
+            raise ValueError(f"{key} is given twice")
+        given[key] = value
+    micros = given.pop("microseconds", 0)
+    if isinstance(micros, bool) or not isinstance(micros, (int, float)):
+        raise ValueError(f"the number of microseconds must be a number, not {show(micros)}")
+    duration = from_units(given)
+    if not micros:
+        return duration
+    months, days, elapsed = duration.parts
+    return Duration(months, days, elapsed + round(micros))
+
+
+@register(
+    "duration",
+    "value=None, unit=None, **units",
+    "A duration from ISO 8601 text ('P1DT2H'), an amount and a unit (90, 'minutes') or units.",
+    examples=[
+        ("{{ duration('PT1H30M').total_seconds() }}", 5400),
+        ("{{ duration(90, 'minutes') }}", "PT1H30M"),
+        ("{{ to_date('2024-01-31') + duration(months=1) }}", "2024-02-29T00:00:00+00:00"),
+        ("{{ 'P2W' | duration }}", "P14D"),
+    ],
+    cost=_cost,
+    notes="Units are those of `date_plus` (years, quarters, months, weeks, days, hours, minutes,"
+    " seconds, milliseconds); years and months are whole numbers and keep the day of the"
+    " month like `date_plus` (`2024-01-31` plus a month is `2024-02-29`).",
+)
+def duration(value: Any = None, unit: Any = None, **units: Any) -> Duration:
+    if isinstance(value, Duration) and unit is None and not units:
+        return value
+    if isinstance(value, str) and unit is None and not units:
+        return parse_duration(value)
+    if value is None and unit is None:
+        if not units:
+            raise ValueError("pass ISO 8601 text ('P1D'), an amount and a unit, or units (days=1)")
+        return from_units(units)
+    if value is None or unit is None or units:
+        raise ValueError(
+            "pass ISO 8601 text ('P1D'), an amount and a unit (90, 'minutes') or units (days=1)"
+        )
+    return from_units({dt.unit_name(unit): value})

@@ -8,21 +8,25 @@ A DateTime becomes an ISO 8601 string in results and in text.
 from __future__ import annotations
 
 import calendar
-import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Final, TypeVar
 
 from dateutil.parser import isoparse
 
-from wirework.engine.expr_budget import LimitExceeded
 from wirework.engine.expr_values import DataValue, current_budget
 from wirework.engine.exprlib import datemath as dm
-from wirework.engine.exprlib.registry import CALL_COST, FunctionError, show
+from wirework.engine.exprlib.durations import COMPARE_COST, DURATION_COST, Duration
+from wirework.engine.exprlib.registry import (
+    FunctionError,
+    Member,
+    OperatorError,
+    show,
+    value_method,
+)
 
-__all__ = ["ATTRIBUTES", "DATE_COST", "MEMBERS", "DateTime", "Member", "to_datetime"]
+__all__ = ["ATTRIBUTES", "DATE_COST", "MEMBERS", "DateTime", "Member", "shifted", "to_datetime"]
 
 #: Longest text taken as a date (anything longer is not one).
 MAX_DATE_CHARS: Final = 100
@@ -78,17 +82,6 @@ def _parse_iso(text: str) -> datetime | None:
         return None
 
 
-@dataclass(frozen=True)
-class Member:
-    """A documented attribute or method of dates (the reference page lists them)."""
-
-    name: str
-    signature: str
-    description: str
-    examples: tuple[tuple[str, Any], ...]
-    method: bool
-
-
 MEMBERS: list[Member] = []
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -97,27 +90,15 @@ def _method(
     signature: str, description: str, examples: list[tuple[str, Any]], cost: int = DATE_COST
 ) -> Callable[[_F], _F]:
     """A DateTime method: counted, charged, errors named ``date.<name>: …``."""
+    return value_method(MEMBERS, "date", signature, description, examples, cost)
 
-    def declare(func: _F) -> _F:
-        name = func.__name__
 
-        @functools.wraps(func)
-        def run(self: DateTime, *args: Any, **kwargs: Any) -> Any:
-            budget = current_budget()
-            budget.operate(CALL_COST)
-            budget.charge(cost)
-            try:
-                result = func(self, *args, **kwargs)
-            except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-                raise FunctionError(f"date.{name}", str(exc)) from None
-            except LimitExceeded as exc:
-                raise LimitExceeded(f"date.{name}: {exc}", exc.limit) from None
-            return budget.produced(result)
-
-        MEMBERS.append(Member(name, signature, description, tuple(examples), True))
-        return run  # type: ignore[return-value]
-
-    return declare
+def shifted(value: datetime, amount: Any, unit: Any, units: dict[str, Any], sign: int) -> datetime:
+    """``value`` plus (sign 1) or minus (-1) ``amount`` ``unit``s, ``units`` (days=3) or a
+    :class:`Duration` given as ``amount``."""
+    if isinstance(amount, Duration) and unit is None and not units:
+        return amount.added_to(value, sign)
+    return dm.shift(value, dm.duration_parts(amount, unit, units), sign)
 
 
 def _attribute(name: str, description: str, example: tuple[str, Any]) -> None:
@@ -159,6 +140,7 @@ class DateTime(DataValue):
     # -- comparisons: instants, with dates only
 
     def _other(self, other: Any) -> datetime:
+        current_budget().charge(COMPARE_COST)
         if isinstance(other, DateTime):
             return other._value.astimezone(UTC)
         raise FunctionError(
@@ -188,6 +170,32 @@ class DateTime(DataValue):
     def __hash__(self) -> int:
         return hash(self._value)
 
+    # -- operators: date ± duration, date - date (the sandbox names the operands when one
+    # returns NotImplemented)
+
+    def __add__(self, other: Any) -> Any:
+        if not isinstance(other, Duration):
+            return NotImplemented
+        return self._moved("+", other, 1)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        if isinstance(other, Duration):
+            return self._moved("-", other, -1)
+        if isinstance(other, DateTime):
+            current_budget().charge(DURATION_COST)
+            elapsed = self._value.astimezone(UTC) - other._value.astimezone(UTC)
+            return Duration(micros=elapsed // timedelta(microseconds=1))
+        return NotImplemented
+
+    def _moved(self, operator: str, duration: Duration, sign: int) -> DateTime:
+        current_budget().charge(DATE_COST)
+        try:
+            return DateTime(duration.added_to(self._value, sign))
+        except ValueError as exc:
+            raise OperatorError(f"{self} {operator} {duration}: {exc}") from None
+
     # -- attributes (properties, cheap)
 
     year = property(lambda self: self._value.year)
@@ -213,7 +221,7 @@ class DateTime(DataValue):
     # -- methods
 
     @_method(
-        "plus(amount, unit) or plus(days=…, hours=…, …)",
+        "plus(amount, unit), plus(days=…, hours=…, …) or plus(duration)",
         "Adds a duration: calendar units keep the wall time, hours and less are elapsed time.",
         [
             ("{{ to_date('2024-01-31').plus(months=1) }}", "2024-02-29T00:00:00+00:00"),
@@ -224,15 +232,15 @@ class DateTime(DataValue):
         ],
     )
     def plus(self, amount: Any = None, unit: Any = None, **units: Any) -> DateTime:
-        return DateTime(dm.shift(self._value, dm.duration_parts(amount, unit, units), 1))
+        return DateTime(shifted(self._value, amount, unit, units, 1))
 
     @_method(
-        "minus(amount, unit) or minus(days=…, hours=…, …)",
+        "minus(amount, unit), minus(days=…, hours=…, …) or minus(duration)",
         "Subtracts a duration (like plus).",
         [("{{ to_date('2024-03-01').minus(days=1).format('%Y-%m-%d') }}", "2024-02-29")],
     )
     def minus(self, amount: Any = None, unit: Any = None, **units: Any) -> DateTime:
-        return DateTime(dm.shift(self._value, dm.duration_parts(amount, unit, units), -1))
+        return DateTime(shifted(self._value, amount, unit, units, -1))
 
     @_method(
         "format(pattern='iso')",

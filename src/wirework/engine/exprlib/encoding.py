@@ -91,6 +91,10 @@ def base64_decode(text: Any) -> str:
     return _text(data, "decoded")
 
 
+register.alias("b64encode", "base64_encode", examples=[("{{ 'hello' | b64encode }}", "aGVsbG8=")])
+register.alias("b64decode", "base64_decode", examples=[("{{ b64decode('aGVsbG8=') }}", "hello")])
+
+
 @register(
     "base64url_encode",
     "value",
@@ -287,6 +291,9 @@ def hmac(value: Any, key: Any, algorithm: Any = "sha256", encoding: Any = "hex")
 )
 def uuid4() -> str:
     return str(uuid.uuid4())
+
+
+register.alias("uuid", "uuid4", examples=[("{{ uuid()[14] }}", "4")])
 
 
 @register(

@@ -22,6 +22,7 @@ A library call (:class:`LibraryFunction`) counts one operation, converts missing
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,8 +42,11 @@ __all__ = [
     "Group",
     "Kind",
     "LibraryFunction",
+    "Member",
+    "OperatorError",
     "Registrar",
     "show",
+    "value_method",
 ]
 
 #: Operations one library call counts (like a filter or a call in the sandbox).
@@ -85,6 +89,11 @@ class FunctionError(Exception):
         self.reason = reason
 
 
+class OperatorError(Exception):
+    """An operator refused its operands (``now + 1``, ``timedelta(days=1) * 'x'``) or gave
+    no usable value (``1e308 * 10``); ``str()`` is the whole message, naming both sides."""
+
+
 @dataclass(frozen=True)
 class Example:
     """An expression and the value it gives (in the example scope of the tests and docs:
@@ -118,6 +127,7 @@ class Entry:
     atomic: bool = True  # one GIL-holding C step (charge) or Python-level work (spend)
     builtin: bool = False  # the sandbox's own filter or global (implemented there)
     notes: str = ""  # a longer explanation, for the reference page only
+    alias_of: str | None = None  # another name for that entry (same function and cost)
     callable: LibraryFunction | None = field(default=None, compare=False, repr=False)
 
     def signature(self, kind: Kind) -> str:
@@ -235,6 +245,10 @@ class LibraryFunction:
             raise
         except TypeError as exc:
             raise FunctionError(self.name, self._type_error(args, kwargs, exc)) from None
+        except OverflowError:  # fsum, float(int), math.pow …
+            raise FunctionError(
+                self.name, "the result is too large to be a finite number"
+            ) from None
         except (ValueError, ArithmeticError, LookupError, UnicodeError) as exc:
             raise FunctionError(self.name, str(exc) or type(exc).__name__) from None
         return result
@@ -317,6 +331,27 @@ class Registrar:
             )
         )
 
+    def alias(self, name: str, of: str, *, examples: Iterable[tuple[str, Any]]) -> None:
+        """Declare ``name`` as another name for the entry ``of`` of this group (declared
+        before): the same function, forms, parameters and cost; errors name ``name``."""
+        target = next((e for e in self.entries if e.name == of and e.alias_of is None), None)
+        if target is None or target.func is None:
+            raise ValueError(f"{name}: {of!r} is not a library function of {self.group}")
+        self.add(
+            Entry(
+                name=name,
+                group=self.group,
+                forms=target.forms,
+                params=target.params,
+                description=f"Another name for {of}.",
+                examples=tuple(Example(e, r) for e, r in examples),
+                func=target.func,
+                cost=target.cost,
+                atomic=target.atomic,
+                alias_of=of,
+            )
+        )
+
     def variable(self, name: str, description: str, *, examples: Iterable[tuple[str, Any]]) -> None:
         self.add(
             Entry(
@@ -338,6 +373,52 @@ class Registrar:
         if entry.func is not None:
             object.__setattr__(entry, "callable", LibraryFunction(entry))
         self.entries.append(entry)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A documented attribute or method of a library value (a date, a duration), or an
+    operator on them: the reference page lists them and their examples run as tests."""
+
+    name: str
+    signature: str
+    description: str
+    examples: tuple[tuple[str, Any], ...]
+    method: bool
+
+
+def value_method(
+    members: list[Member],
+    owner: str,
+    signature: str,
+    description: str,
+    examples: list[tuple[str, Any]],
+    cost: int,
+) -> Callable[[F], F]:
+    """Declare a method of a library value (documented in ``members``): each call is
+    counted, charged ``cost`` before it runs, its result checked, and its errors named
+    ``<owner>.<name>: …``."""
+
+    def declare(func: F) -> F:
+        name = func.__name__
+
+        @functools.wraps(func)
+        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            budget = current_budget()
+            budget.operate(CALL_COST)
+            budget.charge(cost)
+            try:
+                result = func(self, *args, **kwargs)
+            except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+                raise FunctionError(f"{owner}.{name}", str(exc)) from None
+            except LimitExceeded as exc:
+                raise LimitExceeded(f"{owner}.{name}: {exc}", exc.limit) from None
+            return budget.produced(result)
+
+        members.append(Member(name, signature, description, tuple(examples), True))
+        return run  # type: ignore[return-value]
+
+    return declare
 
 
 def _forms(text: str) -> frozenset[Kind]:

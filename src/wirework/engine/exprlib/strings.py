@@ -154,6 +154,13 @@ def _template(compiled: patterns.Pattern, replacement: str) -> list[str | int]:
     return pieces
 
 
+register.alias(
+    "regex_findall",
+    "regex_find_all",
+    examples=[("{{ 'a1 b22' | regex_findall('[0-9]+') }}", ["1", "22"])],
+)
+
+
 @register(
     "regex_replace",
     "text, pattern, replacement, count=0, flags=''",
