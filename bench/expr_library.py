@@ -40,6 +40,8 @@ PER_ITEM = [
     ("format_date", "{{ json.created | format_date('%d %b %Y') }}"),
     ("date_plus + format", "{{ json.created | date_plus(days=3) | format_date('%Y-%m-%d') }}"),
     ("now.plus().format()", "{{ now.plus(hours=1).format('%H:%M') }}"),
+    ("now + timedelta(days=1)", "{{ now + timedelta(days=1) }}"),
+    ("now - to_date() > timedelta()", "{{ now - to_date(json.created) > timedelta(hours=1) }}"),
     ("jmespath filter", "{{ json | jmespath(\"orders[?status=='paid'].id\") }}"),
     ("sum_of", "{{ json.orders | sum_of('total') }}"),
     ("regex_search", "{{ regex_search(json.title, '(\\\\d{4})').groups[0] }}"),
@@ -68,6 +70,11 @@ HEAVY = [
     ("sort_by, 30k rows", "{{ vars.rows | sort_by('total', true) | length }}"),
     ("sha256, 1 MB", "{{ vars.text | sha256 }}"),
     ("slugify, 10k characters", "{{ vars.text[:10000] | slugify | length }}"),
+    (
+        "date ± duration, 20k times (Europe/Paris)",
+        "{% set d = now.to_zone('Europe/Paris') %}{% for i in range(20000) %}"
+        "{{ ((d + timedelta(days=i)) - d).days }}{% endfor %}",
+    ),
 ]
 
 

@@ -36,10 +36,28 @@ async def test_the_catalogue_lists_every_entry_in_every_form(client: httpx.Async
     assert "| format_date" in as_filter["examples"][0]["expression"]
     assert by_key[("now", "variable")]["signature"] == "now"
     assert by_key[("upper", "filter")]["group"] == "strings"  # Jinja's own filters too
+    assert fmt["alias_of"] is None
+    parse_date = by_key[("parse_date", "function")]
+    assert parse_date["alias_of"] == "to_date"
+    assert parse_date["signature"] == "parse_date(value, format=None, zone=None)"
+    assert parse_date["description"] == "Another name for to_date."
+    timedelta = by_key[("timedelta", "function")]
+    assert timedelta["examples"][0] == {
+        "expression": "{{ now + timedelta(days=1) }}",
+        "result": "2024-05-18T10:30:00+00:00",
+    }
     assert {f["kind"] for f in functions} == {"function", "filter", "variable"}
     assert {f["group"] for f in functions} == {"dates", "data", "strings", "encoding", "numbers"}
     for entry in functions:
-        assert set(entry) == {"name", "kind", "group", "signature", "description", "examples"}
+        assert set(entry) == {
+            "name",
+            "kind",
+            "group",
+            "signature",
+            "description",
+            "alias_of",
+            "examples",
+        }
         assert entry["examples"] and all(
             set(e) == {"expression", "result"} for e in entry["examples"]
         )

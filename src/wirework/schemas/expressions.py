@@ -48,6 +48,11 @@ class ExprFunctionOut(BaseModel):
     group: str = Field(description="dates, data, strings, encoding or numbers")
     signature: str = Field(description="format_date(date, format='iso') or date | format_date(…)")
     description: str = Field(description="One line")
+    alias_of: str | None = Field(
+        default=None,
+        description="For another name of a function (parse_date): the function it names "
+        "(to_date); null otherwise",
+    )
     examples: list[ExprExample]
 
 

@@ -1068,6 +1068,11 @@ export interface components {
              * @description One line
              */
             description: string;
+            /**
+             * Alias Of
+             * @description For another name of a function (parse_date): the function it names (to_date); null otherwise
+             */
+            alias_of?: string | null;
             /** Examples */
             examples: components["schemas"]["ExprExample"][];
         };

@@ -17,7 +17,7 @@ from dateutil.parser import isoparse
 
 from wirework.engine.expr_values import DataValue, current_budget
 from wirework.engine.exprlib import datemath as dm
-from wirework.engine.exprlib.durations import COMPARE_COST, DURATION_COST, Duration
+from wirework.engine.exprlib.durations import COMPARE_COST, MONTHS_COST, MOVE_COST, Duration
 from wirework.engine.exprlib.registry import (
     FunctionError,
     Member,
@@ -184,13 +184,13 @@ class DateTime(DataValue):
         if isinstance(other, Duration):
             return self._moved("-", other, -1)
         if isinstance(other, DateTime):
-            current_budget().charge(DURATION_COST)
+            current_budget().charge(MOVE_COST)
             elapsed = self._value.astimezone(UTC) - other._value.astimezone(UTC)
             return Duration(micros=elapsed // timedelta(microseconds=1))
         return NotImplemented
 
     def _moved(self, operator: str, duration: Duration, sign: int) -> DateTime:
-        current_budget().charge(DATE_COST)
+        current_budget().charge(MOVE_COST + (MONTHS_COST if duration.months else 0))
         try:
             return DateTime(duration.added_to(self._value, sign))
         except ValueError as exc:

@@ -35,16 +35,22 @@ __all__ = [
     "DURATION_ATTRIBUTES",
     "DURATION_COST",
     "DURATION_MEMBERS",
+    "MONTHS_COST",
+    "MOVE_COST",
     "OPERATIONS",
     "Duration",
     "from_units",
     "parse_duration",
 ]
 
-#: Work units of one duration operation (arithmetic, a member, parsing).
+#: Work units of one duration operation (arithmetic, a member, parsing), of moving a date
+#: by a duration or subtracting dates (time zone conversions), and extra for calendar months
+#: (dateutil's relativedelta, pure Python); measured by bench/expr_library.py.
 DURATION_COST: Final = 3_000
+MOVE_COST: Final = 5_000
+MONTHS_COST: Final = 12_000
 #: Work units of one comparison of dates or durations.
-COMPARE_COST: Final = 300
+COMPARE_COST: Final = 700
 
 _DAY: Final = 86_400_000_000  # microseconds
 _UNIT_MICROS: Final = {
@@ -218,7 +224,7 @@ class Duration(DataValue):
     def __mul__(self, other: Any) -> Any:
         if isinstance(other, bool) or not isinstance(other, (int, float)):
             return NotImplemented
-        current_budget().charge(DURATION_COST)
+        current_budget().charge(MOVE_COST)
         return self._scaled("*", other)
 
     __rmul__ = __mul__
@@ -236,28 +242,29 @@ class Duration(DataValue):
             return _whole(self._fixed() / other._fixed())
         if isinstance(other, bool) or not isinstance(other, (int, float)):
             return NotImplemented
-        current_budget().charge(DURATION_COST)
+        current_budget().charge(MOVE_COST)
         if other == 0:
             raise OperatorError(f"{self.as_text()} / {show(other)}: division by zero")
         return self._scaled("/", other)
 
     def _scaled(self, operator: str, operand: int | float) -> Duration:
-        where = f"{self.as_text()} {operator} {show(operand)}"
         if not math.isfinite(operand):
-            raise OperatorError(f"{where}: {show(operand)} is not a finite number")
-
-        def scale(part: int) -> float:
-            return part * operand if operator == "*" else part / operand
-
-        months = scale(self._months)
+            raise self._refused(operator, operand, f"{show(operand)} is not a finite number")
+        factor = operand if operator == "*" else 1 / operand
+        months = self._months * factor if operator == "*" else self._months / operand
         if months != int(months):
-            raise OperatorError(f"{where}: months and years must stay whole numbers")
-        days = scale(self._days)
+            raise self._refused(operator, operand, "months and years must stay whole numbers")
+        days = self._days * factor if operator == "*" else self._days / operand
         whole_days = math.trunc(days) if abs(days) <= _MAX_DAYS else _MAX_DAYS + 1
-        micros = scale(self._micros) + (days - whole_days) * _DAY
+        micros = (self._micros * factor if operator == "*" else self._micros / operand) + (
+            days - whole_days
+        ) * _DAY
         if abs(micros) > _MAX_MICROS:
-            raise OperatorError(f"{where}: {_RANGE_ERROR}")
+            raise self._refused(operator, operand, _RANGE_ERROR)
         return _made(self, operator, operand, int(months), whole_days, round(micros))
+
+    def _refused(self, operator: str, operand: Any, reason: str) -> OperatorError:
+        return OperatorError(f"{self.as_text()} {operator} {show(operand)}: {reason}")
 
     # -- attributes and methods
 
