@@ -13,6 +13,8 @@ import pytest
 
 from wirework.engine import expr_budget, exprlib
 from wirework.engine.expr_budget import STATS
+from wirework.engine.exprlib import durations
+from wirework.engine.exprlib.datetimes import DATE_COST
 from wirework.engine.expressions import (
     MAX_MEMORY,
     MAX_OPERATIONS,
@@ -201,3 +203,35 @@ def test_a_cancelled_evaluation_stops_between_searches() -> None:
     finally:
         expr_budget.configure(max_work=previous)
     assert waited < 10, f"the worker was busy for {waited:.1f} s after the cancel"
+
+
+@pytest.mark.parametrize(
+    ("source", "at_least"),
+    [
+        ("{{ now + timedelta(days=1) }}", durations.MOVE_COST + DATE_COST),
+        ("{{ now + duration(months=1) }}", durations.MOVE_COST + durations.MONTHS_COST),
+        ("{{ now - now }}", durations.MOVE_COST),
+        ("{{ timedelta(days=1) * 2 }}", durations.MOVE_COST),
+        ("{{ timedelta(days=1) / timedelta(hours=1) }}", durations.DURATION_COST),
+        ("{{ timedelta(days=1) + timedelta(hours=1) }}", durations.DURATION_COST),
+        ("{{ -timedelta(days=1) }}", durations.DURATION_COST),
+        ("{{ timedelta(days=1) < timedelta(hours=1) }}", durations.COMPARE_COST),
+        ("{{ now < now }}", durations.COMPARE_COST),
+        ("{{ timedelta(days=1).total_seconds() }}", durations.DURATION_COST),
+    ],
+)
+def test_date_and_duration_operators_are_charged(source: str, at_least: int) -> None:
+    _, error, usage = _run(source)
+    assert error is None, str(error)
+    assert usage.work >= at_least
+
+
+def test_a_loop_of_date_arithmetic_stops_at_the_work_budget() -> None:
+    source = (
+        "{% set d = timedelta(days=1) %}"
+        "{% for i in range(60000) %}{{ now + d }}{{ now - d }}{% endfor %}"
+    )
+    _, error, usage = _run(source)
+    assert isinstance(error, ExpressionLimitError) and error.limit == "work", error
+    assert usage.work <= MAX_WORK
+    assert usage.operations < MAX_OPERATIONS

@@ -1,6 +1,7 @@
-"""Every group of the expression library in a real workflow: set nodes using dates, data,
-strings, encoding and numbers run by the engine, their outputs written to and read back from
-the database — on every backend (SQLite, PostgreSQL, MariaDB)."""
+"""Every group of the expression library in a real workflow: set nodes using dates, date
+arithmetic with operators, data, strings, encoding and numbers run by the engine, their
+outputs written to and read back from the database — on every backend (SQLite, PostgreSQL,
+MariaDB)."""
 
 from __future__ import annotations
 
@@ -93,11 +94,26 @@ NODES = [
         clamped="{{ trigger.qty | to_int | clamp(1, 5) }}",
         biggest="{{ max(trigger.orders | pluck('total')) }}",
     ),
+    set_node(
+        "durations",
+        tomorrow="{{ now + timedelta(days=1) > now }}",
+        a_day="{{ (now + timedelta(days=1)) - now }}",
+        next_day="{{ to_date(trigger.created) + timedelta(days=1, hours=2) }}",
+        next_month="{{ parse_date(trigger.created) + duration(months=1) }}",
+        waited="{{ to_date(trigger.checked) - to_date(trigger.created) }}",
+        waited_hours="{{ (to_date(trigger.checked) - to_date(trigger.created)) / timedelta(hours=1) }}",
+        waited_days="{{ (to_date(trigger.checked) - to_date(trigger.created)).days }}",
+        stale="{{ now - parse_date(trigger.created) > timedelta(hours=1) }}",
+        age="{{ (now - to_date(trigger.created)).in_units('days') > 100 }}",
+        earlier="{{ (to_date(trigger.created) - timedelta(minutes=90)).format('%H:%M') }}",
+        in_text="waited {{ to_date(trigger.checked) - to_date(trigger.created) }}",
+        aliases="{{ [json_parse(trigger.raw).source, 'x' | b64encode, regex_findall('a1b2', '[0-9]')] }}",
+    ),
 ]
 GRAPH = doc(
     NODES,
     [("start", "dates"), ("dates", "data"), ("data", "strings"), ("strings", "encoding"),
-     ("encoding", "numbers")],
+     ("encoding", "numbers"), ("numbers", "durations")],
     timezone="Asia/Tokyo",
 )  # fmt: skip
 
@@ -171,6 +187,20 @@ async def test_every_group_in_a_workflow(
         "sig": hmac.new(b"secret", TITLE.encode(), "sha256").hexdigest(),
         "digest": hashlib.sha256(TITLE.encode()).hexdigest(),
         "query": "Quarterly%20Report%202024%20%28final%29",
+    }
+    assert out["durations"] == {
+        "tomorrow": True,
+        "a_day": "PT24H",  # a date minus a date is elapsed time
+        "next_day": "2024-05-18T12:30:00+00:00",
+        "next_month": "2024-06-17T10:30:00+00:00",
+        "waited": "PT70H",
+        "waited_hours": 70,
+        "waited_days": 2,
+        "stale": True,
+        "age": True,
+        "earlier": "09:00",
+        "in_text": "waited PT70H",
+        "aliases": ["crm", "eA==", ["1", "2"]],
     }
     assert out["numbers"] == {
         "rounded": 1234.6,

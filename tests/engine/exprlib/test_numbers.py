@@ -97,3 +97,63 @@ def test_the_jinja_filters_keep_their_meaning() -> None:
     assert ev("{{ 'x' | int }}") == 0
     assert ev("{{ -3 | abs }}") == 3
     assert ev("{{ [3, 1] | min }}") == 1
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        # literals too large for a float are refused when the expression is compiled
+        ("{{ [1e400] }}", "1e400 is not a finite number"),
+        ("{{ 1e400 }}", "1e400 is not a finite number"),
+        ("x {{ -1e400 }} y", "1e400 is not a finite number"),
+        ("{% set x = 1E+400 %}{{ x }}", "1E+400 is not a finite number"),
+        ("{{ 'x' ~ 1_0e400 }}", "1_0e400 is not a finite number"),
+        # arithmetic, named with its operands
+        ("{{ 1e308 * 10 }}", "1e+308 * 10 is not a finite number"),
+        ("{{ -1e308 - 1e308 }}", "-1e+308 - 1e+308 is not a finite number"),
+        ("{{ 1e308 / 1e-10 }}", "1e+308 / 1e-10 is not a finite number"),
+        ("{{ 10.0 ** 400 }}", "10.0 ** 400 is not a finite number"),
+        ("{{ 10 ** 400 / 3 }}", "/ 3 is not a finite number"),
+        ("{{ [1e308, 1e308] | sum }}", "1e+308 + 1e+308 is not a finite number"),
+        ("{{ (1e308 * 10) is number }}", "1e+308 * 10 is not a finite number"),
+        ("{{ (-8) ** 0.5 }}", "-8 ** 0.5 is not a real number"),
+        # filters and functions
+        ("{{ 'inf' | float }}", "float: 'inf' is not a finite number"),
+        ("{{ 'nan' | float }}", "float: 'nan' is not a finite number"),
+        ("{{ '-Infinity' | float }}", "float: '-Infinity' is not a finite number"),
+        ("{{ to_float('inf') }}", "to_float: 'inf' is not a number"),
+        ("{{ to_float('nan') }}", "to_float: 'nan' is not a number"),
+        ("{{ float('nan') }}", "'float' is undefined (use to_float(x) or x | float)"),
+        ("{{ parse_json('[1e400]') }}", "parse_json: 1e400 is not a finite number"),
+        ("{{ parse_json('{\"a\": -1E999}') }}", "parse_json: -1E999 is not a finite number"),
+        ("{{ parse_json('NaN') }}", "parse_json: NaN is not valid JSON"),
+        ("{{ [1e308, 1e308] | sum_of }}", "sum_of: the result is too large to be a finite number"),
+        ("{{ average([1e308, 1e308]) }}", "average: the result is too large to be a finite number"),
+        ("{{ jmespath([1e308, 1e308], 'sum(@)') }}", "jmespath: inf is not a finite number"),
+        ("{{ jmespath([1e308, 1e308], '[sum(@)]') }}", "inf is not a finite number"),
+    ],
+)  # fmt: skip
+def test_numbers_are_finite(source: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        ev(source)
+    assert message in caught.value.message, caught.value.message
+    assert "NameError" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["{{ json.x }}", "{{ json.x + 1 }}", "{{ json.x * 1 }}", "a {{ json.x }}", "{{ [json.x] }}",
+     "{{ json | tojson }}", "{{ to_json(json) }}", "{{ json.x and json.x }}"],
+)  # fmt: skip
+def test_a_non_finite_number_in_data_is_refused_too(source: str) -> None:
+    # items are JSON, which has none; a value made by Python code could still hold one
+    with pytest.raises(ExpressionError, match="is not a finite number"):
+        ev(source, item={"x": float("inf")})
+
+
+def test_big_finite_numbers_are_fine() -> None:
+    assert ev("{{ 1e308 }}") == 1e308
+    assert ev("{{ 1e-400 }}") == 0.0
+    assert ev("{{ parse_json('[1e308, 1e-400, 2.5]') }}") == [1e308, 0.0, 2.5]
+    assert ev("{{ 2 ** 0.5 }}") == 2**0.5
+    assert ev("{{ [1e308] | sum }}") == 1e308

@@ -284,7 +284,7 @@ class Duration(DataValue):
         DURATION_COST,
     )
     def total_seconds(self) -> int | float:
-        return self.in_units("seconds")
+        return self._length("second")
 
     @value_method(
         DURATION_MEMBERS,
@@ -298,7 +298,9 @@ class Duration(DataValue):
         DURATION_COST,
     )
     def in_units(self, unit: Any) -> int | float:
-        name = dm.unit_name(unit)
+        return self._length(dm.unit_name(unit))
+
+    def _length(self, name: str) -> int | float:
         if name in _UNIT_MONTHS:
             if self._fixed():
                 raise ValueError(
