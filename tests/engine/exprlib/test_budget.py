@@ -13,8 +13,6 @@ import pytest
 
 from wirework.engine import expr_budget, exprlib
 from wirework.engine.expr_budget import STATS
-from wirework.engine.exprlib import durations
-from wirework.engine.exprlib.datetimes import DATE_COST
 from wirework.engine.expressions import (
     MAX_MEMORY,
     MAX_OPERATIONS,
@@ -27,6 +25,8 @@ from wirework.engine.expressions import (
     make_scope,
     measure,
 )
+from wirework.engine.exprlib import durations
+from wirework.engine.exprlib.datetimes import DATE_COST
 
 OK = "ok"
 LIMIT = "limit"  # an ExpressionLimitError naming the function
