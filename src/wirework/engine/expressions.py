@@ -43,8 +43,12 @@ that is data, like MongoDB's ``_id``); ``str.format``/``format_map`` are refused
 ``include``/``import``/``extends``/``block``, no ``self``, no recursive loops; the only
 globals are ``range`` (capped), ``dict``, ``namespace`` and the expression library's
 functions (:mod:`wirework.engine.exprlib`, which adds its filters too: each call charges its
-own cost and returns data or a date value); every result of an operator,
-filter or call is checked against the limits below before it can be used.
+own cost and returns data, a date or a duration value); every result of an operator,
+filter or call is checked against the limits below before it can be used. Every arithmetic
+operator goes through :meth:`_Sandbox.call_binop` / ``call_unop``: dates and durations
+combine by their own (charged) dunder methods, operands with no meaning together are an
+error naming both (``cannot add a date (…) and a number (1)``), and no operation, filter,
+call or literal makes a float that is not finite (JSON has no infinity or NaN).
 
 Limits
 ------

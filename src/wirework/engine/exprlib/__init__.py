@@ -6,7 +6,10 @@ One registry (:mod:`.registry`) declares every function, filter and variable onc
 group's module (``dates.py``, ``data.py``, ``strings.py``, ``encoding.py``, ``numbers.py``);
 the sandbox installs them from :func:`sandbox_functions` and :func:`sandbox_filters`, the API
 lists :func:`catalogue`, and ``scripts/gen-expression-docs.py`` writes ``docs/expressions.md``
-from the same entries. Dates are :class:`DateTime` values (:mod:`.datetimes`).
+from the same entries. Dates are :class:`DateTime` values (:mod:`.datetimes`), durations
+:class:`Duration` values (:mod:`.durations`: ``now + timedelta(days=1)``); what the sandbox
+says about operands an operator has no meaning for is in :mod:`.operators`. A few entries
+are other names of another (``Registrar.alias``: ``parse_date`` for ``to_date``).
 """
 
 from __future__ import annotations
