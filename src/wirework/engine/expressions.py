@@ -924,6 +924,15 @@ _COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "in": lambda a, b: a in b,
     "notin": lambda a, b: a not in b,
 }
+#: Operators on two numbers (int or float, not bool) that call_binop does without charging
+#: while their result is a finite float or an int under _SMALL_INT.
+_NUMERIC: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    "-": operator.sub,
+    "/": operator.truediv,
+    "//": operator.floordiv,
+}
+_NUMBERS: Final = frozenset({int, float})
+_SMALL_INT: Final = 2**64
 _COMPARE_SIGNS: Final = {
     "eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in",
     "notin": "not in",
@@ -1086,6 +1095,18 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         """An arithmetic operator: sizes checked before it runs; dates and durations charge
         their own cost; operands it has no meaning for, and results that are not finite
         numbers, are errors naming both sides."""
+        if operator in _NUMERIC and type(left) in _NUMBERS and type(right) in _NUMBERS:
+            # the common case, as cheap as it was before these were intercepted: numbers
+            # that stay small and finite (anything else takes the checked way below)
+            try:
+                result = _NUMERIC[operator](left, right)
+            except ArithmeticError:
+                pass
+            else:
+                if (result - result == 0) and (
+                    type(result) is not int or -_SMALL_INT < result < _SMALL_INT
+                ):
+                    return result
         budget = _budget()
         budget.operate(2)
         if operator == "%" and isinstance(left, str):
