@@ -70,7 +70,7 @@ def test_numbers(source: str, expected: Any) -> None:
         ("{{ round(none) }}", "round: null is not a number"),
         ("{{ round(true) }}", "round: true is not a number"),
         ("{{ min() }}", "min: no values"),
-        ("{{ min(1, 'a') }}", "min: the values must be all numbers, all text or all dates"),
+        ("{{ min(1, 'a') }}", "min: the values must be all numbers, all text, all dates or all durations"),
         ("{{ max([none, 1]) }}", "max: the values must be all numbers"),
         ("{{ clamp(1, 5, 2) }}", "clamp: low (5) is greater than high (2)"),
         ("{{ to_int('abc') }}", "to_int: 'abc' is not a number"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any, Final
 
 from wirework.engine.expr_values import DataValue, current_budget
@@ -349,20 +350,26 @@ def _made(left: Any, operator: str, right: Any, months: int, days: int, micros: 
 # --------------------------------------------------------------------------- building
 
 
-def from_units(units: dict[str, Any], allow_calendar: bool = True) -> Duration:
+def from_units(units: dict[str, Any]) -> Duration:
     """A duration from amounts of units (``{'days': 1, 'hours': 2}``, names as in
     ``date_plus``); fractions of days and weeks become elapsed time."""
-    months = 0
-    days = 0
-    micros = 0.0
+    amounts: dict[str, int | float] = {}
     for key, value in units.items():
         unit = dm.unit_name(key)
-        amount = _number(value, unit)
+        amounts[unit] = amounts.get(unit, 0) + _number(value, unit)
+    return _build(amounts)
+
+
+def _build(units: dict[str, int | float | Fraction]) -> Duration:
+    """Exact arithmetic (fractions, not floats), so ISO text reads back as what it wrote."""
+    months = 0
+    days = 0
+    micros: int | Fraction = 0
+    for unit, given in units.items():
+        amount = Fraction(given) if isinstance(given, float) else given
         if unit in _UNIT_MONTHS:
-            if not allow_calendar:
-                raise ValueError(f"{key}: months and years are calendar units (use duration())")
             if amount != int(amount):
-                raise ValueError(f"{show(value)} {unit}s: years and months must be whole numbers")
+                raise ValueError(f"{_shown(given)} {unit}s: years and months must be whole numbers")
             if abs(amount) > _MAX_MONTHS:
                 raise ValueError(_RANGE_ERROR)
             months += int(amount) * _UNIT_MONTHS[unit]
@@ -379,6 +386,10 @@ def from_units(units: dict[str, Any], allow_calendar: bool = True) -> Duration:
     return Duration(months, days, round(micros))
 
 
+def _shown(value: Any) -> str:
+    return show(float(value) if isinstance(value, Fraction) else value)
+
+
 def parse_duration(text: str) -> Duration:
     """A duration from ISO 8601 text: ``P1Y2M3DT4H5M6.5S``, ``P2W``, ``PT90M``, ``-P1D``."""
     match = _ISO.fullmatch(text.strip()) if len(text) <= MAX_DURATION_CHARS else None
@@ -387,12 +398,12 @@ def parse_duration(text: str) -> Duration:
             f"{show(text)} is not a duration (expected ISO 8601 such as 'P1DT2H' or 'PT30M')"
         )
     sign = -1 if match.group(1) == "-" else 1
-    units = {
-        unit: sign * float(number.replace(",", "."))
-        for unit, number in zip(_ISO_UNITS, match.groups()[1:], strict=True)
-        if number is not None
-    }
-    return from_units({unit: _whole(amount) for unit, amount in units.items()})
+    units: dict[str, int | float | Fraction] = {}
+    for unit, number in zip(_ISO_UNITS, match.groups()[1:], strict=True):
+        if number is not None:
+            exact = Fraction(number.replace(",", "."))
+            units[unit] = sign * (int(exact) if exact.denominator == 1 else exact)
+    return _build(units)
 
 
 def iso_text(months: int, days: int, micros: int) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Final
 from wirework.engine.expr_budget import MAX_INT_BITS
 from wirework.engine.expr_values import current_budget, to_text
 from wirework.engine.exprlib.datetimes import DateTime
+from wirework.engine.exprlib.durations import Duration
 from wirework.engine.exprlib.registry import Group, Registrar, show
 
 register: Final = Registrar(Group.NUMBERS)
@@ -115,7 +116,7 @@ def _values(name: str, values: tuple[Any, ...]) -> list[Any]:
         raise ValueError("no values")
     kinds = {_kind(value) for value in values}
     if len(kinds) > 1 or None in kinds:
-        raise ValueError("the values must be all numbers, all text or all dates")
+        raise ValueError("the values must be all numbers, all text, all dates or all durations")
     return list(values)
 
 
@@ -132,7 +133,9 @@ def _kind(value: Any) -> str | None:
         return "number"
     if isinstance(value, str):
         return "text"
-    return "date" if isinstance(value, DateTime) else None
+    if isinstance(value, DateTime):
+        return "date"
+    return "duration" if isinstance(value, Duration) else None
 
 
 def _cost_values(*values: Any, **kwargs: Any) -> int:
@@ -146,8 +149,12 @@ def _cost_values(*values: Any, **kwargs: Any) -> int:
 @register(
     "min",
     "*values",
-    "The smallest of the values, or of one list (numbers, text or dates).",
-    examples=[("{{ min(3, 1, 2) }}", 1), ("{{ min([json.price, 1000]) }}", 1000)],
+    "The smallest of the values, or of one list (numbers, text, dates or durations).",
+    examples=[
+        ("{{ min(3, 1, 2) }}", 1),
+        ("{{ min([json.price, 1000]) }}", 1000),
+        ("{{ min(timedelta(days=1), timedelta(hours=2)) }}", "PT2H"),
+    ],
     forms="function",
     cost=_cost_values,
     atomic=False,
@@ -159,7 +166,7 @@ def min_(*values: Any) -> Any:
 @register(
     "max",
     "*values",
-    "The largest of the values, or of one list (numbers, text or dates).",
+    "The largest of the values, or of one list (numbers, text, dates or durations).",
     examples=[("{{ max(3, 1, 2) }}", 3), ("{{ max(['2024-01-02', '2024-03-01']) }}", "2024-03-01")],
     forms="function",
     cost=_cost_values,
