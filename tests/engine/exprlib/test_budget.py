@@ -208,7 +208,7 @@ def test_a_cancelled_evaluation_stops_between_searches() -> None:
 @pytest.mark.parametrize(
     ("source", "at_least"),
     [
-        ("{{ now + timedelta(days=1) }}", durations.MOVE_COST + DATE_COST),
+        ("{{ now + timedelta(days=1) }}", durations.MOVE_COST + 2 * DATE_COST),
         ("{{ now + duration(months=1) }}", durations.MOVE_COST + durations.MONTHS_COST),
         ("{{ now - now }}", durations.MOVE_COST),
         ("{{ timedelta(days=1) * 2 }}", durations.MOVE_COST),

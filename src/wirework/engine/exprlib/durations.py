@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from fractions import Fraction
+from decimal import Decimal
 from typing import Any, Final
 
 from wirework.engine.expr_values import DataValue, current_budget
@@ -360,13 +361,13 @@ def from_units(units: dict[str, Any]) -> Duration:
     return _build(amounts)
 
 
-def _build(units: dict[str, int | float | Fraction]) -> Duration:
-    """Exact arithmetic (fractions, not floats), so ISO text reads back as what it wrote."""
+def _build(units: Mapping[str, int | float | Decimal]) -> Duration:
+    """Decimal arithmetic (not binary floats), so ISO text reads back as what it wrote."""
     months = 0
     days = 0
-    micros: int | Fraction = 0
+    micros = Decimal(0)
     for unit, given in units.items():
-        amount = Fraction(given) if isinstance(given, float) else given
+        amount = Decimal(given)
         if unit in _UNIT_MONTHS:
             if amount != int(amount):
                 raise ValueError(f"{_shown(given)} {unit}s: years and months must be whole numbers")
@@ -387,7 +388,7 @@ def _build(units: dict[str, int | float | Fraction]) -> Duration:
 
 
 def _shown(value: Any) -> str:
-    return show(float(value) if isinstance(value, Fraction) else value)
+    return show(float(value) if isinstance(value, Decimal) else value)
 
 
 def parse_duration(text: str) -> Duration:
@@ -398,11 +399,11 @@ def parse_duration(text: str) -> Duration:
             f"{show(text)} is not a duration (expected ISO 8601 such as 'P1DT2H' or 'PT30M')"
         )
     sign = -1 if match.group(1) == "-" else 1
-    units: dict[str, int | float | Fraction] = {}
+    units: dict[str, int | float | Decimal] = {}
     for unit, number in zip(_ISO_UNITS, match.groups()[1:], strict=True):
         if number is not None:
-            exact = Fraction(number.replace(",", "."))
-            units[unit] = sign * (int(exact) if exact.denominator == 1 else exact)
+            whole = number.isdigit() or number[1:].isdigit()
+            units[unit] = sign * (int(number) if whole else Decimal(number.replace(",", ".")))
     return _build(units)
 
 
