@@ -374,6 +374,7 @@ def test_keys_win_over_methods_and_underscore_keys_are_data() -> None:
         ("{{ json.body.labels - 1 }}", "cannot subtract a number (1) from a list"),
         ("{{ -json.body.labels }}", "cannot negate a list"),
         ("{{ json.count < 'a' }}", "cannot compare a number with text (3 < 'a')"),
+        ("{{ 1 in 5 }}", "cannot look for a number in a number (1 in 5)"),
         ("{{ 1e308 * 10 }}", "1e+308 * 10 is not a finite number"),
         ("{{ 10.0 ** 400 }}", "10.0 ** 400 is not a finite number"),
         ("{{ 10 ** 400 / 3 }}", "is not a finite number"),

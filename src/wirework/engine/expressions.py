@@ -1096,8 +1096,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         their own cost; operands it has no meaning for, and results that are not finite
         numbers, are errors naming both sides."""
         if operator in _NUMERIC and type(left) in _NUMBERS and type(right) in _NUMBERS:
-            # the common case, as cheap as it was before these were intercepted: numbers
-            # that stay small and finite (anything else takes the checked way below)
+            # a short way for the common case: numbers that stay small and finite need
+            # no budget (anything else takes the checked way below)
             try:
                 result = _NUMERIC[operator](left, right)
             except ArithmeticError:
@@ -1211,9 +1211,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                 if not _COMPARE[op](left, right):
                     return False
             except TypeError:
+                what = (
+                    f"cannot look for {exprlib.kind(left)} in {exprlib.kind(right)}"
+                    if op in ("in", "notin")
+                    else f"cannot compare {exprlib.kind(left)} with {exprlib.kind(right)}"
+                )
                 raise OperatorError(
-                    f"cannot compare {exprlib.kind(left)} with {exprlib.kind(right)}"
-                    f" ({_show(left)} {_COMPARE_SIGNS[op]} {_show(right)})"
+                    f"{what} ({_show(left)} {_COMPARE_SIGNS[op]} {_show(right)})"
                 ) from None
             left = right
         return True

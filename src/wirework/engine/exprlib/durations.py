@@ -34,6 +34,7 @@ from wirework.engine.exprlib.registry import (
 )
 
 __all__ = [
+    "COMPARE_COST",
     "DURATION_ATTRIBUTES",
     "DURATION_COST",
     "DURATION_MEMBERS",
