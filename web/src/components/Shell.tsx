@@ -15,8 +15,9 @@ export const NAV = [
   { to: "/settings", label: "Settings", icon: Settings },
 ] as const;
 
-/** The signed-in frame: navigation, theme, user; or off to set-up / log-in. */
-export function RequireSession() {
+/** The signed-in frame: navigation, theme, user; or off to set-up / log-in. `bare`: the page
+ * alone (the full-screen editor). */
+export function RequireSession({ bare = false }: { bare?: boolean }) {
   const location = useLocation();
   const setup = useSetupStatus();
   const me = useMe();
@@ -36,7 +37,7 @@ export function RequireSession() {
       </p>
     );
   }
-  return <Shell email={me.data.email} />;
+  return bare ? <Outlet /> : <Shell email={me.data.email} />;
 }
 
 function Shell({ email }: { email: string }) {

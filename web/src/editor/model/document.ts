@@ -216,3 +216,36 @@ export function newNode(doc: WorkflowDoc, type: { type: string; display_name: st
 export function newNoteId(doc: WorkflowDoc): string {
   return uniqueId("note", new Set((doc.sticky_notes ?? []).map((s) => s.id)));
 }
+
+const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+
+function shareList<T>(prev: readonly T[] | undefined, next: readonly T[] | undefined, key: (t: T) => string): T[] | undefined {
+  if (!next) return next;
+  const old = new Map((prev ?? []).map((t) => [key(t), t]));
+  let changed = !prev || prev.length !== next.length;
+  const out = next.map((t, i) => {
+    const o = old.get(key(t));
+    if (o !== undefined && same(o, t)) {
+      if (prev![i] !== o) changed = true;
+      return o;
+    }
+    changed = true;
+    return t;
+  });
+  return changed ? out : (prev as T[]);
+}
+
+/** `next` with the parts equal to `prev`'s replaced by `prev`'s objects (after a save the
+ * server's copy is mostly what was sent: unchanged nodes keep their identity, so the canvas
+ * does not redraw them). */
+export function reconcile(prev: WorkflowDoc, next: WorkflowDoc): WorkflowDoc {
+  return {
+    ...next,
+    nodes: shareList(prev.nodes, next.nodes, (n) => n.id)!,
+    connections: shareList(prev.connections, next.connections, connectionId)!,
+    sticky_notes: shareList(prev.sticky_notes, next.sticky_notes, (s) => s.id),
+    settings: same(prev.settings, next.settings) ? prev.settings : next.settings,
+    pinned_data: same(prev.pinned_data, next.pinned_data) ? prev.pinned_data : next.pinned_data,
+    tags: same(prev.tags, next.tags) ? prev.tags : next.tags,
+  };
+}
