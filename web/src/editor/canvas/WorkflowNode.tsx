@@ -136,7 +136,7 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
           {!readOnly && !p.stale && (
             <button
               type="button"
-              aria-label={`Add a node after ${name}${outputs.length > 1 ? ` (output ${p.name})` : ""}`}
+              aria-label={`Add after ${name}${outputs.length > 1 ? ` (output ${p.name})` : ""}`}
               title="Add a node after this one"
               onClick={(e) => {
                 e.stopPropagation();
