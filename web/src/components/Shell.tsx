@@ -30,6 +30,9 @@ export function RequireSession({ bare = false }: { bare?: boolean }) {
       </main>
     );
   }
+  // The full-screen editor starts loading its data at once: a missing session still ends
+  // at the log-in page (above, or through the 401 of the page's own calls).
+  if (bare) return <Outlet />;
   if (!me.data) {
     return (
       <p role="status" className="p-8 text-sm text-zinc-500 dark:text-zinc-400">
@@ -37,7 +40,7 @@ export function RequireSession({ bare = false }: { bare?: boolean }) {
       </p>
     );
   }
-  return bare ? <Outlet /> : <Shell email={me.data.email} />;
+  return <Shell email={me.data.email} />;
 }
 
 function Shell({ email }: { email: string }) {

@@ -1,15 +1,25 @@
 /** The NodePanel of the open node, with what it needs from the editor: the expression scope
  * and the node's data from the last run (or pinned data), its errors, pin and test, and a
  * webhook's URLs. */
-import { useCallback, useMemo } from "react";
+import { lazy, Suspense, useCallback, useMemo } from "react";
 
-import { NodePanel } from "./panel/NodePanel";
 import type { WorkflowDoc } from "./model/document";
 import { expressionScope, sampleInput, type RunState } from "./model/run";
 import type { DocNode, FieldErrors, Item, NodeTypeMeta } from "./types";
 import { WebhookSection, type ListenState } from "./WebhookSection";
 
 const NO_ERRORS: FieldErrors = {};
+
+// The panel (with CodeMirror) loads when a node is first opened, not with the canvas.
+const NodePanel = lazy(() => import("./panel/NodePanel").then((m) => ({ default: m.NodePanel })));
+
+function PanelLoading() {
+  return (
+    <aside aria-label="Node panel" className="flex h-full w-[480px] items-center justify-center border-l border-zinc-200 bg-white text-sm text-zinc-500 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-400">
+      <span role="status">Loading…</span>
+    </aside>
+  );
+}
 
 export interface PanelHostProps {
   doc: WorkflowDoc;
@@ -40,6 +50,7 @@ export function PanelHost(props: PanelHostProps) {
   const isWebhook = node.type === "core.webhook";
   return (
     <div data-editor-panel className="h-full">
+      <Suspense fallback={<PanelLoading />}>
       <NodePanel
         node={node}
         nodeType={types.get(node.type)}
@@ -61,6 +72,7 @@ export function PanelHost(props: PanelHostProps) {
           ) : undefined
         }
       />
+      </Suspense>
     </div>
   );
 }

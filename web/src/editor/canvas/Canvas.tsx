@@ -35,6 +35,9 @@ const NODE_TYPES: NodeTypes = { workflow: WorkflowNode, sticky: StickyNode };
 const EDGE_TYPES: EdgeTypes = { labelled: LabelledEdge };
 const FIT_OPTIONS = { padding: 0.2, maxZoom: 1 };
 const PRO = { hideAttribution: true };
+const MULTI_SELECT = ["Meta", "Control"];
+// Every prop of ReactFlow must keep its identity between renders (a new object is a store
+// update that every node and edge hears).
 
 export interface SelectionChange {
   nodes: [string, boolean][];
@@ -86,7 +89,9 @@ export function Canvas(props: CanvasProps) {
     for (const n of base) {
       seen.add(n.id);
       const pos = drag.get(n.id);
-      const dims = measured.current.get(n.id);
+      // A size the node already says it has is no change.
+      const m = measured.current.get(n.id);
+      const dims = m && (m.width !== n.measured?.width || m.height !== n.measured?.height) ? m : undefined;
       const size = sizes.get(n.id);
       const c = cache.current.get(n.id);
       if (c && c.base === n && c.pos === pos && c.dims === dims && c.size === size) {
@@ -227,7 +232,7 @@ export function Canvas(props: CanvasProps) {
           edgesReconnectable={false}
           deleteKeyCode={null}
           selectionKeyCode="Shift"
-          multiSelectionKeyCode={["Meta", "Control"]}
+          multiSelectionKeyCode={MULTI_SELECT}
           onlyRenderVisibleElements
           fitView
           fitViewOptions={FIT_OPTIONS}
@@ -235,7 +240,6 @@ export function Canvas(props: CanvasProps) {
           maxZoom={2}
           colorMode={dark ? "dark" : "light"}
           proOptions={PRO}
-          defaultEdgeOptions={{ type: "labelled" }}
         >
           <Background gap={20} />
           <Controls showInteractive={false} position="bottom-left" />

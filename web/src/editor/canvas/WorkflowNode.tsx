@@ -3,22 +3,15 @@
  * item count during and after a run, and labelled input/output handles (IF's true/false, a
  * switch's rules, merge's in1…inN). Memoised: it re-renders only when its own data changes.
  */
-import { Handle, Position, type NodeProps } from "@xyflow/react";
+import { Handle, Position, useStore, type NodeProps, type ReactFlowState } from "@xyflow/react";
 import { AlertTriangle, Ban, Check, Clock, Loader2, Pin, Plus, X } from "lucide-react";
-import { memo } from "react";
+import { memo, useState } from "react";
 
-import type { WorkflowFlowNode } from "../model/graph";
+import { handleTop, nodeHeight, NODE_WIDTH, type WorkflowFlowNode } from "../model/graph";
 import type { Port } from "../model/ports";
 import { useCanvasActions } from "./actions";
 import { iconFor } from "./icons";
 
-export const NODE_WIDTH = 200;
-const PORT_SPACING = 22;
-
-/** Node height for its number of ports (handles need room for their labels). */
-export function nodeHeight(inputs: number, outputs: number): number {
-  return Math.max(64, 20 + Math.max(inputs, outputs) * PORT_SPACING);
-}
 
 const STATUS_STYLE: Record<string, { ring: string; label: string }> = {
   running: { ring: "ring-2 ring-sky-500", label: "running" },
@@ -46,15 +39,21 @@ const BADGE_COLOURS: Record<string, string> = {
   waiting: "bg-amber-500 text-zinc-950",
 };
 
-function top(index: number, count: number): string {
-  return `${((index + 1) / (count + 1)) * 100}%`;
-}
 
 const showLabel = (ports: Port[]) => ports.length > 1 || ports.some((p) => p.name !== "main");
+
+/** Below this zoom a node is drawn plainly (no handles, port labels or icon): a big workflow
+ * seen whole stays cheap to draw and to drag. Edges still know where the handles are (the
+ * graph gives each node its handle boxes). */
+export const DETAIL_ZOOM = 0.45;
+const plainSelector = (s: ReactFlowState) => s.transform[2] < DETAIL_ZOOM;
 
 function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
   const { node, meta, inputs, outputs, run, invalid, pinned, readOnly } = data;
   const actions = useCanvasActions();
+  const plain = useStore(plainSelector);
+  // The "+" buttons exist only on the node under the pointer or selected.
+  const [hovered, setHovered] = useState(false);
   const Icon = iconFor(meta?.icon);
   const name = node.name || node.id;
   const status = run ? STATUS_STYLE[run.status] : undefined;
@@ -66,6 +65,23 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
       : `border-zinc-300 dark:border-zinc-600 ${status?.ring ?? ""}`;
   const labelIn = showLabel(inputs);
   const labelOut = showLabel(outputs);
+  if (plain) {
+    return (
+      <div
+        className={`flex items-center rounded-lg border bg-white px-3 text-zinc-900 shadow-sm dark:bg-zinc-800 dark:text-zinc-100 ${border} ${node.disabled ? "opacity-60" : ""}`}
+        style={{ width: NODE_WIDTH, height }}
+        data-status={run?.status}
+        data-invalid={invalid || undefined}
+      >
+        <span className="mr-2 size-9 shrink-0 rounded-md bg-indigo-100 dark:bg-indigo-900" />
+        <span className="truncate text-sm font-medium" data-testid="node-name">
+          {name}
+        </span>
+        {run && <span className={`absolute -top-2.5 right-2 h-4 w-6 rounded-full ${BADGE_COLOURS[run.status] ?? "bg-zinc-500"}`} aria-label={status?.label ?? run.status} />}
+      </div>
+    );
+  }
+  const showAdd = !readOnly && (hovered || selected);
   return (
     <div
       className={`group relative rounded-lg border bg-white text-zinc-900 shadow-sm dark:bg-zinc-800 dark:text-zinc-100 ${border} ${node.disabled ? "opacity-60" : ""}`}
@@ -73,6 +89,9 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
       data-status={run?.status}
       data-invalid={invalid || undefined}
       title={invalid ? "This node has problems: open it to see them" : undefined}
+      onMouseEnter={() => setHovered(true)}
+      onMouseLeave={() => setHovered(false)}
+      onFocus={() => setHovered(true)}
     >
       <div className={`flex h-full items-center gap-2 py-2 ${labelIn ? "pl-9" : "pl-3"} ${labelOut ? "pr-12" : "pr-3"}`}>
         <span className="flex size-9 shrink-0 items-center justify-center rounded-md bg-indigo-50 text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300">
@@ -110,7 +129,7 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
         </span>
       )}
       {inputs.map((p, i) => (
-        <div key={`in-${p.name}`} className="pointer-events-none absolute left-0 -translate-y-1/2" style={{ top: top(i, inputs.length) }}>
+        <div key={`in-${p.name}`} className="pointer-events-none absolute left-0 -translate-y-1/2" style={{ top: handleTop(i, inputs.length, height) }}>
           <Handle
             type="target"
             position={Position.Left}
@@ -123,7 +142,7 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
         </div>
       ))}
       {outputs.map((p, i) => (
-        <div key={`out-${p.name}`} className="pointer-events-none absolute right-0 flex -translate-y-1/2 items-center" style={{ top: top(i, outputs.length) }}>
+        <div key={`out-${p.name}`} className="pointer-events-none absolute right-0 flex -translate-y-1/2 items-center" style={{ top: handleTop(i, outputs.length, height) }}>
           {labelOut && <span className={`mr-2 max-w-16 truncate text-[10px] ${p.name === "error" || p.stale ? "text-red-700 dark:text-red-300" : "text-zinc-600 dark:text-zinc-300"}`}>{p.name}</span>}
           <Handle
             type="source"
@@ -133,7 +152,7 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
             title={`Output ${p.name}`}
             className={`pointer-events-auto !size-3 !border-2 !border-white dark:!border-zinc-800 ${p.stale ? "!bg-red-500" : "!bg-zinc-500"}`}
           />
-          {!readOnly && !p.stale && (
+          {showAdd && !p.stale && (
             <button
               type="button"
               aria-label={`Add after ${name}${outputs.length > 1 ? ` (output ${p.name})` : ""}`}
@@ -142,7 +161,7 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
                 e.stopPropagation();
                 actions.addAfter(id, p.name);
               }}
-              className={`nodrag pointer-events-auto absolute -right-8 flex size-5 items-center justify-center rounded-full border border-zinc-300 bg-white text-zinc-600 opacity-0 hover:border-indigo-500 hover:text-indigo-600 focus-visible:opacity-100 focus-visible:outline-2 focus-visible:outline-indigo-500 group-hover:opacity-100 dark:border-zinc-600 dark:bg-zinc-800 dark:text-zinc-300 ${selected ? "opacity-100" : ""}`}
+              className="nodrag pointer-events-auto absolute -right-8 flex size-5 items-center justify-center rounded-full border border-zinc-300 bg-white text-zinc-600 hover:border-indigo-500 hover:text-indigo-600 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:border-zinc-600 dark:bg-zinc-800 dark:text-zinc-300"
             >
               <Plus aria-hidden className="size-3.5" />
             </button>

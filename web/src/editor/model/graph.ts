@@ -11,6 +11,41 @@ import type { DocConnection, DocNode, NodeTypeMeta } from "../types";
 import { connectionId, fromPort, makeConnection, MAIN, noteFlowId, STICKY_SIZE, toPort, type StickyNote, type WorkflowDoc } from "./document";
 import { nodePorts, type NodePorts, type Port } from "./ports";
 
+/** The drawn size of a workflow node (canvas/WorkflowNode.tsx draws exactly this): known up
+ * front, so the canvas needs no measuring pass before it shows a big workflow, and only the
+ * nodes in view are rendered from the first frame. */
+export const NODE_WIDTH = 200;
+export const PORT_SPACING = 22;
+export const HANDLE_SIZE = 12;
+
+export function nodeHeight(inputs: number, outputs: number): number {
+  return Math.max(64, 20 + Math.max(inputs, outputs) * PORT_SPACING);
+}
+
+/** Where the i-th of `count` handles sits on a side of a node of height `height`. */
+export function handleTop(index: number, count: number, height: number): number {
+  return (height * (index + 1)) / (count + 1);
+}
+
+type HandleBox = NonNullable<Node["handles"]>[number];
+
+function handlesOf(inputs: Port[], outputs: Port[], height: number): HandleBox[] {
+  const half = HANDLE_SIZE / 2;
+  const box = (type: "source" | "target", id: string, x: number, y: number): HandleBox => ({
+    id,
+    type,
+    position: (type === "target" ? "left" : "right") as HandleBox["position"],
+    x,
+    y,
+    width: HANDLE_SIZE,
+    height: HANDLE_SIZE,
+  });
+  return [
+    ...inputs.map((p, i) => box("target", p.name, -half, handleTop(i, inputs.length, height) - half)),
+    ...outputs.map((p, i) => box("source", p.name, NODE_WIDTH - half, handleTop(i, outputs.length, height) - half)),
+  ];
+}
+
 /** What a node shows of a run: its status and how many items it emitted. */
 export interface RunBadge {
   status: string;
@@ -176,6 +211,8 @@ export function buildGraph(
         position: { x: note.position?.x ?? 0, y: note.position?.y ?? 0 },
         width: note.width ?? STICKY_SIZE.width,
         height: note.height ?? STICKY_SIZE.height,
+        measured: { width: note.width ?? STICKY_SIZE.width, height: note.height ?? STICKY_SIZE.height },
+        handles: [],
         zIndex: -1,
         selected: isSelected,
         data: { note, readOnly },
@@ -196,14 +233,21 @@ export function buildGraph(
     const isInvalid = invalid?.has(node.id) ?? false;
     const isPinned = node.id in pinned;
     nodes.push(
-      cache.node<WorkflowFlowNode>(node.id, [node, meta, p.inputs, p.outputs, badge, isSelected, isInvalid, isPinned, readOnly, index], () => ({
+      cache.node<WorkflowFlowNode>(node.id, [node, meta, p.inputs, p.outputs, badge, isSelected, isInvalid, isPinned, readOnly, index], () => {
+        const height = nodeHeight(p.inputs.length, p.outputs.length);
+        return {
         id: node.id,
         type: "workflow",
         position: node.position ? { x: node.position.x ?? 0, y: node.position.y ?? 0 } : defaultPosition(index),
+        width: NODE_WIDTH,
+        height,
+        measured: { width: NODE_WIDTH, height },
+        handles: handlesOf(p.inputs, p.outputs, height),
         selected: isSelected,
         data: { node, meta, inputs: p.inputs, outputs: p.outputs, run: badge, invalid: isInvalid, pinned: isPinned, readOnly },
         ariaLabel: `Node ${node.name || node.id} (${meta?.display_name ?? node.type})`,
-      })),
+      };
+      }),
     );
   });
   const edges: EditorEdge[] = [];
