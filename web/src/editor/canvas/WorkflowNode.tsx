@@ -9,6 +9,7 @@ import { memo, useState } from "react";
 
 import { handleTop, nodeHeight, NODE_WIDTH, type WorkflowFlowNode } from "../model/graph";
 import type { Port } from "../model/ports";
+import { formatDuration } from "../../executions/format";
 import { useCanvasActions } from "./actions";
 import { iconFor } from "./icons";
 
@@ -107,11 +108,17 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
       {run && (
         <span
           className={`absolute -top-2.5 right-2 inline-flex items-center gap-1 rounded-full px-1.5 py-0.5 text-[11px] font-semibold leading-none tabular-nums ${BADGE_COLOURS[run.status] ?? "bg-zinc-500 text-white"}`}
-          aria-label={`${status?.label ?? run.status}${run.items !== undefined ? `, ${run.items} ${run.items === 1 ? "item" : "items"}` : ""}`}
+          aria-label={`${status?.label ?? run.status}${run.items !== undefined ? `, ${run.items} ${run.items === 1 ? "item" : "items"}` : ""}${run.ms !== undefined ? `, ${formatDuration(run.ms)}` : ""}`}
           data-testid="run-badge"
         >
           <StatusIcon status={run.status} />
           {run.items !== undefined && run.status !== "running" && <span aria-hidden>{run.items}</span>}
+        </span>
+      )}
+      {run && run.status !== "running" && (run.items !== undefined || run.ms !== undefined) && (
+        <span aria-hidden className="absolute -bottom-5 left-0 w-full truncate text-center text-[11px] text-zinc-600 tabular-nums dark:text-zinc-300">
+          {run.items !== undefined ? `${run.items} ${run.items === 1 ? "item" : "items"}` : ""}
+          {run.ms !== undefined ? ` · ${formatDuration(run.ms)}` : ""}
         </span>
       )}
       {(pinned || invalid) && (

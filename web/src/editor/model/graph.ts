@@ -50,6 +50,8 @@ function handlesOf(inputs: Port[], outputs: Port[], height: number): HandleBox[]
 export interface RunBadge {
   status: string;
   items?: number | undefined;
+  /** How long it ran (ms), once finished. */
+  ms?: number | undefined;
 }
 
 export interface WorkflowNodeData extends Record<string, unknown> {
@@ -97,7 +99,7 @@ export interface Graph {
 const samePorts = (a: Port[], b: Port[]) =>
   a.length === b.length && a.every((p, i) => p.name === b[i]!.name && !!p.stale === !!b[i]!.stale);
 const sameBadge = (a: RunBadge | undefined, b: RunBadge | undefined) =>
-  a === b || (!!a && !!b && a.status === b.status && a.items === b.items);
+  a === b || (!!a && !!b && a.status === b.status && a.items === b.items && a.ms === b.ms);
 
 /** Where a node without a position goes: a grid in document order. */
 export function defaultPosition(index: number) {

@@ -133,7 +133,10 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
 /** What each node shows on the canvas. */
 export function badges(state: RunState | null): Map<string, RunBadge> {
   const out = new Map<string, RunBadge>();
-  for (const [id, d] of state?.nodes ?? []) out.set(id, { status: d.status, items: d.items_out });
+  for (const [id, d] of state?.nodes ?? []) {
+    const ms = d.started_at && d.finished_at ? Date.parse(d.finished_at) - Date.parse(d.started_at) : undefined;
+    out.set(id, { status: d.status, items: d.items_out, ms: ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined });
+  }
   return out;
 }
 
