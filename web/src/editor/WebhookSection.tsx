@@ -45,7 +45,7 @@ function UrlRow({ label, url, method }: { label: string; url: string; method: st
         <span className="inline-flex items-center rounded-md bg-zinc-100 px-2 font-mono text-xs text-zinc-800 dark:bg-zinc-800 dark:text-zinc-200">{method}</span>
         <input id={id} readOnly value={url || "Set a path first"} className={`${inputClass} font-mono text-xs`} onFocus={(e) => e.currentTarget.select()} />
         <Button
-          aria-label={`Copy the ${label.toLowerCase()}`}
+          aria-label={`Copy the ${label.charAt(0).toLowerCase()}${label.slice(1)}`}
           disabled={!url}
           onClick={() =>
             void copyText(url).then(() => {

@@ -188,7 +188,8 @@ export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, Node
       }
       const node = newNode(doc, type, position);
       change((d) => addNode(d, node, after ? { node: after.node, port: after.port } : undefined), undefined, [node.id]);
-      dispatch({ type: "open", node: node.id });
+      // Added by a click (or after a node): its panel opens; dropped where wanted: not.
+      if (!at) dispatch({ type: "open", node: node.id });
       return node.id;
     },
     [change, flow, viewCenter],

@@ -18,7 +18,9 @@ import {
   type EdgeTypes,
   type OnConnect,
   type XYPosition,
+  type ReactFlowState,
   useReactFlow,
+  useStore,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
@@ -36,6 +38,7 @@ const EDGE_TYPES: EdgeTypes = { labelled: LabelledEdge };
 const FIT_OPTIONS = { padding: 0.2, maxZoom: 1 };
 const PRO = { hideAttribution: true };
 const MULTI_SELECT = ["Meta", "Control"];
+const hasSize = (s: ReactFlowState) => s.width > 0 && s.height > 0;
 // Every prop of ReactFlow must keep its identity between renders (a new object is a store
 // update that every node and edge hears).
 
@@ -183,6 +186,16 @@ export function Canvas(props: CanvasProps) {
     });
   }, [base]);
 
+  // Zoom to fit once the pane has its size (ReactFlow's own `fitView` may run before that
+  // when the nodes are there from the first render, and then misses them).
+  const sized = useStore(hasSize);
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (!sized || fitted.current || base.length === 0) return;
+    fitted.current = true;
+    void flow.fitView(FIT_OPTIONS);
+  }, [sized, base.length, flow]);
+
   const onEdgesChange = useCallback((changes: EdgeChange<EditorEdge>[]) => {
     const selected: [string, boolean][] = [];
     for (const c of changes) if (c.type === "select") selected.push([c.id, c.selected]);
@@ -234,8 +247,6 @@ export function Canvas(props: CanvasProps) {
           selectionKeyCode="Shift"
           multiSelectionKeyCode={MULTI_SELECT}
           onlyRenderVisibleElements
-          fitView
-          fitViewOptions={FIT_OPTIONS}
           minZoom={0.1}
           maxZoom={2}
           colorMode={dark ? "dark" : "light"}

@@ -78,7 +78,7 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
         <span className="truncate text-sm font-medium" data-testid="node-name">
           {name}
         </span>
-        {run && <span className={`absolute -top-2.5 right-2 h-4 w-6 rounded-full ${BADGE_COLOURS[run.status] ?? "bg-zinc-500"}`} aria-label={status?.label ?? run.status} />}
+        {run && <span role="img" className={`absolute -top-2.5 right-2 h-4 w-6 rounded-full ${BADGE_COLOURS[run.status] ?? "bg-zinc-500"}`} aria-label={status?.label ?? run.status} />}
       </div>
     );
   }
@@ -107,6 +107,7 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
       </div>
       {run && (
         <span
+          role="img"
           className={`absolute -top-2.5 right-2 inline-flex items-center gap-1 rounded-full px-1.5 py-0.5 text-[11px] font-semibold leading-none tabular-nums ${BADGE_COLOURS[run.status] ?? "bg-zinc-500 text-white"}`}
           aria-label={`${status?.label ?? run.status}${run.items !== undefined ? `, ${run.items} ${run.items === 1 ? "item" : "items"}` : ""}${run.ms !== undefined ? `, ${formatDuration(run.ms)}` : ""}`}
           data-testid="run-badge"
