@@ -78,7 +78,7 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
   const [palette, setPalette] = useState<PaletteState>(null);
   const [dialog, setDialog] = useState<DialogName>(null);
   const [activeBusy, setActiveBusy] = useState(false);
-  const webhook = useTestWebhook(workflow.id, editor.save, run.follow);
+  const webhook = useTestWebhook(workflow.id, editor.ensureSaved, run.follow);
   const flow = useReactFlow();
   const fitView = useCallback(() => flow.fitView({ padding: 0.2, maxZoom: 1, duration: 200 }), [flow]);
 
@@ -118,7 +118,7 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
   const toggleActive = useCallback(async () => {
     setActiveBusy(true);
     try {
-      if (!state.active && !(await editor.save())) return;
+      if (!state.active && !(await editor.ensureSaved())) return;
       const out = await setActive(workflow.id, !state.active);
       dispatch({ type: "active", active: out.active });
       editor.setNotice({ kind: "ok", text: out.active ? "Active: its triggers (webhooks, schedules) now run it." : "Inactive: its triggers no longer run it." });

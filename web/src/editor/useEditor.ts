@@ -76,11 +76,13 @@ export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, Node
     [client, id],
   );
 
-  const save = useCallback(async (): Promise<boolean> => {
+  /** Save when there are changes (`quiet`: no message when there are none: a step before
+   * running or listening). */
+  const save = useCallback(async (quiet = false): Promise<boolean> => {
     if (savingRef.current) return savingRef.current;
     const s = stateRef.current;
     if (!isDirty(s)) {
-      setNotice({ kind: "ok", text: `Nothing to save: version ${s.version} is current.` });
+      if (!quiet) setNotice({ kind: "ok", text: `Nothing to save: version ${s.version} is current.` });
       return true;
     }
     const sent = s.history.present;
@@ -137,7 +139,7 @@ export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, Node
   const runWorkflow = useCallback(async () => {
     setRunning(true);
     try {
-      if (!(await save())) return;
+      if (!(await save(true))) return;
       const started = await executeWorkflow(id);
       follow(started.id);
       setNotice(null);
@@ -293,9 +295,12 @@ export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, Node
     [change],
   );
 
+  const ensureSaved = useCallback(() => save(true), [save]);
+
   return {
     state,
     stateRef,
+    ensureSaved,
     dispatch,
     change,
     run,
