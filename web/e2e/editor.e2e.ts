@@ -193,9 +193,16 @@ async function walkThrough() {
   expect(await output.getByRole("columnheader").allTextContents()).toContain("title");
   await screenshot("editor");
 
+  // Pin that output: stored in the document, shown on the node.
+  await setPanel.getByRole("button", { name: "Pin output" }).click();
+  await setPanel.getByRole("region", { name: "Pinned output", exact: true }).waitFor();
+  await node("set_fields").getByRole("img", { name: "Output pinned" }).waitFor();
+
   // Save and activate; the production webhook answers through the Respond node.
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await saved(3);
+  const pinned = (await getWorkflow(id)) as Workflow & { pinned_data: Record<string, { title: string }[]> };
+  expect(pinned.pinned_data.set_fields?.[0]?.title).toBe("Crash on save");
   await page.getByRole("switch", { name: "Active" }).click();
   await page.getByRole("status").filter({ hasText: "Active: its triggers" }).waitFor();
   expect((await getWorkflow(id)).active).toBe(true);

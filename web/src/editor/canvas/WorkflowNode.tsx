@@ -125,13 +125,13 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
       {(pinned || invalid) && (
         <span className="absolute -top-2.5 left-2 flex gap-1">
           {pinned && (
-            <span title="Output pinned" className="inline-flex items-center rounded-full bg-indigo-600 p-0.5 text-white">
-              <Pin aria-label="Output pinned" className="size-3" />
+            <span role="img" aria-label="Output pinned" title="Output pinned" className="inline-flex items-center rounded-full bg-indigo-600 p-0.5 text-white">
+              <Pin aria-hidden className="size-3" />
             </span>
           )}
           {invalid && (
-            <span title="Has problems" className="inline-flex items-center rounded-full bg-red-600 p-0.5 text-white">
-              <AlertTriangle aria-label="Has problems" className="size-3" />
+            <span role="img" aria-label="Has problems" title="Has problems" className="inline-flex items-center rounded-full bg-red-600 p-0.5 text-white">
+              <AlertTriangle aria-hidden className="size-3" />
             </span>
           )}
         </span>
