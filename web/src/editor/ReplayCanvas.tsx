@@ -13,6 +13,7 @@ import { Canvas } from "./canvas/Canvas";
 import type { CanvasActions } from "./canvas/actions";
 import { docFrom } from "./model/document";
 import { graphBuilder } from "./model/graph";
+import { withLayout } from "./model/layout";
 import { badges, expressionScope, runFromExecution, type ExecutionLike } from "./model/run";
 import { typeMap } from "./state";
 import type { Item } from "./types";
@@ -47,7 +48,7 @@ export function ReplayCanvas({ execution }: ReplayCanvasProps) {
 }
 
 function Replay({ execution, document, types: typeList, workflowId }: { execution: ExecutionLike; document: Record<string, unknown>; types: NonNullable<ReturnType<typeof useNodeTypes>["data"]>; workflowId: number }) {
-  const doc = useMemo(() => docFrom(document), [document]);
+  const doc = useMemo(() => withLayout(docFrom(document)), [document]);
   const types = useMemo(() => typeMap(typeList), [typeList]);
   const run = useMemo(() => runFromExecution(execution, doc.connections), [execution, doc.connections]);
   const [open, setOpen] = useState<string | null>(null);

@@ -7,6 +7,7 @@ import type { FieldError } from "../api/errors";
 import type { FieldErrors, NodeTypeMeta } from "./types";
 import { pasteSnippet, type Snippet } from "./model/clipboard";
 import { docFrom, isNoteFlowId, reconcile, noteFlowId, noteIdOf, removeElements, type Position, type WorkflowDoc } from "./model/document";
+import { withLayout } from "./model/layout";
 import { canRedo, canUndo, initHistory, record, redo, replacePresent, undo, type History } from "./model/history";
 import type { PlacedErrors } from "./model/validation";
 
@@ -49,7 +50,8 @@ export type EditorAction =
 const EMPTY = new Set<string>();
 
 export function initState(workflow: Loaded): EditorState {
-  const doc = docFrom(workflow);
+  // Never placed on a canvas: laid out (saved with the next change).
+  const doc = withLayout(docFrom(workflow));
   return {
     history: initHistory(doc),
     saved: doc,

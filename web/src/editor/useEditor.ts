@@ -30,7 +30,7 @@ import {
   type StickyNote,
   type WorkflowDoc,
 } from "./model/document";
-import { tidyLayout, type Size } from "./model/layout";
+import { tidyLayout, withLayout, type Size } from "./model/layout";
 import { placeErrors } from "./model/validation";
 import { editorReducer, initState, isDirty, type EditorState } from "./state";
 import type { DocConnection, DocNode, Item, NodeTypeMeta } from "./types";
@@ -240,7 +240,7 @@ export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, Node
       setVersionError(null);
       try {
         const v = await fetchVersion(id, version);
-        setViewing({ version, doc: docFrom(v.document as Record<string, unknown>) });
+        setViewing({ version, doc: withLayout(docFrom(v.document as Record<string, unknown>)) });
         return true;
       } catch (e) {
         setVersionError(e);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { tidyLayout } from "./layout";
+import type { DocConnection, DocNode } from "../types";
+import { tidyLayout, withLayout } from "./layout";
 import { sampleDoc } from "./testDocs";
 
 describe("tidy layout", () => {
@@ -25,5 +26,15 @@ describe("tidy layout", () => {
     expect(at.get("a")).toEqual({ x: 10, y: 20 });
     expect(at.get("b")!.x).toBeGreaterThanOrEqual(10 + 300);
     expect(at.get("lonely")!.y).toBeGreaterThan(at.get("a")!.y + 100);
+  });
+});
+
+describe("layout on open", () => {
+  it("lays out a document none of whose nodes has a position, and leaves others alone", () => {
+    const doc: { nodes: DocNode[]; connections: DocConnection[] } = { nodes: [{ id: "a", type: "core.noop" }, { id: "b", type: "core.noop" }], connections: [{ from: "a", to: "b" }] };
+    const laid = withLayout(doc);
+    expect(laid.nodes[1]!.position!.x).toBeGreaterThan(laid.nodes[0]!.position!.x!);
+    const placed = { ...doc, nodes: [{ ...doc.nodes[0]!, position: { x: 5, y: 5 } }, doc.nodes[1]!] };
+    expect(withLayout(placed)).toBe(placed);
   });
 });

@@ -78,3 +78,11 @@ function components(nodes: readonly DocNode[], edges: readonly DocConnection[]):
   }
   return [...parts.values()].sort((a, b) => b.length - a.length);
 }
+
+/** A document whose nodes have no position at all (written by hand, imported) laid out
+ * left to right; any other document as it is. */
+export function withLayout<T extends { nodes: DocNode[]; connections: DocConnection[] }>(doc: T): T {
+  if (doc.nodes.length === 0 || doc.nodes.some((n) => n.position)) return doc;
+  const at = tidyLayout(doc.nodes, doc.connections);
+  return { ...doc, nodes: doc.nodes.map((n) => ({ ...n, position: at.get(n.id) ?? { x: 0, y: 0 } })) };
+}
