@@ -60,7 +60,7 @@ describe("editor state", () => {
 
   it("drops a node's server errors once the node changes", () => {
     let s = initState(loaded());
-    s = apply(s, { type: "errors", placed: { byNode: new Map([["set", { "params.fields": "bad" }], ["check", { "params.condition": "bad" }]]), general: [] } });
+    s = apply(s, { type: "errors", placed: { byNode: new Map<string, Record<string, string>>([["set", { "params.fields": "bad" }], ["check", { "params.condition": "bad" }]]), general: [] } });
     s = apply(s, { type: "change", change: (d) => ({ ...d, nodes: d.nodes.map((n) => (n.id === "set" ? { ...n, params: {} } : n)) }) });
     expect([...s.errors.keys()]).toEqual(["check"]);
   });
