@@ -19,10 +19,13 @@ import {
   type OnConnect,
   type XYPosition,
   type ReactFlowState,
+  type Viewport,
+  getNodesBounds,
+  getViewportForBounds,
   useReactFlow,
   useStore,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
 import type { DocConnection } from "../types";
 import type { Position } from "../model/document";
@@ -36,6 +39,8 @@ import { useDarkMode } from "./useDarkMode";
 const NODE_TYPES: NodeTypes = { workflow: WorkflowNode, sticky: StickyNode };
 const EDGE_TYPES: EdgeTypes = { labelled: LabelledEdge };
 const FIT_OPTIONS = { padding: 0.2, maxZoom: 1 };
+const MIN_ZOOM = 0.1;
+const MAX_ZOOM = 2;
 const PRO = { hideAttribution: true };
 const MULTI_SELECT = ["Meta", "Control"];
 const hasSize = (s: ReactFlowState) => s.width > 0 && s.height > 0;
@@ -186,10 +191,23 @@ export function Canvas(props: CanvasProps) {
     });
   }, [base]);
 
-  // Zoom to fit once the pane has its size (ReactFlow's own `fitView` may run before that
-  // when the nodes are there from the first render, and then misses them).
-  const sized = useStore(hasSize);
+  // The first frame already shows everything: the fitting viewport is computed from the
+  // nodes' (known) sizes and the box the canvas gets, before ReactFlow draws anything, so a
+  // big workflow is drawn once, at its final zoom.
+  const box = useRef<HTMLDivElement>(null);
+  const [initial, setInitial] = useState<Viewport | null>(null);
   const fitted = useRef(false);
+  useLayoutEffect(() => {
+    const r = box.current?.getBoundingClientRect();
+    if (r && r.width > 0 && r.height > 0 && base.length > 0) {
+      fitted.current = true;
+      setInitial(getViewportForBounds(getNodesBounds(base), r.width, r.height, MIN_ZOOM, FIT_OPTIONS.maxZoom, FIT_OPTIONS.padding));
+    } else setInitial({ x: 0, y: 0, zoom: 1 });
+    // Once, on mount.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  // Without a box then (or no nodes yet), fit once the pane has its size.
+  const sized = useStore(hasSize);
   useEffect(() => {
     if (!sized || fitted.current || base.length === 0) return;
     fitted.current = true;
@@ -227,7 +245,8 @@ export function Canvas(props: CanvasProps) {
 
   return (
     <CanvasActionsContext.Provider value={actions}>
-      <div className="relative h-full w-full" onDragOver={onDragOver} onDrop={onDrop}>
+      <div ref={box} className="relative h-full w-full" onDragOver={onDragOver} onDrop={onDrop}>
+        {initial && (
         <ReactFlow<EditorFlowNode, EditorEdge>
           aria-label={label}
           nodes={nodes}
@@ -247,8 +266,9 @@ export function Canvas(props: CanvasProps) {
           selectionKeyCode="Shift"
           multiSelectionKeyCode={MULTI_SELECT}
           onlyRenderVisibleElements
-          minZoom={0.1}
-          maxZoom={2}
+          defaultViewport={initial}
+          minZoom={MIN_ZOOM}
+          maxZoom={MAX_ZOOM}
           colorMode={dark ? "dark" : "light"}
           proOptions={PRO}
         >
@@ -257,6 +277,7 @@ export function Canvas(props: CanvasProps) {
           <MiniMap pannable zoomable position="bottom-right" ariaLabel="Mini map of the workflow" nodeStrokeWidth={3} />
           {props.children}
         </ReactFlow>
+        )}
       </div>
     </CanvasActionsContext.Provider>
   );
