@@ -191,6 +191,9 @@ async function walkThrough() {
   const output = setPanel.getByRole("region", { name: "Output of Set fields" });
   await output.getByText("Crash on save").first().waitFor();
   expect(await output.getByRole("columnheader").allTextContents()).toContain("title");
+  // The README's picture: the message dismissed, the panel scrolled to the node's data.
+  await page.getByRole("button", { name: "Dismiss the message" }).click();
+  await output.scrollIntoViewIfNeeded();
   await screenshot("editor");
 
   // Pin that output: stored in the document, shown on the node.
