@@ -14,7 +14,9 @@ ALL = [
     "data_volume",
     "code_cold_start",
     "list_executions",
+    "dashboard",
     "ui_editor",
+    "expr_library",
 ]
 
 

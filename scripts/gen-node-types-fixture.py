@@ -20,8 +20,12 @@ FIXTURE = Path(__file__).resolve().parents[1] / "web/src/editor/panel/fixtures/n
 def render() -> str:
     from wirework.services.node_types import list_node_types
 
-    return json.dumps(
-        [t.model_dump(mode="json") for t in list_node_types()], indent=1, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            [t.model_dump(mode="json") for t in list_node_types()], indent=1, ensure_ascii=False
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

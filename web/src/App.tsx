@@ -7,6 +7,7 @@ import { LoginPage, SetupPage } from "./auth/AuthPages";
 import { loginPath } from "./auth/redirect";
 import { ME_KEY } from "./auth/session";
 import { RequireSession } from "./components/Shell";
+import { DashboardPage } from "./dashboard/DashboardPage";
 import { EditorPage } from "./editor/EditorPage";
 import { IntegrationTypesPage } from "./integration-types/IntegrationTypesPage";
 import { IntegrationsPage } from "./integrations/IntegrationsPage";
@@ -57,6 +58,7 @@ export const routes: RouteObject[] = [
         element: <RequireSession />,
         children: [
           { index: true, element: <Navigate to="/workflows" replace /> },
+          { path: "dashboard", element: <DashboardPage /> },
           { path: "workflows", element: <WorkflowsPage /> },
           { path: "executions", element: <ExecutionsPage /> },
           { path: "executions/:id", element: <ExecutionDetailPage /> },
