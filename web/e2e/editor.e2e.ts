@@ -19,14 +19,10 @@ const NAME = "Bug intake";
 
 let server: RunningServer;
 let browser: Browser;
-/** Whether this server has the expression preview/functions API (else its 404s are expected). */
-let hasExpressionApi = true;
 
 beforeAll(async () => {
   server = await startServer();
   browser = await openBrowser(server.url);
-  const openapi = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-  hasExpressionApi = "/api/expressions/preview" in openapi.paths;
   console.log(`screenshots: ${SCREENSHOTS}`);
 });
 
@@ -47,12 +43,9 @@ it("builds, runs and edits a workflow on the canvas", async () => {
   expect(browser.problems.some((p) => p.startsWith("HTTP 422: PUT"))).toBe(true);
 });
 
-/** The 422 the test provokes (and Chromium's console line for it); the expression API's 404s
- * on a server without it. */
+/** The 422 the test provokes (and Chromium's console line for it). */
 function expected(problem: string): boolean {
-  if (problem.includes("422") && (problem.includes("PUT") || problem.includes("Failed to load resource"))) return true;
-  if (!hasExpressionApi && problem.includes("404") && (problem.includes("/api/expressions/") || problem.includes("Failed to load resource"))) return true;
-  return false;
+  return problem.includes("422") && (problem.includes("PUT") || problem.includes("Failed to load resource"));
 }
 
 interface Workflow {
