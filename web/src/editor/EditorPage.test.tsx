@@ -249,4 +249,30 @@ describe("the workflow editor", () => {
     expect(screen.getByRole("textbox", { name: "Workflow name" })).toHaveValue("Orders first");
     expect(screen.getByText("Unsaved changes")).toBeInTheDocument();
   });
+
+  it("opens a focused node's panel with Enter", async () => {
+    base();
+    const view = await openEditor();
+    const user = userEvent.setup();
+    act(() => nodeEl(view, "check").focus());
+    await user.keyboard("{Enter}");
+    expect(await screen.findByRole("complementary", { name: "Node Check" })).toBeInTheDocument();
+  });
+
+  it("adds a sticky note, writes in it, and saves it in the document", async () => {
+    base({ "PUT /api/workflows/5": async (req) => ({ ...workflow(4), ...((await req.json()) as object), version: 4 }) });
+    const view = await openEditor();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Add a sticky note" }));
+    await waitFor(() => expect(nodeEl(view, "note:note")).not.toBeNull());
+    fireEvent.doubleClick(within(nodeEl(view, "note:note")).getByTestId("sticky-text"));
+    const text = await screen.findByRole("textbox", { name: "Sticky note text" });
+    await user.type(text, "Call the team");
+    act(() => text.blur());
+    await waitFor(() => expect(within(nodeEl(view, "note:note")).getByText("Call the team")).toBeInTheDocument());
+    await user.keyboard("{Control>}s{/Control}");
+    await screen.findByText("Saved · version 4");
+    const body = (await puts()[0]!.json()) as { sticky_notes: { id: string; text: string; color: string }[] };
+    expect(body.sticky_notes.find((n) => n.id === "note")).toMatchObject({ text: "Call the team", color: "yellow" });
+  });
 });

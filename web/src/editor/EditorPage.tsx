@@ -181,6 +181,7 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
     cut: () => dispatch({ type: "deleteSelection" }),
     paste: (text) => !readOnly && editor.paste(text),
     lastCopied: () => editor.clipboard.current,
+    openNode: (node) => dispatch({ type: "open", node }),
     enabled: dialog === null,
   });
   const blocker = useUnsavedGuard(dirty);

@@ -16,7 +16,8 @@ export type Command =
   | "palette"
   | "fit"
   | "run"
-  | "escape";
+  | "escape"
+  | "open";
 
 export interface Shortcut {
   command: Command;
@@ -40,6 +41,7 @@ export const SHORTCUTS: Shortcut[] = [
   { command: "run", keys: "Ctrl+Enter", what: "Run the workflow" },
   { command: "help", keys: "?", what: "Show these shortcuts" },
   { command: "escape", keys: "Escape", what: "Close the panel or palette, clear the selection" },
+  { command: "open", keys: "Enter", what: "Open the focused node's panel (Tab moves between nodes, arrow keys move the selected ones)" },
 ];
 
 export interface KeyLike {

@@ -13,6 +13,8 @@ export interface KeyboardHandlers {
   paste: (text: string | null) => boolean;
   /** What was copied last in this page (if the browser gives no paste event). */
   lastCopied: () => string | null;
+  /** Enter on a focused node: open its panel. */
+  openNode: (id: string) => void;
   enabled: boolean;
 }
 
@@ -31,6 +33,11 @@ export function useKeyboard(handlers: KeyboardHandlers) {
     let pasteSeen = false;
     const onKeyDown = (e: KeyboardEvent) => {
       const h = latest.current;
+      const focusedNode = e.target instanceof HTMLElement ? e.target.closest<HTMLElement>(".react-flow__node-workflow") : null;
+      if (e.key === "Enter" && focusedNode?.dataset.id && e.target === focusedNode && h.enabled) {
+        h.openNode(focusedNode.dataset.id);
+        return;
+      }
       const command = commandFor(e);
       if (!command) return;
       if (command === "save") {
