@@ -7,19 +7,16 @@ import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useBlocker, useParams } from "react-router";
 
-import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Button } from "../components/ui";
 import { setActive, useNodeTypes, useWorkflow, type WorkflowOut } from "./api";
 import { Canvas } from "./canvas/Canvas";
 import type { CanvasActions } from "./canvas/actions";
 import { Palette } from "./canvas/Palette";
-import { Dialog } from "./Dialog";
 import { badges } from "./model/run";
 import { graphBuilder } from "./model/graph";
 import { PanelHost } from "./PanelHost";
-import { SettingsDialog } from "./SettingsDialog";
-import { ShortcutsDialog } from "./ShortcutsDialog";
+import { runCommand } from "./commands";
+import { EditorDialogs, type DialogName } from "./EditorDialogs";
 import type { Command } from "./shortcuts";
 import { isDirty, typeMap } from "./state";
 import { Toolbar } from "./Toolbar";
@@ -27,7 +24,6 @@ import type { NodeTypeMeta } from "./types";
 import { useEditor } from "./useEditor";
 import { useKeyboard } from "./useKeyboard";
 import { useTestWebhook } from "./useTestWebhook";
-import { VersionsDialog } from "./VersionsDialog";
 import { RunSummary } from "./RunSummary";
 import { Banners } from "./Banners";
 
@@ -65,7 +61,6 @@ function FullScreenMessage({ children }: { children: React.ReactNode }) {
 }
 
 type PaletteState = { after: { node: string; port: string } | null } | null;
-type DialogName = "settings" | "versions" | "help" | null;
 
 function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: NodeTypeMeta[] }) {
   const types = useMemo(() => typeMap(typeList), [typeList]);
@@ -130,49 +125,21 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
   }, [dispatch, editor, state.active, workflow.id]);
 
   const command = useCallback(
-    (c: Command) => {
-      if (readOnly && c !== "help" && c !== "fit" && c !== "escape" && c !== "save") return;
-      switch (c) {
-        case "save":
-          if (!readOnly) void editor.save();
-          break;
-        case "undo":
-          dispatch({ type: "undo" });
-          break;
-        case "redo":
-          dispatch({ type: "redo" });
-          break;
-        case "delete":
-          dispatch({ type: "deleteSelection" });
-          break;
-        case "selectAll":
-          dispatch({ type: "selectAll" });
-          break;
-        case "tidy":
-          editor.tidy();
-          break;
-        case "help":
-          setDialog("help");
-          break;
-        case "palette":
-          setPalette({ after: null });
-          break;
-        case "fit":
-          void fitView();
-          break;
-        case "run":
-          void editor.runWorkflow();
-          break;
-        case "escape":
+    (c: Command) =>
+      runCommand(c, {
+        readOnly,
+        editor,
+        fitView,
+        closePanelOrPalette: () => {
           if (palette) setPalette(null);
           else if (state.open) dispatch({ type: "open", node: null });
-          else dispatch({ type: "selectOnly", nodes: [] });
-          break;
-        default:
-          break;
-      }
-    },
-    [dispatch, editor, palette, readOnly, state.open, fitView],
+          else return false;
+          return true;
+        },
+        openPalette: () => setPalette({ after: null }),
+        help: () => setDialog("help"),
+      }),
+    [editor, palette, readOnly, state.open, fitView, dispatch],
   );
 
   useKeyboard({
@@ -262,54 +229,9 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
           />
         )}
       </div>
-      {dialog === "help" && <ShortcutsDialog onClose={() => setDialog(null)} />}
-      {dialog === "settings" && (
-        <SettingsDialog doc={doc} workflowId={workflow.id} onApply={(c) => editor.change((d) => ({ ...d, ...c }))} onClose={() => setDialog(null)} />
-      )}
-      {dialog === "versions" && (
-        <VersionsDialog
-          workflowId={workflow.id}
-          current={state.version}
-          busy={editor.versionBusy}
-          error={editor.versionError}
-          onView={(v) => void editor.view(v).then((ok) => ok && setDialog(null))}
-          onRestore={(v) => void editor.restore(v).then((ok) => ok && setDialog(null))}
-          onClose={() => setDialog(null)}
-        />
-      )}
-      {blocker.state === "blocked" && (
-        <ConfirmDialog
-          title="Leave without saving?"
-          message="This workflow has changes that are not saved. They are lost if you leave."
-          confirmLabel="Leave without saving"
-          onConfirm={() => blocker.proceed()}
-          onCancel={() => blocker.reset()}
-        />
-      )}
-      {editor.conflict && (
-        <Dialog
-          role="alertdialog"
-          title="Someone else saved this workflow"
-          onClose={() => editor.setConflict(false)}
-          footer={
-            <>
-              <Button onClick={() => editor.setConflict(false)}>Keep editing</Button>
-              <Button onClick={() => void editor.reload()}>Reload (drop my changes)</Button>
-              <Button variant="danger" onClick={() => void editor.overwrite()}>
-                Save mine over it
-              </Button>
-            </>
-          }
-        >
-          <p className="text-sm">
-            A newer version than the one you opened (version {state.version}) was saved meanwhile, so yours was not saved. Reload the newest version, or save
-            your changes over it as a new version.
-          </p>
-        </Dialog>
-      )}
+      <EditorDialogs editor={editor} dialog={dialog} onClose={() => setDialog(null)} workflowId={workflow.id} blocker={blocker} />
     </div>
   );
-
 }
 
 /** Leaving with unsaved changes asks first: the browser's own prompt when the tab closes or

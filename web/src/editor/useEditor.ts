@@ -4,18 +4,16 @@
  * and restore versions. Every command is a stable function (the canvas never re-renders
  * because a callback changed).
  */
-import { useQueryClient } from "@tanstack/react-query";
 import { useReactFlow } from "@xyflow/react";
 import { useCallback, useMemo, useReducer, useRef, useState } from "react";
 
 import { ApiError } from "../api/errors";
-import { executeWorkflow, fetchVersion, fetchWorkflow, saveWorkflow, testNode, workflowKey, type WorkflowOut } from "./api";
+import { executeWorkflow, testNode, type WorkflowOut } from "./api";
 import { copySelection, parseSnippet } from "./model/clipboard";
 import {
   addNode,
   addNote,
   connect,
-  docFrom,
   isNoteFlowId,
   moveElements,
   newNode,
@@ -30,18 +28,17 @@ import {
   type StickyNote,
   type WorkflowDoc,
 } from "./model/document";
-import { tidyLayout, withLayout, type Size } from "./model/layout";
+import { tidyLayout, type Size } from "./model/layout";
 import { placeErrors } from "./model/validation";
-import { editorReducer, initState, isDirty, type EditorState } from "./state";
+import { editorReducer, initState, type EditorState } from "./state";
 import type { DocConnection, DocNode, Item, NodeTypeMeta } from "./types";
 import { useRun } from "./useRun";
+import { useSave } from "./useSave";
+import { useVersionView } from "./useVersionView";
+
+export type { Viewing } from "./useVersionView";
 
 export type Notice = { kind: "ok" | "error"; text: string; error?: unknown } | null;
-
-export interface Viewing {
-  version: number;
-  doc: WorkflowDoc;
-}
 
 export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, NodeTypeMeta>) {
   const id = workflow.id;
@@ -49,92 +46,18 @@ export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, Node
   const stateRef = useRef<EditorState>(state);
   stateRef.current = state;
   const flow = useReactFlow();
-  const client = useQueryClient();
   const run = useRun(() => stateRef.current.history.present.connections);
   const { follow, showTest } = run;
-  const [saving, setSaving] = useState(false);
   const [running, setRunning] = useState(false);
-  const [conflict, setConflict] = useState(false);
   const [notice, setNotice] = useState<Notice>(null);
-  const [viewing, setViewing] = useState<Viewing | null>(null);
-  const [versionBusy, setVersionBusy] = useState(false);
-  const [versionError, setVersionError] = useState<unknown>(null);
   const clipboard = useRef<string | null>(null);
   const pointer = useRef<Position | null>(null);
-  const savingRef = useRef<Promise<boolean> | null>(null);
 
   const change = useCallback((fn: (doc: WorkflowDoc) => WorkflowDoc, key?: string, select?: string[]) => {
     dispatch({ type: "change", change: fn, key, ...(select ? { select } : {}) });
   }, []);
 
-  const afterSave = useCallback(
-    (out: WorkflowOut, sent: WorkflowDoc) => {
-      dispatch({ type: "saved", workflow: out as never, sent });
-      client.setQueryData(workflowKey(id), out);
-      void client.invalidateQueries({ queryKey: ["workflows"], predicate: (q) => q.queryKey[1] !== "one" });
-    },
-    [client, id],
-  );
-
-  /** Save when there are changes (`quiet`: no message when there are none: a step before
-   * running or listening). */
-  const save = useCallback(async (quiet = false): Promise<boolean> => {
-    if (savingRef.current) return savingRef.current;
-    const s = stateRef.current;
-    if (!isDirty(s)) {
-      if (!quiet) setNotice({ kind: "ok", text: `Nothing to save: version ${s.version} is current.` });
-      return true;
-    }
-    const sent = s.history.present;
-    const attempt = (async () => {
-      setSaving(true);
-      try {
-        const out = await saveWorkflow(id, sent, s.version);
-        afterSave(out, sent);
-        setNotice({ kind: "ok", text: `Saved as version ${out.version}.` });
-        return true;
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 409) setConflict(true);
-        else if (e instanceof ApiError && e.status === 422) {
-          const placed = placeErrors(e.errors, sent);
-          dispatch({ type: "errors", placed });
-          const where = placed.byNode.size ? ` Nodes with problems are outlined in red: ${[...placed.byNode.keys()].join(", ")}.` : "";
-          setNotice({ kind: "error", text: `Not saved: the workflow has problems.${where}`, error: placed.general.length ? e : null });
-          const first = [...placed.byNode.keys()][0];
-          if (first && !stateRef.current.open) dispatch({ type: "open", node: first });
-        } else setNotice({ kind: "error", text: "Not saved.", error: e });
-        return false;
-      } finally {
-        setSaving(false);
-        savingRef.current = null;
-      }
-    })();
-    savingRef.current = attempt;
-    return attempt;
-  }, [id, afterSave]);
-
-  const reload = useCallback(async () => {
-    const out = await fetchWorkflow(id);
-    client.setQueryData(workflowKey(id), out);
-    dispatch({ type: "loaded", workflow: out as never });
-    setConflict(false);
-    setNotice({ kind: "ok", text: `Reloaded version ${out.version}.` });
-  }, [client, id]);
-
-  /** Save over a newer version (after a 409): the newest version number, then save. */
-  const overwrite = useCallback(async () => {
-    const latest = await fetchWorkflow(id);
-    const sent = stateRef.current.history.present;
-    try {
-      const out = await saveWorkflow(id, sent, latest.version);
-      afterSave(out, sent);
-      setConflict(false);
-      setNotice({ kind: "ok", text: `Saved over the newer version as version ${out.version}.` });
-    } catch (e) {
-      setConflict(false);
-      setNotice({ kind: "error", text: "Not saved.", error: e });
-    }
-  }, [afterSave, id]);
+  const { save, reload, overwrite, saving, conflict, setConflict } = useSave(id, stateRef, dispatch, setNotice);
 
   const runWorkflow = useCallback(async () => {
     setRunning(true);
@@ -234,44 +157,7 @@ export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, Node
     return true;
   }, []);
 
-  const view = useCallback(
-    async (version: number) => {
-      setVersionBusy(true);
-      setVersionError(null);
-      try {
-        const v = await fetchVersion(id, version);
-        setViewing({ version, doc: withLayout(docFrom(v.document as Record<string, unknown>)) });
-        return true;
-      } catch (e) {
-        setVersionError(e);
-        return false;
-      } finally {
-        setVersionBusy(false);
-      }
-    },
-    [id],
-  );
-
-  const restore = useCallback(
-    async (version: number) => {
-      setVersionBusy(true);
-      setVersionError(null);
-      try {
-        const v = await fetchVersion(id, version);
-        const doc = docFrom(v.document as Record<string, unknown>);
-        change(() => doc);
-        setViewing(null);
-        setNotice({ kind: "ok", text: `Version ${version} restored: save to make it the current version.` });
-        return true;
-      } catch (e) {
-        setVersionError(e);
-        return false;
-      } finally {
-        setVersionBusy(false);
-      }
-    },
-    [change, id],
-  );
+  const { view, restore, viewing, setViewing, versionBusy, versionError } = useVersionView(id, change, setNotice);
 
   const canvas = useMemo(
     () => ({
