@@ -225,9 +225,13 @@ async function walkThrough() {
   await replayPanel.getByRole("region", { name: "Output of Set fields" }).getByText("Login fails").first().waitFor();
   await screenshot("editor-03-execution-replay");
 
-  // Back in the editor: undo/redo, copy/paste, tidy-up.
+  // Back in the editor: Run (followed live, every node's badge), then undo/redo,
+  // copy/paste, tidy-up.
   await page.goto(`/workflows/${id}`);
   await node("set_fields").waitFor();
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  await page.getByRole("status").filter({ hasText: "Run succeeded" }).waitFor();
+  for (const id of ["webhook", "set_fields", "respond_to_webhook"]) await node(id).locator('[data-status="success"]').waitFor();
   await node("set_fields").click({ position: { x: 100, y: 8 } });
   await page.getByRole("button", { name: "Close the node panel" }).click();
   await node("set_fields").click({ position: { x: 100, y: 8 } });
