@@ -6,11 +6,16 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { Button } from "../components/ui";
 import type { Editor } from "./useEditor";
 
-export function Banners({ editor, onBackToEditing }: { editor: Editor; onBackToEditing: () => void }) {
+export function Banners({ editor, viewer, onBackToEditing }: { editor: Editor; viewer: boolean; onBackToEditing: () => void }) {
   const { notice, viewing, state } = editor;
   const general = state.generalErrors;
   return (
     <div className="empty:hidden">
+      {viewer && (
+        <p className="border-b border-zinc-200 bg-zinc-100 px-3 py-2 text-sm text-zinc-700 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-300">
+          Read-only: your role (viewer) can look at workflows and their runs, not change or run them.
+        </p>
+      )}
       {viewing && (
         <div className="flex flex-wrap items-center gap-2 border-b border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
           <Eye aria-hidden className="size-4" />

@@ -275,4 +275,16 @@ describe("the workflow editor", () => {
     const body = (await puts()[0]!.json()) as { sticky_notes: { id: string; text: string; color: string }[] };
     expect(body.sticky_notes.find((n) => n.id === "note")).toMatchObject({ text: "Call the team", color: "yellow" });
   });
+
+  it("is read-only for a viewer", async () => {
+    base({ "GET /api/auth/session": () => ({ user: { ...owner, role: "viewer" } }) });
+    const view = await openEditor();
+    expect(await screen.findByText(/Read-only: your role \(viewer\)/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Save" })).toBeDisabled();
+    expect(screen.getByRole("button", { name: /Run/ })).toBeDisabled();
+    expect(screen.getByRole("button", { name: "Add a node" })).toBeDisabled();
+    fireEvent.click(within(nodeEl(view, "check")).getByText("Check"));
+    const panel = await screen.findByRole("complementary", { name: "Node Check" });
+    expect(within(panel).getByText(/read-only/)).toBeInTheDocument();
+  });
 });

@@ -7,6 +7,7 @@ import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useBlocker, useParams } from "react-router";
 
+import { useMe } from "../auth/session";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { setActive, useNodeTypes, useWorkflow, type WorkflowOut } from "./api";
 import { Canvas } from "./canvas/Canvas";
@@ -68,7 +69,9 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
   const { state, dispatch, canvas, run, viewing } = editor;
   const doc = state.history.present;
   const shown = viewing?.doc ?? doc;
-  const readOnly = viewing !== null;
+  // Viewers see everything and change nothing (the server would refuse it anyway).
+  const viewer = useMe().data?.role === "viewer";
+  const readOnly = viewing !== null || viewer;
   const dirty = isDirty(state);
   const [palette, setPalette] = useState<PaletteState>(null);
   const [dialog, setDialog] = useState<DialogName>(null);
@@ -184,7 +187,7 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
         onSettings={() => setDialog("settings")}
         onHelp={() => setDialog("help")}
       />
-      <Banners editor={editor} onBackToEditing={() => editor.setViewing(null)} />
+      <Banners editor={editor} viewer={viewer} onBackToEditing={() => editor.setViewing(null)} />
       <div className="flex min-h-0 flex-1">
         {palette && !readOnly && <Palette types={typeList} after={palette.after ? { name: palette.after.node, port: palette.after.port } : null} onPick={pick} onClose={() => setPalette(null)} />}
         <div
