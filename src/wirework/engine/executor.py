@@ -158,6 +158,14 @@ class _ExecutionInfo(Mapping[str, Any]):
         return 3 if self._resume_url else 2
 
 
+class _AllSecret(dict[str, Any]):
+    """Values a node declared secret (:meth:`NodeContext.add_secrets`): every field is."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        super().__init__(values)
+        self.secret_fields = frozenset(self)
+
+
 class _Context(NodeContext):
     def __init__(self, run: ExecutionRun, node: GraphNode, inputs: dict[str, list[Item]]) -> None:
         self._run = run
@@ -169,6 +177,7 @@ class _Context(NodeContext):
         self.node_id = node.id
         self.node_name = node.name
         self.node_type = node.type
+        self.integration_id = node.integration_id
         self.run_index = 0
         self.attempt = 1
         self.inputs = inputs
@@ -252,6 +261,10 @@ class _Context(NodeContext):
         self._run.add_secrets(values)
         self.used_credentials = True
         return values
+
+    def add_secrets(self, values: Mapping[str, Any]) -> None:
+        self._run.add_secrets(_AllSecret(values))
+        self.used_credentials = True
 
     def respond(self, response: Response) -> None:
         self._run.respond(response)
