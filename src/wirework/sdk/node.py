@@ -135,7 +135,7 @@ class NodeContext(ABC):
     async def credentials(self, integration_id: int) -> dict[str, Any]:
         """Decrypted credentials of an integration, for this step only."""
 
-    def add_secrets(self, values: Mapping[str, Any]) -> None:
+    def add_secrets(self, values: Mapping[str, Any]) -> None:  # noqa: B027 - optional
         """Treat more values as secrets of this step (e.g. an OAuth2 access token fetched
         with the credentials): they are redacted from its errors and outputs like the
         credentials themselves. ``values`` maps names to values; every value counts."""

@@ -58,7 +58,8 @@ def _issue_out(issue: dict[str, Any]) -> Item:
     keys = ("id", "number", "title", "state", "html_url", "body", "created_at", "updated_at")
     out = {k: issue.get(k) for k in keys}
     out["labels"] = [
-        label.get("name") if isinstance(label, dict) else label for label in issue.get("labels") or []
+        label.get("name") if isinstance(label, dict) else label
+        for label in issue.get("labels") or []
     ]
     out["user"] = (issue.get("user") or {}).get("login")
     return out
@@ -80,9 +81,7 @@ class CreateIssue(RepoRef):
 )
 async def create_issue(ctx: ActionContext[GitHubCredentials], params: CreateIssue) -> Item:
     body = params.model_dump(exclude={"owner", "repo"}, exclude_none=True)
-    issue = await ctx.client.json(
-        "POST", f"/repos/{params.owner}/{params.repo}/issues", json=body
-    )
+    issue = await ctx.client.json("POST", f"/repos/{params.owner}/{params.repo}/issues", json=body)
     return _issue_out(issue)
 
 
@@ -248,8 +247,8 @@ class PrComment(RepoRef):
     number: int = Field(ge=1, description="Pull request number")
     body: str = Field(min_length=1, description="Comment text (Markdown)")
     path: str | None = Field(
-        default=None, description="File to comment on (a review comment); none = a comment "
-        "on the conversation"
+        default=None,
+        description="File to comment on (a review comment); none = a comment on the conversation",
     )
     line: int | None = Field(default=None, ge=1, description="Line of the file (with path)")
     commit_id: str | None = Field(default=None, description="Commit the line is in (with path)")
@@ -288,9 +287,7 @@ async def create_pr_comment(ctx: ActionContext[GitHubCredentials], params: PrCom
 
 
 class DispatchWorkflow(RepoRef):
-    workflow: str = Field(
-        min_length=1, description="Workflow file name (ci.yml) or id"
-    )
+    workflow: str = Field(min_length=1, description="Workflow file name (ci.yml) or id")
     ref: str = Field(min_length=1, description="Branch or tag to run on")
     inputs: dict[str, Any] = Field(default_factory=dict, description="Workflow inputs")
 

@@ -54,7 +54,9 @@ def github_error(response: httpx.Response) -> str | None:
                 details.append(str(error["message"]))
             else:
                 details.append(
-                    " ".join(str(error.get(k)) for k in ("resource", "field", "code") if error.get(k))
+                    " ".join(
+                        str(error.get(k)) for k in ("resource", "field", "code") if error.get(k)
+                    )
                 )
         elif error:
             details.append(str(error))

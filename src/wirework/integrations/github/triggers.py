@@ -40,7 +40,7 @@ WEBHOOK = GITHUB.webhook_trigger(
     params=WebhookParams,
     description="Start on GitHub webhook deliveries (signature checked, repeats dropped)",
     signature_header="X-Hub-Signature-256",
-    secret_field="webhook_secret",
+    secret_field="webhook_secret",  # noqa: S106 - a field name
     delivery_header="X-GitHub-Delivery",
     event_header="X-GitHub-Event",
 )

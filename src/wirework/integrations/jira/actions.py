@@ -123,8 +123,9 @@ class TransitionIssue(ActionParams):
 
     issue: str = Field(pattern=ISSUE_KEY, description="Issue key or id")
     transition: str = Field(
-        min_length=1, description="Transition name (e.g. Done) or id; names are matched "
-        "case-insensitively, also against the target status"
+        min_length=1,
+        description="Transition name (e.g. Done) or id; names are matched "
+        "case-insensitively, also against the target status",
     )
     comment: str | None = Field(default=None, description="A comment added with the transition")
 

@@ -26,9 +26,7 @@ class JiraCredentials(CredentialsModel):
         description="E-mail of the Atlassian account the API token belongs to",
         json_schema_extra={"header_bound": True},
     )
-    api_token: SecretStr = Field(
-        description="API token (id.atlassian.com → Security → API tokens)"
-    )
+    api_token: SecretStr = Field(description="API token (id.atlassian.com → Security → API tokens)")
 
     @field_validator("base_url")
     @classmethod
@@ -75,4 +73,5 @@ JIRA = IntegrationDefinition(
 @JIRA.connection_test
 async def test_connection(connection: Connection[JiraCredentials]) -> str:
     me = await connection.client.json("GET", "/rest/api/3/myself")
-    return f"connected to {connection.credentials.base_url} as {me.get('displayName') or me.get('emailAddress') or me.get('accountId')}"
+    who = me.get("displayName") or me.get("emailAddress") or me.get("accountId")
+    return f"connected to {connection.credentials.base_url} as {who}"

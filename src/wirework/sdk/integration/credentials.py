@@ -113,9 +113,7 @@ class Auth:
     headers: HeadersFn | None = None
     description: str = ""
 
-    async def request_headers(
-        self, credentials: Any, tokens: TokenSource | None
-    ) -> dict[str, str]:
+    async def request_headers(self, credentials: Any, tokens: TokenSource | None) -> dict[str, str]:
         if self.kind == "oauth2":
             assert tokens is not None
             return {"Authorization": f"Bearer {await tokens.access_token()}"}

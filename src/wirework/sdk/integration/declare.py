@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import builtins
 import re
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -209,7 +210,8 @@ class IntegrationDefinition:
         self.actions: dict[str, Action] = {}
         self.triggers: dict[str, WebhookTrigger | PollingTrigger] = {}
         self.tester: TestFn | None = None
-        self.package: str | None = None  # set by the registry's sync: the plugin's package
+        # The module that declared it (the catalogue names its package from it).
+        self.module = str(sys._getframe(1).f_globals.get("__name__", ""))
         registry.register_integration(IntegrationInfo(name, display_name, icon))
         registry.register_definition(self)
 
@@ -476,8 +478,9 @@ def as_output(result: Any) -> Item | list[Item] | None:
         return result
     if isinstance(result, list):
         return [
-            r.model_dump(mode="json") if isinstance(r, BaseModel) else
-            (r if isinstance(r, dict) else {"value": r})
+            r.model_dump(mode="json")
+            if isinstance(r, BaseModel)
+            else (r if isinstance(r, dict) else {"value": r})
             for r in result
         ]
     return {"value": result}

@@ -80,8 +80,11 @@ def validation_message(exc: ValidationError, prefix: str) -> str:
     parts = []
     for error in exc.errors(include_input=False, include_url=False):
         location = ".".join(str(p) for p in error.get("loc", ()))
-        parts.append(f"{prefix}.{location}: {error.get('msg', 'is invalid')}" if location else
-                     f"{prefix}: {error.get('msg', 'is invalid')}")
+        parts.append(
+            f"{prefix}.{location}: {error.get('msg', 'is invalid')}"
+            if location
+            else f"{prefix}: {error.get('msg', 'is invalid')}"
+        )
     return "; ".join(parts) or f"{prefix}: invalid"
 
 

@@ -75,7 +75,10 @@ async def _token_request(credentials: OAuth2Credentials, body: str) -> dict[str,
     try:
         async with guarded_client(timeout=30.0) as client:
             response = await client.post(
-                credentials.token_url, content=body, headers=headers, auth=auth or httpx.USE_CLIENT_DEFAULT
+                credentials.token_url,
+                content=body,
+                headers=headers,
+                auth=auth or httpx.USE_CLIENT_DEFAULT,
             )
     except BlockedAddress as exc:
         raise OAuth2Error(f"token endpoint: {exc}") from None
@@ -84,9 +87,7 @@ async def _token_request(credentials: OAuth2Credentials, body: str) -> dict[str,
     found = response_json(response)
     if response.status_code >= 400 or not isinstance(found, dict) or "access_token" not in found:
         said = generic_message(response) if response.status_code >= 400 else "no access_token"
-        raise OAuth2Error(
-            f"OAuth2 token endpoint answered HTTP {response.status_code}: {said}"
-        )
+        raise OAuth2Error(f"OAuth2 token endpoint answered HTTP {response.status_code}: {said}")
     token = dict(found)
     if "expires_in" in token and "expires_at" not in token:
         token["expires_at"] = time.time() + float(token["expires_in"])
@@ -105,9 +106,7 @@ async def exchange_code(
 
 
 def _stored(token: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: token[k] for k in ("access_token", "refresh_token", "expires_at") if token.get(k)
-    }
+    return {k: token[k] for k in ("access_token", "refresh_token", "expires_at") if token.get(k)}
 
 
 class TokenSource:
@@ -129,7 +128,7 @@ class TokenSource:
         if cached is None:
             return stored
         # A stored token newer than the cache (saved by another process) wins.
-        if (stored["expires_at"] or 0) > (cached.get("expires_at") or 0):
+        if float(stored["expires_at"] or 0) > float(cached.get("expires_at") or 0):
             return stored
         return cached
 
