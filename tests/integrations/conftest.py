@@ -70,8 +70,13 @@ async def run_node(
         "name": "t",
         "nodes": [
             {"id": "in", "type": "core.manual"},
-            {"id": "n", "type": node_type, "integration_id": values.integration_id,
-             "params": params, **node},
+            {
+                "id": "n",
+                "type": node_type,
+                "integration_id": values.integration_id,
+                "params": params,
+                **node,
+            },
         ],
         "connections": [{"from": "in", "to": "n"}],
     }

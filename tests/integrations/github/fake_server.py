@@ -27,7 +27,9 @@ def invalid(resource: str, field: str, code: str, message: str | None = None) ->
     error: dict[str, Any] = {"resource": resource, "field": field, "code": code}
     if message:
         error["message"] = message
-    return Answer(422, {"message": "Validation Failed", "errors": [error], "documentation_url": DOCS})
+    return Answer(
+        422, {"message": "Validation Failed", "errors": [error], "documentation_url": DOCS}
+    )
 
 
 class FakeGitHub(FakeServer):
@@ -59,8 +61,14 @@ class FakeGitHub(FakeServer):
         self.repos[f"{owner}/{name}"] = {"name": name, "full_name": f"{owner}/{name}"}
         self.issues.setdefault(f"{owner}/{name}", [])
 
-    def add_issue(self, owner: str, repo: str, title: str, updated: dt.datetime | None = None,
-                  pull_request: bool = False) -> dict[str, Any]:
+    def add_issue(
+        self,
+        owner: str,
+        repo: str,
+        title: str,
+        updated: dt.datetime | None = None,
+        pull_request: bool = False,
+    ) -> dict[str, Any]:
         issues = self.issues.setdefault(f"{owner}/{repo}", [])
         moment = _stamp(updated or dt.datetime.now(dt.UTC))
         issue: dict[str, Any] = {
@@ -104,12 +112,21 @@ class FakeGitHub(FakeServer):
             return invalid("Repository", "name", "invalid", "name is invalid")
         owner = org or LOGIN
         if f"{owner}/{name}" in self.repos:
-            return Answer(422, {
-                "message": "Repository creation failed.",
-                "errors": [{"resource": "Repository", "code": "custom", "field": "name",
-                            "message": "name already exists on this account"}],
-                "documentation_url": DOCS,
-            })
+            return Answer(
+                422,
+                {
+                    "message": "Repository creation failed.",
+                    "errors": [
+                        {
+                            "resource": "Repository",
+                            "code": "custom",
+                            "field": "name",
+                            "message": "name already exists on this account",
+                        }
+                    ],
+                    "documentation_url": DOCS,
+                },
+            )
         unknown = set(body) - {"name", "description", "private", "auto_init", "homepage"}
         if unknown:
             return invalid("Repository", sorted(unknown)[0], "invalid")
@@ -146,9 +163,16 @@ class FakeGitHub(FakeServer):
         found = [i for i in issues if state == "all" or i["state"] == state]
         if "since" in request.query:
             since = dt.datetime.fromisoformat(request.query["since"].replace("Z", "+00:00"))
-            found = [i for i in found if dt.datetime.fromisoformat(i["updated_at"].replace("Z", "+00:00")) >= since.replace(microsecond=0)]
+            found = [
+                i
+                for i in found
+                if dt.datetime.fromisoformat(i["updated_at"].replace("Z", "+00:00"))
+                >= since.replace(microsecond=0)
+            ]
         if request.query.get("sort") == "updated":
-            found.sort(key=lambda i: i["updated_at"], reverse=request.query.get("direction") != "asc")
+            found.sort(
+                key=lambda i: i["updated_at"], reverse=request.query.get("direction") != "asc"
+            )
         per_page = int(request.query.get("per_page", 30))
         if per_page > 100:
             per_page = 100
@@ -187,7 +211,12 @@ class FakeGitHub(FakeServer):
         body = (request.json() or {}).get("body")
         if not body:
             return invalid("IssueComment", "body", "missing_field")
-        made = {"id": next(self._ids), "body": body, "html_url": "https://github.example/c", "created_at": _stamp(dt.datetime.now(dt.UTC))}
+        made = {
+            "id": next(self._ids),
+            "body": body,
+            "html_url": "https://github.example/c",
+            "created_at": _stamp(dt.datetime.now(dt.UTC)),
+        }
         self.comments.append(made)
         return Answer(201, made)
 
@@ -204,10 +233,18 @@ class FakeGitHub(FakeServer):
         data = self.files.get((f"{owner}/{repo}", path))
         if data is None:
             return Answer(404, {"message": "Not Found", "documentation_url": DOCS})
-        return Answer(200, {
-            "type": "file", "path": path, "sha": "abc123", "size": len(data), "encoding": "base64",
-            "content": base64.encodebytes(data).decode(), "html_url": f"https://github.example/{path}",
-        })
+        return Answer(
+            200,
+            {
+                "type": "file",
+                "path": path,
+                "sha": "abc123",
+                "size": len(data),
+                "encoding": "base64",
+                "content": base64.encodebytes(data).decode(),
+                "html_url": f"https://github.example/{path}",
+            },
+        )
 
     def _dispatch(self, request: Request, owner: str, repo: str, workflow: str) -> Answer:
         body = request.json() or {}

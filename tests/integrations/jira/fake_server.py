@@ -17,7 +17,13 @@ EMAIL = "bot@acme.example"
 TOKEN = "jira-test-token-0123456789"
 ISSUE_TYPES = {"Task", "Bug", "Story"}
 STANDARD_FIELDS = {
-    "project", "summary", "description", "issuetype", "labels", "priority", "assignee",
+    "project",
+    "summary",
+    "description",
+    "issuetype",
+    "labels",
+    "priority",
+    "assignee",
 }
 CUSTOM_FIELDS = {"customfield_10010", "customfield_10011"}
 TRANSITIONS = [
@@ -84,7 +90,11 @@ class FakeJira(FakeServer):
         if request.headers.get("authorization") != expected:
             return Answer(
                 401,
-                _errors(["You are not authenticated. Authentication required to perform this operation."]),
+                _errors(
+                    [
+                        "You are not authenticated. Authentication required to perform this operation."
+                    ]
+                ),
             )
         if request.method in ("POST", "PUT") and "application/json" not in request.headers.get(
             "content-type", ""
@@ -93,10 +103,19 @@ class FakeJira(FakeServer):
         return None
 
     def not_found(self, request: Request) -> Answer:
-        return Answer(404, _errors(["Issue does not exist or you do not have permission to see it."]))
+        return Answer(
+            404, _errors(["Issue does not exist or you do not have permission to see it."])
+        )
 
     def _myself(self, request: Request) -> Answer:
-        return Answer(200, {"accountId": "5b10a2844c20165700ede21g", "displayName": "Acme Bot", "emailAddress": EMAIL})
+        return Answer(
+            200,
+            {
+                "accountId": "5b10a2844c20165700ede21g",
+                "displayName": "Acme Bot",
+                "emailAddress": EMAIL,
+            },
+        )
 
     def _check_fields(self, fields: dict[str, Any], creating: bool) -> dict[str, str]:
         errors: dict[str, str] = {}
@@ -130,7 +149,10 @@ class FakeJira(FakeServer):
             {k: v for k, v in fields.items() if k not in ("project", "summary")}
         )
         issue = self.issues[key]
-        return Answer(201, {"id": issue["id"], "key": key, "self": f"{self.url}/rest/api/3/issue/{issue['id']}"})
+        return Answer(
+            201,
+            {"id": issue["id"], "key": key, "self": f"{self.url}/rest/api/3/issue/{issue['id']}"},
+        )
 
     def _update(self, request: Request, key: str) -> Answer:
         if key not in self.issues:
@@ -154,7 +176,9 @@ class FakeJira(FakeServer):
         wanted = ((request.json() or {}).get("transition") or {}).get("id")
         found = next((t for t in TRANSITIONS if t["id"] == wanted), None)
         if found is None:
-            return Answer(400, _errors(["Transition id '%s' is not valid for this issue." % wanted]))
+            return Answer(
+                400, _errors(["Transition id '%s' is not valid for this issue." % wanted])
+            )
         self.issues[key]["fields"]["status"] = found["to"]
         self.touch(key)
         return Answer(204)
@@ -165,7 +189,11 @@ class FakeJira(FakeServer):
         body = (request.json() or {}).get("body")
         if not _is_adf(body):
             return Answer(400, _errors(["Comment body must be an Atlassian Document."]))
-        made = {"id": str(len(self.comments.get(key, [])) + 1), "body": body, "created": _stamp(dt.datetime.now(dt.UTC))}
+        made = {
+            "id": str(len(self.comments.get(key, [])) + 1),
+            "body": body,
+            "created": _stamp(dt.datetime.now(dt.UTC)),
+        }
         self.comments.setdefault(key, []).append(made)
         return Answer(201, made)
 
@@ -190,7 +218,14 @@ class FakeJira(FakeServer):
         page = matches[start : start + size]
         wanted = set(body.get("fields") or [])
         issues = [
-            {**i, "fields": {k: v for k, v in i["fields"].items() if not wanted or k in wanted or "*all" in wanted}}
+            {
+                **i,
+                "fields": {
+                    k: v
+                    for k, v in i["fields"].items()
+                    if not wanted or k in wanted or "*all" in wanted
+                },
+            }
             for i in page
         ]
         out: dict[str, Any] = {"issues": issues, "isLast": start + size >= len(matches)}
