@@ -26,8 +26,9 @@ def parse_time(value: str) -> dt.datetime:
 
 
 def baseline(now: dt.datetime | None = None) -> dict[str, Any]:
-    """The cursor of a trigger's first poll: changes from now on are new."""
-    moment = now or dt.datetime.now(dt.UTC)
+    """The cursor of a trigger's first poll: changes from now on are new (from the start of
+    this second: services that stamp changes to the second are not missed)."""
+    moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     return {"after": moment.isoformat(), "seen": []}
 
 
