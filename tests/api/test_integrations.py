@@ -53,7 +53,8 @@ async def create(
     client: httpx.AsyncClient, name: str = "Jira - acme", **creds: Any
 ) -> httpx.Response:
     return await client.post(
-        "/api/integrations", json={"name": name, "type": "tracker", "credentials": {**CREDS, **creds}}
+        "/api/integrations",
+        json={"name": name, "type": "tracker", "credentials": {**CREDS, **creds}},
     )
 
 

@@ -573,7 +573,9 @@ async def test_actions_no_installed_integration_runs(client: httpx.AsyncClient) 
     ]
     for resp in refusals:
         assert resp.status_code == 422, resp.text
-        assert "node '1'" in resp.json()["detail"] and "tracker.create_issue" in resp.json()["detail"]
+        assert (
+            "node '1'" in resp.json()["detail"] and "tracker.create_issue" in resp.json()["detail"]
+        )
         _is_unrunnable_jira(resp.json()["errors"])
     # Nothing was written: no second workflow, no execution, still inactive.
     assert (await client.get("/api/workflows")).json()["total"] == 1

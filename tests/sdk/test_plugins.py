@@ -33,9 +33,7 @@ def broken_plugins(tmp_path: Path) -> Iterator[Path]:
         info = tmp_path / f"{module}-0.1.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.1\n")
-        (info / "entry_points.txt").write_text(
-            f"[wirework.integrations]\n{module} = {module}\n"
-        )
+        (info / "entry_points.txt").write_text(f"[wirework.integrations]\n{module} = {module}\n")
     sys.path.insert(0, str(tmp_path))
     try:
         yield tmp_path
