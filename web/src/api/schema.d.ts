@@ -693,6 +693,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Installed integration packages (entry points), and why any failed to load */
+        get: operations["list_plugins_api_plugins_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -707,6 +724,25 @@ export interface components {
             description: string;
             /** Parameters */
             parameters: components["schemas"]["ParameterOut"][];
+            /**
+             * Node Type
+             * @description The node type that runs it, `<key>.<name>`
+             * @default
+             */
+            node_type?: string;
+            /**
+             * Runnable
+             * @description Whether an installed integration package runs it
+             * @default false
+             */
+            runnable?: boolean;
+            /**
+             * Params Schema
+             * @description JSON Schema of its params (runnable actions)
+             */
+            params_schema?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ActionSpec */
         ActionSpec: {
@@ -1137,13 +1173,44 @@ export interface components {
             parameters: components["schemas"]["ParameterOut"][];
             /** Actions */
             actions: components["schemas"]["ActionOut"][];
-            /** Builtin */
+            /**
+             * Triggers
+             * @description Trigger node types (built-in types)
+             */
+            triggers?: components["schemas"]["TriggerOut"][];
+            /**
+             * Builtin
+             * @description Declared by an installed package: read-only
+             */
             builtin: boolean;
             /**
              * Has Tester
              * @description Whether `POST /api/integrations/test` can check it
              */
             has_tester: boolean;
+            /**
+             * Icon
+             * @description Lucide icon name
+             * @default plug
+             */
+            icon?: string;
+            /**
+             * Category
+             * @description Catalogue section
+             * @default Custom
+             */
+            category?: string;
+            /**
+             * Docs
+             * @description The service's API documentation
+             * @default
+             */
+            docs?: string;
+            /**
+             * Package
+             * @description Installed package declaring it
+             */
+            package?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1469,6 +1536,47 @@ export interface components {
             header_bound?: boolean;
         };
         /**
+         * PluginOut
+         * @description An entry point of the ``wirework.integrations`` group: loaded, or why not.
+         */
+        PluginOut: {
+            /**
+             * Name
+             * @description Entry point name
+             */
+            name: string;
+            /**
+             * Module
+             * @description Module the entry point imports
+             */
+            module: string;
+            /**
+             * Package
+             * @description Installed distribution providing it
+             */
+            package: string | null;
+            /**
+             * Version
+             * @description Its version
+             */
+            version: string | null;
+            /**
+             * Ok
+             * @description Loaded; false: skipped, see error
+             */
+            ok: boolean;
+            /**
+             * Error
+             * @description Why it failed to load
+             */
+            error?: string | null;
+            /**
+             * Integration Types
+             * @description Integration types it declares
+             */
+            integration_types?: string[];
+        };
+        /**
          * Position
          * @description Where the editor's canvas draws the node.
          */
@@ -1771,6 +1879,26 @@ export interface components {
              * @description Seconds until the token expires
              */
             expires_in: number;
+        };
+        /** TriggerOut */
+        TriggerOut: {
+            /** Name */
+            name: string;
+            /** Node Type */
+            node_type: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "webhook" | "polling";
+            /** Display Name */
+            display_name: string;
+            /** Description */
+            description: string;
+            /** Params Schema */
+            params_schema: {
+                [key: string]: unknown;
+            };
         };
         /** UserCreate */
         UserCreate: {
@@ -4169,6 +4297,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_plugins_api_plugins_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginOut"][];
                 };
             };
         };
