@@ -16,7 +16,7 @@ from wirework.engine.graph import compile_graph
 from wirework.engine.runner import Runner
 from wirework.engine.store import MemoryStore
 from wirework.sdk.integration import close_pools
-from wirework.sdk.integration.oauth2 import forget_tokens
+from wirework.sdk.integration.tokens import forget_tokens
 from wirework.sdk.outbound import IntegrationCredentials, OutboundPolicy, set_policy
 
 

@@ -13,9 +13,8 @@ import yaml
 
 from tests.integrations.github.fake_server import TOKEN as GH_TOKEN
 from tests.integrations.github.fake_server import FakeGitHub
-from tests.integrations.jira.fake_server import EMAIL
+from tests.integrations.jira.fake_server import EMAIL, FakeJira
 from tests.integrations.jira.fake_server import TOKEN as JIRA_TOKEN
-from tests.integrations.jira.fake_server import FakeJira
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "jira_to_github.yaml"
 

@@ -24,7 +24,7 @@ from wirework.sdk.integration import (
     set_token_saver,
 )
 from wirework.sdk.integration.client import pooled_client
-from wirework.sdk.integration.oauth2 import OAuth2Error, forget_tokens
+from wirework.sdk.integration.tokens import OAuth2Error, forget_tokens
 from wirework.sdk.outbound import AllowedHosts, CredentialAuth, OutboundPolicy, set_policy
 
 CLIENT_ID = "wirework-client"

@@ -30,6 +30,7 @@ from wirework.sdk.registry import ICON_PATTERN, registry
 from wirework.testing.harness import RecordingServer, allow_loopback, run_action
 
 SECRET_NAME = re.compile(r"(secret|token|password|api[_-]?key|private)", re.IGNORECASE)
+NOT_SECRET_SUFFIXES = ("_url", "_uri", "_header", "_at", "_in", "_field", "_type", "_query")
 MASK = "********"
 
 
@@ -101,9 +102,12 @@ def check_schemas(target: str | IntegrationDefinition) -> list[Problem]:
     d = _definition(target)
     out = _schema_problems(d.credentials, f"{d.name} credentials")
     for name, info in d.credentials.model_fields.items():
-        if SECRET_NAME.search(name) and info.annotation not in (SecretStr, SecretStr | None):
+        looks_secret = SECRET_NAME.search(name) and not name.endswith(NOT_SECRET_SUFFIXES)
+        if looks_secret and info.annotation not in (SecretStr, SecretStr | None):
             out.append(
-                Problem("schemas", f"{d.name} credentials.{name}", "looks secret: type it SecretStr")
+                Problem(
+                    "schemas", f"{d.name} credentials.{name}", "looks secret: type it SecretStr"
+                )
             )
     try:
         d.credentials.model_validate(d.example_credentials)
@@ -152,7 +156,9 @@ async def check_errors_mapped(target: str | IntegrationDefinition) -> list[Probl
             with RecordingServer(status=status, body=body, headers=headers) as server:
                 creds = _at(d, server.url, values)
                 if creds is None:
-                    return [Problem("errors", d.name, "base_url is not a credential field: skipped")]
+                    return [
+                        Problem("errors", d.name, "base_url is not a credential field: skipped")
+                    ]
                 for action in d.actions.values():
                     run = await run_action(
                         action.node_type, action.example, creds, secret_fields=d.secret_fields()
@@ -236,7 +242,7 @@ async def check_secrets_masked(target: str | IntegrationDefinition) -> list[Prob
                     "/api/setup", json={"email": "c@example.com", "password": "conformance-pw"}
                 )
                 client.headers["Authorization"] = f"Bearer {setup.json()['access_token']}"
-                with RecordingServer(status=401, body={"message": "echo"}) as server:
+                with RecordingServer(status=403, body={"message": "echo"}) as server:
                     creds = _at(d, server.url, values) or values
                     made = await client.post(
                         "/api/integrations",
@@ -249,10 +255,15 @@ async def check_secrets_masked(target: str | IntegrationDefinition) -> list[Prob
                         if made.json()["credentials"].get(name) != MASK:
                             out.append(Problem("secrets", f"{d.name}.{name}", "is not masked"))
                     iid = made.json()["id"]
-                    for path in (f"/api/integrations/{iid}", "/api/integrations",
-                                 "/api/integration-types"):
+                    for path in (
+                        f"/api/integrations/{iid}",
+                        "/api/integrations",
+                        "/api/integration-types",
+                    ):
                         leaks(f"GET {path}", (await client.get(path)).text)
-                    tested = await client.post("/api/integrations/test", json={"integration_id": iid})
+                    tested = await client.post(
+                        "/api/integrations/test", json={"integration_id": iid}
+                    )
                     leaks("POST /api/integrations/test", tested.text)
                     # The service echoes what it got: the step's error must not hold it.
                     server.body = {"message": "echo: " + " ".join(canaries)}

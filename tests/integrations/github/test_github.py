@@ -110,7 +110,7 @@ async def test_rate_limits_are_retried(github_server: FakeGitHub) -> None:
 
 async def test_get_file_pr_comment_and_dispatch(github_server: FakeGitHub) -> None:
     github_server.add_repo("acme", "app")
-    github_server.files[("acme/app", "docs/a.md")] = "# Hello\n".encode()
+    github_server.files[("acme/app", "docs/a.md")] = b"# Hello\n"
     creds = gh_creds(github_server)
     repo = {"owner": "acme", "repo": "app"}
     got = output(await run_node("github.get_file", {**repo, "path": "docs/a.md"}, creds))[0]

@@ -92,7 +92,8 @@ class FakeJira(FakeServer):
                 401,
                 _errors(
                     [
-                        "You are not authenticated. Authentication required to perform this operation."
+                        "You are not authenticated. "
+                        "Authentication required to perform this operation."
                     ]
                 ),
             )
@@ -122,7 +123,8 @@ class FakeJira(FakeServer):
         for name in fields:
             if name not in STANDARD_FIELDS and name not in CUSTOM_FIELDS:
                 errors[name] = (
-                    f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
+                    f"Field '{name}' cannot be set. "
+                    "It is not on the appropriate screen, or unknown."
                 )
         if creating:
             project = (fields.get("project") or {}).get("key")
@@ -176,9 +178,7 @@ class FakeJira(FakeServer):
         wanted = ((request.json() or {}).get("transition") or {}).get("id")
         found = next((t for t in TRANSITIONS if t["id"] == wanted), None)
         if found is None:
-            return Answer(
-                400, _errors(["Transition id '%s' is not valid for this issue." % wanted])
-            )
+            return Answer(400, _errors([f"Transition id '{wanted}' is not valid for this issue."]))
         self.issues[key]["fields"]["status"] = found["to"]
         self.touch(key)
         return Answer(204)

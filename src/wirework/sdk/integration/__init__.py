@@ -33,7 +33,7 @@ from wirework.sdk.integration.declare import (
     validate_params,
 )
 from wirework.sdk.integration.errors import ServiceError, generic_message
-from wirework.sdk.integration.oauth2 import (
+from wirework.sdk.integration.tokens import (
     OAuth2Error,
     TokenSource,
     authorization_url,

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 if typing.TYPE_CHECKING:
-    from wirework.sdk.integration.oauth2 import TokenSource
+    from wirework.sdk.integration.tokens import TokenSource
 
 
 class CredentialsModel(BaseModel):

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from wirework.sdk.integration.client import RetryPolicy, ServiceClient, pooled_client
 from wirework.sdk.integration.credentials import Auth, credential_parameters, secret_fields
 from wirework.sdk.integration.errors import ErrorReader, validation_message
-from wirework.sdk.integration.oauth2 import TokenSource
+from wirework.sdk.integration.tokens import TokenSource
 from wirework.sdk.node import Item, NodeContext, NodeError
 from wirework.sdk.outbound import AllowedHosts, CredentialAuth, IntegrationCredentials
 from wirework.sdk.outbound.credentials import describe
