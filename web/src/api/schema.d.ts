@@ -330,6 +330,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/integrations/{integration_id}/oauth2/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect an OAuth2 (authorization code) integration: the provider URL to open */
+        post: operations["oauth2_authorize_api_integrations__integration_id__oauth2_authorize_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows": {
         parameters: {
             query?: never;
@@ -702,6 +719,23 @@ export interface paths {
         };
         /** Installed integration packages (entry points), and why any failed to load */
         get: operations["list_plugins_api_plugins_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth2/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the provider sends the browser back: stores the integration's tokens */
+        get: operations["oauth2_callback_api_oauth2_callback_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1456,6 +1490,41 @@ export interface components {
             params_schema: {
                 [key: string]: unknown;
             };
+        };
+        /** OAuth2Connected */
+        OAuth2Connected: {
+            /** Integration Id */
+            integration_id: number;
+            /** Connected */
+            connected: boolean;
+            /**
+             * Expires At
+             * @description Access token expiry (Unix s)
+             */
+            expires_at?: number | null;
+            /** Has Refresh Token */
+            has_refresh_token: boolean;
+        };
+        /** OAuth2Start */
+        OAuth2Start: {
+            /**
+             * Authorize Url
+             * @description Open this URL: the provider asks for consent
+             */
+            authorize_url: string;
+            /**
+             * State
+             * @description Opaque; the provider sends it back with the code
+             */
+            state: string;
+        };
+        /** OAuth2StartIn */
+        OAuth2StartIn: {
+            /**
+             * Redirect Uri
+             * @description Where the provider sends the browser back (default: the server's /api/oauth2/callback); it must be registered with the provider
+             */
+            redirect_uri?: string | null;
         };
         /** Page[WorkflowOut] */
         Page_WorkflowOut_: {
@@ -3372,6 +3441,41 @@ export interface operations {
             };
         };
     };
+    oauth2_authorize_api_integrations__integration_id__oauth2_authorize_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuth2StartIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuth2Start"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_workflows_api_workflows_get: {
         parameters: {
             query?: {
@@ -4317,6 +4421,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PluginOut"][];
+                };
+            };
+        };
+    };
+    oauth2_callback_api_oauth2_callback_get: {
+        parameters: {
+            query: {
+                code: string;
+                state: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuth2Connected"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
