@@ -88,6 +88,7 @@ class FakeServer:
 def serving(fake: FakeServer) -> Iterator[FakeServer]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # one segment per answer: no delayed-ACK stalls
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -44,6 +44,7 @@ class RecordingServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # one segment per answer: no delayed-ACK stalls
 
             def log_message(self, *args: Any) -> None:
                 pass
