@@ -27,6 +27,8 @@ from wirework.sdk.integration import PollContext, validate_params
 from wirework.sdk.node import NodeError
 from wirework.sdk.registry import registry
 from wirework.triggers.schedule import ScheduleEntry
+from wirework.vault.masking import credential_secrets
+from wirework.vault.redaction import Redactor
 
 if TYPE_CHECKING:
     from wirework.services.engine import EngineHost
@@ -101,10 +103,16 @@ async def fire_poll(host: EngineHost, entry: ScheduleEntry) -> str | None:
         return None
     params = validate_params(trigger.params, node.raw_params)
     values = await host.credentials(node.integration_id)
-    connection = await definition.connect(values, node.integration_id)
-    result = await trigger.fn(
-        PollContext(connection, entry.workflow_id, node.id), params, state.cursor
-    )
+    issued: list[str] = []
+    try:
+        connection = await definition.connect(values, node.integration_id)
+        issued = connection.tokens.issued if connection.tokens is not None else []
+        context = PollContext(connection, entry.workflow_id, node.id)
+        result = await trigger.fn(context, params, state.cursor)
+    except NodeError as exc:  # what the service said may echo a credential: never logged
+        secrets, others = credential_secrets(values)
+        exc.message = Redactor([*secrets, *issued], others).text(exc.message)
+        raise
     execution_id = new_id() if result.items else None
     async with host.runtime.sessionmaker() as session:
         written = await session.execute(

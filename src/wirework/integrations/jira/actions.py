@@ -213,7 +213,8 @@ async def search(
         }
         if token:
             body["nextPageToken"] = token
-        page = await ctx_client.json("POST", "/rest/api/3/search/jql", json=body)
+        # A search changes nothing: safe to retry on a 5xx although it is a POST.
+        page = await ctx_client.json("POST", "/rest/api/3/search/jql", json=body, idempotent=True)
         out.extend(page.get("issues") or [])
         token = page.get("nextPageToken")
         if not token or page.get("isLast"):
