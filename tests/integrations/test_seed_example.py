@@ -121,3 +121,19 @@ async def test_an_action_without_its_integration_is_refused(client: httpx.AsyncC
     resp = await client.post("/api/workflows", json=doc)
     assert resp.status_code == 422, resp.text
     assert "nodes[1].integration_id" in {e["field"] for e in resp.json()["errors"]}
+
+
+async def test_the_palette_groups_integration_nodes(client: httpx.AsyncClient) -> None:
+    action = (await client.get("/api/node-types/jira.create_issue")).json()
+    assert (action["category"], action["icon"], action["group"]) == (
+        "Jira",
+        "square-kanban",
+        "action",
+    )
+    assert action["params_schema"]["properties"]["project"]["type"] == "string"
+    trigger = (await client.get("/api/node-types/github.webhook")).json()
+    assert (trigger["category"], trigger["icon"], trigger["group"]) == (
+        "Triggers",
+        "git-pull-request",
+        "trigger",
+    )
