@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.integrations.fakes import serving
+from tests.integrations.fakes import Answer, Request, serving
 from tests.sdk.test_oauth2 import CLIENT_ID, CLIENT_SECRET, FakeProvider
 from wirework.sdk.integration import close_pools
 from wirework.sdk.integration.tokens import forget_tokens
@@ -27,6 +27,12 @@ class FakeCalendar(FakeProvider):
     def __init__(self) -> None:
         super().__init__()
         self.route("GET", "/me", self._me)
+        self.route("POST", "/events", self._event)
+
+    def _event(self, request: Request) -> Answer:
+        if request.headers.get("authorization") != f"Bearer {self.current}":
+            return Answer(401, {"message": "token expired"})
+        return Answer(201, {"id": "ev1", **(request.json() or {})})
 
 
 @pytest.fixture
@@ -103,4 +109,51 @@ async def test_client_credentials_has_nothing_to_connect(
     resp = await client.post(f"/api/integrations/{iid}/oauth2/authorize", json={})
     assert resp.status_code == 422 and "credentials.grant" in resp.text
     tested = await client.post("/api/integrations/test", json={"integration_id": iid})
-    assert tested.json()["ok"] is True  # a client-credentials token was fetched
+    assert tested.json()["ok"] is True, tested.json()  # a client-credentials token was fetched
+
+
+async def test_a_step_refreshes_and_stores_the_tokens(
+    client: httpx.AsyncClient, calendar: FakeCalendar
+) -> None:
+    calendar._new()  # the user connected earlier: access-1 / refresh-1, now expired
+    made = await client.post(
+        "/api/integrations",
+        json={
+            "name": "Calendar stale",
+            "type": "acme_calendar",
+            "credentials": {
+                "grant": "authorization_code",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "token_url": f"{calendar.url}/token",
+                "base_url": calendar.url,
+                "access_token": "access-1",
+                "refresh_token": "refresh-1",
+                "expires_at": 1000,
+            },
+        },
+    )
+    assert made.status_code == 201, made.text
+    iid = made.json()["id"]
+    doc = {
+        "name": "event",
+        "nodes": [
+            {"id": "m", "type": "core.manual"},
+            {
+                "id": "e",
+                "type": "acme_calendar.create_event",
+                "integration_id": iid,
+                "params": {"title": "Standup", "start": "2026-12-08T09:00:00Z"},
+            },
+        ],
+        "connections": [{"from": "m", "to": "e"}],
+    }
+    wid = (await client.post("/api/workflows", json=doc)).json()["id"]
+    run = await client.post(f"/api/workflows/{wid}/execute?wait=true", json={})
+    record = run.json()
+    assert record["status"] == "success", record["error"]
+    assert record["result"] == [{"id": "ev1", "title": "Standup", "start": "2026-12-08T09:00:00Z"}]
+    shown = (await client.get(f"/api/integrations/{iid}")).json()["credentials"]
+    assert shown["expires_at"] > 1000 and shown["refresh_token"] == "********"
+    full = (await client.get(f"/api/executions/{record['id']}")).json()
+    assert "access-2" not in str(full) and "refresh-2" not in str(full)

@@ -21,7 +21,6 @@ from wirework.sdk.integration import (
     authorization_url,
     close_pools,
     exchange_code,
-    set_token_saver,
 )
 from wirework.sdk.integration.client import pooled_client
 from wirework.sdk.integration.tokens import OAuth2Error, forget_tokens
@@ -42,6 +41,7 @@ class FakeProvider(FakeServer):
         self.refresh: str | None = None
         self.challenges: dict[str, str] = {}
         self.expires_in = 3600
+        self.saved: list[tuple[int, dict[str, Any]]] = []
         self.route("POST", "/token", self._token)
         self.route("GET", "/api/me", self._me)
 
@@ -77,6 +77,10 @@ class FakeProvider(FakeServer):
             return Answer(200, self._new())
         return Answer(400, {"error": "unsupported_grant_type"})
 
+    async def saver(self, integration_id: int, token: dict[str, Any]) -> None:
+        """What the engine's host does with new tokens (stores them), recorded."""
+        self.saved.append((integration_id, token))
+
     def _me(self, request: Request) -> Answer:
         if request.headers.get("authorization") != f"Bearer {self.current}":
             return Answer(401, {"message": "token expired"})
@@ -86,22 +90,12 @@ class FakeProvider(FakeServer):
 @pytest.fixture
 async def provider() -> AsyncIterator[FakeProvider]:
     set_policy(OutboundPolicy(["127.0.0.1/32"]))
-    saved: list[tuple[int, dict[str, Any]]] = []
-    set_token_saver(lambda i, t: _save(saved, i, t))
     with serving(FakeProvider()) as fake:
         assert isinstance(fake, FakeProvider)
-        fake.saved = saved  # type: ignore[attr-defined]
         yield fake
     set_policy(None)
-    set_token_saver(None)
     forget_tokens()
     await close_pools()
-
-
-async def _save(
-    saved: list[tuple[int, dict[str, Any]]], integration_id: int, token: dict[str, Any]
-) -> None:
-    saved.append((integration_id, token))
 
 
 def creds(server: FakeProvider, **over: Any) -> OAuth2Credentials:
@@ -129,9 +123,11 @@ def client_for(server: FakeProvider, tokens: TokenSource, token: str) -> Service
 
 
 async def test_client_credentials_token_is_fetched_once_and_cached(provider: FakeProvider) -> None:
-    tokens = TokenSource(creds(provider), 7)
+    tokens = TokenSource(creds(provider), 7, provider.saver)
     assert await tokens.access_token() == "access-1"
-    assert await TokenSource(creds(provider), 7).access_token() == "access-1"  # cached
+    assert (
+        await TokenSource(creds(provider), 7, provider.saver).access_token() == "access-1"
+    )  # cached
     [sent] = provider.seen("POST", "/token")
     assert parse_qs(sent.body.decode()) == {
         "grant_type": ["client_credentials"],
@@ -146,11 +142,11 @@ async def test_client_credentials_token_is_fetched_once_and_cached(provider: Fak
                 "expires_at": pytest.approx(time.time() + 3600, abs=5),
             },
         )
-    ]  # type: ignore[attr-defined]
+    ]
 
 
 async def test_a_401_refreshes_the_token_once(provider: FakeProvider) -> None:
-    tokens = TokenSource(creds(provider), 7)
+    tokens = TokenSource(creds(provider), 7, provider.saver)
     first = await tokens.access_token()
     provider._new()  # the provider revoked it: the API now wants a newer token
     client = client_for(provider, tokens, first)
@@ -178,10 +174,10 @@ async def test_authorization_code_with_pkce_then_refresh(provider: FakeProvider)
         refresh_token=stored["refresh_token"],
         expires_at=time.time() + 10,
     )
-    assert await TokenSource(connected, 8).access_token() == "access-2"
+    assert await TokenSource(connected, 8, provider.saver).access_token() == "access-2"
     refresh = provider.seen("POST", "/token")[-1]
     assert parse_qs(refresh.body.decode())["grant_type"] == ["refresh_token"]
-    assert provider.saved[-1][0] == 8  # type: ignore[attr-defined]
+    assert provider.saved[-1][0] == 8
 
 
 async def test_token_endpoint_errors_are_named_without_secrets(provider: FakeProvider) -> None:

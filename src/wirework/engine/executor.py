@@ -78,6 +78,8 @@ class Hooks:
     """What the executor needs from the layers around it (no ORM, no HTTP here)."""
 
     credentials: Callable[[int], Awaitable[dict[str, Any]]] | None = None
+    # Stores an integration's new OAuth2 tokens (refreshed by a step) with it.
+    save_tokens: Callable[[int, dict[str, Any]], Awaitable[None]] | None = None
     run_workflow: (
         Callable[[ExecutionRun, int, list[Item], bool], Awaitable[list[Item] | None]] | None
     ) = None
@@ -265,6 +267,10 @@ class _Context(NodeContext):
     def add_secrets(self, values: Mapping[str, Any]) -> None:
         self._run.add_secrets(_AllSecret(values))
         self.used_credentials = True
+
+    async def save_tokens(self, integration_id: int, tokens: dict[str, Any]) -> None:
+        if self._run.hooks.save_tokens is not None:
+            await self._run.hooks.save_tokens(integration_id, tokens)
 
     def respond(self, response: Response) -> None:
         self._run.respond(response)

@@ -140,6 +140,9 @@ class NodeContext(ABC):
         with the credentials): they are redacted from its errors and outputs like the
         credentials themselves. ``values`` maps names to values; every value counts."""
 
+    async def save_tokens(self, integration_id: int, tokens: dict[str, Any]) -> None:  # noqa: B027
+        """Store an integration's new OAuth2 tokens with it (where the host can)."""
+
     @abstractmethod
     def respond(self, response: Response) -> None:
         """Answer the webhook that started this execution (first answer wins)."""

@@ -32,7 +32,7 @@ from wirework.engine.store import ExecutionRecord, Store
 from wirework.engine.store import StoreUnavailable as StoreUnavailable
 from wirework.errors import Conflict, InvalidInput, NotFound
 from wirework.schemas.document import Node
-from wirework.sdk.integration import close_pools, set_token_saver
+from wirework.sdk.integration import close_pools
 from wirework.sdk.node import Item, NodeError, Response, as_items
 from wirework.services import polling
 from wirework.services.documents import validate_node
@@ -106,6 +106,7 @@ class EngineHost:
         store = self.store or SqlStore(self.runtime.engine, self.runtime.settings.data_dir)
         hooks = Hooks(
             credentials=self.credentials,
+            save_tokens=self.save_tokens,
             run_workflow=self.run_subworkflow,
             resume_url=self.resume_url,
             inline_wait_s=self.inline_wait_s,
@@ -121,7 +122,6 @@ class EngineHost:
         )
         self.webhooks = WebhookTable(self.runtime.sessionmaker)
         self.scheduler = Scheduler(self.runtime.sessionmaker, self._fire_schedule)
-        set_token_saver(self.save_tokens)
 
     async def save_tokens(self, integration_id: int, tokens: dict[str, Any]) -> None:
         """OAuth2 tokens an integration refreshed, stored encrypted with it."""

@@ -105,7 +105,7 @@ async def fire_poll(host: EngineHost, entry: ScheduleEntry) -> str | None:
     values = await host.credentials(node.integration_id)
     issued: list[str] = []
     try:
-        connection = await definition.connect(values, node.integration_id)
+        connection = await definition.connect(values, node.integration_id, saver=host.save_tokens)
         issued = connection.tokens.issued if connection.tokens is not None else []
         context = PollContext(connection, entry.workflow_id, node.id)
         result = await trigger.fn(context, params, state.cursor)

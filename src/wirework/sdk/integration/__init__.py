@@ -38,7 +38,6 @@ from wirework.sdk.integration.tokens import (
     TokenSource,
     authorization_url,
     exchange_code,
-    set_token_saver,
 )
 
 __all__ = [
@@ -72,6 +71,5 @@ __all__ = [
     "response_json",
     "retry_after_s",
     "secret",
-    "set_token_saver",
     "validate_params",
 ]

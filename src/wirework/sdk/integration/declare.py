@@ -33,7 +33,12 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from wirework.sdk.integration.client import RetryPolicy, ServiceClient, pooled_client
-from wirework.sdk.integration.credentials import Auth, credential_parameters, secret_fields
+from wirework.sdk.integration.credentials import (
+    Auth,
+    TokenSaver,
+    credential_parameters,
+    secret_fields,
+)
 from wirework.sdk.integration.errors import ErrorReader, validation_message
 from wirework.sdk.integration.tokens import TokenSource
 from wirework.sdk.node import Item, NodeContext, NodeError
@@ -379,9 +384,11 @@ class IntegrationDefinition:
         values: Mapping[str, Any],
         integration_id: int | None,
         node: NodeContext | None = None,
+        saver: TokenSaver | None = None,
     ) -> Connection[Any]:
         """Open the integration for one step: validate its credentials, get a token if it
-        uses OAuth2, and make its client (credentials only for its allowed hosts)."""
+        uses OAuth2 (new tokens go to ``saver``, by default the step's), and make its client
+        (credentials only for its allowed hosts)."""
         credentials = self.validate_credentials(values, integration_id)
         base = self.base_url_of(credentials)
         hosts = AllowedHosts.of(
@@ -389,7 +396,11 @@ class IntegrationDefinition:
                 {"base_url": base}, allowed_hosts=getattr(values, "allowed_hosts", None)
             )
         )
-        tokens = TokenSource(credentials, integration_id) if self.auth.kind == "oauth2" else None
+        if saver is None and node is not None:
+            saver = node.save_tokens
+        tokens = (
+            TokenSource(credentials, integration_id, saver) if self.auth.kind == "oauth2" else None
+        )
         headers = await self.auth.request_headers(credentials, tokens)
         auth = CredentialAuth(hosts, describe(values, integration_id), headers=headers)
 

@@ -7,8 +7,9 @@
   refresh token then renews the access token before it expires and on a 401.
 
 Token endpoint calls go through the SSRF-guarded client. New tokens are kept in memory per
-integration and handed to the token saver the host registered (:func:`set_token_saver`), which
-stores them encrypted with the integration. Authlib builds the requests (PKCE, grant bodies).
+integration and handed to the step's token saver (the engine's host stores them encrypted
+with the integration; a connection test only keeps them in memory). Authlib builds the
+requests (PKCE, grant bodies).
 """
 
 from __future__ import annotations
@@ -30,13 +31,6 @@ from wirework.sdk.outbound import BlockedAddress, guarded_client
 LEEWAY_S = 60.0
 _cache: dict[tuple[int | None, str], dict[str, Any]] = {}
 _locks: dict[tuple[int | None, str], asyncio.Lock] = {}
-_saver: list[TokenSaver] = []
-
-
-def set_token_saver(saver: TokenSaver | None) -> None:
-    """Where refreshed tokens are stored (the server registers one that encrypts them into
-    the integration); None: kept in memory only."""
-    _saver[:] = [saver] if saver is not None else []
 
 
 class OAuth2Error(NodeError):
@@ -112,9 +106,15 @@ def _stored(token: dict[str, Any]) -> dict[str, Any]:
 class TokenSource:
     """The access token of one integration's OAuth2 credentials for one step."""
 
-    def __init__(self, credentials: OAuth2Credentials, integration_id: int | None) -> None:
+    def __init__(
+        self,
+        credentials: OAuth2Credentials,
+        integration_id: int | None,
+        saver: TokenSaver | None = None,
+    ) -> None:
         self.credentials = credentials
         self.integration_id = integration_id
+        self.saver = saver
         self._key = (integration_id, credentials.client_id)
         self.issued: list[str] = []  # tokens this step used (redacted like credentials)
 
@@ -167,8 +167,8 @@ class TokenSource:
         _cache[self._key] = token
         if token.get("refresh_token"):
             self._use(str(token["refresh_token"]))
-        if _saver and self.integration_id is not None:
-            await _saver[0](self.integration_id, token)
+        if self.saver is not None and self.integration_id is not None:
+            await self.saver(self.integration_id, token)
         return token
 
     async def reauth(self) -> dict[str, str]:
