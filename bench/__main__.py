@@ -15,7 +15,9 @@ ALL = [
     "code_cold_start",
     "list_executions",
     "integration_actions",
+    "dashboard",
     "ui_editor",
+    "expr_library",
 ]
 
 

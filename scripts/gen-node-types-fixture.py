@@ -27,11 +27,14 @@ def render() -> str:
         spec = registry.node(type_)
         return spec is not None and spec.params.__module__.startswith("wirework.")
 
-    return json.dumps(
-        [t.model_dump(mode="json") for t in list_node_types() if ours(t.type)],
-        indent=1,
-        ensure_ascii=False,
-    ) + "\n"
+    return (
+        json.dumps(
+            [t.model_dump(mode="json") for t in list_node_types() if ours(t.type)],
+            indent=1,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

@@ -165,6 +165,70 @@ async def test_rows_added_while_paging_do_not_shift_pages(
     assert first + rest == sorted(seeded["ids_a"] + seeded["ids_b"], reverse=True)
 
 
+def at(seconds: float, tz: dt.tzinfo = dt.UTC) -> str:
+    return (T0 + dt.timedelta(seconds=seconds)).astimezone(tz).isoformat()
+
+
+async def test_time_filters(client: httpx.AsyncClient, seeded: dict[str, Any]) -> None:
+    """started_after is inclusive, started_before exclusive; both combine with the other
+    filters and with the cursor. (Seeded starts: T0 + n s, A at even n, B at 1, 3, 5.)"""
+
+    def started(resp: httpx.Response) -> list[int]:
+        assert resp.status_code == 200, resp.text
+        return [
+            round((dt.datetime.fromisoformat(e["started_at"]) - T0).total_seconds())
+            for e in resp.json()["items"]
+        ]
+
+    get = client.get
+    assert started(await get("/api/executions", params={"started_after": at(4)})) == [
+        12,
+        10,
+        8,
+        6,
+        5,
+        4,
+    ]
+    assert started(await get("/api/executions", params={"started_before": at(4)})) == [3, 2, 1, 0]
+    plus2 = dt.timezone(dt.timedelta(hours=2))  # the same instants, written in another zone
+    window = {"started_after": at(3, plus2), "started_before": at(9, plus2)}
+    assert started(await get("/api/executions", params=window)) == [8, 6, 5, 4, 3]
+    naive = {"started_after": at(3).removesuffix("+00:00")}  # no zone: UTC
+    assert started(await get("/api/executions", params=naive)) == [12, 10, 8, 6, 5, 4, 3]
+    both = {**window, "workflow_id": seeded["a"], "status": "success"}
+    assert started(await get("/api/executions", params=both)) == [4]
+    a = seeded["a"]
+    assert started(await get(f"/api/workflows/{a}/executions", params=window)) == [8, 6, 4]
+
+    pages, cursor = [], None
+    while True:
+        params = {**window, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        resp = await get("/api/executions", params=params)
+        pages.append(started(resp))
+        cursor = resp.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [[8, 6], [5, 4], [3]]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"started_after": "yesterday"}, "started_after"),
+        ({"started_before": "2026-13-01T00:00:00"}, "started_before"),
+        ({"started_after": at(5), "started_before": at(5)}, "started_before"),
+        ({"started_after": at(6), "started_before": at(5)}, "started_before"),
+    ],
+)
+async def test_bad_time_filters(
+    client: httpx.AsyncClient, seeded: dict[str, Any], params: dict[str, Any], field: str
+) -> None:
+    for path in ("/api/executions", f"/api/workflows/{seeded['a']}/executions"):
+        resp = await client.get(path, params=params)
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["errors"][0]["field"].removeprefix("query.") == field
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -72,9 +72,12 @@ export async function openBrowser(baseURL: string): Promise<Browser> {
     if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
   });
   context.on("weberror", (e) => problems.push(`page error: ${e.error().message}`));
-  context.on("requestfailed", (req) =>
-    problems.push(`request failed: ${req.method()} ${req.url()} ${req.failure()?.errorText ?? ""}`),
-  );
+  context.on("requestfailed", (req) => {
+    const reason = req.failure()?.errorText ?? "";
+    // A navigation or an unmounted query cancels what is in flight: not a failure.
+    if (reason === "net::ERR_ABORTED") return;
+    problems.push(`request failed: ${req.method()} ${req.url()} ${reason}`);
+  });
   context.on("response", (res) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
   });

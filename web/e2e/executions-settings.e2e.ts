@@ -2,7 +2,8 @@
  * The Executions and Settings pages against a real server in a real browser: the list with
  * its filters, cursor paging and the link from the Workflows page; an execution's steps and
  * output; retry and cancel; profile, password, API keys (shown once, copied, revoked) and
- * users, including a 403 an admin gets for touching the owner. Any console error, page error,
+ * users (added, role changed, deactivated, a new password set, deleted), including a 403 an
+ * admin gets for touching the owner. Any console error, page error,
  * failed request or HTTP error fails the run, except the one 403 the test provokes.
  * Screenshots land in web/test-results/screenshots (exec-*, settings-*).
  */
@@ -15,6 +16,7 @@ const OWNER = { name: "Ada Owner", email: "ada@example.com", password: "a long p
 const ADMIN = { email: "adam@example.com", name: "Adam Admin", password: "admin password 123" };
 const EDITOR = { email: "eve@example.com", password: "editor password 123" };
 const NEW_PASSWORD = "a newer password 456";
+const EDITOR_NEW_PASSWORD = "the editor's new password";
 
 let server: RunningServer;
 let browser: Browser;
@@ -139,7 +141,7 @@ async function executions() {
   // The list refreshes itself while an execution is waiting: a cancel elsewhere shows up.
   const other = await run(waits, {}, false);
   await page.goto(`/executions?workflow_id=${waits}`);
-  await page.getByText("Refreshing every few seconds").waitFor();
+  await page.getByText("Refreshing every 5 s").waitFor();
   await expect.poll(() => rows.count()).toBe(3);
   const otherRow = page.getByRole("row", { name: new RegExp(other.id) });
   await otherRow.getByText("waiting", { exact: true }).waitFor();
@@ -220,6 +222,26 @@ async function settings() {
   await screenshot("settings-02-users");
   await page.getByRole("button", { name: `Reactivate ${EDITOR.email}` }).click();
   await page.getByRole("button", { name: `Deactivate ${EDITOR.email}` }).waitFor();
+
+  // A new password for the editor (theirs works at once), then the editor is deleted.
+  await page.getByRole("button", { name: `Set a new password for ${EDITOR.email}` }).click();
+  const setPassword = page.getByRole("form", { name: `New password for ${EDITOR.email}` });
+  await setPassword.getByLabel(`New password for ${EDITOR.email}`).fill(EDITOR_NEW_PASSWORD);
+  await screenshot("settings-02b-set-password");
+  await setPassword.getByRole("button", { name: "Set password" }).click();
+  await page.getByText(`New password set for ${EDITOR.email}; their sessions have ended.`).waitFor();
+  const editorLogin = () =>
+    fetch(`${server.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: EDITOR.email, password: EDITOR_NEW_PASSWORD }),
+    });
+  expect((await editorLogin()).status).toBe(200);
+  await page.getByRole("button", { name: `Delete ${EDITOR.email}` }).click();
+  await page.getByRole("alertdialog", { name: "Delete user?" }).getByRole("button", { name: "Delete" }).click();
+  await page.getByText(`Deleted ${EDITOR.email}.`).waitFor();
+  expect(await page.getByLabel(`Role of ${EDITOR.email}`).count()).toBe(0);
+  expect((await editorLogin()).status).toBe(401);
 
   // A new password: the browser stays logged in (it logs in again with the new one).
   await page.getByLabel("Current password").fill(OWNER.password);

@@ -7,6 +7,7 @@ import { LoginPage, SetupPage } from "./auth/AuthPages";
 import { loginPath } from "./auth/redirect";
 import { ME_KEY } from "./auth/session";
 import { RequireSession } from "./components/Shell";
+import { DashboardPage } from "./dashboard/DashboardPage";
 import { IntegrationTypesPage } from "./integration-types/IntegrationTypesPage";
 import { IntegrationsPage } from "./integrations/IntegrationsPage";
 import { NotFound, Placeholder } from "./pages/Placeholder";
@@ -42,6 +43,7 @@ export function App() {
         <Route path="/login" element={<LoginPage />} />
         <Route element={<RequireSession />}>
           <Route index element={<Navigate to="/workflows" replace />} />
+          <Route path="dashboard" element={<DashboardPage />} />
           <Route path="workflows" element={<WorkflowsPage />} />
           <Route path="workflows/:id" element={<Placeholder title="Workflow editor" />} />
           <Route path="executions" element={<ExecutionsPage />} />

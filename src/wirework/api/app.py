@@ -33,7 +33,9 @@ from wirework.api.bodies import BadJson, parse_json
 from wirework.api.routes import (
     api_keys,
     auth,
+    dashboard,
     executions,
+    expressions,
     health,
     integration_types,
     integrations,
@@ -365,6 +367,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         integrations,
         workflows,
         executions,
+        dashboard,
+        expressions,
         runs,
         webhook_tests,
     ):

@@ -197,6 +197,8 @@ class Execution(Base):
     __table_args__ = (
         Index("ix_executions_workflow_id_id", "workflow_id", "id"),
         Index("ix_executions_status_id", "status", "id"),
+        # Time windows: the dashboard's aggregates and the list's started_after/before.
+        Index("ix_executions_started_at", "started_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -199,6 +199,7 @@ class _Context(NodeContext):
                 execution=run.execution_info,
                 workflow=run.workflow_info,
                 vars=run.hooks.variables,
+                timezone=run.graph.settings.get("timezone"),
             )
         if index is None or index >= len(self._items):
             return scope

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,10 +33,18 @@ async def list_page(
     status: Sequence[str] | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    started_after: dt.datetime | None = None,
+    started_before: dt.datetime | None = None,
 ) -> tuple[list[ExecutionSummary], str | None]:
-    """Newest first, keyset-paginated on the time-ordered id (fast with millions of rows)."""
+    """Newest first, keyset-paginated on the time-ordered id (fast with millions of rows).
+    ``started_after`` (inclusive) and ``started_before`` (exclusive) bound ``started_at``;
+    a time without a zone is UTC."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput.one("limit", f"must be between 1 and {MAX_LIMIT}")
+    after = _utc(started_after) if started_after is not None else None
+    before = _utc(started_before) if started_before is not None else None
+    if after is not None and before is not None and before <= after:
+        raise InvalidInput.one("started_before", "must be later than started_after")
     if workflow_id is not None and await session.get(Workflow, workflow_id) is None:
         raise NotFound(f"workflow {workflow_id} not found")
     query = select(Execution).order_by(Execution.id.desc()).limit(limit + 1)
@@ -43,6 +52,10 @@ async def list_page(
         query = query.where(Execution.workflow_id == workflow_id)
     if status:
         query = query.where(Execution.status.in_(list(status)))
+    if after is not None:
+        query = query.where(Execution.started_at >= after)
+    if before is not None:
+        query = query.where(Execution.started_at < before)
     if cursor is not None:
         if len(cursor) != 32 or any(c not in "0123456789abcdef" for c in cursor):
             raise InvalidInput.one("cursor", "is not a cursor returned by this endpoint")
@@ -50,6 +63,10 @@ async def list_page(
     rows = list((await session.scalars(query)).all())
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return [summary(r) for r in rows[:limit]], next_cursor
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 async def get_record(

@@ -572,6 +572,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Execution KPIs, executions over time by status, slowest and most-failing workflows over a period */
+        get: operations["dashboard_api_dashboard_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/expressions/functions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every function, filter and variable of the expression library, with examples */
+        get: operations["list_functions_api_expressions_functions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/expressions/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The value an expression gives on sample data (ok: false with the reason if it fails; the same sandbox and limits as a step) */
+        post: operations["preview_api_expressions_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{workflow_id}/execute": {
         parameters: {
             query?: never;
@@ -857,6 +908,12 @@ export interface components {
             expires_at: string | null;
         };
         /**
+         * Bucket
+         * @description How long one point of the time series is: hours up to two days, else days (UTC).
+         * @enum {string}
+         */
+        Bucket: "hour" | "day";
+        /**
          * Connection
          * @description An edge: items leaving ``from``'s output ``from_output`` enter ``to``'s ``to_input``.
          */
@@ -903,6 +960,38 @@ export interface components {
              * @description Pass as `cursor` to get the next page; null on the last page
              */
             next_cursor?: string | null;
+        };
+        /** DashboardOut */
+        DashboardOut: {
+            /**
+             * Since
+             * Format: date-time
+             * @description Start of the period (inclusive)
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             * @description End of the period (exclusive)
+             */
+            until: string;
+            bucket: components["schemas"]["Bucket"];
+            kpis: components["schemas"]["Kpis"];
+            /**
+             * Series
+             * @description Every bucket from the one holding `since` to the one holding `until`, oldest first, empty ones included
+             */
+            series: components["schemas"]["SeriesPoint"][];
+            /**
+             * Slowest
+             * @description Highest mean run time first
+             */
+            slowest: components["schemas"]["SlowWorkflow"][];
+            /**
+             * Failing
+             * @description Most failures first
+             */
+            failing: components["schemas"]["FailingWorkflow"][];
         };
         /** DatabaseHealth */
         DatabaseHealth: {
@@ -1016,6 +1105,76 @@ export interface components {
              */
             parent_execution_id?: string | null;
         };
+        /** ExprExample */
+        ExprExample: {
+            /**
+             * Expression
+             * @description An expression using the entry, e.g. {{ now | format_date('%Y') }}
+             */
+            expression: string;
+            /**
+             * Result
+             * @description What it gives in the documented example scope
+             */
+            result: unknown;
+        };
+        /** ExprFunctionOut */
+        ExprFunctionOut: {
+            /** Name */
+            name: string;
+            kind: components["schemas"]["ExprKind"];
+            /**
+             * Group
+             * @description dates, data, strings, encoding or numbers
+             */
+            group: string;
+            /**
+             * Signature
+             * @description format_date(date, format='iso') or date | format_date(…)
+             */
+            signature: string;
+            /**
+             * Description
+             * @description One line
+             */
+            description: string;
+            /** Examples */
+            examples: components["schemas"]["ExprExample"][];
+        };
+        /**
+         * ExprKind
+         * @description How a library entry is written: ``f(x)``, ``x | f``, or a name.
+         * @enum {string}
+         */
+        ExprKind: "function" | "filter" | "variable";
+        /** FailingWorkflow */
+        FailingWorkflow: {
+            /** Workflow Id */
+            workflow_id: number;
+            /** Name */
+            name: string;
+            /**
+             * Executions
+             * @description Executions started in the period
+             */
+            executions: number;
+            /**
+             * Failures
+             * @description Of those, the ones that ended in `error`
+             */
+            failures: number;
+            /**
+             * Failure Rate
+             * @description failures / executions that ended, 0…1
+             */
+            failure_rate: number;
+            /**
+             * Last Failure At
+             * Format: date-time
+             * @description Start of the newest failed execution
+             */
+            last_failure_at: string;
+        };
         /** FieldErrorOut */
         FieldErrorOut: {
             /**
@@ -1030,6 +1189,14 @@ export interface components {
              * @description The workflow node concerned, if any
              */
             node_id?: string | null;
+        };
+        /** FunctionsOut */
+        FunctionsOut: {
+            /**
+             * Functions
+             * @description Every function, filter and variable; an entry usable both ways is listed once per kind
+             */
+            functions: components["schemas"]["ExprFunctionOut"][];
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1295,6 +1462,30 @@ export interface components {
              * @description Hosts the credentials may be sent to: api.example.com, *.example.com (subdomains), host:port, or * for any host. null: the host of the base_url/url credential field (none without one); [] : no host; omitted: unchanged, null: back to the default
              */
             allowed_hosts?: string[] | null;
+        };
+        /** Kpis */
+        Kpis: {
+            /**
+             * Executions
+             * @description Executions started in the period
+             */
+            executions: number;
+            /**
+             * Failures
+             * @description Of those, the ones that ended in `error`
+             */
+            failures: number;
+            /**
+             * Failure Rate
+             * @description failures / executions that ended (success, error or canceled), 0…1; null when none ended
+             */
+            failure_rate: number | null;
+            /**
+             * Avg Duration Ms
+             * @description Mean run time of the executions that ended in success or error; null when there are none
+             */
+            avg_duration_ms: number | null;
+            by_status: components["schemas"]["StatusCounts"];
         };
         /**
          * ListenerStatus
@@ -1605,6 +1796,12 @@ export interface components {
             header_bound?: boolean;
         };
         /**
+         * Period
+         * @description A window ending now (or at ``until``).
+         * @enum {string}
+         */
+        Period: "24h" | "7d" | "30d" | "90d";
+        /**
          * PluginOut
          * @description An entry point of the ``wirework.integrations`` group: loaded, or why not.
          */
@@ -1681,6 +1878,95 @@ export interface components {
              */
             y?: number;
         };
+        /** PreviewError */
+        PreviewError: {
+            /**
+             * Ok
+             * @constant
+             */
+            ok: false;
+            /**
+             * Error
+             * @description Why the expression failed (one line)
+             */
+            error: string;
+        };
+        /** PreviewIn */
+        PreviewIn: {
+            /**
+             * Expression
+             * @description A field's value: text with {{ … }} expressions (or plain text)
+             */
+            expression: string;
+            scope?: components["schemas"]["PreviewScope"];
+        };
+        /** PreviewNode */
+        PreviewNode: {
+            /**
+             * Json
+             * @description The node's first output item (sample data)
+             */
+            json?: unknown;
+            /**
+             * Items
+             * @description All its output items (default: [json])
+             */
+            items?: unknown[] | null;
+        };
+        /** PreviewOk */
+        PreviewOk: {
+            /**
+             * Ok
+             * @constant
+             */
+            ok: true;
+            /**
+             * Value
+             * @description The value the field would get: JSON data
+             */
+            value: unknown;
+            type: components["schemas"]["ValueType"];
+        };
+        /**
+         * PreviewScope
+         * @description Sample data for the names an expression reads (all optional).
+         */
+        PreviewScope: {
+            /**
+             * Json
+             * @description The current item
+             */
+            json?: unknown;
+            /**
+             * Items
+             * @description All input items (default: [json])
+             */
+            items?: unknown[] | null;
+            /**
+             * Nodes
+             * @description Earlier nodes' output by display name
+             */
+            nodes?: {
+                [key: string]: components["schemas"]["PreviewNode"];
+            };
+            /**
+             * Trigger
+             * @description The trigger's first item
+             */
+            trigger?: unknown;
+            /**
+             * Vars
+             * @description Workspace variables
+             */
+            vars?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Timezone
+             * @description The workflow's time zone for now and today (default UTC)
+             */
+            timezone?: string | null;
+        };
         /**
          * Retry
          * @description Per-node retry with exponential backoff: wait ``backoff_s * 2**(attempt-1)``, capped at
@@ -1743,6 +2029,17 @@ export interface components {
              */
             jitter?: boolean;
         };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /**
+             * Start
+             * Format: date-time
+             * @description Start of the bucket (UTC)
+             */
+            start: string;
+            /** @description Executions started in the bucket, per status */
+            counts: components["schemas"]["StatusCounts"];
+        };
         /** SessionOut */
         SessionOut: {
             user: components["schemas"]["UserOut"];
@@ -1799,6 +2096,61 @@ export interface components {
              * @description True while no user exists
              */
             needs_setup: boolean;
+        };
+        /** SlowWorkflow */
+        SlowWorkflow: {
+            /** Workflow Id */
+            workflow_id: number;
+            /** Name */
+            name: string;
+            /**
+             * Executions
+             * @description Executions that ended in success or error
+             */
+            executions: number;
+            /** Avg Duration Ms */
+            avg_duration_ms: number;
+            /**
+             * P95 Duration Ms
+             * @description 95th percentile (nearest rank) of those executions' run times
+             */
+            p95_duration_ms: number;
+        };
+        /**
+         * StatusCounts
+         * @description Executions per status (every status present, 0 when none).
+         */
+        StatusCounts: {
+            /**
+             * Queued
+             * @default 0
+             */
+            queued: number;
+            /**
+             * Running
+             * @default 0
+             */
+            running: number;
+            /**
+             * Waiting
+             * @default 0
+             */
+            waiting: number;
+            /**
+             * Success
+             * @default 0
+             */
+            success: number;
+            /**
+             * Error
+             * @default 0
+             */
+            error: number;
+            /**
+             * Canceled
+             * @default 0
+             */
+            canceled: number;
         };
         /** StepOut */
         StepOut: {
@@ -2074,6 +2426,12 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * ValueType
+         * @description The JSON type of a previewed value.
+         * @enum {string}
+         */
+        ValueType: "string" | "number" | "boolean" | "null" | "list" | "object";
         /** WebhookTestOut */
         WebhookTestOut: {
             /** Workflow Id */
@@ -3959,6 +4317,10 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description Only executions started at or after this time (ISO 8601; UTC if no zone is given) */
+                started_after?: string | null;
+                /** @description Only executions started before this time (ISO 8601; UTC if no zone is given) */
+                started_before?: string | null;
             };
             header?: never;
             path?: never;
@@ -3995,6 +4357,10 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description Only executions started at or after this time (ISO 8601; UTC if no zone is given) */
+                started_after?: string | null;
+                /** @description Only executions started before this time (ISO 8601; UTC if no zone is given) */
+                started_before?: string | null;
             };
             header?: never;
             path: {
@@ -4046,6 +4412,104 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ExecutionOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dashboard_api_dashboard_get: {
+        parameters: {
+            query?: {
+                /** @description A window ending at `until` (default now); 24h when neither this nor `since` is given */
+                period?: components["schemas"]["Period"] | null;
+                /** @description Start of a custom period (inclusive; ISO 8601, UTC if no zone); instead of `period` */
+                since?: string | null;
+                /** @description End of the period (exclusive; default now) */
+                until?: string | null;
+                /** @description How many slowest and failing workflows */
+                top?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_functions_api_expressions_functions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunctionsOut"];
+                };
+            };
+        };
+    };
+    preview_api_expressions_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewOk"] | components["schemas"]["PreviewError"];
+                };
+            };
+            /** @description The body is larger than 8 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -1,4 +1,4 @@
-import { Blocks, KeyRound, ListChecks, LogOut, Settings, Workflow, Zap } from "lucide-react";
+import { BarChart3, Blocks, KeyRound, ListChecks, LogOut, Settings, Workflow, Zap } from "lucide-react";
 import { NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 
 import { loginPath } from "../auth/redirect";
@@ -8,6 +8,7 @@ import { ThemeToggle } from "./ThemeToggle";
 import { Button, focusRing } from "./ui";
 
 export const NAV = [
+  { to: "/dashboard", label: "Dashboard", icon: BarChart3 },
   { to: "/workflows", label: "Workflows", icon: Workflow },
   { to: "/executions", label: "Executions", icon: ListChecks },
   { to: "/integrations", label: "Integrations", icon: KeyRound },

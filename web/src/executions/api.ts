@@ -3,6 +3,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { isLive, type ExecutionStatus } from "./format";
+import { rangeProblem, timeQuery, type TimeFilter } from "./timeFilter";
 
 export type ExecutionSummary = components["schemas"]["ExecutionSummary"];
 export type ExecutionOut = components["schemas"]["ExecutionOut"];
@@ -10,16 +11,20 @@ export type StepOut = components["schemas"]["StepOut"];
 
 export const EXECUTIONS_KEY = ["executions"] as const;
 export const PAGE_SIZE = 25;
-/** How often a list or an execution still running is asked again. */
+/** How often an execution still running is asked again. */
 export const POLL_MS = 3000;
+/** How often the list refreshes itself while auto-refresh is on (never while the tab is hidden). */
+export const LIST_REFRESH_MS = 5000;
 
 export interface ExecutionFilter {
   workflowId?: number | undefined;
   status?: ExecutionStatus | undefined;
+  time?: TimeFilter | undefined;
 }
 
-/** Pages of executions, newest first, following the API's next_cursor. */
-export function useExecutions(filter: ExecutionFilter, poll: boolean) {
+/** Pages of executions, newest first, following the API's next_cursor; with ``autoRefresh``
+ * asked again every few seconds while the tab is visible (a time preset then moves along). */
+export function useExecutions(filter: ExecutionFilter, autoRefresh: boolean) {
   return useInfiniteQuery({
     queryKey: [...EXECUTIONS_KEY, "list", filter],
     initialPageParam: undefined as string | undefined,
@@ -30,6 +35,7 @@ export function useExecutions(filter: ExecutionFilter, poll: boolean) {
             query: {
               workflow_id: filter.workflowId,
               status: filter.status ? [filter.status] : undefined,
+              ...timeQuery(filter.time ?? { kind: "any" }),
               limit: PAGE_SIZE,
               cursor: pageParam,
             },
@@ -37,11 +43,9 @@ export function useExecutions(filter: ExecutionFilter, poll: boolean) {
         }),
       ),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
-    refetchInterval: (query) => {
-      if (!poll) return false;
-      const pages = query.state.data?.pages ?? [];
-      return pages.some((p) => p.items.some((e) => isLive(e.status))) ? POLL_MS : false;
-    },
+    enabled: !rangeProblem(filter.time ?? { kind: "any" }),
+    refetchInterval: autoRefresh ? LIST_REFRESH_MS : false,
+    refetchIntervalInBackground: false,
     placeholderData: (previous) => previous,
   });
 }

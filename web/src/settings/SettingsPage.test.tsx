@@ -184,6 +184,42 @@ describe("the settings page", () => {
     expect(screen.getByLabelText("Role of boss@example.com")).toHaveValue("owner");
   });
 
+  it("sets another user's password, and deletes a user after confirming", async () => {
+    start(me, {
+      "DELETE /api/users/2": () => new Response(null, { status: 204 }),
+      "DELETE /api/users/4": () => json({ detail: "conflict: the last owner cannot be deleted", code: "conflict", errors: [] }, 409),
+    });
+    const ui = userEvent.setup();
+    await ui.click(await screen.findByRole("button", { name: "Set a new password for ed@example.com" }));
+    const form = screen.getByRole("form", { name: "New password for ed@example.com" });
+    const field = within(form).getByLabelText("New password for ed@example.com");
+    expect(field).toHaveFocus();
+    expect(within(form).getByRole("button", { name: "Set password" })).toBeDisabled(); // 8 characters at least
+    await ui.type(field, "a fresh password");
+    await ui.click(within(form).getByRole("button", { name: "Set password" }));
+    expect(await screen.findByText("New password set for ed@example.com; their sessions have ended.")).toBeInTheDocument();
+    expect(await bodies("PATCH", "/api/users/2")).toEqual([{ password: "a fresh password" }]);
+    expect(screen.queryByRole("form", { name: "New password for ed@example.com" })).toBeNull();
+
+    await ui.click(screen.getByRole("button", { name: "Set a new password for boss@example.com" }));
+    await ui.keyboard("{Escape}");
+    expect(screen.queryByRole("form", { name: /New password for/ })).toBeNull();
+
+    await ui.click(screen.getByRole("button", { name: "Delete ed@example.com" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete user?" });
+    expect(dialog).toHaveTextContent("ed@example.com and their API keys are deleted for good.");
+    await ui.click(within(dialog).getByRole("button", { name: "Delete" }));
+    expect(await screen.findByText("Deleted ed@example.com.")).toBeInTheDocument();
+    expect((server?.requests ?? []).filter((r) => r.method === "DELETE").map((r) => new URL(r.url).pathname)).toEqual([
+      "/api/users/2",
+    ]);
+
+    await ui.click(screen.getByRole("button", { name: "Delete boss@example.com" }));
+    await ui.click(within(screen.getByRole("alertdialog", { name: "Delete user?" })).getByRole("button", { name: "Delete" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not delete boss@example.com: conflict: the last owner cannot be deleted");
+    expect(screen.queryByRole("button", { name: "Delete me@example.com" })).toBeNull(); // never yourself
+  });
+
   it("hides the users section from editors", async () => {
     start(user(9, "ed@example.com", "editor"));
     await screen.findByRole("heading", { name: "API keys" });

@@ -1,4 +1,4 @@
-import { Copy, KeyRound, Plus, Trash2, UserPlus } from "lucide-react";
+import { Copy, KeyRound, Plus, Trash2 } from "lucide-react";
 import { useId, useRef, useState, type FormEvent } from "react";
 
 import { useMe, type User } from "../auth/session";
@@ -7,24 +7,18 @@ import { ErrorMessage, fieldError } from "../components/ErrorMessage";
 import { Button, Card, Field, inputClass } from "../components/ui";
 import { PageTitle } from "../pages/Placeholder";
 import {
-  ROLES,
   canManageUsers,
   parseExpiry,
   useApiKeys,
   useChangePassword,
   useCreateApiKey,
-  useCreateUser,
   useRevokeApiKey,
   useUpdateProfile,
-  useUpdateUser,
-  useUsers,
   type ApiKeyCreated,
   type ApiKeyOut,
-  type Role,
 } from "./api";
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const when = (iso: string | null | undefined, none: string) => (iso ? dateFormat.format(new Date(iso)) : none);
+import { Notice, SectionTitle, when } from "./parts";
+import { Users } from "./UsersSection";
 
 export function SettingsPage() {
   const me = useMe();
@@ -43,22 +37,6 @@ export function SettingsPage() {
         </>
       )}
     </section>
-  );
-}
-
-function SectionTitle({ id, children }: { id: string; children: React.ReactNode }) {
-  return (
-    <h2 id={id} className="mb-4 text-lg font-semibold">
-      {children}
-    </h2>
-  );
-}
-
-function Notice({ children }: { children: React.ReactNode }) {
-  return (
-    <p role="status" aria-live="polite" className="min-h-5 text-sm text-emerald-700 dark:text-emerald-400">
-      {children}
-    </p>
   );
 }
 
@@ -312,193 +290,5 @@ function NewKey({ created, onDone }: { created: ApiKeyCreated; onDone: () => voi
         {copied}
       </p>
     </div>
-  );
-}
-
-function Users({ me }: { me: User }) {
-  const users = useUsers(true);
-  const update = useUpdateUser();
-  const [actionError, setActionError] = useState<{ title: string; error: unknown } | null>(null);
-  const [notice, setNotice] = useState("");
-  const [toDeactivate, setToDeactivate] = useState<User | null>(null);
-  const titleId = useId();
-
-  function change(u: User, body: { role?: Role; is_active?: boolean }, done: string, what: string) {
-    setNotice("");
-    setActionError(null);
-    update.mutate(
-      { id: u.id, ...body },
-      {
-        onSuccess: () => setNotice(done),
-        onError: (error) => setActionError({ title: `Could not ${what}`, error }),
-        onSettled: () => setToDeactivate(null),
-      },
-    );
-  }
-
-  return (
-    <Card>
-      <section aria-labelledby={titleId} className="space-y-4">
-        <SectionTitle id={titleId}>Users</SectionTitle>
-        <p className="text-sm text-zinc-600 dark:text-zinc-400">
-          Owners grant any role; admins manage editors and viewers. The server refuses anything else.
-        </p>
-        <CreateUser onCreated={(u) => setNotice(`Created ${u.email} (${u.role}).`)} />
-        <Notice>{notice}</Notice>
-        {actionError && <ErrorMessage error={actionError.error} title={actionError.title} />}
-        <ErrorMessage error={users.error} title="Could not load users" />
-        {users.data && (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
-                <tr>
-                  <th scope="col" className="px-3 py-2">User</th>
-                  <th scope="col" className="px-3 py-2">Role</th>
-                  <th scope="col" className="px-3 py-2">Status</th>
-                  <th scope="col" className="px-3 py-2">Created</th>
-                  <th scope="col" className="px-3 py-2 text-right">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.map((u) => (
-                  <tr key={u.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
-                    <td className="px-3 py-2">
-                      <span className="font-medium">{u.name || u.email}</span>
-                      {u.name && <span className="block text-xs text-zinc-500 dark:text-zinc-400">{u.email}</span>}
-                      {u.id === me.id && <span className="text-xs text-zinc-500 dark:text-zinc-400"> (you)</span>}
-                    </td>
-                    <td className="px-3 py-2">
-                      <select
-                        aria-label={`Role of ${u.email}`}
-                        value={u.role}
-                        disabled={update.isPending}
-                        onChange={(e) => {
-                          const role = e.target.value as Role;
-                          change(u, { role }, `${u.email} is now ${role}.`, `change the role of ${u.email}`);
-                        }}
-                        className={`${inputClass} w-32`}
-                      >
-                        {ROLES.map((r) => (
-                          <option key={r}>{r}</option>
-                        ))}
-                      </select>
-                    </td>
-                    <td className="px-3 py-2">
-                      <span
-                        className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ${
-                          u.is_active
-                            ? "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300"
-                            : "bg-zinc-200 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-400"
-                        }`}
-                      >
-                        {u.is_active ? "active" : "deactivated"}
-                      </span>
-                    </td>
-                    <td className="px-3 py-2 whitespace-nowrap">{when(u.created_at, "—")}</td>
-                    <td className="px-3 py-2 text-right">
-                      {u.id === me.id ? null : u.is_active ? (
-                        <Button variant="ghost" aria-label={`Deactivate ${u.email}`} disabled={update.isPending} onClick={() => setToDeactivate(u)}>
-                          Deactivate
-                        </Button>
-                      ) : (
-                        <Button
-                          variant="ghost"
-                          aria-label={`Reactivate ${u.email}`}
-                          disabled={update.isPending}
-                          onClick={() => change(u, { is_active: true }, `Reactivated ${u.email}.`, `reactivate ${u.email}`)}
-                        >
-                          Reactivate
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
-      {toDeactivate && (
-        <ConfirmDialog
-          title="Deactivate user?"
-          message={<>{toDeactivate.email} will be logged out and cannot log in or use API keys until reactivated.</>}
-          confirmLabel="Deactivate"
-          busy={update.isPending}
-          onCancel={() => setToDeactivate(null)}
-          onConfirm={() =>
-            change(toDeactivate, { is_active: false }, `Deactivated ${toDeactivate.email}.`, `deactivate ${toDeactivate.email}`)
-          }
-        />
-      )}
-    </Card>
-  );
-}
-
-function CreateUser({ onCreated }: { onCreated: (u: User) => void }) {
-  const create = useCreateUser();
-  const [open, setOpen] = useState(false);
-  const [email, setEmail] = useState("");
-  const [name, setName] = useState("");
-  const [password, setPassword] = useState("");
-  const [role, setRole] = useState<Role>("editor");
-  const roleId = useId();
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate(
-      { email: email.trim(), name: name.trim(), password, role },
-      {
-        onSuccess: (u) => {
-          setEmail("");
-          setName("");
-          setPassword("");
-          setRole("editor");
-          setOpen(false);
-          onCreated(u);
-        },
-      },
-    );
-  }
-  if (!open) {
-    return (
-      <Button onClick={() => setOpen(true)} aria-expanded={false}>
-        <UserPlus aria-hidden className="size-4" />
-        Add a user
-      </Button>
-    );
-  }
-  return (
-    <form onSubmit={submit} aria-label="Add a user" className="space-y-3 rounded-md border border-zinc-200 p-4 dark:border-zinc-800">
-      <div className="grid gap-3 sm:grid-cols-2">
-        <Field label="E-mail" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={fieldError(create.error, "email")} autoComplete="off" />
-        <Field label="Display name" value={name} onChange={(e) => setName(e.target.value)} error={fieldError(create.error, "name")} autoComplete="off" />
-        <Field
-          label="Initial password"
-          type="password"
-          required
-          minLength={8}
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={fieldError(create.error, "password")}
-          autoComplete="new-password"
-        />
-        <div className="space-y-1">
-          <label htmlFor={roleId} className="block text-sm font-medium">
-            Role
-          </label>
-          <select id={roleId} value={role} onChange={(e) => setRole(e.target.value as Role)} className={inputClass}>
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </div>
-      </div>
-      <ErrorMessage error={create.error} title="Could not add the user" />
-      <div className="flex gap-2">
-        <Button type="submit" variant="primary" disabled={create.isPending || !email.trim() || password.length < 8}>
-          Add user
-        </Button>
-        <Button onClick={() => setOpen(false)}>Cancel</Button>
-      </div>
-    </form>
   );
 }

@@ -95,7 +95,17 @@ export function useCreateUser() {
 export function useUpdateUser() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, ...body }: { id: number; role?: Role; is_active?: boolean }) => patchUser(id, body),
+    mutationFn: ({ id, ...body }: { id: number; role?: Role; is_active?: boolean; password?: string }) =>
+      patchUser(id, body),
+    onSuccess: () => client.invalidateQueries({ queryKey: USERS_KEY }),
+  });
+}
+
+/** Delete another user (their API keys go with them; what they created stays). */
+export function useDeleteUser() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => unwrap(api.DELETE("/api/users/{user_id}", { params: { path: { user_id: id } } })),
     onSuccess: () => client.invalidateQueries({ queryKey: USERS_KEY }),
   });
 }

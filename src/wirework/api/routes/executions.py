@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -16,6 +17,19 @@ CursorQ = Annotated[
     str | None, Query(max_length=64, description="next_cursor of the previous page")
 ]
 StatusQ = Annotated[list[ExecutionStatus] | None, Query(description="Only these statuses")]
+AfterQ = Annotated[
+    dt.datetime | None,
+    Query(
+        description="Only executions started at or after this time (ISO 8601; UTC if no "
+        "zone is given)"
+    ),
+]
+BeforeQ = Annotated[
+    dt.datetime | None,
+    Query(
+        description="Only executions started before this time (ISO 8601; UTC if no zone is given)"
+    ),
+]
 
 
 @router.get(
@@ -29,9 +43,17 @@ async def list_executions(
     status: StatusQ = None,
     limit: LimitQ = 50,
     cursor: CursorQ = None,
+    started_after: AfterQ = None,
+    started_before: BeforeQ = None,
 ) -> CursorPage[ExecutionSummary]:
     items, next_cursor = await svc.list_page(
-        session, workflow_id=workflow_id, status=status, limit=limit, cursor=cursor
+        session,
+        workflow_id=workflow_id,
+        status=status,
+        limit=limit,
+        cursor=cursor,
+        started_after=started_after,
+        started_before=started_before,
     )
     return CursorPage(items=items, next_cursor=next_cursor)
 
@@ -47,9 +69,17 @@ async def list_workflow_executions(
     status: StatusQ = None,
     limit: LimitQ = 50,
     cursor: CursorQ = None,
+    started_after: AfterQ = None,
+    started_before: BeforeQ = None,
 ) -> CursorPage[ExecutionSummary]:
     items, next_cursor = await svc.list_page(
-        session, workflow_id=workflow_id, status=status, limit=limit, cursor=cursor
+        session,
+        workflow_id=workflow_id,
+        status=status,
+        limit=limit,
+        cursor=cursor,
+        started_after=started_after,
+        started_before=started_before,
     )
     return CursorPage(items=items, next_cursor=next_cursor)
 

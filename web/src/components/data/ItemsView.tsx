@@ -125,7 +125,7 @@ function ItemsTable({ label, items, initialHeight }: { label: string; items: unk
                   style={{ height: ROW }}
                   className={`border-t border-zinc-100 dark:border-zinc-800 ${failed ? "bg-red-50 text-red-900 dark:bg-red-950/50 dark:text-red-200" : ""}`}
                 >
-                  <td className="px-2 py-1 tabular-nums text-zinc-500">
+                  <td className="px-2 py-1 tabular-nums text-zinc-500 dark:text-zinc-400">
                     {row.index + 1}
                     {failed && <span className="ml-1 font-semibold text-red-700 dark:text-red-300">error</span>}
                   </td>
@@ -145,7 +145,7 @@ function ItemsTable({ label, items, initialHeight }: { label: string; items: unk
           </tbody>
         </table>
       </div>
-      {hidden > 0 && <p className="mt-1 text-xs text-zinc-500">{hidden} more columns not shown: see the JSON view.</p>}
+      {hidden > 0 && <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">{hidden} more columns not shown: see the JSON view.</p>}
     </div>
   );
 }

@@ -94,7 +94,7 @@ function PinnedSection({ items, nodeName, onPin, readOnly }: { items: Item[]; no
     <section aria-label="Pinned output" className="space-y-2 rounded-md border border-indigo-300 p-3 dark:border-indigo-800">
       <div className="flex flex-wrap items-center gap-2">
         <h3 className="text-sm font-semibold">
-          Pinned output <span className="font-normal text-zinc-500">({items.length} {items.length === 1 ? "item" : "items"})</span>
+          Pinned output <span className="font-normal text-zinc-500 dark:text-zinc-400">({items.length} {items.length === 1 ? "item" : "items"})</span>
         </h3>
         <p className="text-xs text-zinc-500 dark:text-zinc-400">Runs from the editor use these items instead of running the node.</p>
         {!readOnly && (

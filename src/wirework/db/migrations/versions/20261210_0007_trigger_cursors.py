@@ -1,8 +1,8 @@
 """trigger cursors (polling triggers: where each one has read up to, and the run it started)
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-07 14:00:00.000000
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-10 12:00:00.000000
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import mysql
 
 import wirework.db.base
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
