@@ -14,6 +14,7 @@ ALL = [
     "data_volume",
     "code_cold_start",
     "list_executions",
+    "integration_actions",
     "dashboard",
     "ui_editor",
     "expr_library",

@@ -330,6 +330,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/integrations/{integration_id}/oauth2/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect an OAuth2 (authorization code) integration: the provider URL to open */
+        post: operations["oauth2_authorize_api_integrations__integration_id__oauth2_authorize_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows": {
         parameters: {
             query?: never;
@@ -744,6 +761,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Installed integration packages (entry points), and why any failed to load */
+        get: operations["list_plugins_api_plugins_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth2/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the provider sends the browser back: stores the integration's tokens */
+        get: operations["oauth2_callback_api_oauth2_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -758,6 +809,25 @@ export interface components {
             description: string;
             /** Parameters */
             parameters: components["schemas"]["ParameterOut"][];
+            /**
+             * Node Type
+             * @description The node type that runs it, `<key>.<name>`
+             * @default
+             */
+            node_type?: string;
+            /**
+             * Runnable
+             * @description Whether an installed integration package runs it
+             * @default false
+             */
+            runnable?: boolean;
+            /**
+             * Params Schema
+             * @description JSON Schema of its params (runnable actions)
+             */
+            params_schema?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ActionSpec */
         ActionSpec: {
@@ -1309,13 +1379,44 @@ export interface components {
             parameters: components["schemas"]["ParameterOut"][];
             /** Actions */
             actions: components["schemas"]["ActionOut"][];
-            /** Builtin */
+            /**
+             * Triggers
+             * @description Trigger node types (built-in types)
+             */
+            triggers?: components["schemas"]["TriggerOut"][];
+            /**
+             * Builtin
+             * @description Declared by an installed package: read-only
+             */
             builtin: boolean;
             /**
              * Has Tester
              * @description Whether `POST /api/integrations/test` can check it
              */
             has_tester: boolean;
+            /**
+             * Icon
+             * @description Lucide icon name
+             * @default plug
+             */
+            icon?: string;
+            /**
+             * Category
+             * @description Catalogue section
+             * @default Custom
+             */
+            category?: string;
+            /**
+             * Docs
+             * @description The service's API documentation
+             * @default
+             */
+            docs?: string;
+            /**
+             * Package
+             * @description Installed package declaring it
+             */
+            package?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1586,6 +1687,41 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** OAuth2Connected */
+        OAuth2Connected: {
+            /** Integration Id */
+            integration_id: number;
+            /** Connected */
+            connected: boolean;
+            /**
+             * Expires At
+             * @description Access token expiry (Unix s)
+             */
+            expires_at?: number | null;
+            /** Has Refresh Token */
+            has_refresh_token: boolean;
+        };
+        /** OAuth2Start */
+        OAuth2Start: {
+            /**
+             * Authorize Url
+             * @description Open this URL: the provider asks for consent
+             */
+            authorize_url: string;
+            /**
+             * State
+             * @description Opaque; the provider sends it back with the code
+             */
+            state: string;
+        };
+        /** OAuth2StartIn */
+        OAuth2StartIn: {
+            /**
+             * Redirect Uri
+             * @description Where the provider sends the browser back (default: the server's /api/oauth2/callback); it must be registered with the provider
+             */
+            redirect_uri?: string | null;
+        };
         /** Page[WorkflowOut] */
         Page_WorkflowOut_: {
             /** Items */
@@ -1670,6 +1806,47 @@ export interface components {
          * @enum {string}
          */
         Period: "24h" | "7d" | "30d" | "90d";
+        /**
+         * PluginOut
+         * @description An entry point of the ``wirework.integrations`` group: loaded, or why not.
+         */
+        PluginOut: {
+            /**
+             * Name
+             * @description Entry point name
+             */
+            name: string;
+            /**
+             * Module
+             * @description Module the entry point imports
+             */
+            module: string;
+            /**
+             * Package
+             * @description Installed distribution providing it
+             */
+            package: string | null;
+            /**
+             * Version
+             * @description Its version
+             */
+            version: string | null;
+            /**
+             * Ok
+             * @description Loaded; false: skipped, see error
+             */
+            ok: boolean;
+            /**
+             * Error
+             * @description Why it failed to load
+             */
+            error?: string | null;
+            /**
+             * Integration Types
+             * @description Integration types it declares
+             */
+            integration_types?: string[];
+        };
         /**
          * Position
          * @description Where the editor's canvas draws the node.
@@ -2128,6 +2305,26 @@ export interface components {
              * @description Seconds until the token expires
              */
             expires_in: number;
+        };
+        /** TriggerOut */
+        TriggerOut: {
+            /** Name */
+            name: string;
+            /** Node Type */
+            node_type: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "webhook" | "polling";
+            /** Display Name */
+            display_name: string;
+            /** Description */
+            description: string;
+            /** Params Schema */
+            params_schema: {
+                [key: string]: unknown;
+            };
         };
         /** UserCreate */
         UserCreate: {
@@ -3607,6 +3804,41 @@ export interface operations {
             };
         };
     };
+    oauth2_authorize_api_integrations__integration_id__oauth2_authorize_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuth2StartIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuth2Start"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_workflows_api_workflows_get: {
         parameters: {
             query?: {
@@ -4629,6 +4861,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NodeTypeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_plugins_api_plugins_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginOut"][];
+                };
+            };
+        };
+    };
+    oauth2_callback_api_oauth2_callback_get: {
+        parameters: {
+            query: {
+                code: string;
+                state: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuth2Connected"];
                 };
             };
             /** @description Validation Error */
