@@ -1,0 +1,309 @@
+"""The dashboard's roll-ups: per UTC hour or day ("span"), workflow and status, the count,
+the number with an end time, the summed run time and the newest start
+(``dashboard_rollups``), and per span and workflow the run times themselves
+(``dashboard_run_times``, so the p95 stays exact).
+
+They are filled lazily by the dashboard itself, for spans that ended at least ``SETTLE``
+ago by the database's clock, and kept exact by one rule: a span holds while the sum of its
+hours' versions (``execution_hour_versions``) is the sum read, before its executions were,
+when it was built. Database triggers on ``executions`` (migration 0007) add 1 to the version
+of an hour that has ended whenever an execution started in it is inserted, deleted or changes
+workflow, status or times — in the same transaction as the change, whichever process makes it,
+so it holds with many writers:
+
+- a change committed before the build's read is in the roll-up;
+- a change committed after it raises the version above the recorded sum, so the span is
+  built again at the next request (reading the version first makes a change that lands
+  between the two reads cost a rebuild, never a stale answer);
+- executions of the current hour (nearly every write) touch no shared row: the triggers
+  skip hours that have not ended, and no span is built before it ended ``SETTLE`` ago.
+
+Deleting a workflow deletes its roll-ups (ON DELETE CASCADE), so the triggers skip executions
+deleted with it. The parts of the period no valid span covers (its first and last partial
+hours, the last ``SETTLE`` minutes, spans that could not be stored) are read from
+``executions`` (``dashboard_sql.parts``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, delete, false, func, insert, or_, select, tuple_
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from wirework.db.base import utcnow
+from wirework.db.models import (
+    DashboardRollup,
+    DashboardRunTimes,
+    DashboardSpan,
+    ExecutionHourVersion,
+)
+from wirework.db.sqlfuncs import db_epoch_now, int_floor
+from wirework.schemas.dashboard import Bucket
+from wirework.services.dashboard_sql import (
+    EPOCH,
+    Figures,
+    Part,
+    Window,
+    add_parts,
+    at,
+    parse_run_times,
+    parts,
+    prepare_text_agg,
+)
+
+log = logging.getLogger(__name__)
+
+HOUR = 3600
+DAY = 86400
+#: A span is rolled up once it ended this long ago (seconds, database clock): longer than any
+#: transaction that changes an execution stays open after the trigger skipped it.
+SETTLE = 600
+#: Rows written per transaction when storing roll-ups (SQLite's writer waits meanwhile).
+STORE_ROWS = 2000
+
+Span = tuple[int, int]  # (size, start) in seconds since the epoch
+Range = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The spans lying wholly inside the period that have settled, and the rest of it."""
+
+    spans: list[Span]
+    live: list[Range]
+
+
+def _us(value: dt.datetime) -> int:
+    return (value - EPOCH) // dt.timedelta(microseconds=1)
+
+
+def plan(w: Window, db_now: float) -> Plan:
+    """Days for a period drawn in days, hours at its edges (and for periods drawn in hours);
+    the partial hours at both ends and the hours not yet settled are read live."""
+    hour_us = HOUR * 1_000_000
+    first = -(-_us(w.since) // hour_us) * HOUR  # the first whole hour
+    settled = int((db_now - SETTLE) // HOUR) * HOUR
+    end = min(_us(w.until) // hour_us * HOUR, settled)
+    if end <= first:
+        return Plan([], [(w.since, w.until)])
+    spans: list[Span] = []
+    day_first, day_end = -(-first // DAY) * DAY, end // DAY * DAY
+    if w.bucket == Bucket.DAY and day_first < day_end:
+        spans += [(HOUR, s) for s in range(first, day_first, HOUR)]
+        spans += [(DAY, s) for s in range(day_first, day_end, DAY)]
+        spans += [(HOUR, s) for s in range(day_end, end, HOUR)]
+    else:
+        spans += [(HOUR, s) for s in range(first, end, HOUR)]
+    live = [(a, b) for a, b in ((w.since, at(first)), (at(end), w.until)) if a < b]
+    return Plan(spans, live)
+
+
+def runs(spans: Iterable[Span]) -> list[tuple[int, int, int]]:
+    """Spans as (size, first start, end) runs of adjacent spans of one size."""
+    out: list[tuple[int, int, int]] = []
+    for size, start in sorted(spans):
+        if out and out[-1][0] == size and out[-1][2] == start:
+            out[-1] = (size, out[-1][1], start + size)
+        else:
+            out.append((size, start, start + size))
+    return out
+
+
+_Table = type[DashboardSpan] | type[DashboardRollup] | type[DashboardRunTimes]
+
+
+def _keys(table: _Table, spans: Iterable[Span]) -> ColumnElement[bool]:
+    """``table``'s rows of these spans, as ranges of adjacent spans."""
+    terms = [
+        and_(table.size == size, table.start >= a, table.start < b) for size, a, b in runs(spans)
+    ]
+    return or_(*terms) if terms else false()
+
+
+async def valid_spans(session: AsyncSession, spans: Sequence[Span]) -> set[Span]:
+    """Those of ``spans`` built, whose hours have not changed since."""
+    if not spans:
+        return set()
+    v = ExecutionHourVersion
+    current = (
+        select(func.coalesce(func.sum(v.version), 0))
+        .where(v.hour >= DashboardSpan.start, v.hour < DashboardSpan.start + DashboardSpan.size)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(DashboardSpan.size, DashboardSpan.start).where(
+            _keys(DashboardSpan, spans), DashboardSpan.version_sum == current
+        )
+    )
+    return {(size, start) for size, start in rows.all()}
+
+
+@dataclass
+class Built:
+    """Spans just rolled up: their version sums and aggregates, held in memory."""
+
+    version_sums: dict[Span, int] = field(default_factory=dict)
+    rows: list[tuple[int, Part]] = field(default_factory=list)  # (span size, part)
+
+
+async def build(session: AsyncSession, spans: Sequence[Span]) -> Built:
+    """Roll up ``spans`` from ``executions``: their hours' versions first, then one pass per
+    span size."""
+    built = Built()
+    if not spans:
+        return built
+    v = ExecutionHourVersion
+    hours = or_(*(and_(v.hour >= a, v.hour < b) for _, a, b in runs(spans)))
+    versions = (await session.execute(select(v.hour, v.version).where(hours))).all()
+    for span in spans:
+        size, start = span
+        built.version_sums[span] = sum(n for h, n in versions if start <= h < start + size)
+    for size in sorted({size for size, _ in spans}):
+        ranges = [(at(a), at(b)) for s, a, b in runs(spans) if s == size]
+        built.rows += [(size, p) for p in await parts(session, ranges, size)]
+    return built
+
+
+async def store(bind: AsyncEngine, built: Built) -> None:
+    """Write ``built`` in transactions of at most ``STORE_ROWS`` rows, replacing the spans'
+    old roll-ups. A transaction that fails (another process stored the same span first, or a
+    workflow was deleted meanwhile) is given up: those spans are built again next time."""
+    by_span: dict[Span, list[Part]] = {span: [] for span in built.version_sums}
+    for size, p in built.rows:
+        # Every part falls in a span built: its bucket is computed as the triggers compute
+        # hours, and the ranges read were those spans.
+        by_span[(size, p.bucket)].append(p)
+    batch: list[Span] = []
+    count = 0
+    for span, found in by_span.items():
+        batch.append(span)
+        count += len(found) + 1
+        if count >= STORE_ROWS:
+            await _store(bind, built, by_span, batch)
+            batch, count = [], 0
+    if batch:
+        await _store(bind, built, by_span, batch)
+
+
+async def _store(
+    bind: AsyncEngine, built: Built, by_span: dict[Span, list[Part]], spans: list[Span]
+) -> None:
+    now = utcnow()
+    span_rows = [
+        {"size": s, "start": t, "version_sum": built.version_sums[(s, t)], "built_at": now}
+        for s, t in spans
+    ]
+    rollups = [
+        {
+            "size": size,
+            "start": start,
+            "workflow_id": p.workflow_id,
+            "status": p.status,
+            "executions": p.executions,
+            "timed": p.timed,
+            "seconds": p.seconds,
+            "newest_start": p.newest,
+        }
+        for size, start in spans
+        for p in by_span[(size, start)]
+    ]
+    times: dict[tuple[int, int, int], list[str]] = {}
+    for size, start in spans:
+        for p in by_span[(size, start)]:
+            if p.run_times:
+                times.setdefault((size, start, p.workflow_id), []).append(p.run_times)
+    run_times = [
+        {
+            "size": size,
+            "start": start,
+            "workflow_id": wid,
+            "count": sum(t.count(",") + 1 for t in texts),
+            "seconds": ",".join(texts),
+        }
+        for (size, start, wid), texts in times.items()
+    ]
+    try:
+        async with bind.begin() as conn:
+            keys = tuple_(DashboardSpan.size, DashboardSpan.start).in_(spans)
+            await conn.execute(delete(DashboardSpan).where(keys))
+            await conn.execute(insert(DashboardSpan), span_rows)
+            if rollups:
+                await conn.execute(insert(DashboardRollup), rollups)
+            if run_times:
+                await conn.execute(insert(DashboardRunTimes), run_times)
+    except DBAPIError as exc:
+        log.info("dashboard: %d roll-up span(s) not stored (%s)", len(spans), exc.orig)
+
+
+async def add_stored(session: AsyncSession, figures: Figures, spans: set[Span], w: Window) -> None:
+    """Add the stored roll-ups of ``spans``: per bucket and status, per workflow and status."""
+    if not spans:
+        return
+    r = DashboardRollup
+    where = _keys(r, spans)
+    bucket = int_floor(r.start, w.bucket_seconds).label("bucket")
+    rows = await session.execute(
+        select(bucket, r.status, func.sum(r.executions)).where(where).group_by(bucket, r.status)
+    )
+    for b, status, n in rows.all():
+        figures.count(int(b), status, int(n))
+    per_workflow = await session.execute(
+        select(
+            r.workflow_id,
+            r.status,
+            func.sum(r.executions),
+            func.sum(r.timed),
+            func.sum(r.seconds),
+            func.max(r.newest_start),
+        )
+        .where(where)
+        .group_by(r.workflow_id, r.status)
+    )
+    for wid, status, n, timed, seconds, newest in per_workflow.all():
+        figures.workflow(wid).add(status, int(n), int(timed), seconds, newest)
+
+
+async def stored_run_times(
+    session: AsyncSession, spans: set[Span], ids: Sequence[int]
+) -> dict[int, tuple[int, list[float]]]:
+    """The stored run times of these workflows in ``spans``: (how many were stored, values)."""
+    out: dict[int, tuple[int, list[float]]] = {}
+    if not spans or not ids:
+        return out
+    t = DashboardRunTimes
+    rows = await session.execute(
+        select(t.workflow_id, t.count, t.seconds).where(_keys(t, spans), t.workflow_id.in_(ids))
+    )
+    for wid, count, values in rows.all():
+        stored, found = out.get(wid, (0, []))
+        found.extend(parse_run_times(values))
+        out[wid] = (stored + count, found)
+    return out
+
+
+@dataclass
+class RolledUp:
+    figures: Figures
+    stored: set[Span]  # valid stored spans whose run times are read on demand
+
+
+async def figures(session: AsyncSession, w: Window) -> RolledUp:
+    """The period's figures from valid stored spans, spans built now (and stored) and the
+    live rest."""
+    db_now = float((await session.execute(select(db_epoch_now()))).scalar_one())
+    p = plan(w, db_now)
+    valid = await valid_spans(session, p.spans)
+    await prepare_text_agg(session)
+    missing = [s for s in p.spans if s not in valid]
+    built = await build(session, missing)
+    if built.version_sums and isinstance(session.bind, AsyncEngine):
+        await store(session.bind, built)
+    out = Figures()
+    await add_stored(session, out, valid, w)
+    add_parts(out, (part for _, part in built.rows), w.bucket_seconds)
+    add_parts(out, await parts(session, p.live, w.bucket_seconds), w.bucket_seconds)
+    return RolledUp(out, valid)
