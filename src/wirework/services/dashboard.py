@@ -95,11 +95,13 @@ async def dashboard(
     w = window(period=period, since=since, until=until, now=now)
     # Reads only: on SQLite a long read must not hold the write lock the engine needs (a
     # read-only connection begins a deferred transaction). Roll-ups are stored on another
-    # connection, in short transactions of their own.
-    if not session.in_transaction():
+    # connection, in short transactions of their own — and only when this transaction is
+    # the dashboard's own: one that has written could show it rows that are not committed.
+    own = not session.in_transaction()
+    if own:
         await session.connection(execution_options={READONLY: True})
     if use_rollups:
-        rolled = await rollups.figures(session, w)
+        rolled = await rollups.figures(session, w, store=own)
         figures = rolled.figures
     else:
         figures = await direct(session, w)

@@ -25,8 +25,11 @@ hours, the last ``SETTLE`` minutes, spans that could not be stored) are read fro
 
 from __future__ import annotations
 
+import array
+import base64
 import datetime as dt
 import logging
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -69,6 +72,22 @@ Span = tuple[int, int]  # (size, start) in seconds since the epoch
 Range = tuple[dt.datetime, dt.datetime]
 
 
+def pack_run_times(values: list[float]) -> str:
+    """Run times sorted, as base64 of 8-byte little-endian floats: exact, and read back at
+    C speed (the 90-day p95 of five workflows reads ~100,000 of them)."""
+    packed = array.array("d", sorted(values))
+    if sys.byteorder == "big":  # pragma: no cover - little-endian machines only in CI
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def unpack_run_times(text: str) -> array.array[float]:
+    packed = array.array("d", base64.b64decode(text))
+    if sys.byteorder == "big":  # pragma: no cover
+        packed.byteswap()
+    return packed
+
+
 @dataclass(frozen=True)
 class Plan:
     """The spans lying wholly inside the period that have settled, and the rest of it."""
@@ -103,9 +122,9 @@ def plan(w: Window, db_now: float) -> Plan:
 
 
 def runs(spans: Iterable[Span]) -> list[tuple[int, int, int]]:
-    """Spans as (size, first start, end) runs of adjacent spans of one size."""
+    """Spans as (size, first start, end) runs of adjacent spans of one size, oldest first."""
     out: list[tuple[int, int, int]] = []
-    for size, start in sorted(spans):
+    for size, start in sorted(spans, key=lambda span: (span[1], span[0])):
         if out and out[-1][0] == size and out[-1][2] == start:
             out[-1] = (size, out[-1][1], start + size)
         else:
@@ -168,7 +187,7 @@ async def build(session: AsyncSession, spans: Sequence[Span]) -> Built:
     return built
 
 
-async def store(bind: AsyncEngine, built: Built) -> None:
+async def save(bind: AsyncEngine, built: Built) -> None:
     """Write ``built`` in transactions of at most ``STORE_ROWS`` rows, replacing the spans'
     old roll-ups. A transaction that fails (another process stored the same span first, or a
     workflow was deleted meanwhile) is given up: those spans are built again next time."""
@@ -183,13 +202,13 @@ async def store(bind: AsyncEngine, built: Built) -> None:
         batch.append(span)
         count += len(found) + 1
         if count >= STORE_ROWS:
-            await _store(bind, built, by_span, batch)
+            await _save(bind, built, by_span, batch)
             batch, count = [], 0
     if batch:
-        await _store(bind, built, by_span, batch)
+        await _save(bind, built, by_span, batch)
 
 
-async def _store(
+async def _save(
     bind: AsyncEngine, built: Built, by_span: dict[Span, list[Part]], spans: list[Span]
 ) -> None:
     now = utcnow()
@@ -211,20 +230,21 @@ async def _store(
         for size, start in spans
         for p in by_span[(size, start)]
     ]
-    times: dict[tuple[int, int, int], list[str]] = {}
+    times: dict[tuple[int, int, int], list[float]] = {}
     for size, start in spans:
         for p in by_span[(size, start)]:
             if p.run_times:
-                times.setdefault((size, start, p.workflow_id), []).append(p.run_times)
+                key = (size, start, p.workflow_id)
+                times.setdefault(key, []).extend(parse_run_times(p.run_times))
     run_times = [
         {
             "size": size,
             "start": start,
             "workflow_id": wid,
-            "count": sum(t.count(",") + 1 for t in texts),
-            "seconds": ",".join(texts),
+            "count": len(values),
+            "seconds": pack_run_times(values),
         }
-        for (size, start, wid), texts in times.items()
+        for (size, start, wid), values in times.items()
     ]
     try:
         async with bind.begin() as conn:
@@ -270,7 +290,8 @@ async def add_stored(session: AsyncSession, figures: Figures, spans: set[Span], 
 async def stored_run_times(
     session: AsyncSession, spans: set[Span], ids: Sequence[int]
 ) -> dict[int, tuple[int, list[float]]]:
-    """The stored run times of these workflows in ``spans``: (how many were stored, values)."""
+    """The stored run times of these workflows in ``spans``: (how many were recorded, the
+    values found)."""
     out: dict[int, tuple[int, list[float]]] = {}
     if not spans or not ids:
         return out
@@ -278,10 +299,10 @@ async def stored_run_times(
     rows = await session.execute(
         select(t.workflow_id, t.count, t.seconds).where(_keys(t, spans), t.workflow_id.in_(ids))
     )
-    for wid, count, values in rows.all():
-        stored, found = out.get(wid, (0, []))
-        found.extend(parse_run_times(values))
-        out[wid] = (stored + count, found)
+    for wid, count, packed in rows.all():
+        recorded, found = out.get(wid, (0, []))
+        found.extend(unpack_run_times(packed))
+        out[wid] = (recorded + count, found)
     return out
 
 
@@ -291,17 +312,17 @@ class RolledUp:
     stored: set[Span]  # valid stored spans whose run times are read on demand
 
 
-async def figures(session: AsyncSession, w: Window) -> RolledUp:
-    """The period's figures from valid stored spans, spans built now (and stored) and the
-    live rest."""
+async def figures(session: AsyncSession, w: Window, *, store: bool = True) -> RolledUp:
+    """The period's figures from valid stored spans, spans built now (stored unless
+    ``store`` is false) and the live rest."""
     db_now = float((await session.execute(select(db_epoch_now()))).scalar_one())
     p = plan(w, db_now)
     valid = await valid_spans(session, p.spans)
     await prepare_text_agg(session)
     missing = [s for s in p.spans if s not in valid]
     built = await build(session, missing)
-    if built.version_sums and isinstance(session.bind, AsyncEngine):
-        await store(session.bind, built)
+    if store and built.version_sums and isinstance(session.bind, AsyncEngine):
+        await save(session.bind, built)
     out = Figures()
     await add_stored(session, out, valid, w)
     add_parts(out, (part for _, part in built.rows), w.bucket_seconds)

@@ -119,7 +119,7 @@ class Figures:
 
 
 def parse_run_times(values: str) -> list[float]:
-    return [float(v) for v in values.split(",")]
+    return list(map(float, values.split(",")))
 
 
 def nearest_rank_p95(values: list[float]) -> float:

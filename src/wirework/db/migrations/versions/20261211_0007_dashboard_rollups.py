@@ -61,7 +61,7 @@ SQLITE = [
     f"""CREATE TRIGGER executions_hour_versions_delete AFTER DELETE ON executions
     WHEN {_SQLITE_ENDED.format(row="OLD")}
       AND EXISTS (SELECT 1 FROM workflows WHERE workflows.id = OLD.workflow_id)
-    BEGIN {_sqlite_bump("OLD")} END""",
+    BEGIN {_sqlite_bump("OLD")} END""",  # noqa: S608 (constants only)
 ]
 
 _PG_ENDED = "{row}.started_at < date_trunc('hour', statement_timestamp() AT TIME ZONE 'UTC')"
@@ -114,7 +114,7 @@ _MY_HOUR = "TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', {row}.started_at)"
 _MY_NOW_HOUR = "TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', UTC_TIMESTAMP())"
 _MY_ENDED = f"{_MY_HOUR} < {_MY_NOW_HOUR}"
 _MY_BUMP = (
-    f"INSERT INTO execution_hour_versions (hour, version) VALUES ({_MY_HOUR} * 3600, 1)"
+    f"INSERT INTO execution_hour_versions (hour, version) VALUES ({_MY_HOUR} * 3600, 1)"  # noqa: S608
     " ON DUPLICATE KEY UPDATE version = version + 1;"
 )
 
@@ -139,7 +139,7 @@ MYSQL = [
          AND EXISTS (SELECT 1 FROM workflows WHERE workflows.id = OLD.workflow_id) THEN
         {_MY_BUMP.format(row="OLD")}
       END IF;
-    END""",
+    END""",  # noqa: S608 (constants only)
 ]
 
 TRIGGERS = (
@@ -220,6 +220,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "size", "start", "workflow_id", "status", name=op.f("pk_dashboard_rollups")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         "ix_dashboard_rollups_workflow_id", "dashboard_rollups", ["workflow_id"], unique=False
