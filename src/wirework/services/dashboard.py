@@ -177,7 +177,7 @@ async def _p95(
     for s in slowest:
         recorded, values = stored.get(s.workflow_id, (0, []))
         whole = recorded == len(values)
-        values = values + rolled.figures.run_times.get(s.workflow_id, [])
+        values = values + rolled.figures.run_times_of(s.workflow_id)
         if whole and values and len(values) == s.timed:
             out[s.workflow_id] = nearest_rank_p95(values)
         else:

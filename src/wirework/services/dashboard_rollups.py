@@ -62,8 +62,9 @@ log = logging.getLogger(__name__)
 
 HOUR = 3600
 DAY = 86400
-#: A span is rolled up once it ended this long ago (seconds, database clock): longer than any
-#: transaction that changes an execution stays open after the trigger skipped it.
+#: A span is rolled up once it ended this long ago (seconds, database clock). The triggers
+#: skip changes to executions of the current hour; such a change must be committed within
+#: SETTLE of the hour's end, or a build could miss it (transactions last milliseconds).
 SETTLE = 600
 #: Rows written per transaction when storing roll-ups (SQLite's writer waits meanwhile).
 STORE_ROWS = 2000
@@ -193,8 +194,11 @@ async def save(bind: AsyncEngine, built: Built) -> None:
     workflow was deleted meanwhile) is given up: those spans are built again next time."""
     by_span: dict[Span, list[Part]] = {span: [] for span in built.version_sums}
     for size, p in built.rows:
-        # Every part falls in a span built: its bucket is computed as the triggers compute
-        # hours, and the ranges read were those spans.
+        # Every part falls in a span built (its bucket is computed as the triggers compute
+        # hours, and the ranges read were those spans'); if one did not, store nothing.
+        if (size, p.bucket) not in by_span:
+            log.warning("dashboard: executions bucketed outside the spans read; not stored")
+            return
         by_span[(size, p.bucket)].append(p)
     batch: list[Span] = []
     count = 0

@@ -104,7 +104,8 @@ class Figures:
 
     counts: dict[int, dict[str, int]] = field(default_factory=dict)  # bucket start → status → n
     stats: dict[int, Stats] = field(default_factory=dict)
-    run_times: dict[int, list[float]] = field(default_factory=dict)
+    # workflow → its run times read with the parts, as text (parsed for the slowest only)
+    run_times: dict[int, list[str]] = field(default_factory=dict)
 
     def count(self, bucket: int, status: str, n: int) -> None:
         per_status = self.counts.setdefault(bucket, {})
@@ -115,11 +116,17 @@ class Figures:
 
     def add_run_times(self, workflow_id: int, values: str | None) -> None:
         if values:
-            self.run_times.setdefault(workflow_id, []).extend(parse_run_times(values))
+            self.run_times.setdefault(workflow_id, []).append(values)
+
+    def run_times_of(self, workflow_id: int) -> list[float]:
+        return [v for text in self.run_times.get(workflow_id, []) for v in parse_run_times(text)]
 
 
 def parse_run_times(values: str) -> list[float]:
-    return list(map(float, values.split(",")))
+    try:
+        return list(map(float, values.split(",")))
+    except ValueError:  # cut short by MySQL/MariaDB's limits: the p95 falls back to SQL
+        return [float(v) for v in values.split(",")[:-1]]
 
 
 def nearest_rank_p95(values: list[float]) -> float:
