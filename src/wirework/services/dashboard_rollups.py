@@ -144,22 +144,33 @@ def _keys(table: _Table, spans: Iterable[Span]) -> ColumnElement[bool]:
     return or_(*terms) if terms else false()
 
 
-async def valid_spans(session: AsyncSession, spans: Sequence[Span]) -> set[Span]:
-    """Those of ``spans`` built, whose hours have not changed since."""
+async def span_versions(session: AsyncSession, spans: Sequence[Span]) -> dict[Span, int]:
+    """The sum of the versions of each span's hours (an hour never changed has none: 0)."""
+    out = dict.fromkeys(spans, 0)
+    v = ExecutionHourVersion
+    for size in sorted({size for size, _ in spans}):
+        start = int_floor(v.hour, size).label("start")
+        hours = [and_(v.hour >= a, v.hour < b) for s, a, b in runs(spans) if s == size]
+        rows = await session.execute(
+            select(start, func.sum(v.version)).where(or_(*hours)).group_by(start)
+        )
+        for first, total in rows.all():
+            if (size, int(first)) in out:
+                out[(size, int(first))] = int(total)
+    return out
+
+
+async def valid_spans(
+    session: AsyncSession, spans: Sequence[Span], versions: dict[Span, int]
+) -> set[Span]:
+    """Those of ``spans`` stored, whose hours have not changed since they were built."""
     if not spans:
         return set()
-    v = ExecutionHourVersion
-    current = (
-        select(func.coalesce(func.sum(v.version), 0))
-        .where(v.hour >= DashboardSpan.start, v.hour < DashboardSpan.start + DashboardSpan.size)
-        .scalar_subquery()
-    )
-    rows = await session.execute(
-        select(DashboardSpan.size, DashboardSpan.start).where(
-            _keys(DashboardSpan, spans), DashboardSpan.version_sum == current
-        )
-    )
-    return {(size, start) for size, start in rows.all()}
+    s = DashboardSpan
+    rows = await session.execute(select(s.size, s.start, s.version_sum).where(_keys(s, spans)))
+    return {
+        (size, start) for size, start, recorded in rows.all() if recorded == versions[(size, start)]
+    }
 
 
 @dataclass
@@ -170,18 +181,13 @@ class Built:
     rows: list[tuple[int, Part]] = field(default_factory=list)  # (span size, part)
 
 
-async def build(session: AsyncSession, spans: Sequence[Span]) -> Built:
-    """Roll up ``spans`` from ``executions``: their hours' versions first, then one pass per
-    span size."""
+async def build(session: AsyncSession, spans: Sequence[Span], versions: dict[Span, int]) -> Built:
+    """Roll up ``spans`` from ``executions``, one pass per span size. ``versions`` must have
+    been read before (then a change committed in between costs a rebuild, never a stale
+    roll-up)."""
     built = Built()
-    if not spans:
-        return built
-    v = ExecutionHourVersion
-    hours = or_(*(and_(v.hour >= a, v.hour < b) for _, a, b in runs(spans)))
-    versions = (await session.execute(select(v.hour, v.version).where(hours))).all()
     for span in spans:
-        size, start = span
-        built.version_sums[span] = sum(n for h, n in versions if start <= h < start + size)
+        built.version_sums[span] = versions[span]
     for size in sorted({size for size, _ in spans}):
         ranges = [(at(a), at(b)) for s, a, b in runs(spans) if s == size]
         built.rows += [(size, p) for p in await parts(session, ranges, size)]
@@ -321,10 +327,11 @@ async def figures(session: AsyncSession, w: Window, *, store: bool = True) -> Ro
     ``store`` is false) and the live rest."""
     db_now = float((await session.execute(select(db_epoch_now()))).scalar_one())
     p = plan(w, db_now)
-    valid = await valid_spans(session, p.spans)
+    versions = await span_versions(session, p.spans)  # first: before any executions are read
+    valid = await valid_spans(session, p.spans, versions)
     await prepare_text_agg(session)
     missing = [s for s in p.spans if s not in valid]
-    built = await build(session, missing)
+    built = await build(session, missing, versions)
     if store and built.version_sums and isinstance(session.bind, AsyncEngine):
         await save(session.bind, built)
     out = Figures()
