@@ -14,16 +14,40 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.services.test_dashboard import NOW, add_workflow, exec_id, run
+from tests.services.test_dashboard import add_workflow, exec_id
 from wirework.db.models import DashboardRollup, DashboardSpan, Execution, Workflow
 from wirework.schemas.dashboard import Bucket, Period
 from wirework.services import dashboard
-from wirework.services.dashboard_rollups import DAY, HOUR, SETTLE, plan, runs
+from wirework.services.dashboard_rollups import DAY, HOUR, KEEP, SETTLE, plan, runs
 from wirework.services.dashboard_sql import Window, at, nearest_rank_p95
 from wirework.services.runtime import Runtime
 
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)
+# Periods end a day ago at :30 — settled, and recent enough for their spans to be kept.
+NOW = dt.datetime.now(dt.UTC).replace(minute=30, second=0, microsecond=0) - D
+
+
+def run(
+    session: AsyncSession,
+    workflow_id: int,
+    ago: dt.timedelta,
+    status: str = "success",
+    took: dt.timedelta | None = dt.timedelta(seconds=1),
+) -> None:
+    started = NOW - ago
+    live = status in ("queued", "running", "waiting")
+    session.add(
+        Execution(
+            id=exec_id(started),
+            workflow_id=workflow_id,
+            workflow_version=1,
+            status=status,
+            mode="manual",
+            started_at=started,
+            finished_at=None if live or took is None else started + took,
+        )
+    )
 
 
 def close(a: Any, b: Any, path: str = "") -> None:
@@ -238,6 +262,24 @@ async def test_exact_boundaries_and_microseconds(runtime: Runtime, session: Asyn
         within = 1.0 if runtime.engine.dialect.name == "sqlite" else 0.0011
         assert out.slowest[0].p95_duration_ms == pytest.approx(1234.567, abs=within)
     await same(runtime, QUERIES[:1])
+
+
+async def test_old_spans_are_not_kept(runtime: Runtime, session: AsyncSession) -> None:
+    """Spans older than KEEP are built for the request but not stored, and stored ones that
+    aged out are deleted when others are stored."""
+    wid = await add_workflow(session, "old")
+    run(session, wid, 200 * D, "success")
+    aged = int((NOW - 100 * D).timestamp()) // HOUR * HOUR
+    session.add(DashboardSpan(size=HOUR, start=aged, version_sum=0))
+    await session.commit()
+    old = {"since": NOW - 203 * D, "until": NOW - 196 * D}
+    await same(runtime, [old, {"period": Period.DAY}])
+    stored = (await session.execute(select(DashboardSpan.size, DashboardSpan.start))).all()
+    now = dt.datetime.now(dt.UTC).timestamp()
+    starts = {size: [start for s, start in stored if s == size] for size in (HOUR, DAY)}
+    assert starts[HOUR] and min(starts[HOUR]) > now - KEEP[HOUR]  # the 24 h period's
+    assert aged not in starts[HOUR]
+    assert len(starts[DAY]) == 6  # the old period's whole days
 
 
 async def test_storing_only_in_its_own_transaction(runtime: Runtime, session: AsyncSession) -> None:

@@ -68,6 +68,10 @@ DAY = 86400
 SETTLE = 600
 #: Rows written per transaction when storing roll-ups (SQLite's writer waits meanwhile).
 STORE_ROWS = 2000
+#: How far back spans are kept (seconds before the database's clock). Hours serve the edges of
+#: the periods offered (up to 90 days); days any period up to a year. Older spans a custom
+#: period needs are built for the request and not stored.
+KEEP = {3600: 92 * 86400, 86400: 367 * 86400}
 
 Span = tuple[int, int]  # (size, start) in seconds since the epoch
 Range = tuple[dt.datetime, dt.datetime]
@@ -194,10 +198,11 @@ async def build(session: AsyncSession, spans: Sequence[Span], versions: dict[Spa
     return built
 
 
-async def save(bind: AsyncEngine, built: Built) -> None:
-    """Write ``built`` in transactions of at most ``STORE_ROWS`` rows, replacing the spans'
-    old roll-ups. A transaction that fails (another process stored the same span first, or a
-    workflow was deleted meanwhile) is given up: those spans are built again next time."""
+async def save(bind: AsyncEngine, built: Built, db_now: float) -> None:
+    """Write ``built`` (but spans older than ``KEEP``) in transactions of at most
+    ``STORE_ROWS`` rows, replacing the spans' old roll-ups; then delete the spans that aged
+    out. A transaction that fails (another process stored the same span first, or a workflow
+    was deleted meanwhile) is given up: those spans are built again next time."""
     by_span: dict[Span, list[Part]] = {span: [] for span in built.version_sums}
     for size, p in built.rows:
         # Every part falls in a span built (its bucket is computed as the triggers compute
@@ -209,6 +214,8 @@ async def save(bind: AsyncEngine, built: Built) -> None:
     batch: list[Span] = []
     count = 0
     for span, found in by_span.items():
+        if span[1] < db_now - KEEP[span[0]]:
+            continue
         batch.append(span)
         count += len(found) + 1
         if count >= STORE_ROWS:
@@ -216,6 +223,17 @@ async def save(bind: AsyncEngine, built: Built) -> None:
             batch, count = [], 0
     if batch:
         await _save(bind, built, by_span, batch)
+    await _prune(bind, db_now)
+
+
+async def _prune(bind: AsyncEngine, db_now: float) -> None:
+    s = DashboardSpan
+    old = [and_(s.size == size, s.start < db_now - keep) for size, keep in KEEP.items()]
+    try:
+        async with bind.begin() as conn:
+            await conn.execute(delete(s).where(or_(*old)))  # their rows: ON DELETE CASCADE
+    except DBAPIError as exc:
+        log.info("dashboard: old roll-ups not pruned (%s)", exc.orig)
 
 
 async def _save(
@@ -333,7 +351,7 @@ async def figures(session: AsyncSession, w: Window, *, store: bool = True) -> Ro
     missing = [s for s in p.spans if s not in valid]
     built = await build(session, missing, versions)
     if store and built.version_sums and isinstance(session.bind, AsyncEngine):
-        await save(session.bind, built)
+        await save(session.bind, built, db_now)
     out = Figures()
     await add_stored(session, out, valid, w)
     add_parts(out, (part for _, part in built.rows), w.bucket_seconds)
