@@ -70,8 +70,11 @@ SETTLE = 600
 STORE_ROWS = 2000
 #: How far back spans are kept (seconds before the database's clock). Hours serve the edges of
 #: the periods offered (up to 90 days); days any period up to a year. Older spans a custom
-#: period needs are built for the request and not stored.
+#: period needs are built for the request, neither read from nor written to the tables.
 KEEP = {3600: 92 * 86400, 86400: 367 * 86400}
+#: Spans are deleted this much later than they stop being read, so a request never reads a
+#: span another one is deleting.
+PRUNE_AFTER = 86400
 
 Span = tuple[int, int]  # (size, start) in seconds since the epoch
 Range = tuple[dt.datetime, dt.datetime]
@@ -124,6 +127,12 @@ def plan(w: Window, db_now: float) -> Plan:
         spans += [(HOUR, s) for s in range(first, end, HOUR)]
     live = [(a, b) for a, b in ((w.since, at(first)), (at(end), w.until)) if a < b]
     return Plan(spans, live)
+
+
+def kept(span: Span, db_now: float) -> bool:
+    """Whether ``span`` is recent enough to be stored and read (``KEEP``)."""
+    size, start = span
+    return start >= db_now - KEEP[size]
 
 
 def runs(spans: Iterable[Span]) -> list[tuple[int, int, int]]:
@@ -214,7 +223,7 @@ async def save(bind: AsyncEngine, built: Built, db_now: float) -> None:
     batch: list[Span] = []
     count = 0
     for span, found in by_span.items():
-        if span[1] < db_now - KEEP[span[0]]:
+        if not kept(span, db_now):
             continue
         batch.append(span)
         count += len(found) + 1
@@ -228,7 +237,9 @@ async def save(bind: AsyncEngine, built: Built, db_now: float) -> None:
 
 async def _prune(bind: AsyncEngine, db_now: float) -> None:
     s = DashboardSpan
-    old = [and_(s.size == size, s.start < db_now - keep) for size, keep in KEEP.items()]
+    old = [
+        and_(s.size == size, s.start < db_now - keep - PRUNE_AFTER) for size, keep in KEEP.items()
+    ]
     try:
         async with bind.begin() as conn:
             await conn.execute(delete(s).where(or_(*old)))  # their rows: ON DELETE CASCADE
@@ -346,7 +357,7 @@ async def figures(session: AsyncSession, w: Window, *, store: bool = True) -> Ro
     db_now = float((await session.execute(select(db_epoch_now()))).scalar_one())
     p = plan(w, db_now)
     versions = await span_versions(session, p.spans)  # first: before any executions are read
-    valid = await valid_spans(session, p.spans, versions)
+    valid = await valid_spans(session, [s for s in p.spans if kept(s, db_now)], versions)
     await prepare_text_agg(session)
     missing = [s for s in p.spans if s not in valid]
     built = await build(session, missing, versions)
