@@ -19,9 +19,10 @@ so it holds with many writers:
   skip hours that have not ended, and no span is built before it ended ``SETTLE`` ago.
 
 Deleting a workflow deletes its roll-ups (ON DELETE CASCADE), so the triggers skip executions
-deleted with it. The parts of the period no valid span covers (its first and last partial
-hours, the last ``SETTLE`` minutes, spans that could not be stored) are read from
-``executions`` (``dashboard_sql.parts``)."""
+deleted with it. Spans missing or no longer valid are built from ``executions`` (one pass per
+span size), used at once and stored; the parts of the period no span covers (its first and
+last partial hours, and the hours not settled: the last 10 to 70 minutes) are read from
+``executions`` too (``dashboard_sql.parts``)."""
 
 from __future__ import annotations
 
