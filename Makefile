@@ -15,12 +15,16 @@ CHROMIUM ?= /usr/bin/chromium
 .PHONY: run test install services lint format typecheck pytest bench clean \
 	web-install ui api-client api-client-check chromium web-test web-unit web-e2e
 
-$(STAMP): pyproject.toml
+EXAMPLE_PLUGIN := examples/plugins/wirework-example
+
+$(STAMP): pyproject.toml $(EXAMPLE_PLUGIN)/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11+ is needed (found $$($(PYTHON) --version))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The example third-party integration package: the tests find it in the registry.
+	$(BIN)/python -m pip install --quiet -e $(EXAMPLE_PLUGIN)
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -14,8 +14,10 @@ ALL = [
     "data_volume",
     "code_cold_start",
     "list_executions",
+    "integration_actions",
     "dashboard",
     "ui_editor",
+    "expr_library",
 ]
 
 

@@ -18,10 +18,23 @@ FIXTURE = Path(__file__).resolve().parents[1] / "web/src/editor/panel/fixtures/n
 
 
 def render() -> str:
+    """This package's node types (not those of other installed plugins, such as the
+    example one: the fixture must not depend on what else a machine has installed)."""
+    from wirework.sdk.registry import registry
     from wirework.services.node_types import list_node_types
 
-    return json.dumps(
-        [t.model_dump(mode="json") for t in list_node_types()], indent=1, ensure_ascii=False) + "\n"
+    def ours(type_: str) -> bool:
+        spec = registry.node(type_)
+        return spec is not None and spec.params.__module__.startswith("wirework.")
+
+    return (
+        json.dumps(
+            [t.model_dump(mode="json") for t in list_node_types() if ours(t.type)],
+            indent=1,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

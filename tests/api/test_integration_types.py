@@ -3,8 +3,8 @@ from __future__ import annotations
 import httpx
 
 JIRA = {
-    "name": "jira",
-    "display_name": "Jira",
+    "name": "tracker",
+    "display_name": "Tracker",
     "parameters": [
         {"name": "base_url", "type": "string", "required": True, "description": "Site URL"},
         {"name": "email", "type": "string", "required": True},
@@ -22,14 +22,14 @@ async def test_crud(client: httpx.AsyncClient) -> None:
     resp = await client.post("/api/integration-types", json=JIRA)
     assert resp.status_code == 201, resp.text
     body = resp.json()
-    assert body["name"] == "jira" and body["has_tester"] is False
+    assert body["name"] == "tracker" and body["has_tester"] is False
     type_id = body["id"]
     assert [p["name"] for p in body["parameters"]][2] == "api_token"
 
     resp = await client.get("/api/integration-types")
-    assert [t["name"] for t in resp.json()] == ["jira"]
+    assert "tracker" in [t["name"] for t in resp.json() if not t["builtin"]]
     resp = await client.get(f"/api/integration-types/{type_id}")
-    assert resp.json()["display_name"] == "Jira"
+    assert resp.json()["display_name"] == "Tracker"
 
     resp = await client.patch(
         f"/api/integration-types/{type_id}", json={"description": "Atlassian"}
@@ -37,7 +37,7 @@ async def test_crud(client: httpx.AsyncClient) -> None:
     assert resp.status_code == 200 and resp.json()["description"] == "Atlassian"
 
     resp = await client.post("/api/integration-types", json=JIRA)
-    assert resp.status_code == 409 and "jira" in resp.json()["detail"]
+    assert resp.status_code == 409 and "tracker" in resp.json()["detail"]
 
     resp = await client.delete(f"/api/integration-types/{type_id}")
     assert resp.status_code == 204
@@ -68,7 +68,7 @@ async def test_delete_in_use_is_conflict(client: httpx.AsyncClient) -> None:
         "/api/integrations",
         json={
             "name": "Jira - acme",
-            "type": "jira",
+            "type": "tracker",
             "credentials": {"base_url": "https://acme", "email": "a@b.c", "api_token": "t0k"},
         },
     )

@@ -17,8 +17,8 @@ from wirework.vault import MASK
 
 SECRET = "s3cr3t-t0ken-💥-value"
 JIRA = {
-    "name": "jira",
-    "display_name": "Jira",
+    "name": "tracker",
+    "display_name": "Tracker",
     "parameters": [
         {"name": "base_url", "type": "string", "required": True},
         {"name": "email", "type": "string", "required": True},
@@ -53,7 +53,8 @@ async def create(
     client: httpx.AsyncClient, name: str = "Jira - acme", **creds: Any
 ) -> httpx.Response:
     return await client.post(
-        "/api/integrations", json={"name": name, "type": "jira", "credentials": {**CREDS, **creds}}
+        "/api/integrations",
+        json={"name": name, "type": "tracker", "credentials": {**CREDS, **creds}},
     )
 
 
@@ -75,7 +76,7 @@ async def test_create_masks_and_encrypts(
     assert resp.status_code == 201, resp.text
     body = resp.json()
     assert SECRET not in resp.text
-    assert body["type"] == "jira" and body["integration_type_id"] == jira["id"]
+    assert body["type"] == "tracker" and body["integration_type_id"] == jira["id"]
     assert body["active"] is True
     assert body["credentials"] == {
         "base_url": "https://acme.example",
@@ -138,7 +139,7 @@ async def test_credentials_are_validated(
 ) -> None:
     payload = {k: v for k, v in {**CREDS, **creds}.items() if v is not None}
     resp = await client.post(
-        "/api/integrations", json={"name": "bad", "type": "jira", "credentials": payload}
+        "/api/integrations", json={"name": "bad", "type": "tracker", "credentials": payload}
     )
     assert resp.status_code == 422, resp.text
     body = resp.json()
@@ -153,7 +154,7 @@ async def test_credentials_are_validated(
 async def test_all_problems_are_reported(client: httpx.AsyncClient, jira: dict[str, Any]) -> None:
     resp = await client.post(
         "/api/integrations",
-        json={"name": "bad", "type": "jira", "credentials": {"timeout": "x", "nope": 1}},
+        json={"name": "bad", "type": "tracker", "credentials": {"timeout": "x", "nope": 1}},
     )
     assert resp.status_code == 422
     assert set(fields(resp)) == {
@@ -177,12 +178,12 @@ async def test_unknown_type(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"type": "jira"}, "name"),
-        ({"name": "", "type": "jira"}, "name"),
+        ({"type": "tracker"}, "name"),
+        ({"name": "", "type": "tracker"}, "name"),
         ({"name": "x"}, "type"),
-        ({"name": "x", "type": "jira", "credentials": []}, "credentials"),
-        ({"name": "x", "type": "jira", "active": "very"}, "active"),
-        ({"name": "x", "type": "jira", "owner": 1}, "owner"),
+        ({"name": "x", "type": "tracker", "credentials": []}, "credentials"),
+        ({"name": "x", "type": "tracker", "active": "very"}, "active"),
+        ({"name": "x", "type": "tracker", "owner": 1}, "owner"),
     ],
 )
 async def test_request_shape_is_validated(
@@ -303,7 +304,7 @@ async def test_list_filter_by_type(client: httpx.AsyncClient, jira: dict[str, An
     await client.post("/api/integrations", json={"name": "p1", "type": "plain"})
     await create(client, "j2")
     assert [i["name"] for i in (await client.get("/api/integrations")).json()] == ["j1", "p1", "j2"]
-    resp = await client.get("/api/integrations", params={"type": "jira"})
+    resp = await client.get("/api/integrations", params={"type": "tracker"})
     assert [i["name"] for i in resp.json()] == ["j1", "j2"]
     resp = await client.get("/api/integrations", params={"type": "nosuch"})
     assert resp.status_code == 200 and resp.json() == []
@@ -311,12 +312,12 @@ async def test_list_filter_by_type(client: httpx.AsyncClient, jira: dict[str, An
 
 async def test_test_without_a_tester(client: httpx.AsyncClient, jira: dict[str, Any]) -> None:
     iid = (await create(client)).json()["id"]
-    for payload in ({"integration_id": iid}, {"type": "jira", "credentials": CREDS}):
+    for payload in ({"integration_id": iid}, {"type": "tracker", "credentials": CREDS}):
         resp = await client.post("/api/integrations/test", json=payload)
         assert resp.status_code == 200, resp.text
         body = resp.json()
         assert body["ok"] is False and body["supported"] is False
-        assert "'jira'" in body["message"]
+        assert "'tracker'" in body["message"]
         assert SECRET not in resp.text
 
 
@@ -324,11 +325,11 @@ async def test_test_without_a_tester(client: httpx.AsyncClient, jira: dict[str, 
     ("payload", "status", "needle"),
     [
         ({}, 422, "integration_id"),
-        ({"integration_id": 1, "type": "jira"}, 422, "not both"),
+        ({"integration_id": 1, "type": "tracker"}, 422, "not both"),
         ({"type": "nosuch", "credentials": {}}, 422, "type"),
-        ({"type": "jira", "credentials": {"api_token": "x"}}, 422, "credentials.base_url"),
+        ({"type": "tracker", "credentials": {"api_token": "x"}}, 422, "credentials.base_url"),
         (
-            {"type": "jira", "credentials": {**CREDS, "api_token": MASK}},
+            {"type": "tracker", "credentials": {**CREDS, "api_token": MASK}},
             422,
             "credentials.api_token",
         ),
@@ -349,7 +350,7 @@ async def test_test_validation(
 
 @pytest.fixture
 def echo_tester() -> Iterator[list[dict[str, Any]]]:
-    """A tester for "jira" that echoes the secret back in its message (a careless plugin)."""
+    """A tester for "tracker" that echoes the secret back in its message (a careless plugin)."""
     seen: list[dict[str, Any]] = []
 
     async def tester(creds: dict[str, Any]) -> tuple[bool, str]:
@@ -359,15 +360,15 @@ def echo_tester() -> Iterator[list[dict[str, Any]]]:
         ok = creds["api_token"] == SECRET
         return ok, f"{'logged in' if ok else 'refused'} with token {creds['api_token']}!"
 
-    previous = registry._testers.get("jira")
-    registry.register_tester("jira", tester)
+    previous = registry._testers.get("tracker")
+    registry.register_tester("tracker", tester)
     try:
         yield seen
     finally:
         if previous is None:
-            registry._testers.pop("jira", None)
+            registry._testers.pop("tracker", None)
         else:
-            registry.register_tester("jira", previous)
+            registry.register_tester("tracker", previous)
 
 
 async def test_test_with_a_tester(
@@ -391,7 +392,7 @@ async def test_test_with_a_tester(
     # Unsaved credentials: a wrong token.
     resp = await client.post(
         "/api/integrations/test",
-        json={"type": "jira", "credentials": {**CREDS, "api_token": "wrong-token-value"}},
+        json={"type": "tracker", "credentials": {**CREDS, "api_token": "wrong-token-value"}},
     )
     assert resp.status_code == 200
     assert resp.json()["ok"] is False and resp.json()["supported"] is True
@@ -408,7 +409,7 @@ async def test_test_with_a_tester(
     # A tester that raises: the failure is the answer, secret redacted.
     resp = await client.post(
         "/api/integrations/test",
-        json={"type": "jira", "credentials": {**CREDS, "base_url": "https://raise.example"}},
+        json={"type": "tracker", "credentials": {**CREDS, "base_url": "https://raise.example"}},
     )
     assert resp.status_code == 200, resp.text
     assert resp.json()["ok"] is False
@@ -576,7 +577,7 @@ async def test_integration_type_by_id_as_the_seed_sends_it(
     )
     assert resp.status_code == 201, resp.text
     body = resp.json()
-    assert body["type"] == "jira" and body["integration_type_id"] == jira["id"]
+    assert body["type"] == "tracker" and body["integration_type_id"] == jira["id"]
     iid = body["id"]
     for resp in (
         await client.get(f"/api/integrations/{iid}"),
@@ -584,14 +585,14 @@ async def test_integration_type_by_id_as_the_seed_sends_it(
         await client.get(f"/api/integrations?integration_type_id={jira['id']}"),
     ):
         got = resp.json() if isinstance(resp.json(), dict) else resp.json()[0]
-        assert (got["type"], got["integration_type_id"]) == ("jira", jira["id"])
+        assert (got["type"], got["integration_type_id"]) == ("tracker", jira["id"])
     assert (await client.get("/api/integrations?integration_type_id=999")).json() == []
     # Both, agreeing.
     resp = await client.post(
         "/api/integrations",
         json={
             "name": "Both",
-            "type": "jira",
+            "type": "tracker",
             "integration_type_id": jira["id"],
             "credentials": CREDS,
         },

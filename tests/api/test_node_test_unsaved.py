@@ -82,7 +82,7 @@ async def test_integration_checks_apply(client: httpx.AsyncClient) -> None:
     wf = await create(client, MANUAL, active=False)
     action = {
         "id": "issue",
-        "type": "jira.create_issue",
+        "type": "tracker.create_issue",
         "params": {"project": "OPS", "summary": "x"},
     }
     resp = await client.post(url(wf, "issue"), json={"node": action})
@@ -92,7 +92,7 @@ async def test_integration_checks_apply(client: httpx.AsyncClient) -> None:
     assert "not found" in fields(resp)["node.integration_id"]["message"]
     resp = await client.post(url(wf, "issue"), json={"node": {**action, "integration_id": iid}})
     assert resp.status_code == 422  # valid, but no installed integration runs jira actions
-    assert "jira.create_issue" in fields(resp)["node.type"]["message"]
+    assert "tracker.create_issue" in fields(resp)["node.type"]["message"]
     seed = {"id": "issue", "type": "integration", "integration_id": iid, "task": "nope"}
     resp = await client.post(url(wf, "issue"), json={"node": seed})
     assert "node.task" in fields(resp)

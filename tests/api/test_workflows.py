@@ -15,8 +15,8 @@ from wirework.api.routes.workflows import node_types_router
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
 JIRA_TYPE = {
-    "name": "jira",
-    "display_name": "Jira",
+    "name": "tracker",
+    "display_name": "Tracker",
     "parameters": [
         {"name": "base_url", "type": "string", "required": True},
         {"name": "email", "type": "string", "required": True},
@@ -64,7 +64,7 @@ async def test_seed_walkthrough(client: httpx.AsyncClient) -> None:
         "/api/integrations",
         json={
             "name": "Jira - acme",
-            "type": "jira",
+            "type": "tracker",
             "credentials": {"base_url": "https://acme", "email": "a@b.c", "api_token": "t0k"},
         },
     )
@@ -75,7 +75,7 @@ async def test_seed_walkthrough(client: httpx.AsyncClient) -> None:
     seed["nodes"][2]["integration_id"] = integration_id
     body = await create(client, seed)
     jira = body["nodes"][2]
-    assert jira["type"] == "jira.create_issue"
+    assert jira["type"] == "tracker.create_issue"
     assert jira["integration_id"] == integration_id and jira["task"] is None
     assert jira["retry"]["max_attempts"] == 3 and jira["timeout_s"] == 30
     assert body["version"] == 1 and body["active"] is False
@@ -89,7 +89,7 @@ async def test_seed_walkthrough(client: httpx.AsyncClient) -> None:
 
     resp = await client.get(f"/api/workflows/{body['id']}/versions/1")
     stored = resp.json()["document"]
-    assert stored["nodes"][2]["type"] == "jira.create_issue" and "task" not in stored["nodes"][2]
+    assert stored["nodes"][2]["type"] == "tracker.create_issue" and "task" not in stored["nodes"][2]
 
     # A bad parameter for the action is named with its node.
     seed["nodes"][2]["params"] = {"summary": "s", "colour": "red"}
@@ -520,7 +520,7 @@ async def _jira(client: httpx.AsyncClient) -> int:
         "/api/integrations",
         json={
             "name": "Jira - acme",
-            "type": "jira",
+            "type": "tracker",
             "credentials": {"base_url": "https://acme", "email": "a@b.c", "api_token": "t0k"},
         },
     )
@@ -549,7 +549,7 @@ def _uses_jira(integration_id: int, name: str = "Jira bugs") -> dict[str, Any]:
 def _is_unrunnable_jira(errors: list[dict[str, Any]]) -> None:
     assert len(errors) == 1, errors
     assert errors[0]["node_id"] == "1" and errors[0]["field"] == "nodes[1].type"
-    assert "no installed integration runs 'jira.create_issue'" in errors[0]["message"]
+    assert "no installed integration runs 'tracker.create_issue'" in errors[0]["message"]
 
 
 async def test_actions_no_installed_integration_runs(client: httpx.AsyncClient) -> None:
@@ -573,7 +573,9 @@ async def test_actions_no_installed_integration_runs(client: httpx.AsyncClient) 
     ]
     for resp in refusals:
         assert resp.status_code == 422, resp.text
-        assert "node '1'" in resp.json()["detail"] and "jira.create_issue" in resp.json()["detail"]
+        assert (
+            "node '1'" in resp.json()["detail"] and "tracker.create_issue" in resp.json()["detail"]
+        )
         _is_unrunnable_jira(resp.json()["errors"])
     # Nothing was written: no second workflow, no execution, still inactive.
     assert (await client.get("/api/workflows")).json()["total"] == 1

@@ -91,20 +91,20 @@ async def test_an_action_no_installed_integration_runs_exits_2(tmp_path: Path) -
     runtime = await open_runtime(Settings(data_dir=tmp_path / "data"))
     try:
         async with runtime.sessionmaker() as session:
-            declared = {"name": "jira", "actions": [{"name": "create_issue"}]}
+            declared = {"name": "tracker", "actions": [{"name": "create_issue"}]}
             await integration_types.create(session, IntegrationTypeCreate.model_validate(declared))
             await session.commit()
     finally:
         await runtime.close()
     doc = tmp_path / "jira.yaml"
     doc.write_text(
-        "name: jira\nnodes:\n  - {id: start, type: core.manual}\n"
-        "  - {id: file, type: jira.create_issue}\nconnections: [{from: start, to: file}]\n"
+        "name: tracker\nnodes:\n  - {id: start, type: core.manual}\n"
+        "  - {id: file, type: tracker.create_issue}\nconnections: [{from: start, to: file}]\n"
     )
     proc = run(str(doc), tmp_path=tmp_path)
     assert proc.returncode == 2, proc.stderr
     flat = " ".join(proc.stderr.split())
-    assert "'file'" in flat and "no installed integration runs 'jira.create_issue'" in flat
+    assert "'file'" in flat and "no installed integration runs 'tracker.create_issue'" in flat
     assert "Traceback" not in proc.stderr
 
 

@@ -1,4 +1,4 @@
-"""The triggers of migration 0007 on every backend: they exist at head, and they count
+"""The triggers of migration 0008 on every backend: they exist at head, and they count
 changes to executions of hours that have ended — and only those (writes to executions of
 the current hour touch no shared row)."""
 

@@ -22,6 +22,7 @@ from wirework.engine.expressions import (
     make_scope,
     with_item,
 )
+from wirework.engine.exprlib import DateTime
 
 NOW = datetime(2024, 5, 17, 12, 30, 0, tzinfo=UTC)
 ITEM = {
@@ -209,11 +210,20 @@ def test_every_name_in_scope() -> None:
     assert ev("{{ now.isoformat() }}") == "2024-05-17T12:30:00+00:00"
 
 
-def test_now_defaults_to_an_aware_utc_datetime() -> None:
+def test_now_defaults_to_the_current_utc_time() -> None:
     now = make_scope({})["now"]
-    assert isinstance(now, datetime)
-    assert now.utcoffset() is not None
+    assert isinstance(now, DateTime)
+    assert now.value.utcoffset() is not None
+    assert abs((now.value - datetime.now(UTC)).total_seconds()) < 5
     assert evaluate("{{ now.year > 2000 }}", make_scope({})) is True
+    assert evaluate("{{ now.zone }}", make_scope({})) == "UTC"
+
+
+def test_now_and_today_follow_the_workflow_time_zone() -> None:
+    scope = make_scope({}, now=NOW, timezone="Asia/Tokyo")
+    assert evaluate("{{ now }}", scope) == "2024-05-17T21:30:00+09:00"
+    assert evaluate("{{ today }}", scope) == "2024-05-17T00:00:00+09:00"
+    assert evaluate("{{ now.zone }}", scope) == "Asia/Tokyo"
 
 
 def test_make_scope_defaults() -> None:

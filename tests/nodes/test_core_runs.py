@@ -319,10 +319,10 @@ async def test_wait_inline_until_and_subworkflow_hook() -> None:
 
 async def test_unimplemented_integration_action_fails_clearly() -> None:
     r = await run(
-        [{"id": "j", "type": "jira.create_issue", "params": {"summary": "x"}}], [("in", "j")]
+        [{"id": "j", "type": "tracker.create_issue", "params": {"summary": "x"}}], [("in", "j")]
     )
     assert r.record.status == "error" and r.record.error is not None
-    assert "jira.create_issue" in r.record.error["message"]
+    assert "tracker.create_issue" in r.record.error["message"]
 
 
 # --------------------------------------------------------------------------- http_request

@@ -344,7 +344,7 @@ def test_expression_syntax_checker_is_used_when_given() -> None:
 
 JIRA = IntegrationTypeCreate.model_validate(
     {
-        "name": "jira",
+        "name": "tracker",
         "parameters": [
             {"name": "base_url", "type": "string", "required": True},
             {"name": "api_token", "type": "password", "required": True},
@@ -373,7 +373,7 @@ async def _jira(session: AsyncSession, runtime: Runtime) -> int:
         runtime.vault,
         IntegrationCreate(
             name="Jira - acme",
-            type="jira",
+            type="tracker",
             credentials={"base_url": "https://acme.example", "api_token": "s3cret"},
         ),
     )
@@ -398,7 +398,7 @@ async def test_seed_form_is_normalised(session: AsyncSession, runtime: Runtime) 
     )
     normalised = await validate_document(session, d)
     data = document_to_dict(normalised)
-    assert data["nodes"][1]["type"] == "jira.create_issue"
+    assert data["nodes"][1]["type"] == "tracker.create_issue"
     assert data["nodes"][1]["integration_id"] == integration_id
     assert "task" not in data["nodes"][1]
 
@@ -409,14 +409,14 @@ async def test_action_nodes_are_checked(session: AsyncSession, runtime: Runtime)
         [
             {
                 "id": "a",
-                "type": "jira.create_issue",
+                "type": "tracker.create_issue",
                 "integration_id": integration_id,
                 "params": {"summary": 3, "priority": "urgent", "points": "{{ json.p }}", "x": 1},
             },
-            {"id": "b", "type": "jira.close_issue", "integration_id": integration_id},
-            {"id": "c", "type": "jira.create_issue", "params": {"project": "P", "summary": "s"}},
+            {"id": "b", "type": "tracker.close_issue", "integration_id": integration_id},
+            {"id": "c", "type": "tracker.create_issue", "params": {"project": "P", "summary": "s"}},
             {"id": "d", "type": "slack.post", "integration_id": integration_id},
-            {"id": "e", "type": "github.create_issue"},
+            {"id": "e", "type": "gitlab.create_issue"},
             {"id": "f", "type": "integration", "integration_id": 999999, "task": "x"},
             {"id": "g", "type": "integration", "integration_id": integration_id, "task": "nope"},
             {"id": "h", "type": "webhook"},
@@ -424,7 +424,7 @@ async def test_action_nodes_are_checked(session: AsyncSession, runtime: Runtime)
             node("j", "core.subworkflow", workflow_id=999999),
             {
                 "id": "k",
-                "type": "jira.create_issue",
+                "type": "tracker.create_issue",
                 "integration_id": 999998,
                 "params": {"project": "P", "summary": "s"},
             },
@@ -442,10 +442,11 @@ async def test_action_nodes_are_checked(session: AsyncSession, runtime: Runtime)
     assert find(errors, "nodes[0].params.x").node_id == "a"
     assert "has no action 'close_issue'" in find(errors, "nodes[1].type").message
     assert "need an integration" in find(errors, "nodes[2].integration_id").message
-    assert "is of type 'jira', not 'slack'" in find(errors, "nodes[3].integration_id").message
+    assert "is of type 'tracker', not 'slack'" in find(errors, "nodes[3].integration_id").message
     error = find(errors, "nodes[4].type")
-    assert "unknown node type 'github.create_issue'" in error.message
-    assert "did you mean 'jira.create_issue'" in error.message and error.node_id == "e"
+    assert "unknown node type 'gitlab.create_issue'" in error.message
+    assert "did you mean" in error.message and error.node_id == "e"
+    assert "github.create_issue" in error.message
     assert "integration 999999 not found" in find(errors, "nodes[5].integration_id").message
     assert "has no action 'nope'" in find(errors, "nodes[6].task").message
     assert "did you mean 'core.webhook'" in find(errors, "nodes[7].type").message
@@ -455,15 +456,37 @@ async def test_action_nodes_are_checked(session: AsyncSession, runtime: Runtime)
     assert "workflow 999999 not found" in find(errors, "settings.error_workflow").message
 
 
+async def _builtin(session: AsyncSession, runtime: Runtime, type_: str, **creds: str) -> int:
+    row = await integrations.create(
+        session,
+        runtime.vault,
+        IntegrationCreate(name=f"{type_} example", type=type_, credentials=creds),
+    )
+    await session.flush()
+    return row.id
+
+
 async def test_examples_are_valid(session: AsyncSession, runtime: Runtime) -> None:
+    """Every example validates with the built-in integrations it names (the seed's form
+    ``type: integration`` is a Jira action in the examples)."""
     assert len(EXAMPLES) >= 3
-    integration_id = None
+    ids = {
+        "jira": await _builtin(
+            session,
+            runtime,
+            "jira",
+            base_url="https://acme.atlassian.net",
+            email="bot@acme.example",
+            api_token="t0ken",
+        ),
+        "github": await _builtin(session, runtime, "github", token="ghp_t0ken"),
+    }
     for path in EXAMPLES:
         raw = yaml.safe_load(path.read_text())
         for n in raw["nodes"]:
-            if n.get("type") == "integration" or n.get("type", "").startswith("jira."):
-                integration_id = integration_id or await _jira(session, runtime)
-                n["integration_id"] = integration_id
+            service = "jira" if n.get("type") == "integration" else n.get("type", "").split(".")[0]
+            if service in ids:
+                n["integration_id"] = ids[service]
         document = validate_document_data(raw)
         assert check_document(document) == [], path.name
         await validate_document(session, document)

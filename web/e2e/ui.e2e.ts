@@ -183,8 +183,9 @@ async function walkThrough() {
   expect(await page.evaluate(() => document.documentElement.classList.contains("dark"))).toBe(true);
   await screenshot("13-workflows-dark");
 
-  // A deep link the server falls back for, and a page that does not exist.
+  // A deep link the server falls back for: the editor, full screen, in the dark theme.
   await page.goto(`/workflows/${imported?.id}`);
-  await page.getByRole("heading", { name: "Workflow editor" }).waitFor();
-  await screenshot("14-workflow-editor-placeholder");
+  await page.locator(".react-flow__node").first().waitFor();
+  expect(await page.getByRole("textbox", { name: "Workflow name" }).inputValue()).toBe(EXAMPLE_NAME);
+  await screenshot("14-workflow-editor-dark");
 }

@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
+import { Navigate, Outlet, useLocation, useNavigate, type RouteObject } from "react-router";
 
 import { SESSION_EXPIRED, sessionEvents } from "./api/client";
 import { LoginPage, SetupPage } from "./auth/AuthPages";
@@ -8,9 +8,10 @@ import { loginPath } from "./auth/redirect";
 import { ME_KEY } from "./auth/session";
 import { RequireSession } from "./components/Shell";
 import { DashboardPage } from "./dashboard/DashboardPage";
+import { EditorPage } from "./editor/EditorPage";
 import { IntegrationTypesPage } from "./integration-types/IntegrationTypesPage";
 import { IntegrationsPage } from "./integrations/IntegrationsPage";
-import { NotFound, Placeholder } from "./pages/Placeholder";
+import { NotFound } from "./pages/Placeholder";
 import { ExecutionDetailPage } from "./executions/ExecutionDetail";
 import { ExecutionsPage } from "./executions/ExecutionsPage";
 import { SettingsPage } from "./settings/SettingsPage";
@@ -34,26 +35,39 @@ function SessionWatcher() {
   return null;
 }
 
+/** The root of every page: the session watcher, then the page. */
 export function App() {
   return (
     <>
       <SessionWatcher />
-      <Routes>
-        <Route path="/setup" element={<SetupPage />} />
-        <Route path="/login" element={<LoginPage />} />
-        <Route element={<RequireSession />}>
-          <Route index element={<Navigate to="/workflows" replace />} />
-          <Route path="dashboard" element={<DashboardPage />} />
-          <Route path="workflows" element={<WorkflowsPage />} />
-          <Route path="workflows/:id" element={<Placeholder title="Workflow editor" />} />
-          <Route path="executions" element={<ExecutionsPage />} />
-          <Route path="executions/:id" element={<ExecutionDetailPage />} />
-          <Route path="integrations" element={<IntegrationsPage />} />
-          <Route path="integration-types" element={<IntegrationTypesPage />} />
-          <Route path="settings" element={<SettingsPage />} />
-          <Route path="*" element={<NotFound />} />
-        </Route>
-      </Routes>
+      <Outlet />
     </>
   );
 }
+
+/** Every route of the app (a data router: main.tsx and the tests build one from these). */
+export const routes: RouteObject[] = [
+  {
+    element: <App />,
+    children: [
+      { path: "/setup", element: <SetupPage /> },
+      { path: "/login", element: <LoginPage /> },
+      // The editor is full screen: signed in, but without the app's navigation around it.
+      { element: <RequireSession bare />, children: [{ path: "workflows/:id", element: <EditorPage /> }] },
+      {
+        element: <RequireSession />,
+        children: [
+          { index: true, element: <Navigate to="/workflows" replace /> },
+          { path: "dashboard", element: <DashboardPage /> },
+          { path: "workflows", element: <WorkflowsPage /> },
+          { path: "executions", element: <ExecutionsPage /> },
+          { path: "executions/:id", element: <ExecutionDetailPage /> },
+          { path: "integrations", element: <IntegrationsPage /> },
+          { path: "integration-types", element: <IntegrationTypesPage /> },
+          { path: "settings", element: <SettingsPage /> },
+          { path: "*", element: <NotFound /> },
+        ],
+      },
+    ],
+  },
+];

@@ -35,6 +35,7 @@ from wirework.api.routes import (
     auth,
     dashboard,
     executions,
+    expressions,
     health,
     integration_types,
     integrations,
@@ -367,11 +368,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         workflows,
         executions,
         dashboard,
+        expressions,
         runs,
         webhook_tests,
     ):
         app.include_router(module.router, prefix="/api")
     app.include_router(workflows.node_types_router, prefix="/api")
+    app.include_router(integration_types.plugins_router, prefix="/api")
+    app.include_router(integrations.oauth2_router, prefix="/api")
     # Webhooks first: the hot path should not be matched against every API route.
     app.router.routes[:0] = webhooks.routes
     app.fast_routes = [

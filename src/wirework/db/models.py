@@ -173,6 +173,26 @@ class ScheduleState(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class TriggerCursor(Base):
+    """Where a polling trigger has read up to. A poll that finds items stores the new cursor
+    together with the run it is about to start (``pending_*``), in one transaction; the run
+    is started with that id and the pending part cleared. A poll that finds a pending run
+    (the process stopped in between) starts it if it does not exist yet: nothing is started
+    twice or missed. A change of the trigger's params (``params_hash``) starts afresh."""
+
+    __tablename__ = "trigger_cursors"
+
+    workflow_id: Mapped[int] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True
+    )
+    node_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    params_hash: Mapped[str] = mapped_column(String(64))
+    cursor: Mapped[Any] = mapped_column(JSON, nullable=True)
+    pending_execution_id: Mapped[str | None] = mapped_column(String(32))
+    pending_items: Mapped[str | None] = mapped_column(LongText)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class Execution(Base):
     """One run of one workflow version. Ids are time-ordered, so ``ORDER BY id`` is by start."""
 
@@ -207,7 +227,7 @@ class Execution(Base):
 
 class ExecutionHourVersion(Base):
     """How many times executions started in one UTC hour changed after that hour ended:
-    counted by triggers on ``executions`` (migration 0007: every insert, update of
+    counted by triggers on ``executions`` (migration 0008: every insert, update of
     workflow, status or times, and delete of such an execution adds one). The dashboard's
     roll-ups of a span hold while the sum over its hours is what it was when they were
     built. Rows are never deleted, so the sums only grow."""

@@ -78,6 +78,8 @@ class Hooks:
     """What the executor needs from the layers around it (no ORM, no HTTP here)."""
 
     credentials: Callable[[int], Awaitable[dict[str, Any]]] | None = None
+    # Stores an integration's new OAuth2 tokens (refreshed by a step) with it.
+    save_tokens: Callable[[int, dict[str, Any]], Awaitable[None]] | None = None
     run_workflow: (
         Callable[[ExecutionRun, int, list[Item], bool], Awaitable[list[Item] | None]] | None
     ) = None
@@ -158,6 +160,14 @@ class _ExecutionInfo(Mapping[str, Any]):
         return 3 if self._resume_url else 2
 
 
+class _AllSecret(dict[str, Any]):
+    """Values a node declared secret (:meth:`NodeContext.add_secrets`): every field is."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        super().__init__(values)
+        self.secret_fields = frozenset(self)
+
+
 class _Context(NodeContext):
     def __init__(self, run: ExecutionRun, node: GraphNode, inputs: dict[str, list[Item]]) -> None:
         self._run = run
@@ -169,6 +179,7 @@ class _Context(NodeContext):
         self.node_id = node.id
         self.node_name = node.name
         self.node_type = node.type
+        self.integration_id = node.integration_id
         self.run_index = 0
         self.attempt = 1
         self.inputs = inputs
@@ -188,6 +199,7 @@ class _Context(NodeContext):
                 execution=run.execution_info,
                 workflow=run.workflow_info,
                 vars=run.hooks.variables,
+                timezone=run.graph.settings.get("timezone"),
             )
         if index is None or index >= len(self._items):
             return scope
@@ -252,6 +264,14 @@ class _Context(NodeContext):
         self._run.add_secrets(values)
         self.used_credentials = True
         return values
+
+    def add_secrets(self, values: Mapping[str, Any]) -> None:
+        self._run.add_secrets(_AllSecret(values))
+        self.used_credentials = True
+
+    async def save_tokens(self, integration_id: int, tokens: dict[str, Any]) -> None:
+        if self._run.hooks.save_tokens is not None:
+            await self._run.hooks.save_tokens(integration_id, tokens)
 
     def respond(self, response: Response) -> None:
         self._run.respond(response)

@@ -220,6 +220,17 @@ class Budget:
                 "work",
             )
 
+    def reserve(self, amount: int) -> None:
+        """Make sure ``amount`` more work fits (raising like :meth:`spend` if not) and hold
+        it: for a call whose worst case is known but whose real cost is measured after it
+        ran (then :meth:`settle` it). The call must not hold the GIL."""
+        self.spend(amount)
+
+    def settle(self, reserved: int, used: int) -> None:
+        """Replace a :meth:`reserve` of ``reserved`` units by what was ``used`` (counted
+        even when it went over: the next charge then stops the evaluation)."""
+        self.work += used - reserved
+
     def allocate(self, size: int) -> None:
         if self.memory + size > MAX_MEMORY:
             self.refused = size

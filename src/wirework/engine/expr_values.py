@@ -22,6 +22,7 @@ __all__ = [
     "BUDGET",
     "JSON_RUN",
     "JSON_SLICE",
+    "DataValue",
     "NotData",
     "current_budget",
     "to_json",
@@ -44,6 +45,17 @@ class NotData(TypeError):
     pass
 
 
+class DataValue:
+    """A value the expression library hands out that is not JSON data itself (a date):
+    it becomes text in results and in text (``as_text``), and exposes only what the
+    sandbox's attribute policy allows."""
+
+    __slots__ = ()
+
+    def as_text(self) -> str:
+        raise NotImplementedError
+
+
 def to_native(value: Any, deep: bool = True) -> Any:
     """Turn a result into JSON data. With ``deep=False`` dicts and lists are trusted as
     they are (used for plain paths into the scope, which holds JSON already)."""
@@ -62,6 +74,8 @@ def to_native(value: Any, deep: bool = True) -> Any:
         return value
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
+    if isinstance(value, DataValue):
+        return value.as_text()
     if isinstance(value, Mapping):
         return _native_dict(value)
     if isinstance(value, (list, tuple, KeysView, ValuesView, ItemsView, Iterator)):
@@ -120,6 +134,8 @@ def to_text(value: Any) -> str:
         return str(value)
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
+    if isinstance(value, DataValue):
+        return value.as_text()
     return to_json(value)
 
 

@@ -18,7 +18,7 @@ Design
   ``nodes['Webhook'].json.id``, is evaluated by a few dictionary look-ups with the same
   lookup rules as the sandbox, without running a Jinja template at all.
 * **Names in scope:** ``json``/``item`` (the current item), ``items``, ``nodes``,
-  ``trigger``, ``execution``, ``workflow``, ``vars`` and ``now``; build them with
+  ``trigger``, ``execution``, ``workflow``, ``vars``, ``now`` and ``today``; build them with
   :func:`make_scope` and, per item, :func:`with_item`.
 * **Missing values are lenient, operations on them are not.** ``{{ json.missing }}`` gives
   ``None`` for a whole-expression parameter and ``''`` inside text (as n8n users expect),
@@ -41,7 +41,9 @@ rules: attributes are allow-listed per type (string, date and loop helpers, ``ge
 starting with ``_`` (only a key that really exists in a JSON object is served, because
 that is data, like MongoDB's ``_id``); ``str.format``/``format_map`` are refused; no
 ``include``/``import``/``extends``/``block``, no ``self``, no recursive loops; the only
-globals are ``range`` (capped), ``dict`` and ``namespace``; every result of an operator,
+globals are ``range`` (capped), ``dict``, ``namespace`` and the expression library's
+functions (:mod:`wirework.engine.exprlib`, which adds its filters too: each call charges its
+own cost and returns data or a date value); every result of an operator,
 filter or call is checked against the limits below before it can be used.
 
 Limits
@@ -97,7 +99,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.tests import TESTS
 from jinja2.utils import Namespace, _PassArg, missing, pass_context
 
-from wirework.engine import expr_text
+from wirework.engine import expr_text, exprlib
 from wirework.engine.expr_budget import (
     MAX_CALL_WORK,
     MAX_INT_BITS,
@@ -121,6 +123,7 @@ from wirework.engine.expr_values import current_budget as _budget
 from wirework.engine.expr_values import to_json as _to_json
 from wirework.engine.expr_values import to_native as _to_native
 from wirework.engine.expr_values import to_text as _to_text
+from wirework.engine.exprlib import DateTime, FunctionError, LibraryFunction
 
 __all__ = [
     "MAX_CALL_WORK",
@@ -238,7 +241,7 @@ def _error(source: str, exc: Exception) -> ExpressionError:
         return _limit_error(source, "limit exceeded: out of memory", "memory")
     if isinstance(exc, Cancelled):
         return _limit_error(source, "cancelled (timed out)", "cancelled")
-    if isinstance(exc, _NotData):
+    if isinstance(exc, (_NotData, FunctionError)):
         message = str(exc)
     elif isinstance(exc, TemplateSyntaxError):
         message = exc.message or "syntax error"
@@ -317,12 +320,15 @@ def make_scope(
     workflow: Mapping[str, Any] | None = None,
     vars: Mapping[str, Any] | None = None,
     now: datetime | None = None,
+    timezone: str | None = None,
 ) -> dict[str, Any]:
     """Build the names an expression sees. Nothing is copied.
 
     Build one scope per step and derive the per-item scopes from it with
     :func:`with_item`. ``items`` defaults to ``[json]``; ``nodes`` may be any (lazy)
-    mapping of display name → items; ``now`` defaults to the current UTC time.
+    mapping of display name → items; ``now`` defaults to the current time, shown in
+    ``timezone`` (an IANA name; UTC by default); ``today``, the start of its day, is
+    derived from it when an expression reads it (:data:`_DERIVED`).
     """
     json = {} if json is None else json
     return {
@@ -334,8 +340,37 @@ def make_scope(
         "execution": _or_empty(execution),
         "workflow": _or_empty(workflow),
         "vars": _or_empty(vars),
-        "now": datetime.now(UTC) if now is None else now,
+        "now": DateTime(_clock(now, timezone)),
     }
+
+
+def _clock(now: datetime | None, timezone: str | None) -> datetime:
+    if now is None:
+        return datetime.now(_zone(timezone) if timezone else UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return now.astimezone(_zone(timezone)) if timezone else now
+
+
+def _today(scope: Scope) -> Any:
+    now = scope.get("now")
+    if not isinstance(now, DateTime):
+        return _ENV.undefined(name="today")
+    value = now.value
+    return DateTime(datetime.combine(value.date(), time(), value.tzinfo))
+
+
+#: Names computed from the scope when an expression reads them (cheaper than building
+#: them for every step that never does).
+_DERIVED: Final[dict[str, Callable[[Scope], Any]]] = {"today": _today}
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> Any:
+    try:
+        return exprlib.datemath.zone(name)
+    except ValueError:
+        return UTC  # documents are validated when saved; never fail a step for it
 
 
 def _or_empty(value: Any) -> Any:
@@ -420,6 +455,8 @@ def _make_policy(cls: type) -> _Policy:
         attributes = _MAPPING_ATTRIBUTES
     elif issubclass(cls, (list, tuple)):  # named tuples (from groupby) add their fields
         attributes = _SEQUENCE_ATTRIBUTES | frozenset(getattr(cls, "_fields", ()))
+    elif issubclass(cls, DateTime):
+        attributes = exprlib.DATE_ATTRIBUTES
     elif issubclass(cls, datetime):
         attributes = _DATETIME_ATTRIBUTES
     elif issubclass(cls, date):
@@ -842,6 +879,8 @@ class _Context(Context):
             return self.vars[key]
         if key in self.parent:
             return self.parent[key]
+        if key in _DERIVED:
+            return _DERIVED[key](self.parent)
         return _ENV.globals.get(key, missing)
 
 
@@ -877,7 +916,12 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         )
         self.globals.clear()
         self.globals.update(range=_range, dict=_dict, namespace=_namespace)
+        self.globals.update(exprlib.sandbox_functions())
         self.filters = _build_filters()
+        library = exprlib.sandbox_filters()
+        if clash := set(library) & set(self.filters):
+            raise RuntimeError(f"library filters named like Jinja's: {sorted(clash)}")
+        self.filters.update(library)
         self.tests = {name: _make_test(name, func) for name, func in TESTS.items()}
 
     # -- attribute and item access
@@ -933,6 +977,12 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         kwargs.pop("_loop_vars", None)
         kwargs.pop("_block_vars", None)
         owner = getattr(obj, "__self__", None)
+        if isinstance(obj, LibraryFunction) or (
+            isinstance(owner, DateTime)
+            and isinstance(obj, types.MethodType)
+            and obj.__name__ in exprlib.DATE_ATTRIBUTES
+        ):
+            return obj(*args, **kwargs)  # counted, charged and checked by itself
         if isinstance(obj, Macro):
             budget.operate(_MACRO_COST)
         elif isinstance(obj, Undefined):
@@ -1434,6 +1484,8 @@ class _Path(Compiled):
         """The value at the path as the sandbox sees it (Undefined when missing)."""
         if self.name in scope:
             value = scope[self.name]
+        elif self.name in _DERIVED:
+            value = _DERIVED[self.name](scope)
         elif self.name in _ENV.globals:
             value = _ENV.globals[self.name]
         else:

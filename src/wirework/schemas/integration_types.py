@@ -155,6 +155,22 @@ class ActionOut(BaseModel):
     display_name: str
     description: str
     parameters: list[ParameterOut]
+    node_type: str = Field(default="", description="The node type that runs it, `<key>.<name>`")
+    runnable: bool = Field(
+        default=False, description="Whether an installed integration package runs it"
+    )
+    params_schema: dict[str, Any] | None = Field(
+        default=None, description="JSON Schema of its params (runnable actions)"
+    )
+
+
+class TriggerOut(BaseModel):
+    name: str
+    node_type: str
+    kind: Literal["webhook", "polling"]
+    display_name: str
+    description: str
+    params_schema: dict[str, Any]
 
 
 class IntegrationTypeOut(ResponseModel):
@@ -165,7 +181,28 @@ class IntegrationTypeOut(ResponseModel):
     description: str
     parameters: list[ParameterOut]
     actions: list[ActionOut]
-    builtin: bool
+    triggers: list[TriggerOut] = Field(
+        default_factory=list, description="Trigger node types (built-in types)"
+    )
+    builtin: bool = Field(description="Declared by an installed package: read-only")
     has_tester: bool = Field(description="Whether `POST /api/integrations/test` can check it")
+    icon: str = Field(default="plug", description="Lucide icon name")
+    category: str = Field(default="Custom", description="Catalogue section")
+    docs: str = Field(default="", description="The service's API documentation")
+    package: str | None = Field(default=None, description="Installed package declaring it")
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class PluginOut(BaseModel):
+    """An entry point of the ``wirework.integrations`` group: loaded, or why not."""
+
+    name: str = Field(description="Entry point name")
+    module: str = Field(description="Module the entry point imports")
+    package: str | None = Field(description="Installed distribution providing it")
+    version: str | None = Field(description="Its version")
+    ok: bool = Field(description="Loaded; false: skipped, see error")
+    error: str | None = Field(default=None, description="Why it failed to load")
+    integration_types: list[str] = Field(
+        default_factory=list, description="Integration types it declares"
+    )

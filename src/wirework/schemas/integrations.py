@@ -93,3 +93,24 @@ class IntegrationTestResult(BaseModel):
     ok: bool = Field(description="Whether the connection works")
     supported: bool = Field(description="Whether this type has a connection tester at all")
     message: str
+
+
+class OAuth2StartIn(RequestModel):
+    redirect_uri: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Where the provider sends the browser back (default: the server's "
+        "/api/oauth2/callback); it must be registered with the provider",
+    )
+
+
+class OAuth2Start(BaseModel):
+    authorize_url: str = Field(description="Open this URL: the provider asks for consent")
+    state: str = Field(description="Opaque; the provider sends it back with the code")
+
+
+class OAuth2Connected(BaseModel):
+    integration_id: int
+    connected: bool
+    expires_at: float | None = Field(default=None, description="Access token expiry (Unix s)")
+    has_refresh_token: bool

@@ -88,6 +88,9 @@ class NodeContext(ABC):
     run_index: int
     attempt: int
     inputs: dict[str, list[Item]]
+    # The node's integration (``integration_id`` in the document; integration actions and
+    # triggers), or None.
+    integration_id: int | None = None
 
     @property
     def idempotency_key(self) -> str:
@@ -131,6 +134,14 @@ class NodeContext(ABC):
     @abstractmethod
     async def credentials(self, integration_id: int) -> dict[str, Any]:
         """Decrypted credentials of an integration, for this step only."""
+
+    def add_secrets(self, values: Mapping[str, Any]) -> None:  # noqa: B027 - optional
+        """Treat more values as secrets of this step (e.g. an OAuth2 access token fetched
+        with the credentials): they are redacted from its errors and outputs like the
+        credentials themselves. ``values`` maps names to values; every value counts."""
+
+    async def save_tokens(self, integration_id: int, tokens: dict[str, Any]) -> None:  # noqa: B027
+        """Store an integration's new OAuth2 tokens with it (where the host can)."""
 
     @abstractmethod
     def respond(self, response: Response) -> None:

@@ -132,11 +132,26 @@ class NodeSpec:
         }
 
 
+@dataclass(frozen=True)
+class PluginStatus:
+    """One entry point of the ``wirework.integrations`` group: loaded, or why not."""
+
+    name: str
+    module: str
+    package: str | None
+    version: str | None
+    ok: bool
+    error: str | None = None
+
+
 class Registry:
     def __init__(self) -> None:
         self._nodes: dict[str, NodeSpec] = {}
         self._testers: dict[str, ConnectionTester] = {}
         self._integrations: dict[str, IntegrationInfo] = {}
+        # Integration types declared with the SDK (wirework.sdk.integration), by name.
+        self._definitions: dict[str, Any] = {}
+        self.plugins: list[PluginStatus] = []
         self._loaded = False
 
     def register_node(self, spec: NodeSpec) -> NodeSpec:
@@ -164,6 +179,29 @@ class Registry:
         found = self._integrations.get(type_name)
         return found or IntegrationInfo(type_name, _display_name(type_name))
 
+    def register_definition(self, definition: Any) -> Any:
+        """An integration type declared with the SDK (``IntegrationDefinition``); its name
+        is taken once."""
+        name = definition.name
+        found = self._definitions.get(name)
+        if found is not None and found is not definition:
+            raise ValueError(f"integration type {name!r} is declared twice")
+        self._definitions[name] = definition
+        return definition
+
+    def definitions(self) -> list[Any]:
+        """The SDK-declared integration types, by name."""
+        self.ensure_loaded()
+        return [self._definitions[k] for k in sorted(self._definitions)]
+
+    def definition(self, name: str) -> Any | None:
+        self.ensure_loaded()
+        return self._definitions.get(name)
+
+    def plugin_errors(self) -> list[PluginStatus]:
+        self.ensure_loaded()
+        return [p for p in self.plugins if not p.ok]
+
     def register_tester(self, type_name: str, tester: ConnectionTester) -> None:
         self._testers[type_name] = tester
 
@@ -175,19 +213,33 @@ class Registry:
         if self._loaded:
             return
         self._loaded = True
-        load_plugins()
+        self.plugins = load_plugins()
 
 
 registry = Registry()
 
 
-def load_plugins(group: str = "wirework.integrations") -> list[str]:
-    """Import every plugin module of the entry-point group; returns the names that failed."""
-    failed: list[str] = []
+def _describe_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
+
+
+def load_plugins(group: str = "wirework.integrations") -> list[PluginStatus]:
+    """Import every plugin module of the entry-point group; one that fails (import error,
+    a node type registered twice, anything) is logged, reported and skipped. What it
+    registered before failing stays registered."""
+    out: list[PluginStatus] = []
     for ep in entry_points(group=group):
+        dist = getattr(ep, "dist", None)
+        package = dist.name if dist is not None else None
+        version = dist.version if dist is not None else None
         try:
             ep.load()
-        except Exception:
+        except Exception as exc:
             log.exception("integration plugin %r failed to load; skipping it", ep.name)
-            failed.append(ep.name)
-    return failed
+            out.append(
+                PluginStatus(ep.name, ep.value, package, version, False, _describe_error(exc))
+            )
+        else:
+            out.append(PluginStatus(ep.name, ep.value, package, version, True))
+    return out

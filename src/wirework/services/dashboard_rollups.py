@@ -6,7 +6,7 @@ the number with an end time, the summed run time and the newest start
 They are filled lazily by the dashboard itself, for spans that ended at least ``SETTLE``
 ago by the database's clock, and kept exact by one rule: a span holds while the sum of its
 hours' versions (``execution_hour_versions``) is the sum read, before its executions were,
-when it was built. Database triggers on ``executions`` (migration 0007) add 1 to the version
+when it was built. Database triggers on ``executions`` (migration 0008) add 1 to the version
 of an hour that has ended whenever an execution started in it is inserted, deleted or changes
 workflow, status or times — in the same transaction as the change, whichever process makes it,
 so it holds with many writers:

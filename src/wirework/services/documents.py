@@ -275,7 +275,11 @@ def _check_core_node(
 ) -> tuple[Ports, list[FieldError]]:
     prefix = f"nodes[{index}]"
     errors: list[FieldError] = []
-    if node.integration_id is not None and spec.group != "action":
+    if (
+        node.integration_id is not None
+        and spec.group != "action"
+        and not spec.extra.get("needs_integration")
+    ):
         hint = (
             " (core.http_request takes params.integration_id)"
             if spec.type.startswith("core.")
@@ -548,9 +552,16 @@ def _webhook_duplicates(doc: WorkflowDocument) -> list[FieldError]:
     errors: list[FieldError] = []
     seen: dict[tuple[str, str], int] = {}
     for i, node in enumerate(doc.nodes):
-        if node.type != "core.webhook" or node.disabled:
+        if node.disabled:
             continue
-        path, method = node.params.get("path"), node.params.get("method", "POST")
+        if node.type == "core.webhook":
+            method = node.params.get("method", "POST")
+        else:
+            spec = registry.node(node.type) if looks_like_action(node.type) else None
+            if spec is None or "webhook" not in spec.extra:
+                continue
+            method = "POST"
+        path = node.params.get("path")
         if not isinstance(path, str) or not isinstance(method, str):
             continue
         key = (path.strip("/"), method.upper())
@@ -696,9 +707,13 @@ async def _resolve_node(
     if spec is not None:
         ports, problems = _check_core_node(spec, node, index, checker)
         errors += problems
-        if spec.group == "action":
+        if spec.group == "action" or spec.extra.get("needs_integration"):
             errors += await _check_integration(
-                lookups, node, index, node.type.partition(".")[0], required=False
+                lookups,
+                node,
+                index,
+                node.type.partition(".")[0],
+                required=bool(spec.extra.get("needs_integration")),
             )
         auth = node.params.get("auth")
         referenced = {

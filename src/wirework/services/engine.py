@@ -32,9 +32,11 @@ from wirework.engine.store import ExecutionRecord, Store
 from wirework.engine.store import StoreUnavailable as StoreUnavailable
 from wirework.errors import Conflict, InvalidInput, NotFound
 from wirework.schemas.document import Node
+from wirework.sdk.integration import close_pools
 from wirework.sdk.node import Item, NodeError, Response, as_items
+from wirework.services import polling
 from wirework.services.documents import validate_node
-from wirework.services.integrations import credentials_for_use
+from wirework.services.integrations import credentials_for_use, save_tokens
 from wirework.services.references import refuse_unrunnable
 from wirework.services.runtime import Runtime
 from wirework.services.webhooks import WebhookTable, resume_token
@@ -104,6 +106,7 @@ class EngineHost:
         store = self.store or SqlStore(self.runtime.engine, self.runtime.settings.data_dir)
         hooks = Hooks(
             credentials=self.credentials,
+            save_tokens=self.save_tokens,
             run_workflow=self.run_subworkflow,
             resume_url=self.resume_url,
             inline_wait_s=self.inline_wait_s,
@@ -120,7 +123,16 @@ class EngineHost:
         self.webhooks = WebhookTable(self.runtime.sessionmaker)
         self.scheduler = Scheduler(self.runtime.sessionmaker, self._fire_schedule)
 
+    async def save_tokens(self, integration_id: int, tokens: dict[str, Any]) -> None:
+        """OAuth2 tokens an integration refreshed, stored encrypted with it."""
+        async with self.runtime.sessionmaker() as session:
+            await save_tokens(session, self.runtime.vault, integration_id, tokens)
+            await session.commit()
+
     async def _fire_schedule(self, entry: ScheduleEntry, fire_at: dt.datetime) -> None:
+        if entry.kind == "poll":
+            await polling.poll_safely(self, entry)
+            return
         graph = await self.load_graph(entry.workflow_id, None)
         await self.runner.execute(
             graph,
@@ -247,6 +259,7 @@ class EngineHost:
         await self.scheduler.stop()
         await self.runner.stop()
         await self.webhooks.deliveries.close()
+        await close_pools()
 
     async def execute(
         self,

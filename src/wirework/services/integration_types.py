@@ -1,6 +1,10 @@
-"""Integration types: CRUD of declared credential schemas and actions."""
+"""Integration types: CRUD of declared credential schemas and actions, and the built-in
+types (declared in Python with the SDK, by this package or a plugin) kept in the table."""
 
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,13 +16,50 @@ from wirework.schemas.integration_types import (
     IntegrationTypeCreate,
     IntegrationTypeOut,
     IntegrationTypeUpdate,
+    PluginOut,
     derive_key,
     is_key,
 )
 from wirework.sdk.registry import registry
 
+log = logging.getLogger(__name__)
+
+
+def _declared(name: str) -> Any | None:
+    """The SDK declaration of a built-in type (None for a user-defined one)."""
+    return registry.definition(name)
+
+
+def _action_out(type_name: str, action: dict[str, Any]) -> dict[str, Any]:
+    node_type = f"{type_name}.{action.get('name')}"
+    spec = registry.node(node_type)
+    return {
+        **action,
+        "node_type": node_type,
+        "runnable": spec is not None,
+        "params_schema": spec.params.model_json_schema() if spec is not None else None,
+    }
+
+
+def _triggers_out(definition: Any) -> list[dict[str, Any]]:
+    out = []
+    for trigger in definition.triggers.values():
+        kind = "webhook" if hasattr(trigger, "signature_header") else "polling"
+        out.append(
+            {
+                "name": trigger.name,
+                "node_type": trigger.node_type,
+                "kind": kind,
+                "display_name": trigger.display_name,
+                "description": trigger.description,
+                "params_schema": trigger.params.model_json_schema(),
+            }
+        )
+    return out
+
 
 def to_out(row: IntegrationType) -> IntegrationTypeOut:
+    definition = _declared(row.name) if row.builtin else None
     return IntegrationTypeOut.model_validate(
         {
             "id": row.id,
@@ -27,13 +68,92 @@ def to_out(row: IntegrationType) -> IntegrationTypeOut:
             "display_name": row.display_name or row.name,
             "description": row.description,
             "parameters": row.parameters,
-            "actions": row.actions,
+            "actions": [_action_out(row.name, a) for a in row.actions],
+            "triggers": _triggers_out(definition) if definition is not None else [],
             "builtin": row.builtin,
             "has_tester": registry.tester(row.name) is not None,
+            "icon": definition.icon
+            if definition is not None
+            else registry.integration(row.name).icon,
+            "category": definition.category if definition is not None else "Custom",
+            "docs": definition.docs if definition is not None else "",
+            "package": _package(definition) if definition is not None else None,
             "created_at": row.created_at,
             "updated_at": row.updated_at,
         }
     )
+
+
+def _package(definition: Any) -> str | None:
+    """The installed distribution whose entry point declared it."""
+    module = str(getattr(definition, "module", ""))
+    for plugin in registry.plugins:
+        if plugin.ok and (module == plugin.module or module.startswith(plugin.module + ".")):
+            return plugin.package
+    return None
+
+
+def _builtin_values(definition: Any) -> dict[str, Any]:
+    return {
+        "display_name": definition.display_name,
+        "description": definition.description,
+        "parameters": definition.credential_parameters(),
+        "actions": definition.catalogue_actions(),
+    }
+
+
+async def sync_builtin(session: AsyncSession) -> int:
+    """Write every SDK-declared type into the table (read-only rows marked built-in), once
+    per change; returns how many rows were written. A user-defined type with a built-in's
+    key becomes the built-in (its integrations keep working with the built-in's actions)."""
+    declared = {d.name: d for d in registry.definitions()}
+    if not declared:
+        return 0
+    rows = {
+        r.name: r
+        for r in (
+            await session.scalars(
+                select(IntegrationType).where(IntegrationType.name.in_(list(declared)))
+            )
+        ).all()
+    }
+    written = 0
+    for name, definition in declared.items():
+        values = _builtin_values(definition)
+        row = rows.get(name)
+        if row is None:
+            session.add(IntegrationType(name=name, builtin=True, **values))
+            written += 1
+            continue
+        if not row.builtin:
+            log.warning("integration type %r is now built in: its declaration replaces it", name)
+        current = {k: getattr(row, k) for k in values}
+        if row.builtin and current == values:
+            continue
+        row.builtin = True
+        for key, value in values.items():
+            setattr(row, key, value)
+        written += 1
+    if written:
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError:  # another process synced at the same time
+            return 0
+    return written
+
+
+async def ensure_builtin(session: AsyncSession) -> None:
+    """:func:`sync_builtin` when the table lacks a built-in type (e.g. an emptied database)."""
+    names = set(
+        (
+            await session.scalars(
+                select(IntegrationType.name).where(IntegrationType.builtin.is_(True))
+            )
+        ).all()
+    )
+    if {d.name for d in registry.definitions()} - names:
+        await sync_builtin(session)
 
 
 async def get(session: AsyncSession, type_id: int) -> IntegrationType:
@@ -44,10 +164,13 @@ async def get(session: AsyncSession, type_id: int) -> IntegrationType:
 
 
 async def get_by_name(session: AsyncSession, name: str) -> IntegrationType | None:
+    if registry.definition(name) is not None:
+        await ensure_builtin(session)
     return await session.scalar(select(IntegrationType).where(IntegrationType.name == name))
 
 
 async def list_all(session: AsyncSession) -> list[IntegrationType]:
+    await ensure_builtin(session)
     return list((await session.scalars(select(IntegrationType).order_by(IntegrationType.id))).all())
 
 
@@ -71,6 +194,11 @@ def _taken(key: str) -> Conflict:
 
 async def create(session: AsyncSession, data: IntegrationTypeCreate) -> IntegrationType:
     key, display_name = _key_and_display_name(data)
+    if registry.definition(key) is not None:
+        raise Conflict(
+            f"key: {key!r} is a built-in integration type (it is already in the catalogue); "
+            "choose another key for a type of your own"
+        )
     if await get_by_name(session, key) is not None:
         raise _taken(key)
     row = IntegrationType(
@@ -123,3 +251,27 @@ async def delete(session: AsyncSession, type_id: int) -> None:
         )
     await session.delete(row)
     await session.flush()
+
+
+def plugins() -> list[PluginOut]:
+    """Every installed plugin (the built-ins too) and whether it loaded."""
+    registry.ensure_loaded()
+    out = []
+    for plugin in registry.plugins:
+        types = [
+            d.name
+            for d in registry.definitions()
+            if d.module == plugin.module or str(d.module).startswith(plugin.module + ".")
+        ]
+        out.append(
+            PluginOut(
+                name=plugin.name,
+                module=plugin.module,
+                package=plugin.package,
+                version=plugin.version,
+                ok=plugin.ok,
+                error=plugin.error,
+                integration_types=types,
+            )
+        )
+    return out

@@ -281,3 +281,21 @@ async def test_connection(
     # Every form of every secret (raw, escaped, encoded, long pieces) is redacted.
     message = Redactor(*credential_secrets(values)).text(str(message))
     return IntegrationTestResult(ok=ok, supported=True, message=redact_known(message))
+
+
+async def save_tokens(
+    session: AsyncSession, vault: Vault, integration_id: int, tokens: Mapping[str, Any]
+) -> None:
+    """Store an integration's new OAuth2 tokens (refreshed, or from an authorization code):
+    ``access_token`` and ``refresh_token`` encrypted with its secrets, ``expires_at`` with
+    its configuration."""
+    row = await get(session, integration_id)
+    secrets = _stored_secrets(row, vault)
+    for name in ("access_token", "refresh_token"):
+        if tokens.get(name):
+            secrets[name] = str(tokens[name])
+    row.secrets = vault.encrypt_json(secrets) if secrets else None
+    row.secret_fields = sorted(secrets)
+    if tokens.get("expires_at") is not None:
+        row.config = {**row.config, "expires_at": float(tokens["expires_at"])}
+    await session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets as pysecrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from wirework.db import migrate
 from wirework.db.engine import create_engine, create_sessionmaker
 from wirework.sdk.outbound import OutboundPolicy, set_policy
+from wirework.services import integration_types
 from wirework.services import vault as vault_service
 from wirework.settings import Settings
 from wirework.vault import Vault as Vault  # what routes and commands decrypt with
@@ -20,6 +22,8 @@ from wirework.vault.crypto import write_secret_file
 
 if TYPE_CHECKING:
     from wirework.services.engine import EngineHost
+
+log = logging.getLogger(__name__)
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
@@ -43,6 +47,21 @@ class Runtime:
             await self.engine_host.stop()
             self.engine_host = None
         await self.engine.dispose()
+
+
+async def sync_builtin_types(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """The installed integration types (built-ins and plugins) into the catalogue table, so
+    `GET /api/integration-types` lists them. A failure is logged, never fatal (a read-only
+    database, a schema this version does not migrate)."""
+    try:
+        async with sessionmaker() as session:
+            written = await integration_types.sync_builtin(session)
+            await session.commit()
+    except Exception:
+        log.exception("could not write the built-in integration types into the catalogue")
+        return
+    if written:
+        log.info("catalogue: %d built-in integration type(s) written", written)
 
 
 def load_signing_key(settings: Settings) -> str:
@@ -101,6 +120,7 @@ async def open_runtime(settings: Settings, *, migrate_db: bool = True) -> Runtim
         async with sessionmaker() as session:
             vault = await vault_service.open_vault(session, settings)
             await session.commit()
+        await sync_builtin_types(sessionmaker)
         signing_key = load_signing_key(settings)
     except BaseException:
         await engine.dispose()

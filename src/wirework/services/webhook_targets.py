@@ -1,6 +1,7 @@
 """What answers a webhook: :class:`WebhookTarget`, read from a workflow document's enabled
-``core.webhook`` nodes (:func:`targets_of`) with its ``auth`` and ``rate_limit`` in the form
-the hot path needs."""
+``core.webhook`` nodes and integration webhook triggers (``github.webhook``: the SDK's
+``WebhookTrigger``, whose signature, delivery-id and event headers the integration declares)
+(:func:`targets_of`) with its ``auth`` and ``rate_limit`` in the form the hot path needs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from wirework.nodes.triggers import WebhookAuth, WebhookRateLimit
+from wirework.sdk.registry import registry
 
 
 def normalise_path(path: str) -> str:
@@ -29,6 +31,7 @@ class AuthConfig:
     header: str  # the token, basic credentials or signature
     timestamp_header: str | None = None
     tolerance_s: int = 300
+    secret_field: str = "secret"  # noqa: S105 - hmac: the credential field holding the signing secret
 
 
 # A webhook whose ``auth`` cannot be read (e.g. written by an older version): it refuses
@@ -68,6 +71,10 @@ class WebhookTarget:
     idempotency_header: str | None = None  # lower case
     max_body_bytes: int | None = None
     rate_limit: RateLimit | None = None
+    # Integration webhook triggers: the header naming the event, and the events that start
+    # a run (empty: every event but ``ping``).
+    event_header: str | None = None
+    events: frozenset[str] = frozenset()
 
 
 def auth_config(value: Any) -> AuthConfig | None:
@@ -87,10 +94,46 @@ def auth_config(value: Any) -> AuthConfig | None:
     )
 
 
+def _integration_target(
+    workflow_id: int, version: int, node: Mapping[str, Any]
+) -> WebhookTarget | None:
+    spec = registry.node(str(node.get("type")))
+    trigger = spec.extra.get("webhook") if spec is not None else None
+    if trigger is None:
+        return None
+    params = node.get("params") or {}
+    integration_id = node.get("integration_id")
+    auth = AuthConfig(
+        type="hmac",
+        integration_id=integration_id if isinstance(integration_id, int) else 0,
+        header=trigger.signature_header.lower(),
+        secret_field=trigger.secret_field,
+    )
+    events = params.get("events") or []
+    return WebhookTarget(
+        workflow_id=workflow_id,
+        version=version,
+        node_id=str(node["id"]),
+        method="POST",
+        path=normalise_path(str(params.get("path", ""))),
+        respond="immediately",
+        auth=auth,
+        idempotency_header=(trigger.delivery_header or "").lower() or None,
+        event_header=(trigger.event_header or "").lower() or None,
+        events=frozenset(str(e) for e in events if isinstance(e, str)),
+    )
+
+
 def targets_of(workflow_id: int, version: int, document: Mapping[str, Any]) -> list[WebhookTarget]:
     out = []
     for node in document.get("nodes", []):
-        if node.get("type") != "core.webhook" or node.get("disabled"):
+        if node.get("disabled"):
+            continue
+        if node.get("type") != "core.webhook":
+            if "." in str(node.get("type")) and not str(node.get("type")).startswith("core."):
+                target = _integration_target(workflow_id, version, node)
+                if target is not None:
+                    out.append(target)
             continue
         params = node.get("params") or {}
         idempotency = params.get("idempotency_header")

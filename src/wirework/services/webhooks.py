@@ -333,7 +333,7 @@ def check_auth(
         password_ok = hmac.compare_digest(pw, password)
         return None if user_ok and password_ok else "wrong username or password"
     # hmac
-    secret = _secret_bytes(credentials, "secret")
+    secret = _secret_bytes(credentials, auth.secret_field)
     if presented is None:
         return f"missing {auth.header} header"
     timestamp: str | None = None

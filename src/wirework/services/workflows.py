@@ -344,9 +344,10 @@ async def delete(session: AsyncSession, workflow_id: int) -> None:
 def _webhook_keys(doc: WorkflowDocument) -> list[tuple[int, str, str]]:
     out: list[tuple[int, str, str]] = []
     for index, node, spec in trigger_nodes(doc):
-        if spec.type != "core.webhook":
+        if spec.type != "core.webhook" and "webhook" not in spec.extra:
             continue
-        path, method = node.params.get("path"), node.params.get("method", "POST")
+        path = node.params.get("path")
+        method = node.params.get("method", "POST") if spec.type == "core.webhook" else "POST"
         if isinstance(path, str) and isinstance(method, str):
             out.append((index, path.strip("/"), method.upper()))
     return out

@@ -1,4 +1,6 @@
-"""The scheduler: fires ``core.schedule`` triggers of active workflows, exactly once each."""
+"""The scheduler: fires ``core.schedule`` triggers and polls polling triggers (integration
+triggers declared with ``polling_trigger``, every ``params.interval_s``) of active
+workflows, exactly once each."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wirework.db.engine import readonly_session
 from wirework.db.models import ScheduleState, Workflow, WorkflowVersion
+from wirework.sdk.registry import registry
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ class ScheduleEntry:
     interval_s: int | None
     timezone: str
     missed_runs: str
+    kind: str = "schedule"  # schedule | poll
+    node_type: str = "core.schedule"
 
     def next_after(self, moment: dt.datetime) -> dt.datetime:
         """The first fire time strictly after ``moment`` (aware UTC in, aware UTC out)."""
@@ -54,7 +59,12 @@ def entries_of(workflow_id: int, document: Mapping[str, Any]) -> list[ScheduleEn
     settings = document.get("settings") or {}
     out = []
     for node in document.get("nodes", []):
-        if node.get("type") != "core.schedule" or node.get("disabled"):
+        if node.get("disabled"):
+            continue
+        if node.get("type") != "core.schedule":
+            poll = _poll_entry(workflow_id, node)
+            if poll is not None:
+                out.append(poll)
             continue
         params = node.get("params") or {}
         out.append(
@@ -68,6 +78,31 @@ def entries_of(workflow_id: int, document: Mapping[str, Any]) -> list[ScheduleEn
             )
         )
     return out
+
+
+DEFAULT_POLL_INTERVAL_S = 300
+
+
+def _poll_entry(workflow_id: int, node: Mapping[str, Any]) -> ScheduleEntry | None:
+    type_ = str(node.get("type"))
+    if "." not in type_ or type_.startswith("core."):
+        return None
+    spec = registry.node(type_)
+    if spec is None or "poll" not in spec.extra:
+        return None
+    interval = (node.get("params") or {}).get("interval_s")
+    if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
+        interval = DEFAULT_POLL_INTERVAL_S
+    return ScheduleEntry(
+        workflow_id=workflow_id,
+        node_id=str(node["id"]),
+        cron=None,
+        interval_s=interval,
+        timezone="UTC",
+        missed_runs="run_once",
+        kind="poll",
+        node_type=type_,
+    )
 
 
 class Scheduler:
@@ -165,14 +200,25 @@ class Scheduler:
             last = {(r.workflow_id, r.node_id): r.last_fire_at for r in rows}
         missing = [e for e in self._entries if (e.workflow_id, e.node_id) not in last]
         if missing:
+            # A poll's first fire is at once: it sets the cursor from which changes count.
+            first = {
+                (e.workflow_id, e.node_id): (
+                    now - dt.timedelta(seconds=e.interval_s or 0) if e.kind == "poll" else now
+                )
+                for e in missing
+            }
             async with self._sessionmaker() as session:
                 session.add_all(
-                    ScheduleState(workflow_id=e.workflow_id, node_id=e.node_id, last_fire_at=now)
+                    ScheduleState(
+                        workflow_id=e.workflow_id,
+                        node_id=e.node_id,
+                        last_fire_at=first[(e.workflow_id, e.node_id)],
+                    )
                     for e in missing
                 )
                 with contextlib.suppress(IntegrityError):  # another scheduler was first
                     await session.commit()
-            last.update({(e.workflow_id, e.node_id): now for e in missing})
+            last.update(first)
         return last
 
     async def _claim_and_fire(

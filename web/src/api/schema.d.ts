@@ -330,6 +330,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/integrations/{integration_id}/oauth2/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect an OAuth2 (authorization code) integration: the provider URL to open */
+        post: operations["oauth2_authorize_api_integrations__integration_id__oauth2_authorize_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows": {
         parameters: {
             query?: never;
@@ -572,6 +589,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/expressions/functions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every function, filter and variable of the expression library, with examples */
+        get: operations["list_functions_api_expressions_functions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/expressions/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The value an expression gives on sample data (ok: false with the reason if it fails; the same sandbox and limits as a step) */
+        post: operations["preview_api_expressions_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{workflow_id}/execute": {
         parameters: {
             query?: never;
@@ -710,6 +761,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Installed integration packages (entry points), and why any failed to load */
+        get: operations["list_plugins_api_plugins_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth2/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the provider sends the browser back: stores the integration's tokens */
+        get: operations["oauth2_callback_api_oauth2_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -724,6 +809,25 @@ export interface components {
             description: string;
             /** Parameters */
             parameters: components["schemas"]["ParameterOut"][];
+            /**
+             * Node Type
+             * @description The node type that runs it, `<key>.<name>`
+             * @default
+             */
+            node_type?: string;
+            /**
+             * Runnable
+             * @description Whether an installed integration package runs it
+             * @default false
+             */
+            runnable?: boolean;
+            /**
+             * Params Schema
+             * @description JSON Schema of its params (runnable actions)
+             */
+            params_schema?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ActionSpec */
         ActionSpec: {
@@ -1001,6 +1105,48 @@ export interface components {
              */
             parent_execution_id?: string | null;
         };
+        /** ExprExample */
+        ExprExample: {
+            /**
+             * Expression
+             * @description An expression using the entry, e.g. {{ now | format_date('%Y') }}
+             */
+            expression: string;
+            /**
+             * Result
+             * @description What it gives in the documented example scope
+             */
+            result: unknown;
+        };
+        /** ExprFunctionOut */
+        ExprFunctionOut: {
+            /** Name */
+            name: string;
+            kind: components["schemas"]["ExprKind"];
+            /**
+             * Group
+             * @description dates, data, strings, encoding or numbers
+             */
+            group: string;
+            /**
+             * Signature
+             * @description format_date(date, format='iso') or date | format_date(…)
+             */
+            signature: string;
+            /**
+             * Description
+             * @description One line
+             */
+            description: string;
+            /** Examples */
+            examples: components["schemas"]["ExprExample"][];
+        };
+        /**
+         * ExprKind
+         * @description How a library entry is written: ``f(x)``, ``x | f``, or a name.
+         * @enum {string}
+         */
+        ExprKind: "function" | "filter" | "variable";
         /** FailingWorkflow */
         FailingWorkflow: {
             /** Workflow Id */
@@ -1043,6 +1189,14 @@ export interface components {
              * @description The workflow node concerned, if any
              */
             node_id?: string | null;
+        };
+        /** FunctionsOut */
+        FunctionsOut: {
+            /**
+             * Functions
+             * @description Every function, filter and variable; an entry usable both ways is listed once per kind
+             */
+            functions: components["schemas"]["ExprFunctionOut"][];
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1220,13 +1374,44 @@ export interface components {
             parameters: components["schemas"]["ParameterOut"][];
             /** Actions */
             actions: components["schemas"]["ActionOut"][];
-            /** Builtin */
+            /**
+             * Triggers
+             * @description Trigger node types (built-in types)
+             */
+            triggers?: components["schemas"]["TriggerOut"][];
+            /**
+             * Builtin
+             * @description Declared by an installed package: read-only
+             */
             builtin: boolean;
             /**
              * Has Tester
              * @description Whether `POST /api/integrations/test` can check it
              */
             has_tester: boolean;
+            /**
+             * Icon
+             * @description Lucide icon name
+             * @default plug
+             */
+            icon?: string;
+            /**
+             * Category
+             * @description Catalogue section
+             * @default Custom
+             */
+            category?: string;
+            /**
+             * Docs
+             * @description The service's API documentation
+             * @default
+             */
+            docs?: string;
+            /**
+             * Package
+             * @description Installed package declaring it
+             */
+            package?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1497,6 +1682,41 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** OAuth2Connected */
+        OAuth2Connected: {
+            /** Integration Id */
+            integration_id: number;
+            /** Connected */
+            connected: boolean;
+            /**
+             * Expires At
+             * @description Access token expiry (Unix s)
+             */
+            expires_at?: number | null;
+            /** Has Refresh Token */
+            has_refresh_token: boolean;
+        };
+        /** OAuth2Start */
+        OAuth2Start: {
+            /**
+             * Authorize Url
+             * @description Open this URL: the provider asks for consent
+             */
+            authorize_url: string;
+            /**
+             * State
+             * @description Opaque; the provider sends it back with the code
+             */
+            state: string;
+        };
+        /** OAuth2StartIn */
+        OAuth2StartIn: {
+            /**
+             * Redirect Uri
+             * @description Where the provider sends the browser back (default: the server's /api/oauth2/callback); it must be registered with the provider
+             */
+            redirect_uri?: string | null;
+        };
         /** Page[WorkflowOut] */
         Page_WorkflowOut_: {
             /** Items */
@@ -1582,6 +1802,47 @@ export interface components {
          */
         Period: "24h" | "7d" | "30d" | "90d";
         /**
+         * PluginOut
+         * @description An entry point of the ``wirework.integrations`` group: loaded, or why not.
+         */
+        PluginOut: {
+            /**
+             * Name
+             * @description Entry point name
+             */
+            name: string;
+            /**
+             * Module
+             * @description Module the entry point imports
+             */
+            module: string;
+            /**
+             * Package
+             * @description Installed distribution providing it
+             */
+            package: string | null;
+            /**
+             * Version
+             * @description Its version
+             */
+            version: string | null;
+            /**
+             * Ok
+             * @description Loaded; false: skipped, see error
+             */
+            ok: boolean;
+            /**
+             * Error
+             * @description Why it failed to load
+             */
+            error?: string | null;
+            /**
+             * Integration Types
+             * @description Integration types it declares
+             */
+            integration_types?: string[];
+        };
+        /**
          * Position
          * @description Where the editor's canvas draws the node.
          */
@@ -1616,6 +1877,95 @@ export interface components {
              * @default 0
              */
             y?: number;
+        };
+        /** PreviewError */
+        PreviewError: {
+            /**
+             * Ok
+             * @constant
+             */
+            ok: false;
+            /**
+             * Error
+             * @description Why the expression failed (one line)
+             */
+            error: string;
+        };
+        /** PreviewIn */
+        PreviewIn: {
+            /**
+             * Expression
+             * @description A field's value: text with {{ … }} expressions (or plain text)
+             */
+            expression: string;
+            scope?: components["schemas"]["PreviewScope"];
+        };
+        /** PreviewNode */
+        PreviewNode: {
+            /**
+             * Json
+             * @description The node's first output item (sample data)
+             */
+            json?: unknown;
+            /**
+             * Items
+             * @description All its output items (default: [json])
+             */
+            items?: unknown[] | null;
+        };
+        /** PreviewOk */
+        PreviewOk: {
+            /**
+             * Ok
+             * @constant
+             */
+            ok: true;
+            /**
+             * Value
+             * @description The value the field would get: JSON data
+             */
+            value: unknown;
+            type: components["schemas"]["ValueType"];
+        };
+        /**
+         * PreviewScope
+         * @description Sample data for the names an expression reads (all optional).
+         */
+        PreviewScope: {
+            /**
+             * Json
+             * @description The current item
+             */
+            json?: unknown;
+            /**
+             * Items
+             * @description All input items (default: [json])
+             */
+            items?: unknown[] | null;
+            /**
+             * Nodes
+             * @description Earlier nodes' output by display name
+             */
+            nodes?: {
+                [key: string]: components["schemas"]["PreviewNode"];
+            };
+            /**
+             * Trigger
+             * @description The trigger's first item
+             */
+            trigger?: unknown;
+            /**
+             * Vars
+             * @description Workspace variables
+             */
+            vars?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Timezone
+             * @description The workflow's time zone for now and today (default UTC)
+             */
+            timezone?: string | null;
         };
         /**
          * Retry
@@ -1951,6 +2301,26 @@ export interface components {
              */
             expires_in: number;
         };
+        /** TriggerOut */
+        TriggerOut: {
+            /** Name */
+            name: string;
+            /** Node Type */
+            node_type: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "webhook" | "polling";
+            /** Display Name */
+            display_name: string;
+            /** Description */
+            description: string;
+            /** Params Schema */
+            params_schema: {
+                [key: string]: unknown;
+            };
+        };
         /** UserCreate */
         UserCreate: {
             /**
@@ -2056,6 +2426,12 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * ValueType
+         * @description The JSON type of a previewed value.
+         * @enum {string}
+         */
+        ValueType: "string" | "number" | "boolean" | "null" | "list" | "object";
         /** WebhookTestOut */
         WebhookTestOut: {
             /** Workflow Id */
@@ -3423,6 +3799,41 @@ export interface operations {
             };
         };
     };
+    oauth2_authorize_api_integrations__integration_id__oauth2_authorize_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuth2StartIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuth2Start"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_workflows_api_workflows_get: {
         parameters: {
             query?: {
@@ -4051,6 +4462,66 @@ export interface operations {
             };
         };
     };
+    list_functions_api_expressions_functions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunctionsOut"];
+                };
+            };
+        };
+    };
+    preview_api_expressions_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewOk"] | components["schemas"]["PreviewError"];
+                };
+            };
+            /** @description The body is larger than 8 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     execute_api_workflows__workflow_id__execute_post: {
         parameters: {
             query?: {
@@ -4385,6 +4856,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NodeTypeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_plugins_api_plugins_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginOut"][];
+                };
+            };
+        };
+    };
+    oauth2_callback_api_oauth2_callback_get: {
+        parameters: {
+            query: {
+                code: string;
+                state: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuth2Connected"];
                 };
             };
             /** @description Validation Error */

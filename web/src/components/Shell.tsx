@@ -16,8 +16,9 @@ export const NAV = [
   { to: "/settings", label: "Settings", icon: Settings },
 ] as const;
 
-/** The signed-in frame: navigation, theme, user; or off to set-up / log-in. */
-export function RequireSession() {
+/** The signed-in frame: navigation, theme, user; or off to set-up / log-in. `bare`: the page
+ * alone (the full-screen editor). */
+export function RequireSession({ bare = false }: { bare?: boolean }) {
   const location = useLocation();
   const setup = useSetupStatus();
   const me = useMe();
@@ -30,6 +31,9 @@ export function RequireSession() {
       </main>
     );
   }
+  // The full-screen editor starts loading its data at once: a missing session still ends
+  // at the log-in page (above, or through the 401 of the page's own calls).
+  if (bare) return <Outlet />;
   if (!me.data) {
     return (
       <p role="status" className="p-8 text-sm text-zinc-500 dark:text-zinc-400">

@@ -1,9 +1,11 @@
 import { ArrowLeft, Ban, RotateCcw } from "lucide-react";
-import { useId, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Button, focusRing, inputClass } from "../components/ui";
+import { ItemsView } from "../components/data/ItemsView";
+import { Button, focusRing } from "../components/ui";
+import { ReplayCanvas } from "../editor/ReplayCanvas";
 import { PageTitle } from "../pages/Placeholder";
 import {
   useCancelExecution,
@@ -13,7 +15,7 @@ import {
   type ExecutionOut,
   type StepOut,
 } from "./api";
-import { canRetry, cellText, duration, errorText, isLive, itemColumns } from "./format";
+import { canRetry, duration, errorText, isLive } from "./format";
 import { StatusBadge } from "./StatusBadge";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
@@ -105,6 +107,15 @@ export function ExecutionDetailPage() {
       {execution.isPending && <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading…</p>}
       {e && <Summary e={e} />}
       {e && (
+        <section aria-labelledby="replay-heading" className="space-y-2">
+          <h2 id="replay-heading" className="text-lg font-semibold">
+            The run on the workflow
+          </h2>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">Each node shows its status, items and time; click one to see its input, output and error.</p>
+          <ReplayCanvas execution={e} />
+        </section>
+      )}
+      {e && (
         <Steps
           steps={e.steps}
           selected={selected}
@@ -117,14 +128,16 @@ export function ExecutionDetailPage() {
           return step ? <StepOutput key={stepKey(step)} step={step} /> : null;
         })()}
       {e?.result != null && (
-        <ItemsView
-          label="Result"
-          title="Result"
-          ports={{ main: e.result }}
-          truncated={e.result_truncated ?? false}
-          truncatedNote="Truncated: only the first items of the result are shown."
-          empty="No result."
-        />
+        <div className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+          <ItemsView
+            label="Result"
+            title="Result"
+            ports={{ main: e.result }}
+            truncated={e.result_truncated ?? false}
+            truncatedNote="Truncated: only the first items of the result are shown."
+            empty="No result."
+          />
+        </div>
       )}
     </section>
   );
@@ -253,6 +266,7 @@ function Steps({
 
 function StepOutput({ step }: { step: StepOut }) {
   return (
+    <div className="rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
     <ItemsView
       label={`Output of ${step.node_id}`}
       title={
@@ -265,97 +279,6 @@ function StepOutput({ step }: { step: StepOut }) {
       truncatedNote={`Truncated: only the first items of a port are shown (${step.items_out ?? 0} in all).`}
       empty="This step has no output."
     />
-  );
-}
-
-/** Items per port, as a table (columns from the items' keys) or as JSON. */
-function ItemsView(props: {
-  label: string;
-  title: React.ReactNode;
-  ports: Record<string, unknown[]> | null;
-  truncated: boolean;
-  truncatedNote: string;
-  empty: string;
-}) {
-  const { label, title, truncated, truncatedNote, empty } = props;
-  const ports = Object.keys(props.ports ?? {});
-  const [port, setPort] = useState(ports[0] ?? "main");
-  const [view, setView] = useState<"table" | "json">("table");
-  const portId = useId();
-  const items = props.ports?.[port] ?? [];
-  const columns = itemColumns(items);
-
-  return (
-    <section aria-label={label} className="space-y-3 rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
-      <div className="flex flex-wrap items-center gap-3">
-        <h2 className="text-lg font-semibold">{title}</h2>
-        {ports.length > 1 && (
-          <span className="flex items-center gap-2">
-            <label htmlFor={portId} className="text-sm font-medium">
-              Port
-            </label>
-            <select id={portId} value={port} onChange={(ev) => setPort(ev.target.value)} className={`${inputClass} w-32`}>
-              {ports.map((p) => (
-                <option key={p}>{p}</option>
-              ))}
-            </select>
-          </span>
-        )}
-        <div role="group" aria-label="Show as" className="ml-auto flex gap-1">
-          <Button aria-pressed={view === "table"} onClick={() => setView("table")} variant={view === "table" ? "primary" : "secondary"}>
-            Table
-          </Button>
-          <Button aria-pressed={view === "json"} onClick={() => setView("json")} variant={view === "json" ? "primary" : "secondary"}>
-            JSON
-          </Button>
-        </div>
-      </div>
-      {truncated && (
-        <p className="rounded-md bg-amber-50 p-2 text-sm text-amber-800 dark:bg-amber-950 dark:text-amber-200">
-          {truncatedNote}
-        </p>
-      )}
-      {props.ports == null ? (
-        <p className="text-sm text-zinc-500 dark:text-zinc-400">{empty}</p>
-      ) : view === "json" ? (
-        <pre className="max-h-96 overflow-auto rounded-md bg-zinc-100 p-3 font-mono text-xs dark:bg-zinc-950" tabIndex={0} aria-label={`${label} as JSON`}>
-          {JSON.stringify(items, null, 2)}
-        </pre>
-      ) : items.length === 0 ? (
-        <p className="text-sm text-zinc-500 dark:text-zinc-400">No items on this port.</p>
-      ) : (
-        <div className="max-h-96 overflow-auto" tabIndex={0} aria-label={`${label}: items`}>
-          <table className="w-full text-left text-xs">
-            <thead className="border-b border-zinc-200 uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
-              <tr>
-                <th scope="col" className="px-2 py-1">#</th>
-                {columns.length === 0 && <th scope="col" className="px-2 py-1">value</th>}
-                {columns.map((c) => (
-                  <th key={c} scope="col" className="px-2 py-1 font-mono normal-case">
-                    {c}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item, i) => {
-                const record = item && typeof item === "object" && !Array.isArray(item) ? (item as Record<string, unknown>) : null;
-                return (
-                  <tr key={i} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
-                    <td className="px-2 py-1 tabular-nums text-zinc-500 dark:text-zinc-400">{i + 1}</td>
-                    {columns.length === 0 && <td className="px-2 py-1 font-mono">{cellText(item)}</td>}
-                    {columns.map((c) => (
-                      <td key={c} className="max-w-xs truncate px-2 py-1 font-mono" title={cellText(record?.[c])}>
-                        {record ? cellText(record[c]) : ""}
-                      </td>
-                    ))}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+    </div>
   );
 }

@@ -1,8 +1,8 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render } from "@testing-library/react";
-import { MemoryRouter, useLocation } from "react-router";
+import { createMemoryRouter, Outlet, RouterProvider, useLocation } from "react-router";
 
-import { App } from "../App";
+import { routes } from "../App";
 
 let lastLocation = "";
 
@@ -12,16 +12,28 @@ function LocationProbe() {
   return null;
 }
 
-/** The whole app at ``path``, with a fresh query cache. */
+/** The whole app at ``path`` (a memory data router over the app's routes), with a fresh
+ * query cache. */
 export function renderApp(path: string) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const router = createMemoryRouter(
+    [
+      {
+        element: (
+          <>
+            <LocationProbe />
+            <Outlet />
+          </>
+        ),
+        children: routes,
+      },
+    ],
+    { initialEntries: [path] },
+  );
   const view = render(
     <QueryClientProvider client={client}>
-      <MemoryRouter initialEntries={[path]}>
-        <App />
-        <LocationProbe />
-      </MemoryRouter>
+      <RouterProvider router={router} />
     </QueryClientProvider>,
   );
-  return { ...view, location: () => lastLocation };
+  return { ...view, router, location: () => lastLocation };
 }

@@ -7,6 +7,7 @@ from wirework.schemas.integration_types import (
     IntegrationTypeCreate,
     IntegrationTypeOut,
     IntegrationTypeUpdate,
+    PluginOut,
 )
 from wirework.services import integration_types as svc
 
@@ -15,6 +16,20 @@ router = APIRouter(
     tags=["integration types"],
     dependencies=[Depends(current_user)],
 )
+
+
+plugins_router = APIRouter(
+    prefix="/plugins", tags=["integration types"], dependencies=[Depends(current_user)]
+)
+
+
+@plugins_router.get(
+    "",
+    response_model=list[PluginOut],
+    summary="Installed integration packages (entry points), and why any failed to load",
+)
+async def list_plugins() -> list[PluginOut]:
+    return svc.plugins()
 
 
 @router.get("", response_model=list[IntegrationTypeOut])

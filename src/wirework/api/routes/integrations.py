@@ -2,15 +2,27 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, status
 
-from wirework.api.deps import CanEdit, DbId, SessionDep, VaultDep, current_user
+from wirework.api.deps import (
+    CanEdit,
+    CurrentUser,
+    DbId,
+    RuntimeDep,
+    SessionDep,
+    VaultDep,
+    current_user,
+)
 from wirework.schemas.integrations import (
     IntegrationCreate,
     IntegrationOut,
     IntegrationTest,
     IntegrationTestResult,
     IntegrationUpdate,
+    OAuth2Connected,
+    OAuth2Start,
+    OAuth2StartIn,
 )
 from wirework.services import integrations as svc
+from wirework.services import oauth2
 
 router = APIRouter(
     prefix="/integrations", tags=["integrations"], dependencies=[Depends(current_user)]
@@ -87,3 +99,42 @@ async def deactivate(integration_id: DbId, session: SessionDep) -> IntegrationOu
 @router.delete("/{integration_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanEdit])
 async def delete_integration(integration_id: DbId, session: SessionDep) -> None:
     await svc.delete(session, integration_id)
+
+
+@router.post(
+    "/{integration_id}/oauth2/authorize",
+    response_model=OAuth2Start,
+    dependencies=[CanEdit],
+    summary="Connect an OAuth2 (authorization code) integration: the provider URL to open",
+)
+async def oauth2_authorize(
+    integration_id: DbId,
+    data: OAuth2StartIn,
+    session: SessionDep,
+    vault: VaultDep,
+    runtime: RuntimeDep,
+    user: CurrentUser,
+) -> OAuth2Start:
+    redirect = data.redirect_uri or f"{runtime.settings.base_url}/api/oauth2/callback"
+    return await oauth2.start(session, vault, integration_id, user.id, redirect)
+
+
+oauth2_router = APIRouter(
+    prefix="/oauth2", tags=["integrations"], dependencies=[Depends(current_user)]
+)
+
+
+@oauth2_router.get(
+    "/callback",
+    response_model=OAuth2Connected,
+    dependencies=[CanEdit],
+    summary="Where the provider sends the browser back: stores the integration's tokens",
+)
+async def oauth2_callback(
+    session: SessionDep,
+    vault: VaultDep,
+    user: CurrentUser,
+    code: str = Query(min_length=1, max_length=4000),
+    state: str = Query(min_length=1, max_length=4000),
+) -> OAuth2Connected:
+    return await oauth2.finish(session, vault, code, state, user.id)

@@ -213,6 +213,7 @@ async def _item(
         raw = await _read_body(request, limit)
         if auth is not None and auth.type == "hmac":
             await _authenticate(request, engine, target, raw)
+        event = _event_of(request, target)
         if target.idempotency_header is not None and not test:
             delivery = delivery_id(request.headers, target.idempotency_header)
         body = await _parse(request, raw)
@@ -228,7 +229,22 @@ async def _item(
         "method": request.method,
         "path": normalise_path(path),
     }
+    if target.event_header is not None:
+        item["event"] = event
     return item, delivery
+
+
+def _event_of(request: Request, target: WebhookTarget) -> str | None:
+    """The delivery's event (integration webhook triggers); Refused with a 200 that starts
+    nothing when the trigger does not listen to it (``ping`` unless asked for)."""
+    if target.event_header is None:
+        return None
+    event = request.headers.get(target.event_header, "").strip()
+    wanted = target.events or None
+    if (wanted is not None and event not in wanted) or (wanted is None and event == "ping"):
+        answer = {"status": "ignored", "event": event, "detail": "this trigger does not run on it"}
+        raise Refused(JSONResponse(answer, status_code=200))
+    return event
 
 
 def _too_many(retry_after: int) -> JSONResponse:

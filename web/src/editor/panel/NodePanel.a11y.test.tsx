@@ -33,7 +33,7 @@ describe("accessibility (axe)", () => {
       },
     );
     expect(await violations()).toEqual([]);
-    await user.click(screen.getByRole("tab", { name: "Settings, 1 error" }));
+    await user.click(screen.getByRole("tab", { name: "Settings 1 error" }));
     await user.click(screen.getByLabelText("Retry on failure"));
     expect(await violations()).toEqual([]);
     await user.click(screen.getByRole("tab", { name: "Data" }));

@@ -71,10 +71,10 @@ describe("server field errors", () => {
     const url = screen.getByLabelText("Url (required)");
     expect(url).toHaveAttribute("aria-invalid", "true");
     expect(url).toHaveAccessibleDescription(/must be an http\(s\) URL/);
-    expect(screen.getByRole("tab", { name: "Settings, 1 error" })).toBeInTheDocument();
+    expect(screen.getByRole("tab", { name: "Settings 1 error" })).toBeInTheDocument();
 
     await user.click(within(summary).getByRole("button", { name: "timeout_s" }));
-    expect(screen.getByRole("tab", { name: "Settings, 1 error", selected: true })).toBeInTheDocument();
+    expect(screen.getByRole("tab", { name: "Settings 1 error", selected: true })).toBeInTheDocument();
     const timeout = screen.getByLabelText("Timeout (seconds)");
     expect(timeout).toHaveAttribute("aria-invalid", "true");
     expect(timeout).toHaveAccessibleDescription(/must be greater than 0/);

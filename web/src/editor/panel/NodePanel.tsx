@@ -179,7 +179,8 @@ function TabButton(props: { base: string; tab: { key: PanelTab; label: string };
       role="tab"
       id={`${base}-tab-${tab.key}`}
       aria-selected={active}
-      aria-label={errors > 0 ? `${tab.label}, ${errors} ${errors === 1 ? "error" : "errors"}` : undefined}
+      // The name starts with the visible text ("Settings 1"), then says what the count is.
+      aria-label={errors > 0 ? `${tab.label} ${errors} ${errors === 1 ? "error" : "errors"}` : undefined}
       aria-controls={`${base}-panel-${tab.key}`}
       tabIndex={active ? 0 : -1}
       onClick={() => onSelect(tab.key)}
@@ -190,9 +191,10 @@ function TabButton(props: { base: string; tab: { key: PanelTab; label: string };
     >
       {tab.label}
       {errors > 0 && (
-        <span aria-hidden className="ml-1 rounded-full bg-red-600 px-1.5 text-xs text-white">
-          {errors}
-        </span>
+        <>
+          {" "}
+          <span className="rounded-full bg-red-600 px-1.5 text-xs text-white">{errors}</span>
+        </>
       )}
     </button>
   );

@@ -1,45 +1,28 @@
 /**
- * The expression library's endpoints: the catalogue of functions and filters (for
- * autocomplete) and the live preview of a field's value.
- *
- * TODO(api-client): `GET /api/expressions/functions` and `POST /api/expressions/preview` are
- * being built in parallel and are not in the generated client yet. They are called through
- * `api` (which keeps the CSRF header) with the narrow local types below; once the lead has run
- * `make api-client`, drop the casts and use the generated types.
+ * The expression library's endpoints: the catalogue of functions, filters and variables (for
+ * autocomplete) and the live preview of a field's value. Types come from the generated client
+ * (`make api-client`).
  */
 import { useQuery } from "@tanstack/react-query";
 
 import { api, unwrap } from "../../api/client";
+import type { components } from "../../api/schema";
 import type { ExpressionScope } from "../types";
 
-export type ExprFunctionKind = "function" | "filter" | "variable";
+type Schemas = components["schemas"];
 
-export interface ExprFunction {
-  name: string;
-  kind: ExprFunctionKind;
-  group?: string;
-  signature?: string;
-  description?: string;
-  examples?: { expression: string; result: unknown }[];
-}
+export type ExprFunctionKind = Schemas["ExprKind"];
 
-export interface FunctionsOut {
-  functions: ExprFunction[];
-}
+/** A catalogue entry; only name and kind are needed to complete it (tests build partial ones). */
+export type ExprFunction = Pick<Schemas["ExprFunctionOut"], "name" | "kind"> &
+  Partial<Omit<Schemas["ExprFunctionOut"], "name" | "kind">>;
 
-export type PreviewOut =
-  | { ok: true; value: unknown; type?: string }
-  | { ok: false; error: string };
+export type FunctionsOut = Schemas["FunctionsOut"];
 
-// The generated client does not know these paths yet (TODO(api-client)).
-interface UntypedClient {
-  GET(path: string, init?: unknown): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-  POST(path: string, init?: unknown): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-}
-const untyped = api as unknown as UntypedClient;
+export type PreviewOut = Schemas["PreviewOk"] | Schemas["PreviewError"];
 
 export function fetchFunctions(): Promise<FunctionsOut> {
-  return unwrap(untyped.GET("/api/expressions/functions")) as Promise<FunctionsOut>;
+  return unwrap(api.GET("/api/expressions/functions"));
 }
 
 /** The catalogue, fetched once per session (it changes only with the server's version). */
@@ -53,6 +36,9 @@ export function useExpressionFunctions(enabled = true) {
 }
 
 export function previewExpression(expression: string, scope: ExpressionScope, signal?: AbortSignal): Promise<PreviewOut> {
-  const body = { expression, scope: { json: scope.json ?? {}, nodes: scope.nodes, trigger: scope.trigger ?? {}, vars: scope.vars ?? {} } };
-  return unwrap(untyped.POST("/api/expressions/preview", { body, signal })) as Promise<PreviewOut>;
+  const body: Schemas["PreviewIn"] = {
+    expression,
+    scope: { json: scope.json ?? {}, nodes: scope.nodes, trigger: scope.trigger ?? {}, vars: scope.vars ?? {} },
+  };
+  return unwrap(api.POST("/api/expressions/preview", { body, signal }));
 }

@@ -1,8 +1,8 @@
 """dashboard roll-ups: hourly/daily aggregates of executions, and the triggers that count
 changes to executions of hours that have ended (so a roll-up knows when it no longer holds)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-11 07:00:00.000000
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import wirework.db.base
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

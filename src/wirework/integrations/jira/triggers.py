@@ -1,0 +1,54 @@
+"""``jira.issue_updated``: polls a JQL query for issues created or updated since the last
+poll (relative JQL durations, so Jira's and the user's time zones do not matter)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from pydantic import Field
+
+from wirework.integrations.jira.actions import search
+from wirework.integrations.jira.credentials import JIRA, JiraCredentials
+from wirework.sdk.integration import ActionParams, PollContext, PollResult
+from wirework.sdk.integration.polling import baseline, cursor_time, newer
+
+MARGIN_MIN = 5  # extra minutes looked back (clock differences with Jira)
+
+
+class IssuePolling(ActionParams):
+    """Start a run with the issues the JQL matches that were created or changed since the
+    last poll (one item per issue, oldest change first)."""
+
+    jql: str = Field(min_length=1, max_length=10_000, description="JQL, e.g. project = BUG")
+    interval_s: int = Field(default=300, ge=1, le=86_400, description="Seconds between polls")
+    fields: list[str] = Field(
+        default_factory=lambda: ["summary", "status", "updated"],
+        description="Fields to return (updated is always added)",
+    )
+    max_issues: int = Field(default=500, ge=1, le=10_000, description="Most issues per poll")
+
+
+@JIRA.polling_trigger(
+    "issue_updated",
+    params=IssuePolling,
+    description="Poll a JQL query for created or updated issues",
+)
+async def poll_issues(
+    ctx: PollContext[JiraCredentials], params: IssuePolling, cursor: Any
+) -> PollResult:
+    if cursor is None:
+        return PollResult([], baseline())
+    since = cursor_time(cursor)
+    minutes = math.ceil((dt.datetime.now(dt.UTC) - since).total_seconds() / 60) + MARGIN_MIN
+    jql = f'({params.jql}) AND updated >= "-{minutes}m" ORDER BY updated ASC'
+    fields = sorted({*params.fields, "updated"})
+    issues = await search(ctx.client, jql, fields, 100, params.max_issues)
+    items, next_cursor = newer(
+        issues,
+        cursor,
+        key=lambda i: str(i.get("key")),
+        changed_at=lambda i: str((i.get("fields") or {}).get("updated")),
+    )
+    return PollResult(items, next_cursor)

@@ -1,0 +1,75 @@
+"""The integration SDK: declare an integration type in Python (credentials, test_connection,
+actions, webhook and polling triggers). See ``declare.py`` and docs/integrations.md."""
+
+from wirework.sdk.integration.client import (
+    RetryPolicy,
+    ServiceClient,
+    close_pools,
+    response_json,
+    retry_after_s,
+)
+from wirework.sdk.integration.credentials import (
+    Auth,
+    CredentialsModel,
+    OAuth2Credentials,
+    api_key_header,
+    basic,
+    bearer,
+    credential_parameters,
+    oauth2,
+    secret,
+)
+from wirework.sdk.integration.declare import (
+    Action,
+    ActionContext,
+    ActionParams,
+    Connection,
+    IntegrationDefinition,
+    PollContext,
+    PollingTrigger,
+    PollResult,
+    WebhookTrigger,
+    as_output,
+    validate_params,
+)
+from wirework.sdk.integration.errors import ServiceError, generic_message
+from wirework.sdk.integration.tokens import (
+    OAuth2Error,
+    TokenSource,
+    authorization_url,
+    exchange_code,
+)
+
+__all__ = [
+    "Action",
+    "ActionContext",
+    "ActionParams",
+    "Auth",
+    "Connection",
+    "CredentialsModel",
+    "IntegrationDefinition",
+    "OAuth2Credentials",
+    "OAuth2Error",
+    "PollContext",
+    "PollResult",
+    "PollingTrigger",
+    "RetryPolicy",
+    "ServiceClient",
+    "ServiceError",
+    "TokenSource",
+    "WebhookTrigger",
+    "api_key_header",
+    "as_output",
+    "authorization_url",
+    "basic",
+    "bearer",
+    "close_pools",
+    "credential_parameters",
+    "exchange_code",
+    "generic_message",
+    "oauth2",
+    "response_json",
+    "retry_after_s",
+    "secret",
+    "validate_params",
+]

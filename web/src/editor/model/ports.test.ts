@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+
+import { firstInput, nodePorts, paramOutputs, typeInputs, typeOutputs } from "./ports";
+import { sampleDoc, TYPES } from "./testDocs";
+
+describe("ports", () => {
+  it("names IF's outputs, a switch's from its rules and fallback, merge's inputs from its count", () => {
+    const doc = sampleDoc();
+    const byId = (id: string) => doc.nodes.find((n) => n.id === id)!;
+    expect(typeOutputs(byId("check"), TYPES.get("core.if"))).toEqual(["true", "false"]);
+    expect(typeOutputs(byId("route"), TYPES.get("core.switch"))).toEqual(["big", "small", "other"]);
+    expect(typeInputs({ ...byId("merge"), params: { inputs: 4 } }, TYPES.get("core.merge"))).toEqual(["in1", "in2", "in3", "in4"]);
+    expect(typeInputs({ ...byId("merge"), params: {} }, TYPES.get("core.merge"))).toEqual(["in1", "in2"]);
+    expect(typeInputs(byId("hook"), TYPES.get("core.webhook"))).toEqual([]);
+    expect(paramOutputs({ rules: [{ output: "a" }, { output: "a" }, { output: "" }, "junk"], fallback: null })).toEqual(["a"]);
+  });
+
+  it("adds the error output of on_error: error_output, and main for an unknown type", () => {
+    const node = { id: "x", type: "core.set", on_error: "error_output" as const };
+    expect(typeOutputs(node, TYPES.get("core.set"))).toEqual(["main", "error"]);
+    expect(typeOutputs({ id: "y", type: "acme.unknown" }, undefined)).toEqual(["main"]);
+    expect(typeInputs({ id: "y", type: "acme.unknown" }, undefined)).toEqual(["main"]);
+  });
+
+  it("keeps a port a connection still uses as stale", () => {
+    const doc = sampleDoc();
+    const ports = nodePorts(doc.nodes, [...doc.connections, { from: "route", from_output: "gone", to: "noop" }], TYPES);
+    expect(ports.get("route")!.outputs).toEqual([{ name: "big" }, { name: "small" }, { name: "other" }, { name: "gone", stale: true }]);
+    expect(ports.get("merge")!.inputs).toEqual([{ name: "in1" }, { name: "in2" }]);
+  });
+
+  it("picks a node's first free input for a drop on its body", () => {
+    const doc = sampleDoc();
+    const ports = nodePorts(doc.nodes, doc.connections, TYPES);
+    expect(firstInput(ports.get("merge"), [doc.connections[3]!], "merge")).toBe("in2");
+    expect(firstInput(ports.get("set"), doc.connections, "set")).toBe("main");
+  });
+});
