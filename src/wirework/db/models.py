@@ -7,8 +7,11 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Double,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -220,6 +223,82 @@ class Execution(Base):
     # Which process runs it and until when its claim holds (resume after a crash).
     worker: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ExecutionHourVersion(Base):
+    """How many times executions started in one UTC hour changed after that hour ended:
+    counted by triggers on ``executions`` (migration 0008: every insert, update of
+    workflow, status or times, and delete of such an execution adds one). The dashboard's
+    roll-ups of a span hold while the sum over its hours is what it was when they were
+    built. Rows are never deleted, so the sums only grow."""
+
+    __tablename__ = "execution_hour_versions"
+
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DashboardSpan(Base):
+    """A UTC hour or day (``size`` seconds from ``start``, seconds since the epoch) whose
+    executions are rolled up in ``dashboard_rollups`` and ``dashboard_run_times``, with the
+    sum of its hours' versions read before its executions were."""
+
+    __tablename__ = "dashboard_spans"
+
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version_sum: Mapped[int] = mapped_column(BigInteger)
+    built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _span_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["size", "start"], ["dashboard_spans.size", "dashboard_spans.start"], ondelete="CASCADE"
+    )
+
+
+class DashboardRollup(Base):
+    """A span's executions of one workflow and status: how many, how many have an end time,
+    their summed run time and the newest start."""
+
+    __tablename__ = "dashboard_rollups"
+    __table_args__ = (
+        _span_fk(),
+        Index("ix_dashboard_rollups_workflow_id", "workflow_id"),
+        # SQLite: rows stored in primary-key order, so a range of spans is read in one pass.
+        {"sqlite_with_rowid": False},
+    )
+
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    workflow_id: Mapped[int] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    executions: Mapped[int] = mapped_column(Integer)
+    timed: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float | None] = mapped_column(Double)
+    newest_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class DashboardRunTimes(Base):
+    """The run times of a span's executions of one workflow that ended in success or error
+    with an end time (so the p95 stays exact): ``count`` seconds as 8-byte little-endian
+    floats in ascending order, base64-encoded (``dashboard_rollups.pack_run_times``)."""
+
+    __tablename__ = "dashboard_run_times"
+    __table_args__ = (
+        _span_fk(),
+        Index("ix_dashboard_run_times_workflow_id", "workflow_id", "size", "start"),
+    )
+
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    workflow_id: Mapped[int] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    count: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[str] = mapped_column(LongText)
 
 
 class ExecutionStep(Base):
