@@ -38,7 +38,9 @@ def acme_type(base_url: str, auth: dict[str, Any] | None = None) -> dict[str, An
                     "path": "/items",
                     "headers": {"X-Source": "wirework-{{ params.title | length }}"},
                     "body": {"title": "{{ params.title | upper }}", "tags": "{{ params.tags }}"},
-                    "response": "{{ {'created': response.body.item.id, 'status': response.status} }}",
+                    "response": (
+                        "{{ {'created': response.body.item.id, 'status': response.status} }}"
+                    ),
                 },
             },
             {
