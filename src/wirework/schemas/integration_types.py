@@ -41,6 +41,10 @@ class ParameterSpec(RequestModel):
     options: list[str] | None = Field(
         default=None, description="Allowed values (required for, and only for, type select)"
     )
+    json_schema: dict[str, Any] | None = Field(
+        default=None,
+        description="JSON Schema of a json field's value (shown in the params schema)",
+    )
     header_bound: bool = Field(
         default=False,
         description=(
@@ -223,6 +227,7 @@ class ParameterOut(BaseModel):
     description: str
     default: Any = None
     options: list[str] | None = None
+    json_schema: dict[str, Any] | None = None
     header_bound: bool = False
 
 

@@ -76,6 +76,8 @@ def _field(spec: Mapping[str, Any], secret_ok: bool = True) -> tuple[Any, Any]:
     info: dict[str, Any] = {"description": str(spec.get("description") or "")}
     if spec.get("type") == "select" and spec.get("options"):
         info["json_schema_extra"] = {"enum": list(spec["options"])}
+    elif spec.get("type") == "json" and isinstance(spec.get("json_schema"), dict):
+        info["json_schema_extra"] = dict(spec["json_schema"])
     if spec.get("required"):
         return kind, Field(**info)
     return kind | None, Field(default=spec.get("default"), **info)
@@ -167,8 +169,10 @@ def _runner(request: dict[str, Any]) -> Any:
         path = str(sent.get("path") or "/")
         if "://" in path or path.startswith("//"):
             raise NodeError("request path must be relative to the base URL", retryable=False)
-        query = {str(k): v for k, v in dict(sent.get("query") or {}).items()}
-        headers = {str(k): str(v) for k, v in dict(sent.get("headers") or {}).items()}
+        query = {str(k): v for k, v in dict(sent.get("query") or {}).items() if v is not None}
+        headers = {
+            str(k): str(v) for k, v in dict(sent.get("headers") or {}).items() if v is not None
+        }
         response = await ctx.client.request(
             method, path, query=query, headers=headers, json=sent.get("body")
         )
