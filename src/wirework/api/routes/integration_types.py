@@ -161,7 +161,7 @@ async def import_openapi(
     key: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,99}$")] = None,
     name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     base_url: Annotated[
-        str | None, Query(pattern=r"^https?://\\S+$", description="Instead of servers[0]")
+        str | None, Query(pattern=r"^https?://\S+$", description="Instead of servers[0]")
     ] = None,
 ) -> IntegrationTypeOut:
     source = await _import_source(request)
