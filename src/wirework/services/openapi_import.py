@@ -6,6 +6,7 @@ and request body (``$ref``s resolved, cycles cut), auth from its security scheme
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -23,8 +24,20 @@ _NAME = re.compile(r"[^A-Za-z0-9_]+")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_text(text: str | bytes) -> dict[str, Any]:
     """JSON or YAML text into the description; InvalidInput if it is neither."""
+    if text.lstrip()[:1] in ("{", b"{"):
+        try:
+            data = json.loads(text, parse_constant=_no_constant)
+        except ValueError:
+            pass  # YAML's flow style, or an error YAML's parser describes
+        else:
+            if isinstance(data, dict):
+                return data
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
