@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import yaml
+from tests.integrations.declarative.openapi_spec import large_spec
 
 from bench.common import Timer, machine, report
-from tests.integrations.declarative.openapi_spec import large_spec
 from wirework.sdk.integration import declarative
 from wirework.sdk.registry import registry
 from wirework.services import openapi_import
