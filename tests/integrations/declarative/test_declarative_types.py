@@ -139,6 +139,8 @@ async def test_api_key_in_the_query_and_a_wrong_key(
     assert record["status"] == "success", record["error"]
     assert acme_server.requests[-1].query == {"key": API_KEY}
     assert "x-api-key" not in acme_server.requests[-1].headers
+    full = await client.get(f"/api/executions/{record['id']}")
+    assert API_KEY not in json.dumps(full.json())
     resp = await client.post(
         "/api/integrations",
         json={"name": "Acme bad", "type": "acme", "credentials": {"api_key": "wrong"}},
