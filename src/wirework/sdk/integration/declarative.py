@@ -49,7 +49,7 @@ METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 _TYPES: dict[str, Any] = {
     "string": str,
     "password": SecretStr,
-    "number": float,
+    "number": int | float,
     "boolean": bool,
     "select": str,
     "json": Any,
