@@ -323,8 +323,15 @@ async def import_type(
         data = await fetch(str(url))
     elif isinstance(spec, (str, bytes)):
         data = parse_text(spec)
-    else:
+    elif isinstance(spec, Mapping):
         data = dict(spec)
-    return await integration_types.create(
-        session, to_type(data, key=key, name=name, base_url=base_url)
-    )
+    else:
+        raise InvalidInput.one("spec", "must be an OpenAPI 3 object, or its JSON or YAML text")
+    try:
+        declared = to_type(data, key=key, name=name, base_url=base_url)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # a description whose parts have the wrong shapes (``paths`` a list, …)
+        raise InvalidInput.one(
+            "spec", f"is not a valid OpenAPI 3 description ({type(exc).__name__})"
+        ) from None
+    return await integration_types.create(session, declared)

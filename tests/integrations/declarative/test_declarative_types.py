@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from tests.integrations.declarative.fake_server import API_KEY, FakeAcme
+from wirework.sdk.registry import registry
 
 
 def acme_type(base_url: str, auth: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -169,6 +170,15 @@ async def test_changes_and_deletion_refresh_the_registry(
     assert (await client.delete(f"/api/integration-types/{second['id']}")).status_code == 204
     types = {n["type"] for n in (await client.get("/api/node-types")).json()}
     assert "acme.get_item" in types and not any(t.startswith("acme_two.") for t in types)
+
+    # another process's registry: it has not seen the type yet, and catches up when it lists
+    # the types or compiles a workflow
+    registry.unregister_custom("acme")
+    assert (await client.get("/api/integration-types")).status_code == 200
+    assert "acme.get_item" in {n["type"] for n in (await client.get("/api/node-types")).json()}
+    registry.unregister_custom("acme")
+    record = await run(client, workflow(acme_id, "acme.get_item", {"id": "1"}))
+    assert record["result"] == [{"value": "First"}], record["error"]
 
 
 async def test_validation_errors_name_the_field(client: httpx.AsyncClient) -> None:
