@@ -144,7 +144,7 @@ async def test_api_key_in_the_query_and_a_wrong_key(
     assert API_KEY not in json.dumps(full.json())
     resp = await client.post(
         "/api/integrations",
-        json={"name": "Acme bad", "type": "acme", "credentials": {"api_key": "wrong"}},
+        json={"name": "Acme bad", "type": "acme", "credentials": {"api_key": "acme-wrong-key-999"}},
     )
     record = await run(client, workflow(resp.json()["id"], "acme.get_item", {"id": "1"}))
     assert record["status"] == "error" and "401" in record["error"]["message"]
