@@ -18,6 +18,7 @@ ALL = [
     "dashboard",
     "ui_editor",
     "expr_library",
+    "openapi_import",
 ]
 
 

@@ -86,6 +86,8 @@ class IntegrationType(TimestampMixin, Base):
     # Actions it offers: list of {name, display_name, description, parameters}.
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A declarative HTTP type: {base_url, auth}; its actions carry a ``request`` each.
+    http: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
 
 
 class Integration(TimestampMixin, Base):

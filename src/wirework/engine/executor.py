@@ -257,6 +257,15 @@ class _Context(NodeContext):
         except expressions.ExpressionError as exc:
             raise NodeError(exc.describe(self.node_id), retryable=False) from None
 
+    async def aevaluate_with(
+        self, value: Any, names: Mapping[str, Any], index: int | None = 0
+    ) -> Any:
+        scope = {**self._scope(index), **names}
+        try:
+            return await expressions.compile_value(value).evaluate_async(scope)
+        except expressions.ExpressionError as exc:
+            raise NodeError(exc.describe(self.node_id), retryable=False) from None
+
     async def credentials(self, integration_id: int) -> dict[str, Any]:
         if self._run.hooks.credentials is None:
             raise NodeError("no credential store is available here", retryable=False)

@@ -41,6 +41,10 @@ class ParameterSpec(RequestModel):
     options: list[str] | None = Field(
         default=None, description="Allowed values (required for, and only for, type select)"
     )
+    json_schema: dict[str, Any] | None = Field(
+        default=None,
+        description="JSON Schema of a json field's value (shown in the params schema)",
+    )
     header_bound: bool = Field(
         default=False,
         description=(
@@ -75,11 +79,83 @@ def _unique(specs: list[Any], what: str) -> None:
         seen.add(spec.name)
 
 
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+AuthKind = Literal["none", "api_key_header", "api_key_query", "bearer", "basic", "oauth2"]
+
+
+class HttpAuthSpec(RequestModel):
+    """How a declarative type's requests authenticate, with its credential fields."""
+
+    kind: AuthKind = Field(default="none", description="Auth scheme")
+    name: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_\-.]+$",
+        description="Header (api_key_header) or query parameter (api_key_query) name",
+    )
+    field: str = Field(
+        default="api_key",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,99}$",
+        description="Credential field holding the key or token (api_key_*, bearer)",
+    )
+    username_field: str = Field(default="username", description="Credential field (basic)")
+    password_field: str = Field(default="password", description="Credential field (basic)")
+
+    @model_validator(mode="after")
+    def _check(self) -> HttpAuthSpec:
+        if self.kind in ("api_key_header", "api_key_query") and not self.name:
+            raise ValueError(f"auth kind {self.kind} needs `name` (the header or query parameter)")
+        return self
+
+
+class HttpSpec(RequestModel):
+    """A declarative HTTP type: where its actions send requests and how they authenticate.
+    A credential field ``base_url``, when the type declares one, overrides ``base_url``."""
+
+    base_url: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern=r"^https?://[^\s]+$",
+        description="Base URL of the service, e.g. https://api.acme.com/v1",
+    )
+    auth: HttpAuthSpec = Field(default_factory=HttpAuthSpec)
+
+
+class RequestSpec(RequestModel):
+    """The HTTP request an action sends. Strings may hold expressions over the action's
+    params (``{{ params.owner }}``); ``response`` maps the answer (``response.status``,
+    ``response.headers``, ``response.body``) with an expression, ``jmespath`` with a
+    JMESPath over the answer's JSON body."""
+
+    method: str = Field(default="GET", max_length=200, description="HTTP method (may be templated)")
+    path: str = Field(default="/", max_length=4000, description="Path under the base URL")
+    query: dict[str, Any] = Field(default_factory=dict, description="Query parameters")
+    headers: dict[str, str] = Field(default_factory=dict, description="Request headers")
+    body: Any = Field(default=None, description="JSON body (any JSON, templated)")
+    response: str | None = Field(
+        default=None, max_length=4000, description="Expression mapping the response"
+    )
+    jmespath: str | None = Field(
+        default=None, max_length=4000, description="JMESPath over the JSON body"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> RequestSpec:
+        if self.response is not None and self.jmespath is not None:
+            raise ValueError("give `response` or `jmespath`, not both")
+        if self.path.lstrip().lower().startswith(("http://", "https://", "//")):
+            raise ValueError("path: must be relative to the base URL")
+        return self
+
+
 class ActionSpec(RequestModel):
     name: str = Field(pattern=NAME_PATTERN, description="Action name, used as `<type>.<name>`")
     display_name: str = Field(default="", max_length=200)
     description: str = Field(default="", max_length=2000)
     parameters: list[ParameterSpec] = Field(default_factory=list)
+    request: RequestSpec | None = Field(
+        default=None, description="The HTTP request it sends (types with `http`)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ActionSpec:
@@ -110,6 +186,9 @@ class IntegrationTypeCreate(RequestModel):
         default_factory=list, description="Credential fields of integrations of this type"
     )
     actions: list[ActionSpec] = Field(default_factory=list)
+    http: HttpSpec | None = Field(
+        default=None, description="Makes its actions run: base URL and auth scheme"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> IntegrationTypeCreate:
@@ -130,6 +209,7 @@ class IntegrationTypeUpdate(RequestModel):
     description: str | None = Field(default=None, max_length=5000)
     parameters: list[ParameterSpec] | None = None
     actions: list[ActionSpec] | None = None
+    http: HttpSpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> IntegrationTypeUpdate:
@@ -147,6 +227,7 @@ class ParameterOut(BaseModel):
     description: str
     default: Any = None
     options: list[str] | None = None
+    json_schema: dict[str, Any] | None = None
     header_bound: bool = False
 
 
@@ -161,6 +242,9 @@ class ActionOut(BaseModel):
     )
     params_schema: dict[str, Any] | None = Field(
         default=None, description="JSON Schema of its params (runnable actions)"
+    )
+    request: dict[str, Any] | None = Field(
+        default=None, description="The HTTP request it sends (declarative types)"
     )
 
 
@@ -190,6 +274,9 @@ class IntegrationTypeOut(ResponseModel):
     category: str = Field(default="Custom", description="Catalogue section")
     docs: str = Field(default="", description="The service's API documentation")
     package: str | None = Field(default=None, description="Installed package declaring it")
+    http: dict[str, Any] | None = Field(
+        default=None, description="Base URL and auth scheme (declarative types)"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -131,6 +131,13 @@ class NodeContext(ABC):
         """:meth:`evaluate` without holding up the event loop (see :meth:`aparams`)."""
         return self.evaluate(value, index)
 
+    async def aevaluate_with(
+        self, value: Any, names: Mapping[str, Any], index: int | None = 0
+    ) -> Any:
+        """:meth:`aevaluate` with more names in scope (e.g. a declarative action's
+        ``params``), under the same sandbox and budget."""
+        raise NodeError("this host cannot evaluate templates", retryable=False)
+
     @abstractmethod
     async def credentials(self, integration_id: int) -> dict[str, Any]:
         """Decrypted credentials of an integration, for this step only."""

@@ -151,6 +151,9 @@ class Registry:
         self._integrations: dict[str, IntegrationInfo] = {}
         # Integration types declared with the SDK (wirework.sdk.integration), by name.
         self._definitions: dict[str, Any] = {}
+        # Types users declared without code (declarative HTTP types), refreshed from the
+        # database while the process runs: by name.
+        self._custom: dict[str, Any] = {}
         self.plugins: list[PluginStatus] = []
         self._loaded = False
 
@@ -183,6 +186,9 @@ class Registry:
         """An integration type declared with the SDK (``IntegrationDefinition``); its name
         is taken once."""
         name = definition.name
+        if getattr(definition, "custom", False):
+            self._custom[name] = definition
+            return definition
         found = self._definitions.get(name)
         if found is not None and found is not definition:
             raise ValueError(f"integration type {name!r} is declared twice")
@@ -197,6 +203,22 @@ class Registry:
     def definition(self, name: str) -> Any | None:
         self.ensure_loaded()
         return self._definitions.get(name)
+
+    def custom_definition(self, name: str) -> Any | None:
+        return self._custom.get(name)
+
+    def custom_definitions(self) -> list[Any]:
+        return [self._custom[k] for k in sorted(self._custom)]
+
+    def unregister_custom(self, name: str) -> None:
+        """Forget a user-declared type: its node types, its palette info and its tester."""
+        if self._custom.pop(name, None) is None:
+            return
+        prefix = f"{name}."
+        for type_ in [t for t in self._nodes if t.startswith(prefix)]:
+            del self._nodes[type_]
+        self._integrations.pop(name, None)
+        self._testers.pop(name, None)
 
     def plugin_errors(self) -> list[PluginStatus]:
         self.ensure_loaded()

@@ -809,6 +809,9 @@ async def validate_document(
     ``doc`` is the model or parsed data (a dict from JSON/YAML). ``workflow_id`` is the
     workflow being saved, if it exists (it may call itself as a sub-workflow, but cannot be
     its own error workflow). ``document_to_dict`` of the result is the canonical form."""
+    from wirework.services.integration_types import refresh_custom
+
+    await refresh_custom(session)  # custom types created or changed by another process
     if not isinstance(doc, WorkflowDocument):
         doc = validate_document_data(doc)
     doc = assign_inputs(doc)

@@ -34,7 +34,7 @@ from wirework.errors import Conflict, InvalidInput, NotFound
 from wirework.schemas.document import Node
 from wirework.sdk.integration import close_pools
 from wirework.sdk.node import Item, NodeError, Response, as_items
-from wirework.services import polling
+from wirework.services import integration_types, polling
 from wirework.services.documents import validate_node
 from wirework.services.integrations import credentials_for_use, save_tokens
 from wirework.services.references import refuse_unrunnable
@@ -168,6 +168,8 @@ class EngineHost:
                     WorkflowVersion.workflow_id == workflow_id, WorkflowVersion.version == version
                 )
             )
+            # Custom types created or changed by another process (the API's) since.
+            await integration_types.refresh_custom(session)
         if document is None:
             raise NotFound(f"workflow {workflow_id} version {version} not found")
         try:

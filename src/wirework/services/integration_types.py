@@ -6,11 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import jmespath
+import jmespath.exceptions
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Integration, IntegrationType
+from wirework.engine import expressions
 from wirework.errors import Conflict, InvalidInput, NotFound
 from wirework.schemas.integration_types import (
     IntegrationTypeCreate,
@@ -20,6 +23,7 @@ from wirework.schemas.integration_types import (
     derive_key,
     is_key,
 )
+from wirework.sdk.integration import declarative
 from wirework.sdk.registry import registry
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,7 @@ def to_out(row: IntegrationType) -> IntegrationTypeOut:
             "category": definition.category if definition is not None else "Custom",
             "docs": definition.docs if definition is not None else "",
             "package": _package(definition) if definition is not None else None,
+            "http": row.http,
             "created_at": row.created_at,
             "updated_at": row.updated_at,
         }
@@ -171,6 +176,7 @@ async def get_by_name(session: AsyncSession, name: str) -> IntegrationType | Non
 
 async def list_all(session: AsyncSession) -> list[IntegrationType]:
     await ensure_builtin(session)
+    await refresh_custom(session)
     return list((await session.scalars(select(IntegrationType).order_by(IntegrationType.id))).all())
 
 
@@ -206,13 +212,16 @@ async def create(session: AsyncSession, data: IntegrationTypeCreate) -> Integrat
         display_name=display_name,
         description=data.description,
         parameters=[p.model_dump() for p in data.parameters],
-        actions=[a.model_dump() for a in data.actions],
+        actions=[_action_row(a) for a in data.actions],
+        http=data.http.model_dump() if data.http is not None else None,
     )
+    check_http(row.http, row.parameters, row.actions)
     session.add(row)
     try:
         await session.flush()
     except IntegrityError:
         raise _taken(key) from None
+    refresh_one(row)
     return row
 
 
@@ -233,8 +242,12 @@ async def update(
     if data.parameters is not None:
         row.parameters = [p.model_dump() for p in data.parameters]
     if data.actions is not None:
-        row.actions = [a.model_dump() for a in data.actions]
+        row.actions = [_action_row(a) for a in data.actions]
+    if data.http is not None:
+        row.http = data.http.model_dump()
+    check_http(row.http, row.parameters, row.actions)
     await session.flush()
+    refresh_one(row)
     return row
 
 
@@ -249,6 +262,7 @@ async def delete(session: AsyncSession, type_id: int) -> None:
         raise Conflict(
             f"integration type {row.name!r} is used by {used} integration(s); delete them first"
         )
+    registry.unregister_custom(row.name)
     await session.delete(row)
     await session.flush()
 
@@ -275,3 +289,101 @@ def plugins() -> list[PluginOut]:
             )
         )
     return out
+
+
+# --------------------------------------------------------------------------- declarative
+
+
+def _action_row(action: Any) -> dict[str, Any]:
+    out: dict[str, Any] = action.model_dump()
+    if out.get("request") is None:
+        out.pop("request", None)
+    return out
+
+
+def check_http(
+    http: dict[str, Any] | None, parameters: list[dict[str, Any]], actions: list[dict[str, Any]]
+) -> None:
+    """A declarative type's templates compile and its auth names existing credential
+    fields; InvalidInput naming the field otherwise."""
+    runnable = [i for i, a in enumerate(actions) if a.get("request") is not None]
+    if http is None:
+        if runnable:
+            raise InvalidInput.one(
+                f"actions[{runnable[0]}].request", "needs the type's `http` (base_url and auth)"
+            )
+        return
+    names = {p["name"] for p in parameters}
+    auth = http.get("auth") or {}
+    kind = auth.get("kind", "none")
+    needed = {
+        "api_key_header": ["field"],
+        "api_key_query": ["field"],
+        "bearer": ["field"],
+        "basic": ["username_field", "password_field"],
+    }.get(kind, [])
+    for attr in needed:
+        if auth.get(attr) not in names:
+            raise InvalidInput.one(
+                f"http.auth.{attr}",
+                f"names credential field {auth.get(attr)!r}, which is not among `parameters`",
+            )
+    for i in runnable:
+        _check_request(f"actions[{i}].request", actions[i]["request"])
+
+
+def _check_request(where: str, request: dict[str, Any]) -> None:
+    for part in ("method", "path", "query", "headers", "body", "response"):
+        try:
+            expressions.compile_value(request.get(part))
+        except expressions.ExpressionError as exc:
+            raise InvalidInput.one(f"{where}.{part}", str(exc)) from None
+    if request.get("jmespath"):
+        try:
+            jmespath.compile(request["jmespath"])
+        except jmespath.exceptions.JMESPathError as exc:
+            raise InvalidInput.one(f"{where}.jmespath", f"not a JMESPath: {exc}") from None
+
+
+def _declaration(row: IntegrationType) -> dict[str, Any]:
+    return {
+        "key": row.name,
+        "display_name": row.display_name,
+        "description": row.description,
+        "parameters": row.parameters,
+        "actions": row.actions,
+        "http": row.http,
+    }
+
+
+def refresh_one(row: IntegrationType) -> None:
+    """(Re)register a custom type's actions as node types when its declaration changed."""
+    if row.builtin:
+        return
+    declaration = _declaration(row)
+    found = registry.custom_definition(row.name)
+    if row.http is None:
+        registry.unregister_custom(row.name)
+        return
+    if found is not None and found.fingerprint == declarative.fingerprint(declaration):
+        return
+    registry.unregister_custom(row.name)
+    try:
+        declarative.build(declaration)
+    except Exception:  # a stored declaration this version cannot build: skip, never fatal
+        registry.unregister_custom(row.name)
+        log.exception("custom integration type %r could not be registered", row.name)
+
+
+async def refresh_custom(session: AsyncSession) -> None:
+    """Bring the registry's custom types in line with the table (created, changed or
+    deleted by any process), without a restart."""
+    rows = (
+        await session.scalars(select(IntegrationType).where(IntegrationType.builtin.is_(False)))
+    ).all()
+    present = {r.name for r in rows}
+    for definition in registry.custom_definitions():
+        if definition.name not in present:
+            registry.unregister_custom(definition.name)
+    for row in rows:
+        refresh_one(row)

@@ -28,7 +28,7 @@ STATE_TTL_S = 600
 
 
 def _oauth2_credentials(row: Any, vault: Vault) -> OAuth2Credentials:
-    definition = registry.definition(row.type.name)
+    definition = registry.definition(row.type.name) or registry.custom_definition(row.type.name)
     model = getattr(definition, "credentials", None)
     if not (isinstance(model, type) and issubclass(model, OAuth2Credentials)):
         raise InvalidInput.one(

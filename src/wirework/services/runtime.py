@@ -56,6 +56,7 @@ async def sync_builtin_types(sessionmaker: async_sessionmaker[AsyncSession]) -> 
     try:
         async with sessionmaker() as session:
             written = await integration_types.sync_builtin(session)
+            await integration_types.refresh_custom(session)
             await session.commit()
     except Exception:
         log.exception("could not write the built-in integration types into the catalogue")

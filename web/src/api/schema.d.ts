@@ -241,6 +241,23 @@ export interface paths {
         patch: operations["update_type_api_integration_types__type_id__patch"];
         trace?: never;
     };
+    "/api/integration-types/import-openapi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an integration type from an OpenAPI 3 description */
+        post: operations["import_openapi_api_integration_types_import_openapi_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/integrations": {
         parameters: {
             query?: never;
@@ -828,6 +845,13 @@ export interface components {
             params_schema?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Request
+             * @description The HTTP request it sends (declarative types)
+             */
+            request?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ActionSpec */
         ActionSpec: {
@@ -848,6 +872,8 @@ export interface components {
             description?: string;
             /** Parameters */
             parameters?: components["schemas"]["ParameterSpec"][];
+            /** @description The HTTP request it sends (types with `http`) */
+            request?: components["schemas"]["RequestSpec"] | null;
         };
         /** ApiKeyCreate */
         ApiKeyCreate: {
@@ -1219,6 +1245,55 @@ export interface components {
             database: components["schemas"]["DatabaseHealth"];
         };
         /**
+         * HttpAuthSpec
+         * @description How a declarative type's requests authenticate, with its credential fields.
+         */
+        HttpAuthSpec: {
+            /**
+             * Kind
+             * @description Auth scheme
+             * @default none
+             * @enum {string}
+             */
+            kind?: "none" | "api_key_header" | "api_key_query" | "bearer" | "basic" | "oauth2";
+            /**
+             * Name
+             * @description Header (api_key_header) or query parameter (api_key_query) name
+             */
+            name?: string | null;
+            /**
+             * Field
+             * @description Credential field holding the key or token (api_key_*, bearer)
+             * @default api_key
+             */
+            field?: string;
+            /**
+             * Username Field
+             * @description Credential field (basic)
+             * @default username
+             */
+            username_field?: string;
+            /**
+             * Password Field
+             * @description Credential field (basic)
+             * @default password
+             */
+            password_field?: string;
+        };
+        /**
+         * HttpSpec
+         * @description A declarative HTTP type: where its actions send requests and how they authenticate.
+         *     A credential field ``base_url``, when the type declares one, overrides ``base_url``.
+         */
+        HttpSpec: {
+            /**
+             * Base Url
+             * @description Base URL of the service, e.g. https://api.acme.com/v1
+             */
+            base_url: string;
+            auth?: components["schemas"]["HttpAuthSpec"];
+        };
+        /**
          * IntegrationCreate
          * @description The integration type is named by its key (``type``) or its id
          *     (``integration_type_id``); given both, they must agree.
@@ -1356,6 +1431,8 @@ export interface components {
             parameters?: components["schemas"]["ParameterSpec"][];
             /** Actions */
             actions?: components["schemas"]["ActionSpec"][];
+            /** @description Makes its actions run: base URL and auth scheme */
+            http?: components["schemas"]["HttpSpec"] | null;
         };
         /** IntegrationTypeOut */
         IntegrationTypeOut: {
@@ -1418,6 +1495,13 @@ export interface components {
              */
             package?: string | null;
             /**
+             * Http
+             * @description Base URL and auth scheme (declarative types)
+             */
+            http?: {
+                [key: string]: unknown;
+            } | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1448,6 +1532,7 @@ export interface components {
             parameters?: components["schemas"]["ParameterSpec"][] | null;
             /** Actions */
             actions?: components["schemas"]["ActionSpec"][] | null;
+            http?: components["schemas"]["HttpSpec"] | null;
         };
         /** IntegrationUpdate */
         IntegrationUpdate: {
@@ -1750,6 +1835,10 @@ export interface components {
             default?: unknown;
             /** Options */
             options?: string[] | null;
+            /** Json Schema */
+            json_schema?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Header Bound
              * @default false
@@ -1793,6 +1882,13 @@ export interface components {
              * @description Allowed values (required for, and only for, type select)
              */
             options?: string[] | null;
+            /**
+             * Json Schema
+             * @description JSON Schema of a json field's value (shown in the params schema)
+             */
+            json_schema?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Header Bound
              * @description The value is sent in an HTTP header: values with control characters (CR, LF, NUL…) are refused. Always so for token, api_token, access_token, bearer_token, api_key, api_key_header, username, password and the headers object
@@ -1971,6 +2067,56 @@ export interface components {
              * @description The workflow's time zone for now and today (default UTC)
              */
             timezone?: string | null;
+        };
+        /**
+         * RequestSpec
+         * @description The HTTP request an action sends. Strings may hold expressions over the action's
+         *     params (``{{ params.owner }}``); ``response`` maps the answer (``response.status``,
+         *     ``response.headers``, ``response.body``) with an expression, ``jmespath`` with a
+         *     JMESPath over the answer's JSON body.
+         */
+        RequestSpec: {
+            /**
+             * Method
+             * @description HTTP method (may be templated)
+             * @default GET
+             */
+            method?: string;
+            /**
+             * Path
+             * @description Path under the base URL
+             * @default /
+             */
+            path?: string;
+            /**
+             * Query
+             * @description Query parameters
+             */
+            query?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Headers
+             * @description Request headers
+             */
+            headers?: {
+                [key: string]: string;
+            };
+            /**
+             * Body
+             * @description JSON body (any JSON, templated)
+             */
+            body?: unknown;
+            /**
+             * Response
+             * @description Expression mapping the response
+             */
+            response?: string | null;
+            /**
+             * Jmespath
+             * @description JMESPath over the JSON body
+             */
+            jmespath?: string | null;
         };
         /**
          * Retry
@@ -3500,6 +3646,61 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["IntegrationTypeOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_openapi_api_integration_types_import_openapi_post: {
+        parameters: {
+            query?: {
+                key?: string | null;
+                name?: string | null;
+                /** @description Instead of servers[0] */
+                base_url?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The OpenAPI 3 description: a file upload (multipart field `file`), the JSON or YAML text itself, or JSON `{"spec": …}` / `{"url": …}` (fetched through the SSRF guard) */
+        requestBody?: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file?: string;
+                };
+                "application/json": {
+                    /** @description The description (object or text) */
+                    spec?: unknown;
+                    url?: string;
+                };
+                "application/yaml": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationTypeOut"];
+                };
+            };
+            /** @description A type with this key exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -112,6 +112,12 @@ class Auth:
     kind: Literal["headers", "oauth2"]
     headers: HeadersFn | None = None
     description: str = ""
+    # Query parameters from the credentials (an API key in the query), sent like the
+    # headers: only to the integration's allowed hosts.
+    query: HeadersFn | None = None
+
+    def request_query(self, credentials: Any) -> list[tuple[str, str]]:
+        return list(self.query(credentials).items()) if self.query is not None else []
 
     async def request_headers(self, credentials: Any, tokens: TokenSource | None) -> dict[str, str]:
         if self.kind == "oauth2":
@@ -143,6 +149,21 @@ def basic(username_field: str, password_field: str) -> Auth:
 def api_key_header(header: str, field: str = "api_key") -> Auth:
     """The key in a header of its own."""
     return Auth("headers", lambda c: {header: secret(getattr(c, field))}, f"{header}: <{field}>")
+
+
+def api_key_query(param: str, field: str = "api_key") -> Auth:
+    """The key as a query parameter of its own."""
+    return Auth(
+        "headers",
+        lambda c: {},
+        f"?{param}=<{field}>",
+        query=lambda c: {param: secret(getattr(c, field))},
+    )
+
+
+def no_auth() -> Auth:
+    """No credentials sent."""
+    return Auth("headers", lambda c: {}, "none")
 
 
 def oauth2() -> Auth:

@@ -402,7 +402,12 @@ class IntegrationDefinition:
             TokenSource(credentials, integration_id, saver) if self.auth.kind == "oauth2" else None
         )
         headers = await self.auth.request_headers(credentials, tokens)
-        auth = CredentialAuth(hosts, describe(values, integration_id), headers=headers)
+        auth = CredentialAuth(
+            hosts,
+            describe(values, integration_id),
+            headers=headers,
+            query=self.auth.request_query(credentials),
+        )
 
         async def reauth() -> dict[str, str] | None:
             if tokens is None:
