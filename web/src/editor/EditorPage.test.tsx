@@ -250,6 +250,39 @@ describe("the workflow editor", () => {
     expect(screen.getByText("Unsaved changes")).toBeInTheDocument();
   });
 
+  it("renames a node: references to it follow, one undo step; a taken name is refused", async () => {
+    const nodes = [
+      { id: "hook", name: "Incoming", type: "core.webhook", params: { path: "orders" }, position: { x: 0, y: 0 } },
+      { id: "check", name: "Check", type: "core.if", params: { condition: "{{ nodes['Incoming'].json.ok and nodes.Incoming.items }}" }, position: { x: 300, y: 0 } },
+    ];
+    base({
+      "GET /api/workflows/5": () => workflow(3, { nodes }),
+      "PUT /api/workflows/5": async (req) => ({ ...workflow(4), ...((await req.json()) as object), version: 4 }),
+    });
+    const view = await openEditor();
+    const user = userEvent.setup();
+    fireEvent.click(within(nodeEl(view, "hook")).getByText("Incoming"));
+    const panel = await screen.findByRole("complementary", { name: "Node Incoming" });
+    await user.click(within(panel).getByRole("tab", { name: "Settings" }));
+    const name = within(panel).getByLabelText("Name");
+    await user.clear(name);
+    await user.type(name, "Check{Enter}");
+    expect(within(panel).getByText(/Another node is already called “Check”/)).toBeInTheDocument();
+    await user.clear(name);
+    await user.type(name, "New order{Enter}");
+    await waitFor(() => expect(within(nodeEl(view, "hook")).getByText("New order")).toBeInTheDocument());
+    act(() => name.blur());
+    await user.keyboard("{Control>}z{/Control}");
+    await waitFor(() => expect(within(nodeEl(view, "hook")).getByText("Incoming")).toBeInTheDocument());
+    await user.keyboard("{Control>}{Shift>}z{/Shift}{/Control}");
+    await waitFor(() => expect(within(nodeEl(view, "hook")).getByText("New order")).toBeInTheDocument());
+    await user.keyboard("{Control>}s{/Control}");
+    await screen.findByText("Saved · version 4");
+    const body = (await puts()[0]!.json()) as { nodes: { id: string; name: string; params: Record<string, unknown> }[] };
+    expect(body.nodes.find((n) => n.id === "hook")?.name).toBe("New order");
+    expect(body.nodes.find((n) => n.id === "check")?.params).toEqual({ condition: "{{ nodes['New order'].json.ok and nodes['New order'].items }}" });
+  });
+
   it("opens a focused node's panel with Enter", async () => {
     base();
     const view = await openEditor();
