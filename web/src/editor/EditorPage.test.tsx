@@ -309,6 +309,21 @@ describe("the workflow editor", () => {
     expect(body.sticky_notes.find((n) => n.id === "note")).toMatchObject({ text: "Call the team", color: "yellow" });
   });
 
+  it("shows a sticky note as Markdown (no raw HTML) and edits it as text on double-click", async () => {
+    const text = "# Plan\n**Call** the [team](https://chat.example/t) <b onclick=\"x()\">now</b>\n\n- one\n- two";
+    base({ "GET /api/workflows/5": () => workflow(3, { sticky_notes: [{ id: "n1", text, position: { x: 0, y: -200 } }] }) });
+    const view = await openEditor();
+    const note = within(nodeEl(view, "note:n1")).getByTestId("sticky-text");
+    expect(within(note).getByRole("heading", { name: "Plan" })).toBeInTheDocument();
+    expect(note.querySelector("strong")?.textContent).toBe("Call");
+    expect(within(note).getByRole("link", { name: "team" })).toHaveAttribute("href", "https://chat.example/t");
+    expect(within(note).getAllByRole("listitem")).toHaveLength(2);
+    expect(note.querySelector("b")).toBeNull();
+    expect(note.textContent).toContain('<b onclick="x()">now</b>');
+    fireEvent.doubleClick(note);
+    expect(await screen.findByRole("textbox", { name: "Sticky note text" })).toHaveValue(text);
+  });
+
   it("is read-only for a viewer", async () => {
     base({ "GET /api/auth/session": () => ({ user: { ...owner, role: "viewer" } }) });
     const view = await openEditor();
