@@ -283,6 +283,45 @@ describe("the workflow editor", () => {
     expect(body.nodes.find((n) => n.id === "check")?.params).toEqual({ condition: "{{ nodes['New order'].json.ok and nodes['New order'].items }}" });
   });
 
+  it("works from the keyboard: focus a node, select it, move it with the arrows (one undo step), open and close its panel", async () => {
+    base({ "PUT /api/workflows/5": async (req) => ({ ...workflow(4), ...((await req.json()) as object), version: 4 }) });
+    const view = await openEditor();
+    const user = userEvent.setup();
+    const check = nodeEl(view, "check");
+    expect(check).toHaveAttribute("tabindex", "0");
+    act(() => check.focus());
+    await user.keyboard(" ");
+    await waitFor(() => expect(nodeEl(view, "check")).toHaveClass("selected"));
+    await user.keyboard("{ArrowRight}{ArrowRight}{Shift>}{ArrowDown}{/Shift}");
+    await screen.findByText("Unsaved changes");
+    await user.keyboard("{Control>}z{/Control}");
+    await waitFor(() => expect(screen.queryByText("Unsaved changes")).not.toBeInTheDocument());
+    await user.keyboard("{Control>}{Shift>}z{/Shift}{/Control}");
+    await user.keyboard("{Control>}s{/Control}");
+    await screen.findByText("Saved · version 4");
+    const body = (await puts()[0]!.json()) as { nodes: { id: string; position: { x: number; y: number } }[] };
+    expect(body.nodes.find((n) => n.id === "check")?.position).toEqual({ x: 310, y: 20 });
+
+    act(() => nodeEl(view, "check").focus());
+    await user.keyboard("{Enter}");
+    const panel = await screen.findByRole("complementary", { name: "Node Check" });
+    await waitFor(() => expect(within(panel).getByRole("tab", { name: "Parameters" })).toHaveFocus());
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("complementary", { name: "Node Check" })).not.toBeInTheDocument());
+    await waitFor(() => expect(nodeEl(view, "check")).toHaveFocus());
+  });
+
+  it("lists the canvas keys in the shortcuts dialog", async () => {
+    base();
+    await openEditor();
+    const user = userEvent.setup();
+    await user.keyboard("?");
+    const dialog = await screen.findByRole("dialog", { name: "Keyboard shortcuts" });
+    const table = within(dialog).getByRole("table", { name: "On the canvas (keyboard only)" });
+    expect(within(table).getByText("Tab / Shift+Tab")).toBeInTheDocument();
+    expect(within(table).getByText(/Move the selected nodes/)).toBeInTheDocument();
+  });
+
   it("opens a focused node's panel with Enter", async () => {
     base();
     const view = await openEditor();
