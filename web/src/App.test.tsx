@@ -3,7 +3,7 @@ import { isValidElement, Suspense, type ReactElement } from "react";
 import type { RouteObject } from "react-router";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { routes } from "./App";
+import { preloadRoute, routes } from "./App";
 import { fakeApi, type FakeApi } from "./test/fakeApi";
 import { renderApp } from "./test/render";
 
@@ -26,6 +26,15 @@ describe("routes", () => {
       .map(([path]) => path)
       .sort();
     expect(lazy).toEqual(["dashboard", "executions", "executions/:id", "integration-types", "integrations", "settings", "workflows", "workflows/:id"]);
+  });
+
+  it("preload the page being opened (unknown paths do nothing)", () => {
+    expect(() => {
+      preloadRoute("/workflows/5");
+      preloadRoute("/executions");
+      preloadRoute("/");
+      preloadRoute("/nowhere/at/all");
+    }).not.toThrow();
   });
 
   it("show a page once its code has arrived", async () => {

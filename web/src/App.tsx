@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useEffect, type ComponentType } from "react";
-import { Navigate, Outlet, useLocation, useNavigate, type RouteObject } from "react-router";
+import { matchRoutes, Navigate, Outlet, useLocation, useNavigate, type RouteObject } from "react-router";
 
 import { SESSION_EXPIRED, sessionEvents } from "./api/client";
 import { LoginPage, SetupPage } from "./auth/AuthPages";
@@ -12,15 +12,50 @@ import { PageLoading } from "./pages/PageLoading";
 
 // Each page is its own download (React.lazy), fetched when first visited: the first page
 // loads only the app shell, log-in and what that page needs (the editor's canvas, the
-// charts and CodeMirror never come with the Workflows list).
-const DashboardPage = lazy(() => import("./dashboard/DashboardPage").then((m) => ({ default: m.DashboardPage })));
-const EditorPage = lazy(() => import("./editor/EditorPage").then((m) => ({ default: m.EditorPage })));
-const IntegrationTypesPage = lazy(() => import("./integration-types/IntegrationTypesPage").then((m) => ({ default: m.IntegrationTypesPage })));
-const IntegrationsPage = lazy(() => import("./integrations/IntegrationsPage").then((m) => ({ default: m.IntegrationsPage })));
-const ExecutionDetailPage = lazy(() => import("./executions/ExecutionDetail").then((m) => ({ default: m.ExecutionDetailPage })));
-const ExecutionsPage = lazy(() => import("./executions/ExecutionsPage").then((m) => ({ default: m.ExecutionsPage })));
-const SettingsPage = lazy(() => import("./settings/SettingsPage").then((m) => ({ default: m.SettingsPage })));
-const WorkflowsPage = lazy(() => import("./workflows/WorkflowsPage").then((m) => ({ default: m.WorkflowsPage })));
+// charts and CodeMirror never come with the Workflows list). `preloadRoute` starts the
+// download of the page being opened at once, alongside the session check.
+const once = <T,>(load: () => Promise<T>) => {
+  let started: Promise<T> | null = null;
+  return () => (started ??= load());
+};
+const LOAD = {
+  dashboard: once(() => import("./dashboard/DashboardPage")),
+  editor: once(() => import("./editor/EditorPage")),
+  integrationTypes: once(() => import("./integration-types/IntegrationTypesPage")),
+  integrations: once(() => import("./integrations/IntegrationsPage")),
+  executionDetail: once(() => import("./executions/ExecutionDetail")),
+  executions: once(() => import("./executions/ExecutionsPage")),
+  settings: once(() => import("./settings/SettingsPage")),
+  workflows: once(() => import("./workflows/WorkflowsPage")),
+};
+const DashboardPage = lazy(() => LOAD.dashboard().then((m) => ({ default: m.DashboardPage })));
+const EditorPage = lazy(() => LOAD.editor().then((m) => ({ default: m.EditorPage })));
+const IntegrationTypesPage = lazy(() => LOAD.integrationTypes().then((m) => ({ default: m.IntegrationTypesPage })));
+const IntegrationsPage = lazy(() => LOAD.integrations().then((m) => ({ default: m.IntegrationsPage })));
+const ExecutionDetailPage = lazy(() => LOAD.executionDetail().then((m) => ({ default: m.ExecutionDetailPage })));
+const ExecutionsPage = lazy(() => LOAD.executions().then((m) => ({ default: m.ExecutionsPage })));
+const SettingsPage = lazy(() => LOAD.settings().then((m) => ({ default: m.SettingsPage })));
+const WorkflowsPage = lazy(() => LOAD.workflows().then((m) => ({ default: m.WorkflowsPage })));
+
+/** The page download of each route path. */
+const PRELOAD: Record<string, () => Promise<unknown>> = {
+  dashboard: LOAD.dashboard,
+  "workflows/:id": LOAD.editor,
+  "integration-types": LOAD.integrationTypes,
+  integrations: LOAD.integrations,
+  "executions/:id": LOAD.executionDetail,
+  executions: LOAD.executions,
+  settings: LOAD.settings,
+  workflows: LOAD.workflows,
+};
+
+/** Start downloading the page at `pathname` (main.tsx calls it before the first render, so
+ * the page's code and the session check travel together). */
+export function preloadRoute(pathname: string): void {
+  const path = matchRoutes(routes, pathname)?.at(-1)?.route.path;
+  const load = path ? PRELOAD[path] : pathname === "/" ? LOAD.workflows : undefined;
+  void load?.().catch(() => undefined);
+}
 
 /** A lazily loaded page, with a loading state while its code arrives. */
 function page(Page: ComponentType, fullScreen = false) {
