@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense, useEffect, type ComponentType } from "react";
+import { lazy, Suspense, useEffect, useState, type ComponentType } from "react";
 import { matchRoutes, Navigate, Outlet, useLocation, useNavigate, type RouteObject } from "react-router";
 
 import { SESSION_EXPIRED, sessionEvents } from "./api/client";
@@ -18,42 +18,62 @@ const once = <T,>(load: () => Promise<T>) => {
   let started: Promise<T> | null = null;
   return () => (started ??= load());
 };
-const LOAD = {
-  dashboard: once(() => import("./dashboard/DashboardPage")),
-  editor: once(() => import("./editor/EditorPage")),
-  integrationTypes: once(() => import("./integration-types/IntegrationTypesPage")),
-  integrations: once(() => import("./integrations/IntegrationsPage")),
-  executionDetail: once(() => import("./executions/ExecutionDetail")),
-  executions: once(() => import("./executions/ExecutionsPage")),
-  settings: once(() => import("./settings/SettingsPage")),
-  workflows: once(() => import("./workflows/WorkflowsPage")),
-};
-const DashboardPage = lazy(() => LOAD.dashboard().then((m) => ({ default: m.DashboardPage })));
-const EditorPage = lazy(() => LOAD.editor().then((m) => ({ default: m.EditorPage })));
-const IntegrationTypesPage = lazy(() => LOAD.integrationTypes().then((m) => ({ default: m.IntegrationTypesPage })));
-const IntegrationsPage = lazy(() => LOAD.integrations().then((m) => ({ default: m.IntegrationsPage })));
-const ExecutionDetailPage = lazy(() => LOAD.executionDetail().then((m) => ({ default: m.ExecutionDetailPage })));
-const ExecutionsPage = lazy(() => LOAD.executions().then((m) => ({ default: m.ExecutionsPage })));
-const SettingsPage = lazy(() => LOAD.settings().then((m) => ({ default: m.SettingsPage })));
-const WorkflowsPage = lazy(() => LOAD.workflows().then((m) => ({ default: m.WorkflowsPage })));
+
+/**
+ * A lazily loaded page. Once its code is here (preloaded with the session check), the page
+ * renders directly instead of through React.lazy: a Suspense fallback, once shown, holds the
+ * page back for React's reveal throttle (about 300 ms). Each mounted page keeps the way it
+ * started, so it never remounts.
+ */
+function lazyPage<M>(load: () => Promise<M>, pick: (m: M) => ComponentType) {
+  let loaded: ComponentType | null = null;
+  const preload = () =>
+    load().then((m) => {
+      loaded ??= pick(m);
+      return loaded;
+    });
+  const Lazy = lazy(() => preload().then((c) => ({ default: c })));
+  function Page() {
+    const [Direct] = useState(() => loaded);
+    return Direct ? <Direct /> : <Lazy />;
+  }
+  return { Page, preload };
+}
+
+const dashboard = lazyPage(once(() => import("./dashboard/DashboardPage")), (m) => m.DashboardPage);
+const editor = lazyPage(once(() => import("./editor/EditorPage")), (m) => m.EditorPage);
+const integrationTypes = lazyPage(once(() => import("./integration-types/IntegrationTypesPage")), (m) => m.IntegrationTypesPage);
+const integrations = lazyPage(once(() => import("./integrations/IntegrationsPage")), (m) => m.IntegrationsPage);
+const executionDetail = lazyPage(once(() => import("./executions/ExecutionDetail")), (m) => m.ExecutionDetailPage);
+const executions = lazyPage(once(() => import("./executions/ExecutionsPage")), (m) => m.ExecutionsPage);
+const settings = lazyPage(once(() => import("./settings/SettingsPage")), (m) => m.SettingsPage);
+const workflows = lazyPage(once(() => import("./workflows/WorkflowsPage")), (m) => m.WorkflowsPage);
+const DashboardPage = dashboard.Page;
+const EditorPage = editor.Page;
+const IntegrationTypesPage = integrationTypes.Page;
+const IntegrationsPage = integrations.Page;
+const ExecutionDetailPage = executionDetail.Page;
+const ExecutionsPage = executions.Page;
+const SettingsPage = settings.Page;
+const WorkflowsPage = workflows.Page;
 
 /** The page download of each route path. */
 const PRELOAD: Record<string, () => Promise<unknown>> = {
-  dashboard: LOAD.dashboard,
-  "workflows/:id": LOAD.editor,
-  "integration-types": LOAD.integrationTypes,
-  integrations: LOAD.integrations,
-  "executions/:id": LOAD.executionDetail,
-  executions: LOAD.executions,
-  settings: LOAD.settings,
-  workflows: LOAD.workflows,
+  dashboard: dashboard.preload,
+  "workflows/:id": editor.preload,
+  "integration-types": integrationTypes.preload,
+  integrations: integrations.preload,
+  "executions/:id": executionDetail.preload,
+  executions: executions.preload,
+  settings: settings.preload,
+  workflows: workflows.preload,
 };
 
 /** Start downloading the page at `pathname` (main.tsx calls it before the first render, so
  * the page's code and the session check travel together). */
 export function preloadRoute(pathname: string): void {
   const path = matchRoutes(routes, pathname)?.at(-1)?.route.path;
-  const load = path ? PRELOAD[path] : pathname === "/" ? LOAD.workflows : undefined;
+  const load = path ? PRELOAD[path] : pathname === "/" ? workflows.preload : undefined;
   void load?.().catch(() => undefined);
 }
 
