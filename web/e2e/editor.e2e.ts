@@ -294,4 +294,52 @@ async function walkThrough() {
   doc = await getWorkflow(id);
   expect(doc.version).toBe(5);
   expect(doc.nodes.find((n) => n.id === "set_fields")?.params).toEqual({});
+
+  await renameAndNotes(id);
+}
+
+/** Rename the webhook: the Set node's expression that names it follows; a taken name is
+ * refused. Then a sticky note written in Markdown is shown formatted. */
+async function renameAndNotes(id: number) {
+  const { page, screenshot } = browser;
+  const hookName = (await getWorkflow(id)).nodes.find((n) => n.id === "webhook")!.name;
+  const setPanel = await openNode("set_fields");
+  const fields = setPanel.locator('[data-field="params.fields"]');
+  await fields.getByRole("button", { name: "Expression" }).click();
+  await fields.locator(".cm-content").click();
+  await page.keyboard.insertText(`{{ {"title": nodes['${hookName}'].json.body.title} }}`);
+  await page.getByRole("button", { name: "Close the node panel" }).click();
+
+  const hook = await openNode("webhook");
+  await hook.getByRole("tab", { name: "Settings" }).click();
+  const name = hook.getByRole("textbox", { name: /^Name/ });
+  await name.fill("Set fields");
+  await name.press("Enter");
+  await hook.getByText(/Another node is already called “Set fields”/).waitFor();
+  await name.fill("Bug report");
+  await name.press("Enter");
+  await node("webhook").locator('[data-testid="node-name"]').filter({ hasText: "Bug report" }).waitFor();
+  await page.getByRole("button", { name: "Close the node panel" }).click();
+  await page.keyboard.press("Control+s");
+  await saved(6);
+  const renamed = await getWorkflow(id);
+  expect(renamed.nodes.find((n) => n.id === "webhook")?.name).toBe("Bug report");
+  expect(renamed.nodes.find((n) => n.id === "set_fields")?.params).toEqual({ fields: `{{ {"title": nodes['Bug report'].json.body.title} }}` });
+
+  // A sticky note in Markdown: formatted on the canvas, raw HTML shown as text.
+  await page.getByRole("button", { name: "Add a sticky note" }).click();
+  const note = node("note:note").getByTestId("sticky-text");
+  await note.dblclick();
+  const text = page.getByRole("textbox", { name: "Sticky note text" });
+  await text.fill("## Triage\n**Bugs** go to [the tracker](https://tracker.example/bugs)\n\n- first `check`\n- then <b>fix</b>");
+  await page.keyboard.press("Escape");
+  await note.getByRole("heading", { name: "Triage" }).waitFor();
+  expect(await note.locator("strong").textContent()).toBe("Bugs");
+  expect(await note.getByRole("link", { name: "the tracker" }).getAttribute("target")).toBe("_blank");
+  expect(await note.locator("li").count()).toBe(2);
+  expect(await note.locator("b").count()).toBe(0);
+  expect(await note.textContent()).toContain("<b>fix</b>");
+  await screenshot("editor-07-rename-and-markdown-note");
+  await page.keyboard.press("Control+s");
+  await saved(7);
 }

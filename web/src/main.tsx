@@ -6,7 +6,7 @@ import { createRoot } from "react-dom/client";
 import { createBrowserRouter, RouterProvider } from "react-router";
 
 import { ApiError } from "./api/errors";
-import { routes } from "./App";
+import { preloadRoute, routes } from "./App";
 import { applyTheme, initialTheme } from "./theme";
 
 applyTheme(initialTheme());
@@ -21,6 +21,7 @@ const queryClient = new QueryClient({
   },
 });
 
+preloadRoute(window.location.pathname);
 const router = createBrowserRouter(routes);
 
 const root = document.getElementById("root");

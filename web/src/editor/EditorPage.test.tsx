@@ -250,6 +250,78 @@ describe("the workflow editor", () => {
     expect(screen.getByText("Unsaved changes")).toBeInTheDocument();
   });
 
+  it("renames a node: references to it follow, one undo step; a taken name is refused", async () => {
+    const nodes = [
+      { id: "hook", name: "Incoming", type: "core.webhook", params: { path: "orders" }, position: { x: 0, y: 0 } },
+      { id: "check", name: "Check", type: "core.if", params: { condition: "{{ nodes['Incoming'].json.ok and nodes.Incoming.items }}" }, position: { x: 300, y: 0 } },
+    ];
+    base({
+      "GET /api/workflows/5": () => workflow(3, { nodes }),
+      "PUT /api/workflows/5": async (req) => ({ ...workflow(4), ...((await req.json()) as object), version: 4 }),
+    });
+    const view = await openEditor();
+    const user = userEvent.setup();
+    fireEvent.click(within(nodeEl(view, "hook")).getByText("Incoming"));
+    const panel = await screen.findByRole("complementary", { name: "Node Incoming" });
+    await user.click(within(panel).getByRole("tab", { name: "Settings" }));
+    const name = within(panel).getByLabelText("Name");
+    await user.clear(name);
+    await user.type(name, "Check{Enter}");
+    expect(within(panel).getByText(/Another node is already called “Check”/)).toBeInTheDocument();
+    await user.clear(name);
+    await user.type(name, "New order{Enter}");
+    await waitFor(() => expect(within(nodeEl(view, "hook")).getByText("New order")).toBeInTheDocument());
+    act(() => name.blur());
+    await user.keyboard("{Control>}z{/Control}");
+    await waitFor(() => expect(within(nodeEl(view, "hook")).getByText("Incoming")).toBeInTheDocument());
+    await user.keyboard("{Control>}{Shift>}z{/Shift}{/Control}");
+    await waitFor(() => expect(within(nodeEl(view, "hook")).getByText("New order")).toBeInTheDocument());
+    await user.keyboard("{Control>}s{/Control}");
+    await screen.findByText("Saved · version 4");
+    const body = (await puts()[0]!.json()) as { nodes: { id: string; name: string; params: Record<string, unknown> }[] };
+    expect(body.nodes.find((n) => n.id === "hook")?.name).toBe("New order");
+    expect(body.nodes.find((n) => n.id === "check")?.params).toEqual({ condition: "{{ nodes['New order'].json.ok and nodes['New order'].items }}" });
+  });
+
+  it("works from the keyboard: focus a node, select it, move it with the arrows (one undo step), open and close its panel", async () => {
+    base({ "PUT /api/workflows/5": async (req) => ({ ...workflow(4), ...((await req.json()) as object), version: 4 }) });
+    const view = await openEditor();
+    const user = userEvent.setup();
+    const check = nodeEl(view, "check");
+    expect(check).toHaveAttribute("tabindex", "0");
+    act(() => check.focus());
+    await user.keyboard(" ");
+    await waitFor(() => expect(nodeEl(view, "check")).toHaveClass("selected"));
+    await user.keyboard("{ArrowRight}{ArrowRight}{Shift>}{ArrowDown}{/Shift}");
+    await screen.findByText("Unsaved changes");
+    await user.keyboard("{Control>}z{/Control}");
+    await waitFor(() => expect(screen.queryByText("Unsaved changes")).not.toBeInTheDocument());
+    await user.keyboard("{Control>}{Shift>}z{/Shift}{/Control}");
+    await user.keyboard("{Control>}s{/Control}");
+    await screen.findByText("Saved · version 4");
+    const body = (await puts()[0]!.json()) as { nodes: { id: string; position: { x: number; y: number } }[] };
+    expect(body.nodes.find((n) => n.id === "check")?.position).toEqual({ x: 310, y: 20 });
+
+    act(() => nodeEl(view, "check").focus());
+    await user.keyboard("{Enter}");
+    const panel = await screen.findByRole("complementary", { name: "Node Check" });
+    await waitFor(() => expect(within(panel).getByRole("tab", { name: "Parameters" })).toHaveFocus());
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("complementary", { name: "Node Check" })).not.toBeInTheDocument());
+    await waitFor(() => expect(nodeEl(view, "check")).toHaveFocus());
+  });
+
+  it("lists the canvas keys in the shortcuts dialog", async () => {
+    base();
+    await openEditor();
+    const user = userEvent.setup();
+    await user.keyboard("?");
+    const dialog = await screen.findByRole("dialog", { name: "Keyboard shortcuts" });
+    const table = within(dialog).getByRole("table", { name: "On the canvas (keyboard only)" });
+    expect(within(table).getByText("Tab / Shift+Tab")).toBeInTheDocument();
+    expect(within(table).getByText(/Move the selected nodes/)).toBeInTheDocument();
+  });
+
   it("opens a focused node's panel with Enter", async () => {
     base();
     const view = await openEditor();
@@ -274,6 +346,21 @@ describe("the workflow editor", () => {
     await screen.findByText("Saved · version 4");
     const body = (await puts()[0]!.json()) as { sticky_notes: { id: string; text: string; color: string }[] };
     expect(body.sticky_notes.find((n) => n.id === "note")).toMatchObject({ text: "Call the team", color: "yellow" });
+  });
+
+  it("shows a sticky note as Markdown (no raw HTML) and edits it as text on double-click", async () => {
+    const text = "# Plan\n**Call** the [team](https://chat.example/t) <b onclick=\"x()\">now</b>\n\n- one\n- two";
+    base({ "GET /api/workflows/5": () => workflow(3, { sticky_notes: [{ id: "n1", text, position: { x: 0, y: -200 } }] }) });
+    const view = await openEditor();
+    const note = within(nodeEl(view, "note:n1")).getByTestId("sticky-text");
+    expect(within(note).getByRole("heading", { name: "Plan" })).toBeInTheDocument();
+    expect(note.querySelector("strong")?.textContent).toBe("Call");
+    expect(within(note).getByRole("link", { name: "team" })).toHaveAttribute("href", "https://chat.example/t");
+    expect(within(note).getAllByRole("listitem")).toHaveLength(2);
+    expect(note.querySelector("b")).toBeNull();
+    expect(note.textContent).toContain('<b onclick="x()">now</b>');
+    fireEvent.doubleClick(note);
+    expect(await screen.findByRole("textbox", { name: "Sticky note text" })).toHaveValue(text);
   });
 
   it("is read-only for a viewer", async () => {

@@ -127,6 +127,23 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
     }
   }, [dispatch, editor, state.active, workflow.id]);
 
+  // Keyboard use: opening a node's panel with Enter takes the focus into it; closing the
+  // panel gives it back to the node (when it was in the panel or nowhere).
+  const openFromKeyboard = useCallback(
+    (node: string) => {
+      dispatch({ type: "open", node });
+      focusWhenShown('[data-editor-panel] [role="tab"][aria-selected="true"]');
+    },
+    [dispatch],
+  );
+  const closePanel = useCallback(() => {
+    const node = state.open;
+    const active = document.activeElement;
+    const fromPanel = !active || active === document.body || !!active.closest("[data-editor-panel]");
+    dispatch({ type: "open", node: null });
+    if (node && fromPanel) focusWhenShown(`.react-flow__node[data-id="${node}"]`);
+  }, [dispatch, state.open]);
+
   const command = useCallback(
     (c: Command) =>
       runCommand(c, {
@@ -135,14 +152,14 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
         fitView,
         closePanelOrPalette: () => {
           if (palette) setPalette(null);
-          else if (state.open) dispatch({ type: "open", node: null });
+          else if (state.open) closePanel();
           else return false;
           return true;
         },
         openPalette: () => setPalette({ after: null }),
         help: () => setDialog("help"),
       }),
-    [editor, palette, readOnly, state.open, fitView, dispatch],
+    [editor, palette, readOnly, state.open, fitView, closePanel],
   );
 
   useKeyboard({
@@ -151,7 +168,7 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
     cut: () => dispatch({ type: "deleteSelection" }),
     paste: (text) => !readOnly && editor.paste(text),
     lastCopied: () => editor.clipboard.current,
-    openNode: (node) => dispatch({ type: "open", node }),
+    openNode: openFromKeyboard,
     enabled: dialog === null,
   });
   const blocker = useUnsavedGuard(dirty);
@@ -225,7 +242,7 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
             onChange={canvas.replaceNode}
             onPin={canvas.pin}
             onTest={editor.test}
-            onClose={() => dispatch({ type: "open", node: null })}
+            onClose={closePanel}
             listen={webhook.listen}
             onListen={() => void webhook.start()}
             onStopListening={() => void webhook.stop()}
@@ -235,6 +252,18 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
       <EditorDialogs editor={editor} dialog={dialog} onClose={() => setDialog(null)} workflowId={workflow.id} blocker={blocker} />
     </div>
   );
+}
+
+/** Focus the element `selector` finds as soon as it is drawn (the panel loads lazily); gives
+ * up after about two seconds. */
+function focusWhenShown(selector: string) {
+  let frames = 0;
+  const step = () => {
+    const el = document.querySelector<HTMLElement>(selector);
+    if (el) el.focus();
+    else if (frames++ < 120) requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
 }
 
 /** Leaving with unsaved changes asks first: the browser's own prompt when the tab closes or

@@ -4,6 +4,7 @@
 import { lazy, Suspense, useCallback, useMemo } from "react";
 
 import type { WorkflowDoc } from "./model/document";
+import { otherNames } from "./model/rename";
 import { expressionScope, sampleInput, type RunState } from "./model/run";
 import type { DocNode, FieldErrors, Item, NodeTypeMeta } from "./types";
 import { WebhookSection, type ListenState } from "./WebhookSection";
@@ -44,6 +45,7 @@ export function PanelHost(props: PanelHostProps) {
   const triggers = useMemo(() => new Set([...types.values()].filter((t) => t.group === "trigger").map((t) => t.type)), [types]);
   const scope = useMemo(() => expressionScope(doc, run, nodeId, triggers), [doc, run, nodeId, triggers]);
   const sample = useMemo(() => sampleInput(doc, run, nodeId), [doc, run, nodeId]);
+  const others = useMemo(() => otherNames(doc, nodeId), [doc, nodeId]);
   const pin = useCallback((items: Item[] | null) => onPin(nodeId, items), [onPin, nodeId]);
   const test = useCallback((items: Item[]) => (node ? onTest(node, items) : Promise.resolve()), [onTest, node]);
   if (!node) return null;
@@ -65,6 +67,7 @@ export function PanelHost(props: PanelHostProps) {
         sampleInput={sample}
         onClose={props.onClose}
         readOnly={readOnly}
+        otherNames={others}
         initialTab={readOnly ? "data" : undefined}
         extra={
           isWebhook && !readOnly && props.listen && props.onListen && props.onStopListening ? (

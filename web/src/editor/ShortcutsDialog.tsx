@@ -1,7 +1,7 @@
 /** The `?` dialog: every keyboard shortcut of the editor. */
 import { Button } from "../components/ui";
 import { Dialog } from "./Dialog";
-import { SHORTCUTS } from "./shortcuts";
+import { CANVAS_KEYS, SHORTCUTS } from "./shortcuts";
 
 export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
   const mac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
@@ -26,6 +26,25 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
         <tbody>
           {SHORTCUTS.map((s) => (
             <tr key={s.command} className="border-t border-zinc-100 dark:border-zinc-800">
+              <td className="py-1.5 pr-4 whitespace-nowrap">
+                <kbd className="rounded border border-zinc-300 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs dark:border-zinc-600 dark:bg-zinc-800">{mac ? s.keys.replaceAll("Ctrl", "⌘") : s.keys}</kbd>
+              </td>
+              <td className="py-1.5">{s.what}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table className="mt-4 w-full text-left text-sm">
+        <caption className="pb-1 text-left text-sm font-semibold">On the canvas (keyboard only)</caption>
+        <thead className="text-xs uppercase text-zinc-500 dark:text-zinc-400">
+          <tr>
+            <th scope="col" className="py-1 pr-4">Keys</th>
+            <th scope="col" className="py-1">Does</th>
+          </tr>
+        </thead>
+        <tbody>
+          {CANVAS_KEYS.map((s) => (
+            <tr key={s.keys} className="border-t border-zinc-100 dark:border-zinc-800">
               <td className="py-1.5 pr-4 whitespace-nowrap">
                 <kbd className="rounded border border-zinc-300 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs dark:border-zinc-600 dark:bg-zinc-800">{mac ? s.keys.replaceAll("Ctrl", "⌘") : s.keys}</kbd>
               </td>

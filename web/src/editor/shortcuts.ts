@@ -41,7 +41,15 @@ export const SHORTCUTS: Shortcut[] = [
   { command: "run", keys: "Ctrl+Enter", what: "Run the workflow" },
   { command: "help", keys: "?", what: "Show these shortcuts" },
   { command: "escape", keys: "Escape", what: "Close the panel or palette, clear the selection" },
-  { command: "open", keys: "Enter", what: "Open the focused node's panel (Tab moves between nodes, arrow keys move the selected ones)" },
+  { command: "open", keys: "Enter", what: "Open the focused node's panel (a focused note: write in it)" },
+];
+
+/** Keys of the canvas itself (focus, select, move), listed in the help dialog. */
+export const CANVAS_KEYS: { keys: string; what: string }[] = [
+  { keys: "Tab / Shift+Tab", what: "Move the focus from node to node (and to the notes and the canvas controls)" },
+  { keys: "Space", what: "Select the focused node" },
+  { keys: "Arrow keys", what: "Move the selected nodes (5 px; with Shift, 20 px); one undo step per burst of moves" },
+  { keys: "Enter", what: "Open the focused node's panel; Escape closes it and gives the focus back to the node" },
 ];
 
 export interface KeyLike {

@@ -19,8 +19,8 @@ import {
   newNode,
   newNoteId,
   noteFlowId,
+  nodeName,
   noteIdOf,
-  replaceNode,
   setPinned,
   STICKY_SIZE,
   updateNote,
@@ -29,6 +29,7 @@ import {
   type WorkflowDoc,
 } from "./model/document";
 import { tidyLayout, type Size } from "./model/layout";
+import { replaceNodeRenaming } from "./model/rename";
 import { placeErrors } from "./model/validation";
 import { editorReducer, initState, type EditorState } from "./state";
 import type { DocConnection, DocNode, Item, NodeTypeMeta } from "./types";
@@ -175,7 +176,12 @@ export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, Node
       onNodeClick: (nodeId: string) => dispatch({ type: "open", node: nodeId }),
       onPaneClick: () => dispatch({ type: "selectOnly", nodes: [] }),
       updateNote: (noteId: string, c: Partial<StickyNote>) => change((d) => updateNote(d, noteId, c), `note:${noteId}`),
-      replaceNode: (node: DocNode) => change((d) => replaceNode(d, node), `node:${node.id}`),
+      // A rename (with the references it rewrites) is its own undo step.
+      replaceNode: (node: DocNode) => {
+        const old = stateRef.current.history.present.nodes.find((n) => n.id === node.id);
+        const renamed = old !== undefined && nodeName(old) !== nodeName(node);
+        change((d) => replaceNodeRenaming(d, node), renamed ? undefined : `node:${node.id}`);
+      },
       pin: (nodeId: string, items: Item[] | null) => change((d) => setPinned(d, nodeId, items)),
     }),
     [change],

@@ -1,7 +1,10 @@
-/** A sticky note on the canvas: its text (double-click or Enter to edit, Escape or leaving
- * the box to finish), a colour, resizable while selected. Stored in the document. */
+/** A sticky note on the canvas: its text shown as Markdown (sanitised; raw HTML shown as
+ * text), edited as plain text (double-click or Enter to edit, Escape or leaving the box to
+ * finish), a colour, resizable while selected. Stored in the document. */
 import { NodeResizer, type NodeProps } from "@xyflow/react";
-import { memo, useEffect, useRef, useState } from "react";
+import { memo, useEffect, useMemo, useRef, useState } from "react";
+
+import { renderMarkdown } from "../../components/markdown/markdown";
 
 import { STICKY_COLORS, type StickyColor } from "../model/document";
 import type { StickyFlowNode } from "../model/graph";
@@ -15,6 +18,23 @@ const COLOURS: Record<StickyColor, string> = {
   purple: "bg-violet-100 border-violet-300 text-violet-950 dark:bg-violet-900/60 dark:border-violet-700 dark:text-violet-50",
   gray: "bg-zinc-100 border-zinc-300 text-zinc-900 dark:bg-zinc-800 dark:border-zinc-600 dark:text-zinc-50",
 };
+/** Markdown inside a note: compact, in the note's own text colour. */
+const PROSE = [
+  "[&_h1]:text-base [&_h1]:font-bold [&_h2]:text-sm [&_h2]:font-bold [&_h3]:font-semibold [&_h4]:font-semibold [&_h5]:font-semibold [&_h6]:font-semibold",
+  "[&_p]:my-1 [&_ul]:my-1 [&_ul]:list-disc [&_ul]:pl-5 [&_ol]:my-1 [&_ol]:list-decimal [&_ol]:pl-5",
+  "[&_a]:underline [&_a]:underline-offset-2 [&_a:focus-visible]:outline-2 [&_a:focus-visible]:outline-indigo-500",
+  "[&_code]:rounded [&_code]:bg-black/10 [&_code]:px-1 [&_code]:font-mono [&_code]:text-xs dark:[&_code]:bg-white/15",
+  "[&_pre]:my-1 [&_pre]:overflow-x-auto [&_pre]:rounded [&_pre]:bg-black/10 [&_pre]:p-1.5 dark:[&_pre]:bg-white/15 [&_pre_code]:bg-transparent [&_pre_code]:p-0",
+  "[&_blockquote]:border-l-2 [&_blockquote]:border-current/40 [&_blockquote]:pl-2 [&_hr]:my-2 [&_hr]:border-current/30",
+  "[&_table]:border-collapse [&_td]:border [&_td]:border-current/30 [&_td]:px-1 [&_th]:border [&_th]:border-current/30 [&_th]:px-1",
+].join(" ");
+
+function Markdown({ text }: { text: string }) {
+  const html = useMemo(() => renderMarkdown(text), [text]);
+  // Sanitised by renderMarkdown (allow-listed tags and attributes, no raw HTML).
+  return <div className={PROSE} dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
 const SWATCH: Record<StickyColor, string> = {
   yellow: "bg-amber-300",
   blue: "bg-sky-300",
@@ -70,8 +90,8 @@ function StickyNodeView({ data, selected }: NodeProps<StickyFlowNode>) {
           className="nodrag nowheel nopan h-full w-full resize-none bg-transparent text-sm outline-none"
         />
       ) : (
-        <div className="h-full overflow-hidden whitespace-pre-wrap break-words" data-testid="sticky-text">
-          {note.text || <span className="opacity-60">{readOnly ? "" : "Double-click to write a note"}</span>}
+        <div className="h-full overflow-hidden break-words" data-testid="sticky-text">
+          {note.text ? <Markdown text={note.text} /> : <span className="opacity-60">{readOnly ? "" : "Double-click to write a note"}</span>}
         </div>
       )}
       {selected && !readOnly && !editing && (

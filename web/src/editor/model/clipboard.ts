@@ -8,6 +8,7 @@
  */
 import type { DocConnection, DocNode, Item } from "../types";
 import { fromPort, makeConnection, nodeName, toPort, uniqueId, uniqueName, type Position, type StickyNote, type WorkflowDoc } from "./document";
+import { renameAllInValue } from "./rename";
 
 export interface Snippet {
   nodes: DocNode[];
@@ -82,22 +83,9 @@ function topLeft(snippet: Snippet): Position {
   return { x: Math.min(...points.map((p) => p.x ?? 0)), y: Math.min(...points.map((p) => p.y ?? 0)) };
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** `nodes['Old']` / `nodes["Old"]` in every string of `value` renamed. */
-export function renameReferences(value: unknown, renames: ReadonlyMap<string, string>): unknown {
-  if (renames.size === 0) return value;
-  if (typeof value === "string") {
-    let out = value;
-    for (const [from, to] of renames) {
-      out = out.replace(new RegExp(`nodes\\[(['"])${escapeRe(from)}\\1\\]`, "g"), (_m, q: string) => `nodes[${q}${to}${q}]`);
-    }
-    return out;
-  }
-  if (Array.isArray(value)) return value.map((v) => renameReferences(v, renames));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renameReferences(v, renames)]));
-  return value;
-}
+/** Node references (`nodes['Old']`, `nodes["Old"]`, `nodes.Old`) in every string of
+ * `value` renamed, as `rename.ts` finds them. */
+export const renameReferences = (value: unknown, renames: ReadonlyMap<string, string>): unknown => renameAllInValue(value, renames);
 
 export interface PasteResult {
   doc: WorkflowDoc;

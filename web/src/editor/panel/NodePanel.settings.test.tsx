@@ -16,6 +16,26 @@ afterEach(() => server.restore());
 const http = { id: "h", name: "Fetch", type: "core.http_request", params: { url: "https://example.com" } };
 
 describe("settings", () => {
+  it("refuses a name another node has, inline, and Escape puts the name back", async () => {
+    const user = userEvent.setup();
+    const h = renderPanel(http, { otherNames: new Set(["Merge", "Set"]) });
+    await user.click(screen.getByRole("tab", { name: "Settings" }));
+    const name = screen.getByLabelText("Name");
+    await user.clear(name);
+    await user.type(name, "Merge{Enter}");
+    expect(screen.getByText(/Another node is already called “Merge”/)).toBeInTheDocument();
+    expect(name).toHaveAttribute("aria-invalid", "true");
+    await user.tab();
+    expect(h.node().name).toBe("Fetch");
+    await user.click(name);
+    await user.keyboard("{Escape}");
+    expect(name).toHaveValue("Fetch");
+    expect(screen.queryByText(/Another node/)).not.toBeInTheDocument();
+    await user.clear(name);
+    await user.type(name, "  Merged  {Enter}");
+    expect(h.node().name).toBe("Merged");
+  });
+
   it("writes name, disabled, notes, timeout, retry and on_error back", async () => {
     const user = userEvent.setup();
     const h = renderPanel(http);
@@ -26,6 +46,9 @@ describe("settings", () => {
     expect(name).toHaveAttribute("aria-invalid", "true");
     expect(h.node().name).toBe("Fetch");
     await user.type(name, "Get bug");
+    // Written when the field is left (or on Enter): one rename, not one per keystroke.
+    expect(h.node().name).toBe("Fetch");
+    await user.tab();
     expect(h.node().name).toBe("Get bug");
     await user.click(screen.getByLabelText("Disabled"));
     expect(h.node().disabled).toBe(true);

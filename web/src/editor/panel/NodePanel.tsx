@@ -51,6 +51,8 @@ export interface NodePanelProps {
   readOnly?: boolean;
   /** The tab shown first (default: parameters). */
   initialTab?: PanelTab;
+  /** The other nodes' names (a rename to one of them is refused). */
+  otherNames?: ReadonlySet<string>;
 }
 
 export type PanelTab = "parameters" | "settings" | "data";
@@ -122,7 +124,7 @@ export function NodePanel(props: NodePanelProps) {
           {/* Keyed by node: another node's fields start from its own values, not this one's drafts. */}
           <div key={node.id} role="tabpanel" id={`${base}-panel-${tab}`} aria-labelledby={`${base}-tab-${tab}`} tabIndex={0} className={`space-y-4 rounded ${focusRing}`}>
             {tab === "parameters" && <ParamsTab node={node} nodeType={nodeType} onChange={props.onChange} extra={props.extra} />}
-            {tab === "settings" && <SettingsForm node={node} onChange={props.onChange} />}
+            {tab === "settings" && <SettingsForm node={node} onChange={props.onChange} otherNames={props.otherNames} />}
             {tab === "data" && (
               <DataTab
                 nodeName={title}

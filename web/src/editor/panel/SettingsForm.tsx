@@ -3,7 +3,10 @@ import { useEffect, useId, useState } from "react";
 
 import { focusRing } from "../../components/ui";
 import type { DocNode } from "../types";
+import { nameProblem } from "../model/rename";
 import { fieldClass, usePanel } from "./context";
+
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 type Retry = NonNullable<DocNode["retry"]>;
 type OnError = NonNullable<DocNode["on_error"]>;
@@ -22,30 +25,20 @@ export const ON_ERROR: { value: OnError; label: string; hint: string }[] = [
   { value: "error_output", label: "Send to the error output", hint: "The error goes out as an item on the node's error port" },
 ];
 
-export function SettingsForm({ node, onChange }: { node: DocNode; onChange: (next: DocNode) => void }) {
+export interface SettingsFormProps {
+  node: DocNode;
+  onChange: (next: DocNode) => void;
+  /** The other nodes' names: a rename to one of them is refused. */
+  otherNames?: ReadonlySet<string> | undefined;
+}
+
+export function SettingsForm({ node, onChange, otherNames }: SettingsFormProps) {
   const { readOnly, fieldErrors, idFor } = usePanel();
-  const [name, setName] = useState(node.name || node.id);
-  useEffect(() => setName(node.name || node.id), [node.name, node.id]);
-  const nameProblem = name.trim() === "" ? "The name cannot be empty." : undefined;
   const set = (patch: Partial<DocNode>) => onChange({ ...node, ...patch });
 
   return (
     <div className="space-y-5">
-      <TextSetting label="Name" path="name" error={nameProblem ?? fieldErrors.name} hint="Unique in the workflow; expressions use it: nodes['Name']">
-        {(props) => (
-          <input
-            {...props}
-            className={fieldClass}
-            required
-            value={name}
-            disabled={readOnly}
-            onChange={(e) => {
-              setName(e.target.value);
-              if (e.target.value.trim() !== "") set({ name: e.target.value });
-            }}
-          />
-        )}
-      </TextSetting>
+      <NameSetting node={node} otherNames={otherNames} readOnly={readOnly} serverError={fieldErrors.name} onRename={(name) => set({ name })} />
       <div className="space-y-1">
         <label className="flex items-center gap-2 text-sm font-medium">
           <input
@@ -71,6 +64,45 @@ export function SettingsForm({ node, onChange }: { node: DocNode; onChange: (nex
       <RetrySettings node={node} set={set} />
       <OnErrorSetting node={node} set={set} />
     </div>
+  );
+}
+
+/** The name is written when the field is left or Enter is pressed (one change: the rename
+ * and the references it rewrites are one undo step); Escape puts the current name back. */
+function NameSetting(props: { node: DocNode; otherNames: ReadonlySet<string> | undefined; readOnly: boolean; serverError: string | undefined; onRename: (name: string) => void }) {
+  const { node, otherNames, readOnly, serverError, onRename } = props;
+  const current = node.name || node.id;
+  const [name, setName] = useState(current);
+  useEffect(() => setName(current), [current]);
+  const problem = nameProblem(name.trim(), otherNames ?? NO_NAMES);
+  const commit = () => {
+    const clean = name.trim();
+    if (problem || clean === current) return;
+    onRename(clean);
+  };
+  return (
+    <TextSetting label="Name" path="name" error={problem ?? serverError} hint="Unique in the workflow; expressions use it: nodes['Name']. Renaming updates them (Enter or leaving the field renames, Escape cancels).">
+      {(p) => (
+        <input
+          {...p}
+          className={fieldClass}
+          required
+          value={name}
+          disabled={readOnly}
+          onChange={(e) => setName(e.target.value)}
+          onBlur={commit}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              commit();
+            } else if (e.key === "Escape" && name !== current) {
+              e.preventDefault();
+              setName(current);
+            }
+          }}
+        />
+      )}
+    </TextSetting>
   );
 }
 
