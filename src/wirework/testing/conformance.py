@@ -9,7 +9,9 @@
   mask in every API response (create, get, list, test connection), and no error a step records
   holds one, even when the service echoes the request's headers;
 - errors mapped: a 400, a 429 (after the retries) and a 500 answer of the service fail the
-  step with a message naming the service, the status and the service's own words;
+  step with a message naming the service, the status and the service's own words (native
+  integrations, ``base_url=None``: a refused connection fails every action with a message
+  naming the service);
 - idempotency: actions declared with an ``idempotency_header`` send the step's idempotency
   key in it on every request that changes something.
 """
@@ -19,9 +21,11 @@ from __future__ import annotations
 import json
 import re
 import secrets as pysecrets
+import socket
 import tempfile
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
@@ -137,13 +141,48 @@ def _secret_values(d: IntegrationDefinition) -> dict[str, str]:
 
 def _at(d: IntegrationDefinition, url: str, values: dict[str, Any]) -> dict[str, Any] | None:
     """The credentials pointing at a local server (None: the base URL is not a field)."""
+    if d.native is not None:
+        parts = urlsplit(url)
+        return d.native.point_at(dict(values), parts.hostname or "127.0.0.1", parts.port or 80)
     if not isinstance(d.base_url, str) or d.base_url not in d.credentials.model_fields:
         return None
     return {**values, d.base_url: url}
 
 
+def _closed_port() -> int:
+    """A loopback port nothing listens on (connections are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _native_errors_mapped(d: IntegrationDefinition) -> list[Problem]:
+    """A native integration aimed at a closed port: every action fails with a message that
+    names the service, and no driver traceback or secret."""
+    assert d.native is not None
+    out = []
+    values = _secret_values(d)
+    creds = d.native.point_at(dict(values), "127.0.0.1", _closed_port())
+    with allow_loopback():
+        for action in d.actions.values():
+            run = await run_action(
+                action.node_type, action.example, creds, secret_fields=d.secret_fields()
+            )
+            message = str((run.record.error or {}).get("message", ""))
+            where = f"{action.node_type} (connection refused)"
+            if run.record.status != "error":
+                out.append(Problem("errors", where, "did not fail"))
+            elif d.display_name not in message or "Traceback" in message:
+                out.append(
+                    Problem("errors", where, f"message {message!r} should name {d.display_name}")
+                )
+    return out
+
+
 async def check_errors_mapped(target: str | IntegrationDefinition) -> list[Problem]:
     d = _definition(target)
+    if d.native is not None:
+        return await _native_errors_mapped(d)
     out = []
     values = _secret_values(d)
     answers = [
@@ -243,7 +282,10 @@ async def check_secrets_masked(target: str | IntegrationDefinition) -> list[Prob
                 )
                 client.headers["Authorization"] = f"Bearer {setup.json()['access_token']}"
                 with RecordingServer(status=403, body={"message": "echo"}) as server:
-                    creds = _at(d, server.url, values) or values
+                    target_url = server.url
+                    if d.native is not None:  # no HTTP: a refused connection, not a hang
+                        target_url = f"http://127.0.0.1:{_closed_port()}"
+                    creds = _at(d, target_url, values) or values
                     made = await client.post(
                         "/api/integrations",
                         json={"name": "conformance", "type": d.name, "credentials": creds},

@@ -13,9 +13,11 @@ from wirework.sdk.integration.credentials import (
     CredentialsModel,
     OAuth2Credentials,
     api_key_header,
+    api_key_query,
     basic,
     bearer,
     credential_parameters,
+    no_auth,
     oauth2,
     secret,
 )
@@ -33,6 +35,7 @@ from wirework.sdk.integration.declare import (
     validate_params,
 )
 from wirework.sdk.integration.errors import ServiceError, generic_message
+from wirework.sdk.integration.native import Native, checked_address, service_failure
 from wirework.sdk.integration.tokens import (
     OAuth2Error,
     TokenSource,
@@ -48,6 +51,7 @@ __all__ = [
     "Connection",
     "CredentialsModel",
     "IntegrationDefinition",
+    "Native",
     "OAuth2Credentials",
     "OAuth2Error",
     "PollContext",
@@ -59,17 +63,21 @@ __all__ = [
     "TokenSource",
     "WebhookTrigger",
     "api_key_header",
+    "api_key_query",
     "as_output",
     "authorization_url",
     "basic",
     "bearer",
+    "checked_address",
     "close_pools",
     "credential_parameters",
     "exchange_code",
     "generic_message",
+    "no_auth",
     "oauth2",
     "response_json",
     "retry_after_s",
     "secret",
+    "service_failure",
     "validate_params",
 ]

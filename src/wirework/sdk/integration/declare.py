@@ -40,6 +40,7 @@ from wirework.sdk.integration.credentials import (
     secret_fields,
 )
 from wirework.sdk.integration.errors import ErrorReader, validation_message
+from wirework.sdk.integration.native import Native
 from wirework.sdk.integration.tokens import TokenSource
 from wirework.sdk.node import Item, NodeContext, NodeError
 from wirework.sdk.outbound import AllowedHosts, CredentialAuth, IntegrationCredentials
@@ -68,8 +69,18 @@ class Connection(Generic[C]):
 
     integration_id: int | None
     credentials: C
-    client: ServiceClient
+    # None for native integrations (``base_url=None``: databases, SMTP, vendor SDKs).
+    http: ServiceClient | None
     tokens: TokenSource | None = None
+
+    @property
+    def client(self) -> ServiceClient:
+        """The HTTP client (attaches the credentials to the integration's hosts only)."""
+        if self.http is None:
+            raise NodeError(
+                "this integration is not an HTTP API: it has no HTTP client", retryable=False
+            )
+        return self.http
 
 
 @dataclass
@@ -194,7 +205,8 @@ class IntegrationDefinition:
         icon: str = "plug",
         category: str = "Integrations",
         docs: str = "",
-        base_url: str | Callable[[Any], str] = "base_url",
+        base_url: str | Callable[[Any], str] | None = "base_url",
+        native: Native | None = None,
         error_message: ErrorReader | None = None,
         retry: RetryPolicy | None = None,
         example_credentials: Mapping[str, Any] | None = None,
@@ -208,7 +220,10 @@ class IntegrationDefinition:
         self.docs = docs
         self.credentials = credentials
         self.auth = auth
+        if (base_url is None) != (native is not None):
+            raise ValueError(f"{name}: a native integration has base_url=None and a Native")
         self.base_url = base_url
+        self.native = native
         self.error_message = error_message
         self.retry = retry or RetryPolicy()
         self.example_credentials = dict(example_credentials or {})
@@ -366,6 +381,8 @@ class IntegrationDefinition:
     # -- running ---------------------------------------------------------------------------
 
     def base_url_of(self, credentials: Any) -> str:
+        if self.base_url is None:
+            return ""
         if callable(self.base_url):
             return str(self.base_url(credentials))
         return str(getattr(credentials, self.base_url))
@@ -390,6 +407,8 @@ class IntegrationDefinition:
         uses OAuth2 (new tokens go to ``saver``, by default the step's), and make its client
         (credentials only for its allowed hosts)."""
         credentials = self.validate_credentials(values, integration_id)
+        if self.native is not None:
+            return Connection(integration_id, credentials, None)
         base = self.base_url_of(credentials)
         hosts = AllowedHosts.of(
             IntegrationCredentials(
@@ -438,8 +457,8 @@ class IntegrationDefinition:
         ) -> Item | list[Item] | None:
             model = validate_params(action.params, params)
             connection = await self.open_for(ctx)
-            if action.idempotency_header:
-                connection.client.idempotency = (action.idempotency_header, ctx.idempotency_key)
+            if action.idempotency_header and connection.http is not None:
+                connection.http.idempotency = (action.idempotency_header, ctx.idempotency_key)
             result = await action.fn(ActionContext(ctx, connection, item), model)
             return as_output(result)
 
