@@ -139,7 +139,11 @@ def fuzz_app(seeded: dict[str, Any]) -> Iterator[Any]:
 schema = schemathesis.openapi.from_dict(
     create_app().openapi(),
     # A fixed seed: the same cases on every run (schemathesis otherwise draws a random one).
-    config=schemathesis.Config.from_dict({"seed": 20261122, "cache": {"enabled": False}}),
+    # A generous request timeout: on a loaded 2-core machine one answer can take over the
+    # default 10 s, which would fail a correct operation.
+    config=schemathesis.Config.from_dict(
+        {"seed": 20261122, "cache": {"enabled": False}, "request-timeout": 60}
+    ),
 )
 
 

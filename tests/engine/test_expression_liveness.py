@@ -73,6 +73,7 @@ def test_health_answers_while_heavy_expressions_run(tmp_path: Path) -> None:
         assert activated.status_code == 200, activated.text
 
         latencies: list[float] = []
+        while_busy = 0  # health answers given while posts or executions were in progress
         records: list[dict[str, Any]] = []
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             posts = [pool.submit(_post, base, body) for body in (HOSTILE, PAGE, HOSTILE, PAGE)]
@@ -83,7 +84,9 @@ def test_health_answers_while_heavy_expressions_run(tmp_path: Path) -> None:
                 health = httpx.get(f"{base}/api/health", timeout=30)
                 latencies.append(time.monotonic() - started)
                 assert health.status_code == 200
-                if all(post.done() for post in posts):
+                if not all(post.done() for post in posts):
+                    while_busy += 1
+                else:
                     if not pending and not records:
                         pending = [post.result() for post in posts]
                     for execution_id in list(pending):
@@ -93,13 +96,14 @@ def test_health_answers_while_heavy_expressions_run(tmp_path: Path) -> None:
                             pending.remove(execution_id)
                     if not pending:
                         break
+                    while_busy += 1
                 time.sleep(0.05)
     finally:
         server.stop()
 
     assert max(latencies) < HEALTH_BOUND_S, sorted(latencies)[-5:]
     assert len(records) == 4, "the executions did not finish in time"
-    assert len(latencies) >= 5
+    assert while_busy >= 1, "health was never asked while the work was in progress"
     outcomes = []
     for record in records:
         if record["status"] == "success":

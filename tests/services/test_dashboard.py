@@ -4,36 +4,16 @@ buckets, KPIs, the series per status, the slowest and most-failing workflows."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wirework.db.models import Execution, Workflow, WorkflowVersion
+from tests.services.seeding import add_execution, add_workflow
 from wirework.errors import InvalidInput
 from wirework.schemas.dashboard import Bucket, Period
 from wirework.services import dashboard
 
 NOW = dt.datetime(2026, 3, 10, 12, 30, tzinfo=dt.UTC)
-_ids = itertools.count(1)
-
-
-def exec_id(started: dt.datetime) -> str:
-    """Time-ordered like the engine's ids (the start's milliseconds first)."""
-    return f"{int(started.timestamp() * 1000):012x}7{next(_ids):019x}"
-
-
-async def add_workflow(session: AsyncSession, name: str) -> int:
-    wf = Workflow(name=name)
-    session.add(wf)
-    await session.flush()
-    session.add(
-        WorkflowVersion(
-            workflow_id=wf.id, version=1, document={"name": name, "nodes": [], "connections": []}
-        )
-    )
-    await session.flush()
-    return wf.id
 
 
 def run(
@@ -43,19 +23,7 @@ def run(
     status: str = "success",
     took: dt.timedelta | None = dt.timedelta(seconds=1),
 ) -> None:
-    started = NOW - ago
-    live = status in ("queued", "running", "waiting")
-    session.add(
-        Execution(
-            id=exec_id(started),
-            workflow_id=workflow_id,
-            workflow_version=1,
-            status=status,
-            mode="manual",
-            started_at=started,
-            finished_at=None if live or took is None else started + took,
-        )
-    )
+    add_execution(session, workflow_id, NOW - ago, status, took)
 
 
 def test_window_from_a_period() -> None:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.services.test_dashboard import add_workflow, exec_id
+from tests.services.seeding import add_execution, add_workflow, exec_id
 from wirework.db.models import DashboardRollup, DashboardSpan, Execution, Workflow
 from wirework.schemas.dashboard import Bucket, Period
 from wirework.services import dashboard
@@ -35,19 +35,7 @@ def run(
     status: str = "success",
     took: dt.timedelta | None = dt.timedelta(seconds=1),
 ) -> None:
-    started = NOW - ago
-    live = status in ("queued", "running", "waiting")
-    session.add(
-        Execution(
-            id=exec_id(started),
-            workflow_id=workflow_id,
-            workflow_version=1,
-            status=status,
-            mode="manual",
-            started_at=started,
-            finished_at=None if live or took is None else started + took,
-        )
-    )
+    add_execution(session, workflow_id, NOW - ago, status, took)
 
 
 def close(a: Any, b: Any, path: str = "") -> None:
