@@ -1,4 +1,4 @@
-import { useId } from "react";
+import { useId, type ReactNode } from "react";
 
 import { inputClass } from "../components/ui";
 import type { ExecutionFilter } from "./api";
@@ -21,9 +21,6 @@ const TIME_CHOICES: { value: string; label: string }[] = [
 
 /** Workflow, status and start time: each change goes into the address at once. */
 export function ExecutionFilters({ filter, workflows, onWorkflow, onStatus, onTime }: ExecutionFiltersProps) {
-  const workflowId = useId();
-  const statusId = useId();
-  const timeId = useId();
   const names = new Set(workflows.map((w) => w.id));
   const time = filter.time ?? { kind: "any" };
   const selectedTime = time.kind === "preset" ? time.preset : time.kind;
@@ -37,61 +34,67 @@ export function ExecutionFilters({ filter, workflows, onWorkflow, onStatus, onTi
     } else onTime({ kind: "preset", preset: value as Preset });
   }
 
+  const workflowChoices = [
+    { value: "", label: "All workflows" },
+    ...(filter.workflowId && !names.has(filter.workflowId)
+      ? [{ value: String(filter.workflowId), label: `Workflow ${filter.workflowId}` }]
+      : []),
+    ...workflows.map((w) => ({ value: String(w.id), label: w.name })),
+  ];
+  const statusChoices = [{ value: "", label: "Any status" }, ...STATUSES.map((s) => ({ value: s, label: s }))];
+
   return (
     <div className="flex flex-wrap items-end gap-4" role="group" aria-label="Filters">
-      <div className="space-y-1">
-        <label htmlFor={workflowId} className="block text-sm font-medium">
-          Workflow
-        </label>
-        <select
-          id={workflowId}
-          value={filter.workflowId ?? ""}
-          onChange={(e) => onWorkflow(e.target.value)}
-          className={`${inputClass} w-64`}
-        >
-          <option value="">All workflows</option>
-          {filter.workflowId && !names.has(filter.workflowId) && (
-            <option value={filter.workflowId}>Workflow {filter.workflowId}</option>
-          )}
-          {workflows.map((w) => (
-            <option key={w.id} value={w.id}>
-              {w.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={statusId} className="block text-sm font-medium">
-          Status
-        </label>
-        <select
-          id={statusId}
-          value={filter.status ?? ""}
-          onChange={(e) => onStatus(e.target.value)}
-          className={`${inputClass} w-44`}
-        >
-          <option value="">Any status</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={timeId} className="block text-sm font-medium">
-          Started
-        </label>
-        <select id={timeId} value={selectedTime} onChange={(e) => chooseTime(e.target.value)} className={`${inputClass} w-44`}>
-          {TIME_CHOICES.map((c) => (
-            <option key={c.value} value={c.value}>
-              {c.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <Field label="Workflow">
+        {(id) => (
+          <Select id={id} value={String(filter.workflowId ?? "")} choices={workflowChoices} onChange={onWorkflow} width="w-64" />
+        )}
+      </Field>
+      <Field label="Status">
+        {(id) => <Select id={id} value={filter.status ?? ""} choices={statusChoices} onChange={onStatus} width="w-44" />}
+      </Field>
+      <Field label="Started">
+        {(id) => <Select id={id} value={selectedTime} choices={TIME_CHOICES} onChange={chooseTime} width="w-44" />}
+      </Field>
       {time.kind === "custom" && <CustomRange time={time} onTime={onTime} />}
     </div>
+  );
+}
+
+/** A label above its control (the control gets the generated id). */
+function Field({ label, children }: { label: string; children: (id: string) => ReactNode }) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+      </label>
+      {children(id)}
+    </div>
+  );
+}
+
+function Select({
+  id,
+  value,
+  choices,
+  onChange,
+  width,
+}: {
+  id: string;
+  value: string;
+  choices: { value: string; label: string }[];
+  onChange: (value: string) => void;
+  width: string;
+}) {
+  return (
+    <select id={id} value={value} onChange={(e) => onChange(e.target.value)} className={`${inputClass} ${width}`}>
+      {choices.map((c) => (
+        <option key={c.value} value={c.value}>
+          {c.label}
+        </option>
+      ))}
+    </select>
   );
 }
 
@@ -102,38 +105,34 @@ function CustomRange({
   time: Extract<TimeFilter, { kind: "custom" }>;
   onTime: (time: TimeFilter) => void;
 }) {
-  const fromId = useId();
-  const toId = useId();
   const problemId = useId();
   const problem = rangeProblem(time);
   return (
     <>
-      <div className="space-y-1">
-        <label htmlFor={fromId} className="block text-sm font-medium">
-          Range start
-        </label>
-        <input
-          id={fromId}
-          type="datetime-local"
-          value={toLocalInput(time.after)}
-          onChange={(e) => onTime({ ...time, after: fromLocalInput(e.target.value) })}
-          className={`${inputClass} w-56`}
-        />
-      </div>
-      <div className="space-y-1">
-        <label htmlFor={toId} className="block text-sm font-medium">
-          Range end
-        </label>
-        <input
-          id={toId}
-          type="datetime-local"
-          value={toLocalInput(time.before)}
-          onChange={(e) => onTime({ ...time, before: fromLocalInput(e.target.value) })}
-          aria-invalid={problem ? true : undefined}
-          aria-describedby={problem ? problemId : undefined}
-          className={`${inputClass} w-56`}
-        />
-      </div>
+      <Field label="Range start">
+        {(id) => (
+          <input
+            id={id}
+            type="datetime-local"
+            value={toLocalInput(time.after)}
+            onChange={(e) => onTime({ ...time, after: fromLocalInput(e.target.value) })}
+            className={`${inputClass} w-56`}
+          />
+        )}
+      </Field>
+      <Field label="Range end">
+        {(id) => (
+          <input
+            id={id}
+            type="datetime-local"
+            value={toLocalInput(time.before)}
+            onChange={(e) => onTime({ ...time, before: fromLocalInput(e.target.value) })}
+            aria-invalid={problem ? true : undefined}
+            aria-describedby={problem ? problemId : undefined}
+            className={`${inputClass} w-56`}
+          />
+        )}
+      </Field>
       {problem && (
         <p id={problemId} role="alert" className="w-full text-sm text-red-600 dark:text-red-400">
           {problem}
