@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 
 import yaml
-from tests.integrations.declarative.openapi_spec import large_spec
 
 from bench.common import Timer, machine, report
 from wirework.sdk.integration import declarative
 from wirework.sdk.registry import registry
 from wirework.services import openapi_import
+from wirework.testing.openapi_sample import large_spec
 
 RESOURCES = 200  # 5 operations each, and 2 more
 

@@ -12,9 +12,9 @@ import jsonschema
 import yaml
 
 from tests.integrations.declarative.fake_server import API_KEY, FakeAcme
-from tests.integrations.declarative.openapi_spec import large_spec
 from tests.integrations.declarative.test_declarative_types import integration, run, workflow
 from tests.integrations.fakes import Answer
+from wirework.testing.openapi_sample import large_spec
 
 URL = "/api/integration-types/import-openapi"
 

@@ -1,6 +1,6 @@
-"""A large, realistic OpenAPI 3 description generated for the tests: many resources, each
-with list/create/get/update/delete operations, shared path parameters, enums, query
-paging, request bodies through ``$ref``s (one schema recursive), an API key header."""
+"""A large, realistic OpenAPI 3 description for testing and measuring importers: many
+resources, each with list/create/get/update/delete operations, shared path parameters, enums,
+query paging, request bodies through ``$ref``s (one schema recursive), an API key header."""
 
 from __future__ import annotations
 
