@@ -23,6 +23,8 @@ from tests.integrations.smtp.local_smtp import (
 from wirework.integrations.smtp import SMTP
 from wirework.sdk.registry import registry
 
+# aiosmtpd warns that AUTH is allowed without STARTTLS: on implicit TLS it is TLS already.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 SECRETS = {"password"}
 PDF = b"%PDF-1.4 fake invoice\n" + bytes(range(256))
 

@@ -122,6 +122,18 @@ class Send(ActionParams):
             raise ValueError("line breaks are not allowed in the subject")
         return value
 
+    @field_validator("headers", mode="before")
+    @classmethod
+    def _scalars(cls, value: Any) -> Any:
+        """Numbers and booleans (an expression such as {{ json.id }}) as their text."""
+        if isinstance(value, dict):
+            return {
+                k: str(v).lower() if isinstance(v, bool) else str(v)
+                if isinstance(v, int | float) else v
+                for k, v in value.items()
+            }  # fmt: skip
+        return value
+
     @field_validator("headers")
     @classmethod
     def _headers(cls, value: dict[str, str]) -> dict[str, str]:
