@@ -20,12 +20,12 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field, SecretStr, field_validator
 
 from wirework.sdk.integration import (
+    Auth,
     Connection,
     CredentialsModel,
     IntegrationDefinition,
     Native,
     checked_address,
-    no_auth,
     secret,
     service_failure,
 )
@@ -188,7 +188,7 @@ IMAP = IntegrationDefinition(
     "imap",
     "IMAP",
     credentials=ImapCredentials,
-    auth=no_auth(),
+    auth=Auth("headers", lambda c: {}, "IMAP LOGIN with username and password, after TLS"),
     description="Read e-mail from any IMAP mailbox: a trigger on new mail (nothing twice, "
     "nothing missed across restarts) and message search",
     icon="inbox",

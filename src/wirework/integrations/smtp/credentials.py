@@ -15,12 +15,12 @@ import aiosmtplib
 from pydantic import Field, SecretStr, field_validator
 
 from wirework.sdk.integration import (
+    Auth,
     Connection,
     CredentialsModel,
     IntegrationDefinition,
     Native,
     checked_address,
-    no_auth,
     secret,
     service_failure,
 )
@@ -184,7 +184,9 @@ SMTP = IntegrationDefinition(
     "smtp",
     "SMTP",
     credentials=SmtpCredentials,
-    auth=no_auth(),
+    auth=Auth(
+        "headers", lambda c: {}, "SMTP AUTH (PLAIN/LOGIN) with username and password, after TLS"
+    ),
     description="Send e-mail (text and HTML, attachments, custom headers) through any SMTP "
     "server: your provider's, Amazon SES, Postmark, a company relay",
     icon="mail",
