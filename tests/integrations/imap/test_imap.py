@@ -262,3 +262,5 @@ def test_params_refuse_injection() -> None:
     for bad in ({"criteria": "ALL\r\nA1 DELETE INBOX"}, {"mailbox": "INBOX\r\n"}):
         with pytest.raises(ValidationError, match="line breaks"):
             NewMail.model_validate(bad)
+    with pytest.raises(ValidationError, match="literals"):
+        NewMail.model_validate({"criteria": "SUBJECT {5}"})

@@ -193,3 +193,26 @@ async def test_loopback_refused_without_allow_list(cert: Certificate) -> None:
 
 def test_declared_native() -> None:
     assert SMTP.base_url is None and SMTP.native is not None
+
+
+async def test_starttls_is_never_skipped(cert: Certificate, loopback: None) -> None:
+    """A server without STARTTLS fails a starttls integration; it is not sent in plain text."""
+    with local_smtp("none", cert) as server:
+        values = server.credentials(security="starttls", username=None, password=None)
+        params = {"to": ["ada@customer.example"], "subject": "s", "text": "t"}
+        message = failure(await run_node("smtp.send", params, credentials(values, SECRETS)))
+        assert message.startswith("SMTP: send failed:") and "STARTTLS" in message
+        assert not server.received
+
+
+async def test_plain_relay_without_login(cert: Certificate, loopback: None) -> None:
+    with local_smtp("none", cert) as server:
+        values = server.credentials(security="none", username=None, password=None)
+        params = {"to": ["ada@customer.example"], "from_address": "shop@acme.example",
+                  "subject": "s", "text": "t"}  # fmt: skip
+        [out] = output(await run_node("smtp.send", params, credentials(values, SECRETS)))
+        assert out["accepted"] == ["ada@customer.example"]
+        assert server.received[0].message["From"] == "shop@acme.example"
+        assert server.logins == []
+        ok, text = await registry.tester("smtp")(values)
+        assert ok and text == f"connected to localhost:{server.port} (no encryption)"

@@ -18,6 +18,7 @@ from wirework.sdk.integration import ActionParams
 from wirework.sdk.node import Item
 
 FETCHED = re.compile(rb"UID (\d+)")
+LITERAL = re.compile(r"\{\d+\+?\}")
 
 
 class Reading(ActionParams):
@@ -50,6 +51,8 @@ class Reading(ActionParams):
             raise ValueError("line breaks are not allowed")
         if not value.isascii():
             raise ValueError("ASCII only")
+        if LITERAL.search(value):
+            raise ValueError("IMAP literals ({n}) are not allowed: quote the text instead")
         return value
 
 
