@@ -120,12 +120,15 @@ mail_location = maildir:{root}/mail/%n
 mail_uid = {uid}
 mail_gid = {gid}
 auth_mechanisms = plain login
+auth_failure_delay = 0
 disable_plaintext_auth = no
 ssl = {ssl}
 {ssl_lines}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
+  # No delay after a failed login (the bad-login tests); dovecot waits 2 s otherwise.
+  default_fields = nodelay=yes
 }}
 userdb {{
   driver = static
@@ -144,6 +147,10 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  # No growing penalty for 127.0.0.1 after failed logins.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   chroot =

@@ -264,3 +264,31 @@ def test_params_refuse_injection() -> None:
             NewMail.model_validate(bad)
     with pytest.raises(ValidationError, match="literals"):
         NewMail.model_validate({"criteria": "SUBJECT {5}"})
+
+
+async def test_received_attachments_forward_through_smtp(
+    dovecot: LocalImap, imap_cert: Certificate, mailbox: str, loopback: None
+) -> None:
+    """An item of imap.new_mail goes to smtp.send as is: its attachments are binary data."""
+    from tests.integrations.smtp.local_smtp import local_smtp
+
+    values = dovecot.credentials()
+    params = {"mailbox": mailbox, "attachment_max_bytes": 2000}
+    base = await poll(values, params, None)
+    msg = mail("fwd me")
+    msg.add_attachment(PDF, maintype="application", subtype="pdf", filename="invoice.pdf")
+    dovecot.deliver(msg, mailbox)
+    [item] = (await poll(values, params, base.cursor)).items
+    send = {"to": ["accounting@acme.example"], "subject": "Fwd: {{ json.subject }}",
+            "text": "{{ json.text }}", "attachment_fields": ["attachments"]}  # fmt: skip
+    with local_smtp("starttls", imap_cert) as smtp:
+        smtp_values = credentials(smtp.credentials(), {"password"})
+        output(await run_node("smtp.send", send, smtp_values, items=[item]))
+        [got] = smtp.received
+        [attached] = list(got.message.iter_attachments())
+        assert attached.get_filename() == "invoice.pdf" and attached.get_content() == PDF
+        assert got.message["Subject"] == "Fwd: fwd me"
+        # Too large for the trigger's limit: no content, and a message saying so.
+        item["attachments"][0]["data"] = None
+        run = await run_node("smtp.send", send, smtp_values, items=[item])
+        assert "attachment_max_bytes" in failure(run)

@@ -131,7 +131,7 @@ def imap_failure(what: str, exc: BaseException, where: str) -> NodeError:
         return service_failure(SERVICE, what, f"{where} did not answer in time", retryable=True)
     if isinstance(exc, OSError):
         return service_failure(SERVICE, what, f"{where}: {exc.strerror or exc}", retryable=True)
-    raise exc
+    return service_failure(SERVICE, what, f"{where}: {type(exc).__name__}: {exc}")
 
 
 def check(answer: tuple[str, Any], what: str) -> list[Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from wirework.integrations.smtp.credentials import SERVICE, SMTP, SmtpCredentials, smtp_session
+from wirework.integrations.smtp.credentials import SMTP, SmtpCredentials, smtp_session
 from wirework.sdk.integration import ActionContext, ActionParams
 from wirework.sdk.node import Item, NodeError
 
@@ -187,6 +187,12 @@ def _files(params: Send, item: Item) -> list[tuple[str, str, bytes]]:
             where = f"params.attachment_fields: {path}" + (
                 f"[{j}]" if isinstance(found, list) else ""
             )
+            if isinstance(value, dict) and value.get("data") is None and "size" in value:
+                raise NodeError(
+                    f"{where} has no content (a file larger than the trigger's "
+                    "attachment_max_bytes comes without it)",
+                    retryable=False,
+                )
             if not isinstance(value, dict) or "data" not in value:
                 raise NodeError(f"{where} is not binary data ({{data, ...}})", retryable=False)
             name = str(value.get("filename") or value.get("name") or path.rpartition(".")[2])
@@ -271,5 +277,4 @@ async def send(ctx: ActionContext[SmtpCredentials], params: Send) -> Item:
         "accepted": [r for r in recipients if r not in refused],
         "refused": {r: f"{answer.code} {answer.message}" for r, answer in refused.items()},
         "response": response,
-        "service": SERVICE,
     }

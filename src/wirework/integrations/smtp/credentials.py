@@ -118,7 +118,7 @@ def smtp_failure(what: str, exc: BaseException, where: str) -> NodeError:
         if isinstance(exc, OSError) and exc.strerror:
             text = exc.strerror
         return service_failure(SERVICE, what, f"{where}: {text}", retryable=True)
-    raise exc
+    return service_failure(SERVICE, what, f"{where}: {type(exc).__name__}: {exc}")
 
 
 async def _socket_to(address: str, port: int, wait_s: float) -> socket.socket:
