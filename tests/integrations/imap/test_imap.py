@@ -6,7 +6,9 @@ without the test's allow-list."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from email.message import EmailMessage
 from typing import Any
 
@@ -52,6 +54,16 @@ async def poll(values: dict[str, Any], params: dict[str, Any], cursor: Any) -> P
     return result
 
 
+async def started_with(host: Any, execution_id: str) -> list[str]:
+    """The subjects of the items an execution started by the trigger got."""
+    for _ in range(100):
+        found = await host.runner.store.load_output(execution_id, "p")
+        if found is not None:
+            return [i["subject"] for i in found["main"]]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"execution {execution_id} has no output of the trigger")
+
+
 def subjects(result: PollResult) -> list[str]:
     return [i["subject"] for i in result.items]
 
@@ -94,7 +106,8 @@ async def test_new_mail_through_the_app_across_a_restart(
     started = await polling.fire_poll(host, entry)
     assert started is not None
     record = await host.runner.store.load_execution(started)
-    assert record is not None
+    assert record is not None and record.mode == "poll"
+    assert await started_with(host, started) == ["first", "second"]
     assert await polling.cursor_of(host, wid, "p") == {**cursor, "last_uid": 3}
     assert await polling.fire_poll(host, entry) is None  # nothing twice
     # A restart: a new engine host reads the stored cursor.
@@ -105,6 +118,7 @@ async def test_new_mail_through_the_app_across_a_restart(
     await host.scheduler.stop()
     again = await polling.fire_poll(host, entry)
     assert again is not None and again != started
+    assert await started_with(host, again) == ["while down"]
     assert (await polling.cursor_of(host, wid, "p"))["last_uid"] == 4
     assert await polling.fire_poll(host, entry) is None
 
@@ -138,7 +152,7 @@ async def test_cursor_in_order_and_max_messages(
 
 
 async def test_uidvalidity_change_rebaselines(
-    dovecot: LocalImap, mailbox: str, loopback: None
+    dovecot: LocalImap, mailbox: str, loopback: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     values = dovecot.credentials()
     params = {"mailbox": mailbox}
@@ -148,7 +162,9 @@ async def test_uidvalidity_change_rebaselines(
     assert subjects(got) == ["before"]
     dovecot.recreate(mailbox)  # a new UIDVALIDITY: UID 1 is another message now
     dovecot.deliver(mail("in the new mailbox"), mailbox)
-    rebased = await poll(values, params, got.cursor)
+    with caplog.at_level(logging.WARNING, logger="wirework.integrations.imap.triggers"):
+        rebased = await poll(values, params, got.cursor)
+    assert f"UIDVALIDITY of {mailbox} changed" in caplog.text
     assert rebased.items == []
     assert rebased.cursor["uidvalidity"] != got.cursor["uidvalidity"]
     assert rebased.cursor["last_uid"] == 1

@@ -12,6 +12,7 @@ the mailbox's current end and logs nothing as new, rather than replaying the who
 from __future__ import annotations
 
 import imaplib
+import logging
 from typing import Any
 
 from pydantic import Field
@@ -19,6 +20,8 @@ from pydantic import Field
 from wirework.integrations.imap.credentials import IMAP, ImapCredentials, in_session
 from wirework.integrations.imap.messages import Reading, highest_uid, read, search, select
 from wirework.sdk.integration import PollContext, PollResult
+
+log = logging.getLogger(__name__)
 
 
 class NewMail(Reading):
@@ -39,6 +42,12 @@ def poll_mailbox(client: imaplib.IMAP4, params: NewMail, cursor: Any) -> PollRes
     known = isinstance(cursor, dict) and cursor.get("uidvalidity") == validity
     if not known:  # first poll, or the mailbox's UIDs were reset: start from its end
         last = highest_uid(client, uidnext)
+        if isinstance(cursor, dict):
+            log.warning(
+                "IMAP %s: UIDVALIDITY of %s changed (%s to %s): polling goes on from its "
+                "current end (UID %s); messages that arrived meanwhile are not started",
+                client.host, params.mailbox, cursor.get("uidvalidity"), validity, last,
+            )  # fmt: skip
         return PollResult([], {"uidvalidity": validity, "last_uid": last})
     after = int(cursor.get("last_uid") or 0)
     uids = search(client, params.criteria, after)[: params.max_messages]
