@@ -11,9 +11,10 @@ PYTEST_WORKERS ?= auto
 WEB := web
 WEB_STAMP := $(WEB)/node_modules/.installed
 CHROMIUM ?= /usr/bin/chromium
+DOVECOT ?= /usr/sbin/dovecot
 
 .PHONY: run test install services lint format typecheck pytest bench clean \
-	web-install ui api-client api-client-check chromium web-test web-unit web-e2e
+	web-install ui api-client api-client-check chromium dovecot web-test web-unit web-e2e
 
 EXAMPLE_PLUGIN := examples/plugins/wirework-example
 
@@ -34,7 +35,7 @@ run: install ui
 	$(BIN)/wirework server
 
 ## Lint, type-check and run every test suite (starts the local databases if they are down)
-test: install services lint typecheck pytest web-test
+test: install services dovecot lint typecheck pytest web-test
 
 # --- web UI (web/): Node.js 20.19+ from the system; Chromium from Debian for the e2e tests
 $(WEB_STAMP): $(WEB)/package-lock.json $(WEB)/package.json
@@ -59,6 +60,12 @@ chromium:
 	@test -x $(CHROMIUM) || apt-get install -y chromium >/dev/null 2>&1 || \
 		(apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1) || \
 		{ echo "Chromium is needed for the UI's end-to-end tests (apt-get install chromium)"; exit 1; }
+
+# The imap integration's tests start their own dovecot (no system service is started).
+dovecot:
+	@test -x $(DOVECOT) || apt-get install -y dovecot-imapd >/dev/null 2>&1 || \
+		(apt-get update >/dev/null 2>&1 && apt-get install -y dovecot-imapd >/dev/null 2>&1) || \
+		{ echo "dovecot is needed for the IMAP tests (apt-get install dovecot-imapd)"; exit 1; }
 
 ## The UI's type check, Vitest unit tests and browser end-to-end tests
 web-test: api-client-check web-unit web-e2e

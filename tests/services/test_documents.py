@@ -480,6 +480,10 @@ async def test_examples_are_valid(session: AsyncSession, runtime: Runtime) -> No
             api_token="t0ken",
         ),
         "github": await _builtin(session, runtime, "github", token="ghp_t0ken"),
+        "smtp": await _builtin(session, runtime, "smtp", host="smtp.acme.example"),
+        "imap": await _builtin(
+            session, runtime, "imap", host="imap.acme.example", username="s", password="p"
+        ),
     }
     for path in EXAMPLES:
         raw = yaml.safe_load(path.read_text())
