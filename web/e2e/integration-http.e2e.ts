@@ -159,7 +159,7 @@ async function httpType() {
   const request = action.getByRole("group", { name: "HTTP request of get_item" });
   await request.getByLabel("Method").selectOption("GET");
   // An expression that does not compile: the server's 422 shows beside the path.
-  const path = request.getByRole("textbox", { name: "Path" });
+  const path = request.getByRole("textbox", { name: "Path", exact: true });
   await path.fill("/items/{{ params.id ");
   await request.getByRole("button", { name: "Add header" }).click();
   await request.getByLabel("Name of header 1").fill("X-Trace");
@@ -185,7 +185,7 @@ async function httpType() {
   const edit = page.getByRole("form", { name: "Edit “Item API”" });
   expect(await edit.getByLabel("Base URL").inputValue()).toBe(vendorUrl);
   expect(await edit.getByLabel("Header name").inputValue()).toBe("X-Api-Key");
-  await expect.poll(() => edit.getByRole("textbox", { name: "Path" }).textContent()).toBe("/items/{{ params.id }}");
+  await expect.poll(() => edit.getByRole("textbox", { name: "Path", exact: true }).textContent()).toBe("/items/{{ params.id }}");
   await edit.getByRole("button", { name: "Cancel" }).click();
 
   // A workflow step of the new type, run against the local API.

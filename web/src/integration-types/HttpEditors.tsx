@@ -307,7 +307,7 @@ export function RequestEditor({ label, at, request, errors, onChange, onRemove }
           </div>
         )}
       </div>
-      <Button variant="ghost" onClick={onRemove} aria-label={`Remove the HTTP request of ${label}`}>
+      <Button variant="ghost" onClick={onRemove} aria-label={`Remove request of ${label}`}>
         <Trash2 aria-hidden className="size-4 text-red-600" />
         Remove request
       </Button>
