@@ -90,7 +90,6 @@ export function IntegrationTypesPage() {
           onClose={() => setImporting(false)}
           onOpen={(t) => {
             setImporting(false);
-            document.getElementById(`type-${t.id}`)?.scrollIntoView({ block: "start" });
             setEditing(t);
           }}
         />
