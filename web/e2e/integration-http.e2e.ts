@@ -244,6 +244,20 @@ async function openApiImport() {
   expect(await edit.getByLabel("Header name").inputValue()).toBe("X-Key");
   await edit.getByRole("group", { name: "HTTP request of create_pet" }).waitFor();
   await edit.getByRole("button", { name: "Cancel" }).click();
+
+  // The same description as a YAML file upload, under another key.
+  await page.getByRole("button", { name: "Import OpenAPI" }).click();
+  const again = page.getByRole("dialog", { name: "Import from OpenAPI 3" });
+  await again.getByRole("tab", { name: "Upload a file" }).click();
+  const yaml = `openapi: 3.0.3\ninfo:\n  title: Pets from a file\nservers:\n  - url: https://pets.example/v2\npaths:\n  /pets:\n    get:\n      operationId: listPets\n`;
+  await again.getByLabel("OpenAPI file (JSON or YAML)").setInputFiles({ name: "pets.yaml", mimeType: "application/yaml", buffer: Buffer.from(yaml) });
+  await again.getByText("Options: key, name, base URL").click();
+  await again.getByLabel("Key (optional)").fill("pets_file");
+  await again.getByRole("button", { name: "Import", exact: true }).click();
+  await again.getByRole("status").filter({ hasText: "Imported “Pets from a file”" }).waitFor();
+  await again.getByText("pets_file.list_pets — GET /pets").waitFor();
+  await again.getByRole("button", { name: "Close", exact: true }).last().click();
+  await page.getByRole("article", { name: "Pets from a file" }).waitFor();
 }
 
 async function oauth2Connect() {
