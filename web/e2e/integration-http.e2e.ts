@@ -114,6 +114,7 @@ it("builds an HTTP type and runs it, imports OpenAPI, connects OAuth2", async ()
     await httpType();
     await openApiImport();
     await oauth2Connect();
+    await darkMode();
   } catch (error) {
     await browser.screenshot("http-failure").catch(() => undefined);
     throw new Error(`${String(error)}\nproblems: ${browser.problems.join("\n")}\nserver: ${server.output()}`);
@@ -307,4 +308,23 @@ async function oauth2Connect() {
   const calendar = (saved as unknown as { name: string; credentials: Record<string, unknown> }[]).find((i) => i.name === "My calendar");
   expect(calendar?.credentials.access_token).toBe("********");
   expect(await page.content()).not.toContain("access-1");
+}
+
+/** The new screens in the dark theme (each screenshot is also an axe check: contrast too). */
+async function darkMode() {
+  const { page, screenshot } = browser;
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.reload();
+  await page.getByRole("row").filter({ hasText: "My calendar" }).getByText("Connected", { exact: true }).waitFor();
+  expect(await page.evaluate(() => document.documentElement.classList.contains("dark"))).toBe(true);
+  await screenshot("http-07-integrations-dark");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Integration types" }).click();
+  await page.getByRole("article", { name: "Item API" }).getByRole("button", { name: "Edit Item API" }).click();
+  await page.getByRole("form", { name: "Edit “Item API”" }).getByRole("group", { name: "HTTP request of get_item" }).waitFor();
+  await screenshot("http-08-type-form-dark");
+  await page.getByRole("button", { name: "Import OpenAPI" }).click();
+  await page.getByRole("dialog", { name: "Import from OpenAPI 3" }).waitFor();
+  await screenshot("http-09-import-dialog-dark");
+  await page.keyboard.press("Escape");
+  await page.emulateMedia({ colorScheme: "light" });
 }

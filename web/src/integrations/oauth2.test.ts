@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { IntegrationTypeOut } from "../integration-types/api";
 import type { IntegrationOut } from "./api";
-import { callbackUrl, grantOf, isOAuth2Message, needsConnect, oauth2Status, usesOAuth2 } from "./oauth2";
+import { callbackUrl, formParameters, grantOf, isOAuth2Message, needsConnect, oauth2Status, usesOAuth2 } from "./oauth2";
 
 const param = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -60,5 +60,14 @@ describe("OAuth2 integrations", () => {
     expect(isOAuth2Message({ type: "wirework-oauth2", ok: true, message: "" })).toBe(true);
     expect(isOAuth2Message({ type: "other" })).toBe(false);
     expect(isOAuth2Message(null)).toBe(false);
+  });
+});
+
+describe("the integration form of an OAuth2 type", () => {
+  it("leaves out the token fields Connect fills in", () => {
+    const t = type({ parameters: [...builtinOAuth.parameters, param("access_token"), param("refresh_token"), param("expires_at")] });
+    expect(formParameters(t).map((p) => p.name)).toEqual(["grant", "client_id", "client_secret", "token_url", "authorize_url"]);
+    const plain = type({ parameters: [param("access_token")] });
+    expect(formParameters(plain).map((p) => p.name)).toEqual(["access_token"]);
   });
 });

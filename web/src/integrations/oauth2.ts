@@ -84,3 +84,11 @@ export async function finishConnect(code: string, state: string) {
 export function isOAuth2Message(data: unknown): data is OAuth2Message {
   return !!data && typeof data === "object" && (data as { type?: unknown }).type === MESSAGE_TYPE;
 }
+
+/** Fields Connect and token refreshes fill in: not for the user to type. */
+export const TOKEN_FIELDS = new Set(["access_token", "refresh_token", "expires_at"]);
+
+/** The credential fields the integration form shows (an OAuth2 type's tokens left out). */
+export function formParameters(t: IntegrationTypeOut): IntegrationTypeOut["parameters"] {
+  return usesOAuth2(t) ? t.parameters.filter((p) => !TOKEN_FIELDS.has(p.name)) : t.parameters;
+}
