@@ -11,7 +11,6 @@ import {
   requestFrom,
   requestToSpec,
   serverErrors,
-  withOAuth2Fields,
 } from "./httpSpec";
 import { actionRowsFrom, actionsToSpecs, emptyRow, type RowErrors } from "./paramRows";
 
@@ -53,14 +52,6 @@ describe("http block", () => {
     expect(missingAuthFields(basic, [row("password")]).map((f) => [f.name, f.type])).toEqual([["username", "string"]]);
     const oauth = missingAuthFields({ ...state, kind: "oauth2" }, [row("client_id", "string")]).map((f) => f.name);
     expect(oauth).toEqual(["grant", "client_secret", "token_url", "authorize_url", "scope"]);
-    expect(withOAuth2Fields([row("scope", "string")]).map((r) => r.name)).toEqual([
-      "scope",
-      "grant",
-      "client_id",
-      "client_secret",
-      "token_url",
-      "authorize_url",
-    ]);
   });
 });
 

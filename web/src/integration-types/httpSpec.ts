@@ -210,12 +210,6 @@ export const OAUTH2_FIELDS: Omit<ParamRow, "key">[] = [
   { name: "scope", type: "string", required: false, description: "Scopes, space separated", default: "", options: "" },
 ];
 
-/** `params` with the OAuth2 fields it lacks added at the end. */
-export function withOAuth2Fields(params: ParamRow[]): ParamRow[] {
-  const have = new Set(params.map((p) => p.name.trim()));
-  return [...params, ...OAUTH2_FIELDS.filter((f) => !have.has(f.name)).map((f) => ({ ...f, key: newKey() }))];
-}
-
 /** The credential fields an auth scheme needs that `params` lacks (to offer adding them). */
 export function missingAuthFields(state: HttpState, params: ParamRow[]): Omit<ParamRow, "key">[] {
   const have = new Set(params.map((p) => p.name.trim()));
