@@ -43,7 +43,9 @@ export async function waitFor(
   }
 }
 
-export async function startServer(): Promise<RunningServer> {
+/** ``env``: extra environment for the server (e.g. WIREWORK_OUTBOUND_ALLOW for a test's own
+ * local HTTP servers). */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   if (!existsSync(join(UI_DIR, "index.html"))) {
     throw new Error(`the UI is not built (${UI_DIR}): run 'npm run build' first`);
   }
@@ -67,6 +69,7 @@ export async function startServer(): Promise<RunningServer> {
         WIREWORK_LOG_LEVEL: "warning",
         WIREWORK_DATABASE_URL: "",
         WIREWORK_BROKER_URL: "",
+        ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     },

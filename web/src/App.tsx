@@ -7,6 +7,7 @@ import { LoginPage, SetupPage } from "./auth/AuthPages";
 import { loginPath } from "./auth/redirect";
 import { ME_KEY } from "./auth/session";
 import { RequireSession } from "./components/Shell";
+import { OAuth2CallbackPage } from "./integrations/OAuth2CallbackPage";
 import { NotFound } from "./pages/Placeholder";
 import { PageLoading } from "./pages/PageLoading";
 
@@ -122,7 +123,14 @@ export const routes: RouteObject[] = [
       { path: "/setup", element: <SetupPage /> },
       { path: "/login", element: <LoginPage /> },
       // The editor is full screen: signed in, but without the app's navigation around it.
-      { element: <RequireSession bare />, children: [{ path: "workflows/:id", element: page(EditorPage, true) }] },
+      {
+        element: <RequireSession bare />,
+        children: [
+          { path: "workflows/:id", element: page(EditorPage, true) },
+          // Where an OAuth2 provider sends the browser back (usually in the Connect popup).
+          { path: "oauth2/callback", element: <OAuth2CallbackPage /> },
+        ],
+      },
       {
         element: <RequireSession />,
         children: [

@@ -188,3 +188,92 @@ describe("the integration types page", () => {
     await waitFor(() => expect(screen.queryByRole("alertdialog")).toBeNull());
   });
 });
+
+describe("declarative HTTP types", () => {
+  const declarative = {
+    ...custom,
+    id: 4,
+    name: "items",
+    key: "items",
+    display_name: "Items",
+    parameters: [param("api_key", "password", { required: true })],
+    http: { base_url: "https://items.example/v1", auth: { kind: "api_key_header", name: "X-Api-Key", field: "api_key" } },
+    actions: [
+      {
+        name: "get_item",
+        display_name: "",
+        description: "",
+        parameters: [param("id", "string", { required: true })],
+        request: { method: "GET", path: "/items/{{ params.id }}", query: { full: "true" }, headers: {}, jmespath: "item" },
+      },
+    ],
+  };
+
+  it("creates a type with a base URL, an auth scheme and an action's request", async () => {
+    start();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "New type" }));
+    const form = screen.getByRole("form", { name: "New integration type" });
+    await user.type(within(form).getByLabelText("Display name"), "Bearer API");
+    const http = within(form).getByRole("group", { name: "HTTP" });
+    await user.click(within(http).getByLabelText(/Actions send HTTP requests/));
+    await user.type(within(http).getByLabelText("Base URL"), "https://api.example/v2");
+    await user.selectOptions(within(http).getByLabelText("Auth scheme"), "bearer");
+    await user.clear(within(http).getByLabelText("Credential field with the token"));
+    await user.type(within(http).getByLabelText("Credential field with the token"), "token");
+    await user.click(within(http).getByRole("button", { name: "Add it" }));
+    await user.click(within(form).getByRole("button", { name: "Add action" }));
+    const action = within(form).getByRole("group", { name: "Action 1" });
+    await user.type(within(action).getByLabelText("Action name"), "list");
+    const request = within(action).getByRole("group", { name: "HTTP request of list" });
+    await user.selectOptions(within(request).getByLabelText("Method"), "POST");
+    await user.click(within(request).getByRole("button", { name: "Add query parameter" }));
+    await user.type(within(request).getByLabelText("Name of query parameter 1"), "page");
+    await user.type(within(request).getByLabelText("Value of query parameter 1"), "2");
+    await user.click(within(form).getByRole("button", { name: "Create type" }));
+    expect(await screen.findByText(/Created “Bearer API”/)).toBeInTheDocument();
+    const body = await bodyOf("POST", "/api/integration-types");
+    expect(body.http).toEqual({ base_url: "https://api.example/v2", auth: { kind: "bearer", field: "token" } });
+    expect(body.parameters).toEqual([{ name: "token", type: "password", required: true, description: "" }]);
+    expect((body.actions as { request: unknown }[])[0]?.request).toEqual({ method: "POST", path: "/", query: { page: "2" }, headers: {} });
+  });
+
+  it("edits what was saved, and shows the server's 422 beside the field it names", async () => {
+    start({
+      "GET /api/integration-types": () => [declarative],
+      "PUT /api/integration-types/4": () =>
+        json(
+          {
+            detail: "invalid input",
+            code: "validation_error",
+            errors: [{ field: "actions[0].request.path", message: "expression: unexpected end of template" }],
+          },
+          422,
+        ),
+    });
+    const user = userEvent.setup();
+    const card = await screen.findByRole("article", { name: "Items" });
+    expect(within(card).getByText("GET /items/{{ params.id }}")).toBeInTheDocument();
+    expect(within(card).getByText(/API key in a header \(X-Api-Key\)/)).toBeInTheDocument();
+    await user.click(within(card).getByRole("button", { name: "Edit Items" }));
+    const form = screen.getByRole("form", { name: "Edit “Items”" });
+    expect(within(form).getByLabelText("Base URL")).toHaveValue("https://items.example/v1");
+    expect(within(form).getByLabelText("Header name")).toHaveValue("X-Api-Key");
+    const request = within(form).getByRole("group", { name: "HTTP request of get_item" });
+    const path = within(request).getByRole("textbox", { name: "Path" });
+    expect(path).toHaveTextContent("/items/{{ params.id }}");
+    expect(within(request).getByLabelText("Response mapping")).toHaveValue("jmespath");
+    await user.click(within(form).getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(path).toHaveAttribute("aria-invalid", "true"));
+    expect(within(request).getByText("expression: unexpected end of template")).toBeInTheDocument();
+    const body = await bodyOf("PUT", "/api/integration-types/4");
+    expect(body.http).toEqual(declarative.http);
+    expect((body.actions as { request: unknown }[])[0]?.request).toEqual({
+      method: "GET",
+      path: "/items/{{ params.id }}",
+      query: { full: "true" },
+      headers: {},
+      jmespath: "item",
+    });
+  });
+});

@@ -1,4 +1,5 @@
-import { Pencil, Plus, Trash2 } from "lucide-react";
+import { FileUp, Pencil, Plus, Trash2 } from "lucide-react";
+import { useState } from "react";
 
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -6,6 +7,8 @@ import { useEditPanel } from "../components/useEditPanel";
 import { Button } from "../components/ui";
 import { PageTitle } from "../pages/Placeholder";
 import { useDeleteType, useIntegrationTypes, type IntegrationTypeOut, type ParameterOut } from "./api";
+import { AUTH_LABELS, type AuthKind } from "./httpSpec";
+import { OpenApiImportDialog } from "./OpenApiImportDialog";
 import { TypeForm } from "./TypeForm";
 
 export function typeLabel(t: IntegrationTypeOut): string {
@@ -19,6 +22,7 @@ export function IntegrationTypesPage() {
   const remove = useDeleteType();
   const { newRef, editing, setEditing, toDelete, setToDelete, notice, actionError, close, report, fail } =
     useEditPanel<IntegrationTypeOut>();
+  const [importing, setImporting] = useState(false);
 
   const types = [...(list.data ?? [])].sort(
     (a, b) => Number(b.builtin) - Number(a.builtin) || typeLabel(a).localeCompare(typeLabel(b)),
@@ -28,7 +32,11 @@ export function IntegrationTypesPage() {
     <section className="space-y-5">
       <div className="flex flex-wrap items-center gap-3">
         <PageTitle>Integration types</PageTitle>
-        <div className="ml-auto">
+        <div className="ml-auto flex gap-2">
+          <Button onClick={() => setImporting(true)}>
+            <FileUp aria-hidden className="size-4" />
+            Import OpenAPI
+          </Button>
           <Button ref={newRef} variant="primary" onClick={() => setEditing("new")} disabled={editing === "new"}>
             <Plus aria-hidden className="size-4" />
             New type
@@ -75,6 +83,16 @@ export function IntegrationTypesPage() {
             </li>
           ))}
         </ul>
+      )}
+
+      {importing && (
+        <OpenApiImportDialog
+          onClose={() => setImporting(false)}
+          onOpen={(t) => {
+            setImporting(false);
+            setEditing(t);
+          }}
+        />
       )}
 
       {toDelete && (
@@ -141,6 +159,7 @@ function TypeCard({ type: t, onEdit, onDelete }: { type: IntegrationTypeOut; onE
           </div>
         )}
       </div>
+      {t.http && <HttpSummary http={t.http} />}
       <div>
         <h3 className="text-sm font-semibold">Credential fields</h3>
         <ParamTable params={t.parameters} caption={`Credential fields of ${label}`} />
@@ -158,6 +177,11 @@ function TypeCard({ type: t, onEdit, onDelete }: { type: IntegrationTypeOut; onE
                 </code>
                 {a.display_name && ` — ${a.display_name}`}
                 {a.description && <span className="text-zinc-600 dark:text-zinc-400">: {a.description}</span>}
+                {a.request && (
+                  <span className="block font-mono text-xs text-indigo-700 dark:text-indigo-300">
+                    {String(a.request.method ?? "GET")} {String(a.request.path ?? "/")}
+                  </span>
+                )}
                 {a.parameters.length > 0 && (
                   <span className="block text-xs text-zinc-500 dark:text-zinc-400">
                     parameters: {a.parameters.map((p) => `${p.name} (${p.type}${p.required ? ", required" : ""})`).join(", ")}
@@ -169,6 +193,19 @@ function TypeCard({ type: t, onEdit, onDelete }: { type: IntegrationTypeOut; onE
         )}
       </div>
     </article>
+  );
+}
+
+function HttpSummary({ http }: { http: Record<string, unknown> }) {
+  const auth = (http.auth ?? {}) as Record<string, unknown>;
+  const kind = String(auth.kind ?? "none");
+  return (
+    <p className="text-sm text-zinc-700 dark:text-zinc-300">
+      HTTP: <code className="font-mono">{String(http.base_url ?? "")}</code>
+      {" · auth: "}
+      {AUTH_LABELS[kind as AuthKind] ?? kind}
+      {typeof auth.name === "string" && auth.name ? ` (${auth.name})` : ""}
+    </p>
   );
 }
 

@@ -3,7 +3,9 @@ import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Button, Card, Field, inputClass } from "../components/ui";
-import { useCreateType, useUpdateType, type IntegrationTypeOut } from "./api";
+import { useCreateType, useUpdateType, type IntegrationTypeOut, type TypeCreate } from "./api";
+import { HttpSettings, RequestEditor } from "./HttpEditors";
+import { emptyRequest, httpFrom, httpToSpec, serverErrors, type HttpState } from "./httpSpec";
 import { ParameterBuilder } from "./ParameterBuilder";
 import {
   actionRowsFrom,
@@ -32,6 +34,7 @@ export function TypeForm({ editing, onSaved, onCancel }: TypeFormProps) {
   const [description, setDescription] = useState(editing?.description ?? "");
   const [params, setParams] = useState<ParamRow[]>(() => editing?.parameters.map(rowFromParam) ?? []);
   const [actions, setActions] = useState<ActionRow[]>(() => (editing ? actionRowsFrom(editing) : []));
+  const [http, setHttp] = useState<HttpState>(() => httpFrom(editing?.http));
   const [errors, setErrors] = useState<RowErrors>({});
   const titleId = useId();
   const descriptionId = useId();
@@ -47,24 +50,47 @@ export function TypeForm({ editing, onSaved, onCancel }: TypeFormProps) {
     const found: RowErrors = {};
     if (!name.trim()) found.name = "name: required";
     const parameters = rowsToSpecs(params, "parameters", found);
-    const actionSpecs = actionsToSpecs(actions, found);
+    const actionSpecs = actionsToSpecs(
+      http.enabled ? actions : actions.map((a) => ({ ...a, request: null })),
+      found,
+    );
+    const httpSpec = httpToSpec(http, params, found) as TypeCreate["http"];
     setErrors(found);
+    save.reset();
     if (Object.keys(found).length > 0) return;
     const done = { onSuccess: (t: IntegrationTypeOut) => onSaved(t, !editing) };
     if (editing) {
       update.mutate(
         {
           id: editing.id,
-          body: { display_name: name.trim(), description: description.trim(), parameters, actions: actionSpecs },
+          body: {
+            display_name: name.trim(),
+            description: description.trim(),
+            parameters,
+            actions: actionSpecs,
+            ...(httpSpec ? { http: httpSpec } : {}),
+          },
         },
         done,
       );
     } else {
-      create.mutate({ name: name.trim(), description: description.trim(), parameters, actions: actionSpecs }, done);
+      create.mutate(
+        {
+          name: name.trim(),
+          description: description.trim(),
+          parameters,
+          actions: actionSpecs,
+          ...(httpSpec ? { http: httpSpec } : {}),
+        },
+        done,
+      );
     }
   }
 
   const problems = Object.values(errors);
+  // The server's 422 names fields too: each shows beside its control (the client's own
+  // checks first).
+  const shown: RowErrors = { ...serverErrors(save.error), ...errors };
   return (
     <Card>
       <form onSubmit={submit} aria-labelledby={titleId} className="space-y-4" noValidate>
@@ -105,7 +131,18 @@ export function TypeForm({ editing, onSaved, onCancel }: TypeFormProps) {
           </p>
         )}
 
-        <ParameterBuilder legend="Credential fields" prefix="parameters" rows={params} errors={errors} onChange={setParams} />
+        <ParameterBuilder legend="Credential fields" prefix="parameters" rows={params} errors={shown} onChange={setParams} />
+
+        <HttpSettings
+          http={http}
+          params={params}
+          errors={shown}
+          onChange={(patch) => {
+            setHttp((h) => ({ ...h, ...patch }));
+            if (patch.enabled) setActions((all) => all.map((a) => (a.request ? a : { ...a, request: emptyRequest() })));
+          }}
+          onAddParams={(rows) => setParams((all) => [...all, ...rows])}
+        />
 
         <fieldset className="space-y-3">
           <legend className="text-sm font-semibold">Actions</legend>
@@ -115,12 +152,13 @@ export function TypeForm({ editing, onSaved, onCancel }: TypeFormProps) {
               key={action.key}
               index={i}
               action={action}
-              errors={errors}
+              http={http.enabled}
+              errors={shown}
               onChange={(patch) => updateAction(i, patch)}
               onRemove={() => setActions((all) => all.filter((_, j) => j !== i))}
             />
           ))}
-          <Button onClick={() => setActions((all) => [...all, emptyAction()])}>
+          <Button onClick={() => setActions((all) => [...all, { ...emptyAction(), request: http.enabled ? emptyRequest() : null }])}>
             <Plus aria-hidden className="size-4" />
             Add action
           </Button>
@@ -154,12 +192,14 @@ export function TypeForm({ editing, onSaved, onCancel }: TypeFormProps) {
 interface ActionEditorProps {
   index: number;
   action: ActionRow;
+  /** Whether the type sends HTTP requests (its actions then have a request). */
+  http: boolean;
   errors: RowErrors;
   onChange: (patch: Partial<ActionRow>) => void;
   onRemove: () => void;
 }
 
-function ActionEditor({ index, action, errors, onChange, onRemove }: ActionEditorProps) {
+function ActionEditor({ index, action, http, errors, onChange, onRemove }: ActionEditorProps) {
   const label = `Action ${index + 1}${action.name ? ` (${action.name})` : ""}`;
   const at = `actions[${index}]`;
   return (
@@ -183,6 +223,22 @@ function ActionEditor({ index, action, errors, onChange, onRemove }: ActionEdito
         errors={errors}
         onChange={(parameters) => onChange({ parameters })}
       />
+      {http &&
+        (action.request ? (
+          <RequestEditor
+            label={action.name || `action ${index + 1}`}
+            at={`${at}.request`}
+            request={action.request}
+            errors={errors}
+            onChange={(patch) => onChange({ request: { ...(action.request ?? emptyRequest()), ...patch } })}
+            onRemove={() => onChange({ request: null })}
+          />
+        ) : (
+          <Button onClick={() => onChange({ request: emptyRequest() })}>
+            <Plus aria-hidden className="size-4" />
+            Add HTTP request
+          </Button>
+        ))}
       <Button variant="ghost" onClick={onRemove} aria-label={`Remove ${label}`}>
         <Trash2 aria-hidden className="size-4 text-red-600" />
         Remove action

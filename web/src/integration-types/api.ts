@@ -42,3 +42,35 @@ export function useDeleteType() {
     unwrap(api.DELETE("/api/integration-types/{type_id}", { params: { path: { type_id: id } } })),
   );
 }
+
+/** Where an OpenAPI description comes from: a file, its text (JSON or YAML), or a URL. */
+export type ImportSource = { file: File } | { spec: string } | { url: string };
+
+export interface ImportInput {
+  source: ImportSource;
+  key?: string | undefined;
+  name?: string | undefined;
+  base_url?: string | undefined;
+}
+
+export function useImportOpenApi() {
+  return useInvalidating(({ source, key, name, base_url }: ImportInput) => {
+    const query = {
+      ...(key ? { key } : {}),
+      ...(name ? { name } : {}),
+      ...(base_url ? { base_url } : {}),
+    };
+    if ("file" in source) {
+      const form = new FormData();
+      form.append("file", source.file);
+      return unwrap(
+        api.POST("/api/integration-types/import-openapi", {
+          params: { query },
+          body: form as never,
+          bodySerializer: (b: unknown) => b as FormData,
+        }),
+      );
+    }
+    return unwrap(api.POST("/api/integration-types/import-openapi", { params: { query }, body: source }));
+  });
+}

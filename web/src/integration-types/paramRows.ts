@@ -1,6 +1,7 @@
 /** The parameter builder's rows (all text, as typed) and their conversion to the API's
  * ParameterSpec, with the problems found on the way named by field. */
 import type { ActionSpec, IntegrationTypeOut, ParameterOut, ParameterSpec } from "./api";
+import { requestFrom, requestToSpec, type RequestRow } from "./httpSpec";
 
 export const PARAM_TYPES = ["string", "number", "boolean", "password", "select", "json"] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
@@ -24,6 +25,8 @@ export interface ActionRow {
   display_name: string;
   description: string;
   parameters: ParamRow[];
+  /** The HTTP request it sends (types with an `http` block); null: none. */
+  request?: RequestRow | null;
 }
 
 let counter = 0;
@@ -37,7 +40,7 @@ export function emptyRow(): ParamRow {
 }
 
 export function emptyAction(): ActionRow {
-  return { key: newKey(), name: "", display_name: "", description: "", parameters: [] };
+  return { key: newKey(), name: "", display_name: "", description: "", parameters: [], request: null };
 }
 
 function defaultText(value: unknown, type: ParamType): string {
@@ -66,6 +69,7 @@ export function actionRowsFrom(t: IntegrationTypeOut): ActionRow[] {
     display_name: a.display_name,
     description: a.description,
     parameters: a.parameters.map(rowFromParam),
+    request: requestFrom(a.request),
   }));
 }
 
@@ -146,11 +150,13 @@ export function actionsToSpecs(actions: ActionRow[], errors: RowErrors): ActionS
     if (!ACTION_NAME.test(name)) errors[`${at}.name`] = "name: lower-case letters, digits and _, starting with a letter";
     else if (seen.has(name)) errors[`${at}.name`] = `name: ${name} appears twice`;
     seen.add(name);
-    return {
+    const spec: ActionSpec = {
       name,
       display_name: a.display_name.trim(),
       description: a.description.trim(),
       parameters: rowsToSpecs(a.parameters, `${at}.parameters`, errors),
     };
+    if (a.request) spec.request = requestToSpec(a.request, `${at}.request`, errors) as ActionSpec["request"];
+    return spec;
   });
 }

@@ -7,6 +7,7 @@ import type { IntegrationTypeOut } from "../integration-types/api";
 import { typeLabel } from "../integration-types/IntegrationTypesPage";
 import { useCreateIntegration, useTestConnection, useUpdateIntegration, type IntegrationOut } from "./api";
 import { CredentialFields } from "./CredentialFields";
+import { formParameters } from "./oauth2";
 import { buildCredentials, initialValues, parseHosts, type FormValues } from "./credentials";
 import { TestResultView } from "./TestResultView";
 
@@ -29,7 +30,7 @@ export function IntegrationForm({ types, editing, onSaved, onCancel }: Integrati
   const [typeId, setTypeId] = useState<number | "">(editing?.integration_type_id ?? "");
   const type = types.find((t) => t.id === typeId);
   const stored = editing?.credentials;
-  const [values, setValues] = useState<FormValues>(() => (type ? initialValues(type.parameters, stored) : {}));
+  const [values, setValues] = useState<FormValues>(() => (type ? initialValues(formParameters(type), stored) : {}));
   const [hostsMode, setHostsMode] = useState<"default" | "list">(editing?.allowed_hosts ? "list" : "default");
   const [hostsText, setHostsText] = useState((editing?.allowed_hosts ?? []).join("\n"));
   const [active, setActive] = useState(true);
@@ -43,7 +44,7 @@ export function IntegrationForm({ types, editing, onSaved, onCancel }: Integrati
   function chooseType(id: number | "") {
     setTypeId(id);
     const t = types.find((x) => x.id === id);
-    setValues(t ? initialValues(t.parameters) : {});
+    setValues(t ? initialValues(formParameters(t)) : {});
     setErrors({});
     test.reset();
   }
@@ -53,7 +54,7 @@ export function IntegrationForm({ types, editing, onSaved, onCancel }: Integrati
       setErrors({ type: "choose a type" });
       return null;
     }
-    const built = buildCredentials(type.parameters, values, stored);
+    const built = buildCredentials(formParameters(type), values, stored);
     setErrors(built.errors);
     return Object.keys(built.errors).length === 0 ? built.credentials : null;
   }
@@ -132,7 +133,7 @@ export function IntegrationForm({ types, editing, onSaved, onCancel }: Integrati
           <fieldset className="space-y-3 rounded-md border border-zinc-200 p-3 dark:border-zinc-700">
             <legend className="px-1 text-sm font-semibold">Credentials ({typeLabel(type)})</legend>
             <CredentialFields
-              params={type.parameters}
+              params={formParameters(type)}
               values={values}
               errors={errors}
               stored={stored}

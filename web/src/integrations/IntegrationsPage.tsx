@@ -18,6 +18,8 @@ import {
 } from "./api";
 import { workflowsInUse } from "./inUse";
 import { IntegrationForm } from "./IntegrationForm";
+import { needsConnect } from "./oauth2";
+import { OAuth2Cell, useOAuth2Connect } from "./OAuth2Connect";
 import { testSummary } from "./TestResultView";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
@@ -158,6 +160,11 @@ function IntegrationTable({ rows, typeById, onNotice, onError, onEdit, onDelete 
   const setActive = useSetIntegrationActive();
   const test = useTestConnection();
   const lastTests = useLastTests();
+  const oauth = useOAuth2Connect((m) => {
+    const name = rows.find((r) => r.id === m.integration_id)?.name;
+    if (m.ok) onNotice(`Connected${name ? ` “${name}”` : ""}.`);
+    else onError(new Error(`Could not connect: ${m.message}`));
+  }, onError);
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <table className="w-full text-left text-sm">
@@ -186,7 +193,18 @@ function IntegrationTable({ rows, typeById, onNotice, onError, onEdit, onDelete 
                         : `hosts: ${i.allowed_hosts.join(", ")}`}
                   </p>
                 </td>
-                <td className="px-4 py-2">{t ? typeLabel(t) : i.type}</td>
+                <td className="px-4 py-2">
+                  {t ? typeLabel(t) : i.type}
+                  {needsConnect(t, i) && (
+                    <div className="mt-1 text-xs">
+                      <OAuth2Cell
+                        integration={i}
+                        pending={oauth.pending === i.id}
+                        onConnect={() => void oauth.connect(i)}
+                      />
+                    </div>
+                  )}
+                </td>
                 <td className="px-4 py-2">
                   <button
                     type="button"
