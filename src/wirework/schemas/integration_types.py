@@ -209,7 +209,11 @@ class IntegrationTypeUpdate(RequestModel):
     description: str | None = Field(default=None, max_length=5000)
     parameters: list[ParameterSpec] | None = None
     actions: list[ActionSpec] | None = None
-    http: HttpSpec | None = None
+    http: HttpSpec | None = Field(
+        default=None,
+        description="How the actions call the service; absent keeps it, null removes it (then no "
+        "action may have a request)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> IntegrationTypeUpdate:

@@ -243,8 +243,8 @@ async def update(
         row.parameters = [p.model_dump() for p in data.parameters]
     if data.actions is not None:
         row.actions = [_action_row(a) for a in data.actions]
-    if data.http is not None:
-        row.http = data.http.model_dump()
+    if "http" in data.model_fields_set:  # null clears it; absent keeps it
+        row.http = data.http.model_dump() if data.http is not None else None
     check_http(row.http, row.parameters, row.actions)
     await session.flush()
     refresh_one(row)

@@ -206,3 +206,18 @@ async def test_validation_errors_name_the_field(client: httpx.AsyncClient) -> No
     body["actions"][0]["request"]["jmespath"] = "item[["
     resp = await client.post("/api/integration-types", json=body)
     assert resp.status_code == 422 and "actions[0].request.jmespath" in resp.text
+
+
+async def test_http_null_removes_it_and_absent_keeps_it(client: httpx.AsyncClient) -> None:
+    created = await create_type(client, acme_type("http://127.0.0.1:1/v1"))
+    url = f"/api/integration-types/{created['id']}"
+    kept = await client.patch(url, json={"description": "renamed"})
+    assert kept.status_code == 200 and kept.json()["http"]["base_url"].endswith("/v1")
+    refused = await client.patch(url, json={"http": None})
+    assert refused.status_code == 422 and "actions[0].request" in refused.text
+    assert (await client.get(url)).json()["http"] is not None  # nothing half-written
+    cleared = await client.patch(
+        url, json={"http": None, "actions": [{"name": "get_item", "parameters": []}]}
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["http"] is None

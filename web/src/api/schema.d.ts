@@ -1532,6 +1532,7 @@ export interface components {
             parameters?: components["schemas"]["ParameterSpec"][] | null;
             /** Actions */
             actions?: components["schemas"]["ActionSpec"][] | null;
+            /** @description How the actions call the service; absent keeps it, null removes it (then no action may have a request) */
             http?: components["schemas"]["HttpSpec"] | null;
         };
         /** IntegrationUpdate */

@@ -68,7 +68,8 @@ export function TypeForm({ editing, onSaved, onCancel }: TypeFormProps) {
             description: description.trim(),
             parameters,
             actions: actionSpecs,
-            ...(httpSpec ? { http: httpSpec } : {}),
+            // null removes a type's HTTP settings when "Actions send HTTP requests" is off.
+            http: httpSpec ?? null,
           },
         },
         done,
