@@ -40,8 +40,8 @@ class Query(ActionParams):
     parameters: list[Any] | dict[str, Any] = Field(
         default_factory=list,
         description="Values for the placeholders, escaped by the driver (never written into "
-        "the SQL by hand): a list for %s, an object for %(name)s; a list value becomes a "
-        "value list (for IN %s), an object value JSON text",
+        "the SQL by hand): a list for %s, an object for %(name)s; an object or list value is "
+        "sent as JSON text (for IN, use e.g. JSON_CONTAINS(%s, CONCAT(id)))",
     )
     max_rows: int = Field(
         default=10_000,
@@ -62,10 +62,10 @@ class Query(ActionParams):
 
 def _args(parameters: list[Any] | dict[str, Any]) -> Any:
     if isinstance(parameters, dict):
-        return {k: v if not isinstance(v, dict) else as_json_text(v) for k, v in parameters.items()}
+        return {k: as_json_text(v) for k, v in parameters.items()}
     if not parameters:
         return None
-    return [v if not isinstance(v, dict) else as_json_text(v) for v in parameters]
+    return [as_json_text(v) for v in parameters]
 
 
 async def run_query(conn: Any, params: Query) -> tuple[list[Item] | None, bool, Item]:
