@@ -171,10 +171,13 @@ async def mysql_connection(
     try:
         pool = await native_pool(SERVICE, integration_id, key, open_pool, close_pool)
         conn = await asyncio.wait_for(pool.acquire(), credentials.connect_timeout_s + 1)
-        await _configure(conn, credentials)
-    except NodeError:
-        raise
     except Exception as exc:
+        raise failure(exc, "connect", credentials) from None
+    try:
+        await _configure(conn, credentials)
+    except Exception as exc:
+        conn.close()
+        pool.release(conn)
         raise failure(exc, "connect", credentials) from None
     try:
         yield conn

@@ -183,7 +183,10 @@ async def publish(ctx: ActionContext[RedisCredentials], params: Publish) -> Item
 
 class ListPush(ActionParams):
     key: str = Field(min_length=1, max_length=4096, description="List key (after the key prefix)")
-    values: Any = Field(description="A value, or a list of values pushed in order")
+    values: Any = Field(
+        description="A value, or a list of values pushed one by one in order (each stored as "
+        "JSON with json_values)"
+    )
     side: Literal["left", "right"] = Field(
         default="right", description="right (RPUSH: append) or left (LPUSH: prepend)"
     )
@@ -197,13 +200,7 @@ class ListPush(ActionParams):
     example={"key": "jobs", "values": {"id": "{{ json.id }}"}, "json_values": True},
 )
 async def list_push(ctx: ActionContext[RedisCredentials], params: ListPush) -> Item:
-    values = (
-        params.values
-        if isinstance(params.values, list) and not params.json_values
-        else [params.values]
-    )
-    if isinstance(params.values, list) and params.json_values:
-        values = params.values
+    values = params.values if isinstance(params.values, list) else [params.values]
     encoded = [encode(v, params.json_values) for v in values]
     if not encoded:
         raise NodeError("params.values: nothing to push", retryable=False)
