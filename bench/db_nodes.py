@@ -118,7 +118,8 @@ async def _mysql() -> list[tuple[str, str]]:
     sql = f"SELECT seq AS id, md5(seq) AS name, seq * 1.5 AS total FROM seq_1_to_{ROWS}"
     async with conn.cursor() as cur:
         await cur.execute(
-            f"CREATE TABLE {table} (id INT AUTO_INCREMENT PRIMARY KEY, name TEXT, total DECIMAL(12,2))"
+            f"CREATE TABLE {table} (id INT AUTO_INCREMENT PRIMARY KEY, name TEXT, "
+            "total DECIMAL(12,2))"
         )
     try:
         query = [await _timed("mysql.query", {"sql": sql, "max_rows": ROWS}, creds, None)]
