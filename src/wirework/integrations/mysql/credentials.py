@@ -91,7 +91,10 @@ def failure(exc: BaseException, what: str, credentials: MySQLCredentials) -> Nod
         return service_failure(
             SERVICE,
             what,
-            f"timed out (connect_timeout_s is {credentials.connect_timeout_s:g})",
+            f"timed out (connect_timeout_s is {credentials.connect_timeout_s:g}; or the "
+            f"{POOL_SIZE} pooled connections of this integration stayed busy)"
+            if what == "connect"
+            else f"timed out (statement_timeout_s is {credentials.statement_timeout_s:g})",
             retryable=True,
         )
     if isinstance(exc, ConnectionRefusedError):
@@ -170,7 +173,9 @@ async def mysql_connection(
     key = fingerprint(credentials.model_dump(mode="json"), password, address)
     try:
         pool = await native_pool(SERVICE, integration_id, key, open_pool, close_pool)
-        conn = await asyncio.wait_for(pool.acquire(), credentials.connect_timeout_s + 1)
+        # A free connection may take a running statement's time (the pool is full).
+        wait = credentials.connect_timeout_s + credentials.statement_timeout_s
+        conn = await asyncio.wait_for(pool.acquire(), wait)
     except Exception as exc:
         raise failure(exc, "connect", credentials) from None
     try:

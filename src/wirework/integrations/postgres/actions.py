@@ -4,6 +4,7 @@ and ``postgres.update`` (by key columns)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import uuid
@@ -330,7 +331,9 @@ async def insert(ctx: ActionContext[PostgresCredentials], params: Insert) -> lis
     inserted = 0
     async with pg_connection(ctx.connection.integration_id, ctx.credentials) as conn:
         try:
-            async with conn.transaction():
+            # One statement is atomic by itself; several go in one transaction.
+            atomic = conn.transaction() if len(rows) > per_batch else contextlib.nullcontext()
+            async with atomic:
                 for start in range(0, len(rows), per_batch):
                     batch = rows[start : start + per_batch]
                     values: list[Any] = []

@@ -96,7 +96,10 @@ def failure(exc: BaseException, what: str, credentials: PostgresCredentials) -> 
         return service_failure(
             SERVICE,
             what,
-            f"timed out (connect_timeout_s is {credentials.connect_timeout_s:g})",
+            f"timed out (connect_timeout_s is {credentials.connect_timeout_s:g}; or the "
+            f"{POOL_SIZE} pooled connections of this integration stayed busy)"
+            if what == "connect"
+            else f"timed out (statement_timeout_s is {credentials.statement_timeout_s:g})",
             retryable=True,
         )
     if isinstance(exc, ConnectionRefusedError):
@@ -158,7 +161,9 @@ async def pg_connection(
     key = fingerprint(credentials.model_dump(mode="json"), password, address)
     pool: asyncpg.Pool = await native_pool(SERVICE, integration_id, key, open_pool, close_pool)
     try:
-        conn = await asyncio.wait_for(pool.acquire(), credentials.connect_timeout_s + 1)
+        # A free connection may take a running statement's time (the pool is full).
+        wait = credentials.connect_timeout_s + credentials.statement_timeout_s
+        conn = await asyncio.wait_for(pool.acquire(), wait)
     except BaseException as exc:
         if isinstance(exc, asyncio.CancelledError):
             raise
