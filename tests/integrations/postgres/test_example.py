@@ -39,7 +39,7 @@ async def test_webhook_to_postgres(pg: asyncpg.Connection, table: str, loopback:
     store = next(n for n in doc["nodes"] if n["id"] == "store")
     store["params"]["table"] = f"public.{table}"
     evil = f"x'); DROP TABLE {table}; --"
-    body = {"customer": evil, "total": "42.50", "items": [{"sku": "A1"}]}
+    body = {"customer": evil, "total": "42.50", "lines": [{"sku": "A1"}]}
     run = await run_example(doc, pg_creds(), {"body": body, "headers": {}, "query": {}})
     assert run.record.status == "success", run.record.error
     [answer] = run.outputs["ok"]["main"]
@@ -48,3 +48,11 @@ async def test_webhook_to_postgres(pg: asyncpg.Connection, table: str, loopback:
     assert row["items"] == '[{"sku": "A1"}]'
     assert answer  # the respond node ran with the new id
     assert run.outputs["store"]["main"][0]["id"] == 1
+    # Without lines: an empty list, and a bad request is answered without inserting.
+    run = await run_example(doc, pg_creds(), {"body": {"customer": "c", "total": 1}})
+    assert run.record.status == "success", run.record.error
+    assert await pg.fetchval(f"SELECT items FROM {table} WHERE customer = 'c'") == "[]"
+    run = await run_example(doc, pg_creds(), {"body": {"customer": "c"}})
+    assert (
+        run.outputs["rejected"]["main"] and await pg.fetchval(f"SELECT count(*) FROM {table}") == 2
+    )

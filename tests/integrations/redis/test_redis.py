@@ -139,6 +139,15 @@ async def test_errors_are_named(rds: aioredis.Redis, prefix: str, loopback: None
     assert "redis-canary-password" not in str(run.record.error)
 
 
+async def test_tls_against_a_plain_server_fails_clearly(
+    rds: aioredis.Redis, prefix: str, loopback: None
+) -> None:
+    run = await run_node(
+        "redis.get", {"key": "k"}, redis_creds(prefix, tls="require", connect_timeout_s=0.5)
+    )
+    assert failure(run).startswith("Redis: get failed:")
+
+
 async def test_loopback_is_refused_without_the_allow_list(rds: aioredis.Redis, prefix: str) -> None:
     run = await run_node("redis.get", {"key": "k"}, redis_creds(prefix))
     message = failure(run)
