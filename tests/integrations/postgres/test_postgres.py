@@ -126,6 +126,18 @@ async def test_insert_many_rows_returning_then_update(
     assert row["status"] == "shipped" and str(row["total"]) == "9.99"
 
 
+async def test_a_script_without_parameters(pg: asyncpg.Connection, loopback: None) -> None:
+    name = f"ww_pg_script_{id(pg)}"
+    run = await run_node(
+        "postgres.query",
+        {
+            "sql": f"CREATE TABLE {name} (a int); INSERT INTO {name} VALUES (1), (2); DROP TABLE {name}"
+        },
+        pg_creds(),
+    )
+    assert output(run) == [{"status": "DROP TABLE", "row_count": None}]
+
+
 async def test_names_are_checked(table: str, loopback: None) -> None:
     run = await run_node(
         "postgres.insert", {"table": f"{table}; DROP TABLE x"}, pg_creds(), items=[{"name": "a"}]

@@ -174,8 +174,8 @@ class Query(ActionParams):
     sql: str = Field(
         min_length=1,
         description="One SQL statement with placeholders $1, $2… (parameters as a list) or "
-        ":name (parameters as an object). Never write item values into the SQL text: pass "
-        "them in parameters",
+        ":name (parameters as an object); several statements only without parameters. Never "
+        "write item values into the SQL text: pass them in parameters",
     )
     parameters: list[Any] | dict[str, Any] = Field(
         default_factory=list,
@@ -208,7 +208,13 @@ async def run_query(conn: asyncpg.Connection, params: Query) -> tuple[list[Item]
         values = [params.parameters[name] for name in order]
     else:
         values = list(params.parameters)
-    statement = await conn.prepare(sql)
+    try:
+        statement = await conn.prepare(sql)
+    except asyncpg.PostgresSyntaxError as exc:
+        if values or "multiple commands" not in str(exc):
+            raise
+        # Several statements and no parameters (a script): the simple protocol runs them.
+        return None, False, await conn.execute(sql)
     args = bind(statement, values, "params.parameters")
     if not statement.get_attributes():
         await statement.fetch(*args)
