@@ -131,7 +131,8 @@ async def test_a_script_without_parameters(pg: asyncpg.Connection, loopback: Non
     run = await run_node(
         "postgres.query",
         {
-            "sql": f"CREATE TABLE {name} (a int); INSERT INTO {name} VALUES (1), (2); DROP TABLE {name}"
+            "sql": f"CREATE TABLE {name} (a int); INSERT INTO {name} VALUES (1), (2); "
+            f"DROP TABLE {name}"
         },
         pg_creds(),
     )
