@@ -19,6 +19,7 @@ import hashlib
 import ipaddress
 import json
 import math
+import re
 import ssl
 import uuid
 import weakref
@@ -123,6 +124,22 @@ class _NamedContext(ssl.SSLContext):
         return super().wrap_socket(sock, *args, **kwargs)
 
 
+_PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", re.S)
+
+
+def normalize_pem(text: str) -> str:
+    """PEM certificates with their lines restored (a one-line form field loses the line
+    breaks; OpenSSL needs them)."""
+    blocks = []
+    for body in _PEM_BLOCK.findall(text):
+        data = "".join(body.split())
+        lines = [data[i : i + 64] for i in range(0, len(data), 64)]
+        blocks.append(
+            "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+        )
+    return "".join(blocks) or text
+
+
 def tls_context(mode: TlsMode, host: str, ca_pem: str | None = None) -> ssl.SSLContext | None:
     """None for ``disable``; ``require``: encrypted, the certificate not checked;
     ``verify``: the certificate checked against ``ca_pem`` (or the system's CAs) and the
@@ -139,7 +156,7 @@ def tls_context(mode: TlsMode, host: str, ca_pem: str | None = None) -> ssl.SSLC
     context.verify_mode = ssl.CERT_REQUIRED
     try:
         if ca_pem and ca_pem.strip():
-            context.load_verify_locations(cadata=ca_pem)
+            context.load_verify_locations(cadata=normalize_pem(ca_pem))
         else:
             context.load_default_certs()
     except ssl.SSLError as exc:
