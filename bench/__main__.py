@@ -19,6 +19,7 @@ ALL = [
     "ui_editor",
     "expr_library",
     "openapi_import",
+    "db_nodes",
 ]
 
 

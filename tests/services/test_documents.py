@@ -13,6 +13,7 @@ from wirework.errors import FieldError, InvalidInput
 from wirework.schemas.document import WorkflowDocument, document_to_dict, validate_document_data
 from wirework.schemas.integration_types import IntegrationTypeCreate
 from wirework.schemas.integrations import IntegrationCreate
+from wirework.sdk.registry import registry
 from wirework.services import integration_types, integrations
 from wirework.services import workflows as workflow_service
 from wirework.services.document_ports import assign_inputs
@@ -456,7 +457,7 @@ async def test_action_nodes_are_checked(session: AsyncSession, runtime: Runtime)
     assert "workflow 999999 not found" in find(errors, "settings.error_workflow").message
 
 
-async def _builtin(session: AsyncSession, runtime: Runtime, type_: str, **creds: str) -> int:
+async def _builtin(session: AsyncSession, runtime: Runtime, type_: str, **creds: Any) -> int:
     row = await integrations.create(
         session,
         runtime.vault,
@@ -489,6 +490,11 @@ async def test_examples_are_valid(session: AsyncSession, runtime: Runtime) -> No
         raw = yaml.safe_load(path.read_text())
         for n in raw["nodes"]:
             service = "jira" if n.get("type") == "integration" else n.get("type", "").split(".")[0]
+            definition = registry.definition(service)
+            if service not in ids and definition is not None:  # other built-ins: their examples
+                ids[service] = await _builtin(
+                    session, runtime, service, **definition.example_credentials
+                )
             if service in ids:
                 n["integration_id"] = ids[service]
         document = validate_document_data(raw)

@@ -25,6 +25,7 @@ import httpx
 
 from wirework.sdk.integration.errors import ErrorReader, ServiceError, generic_message
 from wirework.sdk.integration.errors import response_json as response_json
+from wirework.sdk.integration.sql import close_native_pools
 from wirework.sdk.node import NodeError
 from wirework.sdk.outbound import (
     BlockedAddress,
@@ -87,10 +88,11 @@ def pooled_client(service: str, integration_id: int | None) -> OutboundClient:
 
 
 async def close_pools() -> None:
-    """Close this event loop's pools (a process stopping, a test's end)."""
+    """Close this event loop's pools, HTTP and native (a process stopping, a test's end)."""
     loop_id = id(asyncio.get_running_loop())
     for key in [k for k in _pools if k[0] == loop_id]:
         await _pools.pop(key).aclose()
+    await close_native_pools()  # the native integrations' (databases, Redis)
 
 
 # --------------------------------------------------------------------------- the client
