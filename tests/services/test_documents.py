@@ -480,6 +480,11 @@ async def test_examples_are_valid(session: AsyncSession, runtime: Runtime) -> No
             api_token="t0ken",
         ),
         "github": await _builtin(session, runtime, "github", token="ghp_t0ken"),
+        "slack": await _builtin(session, runtime, "slack", bot_token="xoxb-t0ken"),
+        "telegram": await _builtin(session, runtime, "telegram", bot_token="1:t0ken"),
+        "webhook_out": await _builtin(
+            session, runtime, "webhook_out", url="https://hooks.example/x", secret="whsec_dGVzdA=="
+        ),
     }
     for path in EXAMPLES:
         raw = yaml.safe_load(path.read_text())
