@@ -367,7 +367,7 @@ JIRA = IntegrationTypeCreate.model_validate(
 
 async def _jira(session: AsyncSession, runtime: Runtime) -> int:
     await integration_types.create(session, JIRA)
-    await integration_types.create(session, IntegrationTypeCreate(name="slack"))
+    await integration_types.create(session, IntegrationTypeCreate(name="chatops"))
     row = await integrations.create(
         session,
         runtime.vault,
@@ -415,7 +415,7 @@ async def test_action_nodes_are_checked(session: AsyncSession, runtime: Runtime)
             },
             {"id": "b", "type": "tracker.close_issue", "integration_id": integration_id},
             {"id": "c", "type": "tracker.create_issue", "params": {"project": "P", "summary": "s"}},
-            {"id": "d", "type": "slack.post", "integration_id": integration_id},
+            {"id": "d", "type": "chatops.post", "integration_id": integration_id},
             {"id": "e", "type": "gitlab.create_issue"},
             {"id": "f", "type": "integration", "integration_id": 999999, "task": "x"},
             {"id": "g", "type": "integration", "integration_id": integration_id, "task": "nope"},
@@ -442,7 +442,7 @@ async def test_action_nodes_are_checked(session: AsyncSession, runtime: Runtime)
     assert find(errors, "nodes[0].params.x").node_id == "a"
     assert "has no action 'close_issue'" in find(errors, "nodes[1].type").message
     assert "need an integration" in find(errors, "nodes[2].integration_id").message
-    assert "is of type 'tracker', not 'slack'" in find(errors, "nodes[3].integration_id").message
+    assert "is of type 'tracker', not 'chatops'" in find(errors, "nodes[3].integration_id").message
     error = find(errors, "nodes[4].type")
     assert "unknown node type 'gitlab.create_issue'" in error.message
     assert "did you mean" in error.message and error.node_id == "e"
