@@ -89,7 +89,7 @@ def test_declarations_are_checked() -> None:
             description="d",
             scheme=SignatureScheme.SLACK_V0,
             signature_header="X-Slack-Signature",
-            secret_field="signing_secret",  # noqa: S106
+            secret_field="signing_secret",
         )
     with pytest.raises(ValueError, match="not a valid SignatureScheme"):
         SLACK.webhook_trigger(
@@ -98,6 +98,6 @@ def test_declarations_are_checked() -> None:
             description="d",
             scheme="md5",
             signature_header="X-Sig",
-            secret_field="signing_secret",  # noqa: S106
+            secret_field="signing_secret",
         )
     assert {s.value for s in SignatureScheme} == {"hmac_sha256", "slack_v0", "secret_token"}
