@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.integrations.slack.fake_server import form_of
 
 TOKEN = "123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0"
 PARSE_MODES = {"MarkdownV2", "HTML", "Markdown"}
+SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 def failed(status: int, description: str, **parameters: Any) -> Answer:
@@ -38,6 +40,8 @@ class FakeTelegram(FakeServer):
         self.route("POST", f"{bot}/getMe", self._me)
         self.route("POST", f"{bot}/sendMessage", self._send_message)
         self.route("POST", f"{bot}/sendPhoto", self._send_photo)
+        self.route("POST", f"{bot}/setWebhook", self._set_webhook)
+        self.webhook: dict[str, Any] | None = None
 
     def not_found(self, request: Request) -> Answer:
         return failed(404, "Not Found")
@@ -139,3 +143,18 @@ class FakeTelegram(FakeServer):
             caption=fields.get("caption"),
         )
         return Answer(200, {"ok": True, "result": message})
+
+    def _set_webhook(self, request: Request, token: str) -> Answer:
+        fields = self._fields(request)
+        if isinstance(fields, Answer):
+            return fields
+        url = fields.get("url")
+        if not isinstance(url, str) or not url.startswith("https://"):
+            return failed(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        secret = fields.get("secret_token")
+        if secret is not None and not SECRET_TOKEN.match(str(secret)):
+            return failed(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = fields
+        return Answer(200, {"ok": True, "result": True, "description": "Webhook was set"})

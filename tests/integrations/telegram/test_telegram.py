@@ -142,3 +142,16 @@ async def test_connection_test_is_get_me(telegram_server: FakeTelegram) -> None:
     )
     ok, message = await tester(tg_creds(telegram_server))
     assert not ok and TOKEN not in message and "Unauthorized" in message
+
+
+async def test_set_webhook_sends_the_secret_token(telegram_server: FakeTelegram) -> None:
+    params = {
+        "url": "https://wirework.acme.example/webhook/telegram/bot",
+        "allowed_updates": ["message"],
+    }
+    creds = tg_creds(telegram_server, webhook_secret="hook_secret-1")
+    out = output(await run_node("telegram.set_webhook", params, creds))[0]
+    assert out == {"url": params["url"], "secret_token_set": True}
+    assert telegram_server.webhook == {**params, "secret_token": "hook_secret-1"}
+    plain = await run_node("telegram.set_webhook", {"url": "http://insecure.example/x"}, creds)
+    assert "params.url" in failure(plain)

@@ -114,3 +114,36 @@ async def send_photo(ctx: ActionContext[TelegramCredentials], params: SendPhoto)
     }
     found = await call(ctx.client, ctx.credentials, "sendPhoto", data=form, files=files)
     return _message_out(found)
+
+
+class SetWebhook(ActionParams):
+    url: str = Field(
+        pattern=r"^https://",
+        max_length=2000,
+        description="Where Telegram sends updates: https://<your host>/webhook/<trigger path>",
+    )
+    allowed_updates: list[str] = Field(
+        default_factory=list,
+        description="Update types to receive (message, callback_query…); none = Telegram's "
+        "default (all but a few)",
+    )
+    drop_pending_updates: bool = Field(default=False, description="Drop updates not yet sent")
+
+
+@TELEGRAM.action(
+    "set_webhook",
+    params=SetWebhook,
+    description="Register the bot's webhook (setWebhook) with the integration's "
+    "webhook_secret as secret_token, for telegram.updates; emits {url, secret_token_set}",
+    example={"url": "https://wirework.acme.example/webhook/telegram/bot"},
+)
+async def set_webhook(ctx: ActionContext[TelegramCredentials], params: SetWebhook) -> Item:
+    body: dict[str, Any] = {"url": params.url}
+    if params.allowed_updates:
+        body["allowed_updates"] = params.allowed_updates
+    if params.drop_pending_updates:
+        body["drop_pending_updates"] = True
+    if ctx.credentials.webhook_secret is not None:
+        body["secret_token"] = ctx.credentials.webhook_secret.get_secret_value()
+    await call(ctx.client, ctx.credentials, "setWebhook", json=body)
+    return {"url": params.url, "secret_token_set": "secret_token" in body}
