@@ -18,7 +18,9 @@ class EventsParams(ActionParams):
     """Start a run on each event your Slack app subscribes to (Event Subscriptions: set the
     Request URL to https://<your host>/webhook/<path>; the integration's signing_secret
     verifies each delivery). Emits {body, headers, query, method, path, event}: body.event is
-    Slack's event (body.event.type, .text, .user, .channel, .ts)."""
+    Slack's event (body.event.type, .text, .user, .channel, .ts). Message events include
+    bots' messages (body.event.bot_id set), your own replies too: filter them out before
+    answering in the channel."""
 
     path: str = Field(
         min_length=1, max_length=500, pattern=PATH, description="URL path after /webhook/"
