@@ -72,6 +72,12 @@ def _definition(d: Any) -> list[str]:
     for trigger in d.triggers.values():
         kind = "webhook trigger" if hasattr(trigger, "signature_header") else "polling trigger"
         out += [f"#### `{trigger.node_type}` ({kind})", "", f"{trigger.description}.", ""]
+        if hasattr(trigger, "scheme"):
+            out += [
+                f"Signature scheme `{trigger.scheme.value}` in `{trigger.signature_header}`, "
+                f"keyed by the credential `{trigger.secret_field}`.",
+                "",
+            ]
         doc = (trigger.params.__doc__ or "").strip()
         if doc:
             out += [" ".join(doc.split()), ""]

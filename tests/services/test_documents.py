@@ -368,7 +368,7 @@ JIRA = IntegrationTypeCreate.model_validate(
 
 async def _jira(session: AsyncSession, runtime: Runtime) -> int:
     await integration_types.create(session, JIRA)
-    await integration_types.create(session, IntegrationTypeCreate(name="slack"))
+    await integration_types.create(session, IntegrationTypeCreate(name="chatops"))
     row = await integrations.create(
         session,
         runtime.vault,
@@ -416,7 +416,7 @@ async def test_action_nodes_are_checked(session: AsyncSession, runtime: Runtime)
             },
             {"id": "b", "type": "tracker.close_issue", "integration_id": integration_id},
             {"id": "c", "type": "tracker.create_issue", "params": {"project": "P", "summary": "s"}},
-            {"id": "d", "type": "slack.post", "integration_id": integration_id},
+            {"id": "d", "type": "chatops.post", "integration_id": integration_id},
             {"id": "e", "type": "gitlab.create_issue"},
             {"id": "f", "type": "integration", "integration_id": 999999, "task": "x"},
             {"id": "g", "type": "integration", "integration_id": integration_id, "task": "nope"},
@@ -443,7 +443,7 @@ async def test_action_nodes_are_checked(session: AsyncSession, runtime: Runtime)
     assert find(errors, "nodes[0].params.x").node_id == "a"
     assert "has no action 'close_issue'" in find(errors, "nodes[1].type").message
     assert "need an integration" in find(errors, "nodes[2].integration_id").message
-    assert "is of type 'tracker', not 'slack'" in find(errors, "nodes[3].integration_id").message
+    assert "is of type 'tracker', not 'chatops'" in find(errors, "nodes[3].integration_id").message
     error = find(errors, "nodes[4].type")
     assert "unknown node type 'gitlab.create_issue'" in error.message
     assert "did you mean" in error.message and error.node_id == "e"
@@ -484,6 +484,11 @@ async def test_examples_are_valid(session: AsyncSession, runtime: Runtime) -> No
         "smtp": await _builtin(session, runtime, "smtp", host="smtp.acme.example"),
         "imap": await _builtin(
             session, runtime, "imap", host="imap.acme.example", username="s", password="p"
+        ),
+        "slack": await _builtin(session, runtime, "slack", bot_token="xoxb-t0ken"),
+        "telegram": await _builtin(session, runtime, "telegram", bot_token="1:t0ken"),
+        "webhook_out": await _builtin(
+            session, runtime, "webhook_out", url="https://hooks.example/x", secret="whsec_dGVzdA=="
         ),
     }
     for path in EXAMPLES:

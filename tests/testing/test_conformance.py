@@ -18,7 +18,7 @@ TYPES = [d.name for d in registry.definitions()]
 
 
 def test_the_built_ins_are_registered() -> None:
-    assert {"jira", "github"} <= set(TYPES)
+    assert {"jira", "github", "slack", "telegram", "webhook_out"} <= set(TYPES)
 
 
 @pytest.mark.parametrize("name", TYPES)

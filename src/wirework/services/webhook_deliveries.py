@@ -39,18 +39,21 @@ class BadDeliveryId(ValueError):
 def delivery_id(headers: Mapping[str, str], header: str) -> str | None:
     """The delivery id a request carries in ``header`` (None: none, so no idempotency).
     Raises BadDeliveryId when it is too long or holds control characters."""
-    value = headers.get(header)
+    return checked_delivery_id(headers.get(header), f"the {header} header (delivery id)")
+
+
+def checked_delivery_id(value: str | None, what: str = "the delivery id") -> str | None:
+    """A delivery id (a header's, or read from the body by an integration trigger): None
+    when empty; BadDeliveryId when too long or holding control characters."""
     if value is None:
         return None
     value = value.strip()
     if not value:
         return None
     if len(value) > MAX_DELIVERY_ID:
-        raise BadDeliveryId(
-            f"the {header} header (delivery id) is longer than {MAX_DELIVERY_ID} characters"
-        )
+        raise BadDeliveryId(f"{what} is longer than {MAX_DELIVERY_ID} characters")
     if not value.isprintable():
-        raise BadDeliveryId(f"the {header} header (delivery id) holds control characters")
+        raise BadDeliveryId(f"{what} holds control characters")
     return value
 
 

@@ -1,17 +1,19 @@
 """What answers a webhook: :class:`WebhookTarget`, read from a workflow document's enabled
 ``core.webhook`` nodes and integration webhook triggers (``github.webhook``: the SDK's
-``WebhookTrigger``, whose signature, delivery-id and event headers the integration declares)
+``WebhookTrigger``, whose signature scheme, delivery id, event and handshake the integration
+declares)
 (:func:`targets_of`) with its ``auth`` and ``rate_limit`` in the form the hot path needs."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from wirework.nodes.triggers import WebhookAuth, WebhookRateLimit
+from wirework.sdk.integration.webhooks import BodyReader, Handshake, SignatureScheme
 from wirework.sdk.registry import registry
 
 
@@ -19,7 +21,15 @@ def normalise_path(path: str) -> str:
     return path.strip("/")
 
 
-AuthType = Literal["header", "basic", "hmac"]
+AuthType = Literal["header", "basic", "hmac", "slack_v0"]
+# The auth types that sign the body: checked once it is read (the others before).
+BODY_SIGNED: frozenset[str] = frozenset({"hmac", "slack_v0"})
+# How an integration trigger's signature scheme is checked (webhooks.check_auth).
+SCHEME_AUTH: dict[SignatureScheme, AuthType] = {
+    SignatureScheme.HMAC_SHA256: "hmac",
+    SignatureScheme.SLACK_V0: "slack_v0",
+    SignatureScheme.SECRET_TOKEN: "header",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +41,13 @@ class AuthConfig:
     header: str  # the token, basic credentials or signature
     timestamp_header: str | None = None
     tolerance_s: int = 300
-    secret_field: str = "secret"  # noqa: S105 - hmac: the credential field holding the signing secret
+    # The credential field holding the token or signing secret (None: ``token`` for
+    # header, ``secret`` for hmac).
+    secret_field: str | None = None
+
+    @property
+    def signs_body(self) -> bool:
+        return self.type in BODY_SIGNED
 
 
 # A webhook whose ``auth`` cannot be read (e.g. written by an older version): it refuses
@@ -75,6 +91,15 @@ class WebhookTarget:
     # a run (empty: every event but ``ping``).
     event_header: str | None = None
     events: frozenset[str] = frozenset()
+    # Integration webhook triggers reading the body (pure functions, see the SDK's
+    # webhooks module): the delivery id, the event, a handshake answered without a run.
+    delivery_of: BodyReader | None = field(default=None, compare=False)
+    event_of: BodyReader | None = field(default=None, compare=False)
+    handshake: Handshake | None = field(default=None, compare=False)
+
+    @property
+    def filters_events(self) -> bool:
+        return self.event_header is not None or self.event_of is not None
 
 
 def auth_config(value: Any) -> AuthConfig | None:
@@ -104,9 +129,11 @@ def _integration_target(
     params = node.get("params") or {}
     integration_id = node.get("integration_id")
     auth = AuthConfig(
-        type="hmac",
+        type=SCHEME_AUTH[SignatureScheme(trigger.scheme)],
         integration_id=integration_id if isinstance(integration_id, int) else 0,
         header=trigger.signature_header.lower(),
+        timestamp_header=(trigger.timestamp_header or "").lower() or None,
+        tolerance_s=trigger.tolerance_s,
         secret_field=trigger.secret_field,
     )
     events = params.get("events") or []
@@ -121,6 +148,9 @@ def _integration_target(
         idempotency_header=(trigger.delivery_header or "").lower() or None,
         event_header=(trigger.event_header or "").lower() or None,
         events=frozenset(str(e) for e in events if isinstance(e, str)),
+        delivery_of=trigger.delivery_of,
+        event_of=trigger.event_of,
+        handshake=trigger.handshake,
     )
 
 

@@ -9,7 +9,7 @@ once in this process, within a second in other replicas) and after :data:`CREDEN
 the latest.
 
 :func:`check_auth` verifies a request against a webhook's ``auth`` (header token, HTTP basic,
-HMAC-SHA256 signature with an optional timestamp) in constant time.
+HMAC-SHA256 signature with an optional timestamp, Slack's v0 signature) in constant time.
 
 :class:`RateLimiter` counts the calls of webhooks with a ``rate_limit`` (sliding window, in
 this process's memory: each replica counts its own calls).
@@ -257,12 +257,18 @@ class RateLimiter:
 
 # --------------------------------------------------------------------------- authentication
 
-# The credential field each auth type reads from its integration.
+# The credential field each auth type reads from its integration (by default: an
+# integration trigger names its own).
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "header": ("token",),
     "basic": ("username", "password"),
     "hmac": ("secret",),
+    "slack_v0": ("signing_secret",),
 }
+
+
+def _field(auth: AuthConfig) -> str:
+    return auth.secret_field or CREDENTIAL_FIELDS[auth.type][0]
 
 
 class AuthUnavailable(Exception):
@@ -290,6 +296,13 @@ def signature(secret: str | bytes, body: bytes, timestamp: str | None = None) ->
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def slack_signature(secret: str | bytes, body: bytes, timestamp: str) -> str:
+    """Slack's v0 signature (hex, without ``v0=``): HMAC-SHA256 of ``v0:<ts>:<body>``."""
+    key = secret.encode("utf-8") if isinstance(secret, str) else secret
+    message = b"v0:" + timestamp.encode("latin-1") + b":" + body
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
 def check_auth(
     auth: AuthConfig,
     credentials: Mapping[str, Any],
@@ -306,7 +319,7 @@ def check_auth(
         raise AuthUnavailable("the webhook's auth parameter is invalid")
     presented = headers.get(auth.header)
     if auth.type == "header":
-        token = _secret_bytes(credentials, "token")
+        token = _secret_bytes(credentials, _field(auth))
         if presented is None:
             return f"missing {auth.header} header"
         given = _header_bytes(presented.strip())
@@ -332,11 +345,13 @@ def check_auth(
         user_ok = hmac.compare_digest(user, username)
         password_ok = hmac.compare_digest(pw, password)
         return None if user_ok and password_ok else "wrong username or password"
-    # hmac
-    secret = _secret_bytes(credentials, auth.secret_field)
+    # hmac, slack_v0
+    secret = _secret_bytes(credentials, _field(auth))
     if presented is None:
         return f"missing {auth.header} header"
     timestamp: str | None = None
+    if auth.type == "slack_v0" and auth.timestamp_header is None:
+        return "no timestamp header configured"
     if auth.timestamp_header is not None:
         timestamp = headers.get(auth.timestamp_header)
         if timestamp is None:
@@ -348,6 +363,14 @@ def check_auth(
         if abs(current - int(timestamp)) > auth.tolerance_s:
             return "timestamp outside tolerance"
     given_sig = presented.strip()
+    if auth.type == "slack_v0":
+        assert timestamp is not None
+        if given_sig[:3].lower() != "v0=":
+            return "not a v0 signature"
+        given_sig = given_sig[3:]
+        expected = slack_signature(secret, body or b"", timestamp).encode("ascii")
+        ok = hmac.compare_digest(_header_bytes(given_sig.strip().lower()), expected)
+        return None if ok else "bad signature"
     if given_sig[:7].lower() == "sha256=":
         given_sig = given_sig[7:]
     expected = signature(secret, body or b"", timestamp).encode("ascii")
@@ -359,7 +382,7 @@ def masked_headers(auth: AuthConfig | None, headers: Mapping[str, str]) -> dict[
     """The request headers as the webhook item shows them: a header carrying a token or
     password (header, basic) is masked, so it is never stored with the execution."""
     out = dict(headers)
-    if auth is not None and auth.type != "hmac" and auth.header in out:
+    if auth is not None and not auth.signs_body and auth.header in out:
         out[auth.header] = MASK
     return out
 

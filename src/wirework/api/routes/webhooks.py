@@ -15,7 +15,9 @@ A webhook with ``auth`` (both URLs) answers a request that does not authenticate
 with ``WWW-Authenticate``), and 401 ``webhook_auth_unavailable`` when its integration is
 missing, deactivated or lacks the credential field. With ``idempotency_header`` (production
 URL only), a repeated delivery id is answered 200 ``{"execution_id": <the first execution>,
-"status": "duplicate"}`` without starting another execution.
+"status": "duplicate"}`` without starting another execution. Integration triggers may read
+the delivery id and event from the body instead, and answer a verified handshake (Slack's
+``url_verification``) with 200 and its JSON, starting nothing.
 """
 
 from __future__ import annotations
@@ -39,7 +41,12 @@ from wirework.services.engine import (
     StoreUnavailable,
     ensure_engine,
 )
-from wirework.services.webhook_deliveries import BadDeliveryId, DeliveryKey, delivery_id
+from wirework.services.webhook_deliveries import (
+    BadDeliveryId,
+    DeliveryKey,
+    checked_delivery_id,
+    delivery_id,
+)
 from wirework.services.webhook_targets import WebhookTarget, normalise_path
 from wirework.services.webhooks import AuthUnavailable, check_resume_token, masked_headers
 
@@ -208,15 +215,21 @@ async def _item(
     auth = target.auth
     delivery: str | None = None
     try:
-        if auth is not None and auth.type != "hmac":
+        if auth is not None and not auth.signs_body:
             await _authenticate(request, engine, target, None)  # before reading the body
         raw = await _read_body(request, limit)
-        if auth is not None and auth.type == "hmac":
+        if auth is not None and auth.signs_body:
             await _authenticate(request, engine, target, raw)
         event = _event_of(request, target)
         if target.idempotency_header is not None and not test:
             delivery = delivery_id(request.headers, target.idempotency_header)
         body = await _parse(request, raw)
+        if target.handshake is not None:
+            _handshake(target, body)
+        if target.event_of is not None:
+            event = _filtered(target, target.event_of(body))
+        if target.delivery_of is not None and not test:
+            delivery = checked_delivery_id(target.delivery_of(body))
     except (AuthFailed, BadBody) as exc:
         raise Refused(exc.response()) from None
     except BadDeliveryId as exc:
@@ -229,17 +242,30 @@ async def _item(
         "method": request.method,
         "path": normalise_path(path),
     }
-    if target.event_header is not None:
+    if target.filters_events:
         item["event"] = event
     return item, delivery
 
 
+def _handshake(target: WebhookTarget, body: Any) -> None:
+    """A verified handshake (Slack's url_verification) is answered 200 with what the
+    trigger says, and starts nothing."""
+    assert target.handshake is not None
+    answer = target.handshake(body)
+    if answer is not None:
+        raise Refused(JSONResponse(answer, status_code=200))
+
+
 def _event_of(request: Request, target: WebhookTarget) -> str | None:
-    """The delivery's event (integration webhook triggers); Refused with a 200 that starts
-    nothing when the trigger does not listen to it (``ping`` unless asked for)."""
+    """The delivery's event (integration webhook triggers naming it in a header)."""
     if target.event_header is None:
         return None
-    event = request.headers.get(target.event_header, "").strip()
+    return _filtered(target, request.headers.get(target.event_header, "").strip())
+
+
+def _filtered(target: WebhookTarget, event: str | None) -> str | None:
+    """Refused with a 200 that starts nothing when the trigger does not listen to the
+    event (``ping`` unless asked for)."""
     wanted = target.events or None
     if (wanted is not None and event not in wanted) or (wanted is None and event == "ping"):
         answer = {"status": "ignored", "event": event, "detail": "this trigger does not run on it"}

@@ -42,6 +42,7 @@ from wirework.sdk.integration.tokens import (
     authorization_url,
     exchange_code,
 )
+from wirework.sdk.integration.webhooks import SignatureScheme, body_value
 
 __all__ = [
     "Action",
@@ -60,6 +61,7 @@ __all__ = [
     "RetryPolicy",
     "ServiceClient",
     "ServiceError",
+    "SignatureScheme",
     "TokenSource",
     "WebhookTrigger",
     "api_key_header",
@@ -68,6 +70,7 @@ __all__ = [
     "authorization_url",
     "basic",
     "bearer",
+    "body_value",
     "checked_address",
     "close_pools",
     "credential_parameters",

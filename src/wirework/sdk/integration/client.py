@@ -9,6 +9,13 @@ idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) or a request sent with an i
 key (``idempotent=True``). A ``Retry-After`` longer than ``RetryPolicy.max_wait_s`` is not
 slept on in the step: the step fails as retryable and the node's retry policy (a scheduled,
 durable wait) takes over.
+
+Hooks for services that do not say everything with the status: ``body_error`` reads an
+error a service reports in a successful answer (Slack's HTTP 200 ``{"ok": false, "error":
+"channel_not_found"}``: a ServiceError like any other), ``retry_after`` reads the wait a
+service puts in its body (Telegram's ``parameters.retry_after``), and ``hide`` lists values
+(credentials a service wants in the URL path, like Telegram's bot token) replaced by
+``***`` in every message the client makes.
 """
 
 from __future__ import annotations
@@ -39,6 +46,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Called when a request was answered 401 with a token that may have expired: refreshes it
 # and returns the new headers (None: nothing to refresh).
 Reauth = Callable[[], Awaitable[Mapping[str, str] | None]]
+# Seconds a service asks to wait before retrying, read from its answer (None: not said).
+WaitReader = Callable[[httpx.Response], "float | None"]
+HIDDEN = "***"
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,9 @@ class ServiceClient:
         retry: RetryPolicy | None = None,
         reauth: Reauth | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        body_error: ErrorReader | None = None,
+        retry_after: WaitReader | None = None,
+        hide: tuple[str, ...] = (),
     ) -> None:
         self.service = service
         self.http = http
@@ -122,6 +135,9 @@ class ServiceClient:
         self.reauth = reauth
         self._sleep = sleep
         self.requests_sent = 0
+        self.body_error = body_error
+        self.wait_reader = retry_after
+        self.hide = tuple(h for h in hide if h)
         # (header, key): sent on every non-GET request (the action's idempotency key).
         self.idempotency: tuple[str, str] | None = None
 
@@ -140,11 +156,14 @@ class ServiceClient:
         headers: Mapping[str, str] | None = None,
         idempotent: bool = False,
         ok_statuses: tuple[int, ...] = (),
+        anonymous: bool = False,
         **body: Any,
     ) -> httpx.Response:
         """Send a request (``path`` relative to the base URL, or an absolute URL on an
-        allowed host) and return its answer; a 4xx/5xx not in ``ok_statuses`` raises
-        ServiceError once retries are spent."""
+        allowed host) and return its answer; a 4xx/5xx not in ``ok_statuses`` (or an error
+        ``body_error`` finds in a 2xx answer) raises ServiceError once retries are spent.
+        ``anonymous``: send no credentials (a pre-signed URL on another host, e.g. an upload
+        URL the service handed out)."""
         method = method.upper()
         if self.idempotency is not None and method not in ("GET", "HEAD", "OPTIONS"):
             header, key = self.idempotency
@@ -158,8 +177,12 @@ class ServiceClient:
         attempt = 0
         while True:
             attempt += 1
-            response = await self._send(method, path, query, headers, body)
+            response = await self._send(method, path, query, headers, body, anonymous)
             status = response.status_code
+            if status < 400 and self.body_error is not None and not anonymous:
+                reported = self._reported(response)
+                if reported is not None:
+                    raise self._error(response, reported, retryable=False)
             if status < 400 or status in ok_statuses:
                 return response
             if status == 401 and self.reauth is not None and not reauthed:
@@ -173,18 +196,41 @@ class ServiceClient:
             )
             retryable = limited or (status >= 500 and safe)
             if retryable and attempt < self.retry.attempts:
-                wait = retry_after_s(response)
+                wait = self._wait_of(response)
                 if wait is None:
                     wait = self.retry.base_s * 2 ** (attempt - 1) * (0.5 + random.random())
                 if wait <= self.retry.max_wait_s:
                     await self._sleep(wait)
                     continue
-            raise ServiceError(
-                self.service,
-                response,
-                self._message(response),
-                retryable=limited or status >= 500,
-            )
+            raise self._error(response, self._message(response), retryable=limited or status >= 500)
+
+    def _error(
+        self, response: httpx.Response, said: str | None, *, retryable: bool
+    ) -> ServiceError:
+        return ServiceError(self.service, response, said, retryable=retryable, hide=self.hide)
+
+    def _reported(self, response: httpx.Response) -> str | None:
+        assert self.body_error is not None
+        try:
+            return self.body_error(response)
+        except Exception:  # a reader that cannot parse this body: no error in it
+            return None
+
+    def _wait_of(self, response: httpx.Response) -> float | None:
+        if self.wait_reader is not None:
+            try:
+                wait = self.wait_reader(response)
+            except Exception:
+                wait = None
+            if wait is not None:
+                return max(0.0, float(wait))
+        return retry_after_s(response)
+
+    def scrub(self, text: str) -> str:
+        """``text`` without the values this client hides."""
+        for value in self.hide:
+            text = text.replace(value, HIDDEN)
+        return text
 
     def _message(self, response: httpx.Response) -> str | None:
         try:
@@ -199,21 +245,31 @@ class ServiceClient:
         query: Mapping[str, Any],
         headers: Mapping[str, str] | None,
         body: dict[str, Any],
+        anonymous: bool = False,
     ) -> httpx.Response:
         url = self.url(path)
         self.requests_sent += 1
         try:
             return await self.http.request(
-                method, url, query=query, headers=headers, credentials=self.auth, **body
+                method,
+                url,
+                query=query,
+                headers=headers,
+                credentials=None if anonymous else self.auth,
+                **body,
             )
         except (BlockedAddress, CredentialHostRefused) as exc:
-            raise NodeError(str(exc), retryable=False) from None
+            raise NodeError(self.scrub(str(exc)), retryable=False) from None
         except ResponseTooLarge as exc:
-            raise NodeError(f"{self.service}: {exc}", retryable=False) from None
+            raise NodeError(self.scrub(f"{self.service}: {exc}"), retryable=False) from None
         except httpx.TimeoutException:
-            raise NodeError(f"{self.service}: {method} {_bare(url)} timed out") from None
+            raise NodeError(
+                self.scrub(f"{self.service}: {method} {_bare(url)} timed out")
+            ) from None
         except httpx.HTTPError as exc:
-            raise NodeError(f"{self.service}: {method} {_bare(url)} failed: {exc}") from None
+            raise NodeError(
+                self.scrub(f"{self.service}: {method} {_bare(url)} failed: {exc}")
+            ) from None
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """:meth:`request` and its JSON body (``{}`` when it has none)."""
@@ -221,7 +277,7 @@ class ServiceClient:
         found = response_json(response)
         if found is None and response.content:
             raise NodeError(
-                f"{self.service} answered {method} {path} with a body that is not JSON",
+                self.scrub(f"{self.service} answered {method} {path} with a body that is not JSON"),
                 retryable=False,
             )
         return {} if found is None else found

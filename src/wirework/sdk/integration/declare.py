@@ -32,16 +32,18 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from wirework.sdk.integration.client import RetryPolicy, ServiceClient, pooled_client
+from wirework.sdk.integration.client import RetryPolicy, ServiceClient, WaitReader, pooled_client
 from wirework.sdk.integration.credentials import (
     Auth,
     TokenSaver,
     credential_parameters,
+    secret,
     secret_fields,
 )
 from wirework.sdk.integration.errors import ErrorReader, validation_message
 from wirework.sdk.integration.native import Native
 from wirework.sdk.integration.tokens import TokenSource
+from wirework.sdk.integration.webhooks import BodyReader, Handshake, SignatureScheme
 from wirework.sdk.node import Item, NodeContext, NodeError
 from wirework.sdk.outbound import AllowedHosts, CredentialAuth, IntegrationCredentials
 from wirework.sdk.outbound.credentials import describe
@@ -156,11 +158,15 @@ class Action:
 
 @dataclass(frozen=True)
 class WebhookTrigger:
-    """A trigger on the service's webhook deliveries at ``/webhook/<params.path>``: the
-    delivery's HMAC-SHA256 signature (``sha256=<hex>`` in ``signature_header``, keyed by the
-    credential field ``secret_field``) is checked, a delivery id repeated in
-    ``delivery_header`` starts nothing, and deliveries whose ``event_header`` is not among
-    ``params.events`` (when given) are answered without starting anything."""
+    """A trigger on the service's webhook deliveries at ``/webhook/<params.path>``.
+
+    The delivery is verified by ``scheme`` (:class:`SignatureScheme`: GitHub's
+    ``sha256=<hex>`` HMAC by default, Slack's ``v0`` with ``timestamp_header``, or a shared
+    token) in ``signature_header``, keyed by the credential field ``secret_field``. A delivery
+    id repeated (``delivery_header``, or ``delivery_of(body)``) starts nothing; deliveries
+    whose event (``event_header``, or ``event_of(body)``) is not among ``params.events``
+    (when given) are answered without starting anything; ``handshake(body)`` may answer a
+    verified delivery with JSON instead of starting a run."""
 
     name: str
     display_name: str
@@ -170,6 +176,12 @@ class WebhookTrigger:
     secret_field: str
     delivery_header: str | None = None
     event_header: str | None = None
+    scheme: SignatureScheme = SignatureScheme.HMAC_SHA256
+    timestamp_header: str | None = None
+    tolerance_s: int = 300
+    delivery_of: BodyReader | None = field(default=None, compare=False)
+    event_of: BodyReader | None = field(default=None, compare=False)
+    handshake: Handshake | None = field(default=None, compare=False)
     node_type: str = ""
 
 
@@ -210,6 +222,9 @@ class IntegrationDefinition:
         error_message: ErrorReader | None = None,
         retry: RetryPolicy | None = None,
         example_credentials: Mapping[str, Any] | None = None,
+        body_error: ErrorReader | None = None,
+        retry_after: WaitReader | None = None,
+        secrets_in_path: bool = False,
     ) -> None:
         _check_name(name, "integration")
         self.name = name
@@ -225,6 +240,13 @@ class IntegrationDefinition:
         self.base_url = base_url
         self.native = native
         self.error_message = error_message
+        # An error the service reports in a 2xx answer (Slack's {"ok": false}), the wait it
+        # asks for in its body (Telegram's parameters.retry_after); see ServiceClient.
+        self.body_error = body_error
+        self.retry_after = retry_after
+        # The credentials' secrets go into URL paths (Telegram's /bot<token>/): the client
+        # hides them from every message it makes.
+        self.secrets_in_path = secrets_in_path
         self.retry = retry or RetryPolicy()
         self.example_credentials = dict(example_credentials or {})
         self.actions: dict[str, Action] = {}
@@ -288,10 +310,25 @@ class IntegrationDefinition:
         delivery_header: str | None = None,
         event_header: str | None = None,
         display_name: str | None = None,
+        scheme: SignatureScheme | str = SignatureScheme.HMAC_SHA256,
+        timestamp_header: str | None = None,
+        tolerance_s: int = 300,
+        delivery_of: BodyReader | None = None,
+        event_of: BodyReader | None = None,
+        handshake: Handshake | None = None,
     ) -> WebhookTrigger:
+        """A webhook trigger (see :class:`WebhookTrigger`); ``scheme`` is one of
+        :class:`SignatureScheme` (``slack_v0`` needs ``timestamp_header``)."""
         _check_name(name, "trigger")
         if "path" not in params.model_fields:
             raise ValueError(f"webhook trigger {name!r}: its params need a `path` field")
+        scheme = SignatureScheme(scheme)
+        if scheme is SignatureScheme.SLACK_V0 and not timestamp_header:
+            raise ValueError(f"webhook trigger {name!r}: slack_v0 needs a timestamp_header")
+        if delivery_header and delivery_of:
+            raise ValueError(f"webhook trigger {name!r}: delivery_header or delivery_of, not both")
+        if event_header and event_of:
+            raise ValueError(f"webhook trigger {name!r}: event_header or event_of, not both")
         trigger = WebhookTrigger(
             name=name,
             display_name=display_name or name.replace("_", " ").capitalize(),
@@ -301,6 +338,12 @@ class IntegrationDefinition:
             secret_field=secret_field,
             delivery_header=delivery_header,
             event_header=event_header,
+            scheme=scheme,
+            timestamp_header=timestamp_header,
+            tolerance_s=tolerance_s,
+            delivery_of=delivery_of,
+            event_of=event_of,
+            handshake=handshake,
             node_type=f"{self.name}.{name}",
         )
         self._register_trigger(trigger, {"webhook": trigger})
@@ -446,8 +489,15 @@ class IntegrationDefinition:
             error_reader=self.error_message,
             retry=self.retry,
             reauth=reauth if tokens is not None else None,
+            body_error=self.body_error,
+            retry_after=self.retry_after,
+            hide=self._hidden(credentials) if self.secrets_in_path else (),
         )
         return Connection(integration_id, credentials, client, tokens)
+
+    def _hidden(self, credentials: Any) -> tuple[str, ...]:
+        values = (secret(getattr(credentials, name, None)) for name in self.secret_fields())
+        return tuple(v for v in values if v)
 
     def _runner(
         self, action: Action

@@ -56,12 +56,17 @@ class ServiceError(NodeError):
         service_message: str | None,
         *,
         retryable: bool,
+        hide: tuple[str, ...] = (),
     ) -> None:
         request = response.request
         where = f"{request.method} {request.url.copy_with(query=None, fragment=None).path}"
         said = (service_message or response.reason_phrase or "no message").strip()
         if len(said) > MAX_MESSAGE:
             said = said[:MAX_MESSAGE] + "…"
+        for value in hide:  # credentials in the URL path (Telegram's bot token)
+            if value:
+                where = where.replace(value, "***")
+                said = said.replace(value, "***")
         super().__init__(
             f"{service} answered HTTP {response.status_code} to {where}: {said}",
             retryable=retryable,

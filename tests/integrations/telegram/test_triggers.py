@@ -1,0 +1,126 @@
+"""Telegram's updates trigger through the real app, on every database: the secret token of
+setWebhook checked in constant time (and masked in the item), repeats of an update_id
+dropped, update types filtered."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from tests.integrations.telegram.fake_server import TOKEN
+from wirework.services.engine import ensure_engine
+from wirework.services.runtime import Runtime
+
+SECRET = "tg-hook-secret_0123456789"
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def update(update_id: int, text: str = "/start") -> bytes:
+    return json.dumps(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": 10,
+                "from": {"id": 42, "is_bot": False, "first_name": "Ada"},
+                "chat": {"id": 42, "type": "private", "first_name": "Ada"},
+                "date": 1700000000,
+                "text": text,
+            },
+        }
+    ).encode()
+
+
+async def workflow(client: httpx.AsyncClient, events: list[str]) -> int:
+    made = await client.post(
+        "/api/integrations",
+        json={
+            "name": "Bot",
+            "type": "telegram",
+            "credentials": {"bot_token": TOKEN, "webhook_secret": SECRET},
+        },
+    )
+    assert made.status_code == 201, made.text
+    doc = {
+        "name": "bot",
+        "active": True,
+        "nodes": [
+            {
+                "id": "tg",
+                "type": "telegram.updates",
+                "integration_id": made.json()["id"],
+                "params": {"path": "tg/bot", "events": events},
+            },
+            {
+                "id": "s",
+                "type": "core.set",
+                "params": {"fields": {"text": "{{ json.body.message.text }}"}},
+            },
+        ],
+        "connections": [{"from": "tg", "to": "s"}],
+    }
+    resp = await client.post("/api/workflows", json=doc)
+    assert resp.status_code == 201, resp.text
+    return int(resp.json()["id"])
+
+
+async def runs(client: httpx.AsyncClient, workflow_id: int) -> list[dict[str, Any]]:
+    return list((await client.get(f"/api/workflows/{workflow_id}/executions")).json()["items"])
+
+
+async def test_bot_updates(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    await ensure_engine(runtime)
+    wid = await workflow(client, ["message"])
+    url = "/webhook/tg/bot"
+    json_type = {"content-type": "application/json"}
+    body = update(1001, "/status")
+    assert (await client.post(url, content=body, headers=json_type)).status_code == 401
+    wrong = await client.post(url, content=body, headers={**json_type, HEADER: "guess"})
+    assert wrong.status_code == 401
+    ok = await client.post(url, content=body, headers={**json_type, HEADER: SECRET})
+    assert ok.status_code == 200 and ok.json()["status"] == "started", ok.text
+    again = await client.post(url, content=body, headers={**json_type, HEADER: SECRET})
+    assert again.json() == {"execution_id": ok.json()["execution_id"], "status": "duplicate"}
+    query = json.dumps(
+        {"update_id": 1002, "callback_query": {"id": "cb1", "data": "ok", "from": {"id": 42}}}
+    ).encode()
+    ignored = await client.post(url, content=query, headers={**json_type, HEADER: SECRET})
+    assert ignored.json()["status"] == "ignored" and ignored.json()["event"] == "callback_query"
+
+    [run] = await runs(client, wid)
+    record = (await client.get(f"/api/executions/{run['id']}?wait=true")).json()
+    item = {s["node_id"]: s for s in record["steps"]}["s"]["output"]["main"][0]
+    assert item["event"] == "message" and item["text"] == "/status"
+    assert item["headers"][HEADER.lower()] != SECRET  # masked
+    assert SECRET not in json.dumps(record) and TOKEN not in json.dumps(record)
+
+
+async def test_a_trigger_without_a_secret_refuses_everything(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    await ensure_engine(runtime)
+    made = await client.post(
+        "/api/integrations",
+        json={"name": "Bot", "type": "telegram", "credentials": {"bot_token": TOKEN}},
+    )
+    doc = {
+        "name": "bot",
+        "active": True,
+        "nodes": [
+            {
+                "id": "tg",
+                "type": "telegram.updates",
+                "integration_id": made.json()["id"],
+                "params": {"path": "tg/open"},
+            }
+        ],
+        "connections": [],
+    }
+    assert (await client.post("/api/workflows", json=doc)).status_code == 201
+    resp = await client.post(
+        "/webhook/tg/open",
+        content=update(1),
+        headers={"content-type": "application/json", HEADER: "anything"},
+    )
+    assert resp.status_code == 401 and resp.json()["code"] == "webhook_auth_unavailable"
