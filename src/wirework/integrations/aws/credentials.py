@@ -279,8 +279,9 @@ def _client(
         return found
     config = LAMBDA_CONFIG if service == "lambda" else CONFIG
     if service == "s3":  # SigV4 presigned URLs; path style on custom endpoints
-        style = "path" if endpoint is not None else "auto"
-        config = config.merge(Config(signature_version="s3v4", s3={"addressing_style": style}))
+        if endpoint is not None:
+            config = config.merge(Config(s3={"addressing_style": "path"}))
+        config = config.merge(Config(signature_version="s3v4"))
     made = session.client(service, endpoint_url=endpoint, config=config)  # type: ignore[call-overload]
     with _lock:
         if len(_clients) > 256:
