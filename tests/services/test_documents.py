@@ -480,6 +480,16 @@ async def test_examples_are_valid(session: AsyncSession, runtime: Runtime) -> No
             api_token="t0ken",
         ),
         "github": await _builtin(session, runtime, "github", token="ghp_t0ken"),
+        "aws": await _builtin(
+            session,
+            runtime,
+            "aws",
+            access_key_id="AKIAIOSFODNN7EXAMPLE",
+            secret_access_key="s3cret",
+        ),
+        "azure": await _builtin(
+            session, runtime, "azure", storage_account="acme", storage_account_key="a2V5"
+        ),
     }
     for path in EXAMPLES:
         raw = yaml.safe_load(path.read_text())
