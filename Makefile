@@ -85,12 +85,14 @@ format:
 typecheck:
 	$(BIN)/mypy
 
-# Azurite (Azure Storage's local emulator) for the Azure integration's Blob tests, in .tools/
+# Azurite (Azure Storage's local emulator) for the Azure integration's Blob tests, in .tools/.
+# Without npm (or its registry) those tests are skipped, and fail under CI=true.
 AZURITE := .tools/node_modules/.bin/azurite-blob
 
 $(AZURITE):
-	@command -v npm >/dev/null || { echo "npm is needed to install Azurite"; exit 1; }
-	npm install --prefix .tools --no-audit --no-fund --silent azurite@3
+	@command -v npm >/dev/null || { echo "npm not found: the Azure Blob tests will be skipped"; exit 0; }
+	npm install --prefix .tools --no-audit --no-fund --silent azurite@3 || \
+		echo "could not install Azurite: the Azure Blob tests will be skipped"
 
 azurite: $(AZURITE)
 
