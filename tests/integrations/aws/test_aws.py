@@ -347,3 +347,10 @@ async def test_the_outbound_policy_refuses_a_local_endpoint(moto_url: str) -> No
     assert tester is not None
     with pytest.raises(Exception, match=r"AWS: .*blocked"):
         await tester(await AWS.connect(aws_creds(moto_url), 1))
+
+
+async def test_the_cloud_metadata_address_is_refused(aws: str) -> None:
+    message = failure(
+        await run("s3_list_objects", {"bucket": "anything"}, "http://169.254.169.254")
+    )
+    assert message.startswith("AWS: ") and "blocked" in message

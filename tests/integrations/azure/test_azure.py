@@ -326,3 +326,14 @@ async def test_blob_connection_test(azurite: str) -> None:
     assert tester is not None
     said = await tester(await AZURE.connect(blob_creds(azurite), 1))
     assert said == f"connected to storage account {ACCOUNT}"
+
+
+async def test_missing_credentials_are_named(azurite: str) -> None:
+    message = failure(await blob("resource_group_list", {}, azurite))
+    assert message == (
+        "Azure: Resource Manager needs the credential fields tenant_id, client_id, "
+        "client_secret, subscription_id"
+    )
+    alone = credentials({"tenant_id": "t"}, set())
+    message = failure(await run_node("azure.blob_list", {"container": "abc"}, alone))
+    assert message.startswith("Azure: Blob Storage needs a storage connection string")

@@ -72,9 +72,10 @@ THROTTLED = {
 
 class AwsCredentials(CredentialsModel):
     access_key_id: str = Field(
-        min_length=16,
+        min_length=3,
         max_length=128,
-        description="Access key ID of an IAM user (or temporary credentials), e.g. AKIA…",
+        description="Access key ID of an IAM user (or temporary credentials), e.g. AKIA…; an "
+        "S3-compatible store's access key",
     )
     secret_access_key: SecretStr = Field(description="Secret access key of that access key")
     session_token: SecretStr | None = Field(

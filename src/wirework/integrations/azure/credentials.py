@@ -264,7 +264,14 @@ async def arm_client(
 ) -> ServiceClient:
     """The Resource Manager client: SSRF-guarded, the bearer token only for its host, ARM's
     errors read, 429/5xx retried honouring Retry-After."""
-    _need(credentials, "subscription_id", what="Resource Manager")
+    _need(
+        credentials,
+        "tenant_id",
+        "client_id",
+        "client_secret",
+        "subscription_id",
+        what="Resource Manager",
+    )
     token = await access_token(credentials, integration_id, node)
     endpoint = credentials.resource_manager_endpoint
     auth = CredentialAuth(
