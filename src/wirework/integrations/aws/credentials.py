@@ -29,12 +29,12 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from pydantic import Field, SecretStr, field_validator
 
 from wirework.sdk.integration import (
+    Auth,
     Connection,
     CredentialsModel,
     IntegrationDefinition,
     Native,
     checked_address,
-    no_auth,
     secret,
     service_failure,
 )
@@ -122,7 +122,9 @@ AWS = IntegrationDefinition(
     "aws",
     SERVICE,
     credentials=AwsCredentials,
-    auth=no_auth(),
+    auth=Auth(
+        "headers", lambda c: {}, "AWS Signature Version 4 with the access key, or an assumed role's"
+    ),
     description="Amazon Web Services: S3 objects and presigned URLs, SQS messages, SNS "
     "notifications and Lambda invocations (AWS or any S3-compatible endpoint)",
     icon="cloud",

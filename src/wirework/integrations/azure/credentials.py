@@ -27,6 +27,7 @@ import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from wirework.sdk.integration import (
+    Auth,
     Connection,
     CredentialsModel,
     IntegrationDefinition,
@@ -34,7 +35,6 @@ from wirework.sdk.integration import (
     RetryPolicy,
     ServiceClient,
     checked_address,
-    no_auth,
     response_json,
     retry_after_s,
     secret,
@@ -154,7 +154,11 @@ AZURE = IntegrationDefinition(
     "azure",
     SERVICE,
     credentials=AzureCredentials,
-    auth=no_auth(),
+    auth=Auth(
+        "headers",
+        lambda c: {},
+        "OAuth2 client credentials for Resource Manager; Shared Key or SAS for Blob Storage",
+    ),
     description="Microsoft Azure: resource groups (Resource Manager, service principal) and "
     "Blob Storage (upload, download, list)",
     icon="cloud-cog",
