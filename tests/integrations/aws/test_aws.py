@@ -354,3 +354,18 @@ async def test_the_cloud_metadata_address_is_refused(aws: str) -> None:
         await run("s3_list_objects", {"bucket": "anything"}, "http://169.254.169.254")
     )
     assert message.startswith("AWS: ") and "blocked" in message
+
+
+async def test_temporary_credentials_with_a_session_token(aws: str) -> None:
+    temporary = boto(aws, "sts").get_session_token()["Credentials"]
+    name = bucket(aws)
+    run_ = await run(
+        "s3_put_object",
+        {"bucket": name, "key": "t", "content": "x"},
+        aws,
+        access_key_id=temporary["AccessKeyId"],
+        secret_access_key=temporary["SecretAccessKey"],
+        session_token=temporary["SessionToken"],
+    )
+    output(run_)
+    assert temporary["SessionToken"] not in json.dumps(run_.outputs)

@@ -337,3 +337,31 @@ async def test_missing_credentials_are_named(azurite: str) -> None:
     alone = credentials({"tenant_id": "t"}, set())
     message = failure(await run_node("azure.blob_list", {"container": "abc"}, alone))
     assert message.startswith("Azure: Blob Storage needs a storage connection string")
+
+
+async def test_a_sas_connection_string(azurite: str) -> None:
+    import datetime as dt
+
+    from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
+
+    name = container(azurite)
+    sas = generate_account_sas(
+        ACCOUNT,
+        ACCOUNT_KEY,
+        resource_types=ResourceTypes(container=True, object=True),
+        permission=AccountSasPermissions(read=True, write=True, list=True, create=True),
+        expiry=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
+    )
+    values = credentials(
+        {"storage_connection_string": f"BlobEndpoint={azurite};SharedAccessSignature={sas}"},
+        {"storage_connection_string"},
+    )
+    output(
+        await run_node(
+            "azure.blob_upload", {"container": name, "name": "s.txt", "content": "sas"}, values
+        )
+    )
+    [got] = output(
+        await run_node("azure.blob_download", {"container": name, "name": "s.txt"}, values)
+    )
+    assert got["content"] == "sas"

@@ -327,6 +327,8 @@ def storage_account(credentials: AzureCredentials) -> tuple[str, str, str | None
         protocol = parsed.get("defaultendpointsprotocol", "https")
         suffix = parsed.get("endpointsuffix", "core.windows.net")
         endpoint = f"{protocol}://{account}.blob.{suffix}"
+    if endpoint and not account:  # a SAS connection string names only the endpoint
+        account = _account_of(endpoint)
     if not endpoint or not account or not (key or sas):
         raise NodeError(
             f"{SERVICE}: Blob Storage needs a storage connection string, or the storage "
@@ -334,6 +336,17 @@ def storage_account(credentials: AzureCredentials) -> tuple[str, str, str | None
             retryable=False,
         )
     return endpoint.rstrip("/"), account, key, sas
+
+
+def _account_of(endpoint: str) -> str | None:
+    """The account an endpoint names: ``https://<account>.blob…``, or the first path segment
+    of an emulator's ``http://127.0.0.1:10000/<account>``."""
+    parts = urlsplit(endpoint)
+    segment = parts.path.strip("/").split("/")[0]
+    if segment:
+        return segment
+    host = parts.hostname or ""
+    return host.split(".")[0] if ".blob." in host else None
 
 
 async def in_thread(fn: Callable[[], T]) -> T:
