@@ -21,7 +21,7 @@ const TYPES = [...NODE_TYPES, acme, ai];
 describe("palette", () => {
   it("groups by category in the palette's order, names sorted", () => {
     const sections = paletteSections(TYPES);
-    expect(sections.map((s) => s.category)).toEqual(["Triggers", "Flow", "Data", "Network", "Acme CRM", "GitHub", "Jira", "AI"]);
+    expect(sections.map((s) => s.category)).toEqual(["Triggers", "Flow", "Data", "Network", "Acme CRM", "AWS", "Azure", "GitHub", "Jira", "AI"]);
     const triggers = sections[0]!.types.map((t) => t.type);
     expect(triggers).toContain("core.webhook");
     expect(triggers).toEqual([...triggers].sort((a, b) => TYPES.find((t) => t.type === a)!.display_name.localeCompare(TYPES.find((t) => t.type === b)!.display_name)));
