@@ -369,3 +369,15 @@ async def test_temporary_credentials_with_a_session_token(aws: str) -> None:
     )
     output(run_)
     assert temporary["SessionToken"] not in json.dumps(run_.outputs)
+
+
+def test_the_environment_cannot_redirect_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS_ENDPOINT_URL (or a config file's endpoint) would bypass the policy's check."""
+    from wirework.integrations.aws.credentials import AwsCredentials, _client
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    creds = AwsCredentials.model_validate(
+        {"access_key_id": KEY_ID, "secret_access_key": SECRET_KEY, "region": "eu-west-1"}
+    )
+    client = _client(creds, "s3", None, None)
+    assert client.meta.endpoint_url == "https://s3.eu-west-1.amazonaws.com"

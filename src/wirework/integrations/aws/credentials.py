@@ -45,15 +45,18 @@ SERVICE = "AWS"
 # At most this many boto3 calls at once in this process (each holds a thread).
 MAX_CONCURRENT_CALLS = 8
 _pool = ThreadPoolExecutor(max_workers=MAX_CONCURRENT_CALLS, thread_name_prefix="wirework-aws")
+# The endpoint is the integration's (or AWS's): never one from the server's environment or
+# AWS config files (AWS_ENDPOINT_URL…), which would bypass the outbound policy's check.
 CONFIG = Config(
     connect_timeout=10,
     read_timeout=60,
     retries={"max_attempts": 3, "mode": "standard"},
     user_agent_extra="wirework",
+    ignore_configured_endpoint_urls=True,  # type: ignore[call-arg]  # botocore 1.31+
 )
 # Lambda: a synchronous invocation may run for up to 15 minutes; never sent twice.
-LAMBDA_CONFIG = Config(
-    connect_timeout=10, read_timeout=900, retries={"max_attempts": 1, "mode": "standard"}
+LAMBDA_CONFIG = CONFIG.merge(
+    Config(read_timeout=900, retries={"max_attempts": 1, "mode": "standard"})
 )
 THROTTLED = {
     "Throttling",
