@@ -490,6 +490,16 @@ async def test_examples_are_valid(session: AsyncSession, runtime: Runtime) -> No
         "webhook_out": await _builtin(
             session, runtime, "webhook_out", url="https://hooks.example/x", secret="whsec_dGVzdA=="
         ),
+        "aws": await _builtin(
+            session,
+            runtime,
+            "aws",
+            access_key_id="AKIAIOSFODNN7EXAMPLE",
+            secret_access_key="s3cret",
+        ),
+        "azure": await _builtin(
+            session, runtime, "azure", storage_account="acme", storage_account_key="a2V5"
+        ),
     }
     for path in EXAMPLES:
         raw = yaml.safe_load(path.read_text())
