@@ -34,11 +34,12 @@ ASSERTION_LIFETIME_S = 3600  # Google's maximum
 
 
 class GoogleSheetsCredentials(OAuth2Credentials):
-    """A service account (``auth_kind: service_account``: client_email and private_key from
-    its JSON key) or a user's OAuth2 consent (``auth_kind: oauth2``: client_id and
+    """A service account (``kind: service_account``: client_email and private_key from
+    its JSON key) or a user's OAuth2 consent (``kind: oauth2``: client_id and
     client_secret of an OAuth client, then Connect)."""
 
-    auth_kind: Literal["service_account", "oauth2"] = Field(
+    # Not ``auth_kind``: names with "auth" in them are taken for secrets, and masked.
+    kind: Literal["service_account", "oauth2"] = Field(
         default="service_account",
         description="service_account (a JSON key; share the sheet with its e-mail) or oauth2 "
         "(a Google user's consent through Connect)",
@@ -89,7 +90,7 @@ class GoogleSheetsCredentials(OAuth2Credentials):
 
     @model_validator(mode="after")
     def _complete(self) -> GoogleSheetsCredentials:
-        if self.auth_kind == "service_account":
+        if self.kind == "service_account":
             missing = [n for n in ("client_email", "private_key") if not getattr(self, n)]
             if missing:
                 raise ValueError(f"a service account needs {' and '.join(missing)}")
@@ -113,7 +114,7 @@ class GoogleTokenSource(TokenSource):
 
     def __init__(self, credentials: Any, integration_id: int | None, saver: Any = None) -> None:
         super().__init__(credentials, integration_id, saver)
-        if credentials.auth_kind == "service_account":
+        if credentials.kind == "service_account":
             key = hashlib.sha256(
                 "\0".join(
                     [
@@ -129,7 +130,7 @@ class GoogleTokenSource(TokenSource):
             self.saves = False  # a new one is cheap: never stored
 
     def _current(self) -> dict[str, Any]:
-        if self.credentials.auth_kind == "service_account":
+        if self.credentials.kind == "service_account":
             return dict(self.cached() or {})
         return super()._current()
 
@@ -155,7 +156,7 @@ class GoogleTokenSource(TokenSource):
             ) from None
 
     async def fetch(self, current: dict[str, Any]) -> dict[str, Any]:
-        if self.credentials.auth_kind != "service_account":
+        if self.credentials.kind != "service_account":
             return await super().fetch(current)
         url = self.credentials.token_url
         form = {"grant_type": JWT_BEARER, "assertion": self.assertion()}
@@ -182,6 +183,8 @@ def _token_error(body: Any) -> str | None:
     """``{"error": "invalid_grant", "error_description": "Invalid JWT Signature."}``."""
     if not isinstance(body, dict):
         return None
+    if isinstance(body.get("error"), dict):  # the APIs' shape
+        return _api_error(body["error"])
     parts = [str(body[k]) for k in ("error", "error_description") if body.get(k)]
     return ": ".join(parts) or None
 
@@ -193,11 +196,14 @@ def google_error(response: httpx.Response) -> str | None:
     if not isinstance(body, dict):
         return None
     error = body.get("error")
-    if isinstance(error, dict):
-        message = str(error.get("message") or "").strip()
-        status = str(error.get("status") or "").strip()
-        if message or status:
-            return f"{status}: {message}" if status and message else message or status
+    return _api_error(error) if isinstance(error, dict) else None
+
+
+def _api_error(error: dict[str, Any]) -> str | None:
+    message = str(error.get("message") or "").strip()
+    status = str(error.get("status") or "").strip()
+    if message or status:
+        return f"{status}: {message}" if status and message else message or status
     return None
 
 
@@ -214,7 +220,7 @@ GOOGLE_SHEETS = IntegrationDefinition(
     error_message=google_error,
     retry=RetryPolicy(attempts=5, base_s=1.0),
     example_credentials={
-        "auth_kind": "oauth2",
+        "kind": "oauth2",
         "client_id": "1234567890-abc.apps.googleusercontent.com",
         "client_secret": "GOCSPX-example-secret",
         "access_token": "ya29.example-access-token",
@@ -228,7 +234,7 @@ async def test_connection(connection: Connection[GoogleSheetsCredentials]) -> st
     creds = connection.credentials
     assert connection.tokens is not None
     await connection.tokens.access_token()
-    if creds.auth_kind == "service_account":
+    if creds.kind == "service_account":
         return (
             f"signed in as the service account {creds.client_email}: share your spreadsheets "
             "with this e-mail"
