@@ -56,6 +56,8 @@ class GoogleSheetsCredentials(OAuth2Credentials):
     private_key: SecretStr | None = Field(
         default=None,
         description="Service account: the key's private_key (PEM, -----BEGIN PRIVATE KEY-----)",
+        # Signs the JWT, never sent in a header: its line breaks are fine.
+        json_schema_extra={"header_bound": False},
     )
     subject: str | None = Field(
         default=None,
