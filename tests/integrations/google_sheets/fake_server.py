@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import time
 from typing import Any
@@ -69,6 +70,7 @@ class FakeGoogle(FakeServer):
         self.claims: list[dict[str, Any]] = []  # verified assertions, in order
         self.token_requests: list[dict[str, str]] = []
         self.value_inputs: list[str] = []
+        self.codes: dict[str, str] = {}  # authorization code → its PKCE challenge
         self._issued = 0
         self.route("POST", "/token", self._token)
         values = r"/v4/spreadsheets/(?P<sid>[^/:]+)/values"
@@ -115,6 +117,8 @@ class FakeGoogle(FakeServer):
         grant = form.get("grant_type")
         if grant == "refresh_token":
             return self._refresh(request, form)
+        if grant == "authorization_code":
+            return self._code(request, form)
         if grant != JWT_BEARER:
             return Answer(
                 400,
@@ -152,13 +156,29 @@ class FakeGoogle(FakeServer):
         self.claims.append(claims)
         return self._issue()
 
-    def _refresh(self, request: Request, form: dict[str, str]) -> Answer:
+    def _client_ok(self, request: Request) -> bool:
         expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-        if request.headers.get("authorization") != f"Basic {expected}":
+        return request.headers.get("authorization") == f"Basic {expected}"
+
+    def _refresh(self, request: Request, form: dict[str, str]) -> Answer:
+        if not self._client_ok(request):
             return Answer(401, {"error": "invalid_client", "error_description": "Unauthorized"})
         if form.get("refresh_token") != REFRESH_TOKEN:
             return _invalid_grant("Bad Request")
         return self._issue()
+
+    def _code(self, request: Request, form: dict[str, str]) -> Answer:
+        """The authorization code grant with PKCE: ``codes`` maps a code the test hands out
+        to the S256 challenge it was granted for."""
+        if not self._client_ok(request):
+            return Answer(401, {"error": "invalid_client", "error_description": "Unauthorized"})
+        challenge = self.codes.pop(form.get("code", ""), None)
+        digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
+        if challenge is None or base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != challenge:
+            return _invalid_grant("Malformed auth code.")
+        answer = self._issue()
+        answer.body["refresh_token"] = REFRESH_TOKEN
+        return answer
 
     # -- ranges ----------------------------------------------------------------------------
 

@@ -1,17 +1,25 @@
-"""The Google Sheets and Jira webhook examples (examples/*.yaml) run end to end through the
-API, on every database, against the local Google and the local Jira: the sheet and the issues
-they change, and no secret in what the executions recorded."""
+"""Through the API, on every database, against the local Google (and the local Jira): the
+Google Sheets and Jira webhook examples (examples/*.yaml) run end to end (the sheet and the
+issues they change, no secret in what the executions recorded), and an OAuth2 integration
+connected with the Connect flow."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import yaml
 
-from tests.integrations.google_sheets.fake_server import CLIENT_EMAIL, SHEET_ID, FakeGoogle
+from tests.integrations.google_sheets.fake_server import (
+    CLIENT_EMAIL,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SHEET_ID,
+    FakeGoogle,
+)
 from tests.integrations.jira.fake_server import EMAIL, TOKEN, FakeJira
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
@@ -138,3 +146,60 @@ async def test_jira_webhook_triage(
     [comment] = jira_server.comments[key]
     text = comment["body"]["content"][0]["content"][0]["text"]
     assert text == "Logged for triage (Triage!A2:E2)."
+
+
+async def test_oauth2_connect_then_read(
+    client: httpx.AsyncClient, google_server: FakeGoogle
+) -> None:
+    """The editor's Connect button with Google's defaults: offline access (a refresh token),
+    the spreadsheets scope, PKCE; the stored tokens then read the sheet."""
+    share(google_server, "Sheet1", [["Name"], ["Ada"]])
+    made = await client.post(
+        "/api/integrations",
+        json={
+            "name": "Sheets (me)",
+            "type": "google_sheets",
+            "credentials": {
+                "kind": "oauth2",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "token_url": google_server.token_url,
+                "base_url": google_server.url,
+            },
+        },
+    )
+    assert made.status_code == 201, made.text
+    iid = made.json()["id"]
+    start = await client.post(f"/api/integrations/{iid}/oauth2/authorize", json={})
+    assert start.status_code == 200, start.text
+    url = urlsplit(start.json()["authorize_url"])
+    query = parse_qs(url.query)
+    assert url.netloc == "accounts.google.com" and url.path == "/o/oauth2/v2/auth"
+    assert query["access_type"] == ["offline"] and query["prompt"] == ["consent"]
+    assert query["scope"] == ["https://www.googleapis.com/auth/spreadsheets"]
+    assert query["client_id"] == [CLIENT_ID] and query["code_challenge_method"] == ["S256"]
+    google_server.codes["4/granted"] = query["code_challenge"][0]
+    done = await client.get(
+        "/api/oauth2/callback", params={"code": "4/granted", "state": query["state"][0]}
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["connected"] and done.json()["has_refresh_token"]
+    tested = await client.post("/api/integrations/test", json={"integration_id": iid})
+    assert tested.json()["ok"] is True, tested.json()
+    doc = {
+        "name": "read",
+        "nodes": [
+            {"id": "start", "type": "core.manual"},
+            {
+                "id": "read",
+                "type": "google_sheets.read_rows",
+                "integration_id": iid,
+                "params": {"spreadsheet_id": EXAMPLE_SHEET, "row_number_field": None},
+            },
+        ],
+        "connections": [{"from": "start", "to": "read"}],
+    }
+    wid = (await client.post("/api/workflows", json=doc)).json()["id"]
+    run = await client.post(f"/api/workflows/{wid}/execute?wait=true", json={})
+    assert run.json()["status"] == "success", run.json()["error"]
+    assert run.json()["result"] == [{"Name": "Ada"}]
