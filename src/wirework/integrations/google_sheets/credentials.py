@@ -51,7 +51,6 @@ class GoogleSheetsCredentials(OAuth2Credentials):
     client_email: str | None = Field(
         default=None,
         description="Service account: the key's client_email (…@<project>.iam.gserviceaccount.com)",
-        json_schema_extra={"header_bound": True},
     )
     private_key: SecretStr | None = Field(
         default=None,
