@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 
 from wirework.sdk.integration import (
     Connection,
+    CredentialsModel,
     IntegrationDefinition,
     OAuth2Credentials,
     RetryPolicy,
@@ -33,10 +34,9 @@ JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ASSERTION_LIFETIME_S = 3600  # Google's maximum
 
 
-class GoogleSheetsCredentials(OAuth2Credentials):
-    """A service account (``kind: service_account``: client_email and private_key from
-    its JSON key) or a user's OAuth2 consent (``kind: oauth2``: client_id and
-    client_secret of an OAuth client, then Connect)."""
+class _ServiceAccountFirst(CredentialsModel):
+    """The fields the form shows first (pydantic orders fields by the bases, last base
+    first): the kind, then what a service account needs, then OAuth2's."""
 
     # Not ``auth_kind``: names with "auth" in them are taken for secrets, and masked.
     kind: Literal["service_account", "oauth2"] = Field(
@@ -58,10 +58,18 @@ class GoogleSheetsCredentials(OAuth2Credentials):
         # Signs the JWT, never sent in a header: its line breaks are fine.
         json_schema_extra={"header_bound": False},
     )
+    token_url: str = Field(default=TOKEN_URL, description="Token endpoint")
     subject: str | None = Field(
         default=None,
         description="Service account with domain-wide delegation: the user to act as",
     )
+
+
+class GoogleSheetsCredentials(OAuth2Credentials, _ServiceAccountFirst):
+    """A service account (``kind: service_account``: client_email and private_key from
+    its JSON key) or a user's OAuth2 consent (``kind: oauth2``: client_id and
+    client_secret of an OAuth client, then Connect)."""
+
     # OAuth2's fields with Google's values as defaults.
     grant: Literal["authorization_code"] = Field(
         default="authorization_code", description="OAuth2 grant type (oauth2)"
@@ -70,6 +78,15 @@ class GoogleSheetsCredentials(OAuth2Credentials):
         default="",
         description="OAuth2: the OAuth client's id (…apps.googleusercontent.com)",
         json_schema_extra={"header_bound": True},
+    )
+    client_secret: SecretStr | None = Field(
+        default=None, description="OAuth2: the OAuth client's secret"
+    )
+    access_token: SecretStr | None = Field(
+        default=None, description="OAuth2: the current access token (set by Connect)"
+    )
+    refresh_token: SecretStr | None = Field(
+        default=None, description="OAuth2: the refresh token (set by Connect)"
     )
     token_url: str = Field(
         default=TOKEN_URL,
