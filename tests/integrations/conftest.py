@@ -3,6 +3,8 @@ and a way to run one integration node through the engine with given credentials.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -98,3 +100,14 @@ def failure(run: ExecutionRun) -> str:
 
 
 __all__ = ["FakeServer", "credentials", "failure", "output", "run_node"]
+
+
+async def finished_record(client: Any, execution_id: str, timeout_s: float = 60) -> dict[str, Any]:
+    """The execution's record once it has finished (webhook runs answer before they end)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        record: dict[str, Any] = (await client.get(f"/api/executions/{execution_id}")).json()
+        if record["status"] not in ("new", "queued", "running"):
+            return record
+        assert time.monotonic() < deadline, f"execution {execution_id} did not finish"
+        await asyncio.sleep(0.05)

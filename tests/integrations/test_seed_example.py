@@ -82,6 +82,7 @@ async def test_catalogue_lists_the_built_in_types(client: httpx.AsyncClient) -> 
         "base_url": "string",
         "email": "string",
         "api_token": "password",
+        "webhook_secret": "password",
     }
     actions = {a["name"]: a for a in github["actions"]}
     assert actions["create_repo"]["runnable"] and actions["create_repo"]["node_type"] == (

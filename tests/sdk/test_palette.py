@@ -56,7 +56,7 @@ def test_third_party_defaults_come_from_the_group() -> None:
 
 def test_actions_take_their_integration_name_and_icon(monkeypatch: pytest.MonkeyPatch) -> None:
     # No info registered: the name is derived from the type name, the icon is a plug.
-    assert spec("google_sheets.append").palette() == ("Google Sheets", "plug")
+    assert spec("acme_sheets.append").palette() == ("Acme Sheets", "plug")
     info = IntegrationInfo("acme_crm", "Acme CRM", icon="building")
     monkeypatch.setitem(registry._integrations, "acme_crm", info)
     assert spec("acme_crm.create_contact").palette() == ("Acme CRM", "building")

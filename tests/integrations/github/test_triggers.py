@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
+from tests.integrations.conftest import finished_record
 from tests.integrations.github.fake_server import TOKEN, FakeGitHub
 from wirework.db.models import Execution, TriggerCursor
 from wirework.services import polling
@@ -101,7 +102,7 @@ async def test_webhook_deliveries(client: httpx.AsyncClient, runtime: Runtime) -
     await runtime.engine_host.runner.store.flush() if runtime.engine_host else None
     runs = await executions(client, wid)
     assert len(runs) == 1
-    record = (await client.get(f"/api/executions/{runs[0]['id']}?wait=true")).json()
+    record = await finished_record(client, runs[0]["id"])
     steps = {s["node_id"]: s for s in record["steps"]}
     assert steps["s"]["output"]["main"][0] == {
         "body": {"action": "opened", "issue": {"number": 1}},
@@ -193,7 +194,7 @@ async def test_polling_from_a_durable_cursor(
     runs = await executions(client, wid)
     items = []
     for run in sorted(runs, key=lambda r: r["started_at"]):
-        full = (await client.get(f"/api/executions/{run['id']}?wait=true")).json()
+        full = await finished_record(client, run["id"])
         items.append([i["title"] for i in full["steps"][0]["output"]["main"]])
     assert ["new one", "new two"] in items and ["old"] in items
     assert first["id"] != second["id"]

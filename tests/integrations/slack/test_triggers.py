@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from tests.integrations.conftest import finished_record
 from tests.integrations.slack.fake_server import TOKEN
 from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime
@@ -132,7 +133,7 @@ async def test_events_api_deliveries(client: httpx.AsyncClient, runtime: Runtime
     assert ignored.json()["event"] == "reaction_added"
 
     [run] = await runs(client, wid)
-    record = (await client.get(f"/api/executions/{run['id']}?wait=true")).json()
+    record = await finished_record(client, run["id"])
     item = {s["node_id"]: s for s in record["steps"]}["s"]["output"]["main"][0]
     assert item["event"] == "app_mention" and item["said"] == "<@U0BOT> deploy"
     assert item["body"]["event_id"] == "Ev01"

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from tests.integrations.conftest import finished_record
 from tests.integrations.telegram.fake_server import TOKEN
 from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime
@@ -89,7 +90,7 @@ async def test_bot_updates(client: httpx.AsyncClient, runtime: Runtime) -> None:
     assert ignored.json()["status"] == "ignored" and ignored.json()["event"] == "callback_query"
 
     [run] = await runs(client, wid)
-    record = (await client.get(f"/api/executions/{run['id']}?wait=true")).json()
+    record = await finished_record(client, run["id"])
     item = {s["node_id"]: s for s in record["steps"]}["s"]["output"]["main"][0]
     assert item["event"] == "message" and item["text"] == "/status"
     assert item["headers"][HEADER.lower()] != SECRET  # masked

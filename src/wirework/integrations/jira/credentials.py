@@ -27,6 +27,11 @@ class JiraCredentials(CredentialsModel):
         json_schema_extra={"header_bound": True},
     )
     api_token: SecretStr = Field(description="API token (id.atlassian.com → Security → API tokens)")
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret of your Jira webhook (System → WebHooks → Secret; jira.webhook "
+        "trigger)",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -66,6 +71,7 @@ JIRA = IntegrationDefinition(
         "base_url": "https://acme.atlassian.net",
         "email": "bot@acme.example",
         "api_token": "jira-test-token",
+        "webhook_secret": "jira-hook-secret",
     },
 )
 

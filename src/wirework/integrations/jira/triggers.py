@@ -1,5 +1,13 @@
-"""``jira.issue_updated``: polls a JQL query for issues created or updated since the last
-poll (relative JQL durations, so Jira's and the user's time zones do not matter)."""
+"""Jira triggers: ``jira.webhook`` (Jira Cloud webhook deliveries signed with the webhook's
+secret: ``X-Hub-Signature: sha256=<hex HMAC of the body>``; repeats of an
+``X-Atlassian-Webhook-Identifier`` dropped) and ``jira.issue_updated`` (polls a JQL query for
+issues created or updated since the last poll; relative JQL durations, so Jira's and the
+user's time zones do not matter).
+
+Jira names the event in the body (``webhookEvent``: ``jira:issue_created``, ``comment_created``
+…), not in a header: which events are sent, and for which issues (a JQL filter), is chosen
+where the webhook is registered in Jira; a ``core.filter`` on ``{{ json.body.webhookEvent }}``
+narrows further in the workflow."""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from wirework.integrations.jira.actions import search
 from wirework.integrations.jira.credentials import JIRA, JiraCredentials
@@ -15,6 +23,34 @@ from wirework.sdk.integration import ActionParams, PollContext, PollResult
 from wirework.sdk.integration.polling import baseline, cursor_time, newer
 
 MARGIN_MIN = 5  # extra minutes looked back (clock differences with Jira)
+PATH = r"^[A-Za-z0-9_\-.~]+(/[A-Za-z0-9_\-.~]+)*$"
+
+
+class WebhookParams(ActionParams):
+    """Start a run on each delivery of a Jira Cloud webhook (System → WebHooks → Create a
+    WebHook: URL <your server>/webhook/<path>, the events and JQL filter to send, Secret =
+    the integration's webhook_secret). Emits {body, headers, query, method, path}; the event
+    is body.webhookEvent (e.g. jira:issue_created), the issue body.issue."""
+
+    path: str = Field(
+        min_length=1, max_length=500, pattern=PATH, description="URL path after /webhook/"
+    )
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        return value.strip("/") if isinstance(value, str) else value
+
+
+WEBHOOK = JIRA.webhook_trigger(
+    "webhook",
+    params=WebhookParams,
+    description="Start on Jira webhook deliveries (signature checked, repeats dropped); "
+    "the event is body.webhookEvent",
+    signature_header="X-Hub-Signature",
+    secret_field="webhook_secret",  # noqa: S106 - a field name
+    delivery_header="X-Atlassian-Webhook-Identifier",
+)
 
 
 class IssuePolling(ActionParams):

@@ -115,6 +115,8 @@ class Auth:
     # Query parameters from the credentials (an API key in the query), sent like the
     # headers: only to the integration's allowed hosts.
     query: HeadersFn | None = None
+    # ``oauth2``: the TokenSource class to use (a subclass with its own grant), or None.
+    token_source: type[TokenSource] | None = None
 
     def request_query(self, credentials: Any) -> list[tuple[str, str]]:
         return list(self.query(credentials).items()) if self.query is not None else []
@@ -166,9 +168,11 @@ def no_auth() -> Auth:
     return Auth("headers", lambda c: {}, "none")
 
 
-def oauth2() -> Auth:
-    """An OAuth2 access token (client credentials, or authorization code with refresh)."""
-    return Auth("oauth2", None, "OAuth2 bearer token")
+def oauth2(source: type[TokenSource] | None = None) -> Auth:
+    """An OAuth2 access token (client credentials, or authorization code with refresh).
+    ``source``: a :class:`~wirework.sdk.integration.tokens.TokenSource` subclass for a grant
+    of the integration's own (e.g. a service account's signed JWT, RFC 7523)."""
+    return Auth("oauth2", None, "OAuth2 bearer token", token_source=source)
 
 
 class OAuth2Credentials(CredentialsModel):

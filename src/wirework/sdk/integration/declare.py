@@ -460,9 +460,8 @@ class IntegrationDefinition:
         )
         if saver is None and node is not None:
             saver = node.save_tokens
-        tokens = (
-            TokenSource(credentials, integration_id, saver) if self.auth.kind == "oauth2" else None
-        )
+        source = self.auth.token_source or TokenSource
+        tokens = source(credentials, integration_id, saver) if self.auth.kind == "oauth2" else None
         headers = await self.auth.request_headers(credentials, tokens)
         auth = CredentialAuth(
             hosts,

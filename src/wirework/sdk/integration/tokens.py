@@ -115,8 +115,14 @@ class TokenSource:
         self.credentials = credentials
         self.integration_id = integration_id
         self.saver = saver
-        self._key = (integration_id, credentials.client_id)
+        self._key: tuple[int | None, str] = (integration_id, credentials.client_id)
+        # Whether new tokens go to the saver (stored with the integration).
+        self.saves = True
         self.issued: list[str] = []  # tokens this step used (redacted like credentials)
+
+    def cached(self) -> dict[str, Any] | None:
+        """The token this process keeps for the integration, if any."""
+        return _cache.get(self._key)
 
     def _current(self) -> dict[str, Any]:
         cached = _cache.get(self._key)
@@ -149,7 +155,10 @@ class TokenSource:
             self.issued.append(token)
         return token
 
-    async def _renew(self, current: dict[str, Any]) -> dict[str, Any]:
+    async def fetch(self, current: dict[str, Any]) -> dict[str, Any]:
+        """A new token from the token endpoint (``access_token``, ``expires_at``, maybe
+        ``refresh_token``). Subclasses with a grant of their own (a signed JWT assertion, RFC
+        7523) override it, and :meth:`_current`/:attr:`saves` if the token is not stored."""
         creds = self.credentials
         if creds.grant == "client_credentials":
             body = prepare_token_request("client_credentials", scope=creds.scope)
@@ -161,13 +170,16 @@ class TokenSource:
             raise OAuth2Error(
                 "the integration has no refresh token: connect it again (authorization_code)"
             )
-        token = _stored(await _token_request(creds, body))
+        return _stored(await _token_request(creds, body))
+
+    async def _renew(self, current: dict[str, Any]) -> dict[str, Any]:
+        token = await self.fetch(current)
         if "refresh_token" not in token and current.get("refresh_token"):
             token["refresh_token"] = current["refresh_token"]
         _cache[self._key] = token
         if token.get("refresh_token"):
             self._use(str(token["refresh_token"]))
-        if self.saver is not None and self.integration_id is not None:
+        if self.saves and self.saver is not None and self.integration_id is not None:
             await self.saver(self.integration_id, token)
         return token
 
