@@ -53,8 +53,12 @@ def configure(level: str = "info", fmt: str = "console") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Drivers log statements with their parameters (password hashes, encrypted secrets) at
-    # debug level: never let them.
-    for name in ("aiosqlite", "asyncpg", "aiomysql", "sqlalchemy.engine"):
+    # debug level, and HTTP clients log request URLs (a bot token in Telegram's path, a SAS
+    # signature in an Azure URL) at info level: never let them.
+    for name in (
+        *("aiosqlite", "asyncpg", "aiomysql", "sqlalchemy.engine"),
+        *("httpx", "httpcore", "botocore", "boto3", "urllib3", "azure", "aiosmtplib"),
+    ):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []

@@ -126,6 +126,9 @@ def test_credentials_know_their_secrets() -> None:
     assert sorted(others) == ["X-Key", "alice", "https://x.example", "json"]
     # A plain mapping: secret-looking names only.
     assert credential_secrets({"token": "t", "region": "eu"}) == (["t"], ["eu"])
+    # Where tokens come from is not a secret (an OAuth2 type's token and authorize URLs).
+    urls = {"token_url": "https://id.example/token", "auth_uri": "https://id.example/a"}
+    assert credential_secrets(urls) == ([], list(urls.values()))
 
 
 def test_known_secrets_are_bounded_and_redacted() -> None:

@@ -102,5 +102,6 @@ def credential_secrets(values: Mapping[str, Any]) -> tuple[list[str], list[str]]
     return secrets, others
 
 
-# Credential fields that name where a secret goes (``api_key_header``), not secrets.
-_NAME_SUFFIXES = ("_header", "_param", "_query", "_in")
+# Credential fields that name where a secret goes (``api_key_header``) or where tokens come
+# from (``token_url``), not secrets.
+_NAME_SUFFIXES = ("_header", "_param", "_query", "_in", "_url", "_uri")
