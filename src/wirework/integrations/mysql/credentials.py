@@ -197,7 +197,7 @@ MYSQL = IntegrationDefinition(
     "mysql",
     "MySQL",
     credentials=MySQLCredentials,
-    auth=no_auth(),
+    auth=no_auth("the server's own login: user and password, over TLS unless disabled"),
     description="MySQL and MariaDB: run parameterised queries (large results streamed from "
     "the server), insert and update rows",
     icon="database-zap",

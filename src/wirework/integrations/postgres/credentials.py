@@ -178,7 +178,7 @@ POSTGRES = IntegrationDefinition(
     "postgres",
     "PostgreSQL",
     credentials=PostgresCredentials,
-    auth=no_auth(),
+    auth=no_auth("the server's own login: user and password, over TLS unless disabled"),
     description="PostgreSQL: run parameterised queries (large results through a server-side "
     "cursor), insert and update rows",
     icon="database",

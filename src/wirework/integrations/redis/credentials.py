@@ -133,7 +133,7 @@ REDIS = IntegrationDefinition(
     "redis",
     "Redis",
     credentials=RedisCredentials,
-    auth=no_auth(),
+    auth=no_auth("Redis AUTH with the username and password, over TLS if enabled"),
     description="Redis: get and set values (TTL, NX/XX), counters, publish, list push and pop",
     icon="layers",
     category="Databases",

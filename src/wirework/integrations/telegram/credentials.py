@@ -90,7 +90,7 @@ TELEGRAM = IntegrationDefinition(
     "telegram",
     "Telegram",
     credentials=TelegramCredentials,
-    auth=no_auth(),  # the token is in the path (see method_path)
+    auth=no_auth("the bot token in the request path (/bot<token>/…), hidden in every error"),
     description="Telegram Bot API: send messages and photos; trigger on the bot's updates",
     icon="send",
     category="Communication",

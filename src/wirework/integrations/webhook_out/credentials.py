@@ -67,7 +67,7 @@ WEBHOOK_OUT = IntegrationDefinition(
     "webhook_out",
     "Outgoing webhook",
     credentials=WebhookOutCredentials,
-    auth=no_auth(),  # each request is signed instead (see sign)
+    auth=no_auth("each delivery signed with the secret (Standard Webhooks webhook-signature)"),
     base_url="url",
     description="Send signed webhooks (Standard Webhooks: webhook-id, webhook-timestamp, "
     "webhook-signature) to your own or a partner's endpoint",

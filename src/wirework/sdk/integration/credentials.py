@@ -163,9 +163,10 @@ def api_key_query(param: str, field: str = "api_key") -> Auth:
     )
 
 
-def no_auth() -> Auth:
-    """No credentials sent."""
-    return Auth("headers", lambda c: {}, "none")
+def no_auth(description: str = "none") -> Auth:
+    """No credentials sent by the SDK's HTTP client: none at all, or the integration applies
+    them itself (``description`` says how, for the docs: a database's login, a signature)."""
+    return Auth("headers", lambda c: {}, description)
 
 
 def oauth2(source: type[TokenSource] | None = None) -> Auth:
