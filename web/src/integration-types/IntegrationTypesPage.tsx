@@ -212,7 +212,8 @@ function HttpSummary({ http }: { http: Record<string, unknown> }) {
 function ParamTable({ params, caption }: { params: ParameterOut[]; caption: string }) {
   if (params.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">None.</p>;
   return (
-    <div className="overflow-x-auto">
+    // A table wider than the card scrolls: focusable, so keyboard users can scroll it too.
+    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={caption}>
       <table className="w-full text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         <thead className="text-xs uppercase text-zinc-500 dark:text-zinc-400">
