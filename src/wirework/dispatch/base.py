@@ -30,7 +30,7 @@ class ReadyWork(Protocol[OutcomeT]):
     def begin(self, node_id: str) -> None:
         """``node_id`` is taken to run (the engine marks it running)."""
 
-    async def run_node(self, node_id: str) -> OutcomeT:
+    def run_node(self, node_id: str) -> Awaitable[OutcomeT]:
         """Run one node to its outcome (its steps recorded); raises if the execution
         fails."""
         ...

@@ -20,7 +20,7 @@ import asyncio
 import datetime as dt
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from wirework.dispatch.base import Dispatcher
@@ -40,6 +40,12 @@ from wirework.engine.outcome import (
 from wirework.engine.ready import ReadyTracker
 from wirework.engine.resume import load_state
 from wirework.engine.states import (
+    PENDING,
+    RUNNING,
+    SKIPPED,
+    STEP_TRANSITIONS,
+    SUCCESS,
+    WAITING,
     ExecutionStatus,
     StepStatus,
     execution_transition,
@@ -65,8 +71,8 @@ __all__ = [
 _RNG = random.Random()
 # Runs ready nodes when no dispatcher is given (it holds no state for that).
 _EMBEDDED = EmbeddedDispatcher()
-S = StepStatus
 E = ExecutionStatus
+_E_SUCCESS, _E_ERROR = E.SUCCESS, E.ERROR
 
 
 class ExecutionRun:
@@ -159,7 +165,7 @@ class ExecutionRun:
 
     def default_response(self) -> Response:
         """What a webhook in ``last_node`` mode answers: the result items, or the error."""
-        if self.record.status == E.ERROR:
+        if self.record.status == _E_ERROR:
             message = (self.record.error or {}).get("message", "execution failed")
             return Response(500, {}, {"error": message, "execution_id": self.record.id})
         items = self.result()
@@ -185,7 +191,7 @@ class ExecutionRun:
         for node_id in graph.order:  # triggers that did not start this execution
             node = graph.nodes[node_id]
             if node_id not in self.status and node.is_trigger and node_id not in self.starts:
-                self.set_status(node_id, S.SKIPPED)
+                self.set_status(node_id, SKIPPED)
                 self.outputs[node_id] = {}
         settle_due(self, resumed)
         tracker = ReadyTracker(graph)
@@ -200,7 +206,7 @@ class ExecutionRun:
                 await self.store.load_output(self.record.id, result_node) or {}
             )
             self.released.discard(result_node)
-        self._finish(E.SUCCESS, None)
+        self._finish(_E_SUCCESS, None)
 
     async def drive(self, ready: list[str], tracker: ReadyTracker) -> None:
         """Run ``ready`` and what they make ready (as ``tracker`` follows it) until none is
@@ -210,24 +216,28 @@ class ExecutionRun:
     def settle(self, node_id: str, outcome: Outcome) -> None:
         """Take a node's outcome into the run's state."""
         self.set_status(node_id, outcome.status)
-        if outcome.status == S.WAITING:
+        if outcome.status == WAITING:
             assert outcome.wait is not None
             self.waiting[node_id] = outcome.wait
             return
         self.outputs[node_id] = outcome.outputs
         if outcome.released:
             self.released.add(node_id)
-        if outcome.status == S.SUCCESS and (outcome.released or any(outcome.outputs.values())):
+        if outcome.status == SUCCESS and (outcome.released or any(outcome.outputs.values())):
             self.last_success = node_id
 
     def set_status(self, node_id: str, new: StepStatus) -> None:
         """Move a node to ``new`` (PENDING: forget its state), if the transition table
-        allows it (:func:`wirework.engine.states.step_transition`)."""
-        step_transition(node_id, self.status.get(node_id), new)
-        if new == S.PENDING:
-            self.status.pop(node_id, None)
+        allows it (:data:`~wirework.engine.states.STEP_TRANSITIONS`); else raise
+        :class:`~wirework.engine.states.IllegalTransition`."""
+        status = self.status
+        old = status.get(node_id, PENDING)
+        if new not in STEP_TRANSITIONS[old]:  # inline: this runs twice per step
+            step_transition(node_id, old, new)  # raises, naming the node
+        if new is PENDING:
+            status.pop(node_id, None)
         else:
-            self.status[node_id] = new
+            status[node_id] = new
 
     def set_execution_status(self, new: ExecutionStatus) -> None:
         record = self.record
@@ -277,9 +287,9 @@ class ExecutionRun:
     ) -> Outcome:
         """Write a step. Its output goes in batches when it is large (or already went, when
         ``appended``)."""
-        finished = None if outcome.status == S.WAITING else utcnow()
+        finished = None if outcome.status == WAITING else utcnow()
         output: Outputs | None = (
-            outcome.outputs if outcome.status != S.SKIPPED or outcome.outputs else None
+            outcome.outputs if outcome.status != SKIPPED or outcome.outputs else None
         )
         if items_out is None:
             items_out = sum(len(v) for v in outcome.outputs.values())
@@ -331,7 +341,7 @@ class ExecutionRun:
         # Only a successful execution has a result (a failed one's would be whatever ran last).
         record.result_node = (
             (self.graph.settings.get("result_node") or self.last_success)
-            if status == E.SUCCESS
+            if status == _E_SUCCESS
             else None
         )
         self.store.update_execution(
@@ -343,7 +353,7 @@ class ExecutionRun:
             result_node=record.result_node,
         )
         save = self.graph.settings.get("save_data", "all")
-        if save == "none" or (save == "errors" and status == E.SUCCESS):
+        if save == "none" or (save == "errors" and status == _E_SUCCESS):
             self.store.drop_outputs(record.id)
         if self.response is not None and not self.response.done():
             self.response.set_result(self.default_response())
@@ -371,17 +381,21 @@ class ExecutionRun:
 class _Work:
     """One drive of a run's ready nodes, as the dispatcher sees it (dispatch.ReadyWork)."""
 
-    __slots__ = ("run", "tracker")
+    __slots__ = ("run", "status", "tracker")
 
     def __init__(self, run: ExecutionRun, tracker: ReadyTracker) -> None:
         self.run = run
+        self.status = run.status
         self.tracker = tracker
 
     def begin(self, node_id: str) -> None:
-        self.run.set_status(node_id, S.RUNNING)
+        if node_id in self.status:
+            self.run.set_status(node_id, RUNNING)  # not pending: raises
+        else:
+            self.status[node_id] = RUNNING  # pending → running (the hot path)
 
-    async def run_node(self, node_id: str) -> Outcome:
-        return await run_node(self.run, node_id)
+    def run_node(self, node_id: str) -> Awaitable[Outcome]:
+        return run_node(self.run, node_id)
 
     def complete(self, node_id: str, outcome: Outcome, ready: list[str]) -> None:
         run = self.run
@@ -389,5 +403,5 @@ class _Work:
         for n, o in done:
             run.settle(n, o)
         for n, o in done:
-            if o.status != S.WAITING:
+            if o.status != WAITING:
                 self.tracker.resolved(n, run.status, ready)

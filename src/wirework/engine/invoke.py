@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 from wirework.engine.context import StepContext
 from wirework.engine.graph import GraphNode
 from wirework.engine.outcome import Outcome
-from wirework.engine.states import StepStatus
+from wirework.engine.states import SUCCESS
 from wirework.sdk.node import Item, NodeError, Outputs, StopExecution, Wait
 
 if TYPE_CHECKING:
     from wirework.engine.executor import ExecutionRun
 
-SUCCESS = StepStatus.SUCCESS
+SUCCESS = SUCCESS
 
 
 async def invoke(run: ExecutionRun, node: GraphNode, ctx: StepContext) -> Outcome:
@@ -29,8 +29,31 @@ async def invoke(run: ExecutionRun, node: GraphNode, ctx: StepContext) -> Outcom
 
 async def _invoke_spec(run: ExecutionRun, node: GraphNode, ctx: StepContext) -> Outcome:
     spec = node.spec
-    if spec.run_item is not None:
-        return await _invoke_per_item(run, node, ctx)
+    if spec.run_item is not None:  # once per item (inline here: the hot path)
+        out: list[Item] = []
+        failed: list[Item] = []
+        for index, item in enumerate(ctx.items):
+            try:
+                params = ctx.params_inline(index)
+                if params is None:  # too much work for the event loop
+                    params = await ctx.aparams(index)
+                result = await spec.run_item(ctx, item, params)
+            except (NodeError, Exception) as exc:
+                if node.on_error != "error_output" or isinstance(exc, StopExecution):
+                    raise
+                message = exc.message if isinstance(exc, NodeError) else str(exc)
+                failed.append({**item, "error": {"message": run.redact(message)}})
+                continue
+            if result is None:
+                continue
+            if isinstance(result, dict):
+                out.append(result)
+            else:
+                out.extend(result)
+        outputs: Outputs = {"main": out}
+        if failed:
+            outputs["error"] = failed
+        return Outcome(SUCCESS, outputs)
     if spec.run is not None:
         result_all = await spec.run(ctx)
         if isinstance(result_all, Wait):
@@ -39,35 +62,6 @@ async def _invoke_spec(run: ExecutionRun, node: GraphNode, ctx: StepContext) -> 
             return Outcome(SUCCESS, {"main": result_all})
         return Outcome(SUCCESS, result_all)
     return Outcome(SUCCESS, {"main": ctx.items})
-
-
-async def _invoke_per_item(run: ExecutionRun, node: GraphNode, ctx: StepContext) -> Outcome:
-    spec = node.spec
-    assert spec.run_item is not None
-    out: list[Item] = []
-    failed: list[Item] = []
-    for index, item in enumerate(ctx.items):
-        try:
-            params = ctx.params_inline(index)
-            if params is None:  # too much work for the event loop
-                params = await ctx.aparams(index)
-            result = await spec.run_item(ctx, item, params)
-        except (NodeError, Exception) as exc:
-            if node.on_error != "error_output" or isinstance(exc, StopExecution):
-                raise
-            message = exc.message if isinstance(exc, NodeError) else str(exc)
-            failed.append({**item, "error": {"message": run.redact(message)}})
-            continue
-        if result is None:
-            continue
-        if isinstance(result, dict):
-            out.append(result)
-        else:
-            out.extend(result)
-    outputs: Outputs = {"main": out}
-    if failed:
-        outputs["error"] = failed
-    return Outcome(SUCCESS, outputs)
 
 
 def describe(run: ExecutionRun, node: GraphNode, exc: Exception) -> tuple[dict[str, Any], bool]:

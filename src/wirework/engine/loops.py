@@ -10,7 +10,7 @@ from wirework.engine.context import StepContext
 from wirework.engine.graph import GraphNode
 from wirework.engine.outcome import ExecutionFailed, Outcome, concat
 from wirework.engine.ready import ReadyTracker
-from wirework.engine.states import StepStatus
+from wirework.engine.states import ERROR, SKIPPED, SUCCESS
 from wirework.sdk.node import Item, Outputs
 
 if TYPE_CHECKING:
@@ -45,12 +45,12 @@ async def run_loop(run: ExecutionRun, node: GraphNode, inputs: dict[str, list[It
                 }
             )
         for n in body:
-            if run.status.get(n) in (StepStatus.SUCCESS, StepStatus.ERROR):
+            if run.status.get(n) in (SUCCESS, ERROR):
                 ran.add(n)
             for port, port_items in run.outputs.get(n, {}).items():
                 collected[n].setdefault(port, []).extend(port_items)
     for n in body:  # the body's runs, as one
-        run.status[n] = StepStatus.SUCCESS if n in ran else StepStatus.SKIPPED
+        run.status[n] = SUCCESS if n in ran else SKIPPED
         run.outputs[n] = collected[n]
         run.run_indexes.pop(n, None)
-    return Outcome(StepStatus.SUCCESS, {"done": items})
+    return Outcome(SUCCESS, {"done": items})

@@ -7,14 +7,12 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from wirework.engine.outcome import WAIT_PORT
-from wirework.engine.states import StepStatus
+from wirework.engine.states import ERROR, SKIPPED, SUCCESS, WAITING, StepStatus
 from wirework.engine.store import StepRecord
 from wirework.sdk.node import Wait
 
 if TYPE_CHECKING:
     from wirework.engine.executor import ExecutionRun
-
-S = StepStatus
 
 
 async def load_state(run: ExecutionRun) -> None:
@@ -38,17 +36,17 @@ async def load_state(run: ExecutionRun) -> None:
 def _restore(run: ExecutionRun, node_id: str, step: StepRecord) -> None:
     node = run.graph.nodes[node_id]
     output = step.output or {}
-    if step.status in (S.SUCCESS, S.SKIPPED):
-        run.set_status(node_id, S(step.status))
+    if step.status in (SUCCESS, SKIPPED):
+        run.set_status(node_id, StepStatus(step.status))
         run.outputs[node_id] = output
         if node.is_trigger:
             items = output.get("main", [])
             run.trigger_item = items[0] if items else {}
-    elif step.status == S.ERROR and node.on_error in ("continue", "error_output"):
-        run.set_status(node_id, S.ERROR)
+    elif step.status == ERROR and node.on_error in ("continue", "error_output"):
+        run.set_status(node_id, ERROR)
         run.outputs[node_id] = output
-    elif step.status == S.WAITING:
-        run.set_status(node_id, S.WAITING)
+    elif step.status == WAITING:
+        run.set_status(node_id, WAITING)
         spec = (output.get(WAIT_PORT) or [{}])[0]
         until = dt.datetime.fromisoformat(spec["until"]) if spec.get("until") else None
         if spec.get("retry"):  # a retry backoff: this attempt runs when it is due

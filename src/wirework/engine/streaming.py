@@ -14,7 +14,7 @@ from wirework.engine.context import StepContext
 from wirework.engine.graph import GraphNode
 from wirework.engine.invoke import describe, invoke
 from wirework.engine.outcome import CHUNK_ITEMS, ExecutionFailed, Outcome, batches, utcnow
-from wirework.engine.states import StepStatus
+from wirework.engine.states import CANCELED, ERROR, PENDING, RUNNING, SKIPPED, SUCCESS
 from wirework.sdk.node import Item, NodeError, Outputs
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class _Stream:
             self.keep[n] = boundary or not node.outgoing or n not in graph.releasable
             self.attempts[n] = run.attempts[n] = run.attempts.get(n, 0) + 1
             if n != root.id:  # the root is running already
-                run.set_status(n, StepStatus.RUNNING)
+                run.set_status(n, RUNNING)
         self.kept: dict[str, Outputs] = {n: {} for n in self.region}
         self.counts = dict.fromkeys(self.region, 0)
         self.touched: set[str] = set()
@@ -159,9 +159,9 @@ class _Stream:
         }
         for n in self.region:
             if n not in self.touched:
-                run.set_status(n, StepStatus.PENDING)
+                run.set_status(n, PENDING)
                 continue
-            status = StepStatus.ERROR if n == failed.node_id else StepStatus.CANCELED
+            status = ERROR if n == failed.node_id else CANCELED
             run.record_step(
                 run.graph.nodes[n],
                 self.attempts[n],
@@ -180,12 +180,12 @@ class _Stream:
         for n in self.region:
             node = run.graph.nodes[n]
             if n not in self.touched:
-                outcome = Outcome(StepStatus.SKIPPED, {})
+                outcome = Outcome(SKIPPED, {})
                 run.record_step(node, self.attempts[n], self.started, outcome)
             else:
                 count = self.counts[n]
                 released = 0 if self.keep[n] or not count else count
-                outcome = Outcome(StepStatus.SUCCESS, self.kept[n], released=released)
+                outcome = Outcome(SUCCESS, self.kept[n], released=released)
                 run.record_step(
                     node,
                     self.attempts[n],

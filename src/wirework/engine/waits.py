@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from wirework.engine.graph import GraphNode
 from wirework.engine.outcome import WAIT_PORT, Outcome, concat, utcnow
-from wirework.engine.states import ExecutionStatus, StepStatus
+from wirework.engine.states import PENDING, SUCCESS, WAITING, ExecutionStatus
 from wirework.sdk.node import Item, Wait
 
 if TYPE_CHECKING:
@@ -42,12 +42,10 @@ async def handle_wait(
         if delay <= run.hooks.inline_wait_s:
             if delay > 0:
                 await asyncio.sleep(delay)
-            return Outcome(StepStatus.SUCCESS, {"main": items})
+            return Outcome(SUCCESS, {"main": items})
     spec = {"until": wait.until.isoformat() if wait.until else None, "resume": wait.resume}
-    run.record_step(
-        node, attempt, started, Outcome(StepStatus.WAITING, {"main": items, WAIT_PORT: [spec]})
-    )
-    return Outcome(StepStatus.WAITING, {}, wait=wait)
+    run.record_step(node, attempt, started, Outcome(WAITING, {"main": items, WAIT_PORT: [spec]}))
+    return Outcome(WAITING, {}, wait=wait)
 
 
 async def retry_later(
@@ -58,7 +56,7 @@ async def retry_later(
     parks the execution."""
     until = utcnow() + dt.timedelta(seconds=delay)
     spec = {"until": until.isoformat(), "resume": None, "retry": True}
-    waiting = Outcome(StepStatus.WAITING, {WAIT_PORT: [spec]})
+    waiting = Outcome(WAITING, {WAIT_PORT: [spec]})
     run.record_step(node, attempt, utcnow(), waiting, items_out=0)
     # A loop body cannot park, nor a sub-workflow its parent awaits (the parent's step
     # runs it again if the process dies).
@@ -86,8 +84,8 @@ def complete_wait(run: ExecutionRun, node_id: str, wait: Wait, payload: Any = No
         items = [{**item, "resume": payload} for item in items] or [{"resume": payload}]
     attempt = run.attempts.get(node_id, 1)
     run.waiting.pop(node_id, None)
-    run.record_step(node, attempt, utcnow(), Outcome(StepStatus.SUCCESS, {"main": items}))
-    run.settle(node_id, Outcome(StepStatus.SUCCESS, {"main": items}))
+    run.record_step(node, attempt, utcnow(), Outcome(SUCCESS, {"main": items}))
+    run.settle(node_id, Outcome(SUCCESS, {"main": items}))
 
 
 def settle_due(run: ExecutionRun, resumed: Mapping[str, Any]) -> None:
@@ -97,7 +95,7 @@ def settle_due(run: ExecutionRun, resumed: Mapping[str, Any]) -> None:
         if node_id in run.retrying:  # a retry backoff: when due the node runs again
             if wait_over(wait):
                 del run.waiting[node_id]
-                run.set_status(node_id, StepStatus.PENDING)
+                run.set_status(node_id, PENDING)
                 run.retrying.discard(node_id)
         elif node_id in resumed:
             complete_wait(run, node_id, wait, resumed[node_id])
