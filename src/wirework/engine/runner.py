@@ -18,23 +18,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import heapq
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from wirework.db.base import new_id
+from wirework.dispatch.base import Dispatcher
+from wirework.dispatch.embedded import EmbeddedDispatcher
 from wirework.engine.executor import ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph
 from wirework.engine.leases import LEASE_S, dead_local_worker, new_worker_id
-from wirework.engine.store import (
+from wirework.engine.states import (
     UNFINISHED,
-    ExecutionRecord,
-    StepRecord,
-    Store,
-    StoreUnavailable,
+    ExecutionStatus,
+    StepStatus,
+    execution_transition,
 )
+from wirework.engine.store import ExecutionRecord, StepRecord, Store, StoreUnavailable
 from wirework.sdk.node import Item
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class Runner:
         worker_id: str | None = None,
         poll_interval_s: float = 30.0,
         lease_s: float = LEASE_S,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.store = store
         self.load_graph = load_graph
@@ -98,11 +100,10 @@ class Runner:
         # Due waits are polled for (another process may have parked them) at least as often
         # as leases are swept.
         self.poll_interval_s = min(poll_interval_s, lease_s)
+        # Where ready steps run and durable timers fire (embedded: this process).
+        self.dispatcher = dispatcher or EmbeddedDispatcher()
         self.running: dict[str, Started] = {}
         self._limiters: dict[int, _Limiter] = {}
-        self._timers: list[tuple[dt.datetime, str]] = []
-        self._timer_wakeup = asyncio.Event()
-        self._timer_task: asyncio.Task[None] | None = None
         self._lease_task: asyncio.Task[None] | None = None
         self._lease_wakeup = asyncio.Event()
         self._resuming: set[str] = set()
@@ -116,7 +117,7 @@ class Runner:
         if resume:
             await self.resume_unfinished(startup=True)
         loop = asyncio.get_running_loop()
-        self._timer_task = loop.create_task(self._timer_loop(), name="wirework-wait-timers")
+        self.dispatcher.start_timers(self._fire_timer, self._due_timers, self.poll_interval_s)
         self._lease_task = loop.create_task(
             self._lease_loop(sweep=resume), name="wirework-execution-leases"
         )
@@ -125,8 +126,7 @@ class Runner:
         """Let running executions finish for ``grace_s``, then let go of the rest: they stay
         unfinished, their leases end now, and another process (or this one's next start)
         resumes them. Everything is made durable."""
-        if self._timer_task is not None:
-            await _stop_loop(self._timer_task, self._timer_wakeup, self)
+        await self.dispatcher.stop_timers()
         if self._lease_task is not None:
             await _stop_loop(self._lease_task, self._lease_wakeup, self)
         tasks = {s.task: s.run for s in self.running.values()}
@@ -200,12 +200,13 @@ class Runner:
             input_items=input_items,
             start_node=start_node,
             hooks=self.hooks,
+            dispatcher=self.dispatcher,
         )
         if respond:
             run.response = asyncio.get_running_loop().create_future()
         limiter = self._limiter(graph)
         if limiter is not None and not self._try_acquire(limiter):
-            record.status = "queued"
+            record.status = execution_transition(record.id, None, ExecutionStatus.QUEUED)
         self.store.create_execution(record)
         return self._spawn(run, limiter, resume=False)
 
@@ -225,7 +226,7 @@ class Runner:
             id=new_id(),
             workflow_id=graph.workflow_id,
             workflow_version=graph.version,
-            status="running",
+            status=ExecutionStatus.RUNNING,
             mode=mode,
             started_at=now,
             deadline_at=now + dt.timedelta(seconds=float(timeout)) if timeout else None,
@@ -249,8 +250,8 @@ class Runner:
         """Take a concurrency slot for ``run`` now, or mark it queued for one."""
         limiter = self._limiter(run.graph)
         if limiter is not None and not self._try_acquire(limiter):
-            run.record.status = "queued"
-            self.store.update_execution(run.record.id, status="queued")
+            run.set_execution_status(ExecutionStatus.QUEUED)
+            self.store.update_execution(run.record.id, status=ExecutionStatus.QUEUED)
         return limiter
 
     def _spawn(
@@ -262,7 +263,7 @@ class Runner:
         resumed: dict[str, Any] | None = None,
     ) -> Started:
         async def _go() -> ExecutionRecord:
-            if limiter is not None and run.record.status == "queued":
+            if limiter is not None and run.record.status == ExecutionStatus.QUEUED:
                 await self._wait_for_slot(limiter, run)
             try:
                 return await run.run(resume=resume, resumed=resumed)
@@ -277,7 +278,7 @@ class Runner:
                 if limiter is not None:
                     self._release(limiter)
                 self.running.pop(run.record.id, None)
-                if run.record.status == "waiting":
+                if run.record.status == ExecutionStatus.WAITING:
                     self._schedule_wake(run.record)
 
         task = asyncio.get_running_loop().create_task(_go(), name=f"execution-{run.record.id}")
@@ -303,8 +304,8 @@ class Runner:
             elif future.done() and not future.cancelled():
                 self._release(limiter)
             raise
-        run.record.status = "running"
-        self.store.update_execution(run.record.id, status="running")
+        run.set_execution_status(ExecutionStatus.RUNNING)
+        self.store.update_execution(run.record.id, status=ExecutionStatus.RUNNING)
 
     def _release(self, limiter: _Limiter) -> None:
         while limiter.waiters:
@@ -317,39 +318,26 @@ class Runner:
     # -- waiting, resuming ------------------------------------------------------------------
 
     def _schedule_wake(self, record: ExecutionRecord) -> None:
+        """Arm the timer of a parked execution (the store holds it durably as
+        ``wait_until``; the dispatcher wakes this process for it)."""
         if record.wait_until is not None:
-            heapq.heappush(self._timers, (record.wait_until, record.id))
-            self._timer_wakeup.set()
+            self.dispatcher.arm_timer(record.id, record.wait_until)
 
-    async def _timer_loop(self) -> None:
-        last_poll = 0.0
-        loop = asyncio.get_running_loop()
-        while not self._stopping:
-            if loop.time() - last_poll >= self.poll_interval_s:
-                last_poll = loop.time()
-                try:
-                    for record in await self.store.find(["waiting"], due_before=utcnow()):
-                        heapq.heappush(self._timers, (record.wait_until or utcnow(), record.id))
-                except Exception:
-                    log.exception("could not poll for due waits")
-            now = utcnow()
-            while self._timers and self._timers[0][0] <= now:
-                _, execution_id = heapq.heappop(self._timers)
-                if execution_id not in self.running:
-                    try:
-                        await self.resume(execution_id)
-                    except (ExecutionNotFound, NotResumable):
-                        pass
-                    except Exception:
-                        log.exception("could not resume execution %s", execution_id)
-            delay = self.poll_interval_s
-            if self._timers:
-                delay = min(delay, max(0.0, (self._timers[0][0] - utcnow()).total_seconds()))
-            self._timer_wakeup.clear()
-            if self._stopping:  # asked to stop while this iteration awaited something
-                return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._timer_wakeup.wait(), timeout=delay)
+    async def _due_timers(self) -> list[tuple[dt.datetime, str]]:
+        """Parked executions whose timer is due (another process may have parked them)."""
+        now = utcnow()
+        due = await self.store.find([ExecutionStatus.WAITING], due_before=now)
+        return [(record.wait_until or now, record.id) for record in due]
+
+    async def _fire_timer(self, execution_id: str) -> None:
+        if execution_id in self.running:
+            return
+        try:
+            await self.resume(execution_id)
+        except (ExecutionNotFound, NotResumable):
+            pass
+        except Exception:
+            log.exception("could not resume execution %s", execution_id)
 
     async def resume(
         self,
@@ -378,7 +366,7 @@ class Runner:
         record = await self.store.load_execution(execution_id)
         if record is None:
             raise ExecutionNotFound(execution_id)
-        if record.status not in ("waiting", *UNFINISHED):
+        if record.status not in (ExecutionStatus.WAITING, *UNFINISHED):
             raise NotResumable(f"execution {execution_id} is {record.status}")
         graph = await self._graph_for(record, record.workflow_version)
         now = utcnow()
@@ -388,9 +376,9 @@ class Runner:
         )
         if not claimed:
             raise NotResumable(f"execution {execution_id} is running or resumed elsewhere")
-        record.status, record.worker, record.lease_until = "running", self.worker_id, lease_until
-        record.wait_until = None
-        run = ExecutionRun(graph, record, self.store, hooks=self.hooks)
+        record.status = execution_transition(record.id, record.status, ExecutionStatus.RUNNING)
+        record.worker, record.lease_until, record.wait_until = self.worker_id, lease_until, None
+        run = self._run_of(graph, record)
         resumed = {node_id: payload} if node_id is not None else None
         return self._spawn(run, self._admit(run), resume=True, resumed=resumed)
 
@@ -417,7 +405,7 @@ class Runner:
             except Exception:
                 log.exception("could not resume execution %s", record.id)
         if startup:
-            for record in await self.store.find(["waiting"]):
+            for record in await self.store.find([ExecutionStatus.WAITING]):
                 self._schedule_wake(record)
         return resumed
 
@@ -438,15 +426,16 @@ class Runner:
         record = await self.store.load_execution(execution_id)
         if record is None:
             raise ExecutionNotFound(execution_id)
-        if record.status not in ("waiting", *UNFINISHED):
+        if record.status not in (ExecutionStatus.WAITING, *UNFINISHED):
             raise NotResumable(
                 f"execution {execution_id} is {record.status}; it cannot be canceled"
             )
-        record.status, record.finished_at = "canceled", utcnow()
+        record.status = execution_transition(record.id, record.status, ExecutionStatus.CANCELED)
+        record.finished_at = utcnow()
         record.error = {"message": "execution canceled", "type": "canceled"}
         self.store.update_execution(
             execution_id,
-            status="canceled",
+            status=ExecutionStatus.CANCELED,
             finished_at=record.finished_at,
             error=record.error,
             wait_until=None,
@@ -459,7 +448,7 @@ class Runner:
         old = await self.store.load_execution(execution_id)
         if old is None:
             raise ExecutionNotFound(execution_id)
-        if old.status not in ("error", "canceled"):
+        if old.status not in (ExecutionStatus.ERROR, ExecutionStatus.CANCELED):
             raise NotResumable(
                 f"execution {execution_id} is {old.status}; only failed or "
                 "canceled executions can be retried"
@@ -474,7 +463,7 @@ class Runner:
             if step.node_id in graph.nodes:
                 latest[step.node_id] = step
         for step in latest.values():
-            if step.status in ("success", "skipped"):
+            if step.status in (StepStatus.SUCCESS, StepStatus.SKIPPED):
                 self.store.record_step(
                     StepRecord(
                         execution_id=record.id,
@@ -489,8 +478,11 @@ class Runner:
                     )
                 )
         await self.store.flush(record.id)
-        run = ExecutionRun(graph, record, self.store, hooks=self.hooks)
+        run = self._run_of(graph, record)
         return self._spawn(run, self._admit(run), resume=True)
+
+    def _run_of(self, graph: Graph, record: ExecutionRecord) -> ExecutionRun:
+        return ExecutionRun(graph, record, self.store, hooks=self.hooks, dispatcher=self.dispatcher)
 
 
 async def _stop_loop(task: asyncio.Task[None], wakeup: asyncio.Event, owner: Any) -> None:

@@ -23,11 +23,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wirework.db.engine import READONLY, create_sync_writer
+from wirework.engine.states import UNFINISHED, ExecutionStatus, StepStatus
 from wirework.engine.store import (
     EXEC_TABLE,
     STEP_TABLE,
     STORE_ERROR,
-    UNFINISHED,
     ExecutionRecord,
     StepRecord,
     Store,
@@ -164,7 +164,7 @@ class SqlStore(Store):
             values["output_path"] = None
         key = (step.execution_id, step.node_id, step.run_index, step.attempt)
         kind = _UPSERT_STEP if key in self._written_steps else _INSERT_STEP
-        if step.status in ("waiting", "running"):
+        if step.status in (StepStatus.WAITING, StepStatus.RUNNING):
             self._written_steps.add(key)
         else:
             self._written_steps.discard(key)
@@ -257,7 +257,7 @@ class SqlStore(Store):
                 v = op.values
                 if op.kind == _UPDATE_EXEC and v["b_id"] in self._failed:
                     if "status" in v:
-                        v.update(status="error", error=STORE_ERROR, result_node=None)
+                        v.update(status=ExecutionStatus.ERROR, error=STORE_ERROR, result_node=None)
                 elif op.execution_id in self._failed and op.kind != _RENEW_LEASES:
                     continue
                 kept.append(op)
@@ -306,7 +306,7 @@ class SqlStore(Store):
             return
         now = dt.datetime.now(dt.UTC)
         marks = [
-            _Op(_UPDATE_EXEC, {"b_id": e, "status": "error", "error": STORE_ERROR,
+            _Op(_UPDATE_EXEC, {"b_id": e, "status": ExecutionStatus.ERROR, "error": STORE_ERROR,
                                "finished_at": now, "wait_until": None, "result_node": None})
             for e in newly
         ]  # fmt: skip
@@ -375,7 +375,7 @@ class SqlStore(Store):
             .where(
                 STEP_TABLE.c.execution_id == execution_id,
                 STEP_TABLE.c.node_id == node_id,
-                STEP_TABLE.c.status.in_(("success", "error")),
+                STEP_TABLE.c.status.in_((StepStatus.SUCCESS, StepStatus.ERROR)),
             )
             .order_by(STEP_TABLE.c.id.desc())
             .limit(1)
@@ -404,14 +404,14 @@ class SqlStore(Store):
                 node_id=m["node_id"],
                 run_index=m["run_index"],
                 attempt=m["attempt"],
-                status=m["status"],
+                status=StepStatus(m["status"]),
                 started_at=m["started_at"],
                 finished_at=m["finished_at"],
                 error=m["error"],
                 output=output,
                 items_out=m["items_out"],
             )
-            if step.status in ("waiting", "running"):
+            if step.status in (StepStatus.WAITING, StepStatus.RUNNING):
                 self._written_steps.add(
                     (step.execution_id, step.node_id, step.run_index, step.attempt)
                 )
@@ -435,9 +435,17 @@ class SqlStore(Store):
             update(EXEC_TABLE)
             .where(
                 c.id == execution_id,
-                or_(c.status == "waiting", and_(c.status.in_(UNFINISHED), or_(*owners))),
+                or_(
+                    c.status == ExecutionStatus.WAITING,
+                    and_(c.status.in_(UNFINISHED), or_(*owners)),
+                ),
             )
-            .values(status="running", worker=worker, lease_until=lease_until, wait_until=None)
+            .values(
+                status=ExecutionStatus.RUNNING,
+                worker=worker,
+                lease_until=lease_until,
+                wait_until=None,
+            )
         )
         if self._sync_engine is not None:  # SQLite: in the writer's thread, between batches
             sync_engine = self._sync_engine
@@ -533,7 +541,9 @@ def _plan(ops: list[_Op]) -> tuple[list[tuple[Executable, list[dict[str, Any]]]]
 
 
 def _exec_record(m: Any) -> ExecutionRecord:
-    return ExecutionRecord(**{k: m[k] for k in ExecutionRecord.__dataclass_fields__})
+    record = ExecutionRecord(**{k: m[k] for k in ExecutionRecord.__dataclass_fields__})
+    record.status = ExecutionStatus(record.status)
+    return record
 
 
 def _write_file(path: Path, content: str) -> None:

@@ -33,10 +33,10 @@ from typing import Any
 from sqlalchemy import Table
 
 from wirework.db.models import Execution, ExecutionStep
+from wirework.engine.states import UNFINISHED, ExecutionStatus, StepStatus
 
 log = logging.getLogger(__name__)
 
-UNFINISHED = ("queued", "running")
 EXEC_TABLE: Table = Execution.__table__  # type: ignore[assignment]
 STEP_TABLE: Table = ExecutionStep.__table__  # type: ignore[assignment]
 # An execution whose records could not be written ends with this error.
@@ -58,7 +58,7 @@ class ExecutionRecord:
     id: str
     workflow_id: int | None
     workflow_version: int
-    status: str
+    status: str  # an ExecutionStatus (records read back carry the enum too)
     mode: str
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
@@ -78,7 +78,7 @@ class StepRecord:
     node_id: str
     run_index: int
     attempt: int
-    status: str
+    status: str  # a StepStatus
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
     error: dict[str, Any] | None = None
@@ -119,7 +119,7 @@ class Store(ABC):
         """The output of a node's newest successful step (for reading back a released one)."""
         found: StepRecord | None = None
         for step in await self.load_steps(execution_id):
-            if step.node_id == node_id and step.status in ("success", "error"):
+            if step.node_id == node_id and step.status in (StepStatus.SUCCESS, StepStatus.ERROR):
                 found = step
         return found.output if found is not None else None
 
@@ -242,7 +242,8 @@ class MemoryStore(Store):
         r = self.executions.get(execution_id)
         if r is None or not _claimable(r, worker, now, from_worker):
             return False
-        r.status, r.worker, r.lease_until, r.wait_until = "running", worker, lease_until, None
+        r.status, r.worker, r.lease_until = ExecutionStatus.RUNNING, worker, lease_until
+        r.wait_until = None
         return True
 
     async def load_execution(self, execution_id: str) -> ExecutionRecord | None:
@@ -270,7 +271,7 @@ class MemoryStore(Store):
 
 
 def _claimable(r: ExecutionRecord, worker: str, now: dt.datetime, from_worker: str | None) -> bool:
-    if r.status == "waiting":
+    if r.status == ExecutionStatus.WAITING:
         return True
     if r.status not in UNFINISHED:
         return False

@@ -28,6 +28,7 @@ from wirework.engine.leases import new_worker_id
 from wirework.engine.runner import ExecutionNotFound, NotResumable, Runner
 from wirework.engine.runner import Started as Started
 from wirework.engine.sql_store import SqlStore
+from wirework.engine.states import ExecutionStatus
 from wirework.engine.store import ExecutionRecord, Store
 from wirework.engine.store import StoreUnavailable as StoreUnavailable
 from wirework.errors import Conflict, InvalidInput, NotFound
@@ -206,14 +207,14 @@ class EngineHost:
         if not wait:
             return None
         record = await started.wait()
-        if record.status != "success":
+        if record.status != ExecutionStatus.SUCCESS:
             message = (record.error or {}).get("message", record.status)
             raise NodeError(f"sub-workflow {workflow_id} failed: {message}")
         return started.run.result()
 
     def _on_event(self, kind: str, data: dict[str, Any]) -> None:
         self.events.publish(kind, data)
-        if kind == "execution.finished" and data.get("status") == "error":
+        if kind == "execution.finished" and data.get("status") == ExecutionStatus.ERROR:
             execution_id = data["execution_id"]
             started = self.runner.running.get(execution_id)
             if started is not None:

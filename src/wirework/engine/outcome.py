@@ -1,0 +1,86 @@
+"""What the executor's modules share: a step's outcome, the hooks to the layers around the
+engine, the limits on waits and batches, and a failed execution."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wirework.engine.states import StepStatus
+from wirework.sdk.node import Item, Outputs, Wait
+
+if TYPE_CHECKING:
+    from wirework.engine.executor import ExecutionRun
+
+# Waits up to this long happen in-process; longer ones park the execution in the database.
+INLINE_WAIT_S = 5.0
+# A parked step's output holds what it waits for under this (not a valid port name).
+WAIT_PORT = "$wait"
+# Inputs larger than this stream through streamable nodes in batches of this many items;
+# outputs larger than this are stored in batches and may be released from memory.
+CHUNK_ITEMS = 1000
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ExecutionFailed(Exception):
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("message", "execution failed"))
+        self.error = error
+
+
+@dataclass
+class Hooks:
+    """What the executor needs from the layers around it (no ORM, no HTTP here)."""
+
+    credentials: Callable[[int], Awaitable[dict[str, Any]]] | None = None
+    # Stores an integration's new OAuth2 tokens (refreshed by a step) with it.
+    save_tokens: Callable[[int, dict[str, Any]], Awaitable[None]] | None = None
+    run_workflow: (
+        Callable[[ExecutionRun, int, list[Item], bool], Awaitable[list[Item] | None]] | None
+    ) = None
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    resume_url: Callable[[str], str] | None = None
+    # Waits up to this long sleep in-process; longer ones park the execution.
+    inline_wait_s: float = INLINE_WAIT_S
+    on_event: Callable[[str, dict[str, Any]], None] | None = None
+    # Whether anyone follows an execution's progress; None: always. ``execution.finished``
+    # is sent regardless.
+    listening: Callable[[str], bool] | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How one node's step ended (or that it waits)."""
+
+    status: StepStatus  # success | error | skipped | waiting | canceled
+    outputs: Outputs
+    wait: Wait | None = None
+    # A streamed region: the outcomes of the nodes after the first, in graph order.
+    region: list[tuple[str, Outcome]] | None = None
+    # The output was not kept in memory (it is in the store); this many items.
+    released: int = 0
+
+
+def concat(inputs: dict[str, list[Item]]) -> list[Item]:
+    """All input items, port after port."""
+    if len(inputs) == 1:
+        return next(iter(inputs.values()))
+    return [item for items in inputs.values() for item in items]
+
+
+def batches(items: list[Item], owned: bool) -> Iterable[list[Item]]:
+    """``items`` in batches of CHUNK_ITEMS; an ``owned`` list lets go of each batch as it is
+    handed out, so its items are freed once the batch has been processed."""
+    for start in range(0, len(items), CHUNK_ITEMS):
+        end = start + CHUNK_ITEMS
+        chunk = items[start:end]
+        if owned:
+            items[start:end] = [None] * len(chunk)  # type: ignore[list-item]
+        yield chunk
+    if owned:
+        items.clear()
