@@ -90,6 +90,21 @@ def test_dockerfile_shape() -> None:
     assert "web_dist/**/*" in (ROOT / "pyproject.toml").read_text()
 
 
+def test_the_build_context_holds_what_the_dockerfile_copies() -> None:
+    """deploy/Dockerfile.dockerignore ignores everything but what is named: each COPY from
+    the context must be named there (and exist)."""
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    kept = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}
+    assert "**" in ignore
+    for line in DOCKERFILE.read_text().splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
+            *sources, _dest = line.split()[1:]
+            for source in sources:
+                source = source.rstrip("/")
+                assert (ROOT / source).exists(), source
+                assert source in kept or source.split("/")[0] in kept, f"{source} is ignored"
+
+
 def _compose_client() -> list[str] | None:
     docker = shutil.which("docker")
     if docker is None:

@@ -24,7 +24,7 @@ REDIS_PRIORITY_STEPS = (3, 6, 9)
 
 def transport_of(broker_url: str) -> str:
     scheme = urlsplit(broker_url).scheme.lower()
-    if scheme in ("redis", "rediss", "redis+socket"):
+    if scheme in ("redis", "rediss"):
         return "redis"
     if scheme in ("amqp", "amqps", "pyamqp"):
         return "amqp"
