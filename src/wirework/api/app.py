@@ -42,6 +42,7 @@ from wirework.api.routes import (
     runs,
     session,
     setup,
+    system,
     users,
     webhook_tests,
     webhooks,
@@ -51,6 +52,7 @@ from wirework.logging import configure as configure_logging
 from wirework.services.engine import ensure_engine
 from wirework.services.ratelimit import AuthGuard
 from wirework.services.runtime import Runtime, open_runtime
+from wirework.services.workers import Heartbeats
 from wirework.settings import Settings, get_settings
 
 STATIC = Path(__file__).parent / "static"
@@ -329,10 +331,19 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         opened = await open_runtime(settings or get_settings())
         app.state.runtime = opened
         # Start the engine now: it resumes what a previous process left unfinished.
-        await ensure_engine(opened)
+        host = await ensure_engine(opened)
+        # This server in the workers table (GET /api/system/workers), beating until it stops.
+        beats = Heartbeats(
+            opened.sessionmaker,
+            worker_id=host.worker_id,
+            kind="server",
+            running=lambda: len(host.runner.running),
+        )
+        await beats.start()
         try:
             yield
         finally:
+            await beats.stop()
             await opened.close()
 
     app = WireworkAPI(
@@ -371,6 +382,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         expressions,
         runs,
         webhook_tests,
+        system,
     ):
         app.include_router(module.router, prefix="/api")
     app.include_router(workflows.node_types_router, prefix="/api")

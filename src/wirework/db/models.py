@@ -376,3 +376,27 @@ class WebhookTestListener(Base):
     # Set by the call that used the listener (then it listens no more).
     execution_id: Mapped[str | None] = mapped_column(String(32))
     called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Worker(Base):
+    """A Wirework process that runs or dispatches work (``wirework server``, ``wirework
+    worker``, ``wirework scheduler``), as its last heartbeat described it. Each process upserts
+    its row every few seconds (``services.workers.heartbeat``); a row whose heartbeat is older
+    than the staleness threshold names a process that stopped or hangs. ``id`` is the process's
+    owner name of execution leases (``engine.leases.new_worker_id``: ``host:pid:nonce``)."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # server|worker|scheduler
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(40))
+    # Steps it may run at once (0: no fixed limit, e.g. an embedded server).
+    concurrency: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Steps (a server: executions) it was running at its last heartbeat.
+    running: Mapped[int] = mapped_column(Integer, default=0)
+    # Load and queue figures the process reports (free-form, small).
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -744,6 +744,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/system/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Servers, workers and schedulers from their heartbeats, alive or stale */
+        get: operations["list_workers_api_system_workers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/system/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unfinished executions by state, running steps and (distributed mode) the broker queue's length */
+        get: operations["queue_api_system_queue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/node-types": {
         parameters: {
             query?: never;
@@ -934,6 +968,32 @@ export interface components {
             expires_at: string | null;
         };
         /**
+         * BrokerQueue
+         * @description The broker's queue of step messages (distributed mode).
+         */
+        BrokerQueue: {
+            /**
+             * Transport
+             * @description redis or amqp (the broker URL's scheme, no secrets)
+             */
+            transport: string;
+            /**
+             * Queue
+             * @description The Celery queue's name
+             */
+            queue: string;
+            /**
+             * Messages
+             * @description Messages waiting in the queue (not yet taken by a worker); null when the broker could not be asked
+             */
+            messages: number | null;
+            /**
+             * Error
+             * @description Why the broker could not be asked
+             */
+            error?: string | null;
+        };
+        /**
          * Bucket
          * @description How long one point of the time series is: hours up to two days, else days (UTC).
          * @enum {string}
@@ -1037,6 +1097,27 @@ export interface components {
              * @description What the trigger emits: an object (one item) or a list (one item each)
              */
             input?: unknown;
+        };
+        /**
+         * ExecutionCounts
+         * @description Executions that are not finished, by state.
+         */
+        ExecutionCounts: {
+            /**
+             * Queued
+             * @description Waiting for a concurrency slot
+             */
+            queued: number;
+            /**
+             * Running
+             * @description Held by a process that runs their steps
+             */
+            running: number;
+            /**
+             * Waiting
+             * @description Parked in the database (a wait node, a retry backoff)
+             */
+            waiting: number;
         };
         /** ExecutionOut */
         ExecutionOut: {
@@ -2070,6 +2151,30 @@ export interface components {
             timezone?: string | null;
         };
         /**
+         * QueueOut
+         * @description How much work waits and runs, from the database (and the broker in distributed mode).
+         */
+        QueueOut: {
+            /**
+             * Mode
+             * @description embedded or distributed (WIREWORK_BROKER_URL set)
+             */
+            mode: string;
+            executions: components["schemas"]["ExecutionCounts"];
+            /**
+             * Running Steps
+             * @description Steps recorded as running in the database (a step's row is written when it starts only where the engine records that; see `reported_running`)
+             */
+            running_steps: number;
+            /**
+             * Reported Running
+             * @description Sum of `running` over the processes alive now (their own count)
+             */
+            reported_running: number;
+            /** @description The broker's queue (distributed mode only) */
+            broker?: components["schemas"]["BrokerQueue"] | null;
+        };
+        /**
          * RequestSpec
          * @description The HTTP request an action sends. Strings may hold expressions over the action's
          *     params (``{{ params.owner }}``); ``response`` maps the answer (``response.status``,
@@ -2632,6 +2737,104 @@ export interface components {
              * @description The test URL (/webhook-test/<path>)
              */
             url: string;
+        };
+        /**
+         * WorkerKind
+         * @description What a process does: ``server`` (API, UI, webhooks; in embedded mode it runs the
+         *     executions too), ``worker`` (runs steps from the broker), ``scheduler`` (fires
+         *     schedules and durable timers).
+         * @enum {string}
+         */
+        WorkerKind: "server" | "worker" | "scheduler";
+        /**
+         * WorkerOut
+         * @description One process as its last heartbeat described it.
+         */
+        WorkerOut: {
+            /**
+             * Id
+             * @description The process's id, `host:pid:nonce` (owner name of its leases)
+             */
+            id: string;
+            /** @description server, worker or scheduler */
+            kind: components["schemas"]["WorkerKind"];
+            /**
+             * Hostname
+             * @description Host (or container) it runs on
+             */
+            hostname: string;
+            /**
+             * Pid
+             * @description Its process id on that host
+             */
+            pid: number;
+            /**
+             * Version
+             * @description Wirework version it runs
+             */
+            version: string;
+            /**
+             * Concurrency
+             * @description Steps it may run at once (0: no fixed limit)
+             */
+            concurrency: number;
+            /**
+             * Running
+             * @description Steps it was running at its last heartbeat (a server: executions)
+             */
+            running: number;
+            /**
+             * Started At
+             * Format: date-time
+             * @description When the process started
+             */
+            started_at: string;
+            /**
+             * Last Heartbeat At
+             * Format: date-time
+             * @description When it last reported
+             */
+            last_heartbeat_at: string;
+            /**
+             * Seconds Since Heartbeat
+             * @description Age of the last heartbeat, in seconds
+             */
+            seconds_since_heartbeat: number;
+            /**
+             * Alive
+             * @description Whether its last heartbeat is recent (within `stale_after_s`); a stale process stopped, hangs or cannot reach the database
+             */
+            alive: boolean;
+            /**
+             * Details
+             * @description Load and queue figures the process reports
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * WorkersOut
+         * @description Every process known from its heartbeats, alive ones first.
+         */
+        WorkersOut: {
+            /**
+             * Stale After S
+             * @description A heartbeat older than this marks a process stale
+             */
+            stale_after_s: number;
+            /**
+             * Alive
+             * @description How many processes are alive
+             */
+            alive: number;
+            /**
+             * Stale
+             * @description How many processes are stale
+             */
+            stale: number;
+            /** Workers */
+            workers: components["schemas"]["WorkerOut"][];
         };
         /**
          * WorkflowCreate
@@ -5001,6 +5204,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_workers_api_system_workers_get: {
+        parameters: {
+            query?: {
+                /** @description A heartbeat older than this many seconds marks a process stale */
+                stale_after_s?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkersOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    queue_api_system_queue_get: {
+        parameters: {
+            query?: {
+                /** @description A heartbeat older than this many seconds marks a process stale */
+                stale_after_s?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueOut"];
+                };
             };
             /** @description Validation Error */
             422: {

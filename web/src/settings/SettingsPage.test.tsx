@@ -55,6 +55,14 @@ function start(who = me, routes: Parameters<typeof fakeApi>[0] = {}) {
       return new Response(null, { status: 204 });
     },
     "GET /api/users": () => users,
+    "GET /api/system/workers": () => ({ stale_after_s: 30, alive: 0, stale: 0, workers: [] }),
+    "GET /api/system/queue": () => ({
+      mode: "embedded",
+      executions: { queued: 0, running: 0, waiting: 0 },
+      running_steps: 0,
+      reported_running: 0,
+      broker: null,
+    }),
     "PATCH /api/users/2": async (req) => {
       const body = (await req.json()) as Record<string, unknown>;
       users = users.map((u) => (u.id === 2 ? { ...u, ...body } : u));

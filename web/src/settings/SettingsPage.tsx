@@ -18,6 +18,7 @@ import {
   type ApiKeyOut,
 } from "./api";
 import { Notice, SectionTitle, when } from "./parts";
+import { System } from "./SystemSection";
 import { Users } from "./UsersSection";
 
 export function SettingsPage() {
@@ -34,6 +35,7 @@ export function SettingsPage() {
           </div>
           <ApiKeys />
           {canManageUsers(user.role) && <Users me={user} />}
+          {canManageUsers(user.role) && <System />}
         </>
       )}
     </section>
