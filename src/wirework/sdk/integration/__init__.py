@@ -31,6 +31,7 @@ from wirework.sdk.integration.declare import (
     PollingTrigger,
     PollResult,
     WebhookTrigger,
+    WebhookTriggerParams,
     as_output,
     validate_params,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "SignatureScheme",
     "TokenSource",
     "WebhookTrigger",
+    "WebhookTriggerParams",
     "api_key_header",
     "api_key_query",
     "as_output",
