@@ -6,8 +6,6 @@ outbound policy (see credentials.py)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
 from typing import Any, Literal
@@ -16,42 +14,20 @@ from pydantic import Field
 
 from wirework.integrations.aws.credentials import AWS, AwsCredentials, call, public_client
 from wirework.sdk.integration import ActionContext, ActionParams, service_failure
-from wirework.sdk.node import Item, NodeError
+from wirework.sdk.integration.files import (
+    DownloadEncoding,
+    UploadEncoding,
+    content_bytes,
+    content_text,
+)
+from wirework.sdk.node import Item
 
 BUCKET = r"^[a-zA-Z0-9][a-zA-Z0-9.\-_]{1,254}$"
 MAX_GET_BYTES = 100 * 1024 * 1024
-Encoding = Literal["text", "base64", "binary"]
 
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
-
-
-def _body_bytes(content: str | dict[str, Any], encoding: Encoding) -> tuple[bytes, str | None]:
-    """The bytes to upload and the content type a binary item carries (if any)."""
-    if encoding == "binary":
-        if not isinstance(content, dict) or not isinstance(content.get("data"), str):
-            raise NodeError(
-                "params.content: with encoding binary it must be a binary object "
-                '{"data": <base64>, "content_type": …} (as core.http_request emits)',
-                retryable=False,
-            )
-        raw, kind = content["data"], content.get("content_type")
-        return _b64(raw), str(kind) if kind else None
-    if not isinstance(content, str):
-        raise NodeError(
-            f"params.content: with encoding {encoding} it must be a string", retryable=False
-        )
-    if encoding == "base64":
-        return _b64(content), None
-    return content.encode("utf-8"), None
-
-
-def _b64(value: str) -> bytes:
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise NodeError("params.content is not valid base64", retryable=False) from None
 
 
 # --------------------------------------------------------------------------- S3
@@ -66,11 +42,7 @@ class PutObject(ActionParams):
         description="The object's content: text, base64, or a binary object "
         '{"data": <base64>, "content_type": …} (see encoding)'
     )
-    encoding: Encoding = Field(
-        default="text",
-        description="How content is given: text (stored as UTF-8), base64, or binary (an "
-        "item's binary object, e.g. core.http_request with response binary)",
-    )
+    encoding: UploadEncoding = "text"
     content_type: str | None = Field(
         default=None,
         max_length=255,
@@ -91,12 +63,9 @@ class PutObject(ActionParams):
     example={"bucket": "acme-reports", "key": "daily/report.txt", "content": "Hello"},
 )
 async def s3_put_object(ctx: ActionContext[AwsCredentials], params: PutObject) -> Item:
-    body, carried = _body_bytes(params.content, params.encoding)
-    kind = params.content_type or carried
-    if kind is None:
-        kind = "text/plain; charset=utf-8" if params.encoding == "text" else None
+    body, carried = content_bytes(params.content, params.encoding)
     args: dict[str, Any] = {"Bucket": params.bucket, "Key": params.key, "Body": body}
-    args["ContentType"] = kind or "application/octet-stream"
+    args["ContentType"] = params.content_type or carried or "application/octet-stream"
     if params.metadata:
         args["Metadata"] = params.metadata
     if params.cache_control:
@@ -117,9 +86,7 @@ class GetObject(ActionParams):
 
     bucket: str = Field(pattern=BUCKET, description="Bucket name")
     key: str = Field(min_length=1, max_length=1024, description="Object key")
-    encoding: Literal["text", "base64"] = Field(
-        default="text", description="Emit the content as text (UTF-8) or base64"
-    )
+    encoding: DownloadEncoding = "text"
     max_bytes: int = Field(
         default=10 * 1024 * 1024,
         ge=1,
@@ -162,16 +129,7 @@ async def s3_get_object(ctx: ActionContext[AwsCredentials], params: GetObject) -
             stream.close()
 
     found, data = await call(ctx.credentials, "s3", what, get)
-    if params.encoding == "text":
-        try:
-            content = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise NodeError(
-                f"AWS: {params.key} is not UTF-8 text: read it with encoding base64",
-                retryable=False,
-            ) from None
-    else:
-        content = base64.b64encode(data).decode("ascii")
+    content = content_text(data, params.encoding, "AWS", params.key)
     return {
         "bucket": params.bucket,
         "key": params.key,

@@ -20,11 +20,11 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field, SecretStr
 
 from wirework.sdk.integration import (
-    Auth,
     Connection,
     CredentialsModel,
     IntegrationDefinition,
     checked_address,
+    no_auth,
     secret,
     service_failure,
 )
@@ -169,7 +169,7 @@ IMAP = IntegrationDefinition(
     "imap",
     "IMAP",
     credentials=ImapCredentials,
-    auth=Auth("headers", lambda c: {}, "IMAP LOGIN with username and password, after TLS"),
+    auth=no_auth("IMAP LOGIN with username and password, after TLS"),
     description="Read e-mail from any IMAP mailbox: a trigger on new mail (nothing twice, "
     "nothing missed across restarts) and message search",
     icon="inbox",

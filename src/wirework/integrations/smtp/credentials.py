@@ -14,11 +14,11 @@ import aiosmtplib
 from pydantic import Field, SecretStr
 
 from wirework.sdk.integration import (
-    Auth,
     Connection,
     CredentialsModel,
     IntegrationDefinition,
     checked_address,
+    no_auth,
     secret,
     service_failure,
 )
@@ -164,9 +164,7 @@ SMTP = IntegrationDefinition(
     "smtp",
     "SMTP",
     credentials=SmtpCredentials,
-    auth=Auth(
-        "headers", lambda c: {}, "SMTP AUTH (PLAIN/LOGIN) with username and password, after TLS"
-    ),
+    auth=no_auth("SMTP AUTH (PLAIN/LOGIN) with username and password, after TLS"),
     description="Send e-mail (text and HTML, attachments, custom headers) through any SMTP "
     "server: your provider's, Amazon SES, Postmark, a company relay",
     icon="mail",

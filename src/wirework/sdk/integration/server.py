@@ -1,8 +1,9 @@
 """Credentials of native services reached at a host and port (databases, Redis, IMAP, SMTP):
 a :class:`ServerCredentials` base with the host and port, the field types every such form
-shares (TLS mode and CA, login, connect timeout), the host-name check of the mail services,
-and the helpers their connections repeat (aiming at a local port, the TLS context of a
-private CA, how a refused connection or a timeout reads).
+shares (TLS mode and CA, connect timeout), the host-name check of the mail services, and the
+helpers their connections repeat (aiming at a local port, the TLS context of a private CA,
+how a refused connection, a timeout or a TLS failure reads); and the check of an endpoint
+URL in cloud credentials (AWS, Azure).
 
 Form order: pydantic keeps an inherited field where the base declared it, and puts a
 subclass's own fields after the base's. The base holds only what leads every form (host, then
@@ -24,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
@@ -103,6 +105,20 @@ def pool_failure(
             retryable=True,
         )
     return None
+
+
+def plain_http_url(value: str | None, example: str) -> str | None:
+    """A credential's endpoint URL: None when empty, else an http(s) URL with a host and no
+    user, query or fragment (trailing slashes dropped); a ValueError (for a field validator)
+    naming ``example`` otherwise."""
+    if value is None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http(s) URL such as {example}")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("must be a plain URL: no user, query or fragment")
+    return value.strip().rstrip("/")
 
 
 # --------------------------------------------------------------------------- mail servers
