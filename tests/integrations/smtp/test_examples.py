@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.certificates import Certificate, self_signed
 from tests.integrations.jira.fake_server import EMAIL, TOKEN, FakeJira
-from tests.integrations.smtp.local_smtp import Certificate, local_smtp, self_signed
+from tests.integrations.smtp.local_smtp import local_smtp
 from tests.integrations.workflows import example, run_in_engine
 from wirework.engine.executor import ExecutionRun
 from wirework.sdk.outbound import IntegrationCredentials
