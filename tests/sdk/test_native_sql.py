@@ -13,7 +13,16 @@ import pytest
 
 from tests.certificates import self_signed
 from wirework.sdk.integration import close_pools
-from wirework.sdk.integration.sql import _pools, identifier, json_safe, native_pool, tls_context
+from wirework.sdk.integration.sql import (
+    _pools,
+    identifier,
+    insert_columns,
+    json_safe,
+    native_pool,
+    tls_context,
+    update_statement,
+    values_list,
+)
 from wirework.sdk.node import NodeError
 
 
@@ -101,3 +110,22 @@ async def test_native_pools_are_reused_replaced_and_closed() -> None:
     assert changed == "p3" and closed == ["p1"]
     await close_pools()
     assert closed == ["p1", "p3"] and asyncio.get_running_loop() not in _pools
+
+
+def test_statement_builders() -> None:
+    def quote(name: str, what: str, *, dotted: bool = False) -> str:
+        return ".".join(f'"{p}"' for p in identifier(name, what, dotted=dotted))
+
+    values: list[object] = []
+    rows = [{"a": 1, "b": 2}, {"b": 3}]
+    assert values_list(rows, ["a", "b"], values, lambda n: f"${n}") == "($1, $2), (DEFAULT, $3)"
+    assert values == [1, 2, 3]
+    data = {"id": 7, "tenant": None, "name": "x"}
+    sql, args = update_statement("public.t", data, ["id", "tenant"], None, quote, lambda n: "%s")
+    assert sql == 'UPDATE "public"."t" SET "name" = %s WHERE "id" = %s AND "tenant" IS NULL'
+    assert args == ["x", 7]
+    with pytest.raises(NodeError, match=r"params\.key: the data has no id"):
+        update_statement("t", {"name": "x"}, ["id"], None, quote, lambda n: "%s")
+    with pytest.raises(NodeError, match=r"params\.data: nothing to set"):
+        update_statement("t", {"id": 1}, ["id"], None, quote, lambda n: "%s")
+    assert insert_columns([{"a": 1}, {"b": 2, "a": 3}], None) == ["a", "b"]

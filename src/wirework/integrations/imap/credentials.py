@@ -31,6 +31,8 @@ from wirework.sdk.integration import (
 from wirework.sdk.integration.server import (
     SECURITY_NAMES,
     HostName,
+    PrivateCa,
+    StepTimeout,
     ca_context,
     point_at,
     tls_failure,
@@ -57,14 +59,8 @@ class ImapCredentials(CredentialsModel):
     password: SecretStr = Field(
         description="Password or app password (Gmail, Outlook, iCloud need one)"
     )
-    ca_pem: str | None = Field(
-        default=None,
-        description="PEM certificate(s) of a private CA to trust for this server (else the "
-        "system's trusted CAs)",
-    )
-    timeout_s: float = Field(
-        default=30, gt=0, le=600, description="Seconds to wait for the server at each step"
-    )
+    ca_pem: PrivateCa = None
+    timeout_s: StepTimeout = 30
 
 
 class _Plain(imaplib.IMAP4):

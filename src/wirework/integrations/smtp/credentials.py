@@ -25,6 +25,8 @@ from wirework.sdk.integration import (
 from wirework.sdk.integration.server import (
     SECURITY_NAMES,
     HostName,
+    PrivateCa,
+    StepTimeout,
     ca_context,
     point_at,
     tls_failure,
@@ -55,19 +57,13 @@ class SmtpCredentials(CredentialsModel):
     password: SecretStr | None = Field(
         default=None, description="Password or app password (Gmail, Outlook, iCloud need one)"
     )
-    ca_pem: str | None = Field(
-        default=None,
-        description="PEM certificate(s) of a private CA to trust for this server (else the "
-        "system's trusted CAs)",
-    )
+    ca_pem: PrivateCa = None
     from_address: str | None = Field(
         default=None,
         description="Default sender, e.g. Acme Support <support@acme.example> (an action's "
         "from overrides it)",
     )
-    timeout_s: float = Field(
-        default=30, gt=0, le=600, description="Seconds to wait for the server at each step"
-    )
+    timeout_s: StepTimeout = 30
 
 
 def smtp_failure(what: str, exc: BaseException, where: str) -> NodeError:

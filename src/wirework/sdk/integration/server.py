@@ -7,17 +7,10 @@ URL in cloud credentials (AWS, Azure).
 
 Form order: pydantic keeps an inherited field where the base declared it, and puts a
 subclass's own fields after the base's. The base holds only what leads every form (host, then
-port); a subclass redeclares ``port`` with its default (it keeps second place) and declares
-the rest in its own order, with the shared types::
-
-    class PostgresCredentials(ServerCredentials):
-        port: ServerPort = 5432
-        database: str = Field(min_length=1, description="Database name")
-        user: str = Field(min_length=1, description="User name")
-        password: SecretStr | None = Field(default=None, description="Password (none: …)")
-        tls: ServerTls = "require"
-        tls_ca: ServerTlsCa = None
-        connect_timeout_s: ConnectTimeout = 10
+port); a subclass redeclares ``port`` with its default (``port: ServerPort = 5432``: it keeps
+second place) and declares the rest in its own order with the shared types (``tls: ServerTls
+= "require"``, ``tls_ca: ServerTlsCa = None``, ``connect_timeout_s: ConnectTimeout = 10``),
+so each form keeps its own order; see the postgres, mysql and redis integrations.
 """
 
 from __future__ import annotations
@@ -130,6 +123,19 @@ def _host_name(value: str) -> str:
         raise ValueError("a host name or IP address only (no scheme, port or path)")
     return value.strip("[]")
 
+
+PrivateCa = Annotated[
+    str | None,
+    Field(
+        description="PEM certificate(s) of a private CA to trust for this server (else the "
+        "system's trusted CAs)"
+    ),
+]
+"""A mail server's ``ca_pem`` (``ca_pem: PrivateCa = None``; see :func:`ca_context`)."""
+StepTimeout = Annotated[
+    float, Field(gt=0, le=600, description="Seconds to wait for the server at each step")
+]
+"""A mail server's ``timeout_s`` (``timeout_s: StepTimeout = 30``)."""
 
 HostName = Annotated[str, Field(min_length=1, max_length=253), AfterValidator(_host_name)]
 """A host name or IP address only (no scheme, port or path; ``[v6]`` brackets dropped)."""
