@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -24,6 +24,9 @@ from wirework.sdk.node import Item
 
 BUCKET = r"^[a-zA-Z0-9][a-zA-Z0-9.\-_]{1,254}$"
 MAX_GET_BYTES = 100 * 1024 * 1024
+Bucket = Annotated[str, Field(pattern=BUCKET, description="Bucket name")]
+ObjectKey = Annotated[str, Field(min_length=1, max_length=1024, description="Object key")]
+VersionId = Annotated[str | None, Field(description="Object version (optional)")]
 
 
 def _iso(value: Any) -> Any:
@@ -36,8 +39,8 @@ def _iso(value: Any) -> Any:
 class PutObject(ActionParams):
     """Upload an object (S3 PutObject)."""
 
-    bucket: str = Field(pattern=BUCKET, description="Bucket name")
-    key: str = Field(min_length=1, max_length=1024, description="Object key, e.g. reports/a.csv")
+    bucket: Bucket
+    key: ObjectKey = Field(description="Object key, e.g. reports/a.csv")
     content: str | dict[str, Any] = Field(
         description="The object's content: text, base64, or a binary object "
         '{"data": <base64>, "content_type": …} (see encoding)'
@@ -84,8 +87,8 @@ async def s3_put_object(ctx: ActionContext[AwsCredentials], params: PutObject) -
 class GetObject(ActionParams):
     """Download an object (S3 GetObject)."""
 
-    bucket: str = Field(pattern=BUCKET, description="Bucket name")
-    key: str = Field(min_length=1, max_length=1024, description="Object key")
+    bucket: Bucket
+    key: ObjectKey
     encoding: DownloadEncoding = "text"
     max_bytes: int = Field(
         default=10 * 1024 * 1024,
@@ -93,7 +96,7 @@ class GetObject(ActionParams):
         le=MAX_GET_BYTES,
         description="Largest object read, in bytes: a larger one fails the step",
     )
-    version_id: str | None = Field(default=None, description="Object version (optional)")
+    version_id: VersionId = None
 
 
 @AWS.action(
@@ -147,7 +150,7 @@ async def s3_get_object(ctx: ActionContext[AwsCredentials], params: GetObject) -
 class ListObjects(ActionParams):
     """List objects (S3 ListObjectsV2, every page up to max_items)."""
 
-    bucket: str = Field(pattern=BUCKET, description="Bucket name")
+    bucket: Bucket
     prefix: str = Field(default="", max_length=1024, description="Only keys starting with it")
     max_items: int = Field(
         default=1000, ge=1, le=100_000, description="Most objects emitted (pages are followed)"
@@ -193,9 +196,9 @@ async def s3_list_objects(ctx: ActionContext[AwsCredentials], params: ListObject
 class DeleteObject(ActionParams):
     """Delete an object (S3 DeleteObject)."""
 
-    bucket: str = Field(pattern=BUCKET, description="Bucket name")
-    key: str = Field(min_length=1, max_length=1024, description="Object key")
-    version_id: str | None = Field(default=None, description="Object version (optional)")
+    bucket: Bucket
+    key: ObjectKey
+    version_id: VersionId = None
 
 
 @AWS.action(
@@ -222,8 +225,8 @@ async def s3_delete_object(ctx: ActionContext[AwsCredentials], params: DeleteObj
 class PresignedUrl(ActionParams):
     """A presigned URL to download or upload one object without credentials."""
 
-    bucket: str = Field(pattern=BUCKET, description="Bucket name")
-    key: str = Field(min_length=1, max_length=1024, description="Object key")
+    bucket: Bucket
+    key: ObjectKey
     method: Literal["get", "put"] = Field(
         default="get", description="get: a download link; put: an upload link"
     )

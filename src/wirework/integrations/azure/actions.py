@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -36,6 +36,9 @@ from wirework.sdk.node import Item, NodeError
 GROUP_NAME = r"^[-\w\._\(\)]{1,90}$"
 CONTAINER = r"^[a-z0-9]([a-z0-9]|-[a-z0-9]){2,62}$"
 MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024
+GroupName = Annotated[str, Field(pattern=GROUP_NAME, description="Resource group name")]
+Container = Annotated[str, Field(pattern=CONTAINER, description="Container name")]
+BlobName = Annotated[str, Field(min_length=1, max_length=1024, description="Blob name")]
 
 
 def _group(body: dict[str, Any]) -> Item:
@@ -59,7 +62,7 @@ def _iso(value: Any) -> Any:
 class CreateResourceGroup(ActionParams):
     """Create or update a resource group (PUT …/resourcegroups/{name})."""
 
-    name: str = Field(pattern=GROUP_NAME, description="Resource group name, e.g. rg-reports")
+    name: GroupName = Field(description="Resource group name, e.g. rg-reports")
     location: str = Field(min_length=1, max_length=64, description="Azure region, e.g. westeurope")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags (name → value)")
 
@@ -89,7 +92,7 @@ async def resource_group_create_or_update(
 class GetResourceGroup(ActionParams):
     """Read a resource group (GET …/resourcegroups/{name})."""
 
-    name: str = Field(pattern=GROUP_NAME, description="Resource group name")
+    name: GroupName
 
 
 @AZURE.action(
@@ -147,7 +150,7 @@ async def resource_group_list(
 class DeleteResourceGroup(ActionParams):
     """Delete a resource group and everything in it (a long-running operation)."""
 
-    name: str = Field(pattern=GROUP_NAME, description="Resource group name")
+    name: GroupName
     wait: bool = Field(
         default=True,
         description="Wait until the deletion has finished (polling Azure's operation)",
@@ -228,8 +231,8 @@ async def resource_group_delete(
 class UploadBlob(ActionParams):
     """Upload a block blob."""
 
-    container: str = Field(pattern=CONTAINER, description="Container name, e.g. reports")
-    name: str = Field(min_length=1, max_length=1024, description="Blob name, e.g. 2024/a.csv")
+    container: Container = Field(description="Container name, e.g. reports")
+    name: BlobName = Field(description="Blob name, e.g. 2024/a.csv")
     content: str | dict[str, Any] = Field(
         description="The blob's content: text, base64, or a binary object "
         '{"data": <base64>, "content_type": …} (see encoding)'
@@ -301,8 +304,8 @@ async def blob_upload(ctx: ActionContext[AzureCredentials], params: UploadBlob) 
 class DownloadBlob(ActionParams):
     """Download a blob."""
 
-    container: str = Field(pattern=CONTAINER, description="Container name")
-    name: str = Field(min_length=1, max_length=1024, description="Blob name")
+    container: Container
+    name: BlobName
     encoding: DownloadEncoding = "text"
     max_bytes: int = Field(
         default=10 * 1024 * 1024,
@@ -364,7 +367,7 @@ def _if_match() -> Any:
 class ListBlobs(ActionParams):
     """List a container's blobs (every page up to max_items)."""
 
-    container: str = Field(pattern=CONTAINER, description="Container name")
+    container: Container
     prefix: str | None = Field(default=None, description="Only blobs whose name starts with it")
     max_items: int = Field(
         default=1000, ge=1, le=100_000, description="Most blobs emitted (pages are followed)"
