@@ -8,16 +8,21 @@ import datetime as dt
 import decimal
 import ssl
 import uuid
-from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from tests.certificates import self_signed
 from wirework.sdk.integration import close_pools
-from wirework.sdk.integration.sql import _pools, identifier, json_safe, native_pool, tls_context
+from wirework.sdk.integration.sql import (
+    _pools,
+    identifier,
+    insert_columns,
+    json_safe,
+    native_pool,
+    tls_context,
+    update_statement,
+    values_list,
+)
 from wirework.sdk.node import NodeError
 
 
@@ -50,38 +55,10 @@ def test_identifiers() -> None:
             identifier(bad, "params.table", dotted=True)
 
 
-def _certificate(name: str, tmp: Path) -> tuple[str, str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-    (tmp / "cert.pem").write_text(pem)
-    (tmp / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return pem, str(tmp / "cert.pem"), str(tmp / "key.pem")
-
-
-async def test_tls_verify_checks_the_host_name_not_the_address(tmp_path: Path) -> None:
-    pem, cert, key = _certificate("db.test.example", tmp_path)
-    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_context.load_cert_chain(cert, key)
+async def test_tls_verify_checks_the_host_name_not_the_address() -> None:
+    certificate = self_signed("db.test.example", ip=None)
+    pem = certificate.cert_pem
+    server_context = certificate.server_context()
     seen: list[str | None] = []
 
     def sni(sock: ssl.SSLObject, name: str | None, context: ssl.SSLContext) -> None:
@@ -133,3 +110,22 @@ async def test_native_pools_are_reused_replaced_and_closed() -> None:
     assert changed == "p3" and closed == ["p1"]
     await close_pools()
     assert closed == ["p1", "p3"] and asyncio.get_running_loop() not in _pools
+
+
+def test_statement_builders() -> None:
+    def quote(name: str, what: str, *, dotted: bool = False) -> str:
+        return ".".join(f'"{p}"' for p in identifier(name, what, dotted=dotted))
+
+    values: list[object] = []
+    rows = [{"a": 1, "b": 2}, {"b": 3}]
+    assert values_list(rows, ["a", "b"], values, lambda n: f"${n}") == "($1, $2), (DEFAULT, $3)"
+    assert values == [1, 2, 3]
+    data = {"id": 7, "tenant": None, "name": "x"}
+    sql, args = update_statement("public.t", data, ["id", "tenant"], None, quote, lambda n: "%s")
+    assert sql == 'UPDATE "public"."t" SET "name" = %s WHERE "id" = %s AND "tenant" IS NULL'
+    assert args == ["x", 7]
+    with pytest.raises(NodeError, match=r"params\.key: the data has no id"):
+        update_statement("t", {"name": "x"}, ["id"], None, quote, lambda n: "%s")
+    with pytest.raises(NodeError, match=r"params\.data: nothing to set"):
+        update_statement("t", {"id": 1}, ["id"], None, quote, lambda n: "%s")
+    assert insert_columns([{"a": 1}, {"b": 2, "a": 3}], None) == ["a", "b"]

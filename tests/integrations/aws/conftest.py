@@ -3,7 +3,6 @@ AWS for S3, SQS, SNS and STS), boto3 clients to prepare it, and credentials aime
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.integrations.conftest import credentials
+from tests.integrations.fakes import free_port
 from wirework.integrations.aws import forget_sessions
 from wirework.sdk.outbound import IntegrationCredentials
 
@@ -19,12 +19,6 @@ KEY_ID = "AKIAWIREWORKTEST0001"
 SECRET_KEY = "Zq8vN3xR7tLm2Kp9Wc4Hs6Jd1Fb5Gy0Ue8Ai3ObT"
 REGION = "eu-west-1"
 SECRETS = {"secret_access_key", "session_token"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

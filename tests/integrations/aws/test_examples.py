@@ -4,34 +4,16 @@ orders to S3 and deletes them; the upload workflow stores, links and notifies.""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tests.integrations.aws.conftest import aws_creds, boto
-from wirework.engine.executor import ExecutionRun, Hooks
-from wirework.engine.graph import compile_graph
-from wirework.engine.runner import Runner
-from wirework.engine.store import MemoryStore
-
-EXAMPLES = Path(__file__).parents[3] / "examples"
+from tests.integrations.workflows import example, run_in_engine
+from wirework.engine.executor import ExecutionRun
 
 
 async def run_example(name: str, url: str, items: list[dict[str, Any]]) -> ExecutionRun:
-    doc = yaml.safe_load((EXAMPLES / name).read_text())
     values = aws_creds(url)
-    for node in doc["nodes"]:
-        if node["type"].startswith("aws."):
-            node["integration_id"] = values.integration_id
-
-    async def lookup(integration_id: int) -> dict[str, Any]:
-        return values
-
-    runner = Runner(MemoryStore(), hooks=Hooks(credentials=lookup))
-    started = await runner.execute(compile_graph(doc), input_items=items)
-    await started.wait()
-    return started.run
+    return await run_in_engine(example(name, {"aws": values.integration_id}), values, items)
 
 
 async def test_sqs_order_consumer(aws: str) -> None:

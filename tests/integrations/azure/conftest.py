@@ -25,7 +25,7 @@ from tests.integrations.azure.fake_server import (
     FakeAzure,
 )
 from tests.integrations.conftest import credentials
-from tests.integrations.fakes import serving
+from tests.integrations.fakes import free_port, serving
 from wirework.integrations.azure import forget_tokens
 from wirework.sdk.outbound import IntegrationCredentials
 
@@ -37,12 +37,6 @@ ACCOUNT_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
 SECRETS = {"client_secret", "storage_connection_string", "storage_account_key"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from tests.integrations.conftest import finished_record
 from tests.integrations.github.fake_server import TOKEN, FakeGitHub
+from tests.integrations.workflows import add_integration, executions, trigger_workflow
 from wirework.db.models import Execution, TriggerCursor
 from wirework.services import polling
 from wirework.services.engine import ensure_engine
@@ -25,49 +26,25 @@ SECRET = "whsec-github-test"
 
 
 async def github(client: httpx.AsyncClient, **creds: Any) -> int:
-    resp = await client.post(
-        "/api/integrations",
-        json={"name": "GitHub", "type": "github", "credentials": {"token": TOKEN, **creds}},
-    )
-    assert resp.status_code == 201, resp.text
-    return int(resp.json()["id"])
+    return await add_integration(client, "github", {"token": TOKEN, **creds}, name="GitHub")
 
 
 def signed(body: bytes, secret: str = SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-async def executions(client: httpx.AsyncClient, workflow_id: int) -> list[dict[str, Any]]:
-    resp = await client.get(f"/api/workflows/{workflow_id}/executions")
-    return list(resp.json()["items"])
-
-
 async def test_webhook_deliveries(client: httpx.AsyncClient, runtime: Runtime) -> None:
     await ensure_engine(runtime)
     iid = await github(client, webhook_secret=SECRET)
-    doc = {
-        "name": "on issues",
-        "active": True,
-        "nodes": [
-            {
-                "id": "gh",
-                "type": "github.webhook",
-                "integration_id": iid,
-                "params": {"path": "gh/acme", "events": ["issues"]},
-            },
-            {
-                "id": "s",
-                "type": "core.set",
-                "params": {
-                    "fields": {"action": "{{ json.body.action }}", "ev": "{{ json.event }}"}
-                },
-            },
-        ],
-        "connections": [{"from": "gh", "to": "s"}],
-    }
-    resp = await client.post("/api/workflows", json=doc)
-    assert resp.status_code == 201, resp.text
-    wid = resp.json()["id"]
+    wid = await trigger_workflow(
+        client,
+        iid,
+        "github.webhook",
+        {"path": "gh/acme", "events": ["issues"]},
+        {"action": "{{ json.body.action }}", "ev": "{{ json.event }}"},
+        name="on issues",
+        node_id="gh",
+    )
     body = json.dumps({"action": "opened", "issue": {"number": 1}}).encode()
     headers = {
         "content-type": "application/json",

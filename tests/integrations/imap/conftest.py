@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.certificates import Certificate, self_signed
 from tests.integrations.imap.local_imap import LocalImap, installed, local_dovecot
-from tests.integrations.smtp.local_smtp import Certificate, self_signed
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -22,7 +22,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from tests.integrations.smtp.local_smtp import Certificate, free_port
+from tests.certificates import Certificate
+from tests.integrations.fakes import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER = "support@acme.example"

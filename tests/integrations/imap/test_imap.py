@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.certificates import Certificate
 from tests.integrations.conftest import credentials, failure, output, run_node
 from tests.integrations.imap.local_imap import PASSWORD, USER, LocalImap
-from tests.integrations.smtp.local_smtp import Certificate
 from wirework.integrations.imap import IMAP
 from wirework.integrations.imap.triggers import NewMail
 from wirework.sdk.integration import PollContext, PollResult

@@ -4,11 +4,11 @@ cursor), errors named with their codes, a wrong password, the outbound policy.""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from tests.integrations.conftest import failure, output, run_node
 from tests.integrations.mysql.conftest import fetch, my_creds
+from tests.integrations.sql_checks import large_result_is_capped, loopback_is_refused
 from wirework.integrations.mysql import MYSQL
 
 
@@ -105,24 +105,7 @@ async def test_names_are_checked(table: str, loopback: None) -> None:
 
 async def test_a_large_result_is_capped_without_reading_it_all(my: Any, loopback: None) -> None:
     sql = "SELECT seq AS n, md5(seq) AS h FROM seq_1_to_200000"
-    started = time.perf_counter()
-    run = await run_node("mysql.query", {"sql": sql, "max_rows": 1000}, my_creds())
-    message = failure(run)
-    assert "more than max_rows=1,000 rows" in message and "on_limit=truncate" in message
-    assert time.perf_counter() - started < 5
-    run = await run_node(
-        "mysql.query",
-        {"sql": sql, "max_rows": 1000, "on_limit": "truncate", "output": "single"},
-        my_creds(),
-    )
-    [single] = output(run)
-    assert single["row_count"] == 1000 and single["truncated"] is True
-    # The pool is still usable after a connection was dropped mid-result.
-    run = await run_node(
-        "mysql.query", {"sql": sql, "max_rows": 200000, "output": "single"}, my_creds()
-    )
-    [single] = output(run)
-    assert single["row_count"] == 200000 and single["rows"][-1]["n"] == 200000
+    await large_result_is_capped("mysql.query", sql, my_creds())
 
 
 async def test_errors_name_the_code(my: Any, loopback: None) -> None:
@@ -151,7 +134,4 @@ async def test_tls_required_but_not_offered(my: Any, loopback: None) -> None:
 
 
 async def test_loopback_is_refused_without_the_allow_list(my: Any) -> None:
-    run = await run_node("mysql.query", {"sql": "SELECT 1"}, my_creds())
-    message = failure(run)
-    assert message.startswith("MySQL: outbound request to 127.0.0.1")
-    assert "WIREWORK_OUTBOUND_ALLOW" in message
+    await loopback_is_refused("mysql.query", "MySQL", my_creds())

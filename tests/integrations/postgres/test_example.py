@@ -3,44 +3,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import asyncpg
-import yaml
 
 from tests.integrations.postgres.conftest import pg_creds
-from wirework.engine.executor import ExecutionRun, Hooks
-from wirework.engine.graph import compile_graph
-from wirework.engine.runner import Runner
-from wirework.engine.store import MemoryStore
-from wirework.sdk.outbound import IntegrationCredentials
-
-EXAMPLES = Path(__file__).parents[3] / "examples"
-
-
-async def run_example(
-    doc: dict[str, Any], values: IntegrationCredentials, item: dict[str, Any]
-) -> ExecutionRun:
-    async def lookup(integration_id: int) -> dict[str, Any]:
-        return values
-
-    runner = Runner(MemoryStore(), hooks=Hooks(credentials=lookup))
-    started = await runner.execute(compile_graph(doc), input_items=[item])
-    await started.wait()
-    return started.run
+from tests.integrations.workflows import example, run_in_engine
 
 
 async def test_webhook_to_postgres(pg: asyncpg.Connection, table: str, loopback: None) -> None:
     await pg.execute(f"ALTER TABLE {table} RENAME COLUMN name TO customer")
     await pg.execute(f"ALTER TABLE {table} RENAME COLUMN tags TO items")
     await pg.execute(f"ALTER TABLE {table} RENAME COLUMN created TO created_at")
-    doc = yaml.safe_load((EXAMPLES / "webhook_to_postgres.yaml").read_text())
+    doc = example("webhook_to_postgres.yaml")
     store = next(n for n in doc["nodes"] if n["id"] == "store")
     store["params"]["table"] = f"public.{table}"
     evil = f"x'); DROP TABLE {table}; --"
     body = {"customer": evil, "total": "42.50", "lines": [{"sku": "A1"}]}
-    run = await run_example(doc, pg_creds(), {"body": body, "headers": {}, "query": {}})
+    run = await run_in_engine(doc, pg_creds(), [{"body": body, "headers": {}, "query": {}}])
     assert run.record.status == "success", run.record.error
     [answer] = run.outputs["ok"]["main"]
     row = await pg.fetchrow(f"SELECT customer, total, items FROM {table}")
@@ -49,10 +27,10 @@ async def test_webhook_to_postgres(pg: asyncpg.Connection, table: str, loopback:
     assert answer  # the respond node ran with the new id
     assert run.outputs["store"]["main"][0]["id"] == 1
     # Without lines: an empty list, and a bad request is answered without inserting.
-    run = await run_example(doc, pg_creds(), {"body": {"customer": "c", "total": 1}})
+    run = await run_in_engine(doc, pg_creds(), [{"body": {"customer": "c", "total": 1}}])
     assert run.record.status == "success", run.record.error
     assert await pg.fetchval(f"SELECT items FROM {table} WHERE customer = 'c'") == "[]"
-    run = await run_example(doc, pg_creds(), {"body": {"customer": "c"}})
+    run = await run_in_engine(doc, pg_creds(), [{"body": {"customer": "c"}}])
     assert (
         run.outputs["rejected"]["main"] and await pg.fetchval(f"SELECT count(*) FROM {table}") == 2
     )

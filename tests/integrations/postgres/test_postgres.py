@@ -4,12 +4,11 @@ a server-side cursor), errors named with their SQLSTATE, the outbound policy."""
 
 from __future__ import annotations
 
-import time
-
 import asyncpg
 
 from tests.integrations.conftest import failure, output, run_node
 from tests.integrations.postgres.conftest import pg_creds
+from tests.integrations.sql_checks import large_result_is_capped, loopback_is_refused
 from wirework.integrations.postgres import POSTGRES
 from wirework.integrations.postgres.actions import named_to_positional
 from wirework.sdk.node import NodeError
@@ -154,24 +153,7 @@ async def test_a_large_result_is_capped_without_reading_it_all(
     pg: asyncpg.Connection, loopback: None
 ) -> None:
     sql = "SELECT g AS n, md5(g::text) AS h FROM generate_series(1, 200000) g"
-    started = time.perf_counter()
-    run = await run_node("postgres.query", {"sql": sql, "max_rows": 1000}, pg_creds())
-    message = failure(run)
-    assert "more than max_rows=1,000 rows" in message and "on_limit=truncate" in message
-    assert time.perf_counter() - started < 5
-    run = await run_node(
-        "postgres.query",
-        {"sql": sql, "max_rows": 1000, "on_limit": "truncate", "output": "single"},
-        pg_creds(),
-    )
-    [single] = output(run)
-    assert single["row_count"] == 1000 and single["truncated"] is True
-    run = await run_node(
-        "postgres.query", {"sql": sql, "max_rows": 200000, "output": "single"}, pg_creds()
-    )
-    [single] = output(run)
-    assert single["row_count"] == 200000 and single["truncated"] is False
-    assert single["rows"][-1]["n"] == 200000
+    await large_result_is_capped("postgres.query", sql, pg_creds())
 
 
 async def test_errors_name_the_sqlstate(loopback: None, pg: asyncpg.Connection) -> None:
@@ -203,10 +185,7 @@ async def test_a_bad_login_is_named_without_the_secret(
 
 
 async def test_loopback_is_refused_without_the_allow_list(pg: asyncpg.Connection) -> None:
-    run = await run_node("postgres.query", {"sql": "SELECT 1"}, pg_creds())
-    message = failure(run)
-    assert message.startswith("PostgreSQL: outbound request to 127.0.0.1")
-    assert "WIREWORK_OUTBOUND_ALLOW" in message
+    await loopback_is_refused("postgres.query", "PostgreSQL", pg_creds())
 
 
 def test_identifier_helper() -> None:

@@ -109,6 +109,16 @@ class FakeSlack(FakeServer):
     def not_found(self, request: Request) -> Answer:
         return Answer(404, {"ok": False, "error": "unknown_method"})
 
+    def _in_channel(self, request: Request) -> tuple[dict[str, Any], dict[str, Any]] | Answer:
+        """A chat method's JSON body and the channel it names (or the error answer)."""
+        body = self._json(request)
+        if isinstance(body, Answer):
+            return body
+        channel = self.channel(str(body.get("channel", "")))
+        if channel is None:
+            return error("channel_not_found")
+        return body, channel
+
     def _json(self, request: Request) -> dict[str, Any] | Answer:
         if not request.headers.get("content-type", "").startswith("application/json"):
             return error("invalid_form_data")
@@ -147,12 +157,10 @@ class FakeSlack(FakeServer):
         return None
 
     def _post(self, request: Request) -> Answer:
-        body = self._json(request)
-        if isinstance(body, Answer):
-            return body
-        channel = self.channel(str(body.get("channel", "")))
-        if channel is None:
-            return error("channel_not_found")
+        found_channel = self._in_channel(request)
+        if isinstance(found_channel, Answer):
+            return found_channel
+        body, channel = found_channel
         if channel["is_archived"]:
             return error("is_archived")
         bad = self._message_body(body)
@@ -178,12 +186,10 @@ class FakeSlack(FakeServer):
         return Answer(200, {"ok": True, "channel": channel["id"], "ts": ts, "message": message})
 
     def _update(self, request: Request) -> Answer:
-        body = self._json(request)
-        if isinstance(body, Answer):
-            return body
-        channel = self.channel(str(body.get("channel", "")))
-        if channel is None:
-            return error("channel_not_found")
+        found_channel = self._in_channel(request)
+        if isinstance(found_channel, Answer):
+            return found_channel
+        body, channel = found_channel
         found = [m for m in self.messages[channel["id"]] if m["ts"] == body.get("ts")]
         if not found:
             return error("message_not_found")

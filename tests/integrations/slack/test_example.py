@@ -7,17 +7,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from pathlib import Path
-from typing import Any
 
 import httpx
-import yaml
 
 from tests.integrations.slack.fake_server import TOKEN, FakeSlack
+from tests.integrations.workflows import add_integration, example, save_active
 from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime
 
-EXAMPLE = Path(__file__).parents[3] / "examples" / "github_issue_to_slack.yaml"
 HOOK_SECRET = "gh-hook-secret"
 
 
@@ -31,19 +28,8 @@ async def test_opened_issues_are_announced(
         ("github", {"token": "ghp_example", "webhook_secret": HOOK_SECRET}),
         ("slack", {"bot_token": TOKEN, "base_url": f"{slack_server.url}/api"}),
     ):
-        made = await client.post(
-            "/api/integrations", json={"name": kind, "type": kind, "credentials": creds}
-        )
-        assert made.status_code == 201, made.text
-        ids[kind] = made.json()["id"]
-    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
-    for node in doc["nodes"]:
-        service = str(node["type"]).split(".")[0]
-        if service in ids:
-            node["integration_id"] = ids[service]
-    doc["active"] = True
-    saved = await client.post("/api/workflows", json=doc)
-    assert saved.status_code == 201, saved.text
+        ids[kind] = await add_integration(client, kind, creds, name=kind)
+    await save_active(client, example("github_issue_to_slack.yaml", ids))
     for n, action in enumerate(("opened", "labeled")):
         body = json.dumps(
             {

@@ -8,12 +8,12 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
 
 import httpx
 
 from tests.integrations.conftest import finished_record
 from tests.integrations.slack.fake_server import TOKEN
+from tests.integrations.workflows import add_integration, executions, trigger_workflow
 from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime
 
@@ -52,40 +52,18 @@ def callback(event_id: str, kind: str, text: str = "hello") -> bytes:
 
 
 async def workflow(client: httpx.AsyncClient, events: list[str]) -> int:
-    made = await client.post(
-        "/api/integrations",
-        json={
-            "name": "Slack",
-            "type": "slack",
-            "credentials": {"bot_token": TOKEN, "signing_secret": SIGNING},
-        },
+    iid = await add_integration(
+        client, "slack", {"bot_token": TOKEN, "signing_secret": SIGNING}, name="Slack"
     )
-    assert made.status_code == 201, made.text
-    doc = {
-        "name": "on mentions",
-        "active": True,
-        "nodes": [
-            {
-                "id": "slack",
-                "type": "slack.events",
-                "integration_id": made.json()["id"],
-                "params": {"path": "slack/events", "events": events},
-            },
-            {
-                "id": "s",
-                "type": "core.set",
-                "params": {"fields": {"said": "{{ json.body.event.text }}"}},
-            },
-        ],
-        "connections": [{"from": "slack", "to": "s"}],
-    }
-    resp = await client.post("/api/workflows", json=doc)
-    assert resp.status_code == 201, resp.text
-    return int(resp.json()["id"])
-
-
-async def runs(client: httpx.AsyncClient, workflow_id: int) -> list[dict[str, Any]]:
-    return list((await client.get(f"/api/workflows/{workflow_id}/executions")).json()["items"])
+    return await trigger_workflow(
+        client,
+        iid,
+        "slack.events",
+        {"path": "slack/events", "events": events},
+        {"said": "{{ json.body.event.text }}"},
+        name="on mentions",
+        node_id="slack",
+    )
 
 
 async def test_events_api_deliveries(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -132,7 +110,7 @@ async def test_events_api_deliveries(client: httpx.AsyncClient, runtime: Runtime
     assert ignored.status_code == 200 and ignored.json()["status"] == "ignored"
     assert ignored.json()["event"] == "reaction_added"
 
-    [run] = await runs(client, wid)
+    [run] = await executions(client, wid)
     record = await finished_record(client, run["id"])
     item = {s["node_id"]: s for s in record["steps"]}["s"]["output"]["main"][0]
     assert item["event"] == "app_mention" and item["said"] == "<@U0BOT> deploy"
@@ -149,4 +127,4 @@ async def test_every_event_type_without_a_filter(
         body = callback(f"Ev1{n}", kind)
         resp = await client.post("/webhook/slack/events", content=body, headers=signed(body))
         assert resp.json()["status"] == "started", resp.text
-    assert len(await runs(client, wid)) == 2
+    assert len(await executions(client, wid)) == 2

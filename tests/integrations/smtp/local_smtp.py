@@ -5,75 +5,21 @@ kept as it arrived."""
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
-import socket
-import ssl
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.certificates import Certificate
+from tests.integrations.fakes import free_port
 
 USER = "robot@acme.example"
 PASSWORD = "s3cret-app-password"
-
-
-@dataclass
-class Certificate:
-    cert_pem: str
-    key_pem: str
-
-    def server_context(self) -> ssl.SSLContext:
-        with tempfile.TemporaryDirectory() as tmp:
-            cert, key = Path(tmp, "c.pem"), Path(tmp, "k.pem")
-            cert.write_text(self.cert_pem)
-            key.write_text(self.key_pem)
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(cert, key)
-        return context
-
-
-def self_signed(name: str = "localhost") -> Certificate:
-    """A throw-away certificate for ``name`` and 127.0.0.1 (its own CA)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName(name), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return Certificate(
-        cert.public_bytes(serialization.Encoding.PEM).decode(),
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode(),
-    )
 
 
 @dataclass
@@ -136,12 +82,6 @@ class LocalSmtp:
             "timeout_s": 10,
             **more,
         }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

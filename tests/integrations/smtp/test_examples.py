@@ -5,39 +5,28 @@ message in Jira (the fake) and acknowledges it with the issue key."""
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from tests.certificates import Certificate, self_signed
 from tests.integrations.jira.fake_server import EMAIL, TOKEN, FakeJira
-from tests.integrations.smtp.local_smtp import Certificate, local_smtp, self_signed
-from wirework.engine.executor import ExecutionRun, Hooks
-from wirework.engine.graph import compile_graph
-from wirework.engine.runner import Runner
-from wirework.engine.store import MemoryStore
+from tests.integrations.smtp.local_smtp import local_smtp
+from tests.integrations.workflows import example, run_in_engine
+from wirework.engine.executor import ExecutionRun
 from wirework.sdk.outbound import IntegrationCredentials
 
 # aiosmtpd warns that AUTH is allowed without STARTTLS: on implicit TLS it is TLS already.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-EXAMPLES = Path(__file__).parents[3] / "examples"
 PDF = b"%PDF-1.4 invoice 1042"
 
 
 async def run_example(
     name: str, integrations: dict[int, IntegrationCredentials], items: list[dict[str, Any]]
 ) -> ExecutionRun:
-    doc = yaml.safe_load((EXAMPLES / name).read_text())
-
-    async def lookup(integration_id: int) -> dict[str, Any]:
-        return integrations[integration_id]
-
-    runner = Runner(MemoryStore(), hooks=Hooks(credentials=lookup))
-    started = await runner.execute(compile_graph(doc), input_items=items)
-    await started.wait()
-    assert started.run.record.status == "success", started.run.record.error
-    return started.run
+    run = await run_in_engine(example(name), integrations, items)
+    assert run.record.status == "success", run.record.error
+    return run
 
 
 def smtp_values(server: Any, iid: int) -> IntegrationCredentials:

@@ -11,15 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.certificates import Certificate, self_signed
 from tests.integrations.conftest import credentials, failure, output, run_node
-from tests.integrations.smtp.local_smtp import (
-    PASSWORD,
-    USER,
-    Certificate,
-    LocalSmtp,
-    local_smtp,
-    self_signed,
-)
+from tests.integrations.smtp.local_smtp import PASSWORD, USER, LocalSmtp, local_smtp
 from wirework.integrations.smtp import SMTP
 from wirework.sdk.registry import registry
 

@@ -70,6 +70,16 @@ class FakeTelegram(FakeServer):
             fields["chat_id"] = int(fields["chat_id"])
         return fields
 
+    def _to_chat(self, request: Request) -> tuple[dict[str, Any], dict[str, Any]] | Answer:
+        """A send method's fields and the chat they name (or the error answer)."""
+        fields = self._fields(request)
+        if isinstance(fields, Answer):
+            return fields
+        chat = self._chat(fields)
+        if isinstance(chat, Answer):
+            return chat
+        return fields, chat
+
     def _chat(self, fields: dict[str, Any]) -> dict[str, Any] | Answer:
         if "chat_id" not in fields:
             return failed(400, "Bad Request: chat_id is empty")
@@ -98,12 +108,10 @@ class FakeTelegram(FakeServer):
         return Answer(200, {"ok": True, "result": me})
 
     def _send_message(self, request: Request, token: str) -> Answer:
-        fields = self._fields(request)
-        if isinstance(fields, Answer):
-            return fields
-        chat = self._chat(fields)
-        if isinstance(chat, Answer):
-            return chat
+        sent = self._to_chat(request)
+        if isinstance(sent, Answer):
+            return sent
+        fields, chat = sent
         text = fields.get("text")
         if not isinstance(text, str) or not text:
             return failed(400, "Bad Request: message text is empty")
@@ -113,12 +121,10 @@ class FakeTelegram(FakeServer):
         return Answer(200, {"ok": True, "result": self._message(chat, text=text)})
 
     def _send_photo(self, request: Request, token: str) -> Answer:
-        fields = self._fields(request)
-        if isinstance(fields, Answer):
-            return fields
-        chat = self._chat(fields)
-        if isinstance(chat, Answer):
-            return chat
+        sent = self._to_chat(request)
+        if isinstance(sent, Answer):
+            return sent
+        fields, chat = sent
         photo = fields.get("photo")
         if isinstance(photo, dict):  # an upload
             if not photo["content"]:

@@ -5,17 +5,14 @@ replies in the same chat."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import httpx
-import yaml
 
 from tests.integrations.telegram.fake_server import TOKEN, FakeTelegram
+from tests.integrations.workflows import add_integration, example, save_active
 from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime
 
-EXAMPLE = Path(__file__).parents[3] / "examples" / "telegram_bot.yaml"
 SECRET = "example-secret"
 
 
@@ -34,26 +31,9 @@ async def test_the_example_bot_answers(
     client: httpx.AsyncClient, runtime: Runtime, telegram_server: FakeTelegram
 ) -> None:
     host = await ensure_engine(runtime)
-    made = await client.post(
-        "/api/integrations",
-        json={
-            "name": "Bot",
-            "type": "telegram",
-            "credentials": {
-                "bot_token": TOKEN,
-                "webhook_secret": SECRET,
-                "base_url": telegram_server.url,
-            },
-        },
-    )
-    assert made.status_code == 201, made.text
-    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
-    for node in doc["nodes"]:
-        if str(node["type"]).startswith("telegram."):
-            node["integration_id"] = made.json()["id"]
-    doc["active"] = True
-    saved = await client.post("/api/workflows", json=doc)
-    assert saved.status_code == 201, saved.text
+    creds = {"bot_token": TOKEN, "webhook_secret": SECRET, "base_url": telegram_server.url}
+    iid = await add_integration(client, "telegram", creds, name="Bot")
+    await save_active(client, example("telegram_bot.yaml", {"telegram": iid}))
     headers = {"content-type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
     for n, text in enumerate(("/start", "/status now", "hello there"), start=1):
         resp = await client.post("/webhook/telegram/bot", content=update(n, text), headers=headers)

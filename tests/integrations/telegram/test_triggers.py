@@ -5,12 +5,12 @@ dropped, update types filtered."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 
 from tests.integrations.conftest import finished_record
 from tests.integrations.telegram.fake_server import TOKEN
+from tests.integrations.workflows import add_integration, executions, trigger_workflow
 from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime
 
@@ -34,40 +34,18 @@ def update(update_id: int, text: str = "/start") -> bytes:
 
 
 async def workflow(client: httpx.AsyncClient, events: list[str]) -> int:
-    made = await client.post(
-        "/api/integrations",
-        json={
-            "name": "Bot",
-            "type": "telegram",
-            "credentials": {"bot_token": TOKEN, "webhook_secret": SECRET},
-        },
+    iid = await add_integration(
+        client, "telegram", {"bot_token": TOKEN, "webhook_secret": SECRET}, name="Bot"
     )
-    assert made.status_code == 201, made.text
-    doc = {
-        "name": "bot",
-        "active": True,
-        "nodes": [
-            {
-                "id": "tg",
-                "type": "telegram.updates",
-                "integration_id": made.json()["id"],
-                "params": {"path": "tg/bot", "events": events},
-            },
-            {
-                "id": "s",
-                "type": "core.set",
-                "params": {"fields": {"text": "{{ json.body.message.text }}"}},
-            },
-        ],
-        "connections": [{"from": "tg", "to": "s"}],
-    }
-    resp = await client.post("/api/workflows", json=doc)
-    assert resp.status_code == 201, resp.text
-    return int(resp.json()["id"])
-
-
-async def runs(client: httpx.AsyncClient, workflow_id: int) -> list[dict[str, Any]]:
-    return list((await client.get(f"/api/workflows/{workflow_id}/executions")).json()["items"])
+    return await trigger_workflow(
+        client,
+        iid,
+        "telegram.updates",
+        {"path": "tg/bot", "events": events},
+        {"text": "{{ json.body.message.text }}"},
+        name="bot",
+        node_id="tg",
+    )
 
 
 async def test_bot_updates(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -89,7 +67,7 @@ async def test_bot_updates(client: httpx.AsyncClient, runtime: Runtime) -> None:
     ignored = await client.post(url, content=query, headers={**json_type, HEADER: SECRET})
     assert ignored.json()["status"] == "ignored" and ignored.json()["event"] == "callback_query"
 
-    [run] = await runs(client, wid)
+    [run] = await executions(client, wid)
     record = await finished_record(client, run["id"])
     item = {s["node_id"]: s for s in record["steps"]}["s"]["output"]["main"][0]
     assert item["event"] == "message" and item["text"] == "/status"
@@ -101,24 +79,10 @@ async def test_a_trigger_without_a_secret_refuses_everything(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     await ensure_engine(runtime)
-    made = await client.post(
-        "/api/integrations",
-        json={"name": "Bot", "type": "telegram", "credentials": {"bot_token": TOKEN}},
+    iid = await add_integration(client, "telegram", {"bot_token": TOKEN}, name="Bot")
+    await trigger_workflow(
+        client, iid, "telegram.updates", {"path": "tg/open"}, name="bot", node_id="tg"
     )
-    doc = {
-        "name": "bot",
-        "active": True,
-        "nodes": [
-            {
-                "id": "tg",
-                "type": "telegram.updates",
-                "integration_id": made.json()["id"],
-                "params": {"path": "tg/open"},
-            }
-        ],
-        "connections": [],
-    }
-    assert (await client.post("/api/workflows", json=doc)).status_code == 201
     resp = await client.post(
         "/webhook/tg/open",
         content=update(1),

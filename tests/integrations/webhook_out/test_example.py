@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from tests.integrations.fakes import serving
 from tests.integrations.webhook_out.receiver import SECRET, Receiver
+from tests.integrations.workflows import add_integration, example, save_active
 from wirework.services.engine import ensure_engine
 from wirework.services.runtime import Runtime
-
-EXAMPLE = Path(__file__).parents[3] / "examples" / "order_webhook_out.yaml"
 
 
 @pytest.fixture
@@ -32,22 +28,9 @@ async def test_paid_orders_reach_the_partner_signed(
     client: httpx.AsyncClient, runtime: Runtime, receiver: Receiver
 ) -> None:
     host = await ensure_engine(runtime)
-    made = await client.post(
-        "/api/integrations",
-        json={
-            "name": "Partner",
-            "type": "webhook_out",
-            "credentials": {"url": f"{receiver.url}/hooks/orders", "secret": SECRET},
-        },
-    )
-    assert made.status_code == 201, made.text
-    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
-    for node in doc["nodes"]:
-        if node["type"] == "webhook_out.send":
-            node["integration_id"] = made.json()["id"]
-    doc["active"] = True
-    saved = await client.post("/api/workflows", json=doc)
-    assert saved.status_code == 201, saved.text
+    creds = {"url": f"{receiver.url}/hooks/orders", "secret": SECRET}
+    iid = await add_integration(client, "webhook_out", creds, name="Partner")
+    await save_active(client, example("order_webhook_out.yaml", {"webhook_out": iid}))
     for order in ({"id": 1, "status": "paid", "total": 19.9}, {"id": 2, "status": "pending"}):
         resp = await client.post("/webhook/orders", json=order)
         started = host.runner.running.get(resp.json()["execution_id"])

@@ -6,52 +6,31 @@ outbound policy (see credentials.py)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from wirework.integrations.aws.credentials import AWS, AwsCredentials, call, public_client
 from wirework.sdk.integration import ActionContext, ActionParams, service_failure
-from wirework.sdk.node import Item, NodeError
+from wirework.sdk.integration.files import (
+    DownloadEncoding,
+    UploadEncoding,
+    content_bytes,
+    content_text,
+)
+from wirework.sdk.node import Item
 
 BUCKET = r"^[a-zA-Z0-9][a-zA-Z0-9.\-_]{1,254}$"
 MAX_GET_BYTES = 100 * 1024 * 1024
-Encoding = Literal["text", "base64", "binary"]
+Bucket = Annotated[str, Field(pattern=BUCKET, description="Bucket name")]
+ObjectKey = Annotated[str, Field(min_length=1, max_length=1024, description="Object key")]
+VersionId = Annotated[str | None, Field(description="Object version (optional)")]
 
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
-
-
-def _body_bytes(content: str | dict[str, Any], encoding: Encoding) -> tuple[bytes, str | None]:
-    """The bytes to upload and the content type a binary item carries (if any)."""
-    if encoding == "binary":
-        if not isinstance(content, dict) or not isinstance(content.get("data"), str):
-            raise NodeError(
-                "params.content: with encoding binary it must be a binary object "
-                '{"data": <base64>, "content_type": …} (as core.http_request emits)',
-                retryable=False,
-            )
-        raw, kind = content["data"], content.get("content_type")
-        return _b64(raw), str(kind) if kind else None
-    if not isinstance(content, str):
-        raise NodeError(
-            f"params.content: with encoding {encoding} it must be a string", retryable=False
-        )
-    if encoding == "base64":
-        return _b64(content), None
-    return content.encode("utf-8"), None
-
-
-def _b64(value: str) -> bytes:
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise NodeError("params.content is not valid base64", retryable=False) from None
 
 
 # --------------------------------------------------------------------------- S3
@@ -60,17 +39,13 @@ def _b64(value: str) -> bytes:
 class PutObject(ActionParams):
     """Upload an object (S3 PutObject)."""
 
-    bucket: str = Field(pattern=BUCKET, description="Bucket name")
-    key: str = Field(min_length=1, max_length=1024, description="Object key, e.g. reports/a.csv")
+    bucket: Bucket
+    key: ObjectKey = Field(description="Object key, e.g. reports/a.csv")
     content: str | dict[str, Any] = Field(
         description="The object's content: text, base64, or a binary object "
         '{"data": <base64>, "content_type": …} (see encoding)'
     )
-    encoding: Encoding = Field(
-        default="text",
-        description="How content is given: text (stored as UTF-8), base64, or binary (an "
-        "item's binary object, e.g. core.http_request with response binary)",
-    )
+    encoding: UploadEncoding = "text"
     content_type: str | None = Field(
         default=None,
         max_length=255,
@@ -91,12 +66,9 @@ class PutObject(ActionParams):
     example={"bucket": "acme-reports", "key": "daily/report.txt", "content": "Hello"},
 )
 async def s3_put_object(ctx: ActionContext[AwsCredentials], params: PutObject) -> Item:
-    body, carried = _body_bytes(params.content, params.encoding)
-    kind = params.content_type or carried
-    if kind is None:
-        kind = "text/plain; charset=utf-8" if params.encoding == "text" else None
+    body, carried = content_bytes(params.content, params.encoding)
     args: dict[str, Any] = {"Bucket": params.bucket, "Key": params.key, "Body": body}
-    args["ContentType"] = kind or "application/octet-stream"
+    args["ContentType"] = params.content_type or carried or "application/octet-stream"
     if params.metadata:
         args["Metadata"] = params.metadata
     if params.cache_control:
@@ -115,18 +87,16 @@ async def s3_put_object(ctx: ActionContext[AwsCredentials], params: PutObject) -
 class GetObject(ActionParams):
     """Download an object (S3 GetObject)."""
 
-    bucket: str = Field(pattern=BUCKET, description="Bucket name")
-    key: str = Field(min_length=1, max_length=1024, description="Object key")
-    encoding: Literal["text", "base64"] = Field(
-        default="text", description="Emit the content as text (UTF-8) or base64"
-    )
+    bucket: Bucket
+    key: ObjectKey
+    encoding: DownloadEncoding = "text"
     max_bytes: int = Field(
         default=10 * 1024 * 1024,
         ge=1,
         le=MAX_GET_BYTES,
         description="Largest object read, in bytes: a larger one fails the step",
     )
-    version_id: str | None = Field(default=None, description="Object version (optional)")
+    version_id: VersionId = None
 
 
 @AWS.action(
@@ -162,16 +132,7 @@ async def s3_get_object(ctx: ActionContext[AwsCredentials], params: GetObject) -
             stream.close()
 
     found, data = await call(ctx.credentials, "s3", what, get)
-    if params.encoding == "text":
-        try:
-            content = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise NodeError(
-                f"AWS: {params.key} is not UTF-8 text: read it with encoding base64",
-                retryable=False,
-            ) from None
-    else:
-        content = base64.b64encode(data).decode("ascii")
+    content = content_text(data, params.encoding, "AWS", params.key)
     return {
         "bucket": params.bucket,
         "key": params.key,
@@ -189,7 +150,7 @@ async def s3_get_object(ctx: ActionContext[AwsCredentials], params: GetObject) -
 class ListObjects(ActionParams):
     """List objects (S3 ListObjectsV2, every page up to max_items)."""
 
-    bucket: str = Field(pattern=BUCKET, description="Bucket name")
+    bucket: Bucket
     prefix: str = Field(default="", max_length=1024, description="Only keys starting with it")
     max_items: int = Field(
         default=1000, ge=1, le=100_000, description="Most objects emitted (pages are followed)"
@@ -235,9 +196,9 @@ async def s3_list_objects(ctx: ActionContext[AwsCredentials], params: ListObject
 class DeleteObject(ActionParams):
     """Delete an object (S3 DeleteObject)."""
 
-    bucket: str = Field(pattern=BUCKET, description="Bucket name")
-    key: str = Field(min_length=1, max_length=1024, description="Object key")
-    version_id: str | None = Field(default=None, description="Object version (optional)")
+    bucket: Bucket
+    key: ObjectKey
+    version_id: VersionId = None
 
 
 @AWS.action(
@@ -264,8 +225,8 @@ async def s3_delete_object(ctx: ActionContext[AwsCredentials], params: DeleteObj
 class PresignedUrl(ActionParams):
     """A presigned URL to download or upload one object without credentials."""
 
-    bucket: str = Field(pattern=BUCKET, description="Bucket name")
-    key: str = Field(min_length=1, max_length=1024, description="Object key")
+    bucket: Bucket
+    key: ObjectKey
     method: Literal["get", "put"] = Field(
         default="get", description="get: a download link; put: an upload link"
     )

@@ -29,15 +29,16 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from pydantic import Field, SecretStr, field_validator
 
 from wirework.sdk.integration import (
-    Auth,
     Connection,
     CredentialsModel,
     IntegrationDefinition,
     Native,
     checked_address,
+    no_auth,
     secret,
     service_failure,
 )
+from wirework.sdk.integration.server import plain_http_url
 from wirework.sdk.node import NodeError
 
 T = TypeVar("T")
@@ -107,14 +108,7 @@ class AwsCredentials(CredentialsModel):
     @field_validator("endpoint_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL such as https://s3.example.com")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValueError("must be a plain URL: no user, query or fragment")
-        return value.strip().rstrip("/")
+        return plain_http_url(value, "https://s3.example.com")
 
 
 def _point_at(values: dict[str, Any], host: str, port: int) -> dict[str, Any]:
@@ -125,9 +119,7 @@ AWS = IntegrationDefinition(
     "aws",
     SERVICE,
     credentials=AwsCredentials,
-    auth=Auth(
-        "headers", lambda c: {}, "AWS Signature Version 4 with the access key, or an assumed role's"
-    ),
+    auth=no_auth("AWS Signature Version 4 with the access key, or an assumed role's"),
     description="Amazon Web Services: S3 objects and presigned URLs, SQS messages, SNS "
     "notifications and Lambda invocations (AWS or any S3-compatible endpoint)",
     icon="cloud",

@@ -6,11 +6,9 @@ operation polled to its end) over Resource Manager's REST API, and Blob Storage
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import datetime as dt
 import time
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -27,11 +25,20 @@ from wirework.integrations.azure.credentials import (
     subscription_path,
 )
 from wirework.sdk.integration import ActionContext, ActionParams, service_failure
+from wirework.sdk.integration.files import (
+    DownloadEncoding,
+    UploadEncoding,
+    content_bytes,
+    content_text,
+)
 from wirework.sdk.node import Item, NodeError
 
 GROUP_NAME = r"^[-\w\._\(\)]{1,90}$"
 CONTAINER = r"^[a-z0-9]([a-z0-9]|-[a-z0-9]){2,62}$"
 MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024
+GroupName = Annotated[str, Field(pattern=GROUP_NAME, description="Resource group name")]
+Container = Annotated[str, Field(pattern=CONTAINER, description="Container name")]
+BlobName = Annotated[str, Field(min_length=1, max_length=1024, description="Blob name")]
 
 
 def _group(body: dict[str, Any]) -> Item:
@@ -55,7 +62,7 @@ def _iso(value: Any) -> Any:
 class CreateResourceGroup(ActionParams):
     """Create or update a resource group (PUT …/resourcegroups/{name})."""
 
-    name: str = Field(pattern=GROUP_NAME, description="Resource group name, e.g. rg-reports")
+    name: GroupName = Field(description="Resource group name, e.g. rg-reports")
     location: str = Field(min_length=1, max_length=64, description="Azure region, e.g. westeurope")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags (name → value)")
 
@@ -85,7 +92,7 @@ async def resource_group_create_or_update(
 class GetResourceGroup(ActionParams):
     """Read a resource group (GET …/resourcegroups/{name})."""
 
-    name: str = Field(pattern=GROUP_NAME, description="Resource group name")
+    name: GroupName
 
 
 @AZURE.action(
@@ -143,7 +150,7 @@ async def resource_group_list(
 class DeleteResourceGroup(ActionParams):
     """Delete a resource group and everything in it (a long-running operation)."""
 
-    name: str = Field(pattern=GROUP_NAME, description="Resource group name")
+    name: GroupName
     wait: bool = Field(
         default=True,
         description="Wait until the deletion has finished (polling Azure's operation)",
@@ -224,17 +231,13 @@ async def resource_group_delete(
 class UploadBlob(ActionParams):
     """Upload a block blob."""
 
-    container: str = Field(pattern=CONTAINER, description="Container name, e.g. reports")
-    name: str = Field(min_length=1, max_length=1024, description="Blob name, e.g. 2024/a.csv")
+    container: Container = Field(description="Container name, e.g. reports")
+    name: BlobName = Field(description="Blob name, e.g. 2024/a.csv")
     content: str | dict[str, Any] = Field(
         description="The blob's content: text, base64, or a binary object "
         '{"data": <base64>, "content_type": …} (see encoding)'
     )
-    encoding: Literal["text", "base64", "binary"] = Field(
-        default="text",
-        description="How content is given: text (stored as UTF-8), base64, or binary (an "
-        "item's binary object, e.g. core.http_request with response binary)",
-    )
+    encoding: UploadEncoding = "text"
     content_type: str | None = Field(
         default=None,
         max_length=255,
@@ -250,32 +253,6 @@ class UploadBlob(ActionParams):
     )
 
 
-def _bytes(content: str | dict[str, Any], encoding: str) -> tuple[bytes, str | None]:
-    if encoding == "binary":
-        if not isinstance(content, dict) or not isinstance(content.get("data"), str):
-            raise NodeError(
-                "params.content: with encoding binary it must be a binary object "
-                '{"data": <base64>, "content_type": …}',
-                retryable=False,
-            )
-        kind = content.get("content_type")
-        return _b64(content["data"]), str(kind) if kind else None
-    if not isinstance(content, str):
-        raise NodeError(
-            f"params.content: with encoding {encoding} it must be a string", retryable=False
-        )
-    if encoding == "base64":
-        return _b64(content), None
-    return content.encode("utf-8"), "text/plain; charset=utf-8"
-
-
-def _b64(value: str) -> bytes:
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise NodeError("params.content is not valid base64", retryable=False) from None
-
-
 @AZURE.action(
     "blob_upload",
     params=UploadBlob,
@@ -288,7 +265,7 @@ async def blob_upload(ctx: ActionContext[AzureCredentials], params: UploadBlob) 
     from azure.core.exceptions import ResourceExistsError
     from azure.storage.blob import ContentSettings
 
-    data, carried = _bytes(params.content, params.encoding)
+    data, carried = content_bytes(params.content, params.encoding)
     kind = params.content_type or carried or "application/octet-stream"
     service, endpoint = await blob_service(ctx.credentials)
 
@@ -327,11 +304,9 @@ async def blob_upload(ctx: ActionContext[AzureCredentials], params: UploadBlob) 
 class DownloadBlob(ActionParams):
     """Download a blob."""
 
-    container: str = Field(pattern=CONTAINER, description="Container name")
-    name: str = Field(min_length=1, max_length=1024, description="Blob name")
-    encoding: Literal["text", "base64"] = Field(
-        default="text", description="Emit the content as text (UTF-8) or base64"
-    )
+    container: Container
+    name: BlobName
+    encoding: DownloadEncoding = "text"
     max_bytes: int = Field(
         default=10 * 1024 * 1024,
         ge=1,
@@ -369,16 +344,7 @@ async def blob_download(ctx: ActionContext[AzureCredentials], params: DownloadBl
         return props, data
 
     props, data = await in_thread(download)
-    if params.encoding == "text":
-        try:
-            content = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise NodeError(
-                f"{SERVICE}: {params.name} is not UTF-8 text: read it with encoding base64",
-                retryable=False,
-            ) from None
-    else:
-        content = base64.b64encode(data).decode("ascii")
+    content = content_text(data, params.encoding, SERVICE, params.name)
     return {
         "container": params.container,
         "name": params.name,
@@ -401,7 +367,7 @@ def _if_match() -> Any:
 class ListBlobs(ActionParams):
     """List a container's blobs (every page up to max_items)."""
 
-    container: str = Field(pattern=CONTAINER, description="Container name")
+    container: Container
     prefix: str | None = Field(default=None, description="Only blobs whose name starts with it")
     max_items: int = Field(
         default=1000, ge=1, le=100_000, description="Most blobs emitted (pages are followed)"

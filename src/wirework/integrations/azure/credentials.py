@@ -27,7 +27,6 @@ import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from wirework.sdk.integration import (
-    Auth,
     Connection,
     CredentialsModel,
     IntegrationDefinition,
@@ -35,12 +34,14 @@ from wirework.sdk.integration import (
     RetryPolicy,
     ServiceClient,
     checked_address,
+    no_auth,
     response_json,
     retry_after_s,
     secret,
     service_failure,
 )
 from wirework.sdk.integration.client import pooled_client
+from wirework.sdk.integration.server import plain_http_url
 from wirework.sdk.node import NodeContext, NodeError
 from wirework.sdk.outbound import AllowedHosts, BlockedAddress, CredentialAuth
 from wirework.sdk.outbound.credentials import describe
@@ -51,17 +52,6 @@ ARM_API_VERSION = "2021-04-01"
 MAX_CONCURRENT_CALLS = 8
 _pool = ThreadPoolExecutor(max_workers=MAX_CONCURRENT_CALLS, thread_name_prefix="wirework-az")
 GUID = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
-
-
-def _http_url(value: str | None, example: str) -> str | None:
-    if value is None or not value.strip():
-        return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"must be an http(s) URL such as {example}")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ValueError("must be a plain URL: no user, query or fragment")
-    return value.strip().rstrip("/")
 
 
 class AzureCredentials(CredentialsModel):
@@ -113,7 +103,7 @@ class AzureCredentials(CredentialsModel):
     @field_validator("authority_host", "resource_manager_endpoint", "blob_endpoint")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
-        return _http_url(value, "https://management.azure.com")
+        return plain_http_url(value, "https://management.azure.com")
 
 
 def _point_at(values: dict[str, Any], host: str, port: int) -> dict[str, Any]:
@@ -154,10 +144,8 @@ AZURE = IntegrationDefinition(
     "azure",
     SERVICE,
     credentials=AzureCredentials,
-    auth=Auth(
-        "headers",
-        lambda c: {},
-        "OAuth2 client credentials for Resource Manager; Shared Key or SAS for Blob Storage",
+    auth=no_auth(
+        "OAuth2 client credentials for Resource Manager; Shared Key or SAS for Blob Storage"
     ),
     description="Microsoft Azure: resource groups (Resource Manager, service principal) and "
     "Blob Storage (upload, download, list)",

@@ -3,16 +3,17 @@ connection test."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
 from wirework.sdk.integration import (
     Connection,
     CredentialsModel,
     IntegrationDefinition,
     bearer,
+    http_url,
     response_json,
 )
 from wirework.sdk.integration.credentials import Auth
@@ -24,20 +25,13 @@ class GitHubCredentials(CredentialsModel):
     token: SecretStr = Field(
         description="A fine-grained or classic personal access token, or an app token"
     )
-    base_url: str = Field(
+    base_url: Annotated[str, http_url("https://api.github.com")] = Field(
         default="https://api.github.com",
         description="API URL (GitHub Enterprise Server: https://HOST/api/v3)",
     )
     webhook_secret: SecretStr | None = Field(
         default=None, description="Secret of your repository's webhook (github.webhook trigger)"
     )
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL such as https://api.github.com")
-        return value.rstrip("/")
 
 
 def github_error(response: httpx.Response) -> str | None:

@@ -6,33 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from wirework.integrations.github.actions import OWNER, REPO, list_pages
 from wirework.integrations.github.credentials import GITHUB, GitHubCredentials
-from wirework.sdk.integration import ActionParams, PollContext, PollResult
+from wirework.sdk.integration import ActionParams, PollContext, PollResult, WebhookTriggerParams
 from wirework.sdk.integration.polling import baseline, newer
 
-PATH = r"^[A-Za-z0-9_\-.~]+(/[A-Za-z0-9_\-.~]+)*$"
 
-
-class WebhookParams(ActionParams):
+class WebhookParams(WebhookTriggerParams):
     """Start a run on each delivery of your repository's or organisation's webhook (set its
     URL to /webhook/<path>, content type application/json, and its secret to the
     integration's webhook_secret). Emits {body, headers, query, method, path, event}."""
 
-    path: str = Field(
-        min_length=1, max_length=500, pattern=PATH, description="URL path after /webhook/"
-    )
     events: list[str] = Field(
         default_factory=list,
         description="Events that start a run (e.g. issues, push); none = every event but ping",
     )
-
-    @field_validator("path", mode="before")
-    @classmethod
-    def _strip(cls, value: object) -> object:
-        return value.strip("/") if isinstance(value, str) else value
 
 
 WEBHOOK = GITHUB.webhook_trigger(

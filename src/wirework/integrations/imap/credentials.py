@@ -17,17 +17,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
 from wirework.sdk.integration import (
-    Auth,
     Connection,
     CredentialsModel,
     IntegrationDefinition,
-    Native,
     checked_address,
+    no_auth,
     secret,
     service_failure,
+)
+from wirework.sdk.integration.server import (
+    SECURITY_NAMES,
+    HostName,
+    PrivateCa,
+    StepTimeout,
+    ca_context,
+    point_at,
+    tls_failure,
 )
 from wirework.sdk.node import NodeError
 
@@ -37,9 +45,7 @@ T = TypeVar("T")
 
 
 class ImapCredentials(CredentialsModel):
-    host: str = Field(
-        min_length=1, max_length=253, description="IMAP server host name, e.g. imap.example.com"
-    )
+    host: HostName = Field(description="IMAP server host name, e.g. imap.example.com")
     port: int = Field(
         default=993, ge=1, le=65535, description="Port: 993 for implicit TLS, 143 for STARTTLS"
     )
@@ -53,32 +59,8 @@ class ImapCredentials(CredentialsModel):
     password: SecretStr = Field(
         description="Password or app password (Gmail, Outlook, iCloud need one)"
     )
-    ca_pem: str | None = Field(
-        default=None,
-        description="PEM certificate(s) of a private CA to trust for this server (else the "
-        "system's trusted CAs)",
-    )
-    timeout_s: float = Field(
-        default=30, gt=0, le=600, description="Seconds to wait for the server at each step"
-    )
-
-    @field_validator("host")
-    @classmethod
-    def _host(cls, value: str) -> str:
-        value = value.strip()
-        if any(c in value for c in "/: \r\n") and not value.startswith("["):
-            raise ValueError("a host name or IP address only (no scheme, port or path)")
-        return value.strip("[]")
-
-
-def tls_context(ca_pem: str | None) -> ssl.SSLContext:
-    """Certificates verified against the system CAs, or only against ``ca_pem``."""
-    try:
-        return ssl.create_default_context(cadata=ca_pem) if ca_pem else ssl.create_default_context()
-    except (ssl.SSLError, ValueError) as exc:
-        raise NodeError(
-            f"{SERVICE}: credentials.ca_pem: not a PEM certificate ({exc})", retryable=False
-        ) from None
+    ca_pem: PrivateCa = None
+    timeout_s: StepTimeout = 30
 
 
 class _Plain(imaplib.IMAP4):
@@ -124,9 +106,8 @@ def imap_failure(what: str, exc: BaseException, where: str) -> NodeError:
         text = _text(exc.args)
         temporary = "[UNAVAILABLE]" in text or "[INUSE]" in text
         return service_failure(SERVICE, what, f"{text} ({where})", retryable=temporary)
-    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
-        reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or exc
-        return service_failure(SERVICE, what, f"TLS with {where} failed: {reason}")
+    if (tls := tls_failure(SERVICE, what, exc, where)) is not None:
+        return tls
     if isinstance(exc, TimeoutError | socket.timeout):
         return service_failure(SERVICE, what, f"{where} did not answer in time", retryable=True)
     if isinstance(exc, OSError):
@@ -152,11 +133,11 @@ def session(creds: ImapCredentials, address: str, what: str) -> Iterator[imaplib
     try:
         if creds.security == "tls":
             client = _Tls(creds.host, address, creds.port, creds.timeout_s,
-                          tls_context(creds.ca_pem))  # fmt: skip
+                          ca_context(SERVICE, creds.ca_pem))  # fmt: skip
         else:
             client = _Plain(creds.host, address, creds.port, creds.timeout_s)
             if creds.security == "starttls":
-                client.starttls(tls_context(creds.ca_pem))
+                client.starttls(ca_context(SERVICE, creds.ca_pem))
         stage = "login"
         client.login(creds.username, secret(creds.password))
         stage = what
@@ -180,22 +161,18 @@ async def in_session(creds: ImapCredentials, what: str, fn: Callable[[imaplib.IM
     return await asyncio.to_thread(work)
 
 
-def _point_at(values: dict[str, Any], host: str, port: int) -> dict[str, Any]:
-    return {**values, "host": host, "port": port, "security": "none"}
-
-
 IMAP = IntegrationDefinition(
     "imap",
     "IMAP",
     credentials=ImapCredentials,
-    auth=Auth("headers", lambda c: {}, "IMAP LOGIN with username and password, after TLS"),
+    auth=no_auth("IMAP LOGIN with username and password, after TLS"),
     description="Read e-mail from any IMAP mailbox: a trigger on new mail (nothing twice, "
     "nothing missed across restarts) and message search",
     icon="inbox",
     category="Communication",
     docs="https://www.rfc-editor.org/rfc/rfc9051",
     base_url=None,
-    native=Native(point_at=_point_at),
+    native=point_at(security="none"),
     example_credentials={
         "host": "imap.acme.example",
         "port": 993,
@@ -214,5 +191,5 @@ async def test_connection(connection: Connection[ImapCredentials]) -> str:
         check(client.noop(), "NOOP")
 
     await in_session(creds, "connection test", probe)
-    mode = {"starttls": "STARTTLS", "tls": "TLS", "none": "no encryption"}[creds.security]
+    mode = SECURITY_NAMES[creds.security]
     return f"connected to {creds.host}:{creds.port} ({mode}) as {creds.username}"

@@ -3,22 +3,23 @@ its connection test."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
 from wirework.sdk.integration import (
     Connection,
     CredentialsModel,
     IntegrationDefinition,
     basic,
+    http_url,
     response_json,
 )
 
 
 class JiraCredentials(CredentialsModel):
-    base_url: str = Field(
+    base_url: Annotated[str, http_url("https://acme.atlassian.net")] = Field(
         description="Your Jira site, e.g. https://acme.atlassian.net",
         examples=["https://acme.atlassian.net"],
     )
@@ -32,13 +33,6 @@ class JiraCredentials(CredentialsModel):
         description="Secret of your Jira webhook (System → WebHooks → Secret; jira.webhook "
         "trigger)",
     )
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL such as https://acme.atlassian.net")
-        return value.rstrip("/")
 
 
 def jira_error(response: httpx.Response) -> str | None:

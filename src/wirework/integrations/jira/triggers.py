@@ -15,31 +15,21 @@ import datetime as dt
 import math
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from wirework.integrations.jira.actions import search
 from wirework.integrations.jira.credentials import JIRA, JiraCredentials
-from wirework.sdk.integration import ActionParams, PollContext, PollResult
+from wirework.sdk.integration import ActionParams, PollContext, PollResult, WebhookTriggerParams
 from wirework.sdk.integration.polling import baseline, cursor_time, newer
 
 MARGIN_MIN = 5  # extra minutes looked back (clock differences with Jira)
-PATH = r"^[A-Za-z0-9_\-.~]+(/[A-Za-z0-9_\-.~]+)*$"
 
 
-class WebhookParams(ActionParams):
+class WebhookParams(WebhookTriggerParams):
     """Start a run on each delivery of a Jira Cloud webhook (System → WebHooks → Create a
     WebHook: URL <your server>/webhook/<path>, the events and JQL filter to send, Secret =
     the integration's webhook_secret). Emits {body, headers, query, method, path}; the event
     is body.webhookEvent (e.g. jira:issue_created), the issue body.issue."""
-
-    path: str = Field(
-        min_length=1, max_length=500, pattern=PATH, description="URL path after /webhook/"
-    )
-
-    @field_validator("path", mode="before")
-    @classmethod
-    def _strip(cls, value: object) -> object:
-        return value.strip("/") if isinstance(value, str) else value
 
 
 WEBHOOK = JIRA.webhook_trigger(

@@ -4,7 +4,7 @@ last insert id) and ``mysql.update`` (by key columns)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import aiomysql
 from pydantic import Field
@@ -16,7 +16,22 @@ from wirework.integrations.mysql.credentials import (
     mysql_connection,
 )
 from wirework.sdk.integration import ActionContext, ActionParams
-from wirework.sdk.integration.sql import as_json_text, identifier, json_row
+from wirework.sdk.integration.sql import (
+    InsertColumns,
+    OnLimit,
+    QueryOutput,
+    UpdateColumns,
+    UpdateData,
+    UpdateKey,
+    as_json_text,
+    identifier,
+    insert_columns,
+    json_row,
+    query_result,
+    too_many_rows,
+    update_statement,
+    values_list,
+)
 from wirework.sdk.node import Item, NodeError
 
 MAX_ROWS_CEILING = 1_000_000
@@ -26,6 +41,10 @@ MAX_BATCH_ROWS = 1000
 
 def quote(name: str, what: str, *, dotted: bool = False) -> str:
     return ".".join(f"`{p}`" for p in identifier(name, what, dotted=dotted))
+
+
+def _placeholder(n: int) -> str:
+    return "%s"
 
 
 class Query(ActionParams):
@@ -49,15 +68,8 @@ class Query(ActionParams):
         le=MAX_ROWS_CEILING,
         description="Most rows read (streamed from the server in batches)",
     )
-    on_limit: Literal["error", "truncate"] = Field(
-        default="error",
-        description="More rows than max_rows: fail the step (error) or keep the first "
-        "max_rows (truncate; output=single says truncated: true)",
-    )
-    output: Literal["rows", "single"] = Field(
-        default="rows",
-        description="rows: one item per row; single: one item {rows, row_count, truncated}",
-    )
+    on_limit: OnLimit = "error"
+    output: QueryOutput = "rows"
 
 
 def _args(parameters: list[Any] | dict[str, Any]) -> Any:
@@ -98,12 +110,7 @@ async def run_query(conn: Any, params: Query) -> tuple[list[Item] | None, bool, 
     if truncated:
         conn.close()  # the rest is not read: drop the connection rather than drain it
         if params.on_limit == "error":
-            raise NodeError(
-                f"MySQL: the query returned more than max_rows={params.max_rows:,} rows: raise "
-                "max_rows (at most 1,000,000), add a LIMIT or a WHERE, or set on_limit=truncate",
-                retryable=False,
-                details={"service": "MySQL", "max_rows": params.max_rows},
-            )
+            raise too_many_rows("MySQL", params.max_rows)
     else:
         await cur.close()
     return rows, truncated, {}
@@ -129,9 +136,7 @@ async def query(ctx: ActionContext[MySQLCredentials], params: Query) -> list[Ite
             raise failure(exc, "query", ctx.credentials) from None
     if rows is None:
         return info
-    if params.output == "single":
-        return {"rows": rows, "row_count": len(rows), "truncated": truncated}
-    return rows
+    return query_result(rows, truncated, params.output)
 
 
 class Insert(ActionParams):
@@ -143,11 +148,7 @@ class Insert(ActionParams):
         description="The row (an object) or rows (a list of objects) to insert, keyed by "
         "column name; default: the input item. Objects and lists are stored as JSON text",
     )
-    columns: list[str] | None = Field(
-        default=None,
-        description="Only these fields (columns); default: every field of the rows (a row "
-        "without one gets the column's DEFAULT)",
-    )
+    columns: InsertColumns = None
     ignore_duplicates: bool = Field(
         default=False, description="INSERT IGNORE: skip rows whose key already exists"
     )
@@ -164,7 +165,7 @@ async def insert(ctx: ActionContext[MySQLCredentials], params: Insert) -> Item:
     rows = params.data if isinstance(params.data, list) else [params.data or ctx.item]
     if not rows:
         return {"inserted": 0, "last_insert_id": None}
-    columns = params.columns or list({k: None for row in rows for k in row})
+    columns = insert_columns(rows, params.columns)
     if not columns:
         raise NodeError("params.data: the rows have no fields to insert", retryable=False)
     table = quote(params.table, "params.table", dotted=True)
@@ -178,17 +179,9 @@ async def insert(ctx: ActionContext[MySQLCredentials], params: Insert) -> Item:
             async with conn.cursor() as cur:
                 for start in range(0, len(rows), MAX_BATCH_ROWS):
                     values: list[Any] = []
-                    tuples = []
-                    for row in rows[start : start + MAX_BATCH_ROWS]:
-                        cells = []
-                        for column in columns:
-                            if column in row:
-                                values.append(as_json_text(row[column]))
-                                cells.append("%s")
-                            else:
-                                cells.append("DEFAULT")
-                        tuples.append("(" + ", ".join(cells) + ")")
-                    sql = f"{verb} INTO {table} ({names}) VALUES {', '.join(tuples)}"
+                    batch = rows[start : start + MAX_BATCH_ROWS]
+                    tuples = values_list(batch, columns, values, _placeholder, as_json_text)
+                    sql = f"{verb} INTO {table} ({names}) VALUES {tuples}"
                     await cur.execute(sql, values or None)
                     inserted += max(cur.rowcount, 0)
                     last_id = cur.lastrowid or last_id
@@ -202,16 +195,9 @@ class Update(ActionParams):
     """Update the rows whose key columns equal the data's."""
 
     table: str = Field(min_length=1, description="Table name, optionally database.table")
-    key: list[str] = Field(
-        min_length=1,
-        description='Key columns: rows whose values equal the data\'s are updated, e.g. ["id"]',
-    )
-    data: dict[str, Any] | None = Field(
-        default=None, description="Column values (key columns included); default: the input item"
-    )
-    columns: list[str] | None = Field(
-        default=None, description="Columns to set; default: every field of data but the key"
-    )
+    key: UpdateKey
+    data: UpdateData = None
+    columns: UpdateColumns = None
 
 
 @MYSQL.action(
@@ -223,30 +209,9 @@ class Update(ActionParams):
 )
 async def update(ctx: ActionContext[MySQLCredentials], params: Update) -> Item:
     data = params.data if params.data is not None else ctx.item
-    missing = [k for k in params.key if k not in data]
-    if missing:
-        raise NodeError(
-            f"params.key: the data has no {', '.join(missing)} (the key columns' values)",
-            retryable=False,
-        )
-    columns = params.columns or [c for c in data if c not in params.key]
-    absent = [c for c in columns if c not in data]
-    if absent:
-        raise NodeError(f"params.columns: the data has no {', '.join(absent)}", retryable=False)
-    if not columns:
-        raise NodeError("params.data: nothing to set besides the key columns", retryable=False)
-    values: list[Any] = [as_json_text(data[c]) for c in columns]
-    sets = [f"{quote(c, 'params.columns')} = %s" for c in columns]
-    where = []
-    for column in params.key:
-        if data[column] is None:
-            where.append(f"{quote(column, 'params.key')} IS NULL")
-        else:
-            values.append(as_json_text(data[column]))
-            where.append(f"{quote(column, 'params.key')} = %s")
-    table = quote(params.table, "params.table", dotted=True)
-    # Names checked and quoted; every value is a parameter escaped by the driver.
-    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {' AND '.join(where)}"  # noqa: S608
+    sql, values = update_statement(
+        params.table, data, params.key, params.columns, quote, _placeholder, as_json_text
+    )
     async with mysql_connection(ctx.connection.integration_id, ctx.credentials) as conn:
         try:
             async with conn.cursor() as cur:

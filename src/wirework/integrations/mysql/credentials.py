@@ -14,15 +14,22 @@ from pydantic import Field, SecretStr
 
 from wirework.sdk.integration import (
     Connection,
-    CredentialsModel,
     IntegrationDefinition,
-    Native,
     checked_address,
     no_auth,
     secret,
     service_failure,
 )
-from wirework.sdk.integration.sql import TlsMode, fingerprint, native_pool, scrub, tls_context
+from wirework.sdk.integration.server import (
+    ConnectTimeout,
+    ServerCredentials,
+    ServerPort,
+    ServerTls,
+    ServerTlsCa,
+    point_at,
+    pool_failure,
+)
+from wirework.sdk.integration.sql import fingerprint, native_pool, scrub, tls_context
 from wirework.sdk.node import NodeError
 
 SERVICE = "MySQL"
@@ -33,29 +40,14 @@ _CONNECTION_CODES = {2002, 2003, 2005, 2006, 2013, 2055}
 _RETRYABLE_CODES = {1205, 1213, 1040, 1053}
 
 
-class MySQLCredentials(CredentialsModel):
-    host: str = Field(
-        min_length=1,
-        description="Server host name or address (a private address must be allowed by the "
-        "admin: WIREWORK_OUTBOUND_ALLOW)",
-        examples=["db.acme.example"],
-    )
-    port: int = Field(default=3306, ge=1, le=65535, description="Server port")
+class MySQLCredentials(ServerCredentials):
+    port: ServerPort = 3306
     database: str = Field(min_length=1, description="Database (schema) name")
     user: str = Field(min_length=1, description="User name")
     password: SecretStr | None = Field(default=None, description="Password (none: no password)")
-    tls: TlsMode = Field(
-        default="require",
-        description="TLS: disable (plain), require (encrypted, certificate not checked) or "
-        "verify (certificate checked against the CA and the host name)",
-    )
-    tls_ca: str | None = Field(
-        default=None,
-        description="CA certificate(s) in PEM for tls=verify (default: the system's CAs)",
-    )
-    connect_timeout_s: float = Field(
-        default=10, gt=0, le=120, description="Seconds to wait for a connection"
-    )
+    tls: ServerTls = "require"
+    tls_ca: ServerTlsCa = None
+    connect_timeout_s: ConnectTimeout = 10
     statement_timeout_s: float = Field(
         default=60,
         gt=0,
@@ -87,23 +79,9 @@ def failure(exc: BaseException, what: str, credentials: MySQLCredentials) -> Nod
             retryable=code in _CONNECTION_CODES or code in _RETRYABLE_CODES,
             code=code,
         )
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-        return service_failure(
-            SERVICE,
-            what,
-            f"timed out (connect_timeout_s is {credentials.connect_timeout_s:g}; or the "
-            f"{POOL_SIZE} pooled connections of this integration stayed busy)"
-            if what == "connect"
-            else f"timed out (statement_timeout_s is {credentials.statement_timeout_s:g})",
-            retryable=True,
-        )
-    if isinstance(exc, ConnectionRefusedError):
-        return service_failure(
-            SERVICE,
-            what,
-            f"connection refused by {credentials.host}:{credentials.port}",
-            retryable=True,
-        )
+    pooled = pool_failure(SERVICE, exc, what, credentials, POOL_SIZE)
+    if pooled is not None:
+        return pooled
     text = scrub(str(exc) or type(exc).__name__, password)
     return service_failure(SERVICE, what, text, retryable=isinstance(exc, OSError))
 
@@ -204,9 +182,7 @@ MYSQL = IntegrationDefinition(
     category="Databases",
     docs="https://dev.mysql.com/doc/refman/8.0/en/",
     base_url=None,
-    native=Native(
-        point_at=lambda v, host, port: {**v, "host": host, "port": port, "tls": "disable"}
-    ),
+    native=point_at(tls="disable"),
     example_credentials={
         "host": "mysql.acme.example",
         "port": 3306,

@@ -9,7 +9,7 @@ import datetime as dt
 import decimal
 import uuid
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import asyncpg
 from pydantic import Field
@@ -21,7 +21,21 @@ from wirework.integrations.postgres.credentials import (
     pg_connection,
 )
 from wirework.sdk.integration import ActionContext, ActionParams
-from wirework.sdk.integration.sql import identifier, json_row
+from wirework.sdk.integration.sql import (
+    InsertColumns,
+    OnLimit,
+    QueryOutput,
+    UpdateColumns,
+    UpdateData,
+    UpdateKey,
+    identifier,
+    insert_columns,
+    json_row,
+    query_result,
+    too_many_rows,
+    update_statement,
+    values_list,
+)
 from wirework.sdk.node import Item, NodeError
 
 MAX_ROWS_CEILING = 1_000_000
@@ -188,15 +202,8 @@ class Query(ActionParams):
         le=MAX_ROWS_CEILING,
         description="Most rows read (a server-side cursor fetches them in batches)",
     )
-    on_limit: Literal["error", "truncate"] = Field(
-        default="error",
-        description="More rows than max_rows: fail the step (error) or keep the first "
-        "max_rows (truncate; output=single says truncated: true)",
-    )
-    output: Literal["rows", "single"] = Field(
-        default="rows",
-        description="rows: one item per row; single: one item {rows, row_count, truncated}",
-    )
+    on_limit: OnLimit = "error"
+    output: QueryOutput = "rows"
 
 
 async def run_query(conn: asyncpg.Connection, params: Query) -> tuple[list[Item] | None, bool, str]:
@@ -228,13 +235,7 @@ async def run_query(conn: asyncpg.Connection, params: Query) -> tuple[list[Item]
                 break
             rows.append(json_row(record))
     if truncated and params.on_limit == "error":
-        raise NodeError(
-            f"PostgreSQL: the query returned more than max_rows={params.max_rows:,} rows: "
-            "raise max_rows (at most 1,000,000), add a LIMIT or a WHERE, or set "
-            "on_limit=truncate",
-            retryable=False,
-            details={"service": "PostgreSQL", "max_rows": params.max_rows},
-        )
+        raise too_many_rows("PostgreSQL", params.max_rows)
     return rows, truncated, statement.get_statusmsg() or ""
 
 
@@ -264,9 +265,7 @@ async def query(ctx: ActionContext[PostgresCredentials], params: Query) -> list[
             raise failure(exc, "query", credentials) from None
     if rows is None:
         return {"status": status, "row_count": _count(status)}
-    if params.output == "single":
-        return {"rows": rows, "row_count": len(rows), "truncated": truncated}
-    return rows
+    return query_result(rows, truncated, params.output)
 
 
 # --------------------------------------------------------------------------- insert, update
@@ -278,13 +277,8 @@ def _rows(data: dict[str, Any] | list[dict[str, Any]] | None, item: Item) -> lis
     return data if isinstance(data, list) else [data]
 
 
-def _columns(rows: list[dict[str, Any]], columns: list[str] | None) -> list[str]:
-    if columns:
-        return columns
-    seen: dict[str, None] = {}
-    for row in rows:
-        seen.update(dict.fromkeys(row))
-    return list(seen)
+def _placeholder(n: int) -> str:
+    return f"${n}"
 
 
 class Insert(ActionParams):
@@ -296,11 +290,7 @@ class Insert(ActionParams):
         description="The row (an object) or rows (a list of objects) to insert, keyed by "
         "column name; default: the input item",
     )
-    columns: list[str] | None = Field(
-        default=None,
-        description="Only these fields (columns); default: every field of the rows (a row "
-        "without one gets the column's DEFAULT)",
-    )
+    columns: InsertColumns = None
     returning: list[str] = Field(
         default_factory=list,
         description='Columns to emit for each inserted row (RETURNING), e.g. ["id"] or ["*"]',
@@ -324,7 +314,7 @@ def _returning(columns: list[str]) -> str:
 )
 async def insert(ctx: ActionContext[PostgresCredentials], params: Insert) -> list[Item] | Item:
     rows = _rows(params.data, ctx.item)
-    columns = _columns(rows, params.columns)
+    columns = insert_columns(rows, params.columns)
     if not rows:
         return {"inserted": 0}
     if not columns:
@@ -343,18 +333,9 @@ async def insert(ctx: ActionContext[PostgresCredentials], params: Insert) -> lis
                 for start in range(0, len(rows), per_batch):
                     batch = rows[start : start + per_batch]
                     values: list[Any] = []
-                    tuples = []
-                    for row in batch:
-                        cells = []
-                        for column in columns:
-                            if column in row:
-                                values.append(row[column])
-                                cells.append(f"${len(values)}")
-                            else:
-                                cells.append("DEFAULT")
-                        tuples.append("(" + ", ".join(cells) + ")")
+                    tuples = values_list(batch, columns, values, _placeholder)
                     # Names checked and quoted; every value is a bind parameter.
-                    sql = f"INSERT INTO {table} ({names}) VALUES {', '.join(tuples)}"  # noqa: S608
+                    sql = f"INSERT INTO {table} ({names}) VALUES {tuples}"  # noqa: S608
                     sql += returning
                     statement = await conn.prepare(sql)
                     args = bind(statement, values, "params.data")
@@ -374,16 +355,9 @@ class Update(ActionParams):
     """Update the rows whose key columns equal the data's."""
 
     table: str = Field(min_length=1, description="Table name, optionally schema.table")
-    key: list[str] = Field(
-        min_length=1,
-        description='Key columns: rows whose values equal the data\'s are updated, e.g. ["id"]',
-    )
-    data: dict[str, Any] | None = Field(
-        default=None, description="Column values (key columns included); default: the input item"
-    )
-    columns: list[str] | None = Field(
-        default=None, description="Columns to set; default: every field of data but the key"
-    )
+    key: UpdateKey
+    data: UpdateData = None
+    columns: UpdateColumns = None
     returning: list[str] = Field(
         default_factory=list, description='Columns to emit for each updated row, e.g. ["*"]'
     )
@@ -398,34 +372,10 @@ class Update(ActionParams):
 )
 async def update(ctx: ActionContext[PostgresCredentials], params: Update) -> list[Item] | Item:
     data = params.data if params.data is not None else ctx.item
-    missing = [k for k in params.key if k not in data]
-    if missing:
-        raise NodeError(
-            f"params.key: the data has no {', '.join(missing)} (the key columns' values)",
-            retryable=False,
-        )
-    columns = params.columns or [c for c in data if c not in params.key]
-    absent = [c for c in columns if c not in data]
-    if absent:
-        raise NodeError(f"params.columns: the data has no {', '.join(absent)}", retryable=False)
-    if not columns:
-        raise NodeError("params.data: nothing to set besides the key columns", retryable=False)
-    values: list[Any] = []
-    sets = []
-    for column in columns:
-        values.append(data[column])
-        sets.append(f"{quote(column, 'params.columns')} = ${len(values)}")
-    where = []
-    for column in params.key:
-        if data[column] is None:
-            where.append(f"{quote(column, 'params.key')} IS NULL")
-        else:
-            values.append(data[column])
-            where.append(f"{quote(column, 'params.key')} = ${len(values)}")
-    table = quote(params.table, "params.table", dotted=True)
+    sql, values = update_statement(
+        params.table, data, params.key, params.columns, quote, _placeholder
+    )
     returning = _returning(params.returning)
-    # Names checked and quoted; every value is a bind parameter.
-    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {' AND '.join(where)}"  # noqa: S608
     sql += returning
     async with pg_connection(ctx.connection.integration_id, ctx.credentials) as conn:
         try:

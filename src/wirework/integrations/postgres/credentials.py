@@ -13,50 +13,36 @@ from pydantic import Field, SecretStr
 
 from wirework.sdk.integration import (
     Connection,
-    CredentialsModel,
     IntegrationDefinition,
-    Native,
     checked_address,
     no_auth,
     secret,
     service_failure,
 )
-from wirework.sdk.integration.sql import (
-    TlsMode,
-    fingerprint,
-    native_pool,
-    scrub,
-    tls_context,
+from wirework.sdk.integration.server import (
+    ConnectTimeout,
+    ServerCredentials,
+    ServerPort,
+    ServerTls,
+    ServerTlsCa,
+    point_at,
+    pool_failure,
 )
+from wirework.sdk.integration.sql import fingerprint, native_pool, scrub, tls_context
 from wirework.sdk.node import NodeError
 
 SERVICE = "PostgreSQL"
 POOL_SIZE = 5
 
 
-class PostgresCredentials(CredentialsModel):
-    host: str = Field(
-        min_length=1,
-        description="Server host name or address (a private address must be allowed by the "
-        "admin: WIREWORK_OUTBOUND_ALLOW)",
-        examples=["db.acme.example"],
-    )
-    port: int = Field(default=5432, ge=1, le=65535, description="Server port")
+class PostgresCredentials(ServerCredentials):
+    port: ServerPort = 5432
     database: str = Field(min_length=1, description="Database name")
     user: str = Field(min_length=1, description="User name")
     password: SecretStr | None = Field(default=None, description="Password (none: trust/peer)")
-    tls: TlsMode = Field(
-        default="require",
-        description="TLS: disable (plain), require (encrypted, certificate not checked) or "
-        "verify (certificate checked against the CA and the host name)",
-    )
-    tls_ca: str | None = Field(
-        default=None,
-        description="CA certificate(s) in PEM for tls=verify (default: the system's CAs)",
-    )
-    connect_timeout_s: float = Field(
-        default=10, gt=0, le=120, description="Seconds to wait for a connection"
-    )
+    tls: ServerTls = "require"
+    tls_ca: ServerTlsCa = None
+    connect_timeout_s: ConnectTimeout = 10
     statement_timeout_s: float = Field(
         default=60,
         gt=0,
@@ -92,23 +78,9 @@ def failure(exc: BaseException, what: str, credentials: PostgresCredentials) -> 
             retryable=retryable,
             code=code or None,
         )
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-        return service_failure(
-            SERVICE,
-            what,
-            f"timed out (connect_timeout_s is {credentials.connect_timeout_s:g}; or the "
-            f"{POOL_SIZE} pooled connections of this integration stayed busy)"
-            if what == "connect"
-            else f"timed out (statement_timeout_s is {credentials.statement_timeout_s:g})",
-            retryable=True,
-        )
-    if isinstance(exc, ConnectionRefusedError):
-        return service_failure(
-            SERVICE,
-            what,
-            f"connection refused by {credentials.host}:{credentials.port}",
-            retryable=True,
-        )
+    pooled = pool_failure(SERVICE, exc, what, credentials, POOL_SIZE)
+    if pooled is not None:
+        return pooled
     if isinstance(exc, (OSError, asyncpg.InterfaceError, ConnectionError)):
         return service_failure(SERVICE, what, _message(exc, credentials), retryable=True)
     return service_failure(SERVICE, what, _message(exc, credentials), retryable=False)
@@ -185,9 +157,7 @@ POSTGRES = IntegrationDefinition(
     category="Databases",
     docs="https://www.postgresql.org/docs/current/",
     base_url=None,
-    native=Native(
-        point_at=lambda v, host, port: {**v, "host": host, "port": port, "tls": "disable"}
-    ),
+    native=point_at(tls="disable"),
     example_credentials={
         "host": "db.acme.example",
         "port": 5432,

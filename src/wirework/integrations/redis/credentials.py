@@ -14,15 +14,22 @@ from redis.asyncio.connection import SSLConnection
 
 from wirework.sdk.integration import (
     Connection,
-    CredentialsModel,
     IntegrationDefinition,
-    Native,
     checked_address,
     no_auth,
     secret,
     service_failure,
 )
-from wirework.sdk.integration.sql import TlsMode, fingerprint, native_pool, scrub, tls_context
+from wirework.sdk.integration.server import (
+    ConnectTimeout,
+    ServerCredentials,
+    ServerHost,
+    ServerPort,
+    ServerTls,
+    ServerTlsCa,
+    point_at,
+)
+from wirework.sdk.integration.sql import fingerprint, native_pool, scrub, tls_context
 from wirework.sdk.node import NodeError
 
 SERVICE = "Redis"
@@ -31,37 +38,23 @@ POOL_SIZE = 10
 MAX_BLOCK_S = 20.0
 
 
-class RedisCredentials(CredentialsModel):
-    host: str = Field(
-        min_length=1,
-        description="Server host name or address (a private address must be allowed by the "
-        "admin: WIREWORK_OUTBOUND_ALLOW)",
-        examples=["redis.acme.example"],
-    )
-    port: int = Field(default=6379, ge=1, le=65535, description="Server port")
+class RedisCredentials(ServerCredentials):
+    host: ServerHost = Field(examples=["redis.acme.example"])
+    port: ServerPort = 6379
     db: int = Field(default=0, ge=0, le=1024, description="Database number (SELECT)")
     username: str | None = Field(
         default=None, description="ACL user name (Redis 6+; none: the default user)"
     )
     password: SecretStr | None = Field(default=None, description="Password (none: no AUTH)")
-    tls: TlsMode = Field(
-        default="disable",
-        description="TLS: disable (plain), require (encrypted, certificate not checked) or "
-        "verify (certificate checked against the CA and the host name)",
-    )
-    tls_ca: str | None = Field(
-        default=None,
-        description="CA certificate(s) in PEM for tls=verify (default: the system's CAs)",
-    )
+    tls: ServerTls = "disable"
+    tls_ca: ServerTlsCa = None
     key_prefix: str = Field(
         default="",
         max_length=200,
         description="Put before every key and channel name (e.g. wirework:), to share a "
         "database safely",
     )
-    connect_timeout_s: float = Field(
-        default=5, gt=0, le=120, description="Seconds to wait for a connection"
-    )
+    connect_timeout_s: ConnectTimeout = 5
 
 
 class _NamedSSLConnection(SSLConnection):
@@ -139,9 +132,7 @@ REDIS = IntegrationDefinition(
     category="Databases",
     docs="https://redis.io/docs/latest/commands/",
     base_url=None,
-    native=Native(
-        point_at=lambda v, host, port: {**v, "host": host, "port": port, "tls": "disable"}
-    ),
+    native=point_at(tls="disable"),
     example_credentials={
         "host": "redis.acme.example",
         "port": 6379,

@@ -4,7 +4,7 @@ test (``auth.test``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 from pydantic import Field, SecretStr, field_validator
@@ -14,6 +14,7 @@ from wirework.sdk.integration import (
     CredentialsModel,
     IntegrationDefinition,
     bearer,
+    http_url,
     response_json,
 )
 
@@ -45,7 +46,7 @@ class SlackCredentials(CredentialsModel):
         description="Signing Secret of your Slack app (Basic Information), for the "
         "slack.events trigger",
     )
-    base_url: str = Field(
+    base_url: Annotated[str, http_url("https://slack.com/api")] = Field(
         default="https://slack.com/api", description="Web API URL (https://slack.com/api)"
     )
 
@@ -58,13 +59,6 @@ class SlackCredentials(CredentialsModel):
         if not token or any(c.isspace() for c in token):
             raise ValueError("must be a bot token (xoxb-…) without spaces")
         return SecretStr(token)
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL such as https://slack.com/api")
-        return value.rstrip("/")
 
 
 def slack_reported(response: httpx.Response) -> str | None:

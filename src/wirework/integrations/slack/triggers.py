@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from wirework.integrations.slack.credentials import SLACK
-from wirework.sdk.integration import ActionParams, SignatureScheme, body_value
-
-PATH = r"^[A-Za-z0-9_\-.~]+(/[A-Za-z0-9_\-.~]+)*$"
+from wirework.sdk.integration import SignatureScheme, WebhookTriggerParams, body_value
 
 
-class EventsParams(ActionParams):
+class EventsParams(WebhookTriggerParams):
     """Start a run on each event your Slack app subscribes to (Event Subscriptions: set the
     Request URL to https://<your host>/webhook/<path>; the integration's signing_secret
     verifies each delivery). Emits {body, headers, query, method, path, event}: body.event is
@@ -22,18 +20,10 @@ class EventsParams(ActionParams):
     bots' messages (body.event.bot_id set), your own replies too: filter them out before
     answering in the channel."""
 
-    path: str = Field(
-        min_length=1, max_length=500, pattern=PATH, description="URL path after /webhook/"
-    )
     events: list[str] = Field(
         default_factory=list,
         description="Event types that start a run (e.g. message, app_mention); none = all",
     )
-
-    @field_validator("path", mode="before")
-    @classmethod
-    def _strip(cls, value: object) -> object:
-        return value.strip("/") if isinstance(value, str) else value
 
 
 def event_type(body: Any) -> str | None:

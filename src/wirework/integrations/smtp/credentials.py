@@ -6,23 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
 import aiosmtplib
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
 from wirework.sdk.integration import (
-    Auth,
     Connection,
     CredentialsModel,
     IntegrationDefinition,
-    Native,
     checked_address,
+    no_auth,
     secret,
     service_failure,
+)
+from wirework.sdk.integration.server import (
+    SECURITY_NAMES,
+    HostName,
+    PrivateCa,
+    StepTimeout,
+    ca_context,
+    point_at,
+    tls_failure,
 )
 from wirework.sdk.node import NodeError
 
@@ -31,9 +38,7 @@ Security = Literal["starttls", "tls", "none"]
 
 
 class SmtpCredentials(CredentialsModel):
-    host: str = Field(
-        min_length=1, max_length=253, description="SMTP server host name, e.g. smtp.example.com"
-    )
+    host: HostName = Field(description="SMTP server host name, e.g. smtp.example.com")
     port: int = Field(
         default=587,
         ge=1,
@@ -52,37 +57,13 @@ class SmtpCredentials(CredentialsModel):
     password: SecretStr | None = Field(
         default=None, description="Password or app password (Gmail, Outlook, iCloud need one)"
     )
-    ca_pem: str | None = Field(
-        default=None,
-        description="PEM certificate(s) of a private CA to trust for this server (else the "
-        "system's trusted CAs)",
-    )
+    ca_pem: PrivateCa = None
     from_address: str | None = Field(
         default=None,
         description="Default sender, e.g. Acme Support <support@acme.example> (an action's "
         "from overrides it)",
     )
-    timeout_s: float = Field(
-        default=30, gt=0, le=600, description="Seconds to wait for the server at each step"
-    )
-
-    @field_validator("host")
-    @classmethod
-    def _host(cls, value: str) -> str:
-        value = value.strip()
-        if any(c in value for c in "/: \r\n") and not value.startswith("["):
-            raise ValueError("a host name or IP address only (no scheme, port or path)")
-        return value.strip("[]")
-
-
-def tls_context(ca_pem: str | None) -> ssl.SSLContext:
-    """Certificates verified against the system CAs, or only against ``ca_pem``."""
-    try:
-        return ssl.create_default_context(cadata=ca_pem) if ca_pem else ssl.create_default_context()
-    except (ssl.SSLError, ValueError) as exc:
-        raise NodeError(
-            f"{SERVICE}: credentials.ca_pem: not a PEM certificate ({exc})", retryable=False
-        ) from None
+    timeout_s: StepTimeout = 30
 
 
 def smtp_failure(what: str, exc: BaseException, where: str) -> NodeError:
@@ -108,9 +89,8 @@ def smtp_failure(what: str, exc: BaseException, where: str) -> NodeError:
             retryable=400 <= exc.code < 500,
             code=exc.code,
         )
-    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
-        reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or exc
-        return service_failure(SERVICE, what, f"TLS with {where} failed: {reason}")
+    if (tls := tls_failure(SERVICE, what, exc, where)) is not None:
+        return tls
     if isinstance(exc, aiosmtplib.SMTPConnectTimeoutError | aiosmtplib.SMTPTimeoutError):
         return service_failure(SERVICE, what, f"{where} did not answer in time", retryable=True)
     if isinstance(exc, aiosmtplib.SMTPException | OSError | asyncio.TimeoutError):
@@ -142,7 +122,7 @@ async def smtp_session(creds: SmtpCredentials, what: str) -> AsyncIterator[aiosm
     name."""
     where = f"{creds.host}:{creds.port}"
     address = await checked_address(SERVICE, creds.host, creds.port)
-    context = tls_context(creds.ca_pem) if creds.security != "none" else None
+    context = ca_context(SERVICE, creds.ca_pem) if creds.security != "none" else None
     client: aiosmtplib.SMTP | None = None
     stage = "connect"
     try:
@@ -176,24 +156,18 @@ async def smtp_session(creds: SmtpCredentials, what: str) -> AsyncIterator[aiosm
             client.close()
 
 
-def _point_at(values: dict[str, object], host: str, port: int) -> dict[str, object]:
-    return {**values, "host": host, "port": port, "security": "none"}
-
-
 SMTP = IntegrationDefinition(
     "smtp",
     "SMTP",
     credentials=SmtpCredentials,
-    auth=Auth(
-        "headers", lambda c: {}, "SMTP AUTH (PLAIN/LOGIN) with username and password, after TLS"
-    ),
+    auth=no_auth("SMTP AUTH (PLAIN/LOGIN) with username and password, after TLS"),
     description="Send e-mail (text and HTML, attachments, custom headers) through any SMTP "
     "server: your provider's, Amazon SES, Postmark, a company relay",
     icon="mail",
     category="Communication",
     docs="https://www.rfc-editor.org/rfc/rfc5321",
     base_url=None,
-    native=Native(point_at=_point_at),
+    native=point_at(security="none"),
     example_credentials={
         "host": "smtp.acme.example",
         "port": 587,
@@ -210,6 +184,6 @@ async def test_connection(connection: Connection[SmtpCredentials]) -> str:
     creds = connection.credentials
     async with smtp_session(creds, "connection test") as client:
         await client.noop()
-        mode = {"starttls": "STARTTLS", "tls": "TLS", "none": "no encryption"}[creds.security]
+        mode = SECURITY_NAMES[creds.security]
         who = f" as {creds.username}" if creds.username else ""
         return f"connected to {creds.host}:{creds.port} ({mode}){who}"

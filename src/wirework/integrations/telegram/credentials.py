@@ -6,7 +6,7 @@ trigger), its error answers (``{"ok": false, "error_code", "description", "param
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 from pydantic import Field, SecretStr, field_validator
@@ -16,6 +16,7 @@ from wirework.sdk.integration import (
     CredentialsModel,
     IntegrationDefinition,
     ServiceClient,
+    http_url,
     no_auth,
     response_json,
     secret,
@@ -33,7 +34,7 @@ class TelegramCredentials(CredentialsModel):
         description="secret_token given to setWebhook (1-256 of A-Z a-z 0-9 _ -): the "
         "telegram.updates trigger checks it",
     )
-    base_url: str = Field(
+    base_url: Annotated[str, http_url("https://api.telegram.org")] = Field(
         default="https://api.telegram.org",
         description="Bot API URL (https://api.telegram.org, or your local Bot API server)",
     )
@@ -51,13 +52,6 @@ class TelegramCredentials(CredentialsModel):
         if value is not None and not SECRET_TOKEN.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
-        return value.rstrip("/")
 
 
 def telegram_error(response: httpx.Response) -> str | None:

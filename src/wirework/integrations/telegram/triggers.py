@@ -6,32 +6,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from wirework.integrations.telegram.credentials import TELEGRAM
-from wirework.sdk.integration import ActionParams, SignatureScheme, body_value
-
-PATH = r"^[A-Za-z0-9_\-.~]+(/[A-Za-z0-9_\-.~]+)*$"
+from wirework.sdk.integration import SignatureScheme, WebhookTriggerParams, body_value
 
 
-class UpdatesParams(ActionParams):
+class UpdatesParams(WebhookTriggerParams):
     """Start a run on each update of your bot (call setWebhook with url
     https://<your host>/webhook/<path> and secret_token = the integration's webhook_secret).
     Emits {body, headers, query, method, path, event}: body is Telegram's Update
     (body.message.text, body.message.chat.id, …), event its type (message, callback_query…)."""
 
-    path: str = Field(
-        min_length=1, max_length=500, pattern=PATH, description="URL path after /webhook/"
-    )
     events: list[str] = Field(
         default_factory=list,
         description="Update types that start a run (e.g. message, callback_query); none = all",
     )
-
-    @field_validator("path", mode="before")
-    @classmethod
-    def _strip(cls, value: object) -> object:
-        return value.strip("/") if isinstance(value, str) else value
 
 
 def update_type(body: Any) -> str | None:

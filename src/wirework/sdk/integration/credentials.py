@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
 if typing.TYPE_CHECKING:
     from wirework.sdk.integration.tokens import TokenSource
@@ -161,6 +161,19 @@ def api_key_query(param: str, field: str = "api_key") -> Auth:
         f"?{param}=<{field}>",
         query=lambda c: {param: secret(getattr(c, field))},
     )
+
+
+def http_url(example: str) -> AfterValidator:
+    """The check of a service's base URL field, ``base_url: Annotated[str,
+    http_url("https://api.example.com")] = Field(…)``: an http(s) URL, trailing slashes
+    dropped; else an error naming ``example``."""
+
+    def check(value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"must be an http(s) URL such as {example}")
+        return value.rstrip("/")
+
+    return AfterValidator(check)
 
 
 def no_auth(description: str = "none") -> Auth:

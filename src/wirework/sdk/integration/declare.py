@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wirework.sdk.integration.client import RetryPolicy, ServiceClient, WaitReader, pooled_client
 from wirework.sdk.integration.credentials import (
@@ -60,6 +60,26 @@ class ActionParams(BaseModel):
     they run)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+WEBHOOK_PATH = r"^[A-Za-z0-9_\-.~]+(/[A-Za-z0-9_\-.~]+)*$"
+
+
+class WebhookTriggerParams(ActionParams):
+    """Base of a webhook trigger's params: the ``path`` after /webhook/ (slashes around it
+    dropped). Subclasses add their own, e.g. the event types that start a run::
+
+        events: list[str] = Field(default_factory=list, description="… none = all")
+    """
+
+    path: str = Field(
+        min_length=1, max_length=500, pattern=WEBHOOK_PATH, description="URL path after /webhook/"
+    )
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        return value.strip("/") if isinstance(value, str) else value
 
 
 # --------------------------------------------------------------------------- contexts

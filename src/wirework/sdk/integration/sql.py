@@ -25,7 +25,9 @@ import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from wirework.sdk.node import NodeError
 
@@ -95,6 +97,144 @@ def as_json_text(value: Any) -> Any:
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
     return value
+
+
+# --------------------------------------------------------------------------- statements
+
+# Query actions' shared parameters (declare them after the dialect's own: ``on_limit: OnLimit
+# = "error"``, ``output: QueryOutput = "rows"``).
+OnLimit = Annotated[
+    Literal["error", "truncate"],
+    Field(
+        description="More rows than max_rows: fail the step (error) or keep the first "
+        "max_rows (truncate; output=single says truncated: true)"
+    ),
+]
+QueryOutput = Annotated[
+    Literal["rows", "single"],
+    Field(description="rows: one item per row; single: one item {rows, row_count, truncated}"),
+]
+# Insert and update actions' shared parameters.
+InsertColumns = Annotated[
+    list[str] | None,
+    Field(
+        description="Only these fields (columns); default: every field of the rows (a row "
+        "without one gets the column's DEFAULT)"
+    ),
+]
+UpdateKey = Annotated[
+    list[str],
+    Field(
+        min_length=1,
+        description='Key columns: rows whose values equal the data\'s are updated, e.g. ["id"]',
+    ),
+]
+UpdateData = Annotated[
+    dict[str, Any] | None,
+    Field(description="Column values (key columns included); default: the input item"),
+]
+UpdateColumns = Annotated[
+    list[str] | None,
+    Field(description="Columns to set; default: every field of data but the key"),
+]
+
+Quote = Callable[..., str]
+"""The dialect's ``quote(name, what, *, dotted=False)``: an identifier checked and quoted."""
+Placeholder = Callable[[int], str]
+"""The dialect's placeholder of the n-th value (from 1): ``$n`` or ``%s``."""
+
+
+def too_many_rows(service: str, max_rows: int) -> NodeError:
+    """The error of a query that returned more than ``max_rows`` rows (on_limit=error)."""
+    return NodeError(
+        f"{service}: the query returned more than max_rows={max_rows:,} rows: raise max_rows "
+        "(at most 1,000,000), add a LIMIT or a WHERE, or set on_limit=truncate",
+        retryable=False,
+        details={"service": service, "max_rows": max_rows},
+    )
+
+
+def query_result(
+    rows: list[dict[str, Any]], truncated: bool, output: str
+) -> list[dict[str, Any]] | dict[str, Any]:
+    """A query's rows as the action emits them (output=single: one item)."""
+    if output == "single":
+        return {"rows": rows, "row_count": len(rows), "truncated": truncated}
+    return rows
+
+
+def insert_columns(rows: list[dict[str, Any]], columns: list[str] | None) -> list[str]:
+    """``columns``, or every field of the rows in order of first appearance."""
+    if columns:
+        return columns
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row))
+    return list(seen)
+
+
+def values_list(
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    values: list[Any],
+    placeholder: Placeholder,
+    convert: Callable[[Any], Any] = lambda v: v,
+) -> str:
+    """``(…), (…)`` of ``rows`` for INSERT … VALUES: a placeholder per value (appended to
+    ``values``, through ``convert``), DEFAULT where a row has no such column."""
+    tuples = []
+    for row in rows:
+        cells = []
+        for column in columns:
+            if column in row:
+                values.append(convert(row[column]))
+                cells.append(placeholder(len(values)))
+            else:
+                cells.append("DEFAULT")
+        tuples.append("(" + ", ".join(cells) + ")")
+    return ", ".join(tuples)
+
+
+def update_statement(
+    table: str,
+    data: Mapping[str, Any],
+    key: list[str],
+    columns: list[str] | None,
+    quote: Quote,
+    placeholder: Placeholder,
+    convert: Callable[[Any], Any] = lambda v: v,
+) -> tuple[str, list[Any]]:
+    """``UPDATE table SET … WHERE key = …`` and its values, from ``data`` (the key columns'
+    values included); NodeErrors naming the parameter when the data lacks a key or column
+    value or has nothing to set. A None key value matches with IS NULL."""
+    missing = [k for k in key if k not in data]
+    if missing:
+        raise NodeError(
+            f"params.key: the data has no {', '.join(missing)} (the key columns' values)",
+            retryable=False,
+        )
+    columns = columns or [c for c in data if c not in key]
+    absent = [c for c in columns if c not in data]
+    if absent:
+        raise NodeError(f"params.columns: the data has no {', '.join(absent)}", retryable=False)
+    if not columns:
+        raise NodeError("params.data: nothing to set besides the key columns", retryable=False)
+    values: list[Any] = []
+    sets = []
+    for column in columns:
+        values.append(convert(data[column]))
+        sets.append(f"{quote(column, 'params.columns')} = {placeholder(len(values))}")
+    where = []
+    for column in key:
+        if data[column] is None:
+            where.append(f"{quote(column, 'params.key')} IS NULL")
+        else:
+            values.append(convert(data[column]))
+            where.append(f"{quote(column, 'params.key')} = {placeholder(len(values))}")
+    name = quote(table, "params.table", dotted=True)
+    # Names checked and quoted; every value is a parameter.
+    sql = f"UPDATE {name} SET {', '.join(sets)} WHERE {' AND '.join(where)}"  # noqa: S608
+    return sql, values
 
 
 # --------------------------------------------------------------------------- TLS
