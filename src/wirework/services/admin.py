@@ -56,7 +56,9 @@ def masked_settings(settings: Settings) -> dict[str, Any]:
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
             value = "********" if value.get_secret_value() else ""
-        elif name in {"database_url", "broker_url", "rate_limit_storage_uri"} and value:
+        elif (
+            name in {"database_url", "broker_url", "events_url", "rate_limit_storage_uri"} and value
+        ):
             value = mask_url(str(value))
         elif isinstance(value, Path):
             value = str(value)
