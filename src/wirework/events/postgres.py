@@ -40,8 +40,14 @@ class PostgresBus(SharedBus):
         parsed = make_url(self._dsn)
         return f"<PostgresBus {parsed.host}/{parsed.database} {self.channel}>"
 
+    async def _connect(self) -> asyncpg.Connection:
+        # pg_stat_activity shows whose connections these are.
+        return await asyncpg.connect(
+            self._dsn, timeout=10, server_settings={"application_name": self.client_name}
+        )
+
     async def _listen(self) -> None:
-        conn = await asyncpg.connect(self._dsn, timeout=10)
+        conn = await self._connect()
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
         try:
@@ -63,7 +69,7 @@ class PostgresBus(SharedBus):
     async def _send(self, payload: str) -> None:
         async with self._send_lock:
             if self._sender_conn is None or self._sender_conn.is_closed():
-                self._sender_conn = await asyncpg.connect(self._dsn, timeout=10)
+                self._sender_conn = await self._connect()
             try:
                 await self._sender_conn.execute("SELECT pg_notify($1, $2)", self.channel, payload)
             except (
@@ -74,7 +80,7 @@ class PostgresBus(SharedBus):
             ):
                 # A dropped connection: one retry on a new one.
                 self._sender_conn.terminate()
-                self._sender_conn = await asyncpg.connect(self._dsn, timeout=10)
+                self._sender_conn = await self._connect()
                 await self._sender_conn.execute("SELECT pg_notify($1, $2)", self.channel, payload)
 
     async def _close_transport(self) -> None:

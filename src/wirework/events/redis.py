@@ -38,7 +38,10 @@ class RedisBus(SharedBus):
     def _redis(self) -> aioredis.Redis:
         if self._client is None:
             self._client = aioredis.Redis.from_url(
-                self._url, socket_connect_timeout=5, health_check_interval=15
+                self._url,
+                socket_connect_timeout=5,
+                health_check_interval=15,
+                client_name=self.client_name,  # CLIENT LIST shows whose connections these are
             )
         return self._client
 

@@ -85,6 +85,7 @@ class SharedBus(Bus):
     def __init__(self, *, watch_ttl_s: float = WATCH_TTL_S, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.origin = secrets.token_hex(8)
+        self.client_name = f"wirework-events-{self.origin}"
         self.watch_ttl_s = watch_ttl_s
         self._remote: dict[str, dict[str, float]] = {}
         self._outbox: deque[Event] = deque()
@@ -112,7 +113,9 @@ class SharedBus(Bus):
     # -- the interface ---------------------------------------------------------------------
 
     def listening(self, execution_id: str) -> bool:
-        return execution_id in self._local or self._watched(execution_id)
+        if execution_id in self._local:
+            return True
+        return execution_id in self._remote and self._watched(execution_id)
 
     def publish(self, kind: str, data: dict[str, Any]) -> None:
         execution_id = data.get("execution_id", "")
