@@ -226,13 +226,13 @@ async def test_subscriptions_survive_a_dropped_connection(make_bus: Make) -> Non
         # The subscriber's side drops: it reconnects, says events may be lost, hears again.
         assert await kill_connections(make_bus.kind, viewer) >= 1
         assert (await drain(queue, 1))[0] == {"event": LOST, "execution_id": "ex"}
-        assert viewer.reconnects == 2
+        assert viewer.connections == 2
         worker.publish("step.started", {"execution_id": "ex", "i": 1})
         assert (await drain(queue, 1))[0]["i"] == 1
 
         # The publisher's side drops: its next events still arrive (a new connection).
         assert await kill_connections(make_bus.kind, worker) >= 1
-        await until(lambda: worker.reconnects == 2)
+        await until(lambda: worker.connections == 2)
         for i in range(2, 5):
             worker.publish("step.started", {"execution_id": "ex", "i": i})
         assert [e["i"] for e in await drain(queue, 3)] == [2, 3, 4]
@@ -254,8 +254,7 @@ CHILD = textwrap.dedent(
         for i in range(200):
             bus.publish("step.finished", {"execution_id": "ex-child", "i": i, "pid": %d})
         bus.publish("execution.finished", {"execution_id": "ex-child", "status": "success"})
-        await asyncio.sleep(0.5)
-        await bus.close()
+        await bus.close()  # sends what is still queued first
 
     asyncio.run(main(sys.argv[1]))
     """
@@ -282,3 +281,18 @@ async def test_events_from_a_real_second_process(make_bus: Make) -> None:
     finally:
         _, stderr = await asyncio.wait_for(child.communicate(), 30)
         assert child.returncode == 0, stderr.decode()
+
+
+async def test_the_watches_of_a_vanished_process_expire(make_bus: Make) -> None:
+    viewer = await make_bus()
+    worker = type(viewer)(make_bus.url, watch_ttl_s=1.0)  # forgets unrefreshed watches in 1 s
+    await worker.start()
+    try:
+        async with viewer.subscribe("ex"):
+            await until(lambda: worker.listening("ex"))
+            await viewer.close()  # gone without a word (as after kill -9)
+            started = time.monotonic()
+            await until(lambda: not worker.listening("ex"), within_s=5)
+            assert time.monotonic() - started < 2.5
+    finally:
+        await worker.close()

@@ -94,7 +94,8 @@ class SharedBus(Bus):
         self._connected = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.dropped = 0  # events not sent: the outbox was full or the backend down
-        self.reconnects = 0
+        self.connections = 0  # made so far (more than one: it reconnected)
+        self._sending = False
 
     # -- the backend's part ----------------------------------------------------------------
 
@@ -146,7 +147,14 @@ class SharedBus(Bus):
         except TimeoutError:
             log.error("event bus %s: not connected yet; retrying in the background", self)
 
-    async def close(self) -> None:
+    async def close(self, drain_s: float = 1.0) -> None:
+        # Events already published (the last steps of executions a stopping worker finished)
+        # go out first, if the backend takes them within ``drain_s``.
+        deadline = time.monotonic() + drain_s
+        while (self._outbox or self._sending) and self._connected.is_set():
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.01)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -209,8 +217,8 @@ class SharedBus(Bus):
             message = {}
 
     async def _on_connected(self) -> None:
-        reconnected = self.reconnects > 0
-        self.reconnects += 1
+        reconnected = self.connections > 0
+        self.connections += 1
         self._connected.set()
         await self._announce(sync=True)
         if reconnected:
@@ -278,18 +286,22 @@ class SharedBus(Bus):
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._outbox:
-                batch = list(self._outbox)
-                self._outbox.clear()
-                for payload in self._frames(batch):
-                    try:
-                        await self._send(payload)
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception as exc:
-                        self.dropped += len(batch)
-                        log.warning("event bus %s: events not sent: %s", self, exc)
-                        break
+            self._sending = True
+            try:
+                while self._outbox:
+                    batch = list(self._outbox)
+                    self._outbox.clear()
+                    for payload in self._frames(batch):
+                        try:
+                            await self._send(payload)
+                        except asyncio.CancelledError:
+                            raise
+                        except Exception as exc:
+                            self.dropped += len(batch)
+                            log.warning("event bus %s: events not sent: %s", self, exc)
+                            break
+            finally:
+                self._sending = False
 
     def _frames(self, events: list[Event]) -> list[str]:
         """The messages carrying ``events``, each within ``max_payload`` bytes."""
