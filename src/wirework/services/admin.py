@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from wirework.db import migrate
 from wirework.db.engine import UnsupportedDatabase as UnsupportedDatabase
 from wirework.db.engine import create_engine
+from wirework.events import EventsConfigError, events_url
 from wirework.settings import Settings
 from wirework.vault import VaultError as VaultError
 from wirework.vault.crypto import generate_key as generate_key
@@ -65,4 +66,10 @@ def masked_settings(settings: Settings) -> dict[str, Any]:
         out[name] = value
     out["effective_database_url"] = mask_url(settings.effective_database_url)
     out["mode"] = "distributed" if settings.broker_url else "embedded"
+    try:
+        out["effective_events_url"] = mask_url(
+            events_url(settings.events_url, settings.broker_url, settings.database_url)
+        )
+    except EventsConfigError as exc:
+        out["effective_events_url"] = f"(error) {exc}"
     return out
