@@ -11,7 +11,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 SECRET_FIELDS = frozenset(
-    {"encryption_key", "secret_key", "database_url", "broker_url", "rate_limit_storage_uri"}
+    {
+        "encryption_key",
+        "secret_key",
+        "database_url",
+        "broker_url",
+        "events_url",
+        "rate_limit_storage_uri",
+    }
 )
 
 
@@ -69,6 +76,16 @@ class Settings(BaseSettings):
         default="",
         description=(
             "Celery broker URL for distributed mode (redis://… or amqp://…); empty = embedded."
+        ),
+    )
+    events_url: str = Field(
+        default="",
+        description=(
+            "Where live execution events (the events API, the UI's progress) cross processes: "
+            "memory:// (this process only), redis://… (pub/sub) or postgresql://… "
+            "(LISTEN/NOTIFY); a `channel` query parameter names the channel. Empty: memory:// "
+            "when embedded; in distributed mode the broker if it is Redis, else the database "
+            "if it is PostgreSQL, else an error at start-up."
         ),
     )
     encryption_key: SecretStr | None = Field(

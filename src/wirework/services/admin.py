@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from wirework.db import migrate
 from wirework.db.engine import UnsupportedDatabase as UnsupportedDatabase
 from wirework.db.engine import create_engine
+from wirework.events import EventsConfigError, events_url
 from wirework.settings import Settings
 from wirework.vault import VaultError as VaultError
 from wirework.vault.crypto import generate_key as generate_key
@@ -56,11 +57,19 @@ def masked_settings(settings: Settings) -> dict[str, Any]:
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
             value = "********" if value.get_secret_value() else ""
-        elif name in {"database_url", "broker_url", "rate_limit_storage_uri"} and value:
+        elif (
+            name in {"database_url", "broker_url", "events_url", "rate_limit_storage_uri"} and value
+        ):
             value = mask_url(str(value))
         elif isinstance(value, Path):
             value = str(value)
         out[name] = value
     out["effective_database_url"] = mask_url(settings.effective_database_url)
     out["mode"] = "distributed" if settings.broker_url else "embedded"
+    try:
+        out["effective_events_url"] = mask_url(
+            events_url(settings.events_url, settings.broker_url, settings.database_url)
+        )
+    except EventsConfigError as exc:
+        out["effective_events_url"] = f"(error) {exc}"
     return out

@@ -8,12 +8,10 @@ no CLI and no request's ORM session.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import InitVar, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +30,7 @@ from wirework.engine.states import ExecutionStatus
 from wirework.engine.store import ExecutionRecord, Store
 from wirework.engine.store import StoreUnavailable as StoreUnavailable
 from wirework.errors import Conflict, InvalidInput, NotFound
+from wirework.events import LOST, Bus, LocalBus, events_url, open_bus
 from wirework.schemas.document import Node
 from wirework.sdk.integration import close_pools
 from wirework.sdk.node import Item, NodeError, Response, as_items
@@ -55,34 +54,10 @@ def input_items(value: Any) -> list[Item] | None:
     return None if value is None else as_items(value)
 
 
-class EventBus:
-    """Live progress of executions running in this process (server-sent events)."""
-
-    def __init__(self) -> None:
-        self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
-
-    def listening(self, execution_id: str) -> bool:
-        return execution_id in self._subscribers
-
-    def publish(self, kind: str, data: dict[str, Any]) -> None:
-        queues = self._subscribers.get(data.get("execution_id", ""))
-        if not queues:
-            return
-        event = {"event": kind, **data}
-        for queue in queues:
-            with contextlib.suppress(asyncio.QueueFull):
-                queue.put_nowait(event)
-
-    @contextlib.asynccontextmanager
-    async def subscribe(self, execution_id: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
-        self._subscribers[execution_id].add(queue)
-        try:
-            yield queue
-        finally:
-            self._subscribers[execution_id].discard(queue)
-            if not self._subscribers[execution_id]:
-                del self._subscribers[execution_id]
+#: The live-progress bus (see wirework/events): what ``EngineHost.events`` is.
+EventBus = Bus
+#: The event a subscriber gets when it may have missed some: re-read the execution.
+EVENTS_LOST = LOST
 
 
 @dataclass
@@ -95,12 +70,19 @@ class EngineHost:
     worker_id: str = field(default_factory=new_worker_id)  # unique per process
     runner: Runner = field(init=False)
     graphs: GraphCache = field(default_factory=GraphCache)
-    events: EventBus = field(default_factory=EventBus)
+    # None: the bus WIREWORK_EVENTS_URL names or the mode implies (wirework.events).
+    bus: InitVar[EventBus | None] = None
+    events: EventBus = field(init=False)
     webhooks: WebhookTable = field(init=False)
     scheduler: Scheduler = field(init=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, bus: EventBus | None) -> None:
         settings = self.runtime.settings
+        if bus is None and self.on_event is None:
+            bus = open_bus(
+                events_url(settings.events_url, settings.broker_url, settings.database_url)
+            )
+        self.events = bus or LocalBus()
         expr_budget.configure(
             max_work=settings.expression_max_work, threads=settings.expression_threads
         )
@@ -254,6 +236,7 @@ class EngineHost:
     # -- use cases --------------------------------------------------------------------------
 
     async def start(self, *, schedules: bool = True) -> None:
+        await self.events.start()
         await self.runner.start()
         if schedules:
             await self.scheduler.start()
@@ -261,6 +244,7 @@ class EngineHost:
     async def stop(self) -> None:
         await self.scheduler.stop()
         await self.runner.stop()
+        await self.events.close()
         await self.webhooks.deliveries.close()
         await close_pools()
 

@@ -17,7 +17,7 @@ from wirework.schemas.common import RequestModel
 from wirework.schemas.document import Node
 from wirework.schemas.executions import ExecutionOut
 from wirework.services import executions as svc
-from wirework.services.engine import EngineHost, Started
+from wirework.services.engine import EVENTS_LOST, EngineHost, Started
 
 router = APIRouter(tags=["executions"], dependencies=[Depends(current_user)])
 
@@ -133,35 +133,57 @@ async def retry(
 @router.get(
     "/executions/{execution_id}/events",
     summary="Live progress as server-sent events (step.started, step.finished, …)",
+    description=(
+        "A `snapshot` (the execution record), then its events as they happen on any server "
+        "or worker, then `end` once it finishes or waits. After a gap (a lost connection to "
+        "the event bus, a reader too slow) a fresh `snapshot` follows."
+    ),
     response_class=StreamingResponse,
 )
 async def events(
     execution_id: ExecutionId, engine: EngineDep, session: SessionDep
 ) -> StreamingResponse:
-    record = await svc.get_record(session, execution_id)  # 404 for unknown ids
+    await svc.get_record(session, execution_id, max_items=0)  # 404 for unknown ids
+
+    async def current(max_items: int | None = svc.DEFAULT_MAX_ITEMS) -> ExecutionOut:
+        async with engine.runtime.sessionmaker() as s:
+            return await svc.get_record(s, execution_id, max_items=max_items)
+
+    def ended(record: ExecutionOut) -> bool:
+        return record.status not in _LIVE and execution_id not in engine.runner.running
 
     async def stream() -> AsyncIterator[str]:
         async with engine.events.subscribe(execution_id) as queue:
+            # Read once subscribed: whatever happens from here on arrives as an event.
+            record = await current()
             yield _sse("snapshot", record.model_dump(mode="json"))
-            if execution_id not in engine.runner.running:
-                yield _sse("end", {"status": record.status})
-                return
-            while True:
+            while not ended(record):
                 try:
                     event = await asyncio.wait_for(queue.get(), timeout=15)
                 except TimeoutError:
-                    yield ": keep-alive\n\n"
+                    # Quiet for a while: still going? (A lost event must not hang the stream.)
+                    record = await current(max_items=0)
+                    if not ended(record):
+                        yield ": keep-alive\n\n"
+                    continue
+                if event["event"] == EVENTS_LOST:
+                    record = await current()
+                    yield _sse("snapshot", record.model_dump(mode="json"))
                     continue
                 yield _sse(event["event"], event)
                 if event["event"] in ("execution.finished", "execution.waiting"):
                     yield _sse("end", {"status": event.get("status", "waiting")})
                     return
+            yield _sse("end", {"status": record.status})
 
     return StreamingResponse(
         stream(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+_LIVE = frozenset({"running", "queued"})
 
 
 def _sse(kind: str, data: Any) -> str:
