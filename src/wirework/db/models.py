@@ -333,6 +333,29 @@ class ExecutionStep(Base):
     output_path: Mapped[str | None] = mapped_column(String(500))
 
 
+class OutputChunk(Base):
+    """A piece of a large step output in the database storage (``WIREWORK_STORAGE_URL=db``,
+    :mod:`wirework.storage.db`): one blob is many rows in ``id`` order, each at most
+    ``PIECE_CHARS`` characters; ``part`` > 0 continues the chunk of the row before. No row is
+    ever updated or grows; an execution's rows go with it (``execution_id``)."""
+
+    __tablename__ = "output_chunks"
+    __table_args__ = (
+        Index("ix_output_chunks_blob_key_id", "blob_key", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    execution_id: Mapped[str] = mapped_column(String(32), index=True)
+    blob_key: Mapped[str] = mapped_column(
+        String(300).with_variant(
+            mysql.VARCHAR(300, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+        )
+    )
+    part: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[str] = mapped_column(LongText)
+
+
 ExactString200 = String(200).with_variant(
     mysql.VARCHAR(200, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
 )

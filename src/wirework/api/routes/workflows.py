@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from wirework.api.bodies import BadContentLength, BodyTooLarge, read_capped
-from wirework.api.deps import CanEdit, CurrentUser, SessionDep, current_user
+from wirework.api.deps import CanEdit, CurrentUser, RuntimeDep, SessionDep, current_user
 from wirework.errors import FieldError, InvalidInput, ServiceError
 from wirework.schemas.common import Page
 from wirework.schemas.document import (
@@ -252,8 +252,10 @@ async def patch_workflow(
 
 
 @router.delete("/{workflow_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanEdit])
-async def delete_workflow(workflow_id: WorkflowId, session: SessionDep) -> None:
-    await svc.delete(session, workflow_id)
+async def delete_workflow(
+    workflow_id: WorkflowId, session: SessionDep, runtime: RuntimeDep
+) -> None:
+    await svc.delete(session, workflow_id, storage=runtime.storage)
 
 
 @router.post("/{workflow_id}/activate", response_model=WorkflowOut, dependencies=[CanEdit])
