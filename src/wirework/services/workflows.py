@@ -47,7 +47,6 @@ from wirework.services.references import (
 )
 from wirework.services.webhooks import mark_workflows_changed
 from wirework.services.workflow_tags import has_all_tags, sync_tags
-from wirework.storage import Storage
 
 MAX_LIMIT = 200
 log = logging.getLogger(__name__)
@@ -331,20 +330,21 @@ async def patch(
     return await _save(session, row, merged, active=data.active, user_id=user_id)
 
 
-async def delete(
-    session: AsyncSession, workflow_id: int, *, storage: Storage | None = None
-) -> None:
-    """Delete a workflow with its executions, and their large outputs in ``storage`` (once
-    the rows are deleted in this transaction)."""
-    from wirework.services.executions import delete_stored_outputs, with_stored_outputs
+async def delete(session: AsyncSession, workflow_id: int) -> list[str]:
+    """Delete a workflow with its executions. Returns the executions that had outputs in the
+    storage: once this transaction is committed, delete their blobs
+    (:func:`wirework.services.executions.delete_stored_outputs`; not before: a rollback would
+    keep rows whose outputs are gone, and on SQLite the storage's connection would wait for
+    this transaction's lock)."""
+    from wirework.services.executions import with_stored_outputs
 
     mark_workflows_changed(session)
     row = await get_row(session, workflow_id)
     await refuse_workflow_in_use(session, row.id)
-    stored = await with_stored_outputs(session, workflow_id=row.id) if storage else []
+    stored = await with_stored_outputs(session, workflow_id=row.id)
     await session.delete(row)
     await session.flush()
-    await delete_stored_outputs(storage, stored)
+    return stored
 
 
 # --------------------------------------------------------------------------- activation

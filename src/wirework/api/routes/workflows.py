@@ -31,6 +31,7 @@ from wirework.schemas.workflows import (
 )
 from wirework.services import node_types, workflow_tags
 from wirework.services import workflows as svc
+from wirework.services.executions import delete_stored_outputs
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
@@ -255,7 +256,9 @@ async def patch_workflow(
 async def delete_workflow(
     workflow_id: WorkflowId, session: SessionDep, runtime: RuntimeDep
 ) -> None:
-    await svc.delete(session, workflow_id, storage=runtime.storage)
+    stored = await svc.delete(session, workflow_id)
+    await session.commit()  # the rows first: then their outputs in the storage
+    await delete_stored_outputs(runtime.storage, stored)
 
 
 @router.post("/{workflow_id}/activate", response_model=WorkflowOut, dependencies=[CanEdit])
