@@ -1,17 +1,28 @@
 """Data volume: 1,000,000 small items through set → filter → aggregate (target: ≤ 10 s and
 ≤ 512 MB peak memory). Runs in a child process so its peak RSS is its own; every step is
-recorded in SQLite (large outputs spill to files in the data dir).
+recorded in SQLite (or ``--database URL``); large outputs go to the storage
+(``--storage file|db|s3``: file = the data dir, the embedded default; db = the
+``output_chunks`` table of the same database; s3 = moto's S3 server, started in a process
+of its own on a free port of 127.0.0.1, so its memory is not counted).
 
-The baseline is the same work as plain Python over the same list, in the same process."""
+The baseline is the same work as plain Python over the same list, in the same process.
+
+    python -m bench.data_volume [ITEMS] [--storage file|db|s3] [--database URL]
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import json
+import os
 import resource
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 from bench.common import machine, report, save_workflow, temp_runtime
 
@@ -44,10 +55,10 @@ def items(n: int) -> list[dict[str, object]]:
     return [{"n": i, "team": f"t{i % 10}"} for i in range(n)]
 
 
-async def child(n: int) -> None:
+async def child(n: int, storage_url: str = "", database_url: str = "") -> None:
     from wirework.services.engine import EngineHost
 
-    async with temp_runtime() as runtime:
+    async with temp_runtime(database_url, storage_url=storage_url) as runtime:
         host = EngineHost(runtime)
         await host.start(schedules=False)
         workflow_id = await save_workflow(runtime, DOCUMENT)
@@ -83,16 +94,50 @@ async def child(n: int) -> None:
     )
 
 
-def main(n: int = ITEMS) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.data_volume", "--child", str(n)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+@contextlib.contextmanager
+def moto_s3() -> Iterator[str]:
+    """moto's S3 server in a process of its own; yields a storage URL on a fresh bucket."""
+    import boto3
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        for _ in range(100):
+            try:
+                client.create_bucket(Bucket="bench")
+                break
+            except Exception:
+                time.sleep(0.1)
+        yield f"s3://bench/blobs?endpoint_url={endpoint}&region=us-east-1"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main(n: int = ITEMS, storage: str = "file", database_url: str = "") -> dict[str, float]:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # moto accepts any
+        os.environ.setdefault(key, "bench")
+    with contextlib.ExitStack() as stack:
+        storage_url = {"file": "", "db": "db"}.get(storage) or stack.enter_context(moto_s3())
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.data_volume", "--child", str(n), storage_url]
+            + ([database_url] if database_url else []),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     figures = json.loads(out.strip().splitlines()[-1])
+    where = f"storage {storage}, {database_url.split(':', 1)[0] if database_url else 'sqlite'}"
     report(
-        f"data volume ({n:,} items: set → filter → aggregate) — {machine()}",
+        f"data volume ({n:,} items: set → filter → aggregate; {where}) — {machine()}",
         [
             ("execution time", f"{figures['elapsed']:.2f} s  (target ≤ 10 s)"),
             ("peak memory (process RSS)", f"{figures['peak_mb']:.0f} MB  (target ≤ 512 MB)"),
@@ -106,6 +151,11 @@ def main(n: int = ITEMS) -> dict[str, float]:
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        asyncio.run(child(int(sys.argv[2])))
+        asyncio.run(child(int(sys.argv[2]), *sys.argv[3:]))
     else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else ITEMS)
+        parser = argparse.ArgumentParser(prog="python -m bench.data_volume")
+        parser.add_argument("items", nargs="?", type=int, default=ITEMS)
+        parser.add_argument("--storage", choices=("file", "db", "s3"), default="file")
+        parser.add_argument("--database", default="", help="database URL (default: SQLite)")
+        args = parser.parse_args()
+        main(args.items, args.storage, args.database)

@@ -305,8 +305,9 @@ class DashboardRunTimes(Base):
 
 class ExecutionStep(Base):
     """One node run and attempt, written when it ends (or starts waiting). Its output is stored
-    with it: appended per step, never one growing blob; large outputs spill to a file in the
-    data dir (``output_path``)."""
+    with it: appended per step, never one growing blob; large outputs go to the storage
+    (:mod:`wirework.storage`), ``output_path`` naming the blob's key (an absolute path: a
+    file written before storages existed)."""
 
     __tablename__ = "execution_steps"
     __table_args__ = (
@@ -328,7 +329,7 @@ class ExecutionStep(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     items_out: Mapped[int] = mapped_column(Integer, default=0)
-    # JSON of {port: [items]}; NULL when not saved (save_data) or spilled to output_path.
+    # JSON of {port: [items]}; NULL when not saved (save_data) or in the storage (output_path).
     output: Mapped[str | None] = mapped_column(LongText)
     output_path: Mapped[str | None] = mapped_column(String(500))
 
