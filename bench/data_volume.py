@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from bench.common import machine, report, save_workflow, temp_runtime
 
@@ -61,6 +62,7 @@ async def child(n: int, storage_url: str = "", database_url: str = "") -> None:
     async with temp_runtime(database_url, storage_url=storage_url) as runtime:
         host = EngineHost(runtime)
         await host.start(schedules=False)
+        storage = runtime.storage.describe() if runtime.storage else "?"
         workflow_id = await save_workflow(runtime, DOCUMENT)
         data = items(n)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -89,7 +91,13 @@ async def child(n: int, storage_url: str = "", database_url: str = "") -> None:
     baseline = time.perf_counter() - t1
     print(
         json.dumps(
-            {"elapsed": elapsed, "peak_mb": peak, "before_mb": rss_before, "baseline": baseline}
+            {
+                "elapsed": elapsed,
+                "peak_mb": peak,
+                "before_mb": rss_before,
+                "baseline": baseline,
+                "storage": storage,
+            }
         )
     )
 
@@ -122,11 +130,12 @@ def moto_s3() -> Iterator[str]:
         server.wait(10)
 
 
-def main(n: int = ITEMS, storage: str = "file", database_url: str = "") -> dict[str, float]:
+def main(n: int = ITEMS, storage: str = "file", database_url: str = "") -> dict[str, Any]:
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # moto accepts any
         os.environ.setdefault(key, "bench")
     with contextlib.ExitStack() as stack:
-        storage_url = {"file": "", "db": "db"}.get(storage) or stack.enter_context(moto_s3())
+        storage_url = stack.enter_context(moto_s3()) if storage == "s3" else storage
+        storage_url = "" if storage == "file" else storage_url  # the default: the data dir
         out = subprocess.run(
             [sys.executable, "-m", "bench.data_volume", "--child", str(n), storage_url]
             + ([database_url] if database_url else []),
@@ -144,6 +153,7 @@ def main(n: int = ITEMS, storage: str = "file", database_url: str = "") -> dict[
             ("RSS holding the input list", f"{figures['before_mb']:.0f} MB"),
             ("baseline: same work in plain Python", f"{figures['baseline']:.2f} s"),
             ("ratio engine / plain Python", f"{figures['elapsed'] / figures['baseline']:.1f}"),
+            ("large outputs stored in", figures["storage"].split("?", 1)[0]),
         ],
     )
     return figures

@@ -178,3 +178,15 @@ def test_distributed_mode_refuses_file_and_defaults_to_db(tmp_path: Any) -> None
         with pytest.raises(StorageConfigError, match="distributed mode") as err:
             open_storage(distributed.model_copy(update={"storage_url": url}), engine)
         assert "other workers cannot read" in str(err.value)
+
+
+def test_s3_objects_stay_bounded() -> None:
+    """A big write is several objects of at most PART_CHARS (a bigger chunk alone)."""
+    from wirework.storage.s3 import PART_CHARS, _parts
+
+    small = "x" * (PART_CHARS // 3)
+    huge = "y" * (PART_CHARS + 1)
+    parts = list(_parts([small, small, small, huge, small]))
+    assert [len(p) for p in parts] == [2, 1, 1, 1]
+    assert [c for p in parts for c in p] == [small, small, small, huge, small]
+    assert all(sum(len(c) + 1 for c in p) <= PART_CHARS + 1 for p in parts if len(p) > 1)

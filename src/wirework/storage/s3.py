@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from wirework.storage.base import Append, Storage, StorageConfigError, StorageError
 
+# Characters of chunks put in one object, at most (unless one chunk is bigger).
+PART_CHARS = 4 * 1024 * 1024
 # Blobs whose next part number this process remembers (others are listed once).
 MAX_REMEMBERED = 10_000
 QUERY_KEYS = frozenset({"endpoint_url", "region", "profile", "addressing_style"})
@@ -48,6 +50,8 @@ class S3Storage(Storage):
             retries={"max_attempts": 5, "mode": "standard"},
             s3={"addressing_style": addressing_style or "auto"},  # type: ignore[arg-type]
             max_pool_connections=16,
+            connect_timeout=5,
+            read_timeout=60,
         )
         self.client: Any = session.client("s3", endpoint_url=endpoint_url, config=config)
         self._next: OrderedDict[str, int] = OrderedDict()
@@ -116,8 +120,8 @@ class S3Storage(Storage):
                 seq = 0
             else:
                 seq = int(existing[-1].rsplit("/", 1)[1]) + 1 if existing else 0
-        if append.chunks:
-            body = "\n".join(append.chunks).encode()
+        for part in _parts(append.chunks):
+            body = "\n".join(part).encode()
             self.client.put_object(Bucket=self.bucket, Key=f"{folder}{seq:010d}", Body=body)
             seq += 1
         with self._lock:
@@ -169,6 +173,21 @@ class S3Storage(Storage):
                     del self._next[key]
 
         await self._call(run)
+
+
+def _parts(chunks: list[str]) -> Iterator[list[str]]:
+    """Chunks grouped into objects of about ``PART_CHARS`` at most (a chunk is never split:
+    a bigger one is an object of its own), so that no write builds a huge body."""
+    part: list[str] = []
+    size = 0
+    for chunk in chunks:
+        if part and size + len(chunk) > PART_CHARS:
+            yield part
+            part, size = [], 0
+        part.append(chunk)
+        size += len(chunk) + 1
+    if part:
+        yield part
 
 
 def _reason(exc: BaseException) -> str:
