@@ -62,16 +62,19 @@ async def child(n: int, storage_url: str = "", database_url: str = "") -> None:
     async with temp_runtime(database_url, storage_url=storage_url) as runtime:
         host = EngineHost(runtime)
         await host.start(schedules=False)
-        storage = runtime.storage.describe() if runtime.storage else "?"
+        found = getattr(runtime, "storage", None)  # (a version before storages: the data dir)
+        storage = found.describe() if found is not None else "data dir (files)"
         workflow_id = await save_workflow(runtime, DOCUMENT)
         data = items(n)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
+        cpu0 = time.process_time()
         started = await host.execute(workflow_id, input_value=data)
         del data
         record = await started.wait()
         await host.runner.store.flush()
         elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
         result = started.run.result()
         await host.stop()
     assert record.status == "success", record.error
@@ -93,6 +96,7 @@ async def child(n: int, storage_url: str = "", database_url: str = "") -> None:
         json.dumps(
             {
                 "elapsed": elapsed,
+                "cpu": cpu,
                 "peak_mb": peak,
                 "before_mb": rss_before,
                 "baseline": baseline,
@@ -149,6 +153,7 @@ def main(n: int = ITEMS, storage: str = "file", database_url: str = "") -> dict[
         f"data volume ({n:,} items: set → filter → aggregate; {where}) — {machine()}",
         [
             ("execution time", f"{figures['elapsed']:.2f} s  (target ≤ 10 s)"),
+            ("CPU time of the process (all threads)", f"{figures['cpu']:.2f} s"),
             ("peak memory (process RSS)", f"{figures['peak_mb']:.0f} MB  (target ≤ 512 MB)"),
             ("RSS holding the input list", f"{figures['before_mb']:.0f} MB"),
             ("baseline: same work in plain Python", f"{figures['baseline']:.2f} s"),

@@ -266,11 +266,10 @@ class SqlStore(Store):
             ops = kept
         if appends:  # blobs first: the step rows that point at them come after
             try:
-                await self.storage.write(
-                    coalesce([Append(v["key"], [v["line"]], v["first"]) for v in (
-                        op.values for op in appends
-                    )])
-                )  # fmt: skip
+                batch = [
+                    Append(o.values["key"], [o.values["line"]], o.values["first"]) for o in appends
+                ]
+                await self.storage.write(coalesce(batch))
             except Exception as exc:
                 failed += [(op, exc) for op in appends]
         if ops:
