@@ -1,8 +1,9 @@
 """Fixtures for the storage backends: ``storage`` runs a test once per backend — ``file`` (a
 temporary directory), ``db`` (the ``output_chunks`` table of the test database, on every
 backend the ``runtime`` fixture runs on) and ``s3`` (a bucket on moto's S3 server, started on
-a free port of 127.0.0.1). A backend that cannot start is skipped with the reason, or fails
-under CI=true. Import the fixtures where they are used (``from tests.storage.backends import
+a free port of 127.0.0.1). ``WIREWORK_TEST_STORAGES`` (comma-separated, default all three)
+picks them. A backend that cannot start is skipped with the reason, or fails under CI=true.
+Import the fixtures where they are used (``from tests.storage.backends import
 …``). The ``db`` storage is the test database's, so ``storage`` needs ``runtime``."""
 
 from __future__ import annotations

@@ -151,6 +151,5 @@ def _reason(exc: BaseException) -> str:
 def _transient(exc: BaseException) -> bool:
     """A deadlock, lock wait timeout or serialization failure: trying again may succeed."""
     text = str(getattr(exc, "orig", exc)).lower()
-    return any(
-        t in text for t in ("deadlock", "lock wait timeout", "could not serialize", "locked")
-    )
+    # (SQLite's "database is locked" is not: its busy timeout has waited 30 s already.)
+    return any(t in text for t in ("deadlock", "lock wait timeout", "could not serialize"))
