@@ -88,6 +88,16 @@ class Settings(BaseSettings):
             "if it is PostgreSQL, else an error at start-up."
         ),
     )
+    storage_url: str = Field(
+        default="",
+        description=(
+            "Where step outputs too large for their row go: file://<dir> (a local directory), "
+            "db (the main database) or s3://bucket/prefix?endpoint_url=…&region=… (any "
+            "S3-compatible store; credentials from the standard AWS environment, config "
+            "files or roles). Empty = <data_dir>/executions embedded, db in distributed "
+            "mode, where file:// is refused (workers share no disk)."
+        ),
+    )
     encryption_key: SecretStr | None = Field(
         default=None,
         description=(

@@ -1,17 +1,18 @@
 """Large inputs stream through streamable nodes in batches, with the results they would have
 had all at once; consumed outputs are released from memory and stored in appended batches.
-On every database backend."""
+On every database backend, and with every storage of large outputs (file, db, s3: the
+``storage`` fixture of tests/storage/backends.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict
 
 from tests.engine.nodes import doc
+from tests.storage.backends import moto_endpoint, storage
 from wirework.engine.executor import CHUNK_ITEMS, ExecutionRun
 from wirework.engine.graph import Graph, compile_graph
 from wirework.engine.runner import Runner
@@ -21,6 +22,9 @@ from wirework.sdk.node import Item, NodeContext, NodeError, Outputs
 from wirework.sdk.registry import NodeSpec, Registry, registry
 from wirework.services.executions import get_record
 from wirework.services.runtime import Runtime
+from wirework.storage import Storage, blob_key
+
+__all__ = ["moto_endpoint", "storage"]  # fixtures
 
 N = 3 * CHUNK_ITEMS + 17  # several batches and a partial one
 batches: dict[str, list[int]] = {}
@@ -65,8 +69,8 @@ def _reset() -> None:
 
 
 @pytest.fixture
-async def runner(runtime: Runtime) -> AsyncIterator[Runner]:
-    r = Runner(SqlStore(runtime.engine, runtime.settings.data_dir))
+async def runner(runtime: Runtime, storage: Storage) -> AsyncIterator[Runner]:
+    r = Runner(SqlStore(runtime.engine, runtime.settings.data_dir, storage=storage))
     await r.start(resume=False)
     yield r
     await r.stop(grace_s=1)
@@ -88,10 +92,13 @@ async def run(runner: Runner, g: Graph, data: list[Item]) -> ExecutionRun:
 
 
 async def record(
-    runtime: Runtime, execution_id: str, max_items: int | None = None
+    runtime: Runtime,
+    execution_id: str,
+    max_items: int | None = None,
+    storage: Storage | None = None,
 ) -> dict[str, Any]:
     async with runtime.sessionmaker() as session:
-        record = await get_record(session, execution_id, max_items=max_items)
+        record = await get_record(session, execution_id, max_items=max_items, storage=storage)
         return record.model_dump(mode="json")
 
 
@@ -124,7 +131,7 @@ def expected_aggregate(n: int = N) -> list[Item]:
 
 
 async def test_large_input_streams_in_batches_with_the_same_results(
-    runner: Runner, runtime: Runtime, workflow_id: int
+    runner: Runner, runtime: Runtime, workflow_id: int, storage: Storage
 ) -> None:
     data = items()
     run_ = await run(runner, compile_(workflow_id, PIPELINE), data)
@@ -141,18 +148,17 @@ async def test_large_input_streams_in_batches_with_the_same_results(
     assert run_.outputs["filter"] == {}
     assert len(run_.outputs["agg"]["main"]) == 3
     # ...but every step's output is stored in full, in appended batches
-    rec = await record(runtime, run_.record.id)
+    rec = await record(runtime, run_.record.id, storage=storage)
     steps = {s["node_id"]: s for s in rec["steps"]}
     assert [s["status"] for s in rec["steps"]] == ["success"] * 5
     assert steps["start"]["output"]["main"] == items()
     assert steps["set"]["output"]["main"] == [{**i, "group": i["team"]} for i in items()]
     assert len(steps["filter"]["output"]["main"]) == (N + 1) // 2
     assert rec["result"] == run_.result()
-    spill = Path(runtime.settings.data_dir) / "executions" / run_.record.id
-    lines = (spill / "set.0.1.jsonl").read_text().splitlines()
-    assert len(lines) == 4  # one line per batch: never one growing blob
+    chunks = [c async for c in storage.read(blob_key(run_.record.id, "set", 0, 1))]
+    assert len(chunks) == 4  # one chunk per batch: never one growing blob
     # the API's record shows the first items of each port, and says it does
-    shown = await record(runtime, run_.record.id, max_items=10)
+    shown = await record(runtime, run_.record.id, max_items=10, storage=storage)
     steps = {s["node_id"]: s for s in shown["steps"]}
     assert steps["set"]["output"]["main"] == [{**i, "group": i["team"]} for i in items(10)]
     assert steps["set"]["truncated"] is True and steps["set"]["items_out"] == N
@@ -190,7 +196,7 @@ async def test_a_node_reading_items_or_mid_stream_nodes_sees_the_whole_list(
 
 
 async def test_branches_and_boundaries_keep_item_order(
-    runner: Runner, runtime: Runtime, workflow_id: int
+    runner: Runner, runtime: Runtime, workflow_id: int, storage: Storage
 ) -> None:
     document = doc(
         [
@@ -215,7 +221,7 @@ async def test_branches_and_boundaries_keep_item_order(
     yes = [{**i, "tag": "yes"} for i in items() if i["n"] % 3 == 0]
     no = [i for i in items() if i["n"] % 3 != 0]
     assert result == yes + no
-    rec = await record(runtime, run_.record.id)
+    rec = await record(runtime, run_.record.id, storage=storage)
     steps = {s["node_id"]: s for s in rec["steps"]}
     assert steps["if"]["output"] == {
         "true": [i for i in items() if i["n"] % 3 == 0],
@@ -224,7 +230,7 @@ async def test_branches_and_boundaries_keep_item_order(
 
 
 async def test_failure_mid_stream_fails_the_node_and_cancels_the_region(
-    runner: Runner, runtime: Runtime, workflow_id: int
+    runner: Runner, runtime: Runtime, workflow_id: int, storage: Storage
 ) -> None:
     document = doc(
         [
@@ -240,7 +246,7 @@ async def test_failure_mid_stream_fails_the_node_and_cancels_the_region(
     assert run_.record.error is not None
     assert run_.record.error["node_id"] == "b"
     assert f"item {CHUNK_ITEMS + 5} is bad" in run_.record.error["message"]
-    rec = await record(runtime, run_.record.id)
+    rec = await record(runtime, run_.record.id, storage=storage)
     steps = {s["node_id"]: s for s in rec["steps"]}
     assert steps["b"]["status"] == "error"
     assert steps["a"]["status"] == "canceled"  # it had only passed some batches on
@@ -262,6 +268,90 @@ async def test_result_released_mid_stream_is_read_back(runner: Runner, workflow_
     assert run_.record.status == "success"
     assert run_.record.result_node == "set"  # the last node that emitted anything
     assert run_.result() == [{**i, "x": 1} for i in items()]
+
+
+def local_blobs(runtime: Runtime, execution_id: str) -> bool:
+    return (runtime.settings.data_dir / "executions" / execution_id).exists()
+
+
+async def test_outputs_go_to_the_storage_only(
+    runner: Runner, runtime: Runtime, workflow_id: int, storage: Storage
+) -> None:
+    """Large outputs live in the configured storage: with db or s3 nothing is written to
+    the local disk (what distributed mode needs), and the store reads them back from it."""
+    run_ = await run(runner, compile_(workflow_id, PIPELINE), items())
+    assert run_.record.status == "success"
+    if storage.scheme != "file":
+        assert not local_blobs(runtime, run_.record.id)
+    async with runtime.sessionmaker() as session:
+        from sqlalchemy import select
+
+        from wirework.db.models import ExecutionStep
+
+        paths = dict(
+            (
+                await session.execute(
+                    select(ExecutionStep.node_id, ExecutionStep.output_path).where(
+                        ExecutionStep.execution_id == run_.record.id
+                    )
+                )
+            ).all()
+        )
+    assert paths["set"] == blob_key(run_.record.id, "set", 0, 1)  # a key, not a local path
+    assert paths["agg"] is None  # small: inline in its row
+    steps = {s.node_id: s for s in await runner.store.load_steps(run_.record.id)}
+    assert steps["probe"].output == {"main": [{**i, "group": i["team"]} for i in items()]}
+
+
+async def test_a_large_output_of_few_items_goes_to_the_storage(
+    runner: Runner, runtime: Runtime, workflow_id: int, storage: Storage
+) -> None:
+    """An output under CHUNK_ITEMS items but too large for its row (> spill_bytes) is one
+    chunk in the storage."""
+    big = [{"n": i, "text": "x" * 2000} for i in range(200)]  # ~400 KB, 200 items
+    document = doc(
+        [{"id": "start", "type": "core.manual"}, {"id": "a", "type": "t.whole"}],
+        [("start", "a")],
+    )
+    run_ = await run(runner, compile_(workflow_id, document), big)
+    assert run_.record.status == "success"
+    key = blob_key(run_.record.id, "a", 0, 1)
+    assert len([c async for c in storage.read(key)]) == 1
+    rec = await record(runtime, run_.record.id, storage=storage)
+    assert {s["node_id"]: s["output"] for s in rec["steps"]}["a"] == {"main": big}
+    if storage.scheme != "file":
+        assert not local_blobs(runtime, run_.record.id)
+
+
+async def test_save_data_none_deletes_the_blobs(
+    runner: Runner, workflow_id: int, storage: Storage
+) -> None:
+    document = {**PIPELINE, "settings": {"save_data": "none"}}
+    run_ = await run(runner, compile_(workflow_id, document), items())
+    assert run_.record.status == "success"
+    assert run_.result() == expected_aggregate() or len(run_.result()) == 3
+    for node in ("start", "set", "probe", "filter"):
+        assert [c async for c in storage.read(blob_key(run_.record.id, node, 0, 1))] == []
+
+
+async def test_deleting_the_workflow_deletes_its_executions_blobs(
+    runner: Runner, runtime: Runtime, workflow_id: int, storage: Storage
+) -> None:
+    from wirework.services import workflows
+    from wirework.services.executions import delete_stored_outputs
+
+    first = await run(runner, compile_(workflow_id, PIPELINE), items())
+    second = await run(runner, compile_(workflow_id, PIPELINE), items())
+    keys = [blob_key(r.record.id, "set", 0, 1) for r in (first, second)]
+    for key in keys:
+        assert [c async for c in storage.read(key)] != []
+    async with runtime.sessionmaker() as session:
+        stored = await workflows.delete(session, workflow_id)
+        await session.commit()
+    assert sorted(stored) == sorted(r.record.id for r in (first, second))
+    await delete_stored_outputs(storage, stored)
+    for key in keys:
+        assert [c async for c in storage.read(key)] == []
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])

@@ -27,7 +27,13 @@ from wirework.cli.output import (
 )
 from wirework.errors import InvalidInput, ServiceError
 from wirework.services.admin import UnsupportedDatabase, VaultError
-from wirework.services.runtime import Runtime, SchemaOutOfDate, open_runtime
+from wirework.services.runtime import (
+    Runtime,
+    SchemaOutOfDate,
+    StorageConfigError,
+    StorageError,
+    open_runtime,
+)
 from wirework.settings import Settings
 
 T = TypeVar("T")
@@ -71,7 +77,13 @@ def run_async(fn: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine, turning the errors a user can act on into one clear line."""
     try:
         return asyncio.run(fn())  # type: ignore[arg-type]
-    except (VaultError, SchemaOutOfDate, UnsupportedDatabase) as exc:
+    except (
+        VaultError,
+        SchemaOutOfDate,
+        UnsupportedDatabase,
+        StorageConfigError,
+        StorageError,
+    ) as exc:
         raise fail(str(exc)) from None
     except ServiceError as exc:
         raise fail(exc.message) from None
@@ -166,7 +178,13 @@ def run_command(
     except InvalidInput as exc:
         _print_invalid(exc, file)
         raise typer.Exit(2) from None
-    except (VaultError, SchemaOutOfDate, UnsupportedDatabase) as exc:
+    except (
+        VaultError,
+        SchemaOutOfDate,
+        UnsupportedDatabase,
+        StorageConfigError,
+        StorageError,
+    ) as exc:
         raise fail(str(exc)) from None
     except ServiceError as exc:
         raise fail(exc.message) from None

@@ -305,8 +305,9 @@ class DashboardRunTimes(Base):
 
 class ExecutionStep(Base):
     """One node run and attempt, written when it ends (or starts waiting). Its output is stored
-    with it: appended per step, never one growing blob; large outputs spill to a file in the
-    data dir (``output_path``)."""
+    with it: appended per step, never one growing blob; large outputs go to the storage
+    (:mod:`wirework.storage`), ``output_path`` naming the blob's key (an absolute path: a
+    file written before storages existed)."""
 
     __tablename__ = "execution_steps"
     __table_args__ = (
@@ -328,9 +329,32 @@ class ExecutionStep(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     items_out: Mapped[int] = mapped_column(Integer, default=0)
-    # JSON of {port: [items]}; NULL when not saved (save_data) or spilled to output_path.
+    # JSON of {port: [items]}; NULL when not saved (save_data) or in the storage (output_path).
     output: Mapped[str | None] = mapped_column(LongText)
     output_path: Mapped[str | None] = mapped_column(String(500))
+
+
+class OutputChunk(Base):
+    """A piece of a large step output in the database storage (``WIREWORK_STORAGE_URL=db``,
+    :mod:`wirework.storage.db`): one blob is many rows in ``id`` order, each at most
+    ``PIECE_CHARS`` characters; ``part`` > 0 continues the chunk of the row before. No row is
+    ever updated or grows; an execution's rows go with it (``execution_id``)."""
+
+    __tablename__ = "output_chunks"
+    __table_args__ = (
+        Index("ix_output_chunks_blob_key_id", "blob_key", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    execution_id: Mapped[str] = mapped_column(String(32), index=True)
+    blob_key: Mapped[str] = mapped_column(
+        String(300).with_variant(
+            mysql.VARCHAR(300, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+        )
+    )
+    part: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[str] = mapped_column(LongText)
 
 
 ExactString200 = String(200).with_variant(

@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import shutil
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,8 +31,9 @@ from wirework.engine.store import (
     StepRecord,
     Store,
     StoreUnavailable,
-    _read_output,
+    load_stored_output,
 )
+from wirework.storage import Append, FileStorage, Storage, blob_key, coalesce, default_file_root
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ _UPDATE_EXEC = "update_execution"
 _INSERT_STEP = "insert_step"
 _UPSERT_STEP = "upsert_step"
 _DROP_OUTPUTS = "drop_outputs"
-_APPEND_OUTPUT = "append_output"  # a file write, not a row: done before the transaction
+_APPEND_OUTPUT = "append_output"  # a storage write, not a row: done before the transaction
 _RENEW_LEASES = "renew_leases"  # one UPDATE for every unfinished execution of a worker
 # Within one batch, operations run in this order (inserts before the updates that need them);
 # operations of one kind keep their queue order.
@@ -90,13 +90,18 @@ def _reason(exc: BaseException) -> str:
 
 
 class SqlStore(Store):
-    """Durable store over SQLAlchemy Core with one batching writer task per process."""
+    """Durable store over SQLAlchemy Core with one batching writer task per process.
+
+    Outputs too large for their row go to ``storage`` (:mod:`wirework.storage`; default: a
+    ``file://`` storage in ``<data_dir>/executions``); the step row names the blob's key in
+    ``output_path``."""
 
     def __init__(
         self,
         engine: AsyncEngine,
-        data_dir: Path,
+        data_dir: Path | str,
         *,
+        storage: Storage | None = None,
         spill_bytes: int = 256 * 1024,
         max_batch: int = 2000,
     ) -> None:
@@ -108,7 +113,7 @@ class SqlStore(Store):
             if self._sync_engine is not None
             else None
         )
-        self._spill_dir = Path(data_dir) / "executions"
+        self.storage: Storage = storage or FileStorage(default_file_root(data_dir))
         self._spill_bytes = spill_bytes
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Op | _Barrier] = asyncio.Queue()
@@ -156,8 +161,8 @@ class SqlStore(Store):
         output = step.output
         if step.appended:
             values["output"] = None
-            values["output_path"] = str(
-                self._appended_path(step.execution_id, step.node_id, step.run_index, step.attempt)
+            values["output_path"] = blob_key(
+                step.execution_id, step.node_id, step.run_index, step.attempt
             )
         else:
             values["output"] = _dumps(output) if output is not None else None
@@ -170,16 +175,13 @@ class SqlStore(Store):
             self._written_steps.discard(key)
         self._queue.put_nowait(_Op(kind, values))
 
-    def _appended_path(self, execution_id: str, node_id: str, run_index: int, attempt: int) -> Path:
-        return self._spill_dir / execution_id / f"{node_id}.{run_index}.{attempt}.jsonl"
-
     def append_output(
         self, step: tuple[str, str, int, int], chunk: dict[str, list[Any]], *, first: bool
     ) -> None:
         # Serialised now (the caller may reuse its lists), written by the writer task.
         line = _dumps(chunk)
         values = {
-            "path": self._appended_path(*step),
+            "key": blob_key(*step),
             "line": line,
             "first": first,
             "execution_id": step[0],
@@ -262,9 +264,12 @@ class SqlStore(Store):
                     continue
                 kept.append(op)
             ops = kept
-        if appends:  # files first: the step rows that point at them come after
+        if appends:  # blobs first: the step rows that point at them come after
             try:
-                await asyncio.to_thread(_append_lines, [op.values for op in appends])
+                batch = [
+                    Append(o.values["key"], [o.values["line"]], o.values["first"]) for o in appends
+                ]
+                await self.storage.write(coalesce(batch))
             except Exception as exc:
                 failed += [(op, exc) for op in appends]
         if ops:
@@ -333,16 +338,15 @@ class SqlStore(Store):
             output = op.values.get("output")
             if output is not None and len(output) > self._spill_bytes:
                 v = op.values
-                folder = self._spill_dir / v["execution_id"]
-                path = folder / f"{v['node_id']}.{v['run_index']}.{v['attempt']}.json"
-                await asyncio.to_thread(_write_file, path, output)
-                v["output"], v["output_path"] = None, str(path)
+                key = blob_key(v["execution_id"], v["node_id"], v["run_index"], v["attempt"])
+                await self.storage.write([Append(key, [output], first=True)])
+                v["output"], v["output_path"] = None, key
 
     async def _write(self, ops: list[_Op]) -> None:
         await self._spill(ops)
-        plan, folders = _plan(ops)
-        for folder in folders:
-            await asyncio.to_thread(shutil.rmtree, self._spill_dir / folder, ignore_errors=True)
+        plan, dropped = _plan(ops)
+        if dropped:
+            await self.storage.delete_executions(dropped)
         if self._sync_engine is not None:
             # SQLite: the whole batch in one hop to the writer thread, not one per statement.
             loop = asyncio.get_running_loop()
@@ -383,7 +387,9 @@ class SqlStore(Store):
         async with self._engine.connect() as conn:
             await conn.execution_options(**{READONLY: True})
             row = (await conn.execute(query)).first()
-        return await _read_output(row.output, row.output_path) if row is not None else None
+        if row is None:
+            return None
+        return await load_stored_output(self.storage, row.output, row.output_path)
 
     async def load_steps(self, execution_id: str) -> list[StepRecord]:
         async with self._engine.connect() as conn:
@@ -398,7 +404,7 @@ class SqlStore(Store):
         steps = []
         for row in rows:
             m = row._mapping
-            output = await _read_output(m["output"], m["output_path"])
+            output = await load_stored_output(self.storage, m["output"], m["output_path"])
             step = StepRecord(
                 execution_id=m["execution_id"],
                 node_id=m["node_id"],
@@ -544,23 +550,3 @@ def _exec_record(m: Any) -> ExecutionRecord:
     record = ExecutionRecord(**{k: m[k] for k in ExecutionRecord.__dataclass_fields__})
     record.status = ExecutionStatus(record.status)
     return record
-
-
-def _write_file(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-
-
-def _append_lines(appends: list[dict[str, Any]]) -> None:
-    """Write batches of step outputs, one JSON line each, opening each file once."""
-    by_path: dict[Path, list[dict[str, Any]]] = {}
-    for values in appends:
-        by_path.setdefault(values["path"], []).append(values)
-    for path, entries in by_path.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        start = max((i for i, e in enumerate(entries) if e["first"]), default=None)
-        mode = "a" if start is None else "w"
-        with open(path, mode, encoding="utf-8") as fh:
-            for entry in entries[start or 0 :]:
-                fh.write(entry["line"])
-                fh.write("\n")

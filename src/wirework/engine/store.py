@@ -25,6 +25,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from sqlalchemy import Table
 
 from wirework.db.models import Execution, ExecutionStep
 from wirework.engine.states import UNFINISHED, ExecutionStatus, StepStatus
+from wirework.storage import Storage as Storage_
+from wirework.storage import read_output as read_stored
 
 log = logging.getLogger(__name__)
 
@@ -286,18 +289,27 @@ def _claimable(r: ExecutionRecord, worker: str, now: dt.datetime, from_worker: s
 def read_output(
     text: str | None, path: str | None, max_items: int | None = None
 ) -> dict[str, list[Any]] | None:
-    """A stored step output: its inline JSON, else the file it spilled to (see
-    :func:`read_output_file`); None when there is none."""
+    """A stored step output from its inline JSON, or from a file of a version before
+    :mod:`wirework.storage` (an absolute ``output_path``: see :func:`read_output_file`);
+    None when there is none. Blobs in a storage are read by :func:`load_stored_output`."""
     if text is not None:
         value = json.loads(text)
         return value if isinstance(value, dict) else None
     return read_output_file(path, max_items) if path is not None else None
 
 
-async def _read_output(text: str | None, path: str | None) -> dict[str, list[Any]] | None:
-    if text is None and path is not None:  # a file: read it off the event loop
-        return await asyncio.to_thread(read_output_file, path)
-    return read_output(text, None)
+async def load_stored_output(
+    storage: Storage_ | None, text: str | None, path: str | None, max_items: int | None = None
+) -> dict[str, list[Any]] | None:
+    """A step row's output: its inline JSON, else the blob its ``output_path`` names in
+    ``storage`` (a key; an absolute path is a file written before storages existed), at
+    most ``max_items`` per port. None when there is none (not saved, or deleted, or a blob
+    without a storage to read it from)."""
+    if text is not None or path is None:
+        return read_output(text, None)
+    if os.path.isabs(path):
+        return await asyncio.to_thread(read_output_file, path, max_items)
+    return await read_stored(storage, path, max_items) if storage is not None else None
 
 
 def read_output_file(path: str, max_items: int | None = None) -> dict[str, list[Any]] | None:

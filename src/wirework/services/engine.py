@@ -86,7 +86,9 @@ class EngineHost:
         expr_budget.configure(
             max_work=settings.expression_max_work, threads=settings.expression_threads
         )
-        store = self.store or SqlStore(self.runtime.engine, self.runtime.settings.data_dir)
+        store = self.store or SqlStore(
+            self.runtime.engine, self.runtime.settings.data_dir, storage=self.runtime.storage
+        )
         hooks = Hooks(
             credentials=self.credentials,
             save_tokens=self.save_tokens,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,9 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Execution, ExecutionStep, Workflow
-from wirework.engine.store import read_output
+from wirework.engine.store import load_stored_output
 from wirework.errors import InvalidInput, NotFound
 from wirework.schemas.executions import ExecutionOut, ExecutionSummary, StepOut
+from wirework.storage import Storage
+
+log = logging.getLogger(__name__)
 
 MAX_LIMIT = 500
 #: Items per output port (and of the result) an execution record shows unless asked for more:
@@ -70,10 +74,15 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 async def get_record(
-    session: AsyncSession, execution_id: str, *, max_items: int | None = DEFAULT_MAX_ITEMS
+    session: AsyncSession,
+    execution_id: str,
+    *,
+    max_items: int | None = DEFAULT_MAX_ITEMS,
+    storage: Storage | None = None,
 ) -> ExecutionOut:
     """The execution record; each output port and the result show at most ``max_items``
-    items (None: all of them)."""
+    items (None: all of them). Large outputs are read from ``storage`` (the runtime's:
+    ``WIREWORK_STORAGE_URL``); without one, they show as null."""
     if max_items is not None and not 0 <= max_items <= MAX_ITEMS:
         raise InvalidInput.one("max_items", f"must be between 0 and {MAX_ITEMS:,}")
     row = await session.get(Execution, execution_id)
@@ -86,7 +95,8 @@ async def get_record(
             .order_by(ExecutionStep.id)
         )
     ).all()
-    return build_record(row, steps, [load_output(s, max_items) for s in steps], max_items)
+    outputs = [await load_output(s, max_items, storage) for s in steps]
+    return build_record(row, steps, outputs, max_items)
 
 
 def build_record(
@@ -144,7 +154,45 @@ def _cut(items_out: int | None, shown: dict[str, list[Any]]) -> bool:
     return bool(items_out) and sum(len(v) for v in shown.values()) < (items_out or 0)
 
 
-def load_output(step: ExecutionStep, max_items: int | None = None) -> dict[str, list[Any]] | None:
-    """A step's stored output: inline JSON, or the file it spilled to in the data dir (at
-    most ``max_items`` per port kept from a file of appended batches)."""
-    return read_output(step.output, step.output_path, max_items)
+async def load_output(
+    step: ExecutionStep, max_items: int | None = None, storage: Storage | None = None
+) -> dict[str, list[Any]] | None:
+    """A step's stored output: inline JSON, or the blob it went to in the storage (at most
+    ``max_items`` per port kept from a blob of appended batches)."""
+    return await load_stored_output(storage, step.output, step.output_path, max_items)
+
+
+async def with_stored_outputs(
+    session: AsyncSession,
+    *,
+    workflow_id: int | None = None,
+    execution_ids: Sequence[str] | None = None,
+) -> list[str]:
+    """The executions (of a workflow, or among ``execution_ids``) that have a step output in
+    the storage: whose blobs to delete with them (:func:`delete_stored_outputs`)."""
+    query = select(ExecutionStep.execution_id).where(ExecutionStep.output_path.is_not(None))
+    if workflow_id is not None:
+        query = query.where(
+            ExecutionStep.execution_id.in_(
+                select(Execution.id).where(Execution.workflow_id == workflow_id)
+            )
+        )
+    if execution_ids is not None:
+        query = query.where(ExecutionStep.execution_id.in_(list(execution_ids)))
+    return list((await session.scalars(query.distinct())).all())
+
+
+async def delete_stored_outputs(storage: Storage | None, execution_ids: Sequence[str]) -> None:
+    """Remove deleted executions' blobs from the storage. A failure is logged, not raised:
+    the rows are gone already; what is left is unreachable data to clean by hand."""
+    if storage is None or not execution_ids:
+        return
+    try:
+        await storage.delete_executions(execution_ids)
+    except Exception as exc:
+        log.warning(
+            "could not delete the stored outputs of %d deleted execution(s) from %s: %s",
+            len(execution_ids),
+            storage.describe(),
+            exc,
+        )

@@ -16,6 +16,7 @@ from wirework.sdk.outbound import OutboundPolicy, set_policy
 from wirework.services import integration_types
 from wirework.services import vault as vault_service
 from wirework.settings import Settings
+from wirework.storage import Storage, StorageConfigError, StorageError, open_storage
 from wirework.vault import Vault as Vault  # what routes and commands decrypt with
 from wirework.vault import VaultError
 from wirework.vault.crypto import write_secret_file
@@ -41,11 +42,15 @@ class Runtime:
     signing_key: str
     # Set when this process runs executions (the server; `wirework run` uses its own).
     engine_host: EngineHost | None = None
+    # Where large step outputs go (WIREWORK_STORAGE_URL); None: <data_dir>/executions.
+    storage: Storage | None = None
 
     async def close(self) -> None:
         if self.engine_host is not None:
             await self.engine_host.stop()
             self.engine_host = None
+        if self.storage is not None:
+            await self.storage.close()
         await self.engine.dispose()
 
 
@@ -114,7 +119,10 @@ async def open_runtime(settings: Settings, *, migrate_db: bool = True) -> Runtim
         )
     )
     engine = create_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+    storage: Storage | None = None
     try:
+        storage = open_storage(settings, engine)  # refuses file:// in distributed mode
+        await storage.start()
         if migrate_db:
             await prepare_database(engine, settings)
         sessionmaker = create_sessionmaker(engine)
@@ -124,9 +132,19 @@ async def open_runtime(settings: Settings, *, migrate_db: bool = True) -> Runtim
         await sync_builtin_types(sessionmaker)
         signing_key = load_signing_key(settings)
     except BaseException:
+        if storage is not None:
+            await storage.close()
         await engine.dispose()
         raise
-    return Runtime(settings, engine, sessionmaker, vault, signing_key)
+    return Runtime(settings, engine, sessionmaker, vault, signing_key, storage=storage)
 
 
-__all__ = ["Runtime", "SchemaOutOfDate", "VaultError", "load_signing_key", "open_runtime"]
+__all__ = [
+    "Runtime",
+    "SchemaOutOfDate",
+    "StorageConfigError",
+    "StorageError",
+    "VaultError",
+    "load_signing_key",
+    "open_runtime",
+]

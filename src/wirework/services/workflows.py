@@ -330,12 +330,21 @@ async def patch(
     return await _save(session, row, merged, active=data.active, user_id=user_id)
 
 
-async def delete(session: AsyncSession, workflow_id: int) -> None:
+async def delete(session: AsyncSession, workflow_id: int) -> list[str]:
+    """Delete a workflow with its executions. Returns the executions that had outputs in the
+    storage: once this transaction is committed, delete their blobs
+    (:func:`wirework.services.executions.delete_stored_outputs`; not before: a rollback would
+    keep rows whose outputs are gone, and on SQLite the storage's connection would wait for
+    this transaction's lock)."""
+    from wirework.services.executions import with_stored_outputs
+
     mark_workflows_changed(session)
     row = await get_row(session, workflow_id)
     await refuse_workflow_in_use(session, row.id)
+    stored = await with_stored_outputs(session, workflow_id=row.id)
     await session.delete(row)
     await session.flush()
+    return stored
 
 
 # --------------------------------------------------------------------------- activation

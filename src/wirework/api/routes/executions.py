@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from wirework.api.deps import DbId, SessionDep, current_user
+from wirework.api.deps import DbId, RuntimeDep, SessionDep, current_user
 from wirework.schemas.common import CursorPage
 from wirework.schemas.executions import ExecutionOut, ExecutionStatus, ExecutionSummary
 from wirework.services import executions as svc
@@ -88,6 +88,7 @@ async def list_workflow_executions(
 async def get_execution(
     execution_id: str,
     session: SessionDep,
+    runtime: RuntimeDep,
     max_items: Annotated[
         int,
         Query(
@@ -98,4 +99,4 @@ async def get_execution(
         ),
     ] = svc.DEFAULT_MAX_ITEMS,
 ) -> ExecutionOut:
-    return await svc.get_record(session, execution_id, max_items=max_items)
+    return await svc.get_record(session, execution_id, max_items=max_items, storage=runtime.storage)

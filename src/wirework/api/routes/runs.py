@@ -54,7 +54,7 @@ async def _answer(engine: EngineHost, started: Started, wait: bool) -> JSONRespo
         await started.wait()
     await engine.runner.store.flush(started.id)  # 503 store_unavailable if not written
     async with engine.runtime.sessionmaker() as session:
-        record = await svc.get_record(session, started.id)
+        record = await svc.get_record(session, started.id, storage=engine.runtime.storage)
     code = status.HTTP_200_OK if wait else status.HTTP_202_ACCEPTED
     return JSONResponse(record.model_dump(mode="json"), status_code=code)
 
@@ -108,7 +108,7 @@ router.add_api_route(
 )
 async def cancel(execution_id: ExecutionId, engine: EngineDep, session: SessionDep) -> ExecutionOut:
     await engine.cancel(execution_id)
-    return await svc.get_record(session, execution_id)
+    return await svc.get_record(session, execution_id, storage=engine.runtime.storage)
 
 
 @router.post(
@@ -147,7 +147,9 @@ async def events(
 
     async def current(max_items: int | None = svc.DEFAULT_MAX_ITEMS) -> ExecutionOut:
         async with engine.runtime.sessionmaker() as s:
-            return await svc.get_record(s, execution_id, max_items=max_items)
+            return await svc.get_record(
+                s, execution_id, max_items=max_items, storage=engine.runtime.storage
+            )
 
     def ended(record: ExecutionOut) -> bool:
         return record.status not in _LIVE and execution_id not in engine.runner.running

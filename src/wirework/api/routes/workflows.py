@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from wirework.api.bodies import BadContentLength, BodyTooLarge, read_capped
-from wirework.api.deps import CanEdit, CurrentUser, SessionDep, current_user
+from wirework.api.deps import CanEdit, CurrentUser, RuntimeDep, SessionDep, current_user
 from wirework.errors import FieldError, InvalidInput, ServiceError
 from wirework.schemas.common import Page
 from wirework.schemas.document import (
@@ -31,6 +31,7 @@ from wirework.schemas.workflows import (
 )
 from wirework.services import node_types, workflow_tags
 from wirework.services import workflows as svc
+from wirework.services.executions import delete_stored_outputs
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
@@ -252,8 +253,12 @@ async def patch_workflow(
 
 
 @router.delete("/{workflow_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanEdit])
-async def delete_workflow(workflow_id: WorkflowId, session: SessionDep) -> None:
-    await svc.delete(session, workflow_id)
+async def delete_workflow(
+    workflow_id: WorkflowId, session: SessionDep, runtime: RuntimeDep
+) -> None:
+    stored = await svc.delete(session, workflow_id)
+    await session.commit()  # the rows first: then their outputs in the storage
+    await delete_stored_outputs(runtime.storage, stored)
 
 
 @router.post("/{workflow_id}/activate", response_model=WorkflowOut, dependencies=[CanEdit])
