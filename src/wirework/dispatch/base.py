@@ -40,6 +40,16 @@ class ReadyWork(Protocol[OutcomeT]):
 
 
 class Dispatcher(ABC):
+    #: Executions run elsewhere (distributed mode): the runner creates them and hands them
+    #: over with :meth:`submit` instead of running them in this process.
+    remote: bool = False
+
+    def submit(self, execution_id: str, *, node_id: str | None = None, payload: Any = None) -> None:
+        """Hand the execution to a worker, which claims it in the store and runs it on from
+        its stored steps (``node_id``/``payload``: the webhook call resuming a wait).
+        Only remote dispatchers implement it."""
+        raise NotImplementedError(f"{type(self).__name__} runs executions in this process")
+
     @abstractmethod
     async def run_ready(self, ready: list[str], work: ReadyWork[Any]) -> None:
         """Run the ``ready`` nodes, and the nodes they make ready, until none is left or one
