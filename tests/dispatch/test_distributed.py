@@ -9,6 +9,9 @@ in other processes. Skipped when PostgreSQL or the broker is down (failed under 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import itertools
+import json
 import os
 import random
 import signal
@@ -326,3 +329,37 @@ async def test_sigterm_hands_back_a_long_step(cl: Cluster) -> None:
     (final,) = await cl.finished([started.id], limit_s=60)
     assert final.status == "success", final.error
     assert "handed back" in cl.log_of("worker1") + cl.log_of("worker2")
+
+
+async def test_two_schedulers_fire_each_schedule_time_once(cl: Cluster) -> None:
+    """A second scheduler runs beside the first; midway the leader stops (the other takes
+    over): every tick of a 1-second schedule fires exactly once."""
+    ticks = int(os.environ.get("WIREWORK_SCHEDULER_TICKS", "12"))
+    cl.start("scheduler2", "scheduler")
+    wf = await cl.workflow(
+        doc(
+            [
+                {"id": "every", "type": "core.schedule", "params": {"interval_s": 1}},
+                {"id": "noop", "type": "core.noop"},
+            ],
+            [("every", "noop")],
+        ),
+        active=True,
+    )
+    await wait_for(lambda: _count(cl, wf, ticks // 2), f"{ticks // 2} ticks fired", ticks + 30)
+    cl.kill("scheduler1", signal.SIGTERM)  # the leader (it started first) steps down
+    await wait_for(lambda: _count(cl, wf, ticks), f"{ticks} ticks fired", ticks + 30)
+    cl.start("scheduler1", "scheduler")
+    fired: list[str] = []
+    for row in await cl.executions(wf):
+        assert row.mode == "schedule"
+        (trigger,) = [s for s in await cl.steps(row.id) if s.node_id == "every"]
+        fired.append(json.loads(trigger.output)["main"][0]["scheduled_at"])
+    assert len(fired) == len(set(fired)), sorted(fired)  # no schedule time fired twice
+    times = sorted(dt.datetime.fromisoformat(f) for f in fired)
+    gaps = {(b - a).total_seconds() for a, b in itertools.pairwise(times)}
+    assert gaps <= {1.0}, sorted(gaps)  # ... and none skipped, across the failover
+
+
+async def _count(cl: Cluster, workflow_id: int, at_least: int) -> bool:
+    return len(await cl.executions(workflow_id)) >= at_least

@@ -149,6 +149,13 @@ def worker(
             help="Seconds running executions may finish after SIGTERM before they are handed back",
         ),
     ] = 30.0,
+    segment: Annotated[
+        str,
+        typer.Option(
+            help="What one task runs: the execution until it finishes or parks (execution), "
+            "or one ready set at a time (ready_set: measured slower, see dispatch/README.md)",
+        ),
+    ] = "execution",
 ) -> None:
     """Distributed mode: run executions from the broker (a Celery worker; logs JSON lines)."""
     from wirework.logging import configure
@@ -157,7 +164,9 @@ def worker(
     settings = _distributed_settings()
     configure(settings.log_level, "json")
     run_async(lambda: with_runtime(settings, _noop))  # a clear line for a wrong key or schema
-    run_worker(settings, concurrency=concurrency, grace_s=grace)
+    if segment not in ("execution", "ready_set"):
+        raise fail("--segment: execution or ready_set")
+    run_worker(settings, concurrency=concurrency, grace_s=grace, segment=segment)
 
 
 @app.command()

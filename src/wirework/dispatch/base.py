@@ -24,8 +24,16 @@ FireTimer = Callable[[str], Awaitable[None]]
 DueTimers = Callable[[], Awaitable[list[tuple[dt.datetime, str]]]]
 
 
+class HandOff(Exception):
+    """Raised by :meth:`Dispatcher.run_ready`: this process stops here and the rest of the
+    execution runs elsewhere, from its stored steps (the run ends unfinished, detached)."""
+
+
 class ReadyWork(Protocol[OutcomeT]):
     """One execution's work as a dispatcher sees it."""
+
+    #: The execution's own drive (not a ``core.loop`` body's): it may be handed off.
+    top_level: bool
 
     def begin(self, node_id: str) -> None:
         """``node_id`` is taken to run (the engine marks it running)."""

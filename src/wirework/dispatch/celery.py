@@ -25,7 +25,7 @@ from typing import Any
 import structlog
 from celery import Celery
 
-from wirework.dispatch.base import ReadyWork
+from wirework.dispatch.base import HandOff, ReadyWork
 from wirework.dispatch.embedded import EmbeddedDispatcher
 
 log = logging.getLogger(__name__)
@@ -100,19 +100,46 @@ class CeleryDispatcher(EmbeddedDispatcher):
         self._publisher.shutdown(wait=True)
 
 
+#: What one task runs: the execution until it finishes or parks (``execution``), or one
+#: ready set, handing the rest back through the broker (``ready_set``; measured, not the
+#: default: see README.md).
+SEGMENTS = ("execution", "ready_set")
+
+
 class WorkerDispatcher(EmbeddedDispatcher):
     """A worker's: ready nodes as asyncio tasks of the worker's loop, each step's log lines
-    carrying its ``node_id`` (the execution and workflow ids are bound by the task)."""
+    carrying its ``node_id`` (the execution and workflow ids are bound by the task).
+
+    ``segment="ready_set"`` runs only the nodes ready now and raises :class:`HandOff` when
+    that made others ready (the task then hands the execution back to the queue)."""
+
+    def __init__(self, segment: str = "execution") -> None:
+        super().__init__()
+        if segment not in SEGMENTS:
+            raise ValueError(f"segment must be one of {SEGMENTS}, not {segment!r}")
+        self.segment = segment
 
     async def run_ready(self, ready: list[str], work: ReadyWork[Any]) -> None:
-        await super().run_ready(ready, _LogBound(work))
+        if self.segment == "execution" or not work.top_level:
+            await super().run_ready(ready, _LogBound(work))
+            return
+        now, after = list(ready), ready
+        after.clear()
+        await super().run_ready(now, _LogBound(work, after))
+        if after:
+            raise HandOff
 
 
 class _LogBound:
-    __slots__ = ("work",)
+    """``work`` with the node id bound in the log context of its step; ``into``: newly
+    ready nodes go there instead of into the dispatcher's list."""
 
-    def __init__(self, work: ReadyWork[Any]) -> None:
+    __slots__ = ("into", "top_level", "work")
+
+    def __init__(self, work: ReadyWork[Any], into: list[str] | None = None) -> None:
         self.work = work
+        self.into = into
+        self.top_level = work.top_level
 
     def begin(self, node_id: str) -> None:
         self.work.begin(node_id)
@@ -125,4 +152,4 @@ class _LogBound:
             structlog.contextvars.reset_contextvars(**tokens)
 
     def complete(self, node_id: str, outcome: Any, ready: list[str]) -> None:
-        self.work.complete(node_id, outcome, ready)
+        self.work.complete(node_id, outcome, ready if self.into is None else self.into)

@@ -149,8 +149,11 @@ class WorkerHost:
     """A worker process's engine: one asyncio loop in a thread of its own, where the engine
     host runs every execution this process holds; Celery's task threads submit to it."""
 
-    def __init__(self, settings: Settings, *, concurrency: int, grace_s: float) -> None:
+    def __init__(
+        self, settings: Settings, *, concurrency: int, grace_s: float, segment: str = "execution"
+    ) -> None:
         self.settings = settings
+        self.segment = segment
         self.concurrency = concurrency
         self.grace_s = grace_s
         self.worker_id = new_worker_id()
@@ -178,7 +181,7 @@ class WorkerHost:
         self.host = EngineHost(
             self.runtime,
             worker_id=self.worker_id,
-            dispatcher=WorkerDispatcher(),
+            dispatcher=WorkerDispatcher(self.segment),
             local_limits=False,
         )
         # No sweep nor timers here: the scheduler hands those executions to workers.
@@ -246,11 +249,17 @@ class WorkerHost:
         final = await started.wait()
         with contextlib.suppress(StoreUnavailable):  # the writer logged it
             await runner.store.flush(execution_id)
-        if started.run.detached:  # shutting down: the lease ended; another worker takes it
+        if started.run.detached and self.stopping:
+            # Shutting down: its lease ended; another worker takes it.
             assert self._handed_back is not None
             await self._handed_back.wait()
             self.publisher.submit(execution_id)
             return "handed back"
+        if started.run.detached:  # the segment ended (ready_set): the next one, anywhere
+            runner.store.update_execution(execution_id, worker=None)
+            await runner.store.flush(execution_id)
+            self.publisher.submit(execution_id)
+            return "segment done"
         if limit or global_limit:
             wf = record.workflow_id if not global_limit else None
             for waiting in await queued(self.runtime, wf):
@@ -298,11 +307,13 @@ class WorkerHost:
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
-def run_worker(settings: Settings, *, concurrency: int, grace_s: float) -> None:
+def run_worker(
+    settings: Settings, *, concurrency: int, grace_s: float, segment: str = "execution"
+) -> None:
     """``wirework worker``: serve tasks until SIGTERM/SIGINT (warm shutdown)."""
     from celery import signals
 
-    worker_host = WorkerHost(settings, concurrency=concurrency, grace_s=grace_s)
+    worker_host = WorkerHost(settings, concurrency=concurrency, grace_s=grace_s, segment=segment)
     app = worker_host.publisher.app
 
     @app.task(name=RUN_EXECUTION, acks_late=True, reject_on_worker_lost=True, ignore_result=True)  # type: ignore[untyped-decorator]
