@@ -62,6 +62,16 @@ async def test_linear(cl: Cluster) -> None:
         ("b", "success"),
     ]
     assert record.worker is not None and record.worker != cl.host.worker_id  # type: ignore[union-attr]
+    # The worker logged it as a JSON line with the execution's and workflow's ids.
+
+    def logged() -> list[dict[str, Any]]:
+        lines = (cl.log_of("worker1") + cl.log_of("worker2")).splitlines()
+        found = [json.loads(x) for x in lines if x.startswith("{") and record.id in x]
+        return [x for x in found if x.get("event") == "execution ran"]
+
+    (line,) = await wait_for(logged, "the worker logged the execution", 10)
+    assert line["execution_id"] == record.id and line["workflow_id"] == wf
+    assert line["status"] == "success" and line["level"] == "info"
 
 
 async def test_branches_and_merge(cl: Cluster) -> None:

@@ -264,6 +264,7 @@ class WorkerHost:
             wf = record.workflow_id if not global_limit else None
             for waiting in await queued(self.runtime, wf):
                 self.publisher.submit(waiting)
+        log.info("execution ran", status=str(final.status))
         return str(final.status)
 
     def shutting_down(self) -> None:
