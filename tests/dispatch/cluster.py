@@ -119,6 +119,7 @@ class Cluster:
         self.runtime = runtime
         self.logs = logs
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.starts: Counter[str] = Counter()
         self.host: EngineHost | None = None
         self.sink = Sink()
         self.env = {
@@ -139,6 +140,7 @@ class Cluster:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the process keeps it
         proc = subprocess.Popen([WIREWORK, *args], env=self.env, stdout=log, stderr=log)
         self.procs[name] = proc
+        self.starts[name] += 1
         return proc
 
     def start_worker(self, name: str, concurrency: int = 4) -> subprocess.Popen[bytes]:
@@ -148,6 +150,14 @@ class Cluster:
         proc = self.procs[name]
         proc.send_signal(sig)
         proc.wait(timeout=60)
+
+    async def ready(self, name: str, limit_s: float = 120) -> None:
+        """Wait until worker ``name`` consumes (a loaded machine takes seconds to start)."""
+        await wait_for(
+            lambda: self.log_of(name).count('"worker ready"') >= self.starts[name],
+            f"{name} is ready",
+            limit_s,
+        )
 
     def log_of(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
@@ -243,6 +253,8 @@ async def cluster(
             c.start("scheduler1", "scheduler")
         c.host = EngineHost(runtime, dispatcher=cluster_dispatcher(settings))
         await c.host.start(schedules=False, resume=False, timers=False)
+        for i in range(workers):
+            await c.ready(f"worker{i + 1}")
         yield c
     finally:
         if c.host is not None:

@@ -289,8 +289,9 @@ async def test_worker_killed_mid_run_recovers_within_the_lease(cl: Cluster) -> N
     victim = random.choice(["worker1", "worker2"])
     killed_at = time.monotonic()
     cl.kill(victim, signal.SIGKILL)
-    cl.start_worker(victim)
+    cl.start_worker(victim)  # recovery does not wait for it (the other worker takes over)
     rows = await cl.finished(ids, limit_s=LEASE_S * 3 + 60)
+    await cl.ready(victim)  # the module's later tests have both workers again
     recovered_s = time.monotonic() - killed_at
     assert all(r.status == "success" for r in rows), [r.error for r in rows if r.error]
     for eid in ids:  # every effect happened (at least once) for every idempotency key
@@ -336,6 +337,8 @@ async def test_sigterm_hands_back_a_long_step(cl: Cluster) -> None:
         await asyncio.get_running_loop().run_in_executor(None, cl.procs[name].wait, 60)
     for name in ("worker1", "worker2"):
         cl.start_worker(name)
+    for name in ("worker1", "worker2"):
+        await cl.ready(name)
     (final,) = await cl.finished([started.id], limit_s=60)
     assert final.status == "success", final.error
     assert "handed back" in cl.log_of("worker1") + cl.log_of("worker2")
@@ -373,3 +376,40 @@ async def test_two_schedulers_fire_each_schedule_time_once(cl: Cluster) -> None:
 
 async def _count(cl: Cluster, workflow_id: int, at_least: int) -> bool:
     return len(await cl.executions(workflow_id)) >= at_least
+
+
+async def test_cancel_stops_the_run_on_its_worker(cl: Cluster) -> None:
+    sink = cl.sink.url
+    wf = await cl.workflow(
+        doc(
+            [
+                {"id": "start", "type": "core.manual"},
+                {
+                    "id": "slow",
+                    "type": "core.http_request",
+                    "params": {
+                        "method": "POST",
+                        "url": sink + "/effect?ms=3000",
+                        "body": {"key": "{{ execution.id }}:slow:0"},
+                    },
+                },
+                {"id": "after", "type": "core.set", "params": {"fields": {"x": 1}}},
+            ],
+            [("start", "slow"), ("slow", "after")],
+        )
+    )
+    assert cl.host is not None
+    started = await cl.host.execute(wf)
+
+    async def claimed() -> bool:
+        (row,) = await cl.executions(wf)
+        return row.worker is not None
+
+    await wait_for(claimed, "a worker claimed the execution", 20)
+    await cl.host.cancel(started.id)
+    (final,) = await cl.finished([started.id], limit_s=20)
+    assert final.status == "canceled"
+    await asyncio.sleep(4)  # the step would have ended by now: nothing overwrote the cancel
+    (final,) = await cl.executions(wf)
+    assert final.status == "canceled"
+    assert "after" not in {s.node_id for s in await cl.steps(started.id)}

@@ -163,7 +163,6 @@ def worker(
 
     settings = _distributed_settings()
     configure(settings.log_level, "json")
-    run_async(lambda: with_runtime(settings, _noop))  # a clear line for a wrong key or schema
     if segment not in ("execution", "ready_set"):
         raise fail("--segment: execution or ready_set")
     run_worker(settings, concurrency=concurrency, grace_s=grace, segment=segment)

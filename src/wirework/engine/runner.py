@@ -124,6 +124,7 @@ class Runner:
         self._lease_task: asyncio.Task[None] | None = None
         self._lease_wakeup = asyncio.Event()
         self._resuming: set[str] = set()
+        self._following: set[asyncio.Task[ExecutionRecord]] = set()  # remote executions
         self._stopping = False
         store.on_failure = self._store_failed
 
@@ -147,6 +148,8 @@ class Runner:
         unfinished, their leases end now, and another process (or this one's next start)
         resumes them. Everything is made durable."""
         await self.dispatcher.stop_timers()
+        for following in list(self._following):
+            following.cancel()
         if self._lease_task is not None:
             await _stop_loop(self._lease_task, self._lease_wakeup, self)
         tasks = {s.task: s.run for s in self.running.values()}
@@ -300,6 +303,8 @@ class Runner:
                 return stored
 
         task = asyncio.get_running_loop().create_task(_poll(), name=f"follow-{run.record.id}")
+        self._following.add(task)
+        task.add_done_callback(self._following.discard)
         return Started(run, task)
 
     def _new_record(

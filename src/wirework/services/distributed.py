@@ -167,6 +167,7 @@ class WorkerHost:
         self.stopping = False
         self._handed_back: asyncio.Event | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        self._canceler: asyncio.Task[None] | None = None
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the engine's loop and wait for its result (from another thread)."""
@@ -188,6 +189,7 @@ class WorkerHost:
         await self.host.start(schedules=False, resume=False, timers=False)
         self._handed_back = asyncio.Event()
         self._heartbeat = asyncio.get_running_loop().create_task(self._heartbeat_loop())
+        self._canceler = asyncio.get_running_loop().create_task(self._cancel_loop())
         log.info("worker started", worker=self.worker_id, concurrency=self.concurrency)
 
     async def _heartbeat_loop(self) -> None:
@@ -205,6 +207,33 @@ class WorkerHost:
             except Exception:
                 log.exception("heartbeat failed")
             await asyncio.sleep(HEARTBEAT_S)
+
+    async def _cancel_loop(self, every_s: float = 1.0) -> None:
+        """Stop what a server canceled meanwhile (it marked the execution ``canceled`` in
+        the store; the run here ends as canceled instead of finishing over it)."""
+        assert self.runtime is not None and self.host is not None
+        running = self.host.runner.running
+        c = EXEC_TABLE.c
+        while True:
+            await asyncio.sleep(every_s)
+            if not running:
+                continue
+            try:
+                async with self.runtime.engine.connect() as conn:
+                    rows = await conn.execute(
+                        select(c.id).where(
+                            c.id.in_(list(running)), c.status == ExecutionStatus.CANCELED
+                        )
+                    )
+                    canceled = [row[0] for row in rows]
+            except Exception:
+                log.exception("could not look for canceled executions")
+                continue
+            for execution_id in canceled:
+                started = running.get(execution_id)
+                if started is not None and not started.task.done():
+                    log.info("execution canceled elsewhere", execution_id=execution_id)
+                    started.task.cancel()
 
     async def run_execution(
         self, execution_id: str, node_id: str | None = None, payload: Any = None
@@ -294,8 +323,9 @@ class WorkerHost:
 
     def close(self) -> None:
         async def _close() -> None:
-            if self._heartbeat is not None:
-                self._heartbeat.cancel()
+            for task in (self._heartbeat, self._canceler):
+                if task is not None:
+                    task.cancel()
             if self.host is not None:
                 await self.host.stop()
             if self.runtime is not None:
@@ -306,6 +336,9 @@ class WorkerHost:
         self.publisher.flush_publishing()
         self.publisher.close()
         self.loop.call_soon_threadsafe(self.loop.stop)
+
+    def ready(self) -> None:
+        log.info("worker ready")
 
 
 def run_worker(
@@ -325,6 +358,7 @@ def run_worker(
         worker_host.shutting_down()
 
     signals.worker_shutting_down.connect(_shutting_down, weak=False)
+    signals.worker_ready.connect(lambda **_: worker_host.ready(), weak=False)
     worker_host.start()
     try:
         worker = app.Worker(
@@ -381,7 +415,7 @@ async def leadership(runtime: Runtime, stop: asyncio.Event) -> AsyncIterator[boo
 async def run_scheduler(settings: Settings, stop: asyncio.Event, *, poll_s: float = 1.0) -> None:
     """``wirework scheduler``: once it leads, fire schedules, due timers and the sweep of
     lapsed leases (each by handing the execution to a worker) until ``stop`` is set."""
-    runtime = await open_runtime(settings)
+    runtime = await open_runtime(settings, migrate_db=False)  # the server migrates
     dispatcher = cluster_dispatcher(settings)
     worker_id = new_worker_id()
     try:
