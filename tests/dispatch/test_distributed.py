@@ -413,3 +413,63 @@ async def test_cancel_stops_the_run_on_its_worker(cl: Cluster) -> None:
     (final,) = await cl.executions(wf)
     assert final.status == "canceled"
     assert "after" not in {s.node_id for s in await cl.steps(started.id)}
+
+
+async def test_webhooks_through_a_server_in_distributed_mode(cl: Cluster) -> None:
+    """The API's own engine host is remote when WIREWORK_BROKER_URL is set: a webhook's
+    execution runs on a worker, and a `last_node` webhook answers with its result; a wait
+    resumed by URL goes through the store to a worker too."""
+    import httpx
+
+    from wirework.api.app import create_app
+
+    hook = {
+        "id": "hook",
+        "type": "core.webhook",
+        "params": {"path": "dist", "method": "POST", "respond": "last_node"},
+    }
+    title = {"id": "set", "type": "core.set", "params": {"fields": {"t": "{{ json.body.t }}"}}}
+    await cl.workflow(doc([hook, title], [("hook", "set")]), active=True)
+    waiting = await cl.workflow(
+        doc(
+            [
+                {**hook, "params": {"path": "later", "method": "POST", "respond": "immediately"}},
+                {"id": "wait", "type": "core.wait", "params": {"resume": "webhook"}},
+                {"id": "after", "type": "core.set", "params": {"fields": {"done": True}}},
+            ],
+            [("hook", "wait"), ("wait", "after")],
+        ),
+        active=True,
+    )
+    app = create_app(runtime=cl.runtime)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            resp = await client.post("/webhook/dist", json={"t": "hello"})
+            assert resp.status_code == 200, resp.text
+            assert resp.json()["t"] == "hello"
+            host = cl.runtime.engine_host
+            assert host is not None and host.runner.remote
+
+            resp = await client.post("/webhook/later", json={})
+            assert resp.status_code == 200, resp.text
+            execution_id = resp.json()["execution_id"]
+
+            async def parked() -> bool:
+                (row,) = await cl.executions(waiting)
+                return row.status == "waiting"
+
+            await wait_for(parked, "the execution parked on its resume URL", 30)
+            resume_url = host.resume_url(execution_id).replace(
+                cl.settings.base_url, "http://testserver"
+            )
+            resp = await client.post(resume_url, json={"ok": 1})
+            assert resp.status_code == 200, resp.text
+            (final,) = await cl.finished([execution_id], limit_s=30)
+            assert final.status == "success", final.error
+            steps = {s.node_id: s for s in await cl.steps(execution_id)}
+            assert json.loads(steps["wait"].output)["main"][0]["resume"]["body"] == {"ok": 1}
+    finally:
+        if cl.runtime.engine_host is not None:
+            await cl.runtime.engine_host.stop()
+            cl.runtime.engine_host = None
