@@ -473,3 +473,49 @@ async def test_webhooks_through_a_server_in_distributed_mode(cl: Cluster) -> Non
         if cl.runtime.engine_host is not None:
             await cl.runtime.engine_host.stop()
             cl.runtime.engine_host = None
+
+
+async def test_subworkflows_started_without_waiting_spread_over_workers(cl: Cluster) -> None:
+    """A fan-out across machines: one child execution per item, not waited for; each goes
+    to the queue, so both workers take some."""
+    child = await cl.workflow(
+        doc(
+            [
+                {"id": "in", "type": "core.workflow_trigger"},
+                {
+                    "id": "slow",
+                    "type": "core.http_request",
+                    "params": {
+                        "method": "POST",
+                        "url": cl.sink.url + "/effect?ms=500",
+                        "body": {"key": "{{ execution.id }}:slow:0"},
+                    },
+                },
+            ],
+            [("in", "slow")],
+        )
+    )
+    parent = await cl.workflow(
+        doc(
+            [
+                {"id": "start", "type": "core.manual"},
+                {
+                    "id": "fan",
+                    "type": "core.subworkflow",
+                    "params": {"workflow_id": child, "wait": False, "mode": "per_item"},
+                },
+            ],
+            [("start", "fan")],
+        )
+    )
+    record, _ = await run(cl, parent, [{"n": i} for i in range(8)])
+    assert record.status == ExecutionStatus.SUCCESS, record.error
+
+    async def children() -> list[Any] | None:
+        rows = await cl.executions(child)
+        done = len(rows) == 8 and all(r.status == "success" for r in rows)
+        return rows if done else None
+
+    rows = await wait_for(children, "the 8 children finished", 60)
+    assert all(r.parent_execution_id == record.id for r in rows)
+    assert len({r.worker for r in rows}) == 2, [r.worker for r in rows]

@@ -103,6 +103,7 @@ class Runner:
         dispatcher: Dispatcher | None = None,
         local_limits: bool = True,
         follow_interval_s: float = 0.05,
+        handoff: Dispatcher | None = None,
     ) -> None:
         self.store = store
         self.load_graph = load_graph
@@ -116,6 +117,8 @@ class Runner:
         self.dispatcher = dispatcher or EmbeddedDispatcher()
         # Remote: executions run on workers (this process creates and hands them over).
         self.remote = self.dispatcher.remote
+        # A worker's: where executions it starts without waiting for them go (any worker).
+        self.handoff = handoff
         # Per-workflow concurrency counted here (embedded); a worker counts in the database.
         self.local_limits = local_limits
         self.follow_interval_s = follow_interval_s
@@ -206,10 +209,13 @@ class Runner:
         retry_of: str | None = None,
         respond: bool = False,
         execution_id: str | None = None,
+        elsewhere: bool = False,
     ) -> Started:
         """Create the execution record and start running it as a task.
 
         With ``respond`` the run gets a future for its webhook response (``run.response``).
+        ``elsewhere``: nobody here waits for it; a worker with a ``handoff`` dispatcher hands
+        it to any worker (then the handle's task ends at once).
         """
         record = self._new_record(
             graph, mode, parent_execution_id=parent_execution_id, retry_of=retry_of
@@ -218,6 +224,10 @@ class Runner:
             record.id = execution_id
         if self.remote:
             return await self._execute_remote(graph, record, input_items, start_node, respond)
+        if elsewhere and self.handoff is not None:
+            return await self._execute_remote(
+                graph, record, input_items, start_node, respond, to=self.handoff
+            )
         run = ExecutionRun(
             graph,
             record,
@@ -242,6 +252,7 @@ class Runner:
         input_items: list[Item] | None,
         start_node: str | None,
         respond: bool,
+        to: Dispatcher | None = None,
     ) -> Started:
         """Distributed mode: write the execution unclaimed (``worker`` None) with its start
         trigger's step (the input travels in the store, not in the message), then hand it
@@ -264,13 +275,18 @@ class Runner:
         ):
             record.worker = self.worker_id  # run here, as embedded mode does
             self.store.create_execution(record)
-            run.dispatcher = _LOCAL
+            run.dispatcher = _LOCAL if self.remote else self.dispatcher
             return self._spawn(run, None, resume=False)
         record.worker = None  # unclaimed: the first worker to claim it runs it
         self.store.create_execution(record)
         for node in starts:  # the trigger's step holds the input items
             await run_node(run, node.id)
         await self.store.flush(record.id)
+        if to is not None:  # handed off: nobody here follows it
+            to.submit(record.id)
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(record)
+            return Started(run, asyncio.ensure_future(done))
         self.dispatcher.submit(record.id)
         return self._follow(run)
 

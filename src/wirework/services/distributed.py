@@ -184,6 +184,7 @@ class WorkerHost:
             worker_id=self.worker_id,
             dispatcher=WorkerDispatcher(self.segment),
             local_limits=False,
+            handoff=self.publisher,
         )
         # No sweep nor timers here: the scheduler hands those executions to workers.
         await self.host.start(schedules=False, resume=False, timers=False)

@@ -100,6 +100,8 @@ class EngineHost:
     # Per-workflow concurrency counted in this process (a worker admits in the database).
     local_limits: bool = True
     poll_interval_s: float = 30.0  # how often due parked executions are looked for
+    # A worker's: sub-workflows started without waiting go to any worker through it.
+    handoff: Dispatcher | None = None
     runner: Runner = field(init=False)
     graphs: GraphCache = field(default_factory=GraphCache)
     events: EventBus = field(default_factory=EventBus)
@@ -130,6 +132,7 @@ class EngineHost:
             dispatcher=self.dispatcher,
             local_limits=self.local_limits,
             poll_interval_s=self.poll_interval_s,
+            handoff=self.handoff,
         )
         self.webhooks = WebhookTable(self.runtime.sessionmaker)
         self.scheduler = Scheduler(self.runtime.sessionmaker, self._fire_schedule)
@@ -213,6 +216,7 @@ class EngineHost:
             input_items=items,
             start_node=start,
             parent_execution_id=parent.record.id,
+            elsewhere=not wait,
         )
         if not wait:
             return None
