@@ -71,3 +71,17 @@ async def test_publishing_to_a_broker_that_is_down_does_not_raise() -> None:
     dispatcher.submit("some-execution")
     await asyncio.get_running_loop().run_in_executor(None, dispatcher.flush_publishing, 30)
     dispatcher.close()
+
+
+def test_worker_and_scheduler_need_a_broker(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    wirework = str(Path(sys.executable).with_name("wirework"))
+    env = {**os.environ, "WIREWORK_BROKER_URL": "", "WIREWORK_DATA_DIR": str(tmp_path)}
+    for command in ("worker", "scheduler"):
+        done = subprocess.run([wirework, command], env=env, capture_output=True, timeout=60)
+        assert done.returncode == 1
+        assert b"WIREWORK_BROKER_URL is not set" in done.stderr
