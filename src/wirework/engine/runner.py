@@ -515,7 +515,13 @@ class Runner:
             until = now + dt.timedelta(seconds=self.lease_s)
             if not await self.store.release(execution_id, until, now=now):
                 raise NotResumable(f"execution {execution_id} is running elsewhere")
-        elif node_id is not None:
+        elif node_id is None:
+            # A due timer: not fired again (by this or another scheduler) before a worker
+            # had a lease's time to claim it.
+            until = now + dt.timedelta(seconds=self.lease_s)
+            if not await self.store.postpone(execution_id, until, now=now):
+                raise NotResumable(f"execution {execution_id} is not due (anymore)")
+        else:
             # The resume URL's payload goes into the store (the waiting step succeeds with
             # it), not into the message; the execution is due now, so if the message is lost
             # the timers hand it over again.

@@ -455,6 +455,20 @@ class SqlStore(Store):
         )
         return await self._run_now(stmt) == 1
 
+    async def postpone(self, execution_id: str, until: dt.datetime, *, now: dt.datetime) -> bool:
+        c = EXEC_TABLE.c
+        stmt = (
+            update(EXEC_TABLE)
+            .where(
+                c.id == execution_id,
+                c.status == ExecutionStatus.WAITING,
+                c.wait_until.is_not(None),
+                c.wait_until <= now,
+            )
+            .values(wait_until=until)
+        )
+        return await self._run_now(stmt) == 1
+
     async def _run_now(self, stmt: Executable) -> int:
         """One statement in its own transaction, now (not through the writer's queue)."""
         if self._sync_engine is not None:  # SQLite: in the writer's thread, between batches

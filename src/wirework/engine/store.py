@@ -169,6 +169,12 @@ class Store(ABC):
         atomically: False if it is not unfinished and lapsed (anymore)."""
         raise NotImplementedError
 
+    async def postpone(self, execution_id: str, until: dt.datetime, *, now: dt.datetime) -> bool:
+        """Move a parked execution's due timer (``wait_until`` before ``now``) to ``until``,
+        atomically: False if it is not parked and due (anymore). A timer handed to a worker
+        is not fired again before ``until``."""
+        raise NotImplementedError
+
     @abstractmethod
     async def load_execution(self, execution_id: str) -> ExecutionRecord | None: ...
 
@@ -264,6 +270,15 @@ class MemoryStore(Store):
         if r.lease_until is not None and r.lease_until >= now:
             return False
         r.worker, r.lease_until = None, lease_until
+        return True
+
+    async def postpone(self, execution_id: str, until: dt.datetime, *, now: dt.datetime) -> bool:
+        r = self.executions.get(execution_id)
+        if r is None or r.status != ExecutionStatus.WAITING:
+            return False
+        if r.wait_until is None or r.wait_until > now:
+            return False
+        r.wait_until = until
         return True
 
     async def load_execution(self, execution_id: str) -> ExecutionRecord | None:

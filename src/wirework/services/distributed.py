@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wirework.db.models import Workflow
@@ -110,10 +110,14 @@ async def admit(
             full = (await conn.scalar(base.where(c.workflow_id == workflow_id)) or 0) >= limit
         if not full and global_limit:
             full = (await conn.scalar(base) or 0) >= global_limit
-        if full:
+        if full:  # queued, unless it is another worker's now (a duplicate message)
             await conn.execute(
                 update(EXEC_TABLE)
-                .where(c.id == execution_id, c.status.in_(UNFINISHED))
+                .where(
+                    c.id == execution_id,
+                    c.status.in_(UNFINISHED),
+                    or_(c.worker.is_(None), c.worker == worker, c.lease_until < now),
+                )
                 .values(status=ExecutionStatus.QUEUED, worker=None, lease_until=until)
             )
             return False
