@@ -120,6 +120,7 @@ class Cluster:
         self.logs = logs
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.starts: Counter[str] = Counter()
+        self.offsets: dict[str, int] = {}  # where the current process's log starts
         self.host: EngineHost | None = None
         self.sink = Sink()
         self.env = {
@@ -137,7 +138,9 @@ class Cluster:
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         """Start ``wirework <args>`` as process ``name`` (its output in ``logs/name.log``)."""
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the process keeps it
+        path = self.logs / f"{name}.log"
+        self.offsets[name] = path.stat().st_size if path.exists() else 0
+        log = open(path, "ab")  # noqa: SIM115 - the process keeps it
         proc = subprocess.Popen([WIREWORK, *args], env=self.env, stdout=log, stderr=log)
         self.procs[name] = proc
         self.starts[name] += 1
@@ -153,11 +156,13 @@ class Cluster:
 
     async def ready(self, name: str, limit_s: float = 120) -> None:
         """Wait until worker ``name`` consumes (a loaded machine takes seconds to start)."""
-        await wait_for(
-            lambda: self.log_of(name).count('"worker ready"') >= self.starts[name],
-            f"{name} is ready",
-            limit_s,
-        )
+
+        def ready() -> bool:
+            with open(self.logs / f"{name}.log", "rb") as fh:
+                fh.seek(self.offsets[name])
+                return b'"worker ready"' in fh.read()
+
+        await wait_for(ready, f"{name} is ready", limit_s)
 
     def log_of(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")

@@ -298,6 +298,7 @@ async def test_worker_killed_mid_run_recovers_within_the_lease(cl: Cluster) -> N
             await asyncio.sleep(random.uniform(2, 5))
     rows = await cl.finished(ids, limit_s=LEASE_S * 3 + 60 + count * 0.2)
     recovered_s = time.monotonic() - killed_at
+    print(f"{count} executions, {kills} kills: all finished {recovered_s:.1f} s after the last")
     await cl.ready("worker1")  # the module's later tests have both workers again
     await cl.ready("worker2")
     assert all(r.status == "success" for r in rows), [r.error for r in rows if r.error]
