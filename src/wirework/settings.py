@@ -254,6 +254,23 @@ class Settings(BaseSettings):
             "same one restarted) takes its executions over once their lease has lapsed."
         ),
     )
+    broker_queue: str = Field(
+        default="wirework",
+        min_length=1,
+        max_length=200,
+        description=(
+            "Distributed mode: the broker queue servers publish executions to and workers "
+            "consume (clusters sharing one broker use different queues)."
+        ),
+    )
+    max_running_executions: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Distributed mode: executions running at once across all workers (counted in the "
+            "database); more wait as queued. 0 = no limit beyond the workers' concurrency."
+        ),
+    )
     auto_migrate: bool = Field(
         default=True,
         description=(

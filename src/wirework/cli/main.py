@@ -140,6 +140,68 @@ async def _noop(_: Runtime) -> None:
     return None
 
 
+def _distributed_settings() -> Settings:
+    settings = load_settings()
+    if not settings.broker_url:
+        raise fail(
+            "WIREWORK_BROKER_URL is not set: distributed mode needs a broker (redis://, amqp://)"
+        )
+    return settings
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, help="Executions this process runs at once")
+    ] = 8,
+    grace: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Seconds running executions may finish after SIGTERM before they are handed back",
+        ),
+    ] = 30.0,
+    segment: Annotated[
+        str,
+        typer.Option(
+            help="What one task runs: the execution until it finishes or parks (execution), "
+            "or one ready set at a time (ready_set: measured slower, see dispatch/README.md)",
+        ),
+    ] = "execution",
+) -> None:
+    """Distributed mode: run executions from the broker (a Celery worker; logs JSON lines)."""
+    from wirework.logging import configure
+    from wirework.services.distributed import run_worker
+
+    settings = _distributed_settings()
+    configure(settings.log_level, "json")
+    if segment not in ("execution", "ready_set"):
+        raise fail("--segment: execution or ready_set")
+    run_worker(settings, concurrency=concurrency, grace_s=grace, segment=segment)
+
+
+@app.command()
+def scheduler() -> None:
+    """Distributed mode: fire schedules, timers of waiting executions and the sweep of lapsed
+    leases (several may run: one leads, under a database lock)."""
+    import signal
+
+    from wirework.logging import configure
+    from wirework.services.distributed import run_scheduler
+
+    settings = _distributed_settings()
+    configure(settings.log_level, "json")
+
+    async def _go() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_scheduler(settings, stop)
+
+    run_async(_go)
+
+
 @app.command("run")
 def run_command(
     file: Annotated[Path, typer.Argument(help="Workflow document (.yaml, .yml or .json)")],

@@ -17,6 +17,10 @@ from typing import Any, Protocol, TypeVar
 
 OutcomeT = TypeVar("OutcomeT")
 
+#: The broker queue distributed work goes to (``wirework worker`` consumes it; the
+#: queue-depth endpoint reads its length).
+QUEUE = "wirework"
+
 # Fires a due timer: resume this execution (the engine claims it first; a timer fired
 # twice, or for an execution resumed meanwhile, does nothing).
 FireTimer = Callable[[str], Awaitable[None]]
@@ -24,8 +28,16 @@ FireTimer = Callable[[str], Awaitable[None]]
 DueTimers = Callable[[], Awaitable[list[tuple[dt.datetime, str]]]]
 
 
+class HandOff(Exception):
+    """Raised by :meth:`Dispatcher.run_ready`: this process stops here and the rest of the
+    execution runs elsewhere, from its stored steps (the run ends unfinished, detached)."""
+
+
 class ReadyWork(Protocol[OutcomeT]):
     """One execution's work as a dispatcher sees it."""
+
+    #: The execution's own drive (not a ``core.loop`` body's): it may be handed off.
+    top_level: bool
 
     def begin(self, node_id: str) -> None:
         """``node_id`` is taken to run (the engine marks it running)."""
@@ -40,6 +52,16 @@ class ReadyWork(Protocol[OutcomeT]):
 
 
 class Dispatcher(ABC):
+    #: Executions run elsewhere (distributed mode): the runner creates them and hands them
+    #: over with :meth:`submit` instead of running them in this process.
+    remote: bool = False
+
+    def submit(self, execution_id: str, *, node_id: str | None = None, payload: Any = None) -> None:
+        """Hand the execution to a worker, which claims it in the store and runs it on from
+        its stored steps (``node_id``/``payload``: the webhook call resuming a wait).
+        Only remote dispatchers implement it."""
+        raise NotImplementedError(f"{type(self).__name__} runs executions in this process")
+
     @abstractmethod
     async def run_ready(self, ready: list[str], work: ReadyWork[Any]) -> None:
         """Run the ``ready`` nodes, and the nodes they make ready, until none is left or one

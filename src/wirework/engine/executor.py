@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
-from wirework.dispatch.base import Dispatcher
+from wirework.dispatch.base import Dispatcher, HandOff
 from wirework.dispatch.embedded import EmbeddedDispatcher
 from wirework.engine import expressions
 from wirework.engine.context import ExecutionInfo, NodeItems
@@ -157,6 +157,8 @@ class ExecutionRun:
             )
         except ExecutionFailed as exc:
             self._finish(E.ERROR, exc.error)
+        except HandOff:
+            self.detached = True  # runs on elsewhere from its stored steps
         except asyncio.CancelledError:
             if not self.detached:  # detached: the process stops; another one takes over
                 self._finish(E.CANCELED, {"message": "execution canceled", "type": "canceled"})
@@ -195,7 +197,9 @@ class ExecutionRun:
                 self.outputs[node_id] = {}
         settle_due(self, resumed)
         tracker = ReadyTracker(graph)
-        await self.drive(tracker.start(self.status, graph.order), tracker)
+        await self.dispatcher.run_ready(
+            tracker.start(self.status, graph.order), _Work(self, tracker, top_level=True)
+        )
         if self.waiting:
             park(self)
             return
@@ -381,12 +385,13 @@ class ExecutionRun:
 class _Work:
     """One drive of a run's ready nodes, as the dispatcher sees it (dispatch.ReadyWork)."""
 
-    __slots__ = ("run", "status", "tracker")
+    __slots__ = ("run", "status", "top_level", "tracker")
 
-    def __init__(self, run: ExecutionRun, tracker: ReadyTracker) -> None:
+    def __init__(self, run: ExecutionRun, tracker: ReadyTracker, top_level: bool = False) -> None:
         self.run = run
         self.status = run.status
         self.tracker = tracker
+        self.top_level = top_level
 
     def begin(self, node_id: str) -> None:
         if node_id in self.status:

@@ -39,9 +39,11 @@ def _restore(run: ExecutionRun, node_id: str, step: StepRecord) -> None:
     if step.status in (SUCCESS, SKIPPED):
         run.set_status(node_id, StepStatus(step.status))
         run.outputs[node_id] = output
-        if node.is_trigger:
+        if node.is_trigger and step.status == SUCCESS:
             items = output.get("main", [])
             run.trigger_item = items[0] if items else {}
+            # The trigger that started it (a process resuming it was not told which).
+            run.starts = {node_id}
     elif step.status == ERROR and node.on_error in ("continue", "error_output"):
         run.set_status(node_id, ERROR)
         run.outputs[node_id] = output

@@ -11,6 +11,13 @@ executions it runs carry it with a lease (``lease_s``) that one statement per ti
 all of them. A runner takes over another's execution only through :meth:`Store.claim`
 (atomic): a parked one whose timer fired or whose resume URL was called, or an unfinished one
 whose lease lapsed (its process died) — found at start and by a periodic sweep.
+
+Distributed mode (a ``remote`` dispatcher, :mod:`wirework.dispatch.celery`): this process
+only *starts* executions. :meth:`Runner.execute` writes the record (unclaimed: no worker,
+a lease for the message in flight) and the start trigger's step, then hands the execution to
+a worker; :meth:`Runner.resume` — a fired timer, a resume URL, the sweep of lapsed leases —
+hands it over again. The worker's own runner (embedded dispatcher) claims and runs it. The
+:class:`Started` handle of a remote execution follows it in the store.
 """
 
 from __future__ import annotations
@@ -29,13 +36,16 @@ from wirework.dispatch.embedded import EmbeddedDispatcher
 from wirework.engine.executor import ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph
 from wirework.engine.leases import LEASE_S, dead_local_worker, new_worker_id
+from wirework.engine.resume import load_state
 from wirework.engine.states import (
     UNFINISHED,
     ExecutionStatus,
     StepStatus,
     execution_transition,
 )
+from wirework.engine.steps import run_node
 from wirework.engine.store import ExecutionRecord, StepRecord, Store, StoreUnavailable
+from wirework.engine.waits import complete_wait
 from wirework.sdk.node import Item
 
 log = logging.getLogger(__name__)
@@ -91,6 +101,9 @@ class Runner:
         poll_interval_s: float = 30.0,
         lease_s: float = LEASE_S,
         dispatcher: Dispatcher | None = None,
+        local_limits: bool = True,
+        follow_interval_s: float = 0.05,
+        handoff: Dispatcher | None = None,
     ) -> None:
         self.store = store
         self.load_graph = load_graph
@@ -102,22 +115,33 @@ class Runner:
         self.poll_interval_s = min(poll_interval_s, lease_s)
         # Where ready steps run and durable timers fire (embedded: this process).
         self.dispatcher = dispatcher or EmbeddedDispatcher()
+        # Remote: executions run on workers (this process creates and hands them over).
+        self.remote = self.dispatcher.remote
+        # A worker's: where executions it starts without waiting for them go (any worker).
+        self.handoff = handoff
+        # Per-workflow concurrency counted here (embedded); a worker counts in the database.
+        self.local_limits = local_limits
+        self.follow_interval_s = follow_interval_s
         self.running: dict[str, Started] = {}
         self._limiters: dict[int, _Limiter] = {}
         self._lease_task: asyncio.Task[None] | None = None
         self._lease_wakeup = asyncio.Event()
         self._resuming: set[str] = set()
+        self._following: set[asyncio.Task[ExecutionRecord]] = set()  # remote executions
         self._stopping = False
         store.on_failure = self._store_failed
 
     # -- life cycle -------------------------------------------------------------------------
 
-    async def start(self, *, resume: bool = True) -> None:
+    async def start(self, *, resume: bool = True, timers: bool = True) -> None:
+        """Start; ``resume`` takes over (remote: re-dispatches) unfinished executions now and
+        whenever their lease lapses; ``timers`` fires the timers of parked ones."""
         await self.store.start()
         if resume:
             await self.resume_unfinished(startup=True)
         loop = asyncio.get_running_loop()
-        self.dispatcher.start_timers(self._fire_timer, self._due_timers, self.poll_interval_s)
+        if timers:
+            self.dispatcher.start_timers(self._fire_timer, self._due_timers, self.poll_interval_s)
         self._lease_task = loop.create_task(
             self._lease_loop(sweep=resume), name="wirework-execution-leases"
         )
@@ -127,6 +151,8 @@ class Runner:
         unfinished, their leases end now, and another process (or this one's next start)
         resumes them. Everything is made durable."""
         await self.dispatcher.stop_timers()
+        for following in list(self._following):
+            following.cancel()
         if self._lease_task is not None:
             await _stop_loop(self._lease_task, self._lease_wakeup, self)
         tasks = {s.task: s.run for s in self.running.values()}
@@ -183,16 +209,25 @@ class Runner:
         retry_of: str | None = None,
         respond: bool = False,
         execution_id: str | None = None,
+        elsewhere: bool = False,
     ) -> Started:
         """Create the execution record and start running it as a task.
 
         With ``respond`` the run gets a future for its webhook response (``run.response``).
+        ``elsewhere``: nobody here waits for it; a worker with a ``handoff`` dispatcher hands
+        it to any worker (then the handle's task ends at once).
         """
         record = self._new_record(
             graph, mode, parent_execution_id=parent_execution_id, retry_of=retry_of
         )
         if execution_id is not None:
             record.id = execution_id
+        if self.remote:
+            return await self._execute_remote(graph, record, input_items, start_node, respond)
+        if elsewhere and self.handoff is not None:
+            return await self._execute_remote(
+                graph, record, input_items, start_node, respond, to=self.handoff
+            )
         run = ExecutionRun(
             graph,
             record,
@@ -209,6 +244,84 @@ class Runner:
             record.status = execution_transition(record.id, None, ExecutionStatus.QUEUED)
         self.store.create_execution(record)
         return self._spawn(run, limiter, resume=False)
+
+    async def _execute_remote(
+        self,
+        graph: Graph,
+        record: ExecutionRecord,
+        input_items: list[Item] | None,
+        start_node: str | None,
+        respond: bool,
+        to: Dispatcher | None = None,
+    ) -> Started:
+        """Distributed mode: write the execution unclaimed (``worker`` None) with its start
+        trigger's step (the input travels in the store, not in the message), then hand it
+        to a worker. Work that cannot start from the store (input for a node that is no
+        trigger: an editor's test run) runs here."""
+        run = ExecutionRun(
+            graph,
+            record,
+            self.store,
+            input_items=input_items,
+            start_node=start_node,
+            hooks=self.hooks,
+            dispatcher=self.dispatcher,
+        )
+        if respond:
+            run.response = asyncio.get_running_loop().create_future()
+        starts = [graph.nodes[n] for n in run.starts]
+        if (input_items is not None or start_node is not None) and not all(
+            n.is_trigger for n in starts
+        ):
+            record.worker = self.worker_id  # run here, as embedded mode does
+            self.store.create_execution(record)
+            run.dispatcher = _LOCAL if self.remote else self.dispatcher
+            return self._spawn(run, None, resume=False)
+        record.worker = None  # unclaimed: the first worker to claim it runs it
+        self.store.create_execution(record)
+        for node in starts:  # the trigger's step holds the input items
+            await run_node(run, node.id)
+        await self.store.flush(record.id)
+        if to is not None:  # handed off: nobody here follows it
+            to.submit(record.id)
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(record)
+            return Started(run, asyncio.ensure_future(done))
+        self.dispatcher.submit(record.id)
+        return self._follow(run)
+
+    def _follow(self, run: ExecutionRun, since: ExecutionRecord | None = None) -> Started:
+        """A handle on a remote execution: its task ends when the store says the execution
+        finished or parked (``run.record`` then is the stored one, its result read back);
+        ``since``: the parked record it was resumed from (still parked so: not yet run)."""
+
+        async def _poll() -> ExecutionRecord:
+            interval = 0.005
+            record_id = run.record.id
+            while True:
+                await asyncio.sleep(interval)
+                interval = min(interval * 2, self.follow_interval_s)
+                stored = await self.store.load_execution(record_id)
+                if stored is None or stored.status in UNFINISHED:
+                    continue
+                if (
+                    since is not None
+                    and stored.status == ExecutionStatus.WAITING
+                    and (stored.worker, stored.lease_until) == (since.worker, since.lease_until)
+                ):
+                    continue  # not claimed yet: the resume is in flight
+                run.record = stored
+                if stored.result_node:
+                    output = await self.store.load_output(record_id, stored.result_node)
+                    run.outputs[stored.result_node] = output or {}
+                if run.response is not None and not run.response.done():
+                    run.response.set_result(run.default_response())
+                return stored
+
+        task = asyncio.get_running_loop().create_task(_poll(), name=f"follow-{run.record.id}")
+        self._following.add(task)
+        task.add_done_callback(self._following.discard)
+        return Started(run, task)
 
     def _new_record(
         self,
@@ -238,7 +351,7 @@ class Runner:
 
     def _limiter(self, graph: Graph) -> _Limiter | None:
         limit = graph.settings.get("concurrency")
-        if not limit or graph.workflow_id is None:
+        if not self.local_limits or not limit or graph.workflow_id is None:
             return None
         limiter = self._limiters.get(graph.workflow_id)
         if limiter is None:
@@ -353,6 +466,8 @@ class Runner:
         ``node_id``/``payload`` resume a webhook wait."""
         if execution_id in self.running or execution_id in self._resuming:
             raise NotResumable(f"execution {execution_id} is already running")
+        if self.remote:
+            return await self._resume_remote(execution_id, node_id, payload)
         self._resuming.add(execution_id)  # one resume at a time per execution, here
         try:
             return await self._claim_and_resume(execution_id, node_id, payload, from_worker)
@@ -381,6 +496,44 @@ class Runner:
         run = self._run_of(graph, record)
         resumed = {node_id: payload} if node_id is not None else None
         return self._spawn(run, self._admit(run), resume=True, resumed=resumed)
+
+    async def _resume_remote(self, execution_id: str, node_id: str | None, payload: Any) -> Started:
+        """Distributed mode: hand a parked execution (its timer fired, its resume URL was
+        called) or one whose lease lapsed to a worker. A lapsed one is first released in the
+        store (no owner, a lease for the message in flight), so of several sweepers one
+        re-dispatches it, and not again before that lease lapses too."""
+        await self.store.flush(execution_id)
+        record = await self.store.load_execution(execution_id)
+        if record is None:
+            raise ExecutionNotFound(execution_id)
+        if record.status not in (ExecutionStatus.WAITING, *UNFINISHED):
+            raise NotResumable(f"execution {execution_id} is {record.status}")
+        now = utcnow()
+        graph = await self._graph_for(record, record.workflow_version)
+        run = self._run_of(graph, record)
+        if record.status in UNFINISHED:
+            until = now + dt.timedelta(seconds=self.lease_s)
+            if not await self.store.release(execution_id, until, now=now):
+                raise NotResumable(f"execution {execution_id} is running elsewhere")
+        elif node_id is None:
+            # A due timer: not fired again (by this or another scheduler) before a worker
+            # had a lease's time to claim it.
+            until = now + dt.timedelta(seconds=self.lease_s)
+            if not await self.store.postpone(execution_id, until, now=now):
+                raise NotResumable(f"execution {execution_id} is not due (anymore)")
+        else:
+            # The resume URL's payload goes into the store (the waiting step succeeds with
+            # it), not into the message; the execution is due now, so if the message is lost
+            # the timers hand it over again.
+            await load_state(run)
+            wait = run.waiting.get(node_id)
+            if wait is None or node_id in run.retrying:
+                raise NotResumable(f"execution {execution_id}: node {node_id} is not waiting")
+            complete_wait(run, node_id, wait, payload)
+            self.store.update_execution(execution_id, wait_until=now)
+            await self.store.flush(execution_id)
+        self.dispatcher.submit(execution_id)
+        return self._follow(self._run_of(graph, record), since=record)
 
     async def resume_unfinished(self, *, startup: bool = False) -> list[Started]:
         """Take over executions left running or queued by a process whose lease lapsed (at
@@ -457,6 +610,8 @@ class Runner:
         record = self._new_record(
             graph, "retry", retry_of=old.id, parent_execution_id=old.parent_execution_id
         )
+        if self.remote:
+            record.worker = None  # unclaimed: a worker claims it
         self.store.create_execution(record)
         latest: dict[str, StepRecord] = {}
         for step in await self.store.load_steps(old.id):
@@ -479,10 +634,16 @@ class Runner:
                 )
         await self.store.flush(record.id)
         run = self._run_of(graph, record)
+        if self.remote:
+            self.dispatcher.submit(record.id)
+            return self._follow(run)
         return self._spawn(run, self._admit(run), resume=True)
 
     def _run_of(self, graph: Graph, record: ExecutionRecord) -> ExecutionRun:
         return ExecutionRun(graph, record, self.store, hooks=self.hooks, dispatcher=self.dispatcher)
+
+
+_LOCAL = EmbeddedDispatcher()
 
 
 async def _stop_loop(task: asyncio.Task[None], wakeup: asyncio.Event, owner: Any) -> None:

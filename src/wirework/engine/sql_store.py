@@ -433,26 +433,7 @@ class SqlStore(Store):
         now: dt.datetime,
         from_worker: str | None = None,
     ) -> bool:
-        c = EXEC_TABLE.c
-        owners = [c.lease_until.is_(None), c.lease_until < now, c.worker == worker]
-        if from_worker is not None:
-            owners.append(c.worker == from_worker)
-        stmt = (
-            update(EXEC_TABLE)
-            .where(
-                c.id == execution_id,
-                or_(
-                    c.status == ExecutionStatus.WAITING,
-                    and_(c.status.in_(UNFINISHED), or_(*owners)),
-                ),
-            )
-            .values(
-                status=ExecutionStatus.RUNNING,
-                worker=worker,
-                lease_until=lease_until,
-                wait_until=None,
-            )
-        )
+        stmt = claim_statement(execution_id, worker, lease_until, now=now, from_worker=from_worker)
         if self._sync_engine is not None:  # SQLite: in the writer's thread, between batches
             sync_engine = self._sync_engine
 
@@ -464,6 +445,48 @@ class SqlStore(Store):
             return await loop.run_in_executor(self._sync_writer, _claim) == 1
         async with self._engine.begin() as conn:
             return int((await conn.execute(stmt)).rowcount) == 1
+
+    async def release(
+        self, execution_id: str, lease_until: dt.datetime, *, now: dt.datetime
+    ) -> bool:
+        c = EXEC_TABLE.c
+        stmt = (
+            update(EXEC_TABLE)
+            .where(
+                c.id == execution_id,
+                c.status.in_(UNFINISHED),
+                or_(c.lease_until.is_(None), c.lease_until < now),
+            )
+            .values(worker=None, lease_until=lease_until)
+        )
+        return await self._run_now(stmt) == 1
+
+    async def postpone(self, execution_id: str, until: dt.datetime, *, now: dt.datetime) -> bool:
+        c = EXEC_TABLE.c
+        stmt = (
+            update(EXEC_TABLE)
+            .where(
+                c.id == execution_id,
+                c.status == ExecutionStatus.WAITING,
+                c.wait_until.is_not(None),
+                c.wait_until <= now,
+            )
+            .values(wait_until=until)
+        )
+        return await self._run_now(stmt) == 1
+
+    async def _run_now(self, stmt: Executable) -> int:
+        """One statement in its own transaction, now (not through the writer's queue)."""
+        if self._sync_engine is not None:  # SQLite: in the writer's thread, between batches
+            sync_engine = self._sync_engine
+
+            def _run() -> int:
+                with sync_engine.begin() as conn:
+                    return int(conn.execute(stmt).rowcount)
+
+            return await asyncio.get_running_loop().run_in_executor(self._sync_writer, _run)
+        async with self._engine.begin() as conn:
+            return int((await conn.execute(stmt)).rowcount)
 
     async def find(
         self,
@@ -483,6 +506,39 @@ class SqlStore(Store):
             await conn.execution_options(**{READONLY: True})
             rows = (await conn.execute(query.order_by(EXEC_TABLE.c.id).limit(limit))).all()
         return [_exec_record(r._mapping) for r in rows]
+
+
+def claim_statement(
+    execution_id: str,
+    worker: str,
+    lease_until: dt.datetime,
+    *,
+    now: dt.datetime,
+    from_worker: str | None = None,
+) -> Executable:
+    """The atomic UPDATE of :meth:`Store.claim` (a worker also runs it inside the
+    transaction that counts running executions against the concurrency limits)."""
+    c = EXEC_TABLE.c
+    owners = [c.lease_until.is_(None), c.worker.is_(None), c.lease_until < now]
+    owners.append(c.worker == worker)
+    if from_worker is not None:
+        owners.append(c.worker == from_worker)
+    return (
+        update(EXEC_TABLE)
+        .where(
+            c.id == execution_id,
+            or_(
+                c.status == ExecutionStatus.WAITING,
+                and_(c.status.in_(UNFINISHED), or_(*owners)),
+            ),
+        )
+        .values(
+            status=ExecutionStatus.RUNNING,
+            worker=worker,
+            lease_until=lease_until,
+            wait_until=None,
+        )
+    )
 
 
 def _plan(ops: list[_Op]) -> tuple[list[tuple[Executable, list[dict[str, Any]]]], list[str]]:

@@ -16,7 +16,8 @@ other executions are not affected once the database is healthy again.
 Ownership: an unfinished execution names the process running it (``worker``) and holds a
 lease (``lease_until``) that the process renews for all of its executions at once; another
 process takes an execution over only with :meth:`Store.claim`, an atomic UPDATE that wins
-only while the execution is parked or its lease has lapsed.
+only while the execution is parked, unowned (distributed mode: created or handed back for
+any worker) or its lease has lapsed.
 """
 
 from __future__ import annotations
@@ -163,6 +164,20 @@ class Store(ABC):
         or owned by ``worker`` itself or by ``from_worker`` (a process known to be dead). The
         execution is then ``running`` under ``worker`` until ``lease_until``."""
 
+    async def release(
+        self, execution_id: str, lease_until: dt.datetime, *, now: dt.datetime
+    ) -> bool:
+        """Hand an unfinished execution whose lease lapsed before ``now`` back for any worker
+        to claim (no owner; a lease until ``lease_until`` for the message re-dispatching it),
+        atomically: False if it is not unfinished and lapsed (anymore)."""
+        raise NotImplementedError
+
+    async def postpone(self, execution_id: str, until: dt.datetime, *, now: dt.datetime) -> bool:
+        """Move a parked execution's due timer (``wait_until`` before ``now``) to ``until``,
+        atomically: False if it is not parked and due (anymore). A timer handed to a worker
+        is not fired again before ``until``."""
+        raise NotImplementedError
+
     @abstractmethod
     async def load_execution(self, execution_id: str) -> ExecutionRecord | None: ...
 
@@ -249,6 +264,26 @@ class MemoryStore(Store):
         r.wait_until = None
         return True
 
+    async def release(
+        self, execution_id: str, lease_until: dt.datetime, *, now: dt.datetime
+    ) -> bool:
+        r = self.executions.get(execution_id)
+        if r is None or r.status not in UNFINISHED:
+            return False
+        if r.lease_until is not None and r.lease_until >= now:
+            return False
+        r.worker, r.lease_until = None, lease_until
+        return True
+
+    async def postpone(self, execution_id: str, until: dt.datetime, *, now: dt.datetime) -> bool:
+        r = self.executions.get(execution_id)
+        if r is None or r.status != ExecutionStatus.WAITING:
+            return False
+        if r.wait_until is None or r.wait_until > now:
+            return False
+        r.wait_until = until
+        return True
+
     async def load_execution(self, execution_id: str) -> ExecutionRecord | None:
         return self.executions.get(execution_id)
 
@@ -280,6 +315,7 @@ def _claimable(r: ExecutionRecord, worker: str, now: dt.datetime, from_worker: s
         return False
     return (
         r.lease_until is None
+        or r.worker is None  # created or handed back for any worker to claim
         or r.lease_until < now
         or r.worker == worker
         or (from_worker is not None and r.worker == from_worker)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from wirework.db.engine import readonly_session
 from wirework.db.models import Integration, Workflow, WorkflowVersion
+from wirework.dispatch.base import Dispatcher
 from wirework.engine import expr_budget
 from wirework.engine.executor import INLINE_WAIT_S, ExecutionRun, Hooks, utcnow
 from wirework.engine.executor import WAIT_PORT as WAIT_PORT
@@ -68,6 +69,14 @@ class EngineHost:
     inline_wait_s: float = INLINE_WAIT_S
     on_event: Callable[[str, dict[str, Any]], None] | None = None  # None: live events, error wfs
     worker_id: str = field(default_factory=new_worker_id)  # unique per process
+    # Where ready steps run (None: here). Distributed mode: a CeleryDispatcher in the server
+    # and the scheduler (executions go to workers), a WorkerDispatcher in a worker.
+    dispatcher: Dispatcher | None = None
+    # Per-workflow concurrency counted in this process (a worker admits in the database).
+    local_limits: bool = True
+    poll_interval_s: float = 30.0  # how often due parked executions are looked for
+    # A worker's: sub-workflows started without waiting go to any worker through it.
+    handoff: Dispatcher | None = None
     runner: Runner = field(init=False)
     graphs: GraphCache = field(default_factory=GraphCache)
     # None: the bus WIREWORK_EVENTS_URL names or the mode implies (wirework.events).
@@ -104,6 +113,10 @@ class EngineHost:
             hooks=hooks,
             worker_id=self.worker_id,
             lease_s=self.runtime.settings.execution_lease_s,
+            dispatcher=self.dispatcher,
+            local_limits=self.local_limits,
+            poll_interval_s=self.poll_interval_s,
+            handoff=self.handoff,
         )
         self.webhooks = WebhookTable(self.runtime.sessionmaker)
         self.scheduler = Scheduler(self.runtime.sessionmaker, self._fire_schedule)
@@ -187,6 +200,7 @@ class EngineHost:
             input_items=items,
             start_node=start,
             parent_execution_id=parent.record.id,
+            elsewhere=not wait,
         )
         if not wait:
             return None
@@ -237,9 +251,13 @@ class EngineHost:
 
     # -- use cases --------------------------------------------------------------------------
 
-    async def start(self, *, schedules: bool = True) -> None:
+    async def start(
+        self, *, schedules: bool = True, resume: bool = True, timers: bool = True
+    ) -> None:
+        """Start the runner (``resume``: take over or re-dispatch unfinished executions, now
+        and when leases lapse; ``timers``: wake parked ones) and the ``schedules``."""
         await self.events.start()
-        await self.runner.start()
+        await self.runner.start(resume=resume, timers=timers)
         if schedules:
             await self.scheduler.start()
 
@@ -372,8 +390,16 @@ async def ensure_engine(runtime: Runtime) -> EngineHost:
     if runtime.engine_host is None:
         async with _start_lock:
             if runtime.engine_host is None:
-                host = EngineHost(runtime)
-                await host.start()
+                if runtime.settings.broker_url:
+                    # Distributed mode: executions go to `wirework worker`s; schedules,
+                    # timers and the sweep of lapsed leases are `wirework scheduler`'s.
+                    from wirework.services.distributed import cluster_dispatcher
+
+                    host = EngineHost(runtime, dispatcher=cluster_dispatcher(runtime.settings))
+                    await host.start(schedules=False, resume=False, timers=False)
+                else:
+                    host = EngineHost(runtime)
+                    await host.start()
                 runtime.engine_host = host
     assert runtime.engine_host is not None
     return runtime.engine_host

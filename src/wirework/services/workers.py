@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wirework import __version__
 from wirework.db.base import utcnow
 from wirework.db.models import Execution, ExecutionStep, Worker
+from wirework.dispatch.base import QUEUE
 from wirework.engine.states import ExecutionStatus, StepStatus
 from wirework.errors import InvalidInput
 from wirework.schemas.system import (
@@ -41,8 +42,8 @@ from wirework.settings import Settings
 log = logging.getLogger(__name__)
 
 #: The Celery queue step messages go to (``wirework worker`` consumes it; the queue-depth
-#: endpoint reads its length on the broker). The dispatcher imports it from here.
-QUEUE_NAME = "wirework"
+#: endpoint reads its length on the broker).
+QUEUE_NAME = QUEUE
 
 #: How often a process reports, in seconds.
 HEARTBEAT_S = 10.0
