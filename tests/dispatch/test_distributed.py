@@ -265,9 +265,11 @@ async def test_executions_spread_over_workers_and_limits_hold(cl: Cluster) -> No
 async def test_worker_killed_mid_run_recovers_within_the_lease(cl: Cluster) -> None:
     """Issue 10's crash test, small by default: 50 executions of 5 steps with effects; kill -9
     a worker mid-run (and restart it). The full one: ``WIREWORK_CRASH_EXECUTIONS=1000
-    WIREWORK_CRASH_KILLS=10`` (a random worker killed and restarted every few seconds)."""
+    WIREWORK_CRASH_KILLS=10 WIREWORK_CRASH_STEP_MS=200`` (a random worker killed and
+    restarted every few seconds while the work runs)."""
     count = int(os.environ.get("WIREWORK_CRASH_EXECUTIONS", "50"))
     kills = int(os.environ.get("WIREWORK_CRASH_KILLS", "1"))
+    step_ms = int(os.environ.get("WIREWORK_CRASH_STEP_MS", "40"))
     sink = cl.sink.url
     nodes: list[dict[str, Any]] = [{"id": "start", "type": "core.manual"}]
     for i in range(1, 6):
@@ -277,7 +279,7 @@ async def test_worker_killed_mid_run_recovers_within_the_lease(cl: Cluster) -> N
                 "type": "core.http_request",
                 "params": {
                     "method": "POST",
-                    "url": sink + "/effect?ms=40",
+                    "url": sink + f"/effect?ms={step_ms}",
                     "body": {"key": "{{ execution.id }}:" + f"s{i}" + ":0"},
                 },
             }
