@@ -228,6 +228,21 @@ class Runner:
             return await self._execute_remote(
                 graph, record, input_items, start_node, respond, to=self.handoff
             )
+        run = self._new_run(graph, record, input_items, start_node, respond)
+        limiter = self._limiter(graph)
+        if limiter is not None and not self._try_acquire(limiter):
+            record.status = execution_transition(record.id, None, ExecutionStatus.QUEUED)
+        self.store.create_execution(record)
+        return self._spawn(run, limiter, resume=False)
+
+    def _new_run(
+        self,
+        graph: Graph,
+        record: ExecutionRecord,
+        input_items: list[Item] | None,
+        start_node: str | None,
+        respond: bool,
+    ) -> ExecutionRun:
         run = ExecutionRun(
             graph,
             record,
@@ -239,11 +254,7 @@ class Runner:
         )
         if respond:
             run.response = asyncio.get_running_loop().create_future()
-        limiter = self._limiter(graph)
-        if limiter is not None and not self._try_acquire(limiter):
-            record.status = execution_transition(record.id, None, ExecutionStatus.QUEUED)
-        self.store.create_execution(record)
-        return self._spawn(run, limiter, resume=False)
+        return run
 
     async def _execute_remote(
         self,
@@ -258,17 +269,7 @@ class Runner:
         trigger's step (the input travels in the store, not in the message), then hand it
         to a worker. Work that cannot start from the store (input for a node that is no
         trigger: an editor's test run) runs here."""
-        run = ExecutionRun(
-            graph,
-            record,
-            self.store,
-            input_items=input_items,
-            start_node=start_node,
-            hooks=self.hooks,
-            dispatcher=self.dispatcher,
-        )
-        if respond:
-            run.response = asyncio.get_running_loop().create_future()
+        run = self._new_run(graph, record, input_items, start_node, respond)
         starts = [graph.nodes[n] for n in run.starts]
         if (input_items is not None or start_node is not None) and not all(
             n.is_trigger for n in starts
