@@ -715,7 +715,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live progress as server-sent events (step.started, step.finished, …) */
+        /**
+         * Live progress as server-sent events (step.started, step.finished, …)
+         * @description A `snapshot` (the execution record), then its events as they happen on any server or worker, then `end` once it finishes or waits. After a gap (a lost connection to the event bus, a reader too slow) a fresh `snapshot` follows.
+         */
         get: operations["events_api_executions__execution_id__events_get"];
         put?: never;
         post?: never;
