@@ -530,6 +530,11 @@ class Runner:
             wait = run.waiting.get(node_id)
             if wait is None or node_id in run.retrying:
                 raise NotResumable(f"execution {execution_id}: node {node_id} is not waiting")
+            # Of concurrent calls (two servers, a client's retry) one takes the wait; the
+            # others are refused instead of overwriting its payload.
+            step = run.step_key(graph.nodes[node_id], run.attempts.get(node_id, 1))
+            if not await self.store.take_wait(step, now=now, stale_s=self.lease_s):
+                raise NotResumable(f"execution {execution_id}: node {node_id} was resumed already")
             complete_wait(run, node_id, wait, payload)
             self.store.update_execution(execution_id, wait_until=now)
             await self.store.flush(execution_id)
