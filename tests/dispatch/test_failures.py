@@ -211,7 +211,8 @@ async def test_database_connections_dropped_leave_nothing_stuck(
             effect(f"s{i}", 600, sink) for i in range(1, 5)
         ]
         wf = await cl.workflow(doc(nodes, chain("start", "s1", "s2", "s3", "s4")))
-        ids = [(await cl.host.execute(wf)).id for _ in range(32)]
+        handles = [await cl.host.execute(wf) for _ in range(32)]
+        ids = [h.id for h in handles]
         await wait_for(lambda: len(cl.sink.effects) >= 8, "work is under way", 60)
         dropped = []
         for _ in range(3):
@@ -223,6 +224,9 @@ async def test_database_connections_dropped_leave_nothing_stuck(
         t0 = time.monotonic()
         rows = await cl.finished(ids, limit_s=LEASE_S * 3 + 60)
         print(f"dropped {dropped} connections; all final {time.monotonic() - t0:.1f} s later")
+        # The server following them (a webhook answering with the result does) is told too.
+        followed = await asyncio.wait_for(asyncio.gather(*(h.wait() for h in handles)), 30)
+        assert {r.id: r.status for r in followed} == {r.id: r.status for r in rows}
         failed = [r for r in rows if r.status != "success"]
         assert all(
             r.status == "error" and (r.error or {}).get("type") == "store" for r in failed

@@ -299,10 +299,20 @@ class Runner:
         async def _poll() -> ExecutionRecord:
             interval = 0.005
             record_id = run.record.id
+            warned = False
             while True:
                 await asyncio.sleep(interval)
                 interval = min(interval * 2, self.follow_interval_s)
-                stored = await self.store.load_execution(record_id)
+                try:
+                    stored = await self.store.load_execution(record_id)
+                except Exception:
+                    # The store is the source of truth: a dropped connection or a database
+                    # restart delays the answer, it does not end the follow.
+                    if not warned:
+                        log.warning("following %s: the store could not be read", record_id)
+                        warned = True
+                    interval = max(interval, self.follow_interval_s, 0.5)
+                    continue
                 if stored is None or stored.status in UNFINISHED:
                     continue
                 if (
