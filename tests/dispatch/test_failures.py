@@ -354,3 +354,26 @@ async def test_two_server_replicas_never_run_an_execution_twice(
                     if entry.get("status") in FINAL:
                         ended[entry["execution_id"]] += 1
         assert all(ended[eid] == 1 for eid in ids), ended
+
+
+async def test_after_a_database_blip_one_scheduler_leads(tmp_path: Path) -> None:
+    """Two schedulers; the database drops their connections (the leader's lock goes with
+    its connection): afterwards both are still running and exactly one leads."""
+    async with cluster("redis", tmp_path, workers=1) as cl:
+        cl.start("scheduler2", "scheduler")
+
+        def leading(name: str) -> int:
+            text = cl.log_of(name)[cl.offsets[name] :]
+            return text.count('"scheduler leads"') - text.count('"scheduler stepped down"')
+
+        await wait_for(lambda: leading("scheduler1") == 1, "scheduler1 leads", 60)
+        await asyncio.sleep(3)  # scheduler2 is up, waiting for the lock
+        assert leading("scheduler2") == 0
+        assert await terminate_connections(cl.db_name) > 0
+        await asyncio.sleep(6)
+        alive = {n: cl.procs[n].poll() is None for n in ("scheduler1", "scheduler2")}
+        assert alive == {"scheduler1": True, "scheduler2": True}, alive
+        assert leading("scheduler1") + leading("scheduler2") == 1, (
+            leading("scheduler1"),
+            leading("scheduler2"),
+        )
