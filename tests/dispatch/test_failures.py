@@ -1,7 +1,8 @@
 """Distributed mode under failure (issue 10 §3): the broker goes away and comes back, the
-database drops the cluster's connections, two server replicas hand executions to the
-workers side by side. Real processes (``wirework worker`` / ``scheduler``), real PostgreSQL
-and Redis; effects are counted per idempotency key by the test's sink.
+database drops the cluster's connections (executions, the servers following them, the
+schedulers' lock), two server replicas hand executions to the workers side by side. Real
+processes (``wirework worker`` / ``scheduler``), real PostgreSQL and Redis; effects are
+counted per idempotency key by the test's sink.
 
 The broker outage runs on a private ``redis-server`` started here (never the machine's
 shared one). Skipped when a service is missing (failed under CI=true).
