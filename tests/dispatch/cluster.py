@@ -117,6 +117,7 @@ class Cluster:
         self.broker = broker
         self.settings = settings
         self.runtime = runtime
+        self.db_name = settings.database_url.rsplit("/", 1)[-1].split("?")[0]
         self.logs = logs
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.starts: Counter[str] = Counter()
@@ -135,6 +136,8 @@ class Cluster:
             "WIREWORK_OUTBOUND_ALLOW": "127.0.0.1",
             "WIREWORK_LOG_LEVEL": "info",
         }
+        if settings.events_url:
+            self.env["WIREWORK_EVENTS_URL"] = settings.events_url
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         """Start ``wirework <args>`` as process ``name`` (its output in ``logs/name.log``)."""
@@ -220,12 +223,16 @@ class Cluster:
         return result
 
 
-async def _settings(broker: str, data_dir: Path) -> tuple[Settings, str]:
+async def _settings(
+    broker: str, data_dir: Path, broker_url: str | None = None, events_url: str = ""
+) -> tuple[Settings, str]:
     host, port, url = BROKERS[broker]
-    if not reachable(host, port):
+    if broker_url is None and not reachable(host, port):
         unavailable(f"{broker} at {host}:{port} unreachable")
     name = f"ww_dist_{secrets.token_hex(4)}"
     database_url = await _create_pg(name)
+    if events_url == "database":
+        events_url = database_url
     from cryptography.fernet import Fernet
 
     settings = Settings(
@@ -233,7 +240,8 @@ async def _settings(broker: str, data_dir: Path) -> tuple[Settings, str]:
         database_url=database_url,
         encryption_key=Fernet.generate_key().decode(),
         secret_key="test-signing-key-" + secrets.token_hex(8),
-        broker_url=url,
+        broker_url=broker_url or url,
+        events_url=events_url,
         broker_queue=f"wirework-test-{secrets.token_hex(4)}",
         execution_lease_s=LEASE_S,
         outbound_allow="127.0.0.1",
@@ -243,10 +251,18 @@ async def _settings(broker: str, data_dir: Path) -> tuple[Settings, str]:
 
 @contextlib.asynccontextmanager
 async def cluster(
-    broker: str, tmp: Path, *, workers: int = 2, scheduler: bool = True
+    broker: str,
+    tmp: Path,
+    *,
+    workers: int = 2,
+    scheduler: bool = True,
+    broker_url: str | None = None,
+    events_url: str = "",
 ) -> AsyncIterator[Cluster]:
-    """PostgreSQL database, broker queue, ``workers`` worker processes and a scheduler."""
-    settings, db_name = await _settings(broker, tmp / "data")
+    """PostgreSQL database, broker queue, ``workers`` worker processes and a scheduler.
+    ``broker_url``: a broker of the test's own (else the machine's ``broker``);
+    ``events_url``: WIREWORK_EVENTS_URL (``"database"``: the cluster's PostgreSQL)."""
+    settings, db_name = await _settings(broker, tmp / "data", broker_url, events_url)
     runtime = await open_runtime(settings)
     logs = tmp / "logs"
     logs.mkdir(exist_ok=True)

@@ -52,6 +52,10 @@ def make_app(broker_url: str, *, lease_s: float = 30.0, queue: str = QUEUE) -> C
         worker_redirect_stdouts=False,
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
+        # A lost broker connection leaves running executions running (their leases are in
+        # the database; a redelivered message fails to claim them). Celery 6 would cancel
+        # them by default: pinned, which also silences its warning at every reconnection.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         # Redis redelivers an unacknowledged message after this; the sweeper does not wait
         # for it (a lapsed lease is re-dispatched), so it only needs to exceed a long step.
         broker_transport_options={"visibility_timeout": max(3600, int(lease_s * 10))},

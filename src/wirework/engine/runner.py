@@ -299,10 +299,20 @@ class Runner:
         async def _poll() -> ExecutionRecord:
             interval = 0.005
             record_id = run.record.id
+            warned = False
             while True:
                 await asyncio.sleep(interval)
                 interval = min(interval * 2, self.follow_interval_s)
-                stored = await self.store.load_execution(record_id)
+                try:
+                    stored = await self.store.load_execution(record_id)
+                except Exception:
+                    # The store is the source of truth: a dropped connection or a database
+                    # restart delays the answer, it does not end the follow.
+                    if not warned:
+                        log.warning("following %s: the store could not be read", record_id)
+                        warned = True
+                    interval = max(interval, self.follow_interval_s, 0.5)
+                    continue
                 if stored is None or stored.status in UNFINISHED:
                     continue
                 if (
@@ -530,6 +540,11 @@ class Runner:
             wait = run.waiting.get(node_id)
             if wait is None or node_id in run.retrying:
                 raise NotResumable(f"execution {execution_id}: node {node_id} is not waiting")
+            # Of concurrent calls (two servers, a client's retry) one takes the wait; the
+            # others are refused instead of overwriting its payload.
+            step = run.step_key(graph.nodes[node_id], run.attempts.get(node_id, 1))
+            if not await self.store.take_wait(step, now=now, stale_s=self.lease_s):
+                raise NotResumable(f"execution {execution_id}: node {node_id} was resumed already")
             complete_wait(run, node_id, wait, payload)
             self.store.update_execution(execution_id, wait_until=now)
             await self.store.flush(execution_id)

@@ -461,6 +461,30 @@ class SqlStore(Store):
         )
         return await self._run_now(stmt) == 1
 
+    async def take_wait(
+        self, step: tuple[str, str, int, int], *, now: dt.datetime, stale_s: float
+    ) -> bool:
+        # A waiting step has no finished_at: the taker sets it (the resumed step's record,
+        # written next, overwrites it).
+        c = STEP_TABLE.c
+        execution_id, node_id, run_index, attempt = step
+        stmt = (
+            update(STEP_TABLE)
+            .where(
+                c.execution_id == execution_id,
+                c.node_id == node_id,
+                c.run_index == run_index,
+                c.attempt == attempt,
+                c.status == StepStatus.WAITING,
+                or_(
+                    c.finished_at.is_(None),
+                    c.finished_at < now - dt.timedelta(seconds=stale_s),
+                ),
+            )
+            .values(finished_at=now)
+        )
+        return await self._run_now(stmt) == 1
+
     async def postpone(self, execution_id: str, until: dt.datetime, *, now: dt.datetime) -> bool:
         c = EXEC_TABLE.c
         stmt = (

@@ -172,6 +172,14 @@ class Store(ABC):
         atomically: False if it is not unfinished and lapsed (anymore)."""
         raise NotImplementedError
 
+    async def take_wait(
+        self, step: tuple[str, str, int, int], *, now: dt.datetime, stale_s: float
+    ) -> bool:
+        """Take the parked wait ``step`` (execution, node, run index, attempt) for a resume
+        URL call, atomically: False if it is not waiting, or another call took it less than
+        ``stale_s`` ago (one that died before recording the resume is taken over then)."""
+        raise NotImplementedError
+
     async def postpone(self, execution_id: str, until: dt.datetime, *, now: dt.datetime) -> bool:
         """Move a parked execution's due timer (``wait_until`` before ``now``) to ``until``,
         atomically: False if it is not parked and due (anymore). A timer handed to a worker
@@ -273,6 +281,20 @@ class MemoryStore(Store):
         if r.lease_until is not None and r.lease_until >= now:
             return False
         r.worker, r.lease_until = None, lease_until
+        return True
+
+    async def take_wait(
+        self, step: tuple[str, str, int, int], *, now: dt.datetime, stale_s: float
+    ) -> bool:
+        execution_id, node_id, run_index, attempt = step
+        record = self.steps.get(execution_id, {}).get((node_id, run_index, attempt))
+        if record is None or record.status != StepStatus.WAITING:
+            return False
+        if record.finished_at is not None and record.finished_at >= now - dt.timedelta(
+            seconds=stale_s
+        ):
+            return False
+        record.finished_at = now
         return True
 
     async def postpone(self, execution_id: str, until: dt.datetime, *, now: dt.datetime) -> bool:

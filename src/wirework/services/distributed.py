@@ -380,58 +380,105 @@ def run_worker(
 
 
 @contextlib.asynccontextmanager
-async def leadership(runtime: Runtime, stop: asyncio.Event) -> AsyncIterator[bool]:
+async def leadership(runtime: Runtime, stop: asyncio.Event) -> AsyncIterator[asyncio.Event | None]:
     """Wait until this process holds the scheduler's lock (PostgreSQL: a session advisory
     lock on a connection of its own, released if the process or its connection dies);
-    yields False if asked to stop first. Other databases: no lock (one scheduler)."""
+    yields an event set when the lock is lost (its connection went away: another scheduler
+    may lead now), or None if asked to stop first. Other databases: no lock (one
+    scheduler). A database that cannot be reached is waited for, not fatal."""
     if runtime.engine.dialect.name != "postgresql":
-        yield not stop.is_set()
+        yield None if stop.is_set() else asyncio.Event()
         return
-    async with runtime.engine.connect() as conn:
-        while not stop.is_set():
-            got = await conn.scalar(
-                text("SELECT pg_try_advisory_lock(:ns, 0)"), {"ns": LOCK_NS_SCHEDULER}
-            )
+    conn = await _locked_connection(runtime, stop)
+    if conn is None:
+        yield None
+        return
+    lost = asyncio.Event()
+    watch = asyncio.get_running_loop().create_task(_watch_lock(conn, lost))
+    try:
+        yield lost
+    finally:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+        with contextlib.suppress(Exception):
+            await conn.execute(text("SELECT pg_advisory_unlock(:ns, 0)"), {"ns": LOCK_NS_SCHEDULER})
             await conn.commit()
-            if got:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=1.0)
-        else:
-            yield False
-            return
+        with contextlib.suppress(Exception):
+            await conn.close()
+
+
+async def _locked_connection(runtime: Runtime, stop: asyncio.Event) -> AsyncConnection | None:
+    """A connection holding the scheduler's lock, once this process gets it (None: asked to
+    stop first). Retried every second, through database outages."""
+    while not stop.is_set():
+        conn: AsyncConnection | None = None
         try:
-            yield True
-        finally:
-            with contextlib.suppress(Exception):
-                await conn.execute(
-                    text("SELECT pg_advisory_unlock(:ns, 0)"), {"ns": LOCK_NS_SCHEDULER}
+            conn = await runtime.engine.connect()
+            while not stop.is_set():
+                got = await conn.scalar(
+                    text("SELECT pg_try_advisory_lock(:ns, 0)"), {"ns": LOCK_NS_SCHEDULER}
                 )
                 await conn.commit()
+                if got:
+                    return conn
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=1.0)
+        except Exception as exc:
+            log.warning("scheduler lock: the database cannot be reached", error=str(exc))
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
+    return None
+
+
+async def _watch_lock(conn: AsyncConnection, lost: asyncio.Event, every_s: float = 1.0) -> None:
+    """Set ``lost`` when the lock's connection stops answering (the server ended it, the
+    database restarted): the lock went with it."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await conn.scalar(text("SELECT 1"))
+            await conn.commit()
+        except Exception:
+            lost.set()
+            return
 
 
 async def run_scheduler(settings: Settings, stop: asyncio.Event, *, poll_s: float = 1.0) -> None:
     """``wirework scheduler``: once it leads, fire schedules, due timers and the sweep of
-    lapsed leases (each by handing the execution to a worker) until ``stop`` is set."""
+    lapsed leases (each by handing the execution to a worker) until ``stop`` is set. If
+    its lock is lost (the database dropped the connection) it steps down and waits for the
+    lock again, so one scheduler leads."""
     runtime = await open_runtime(settings, migrate_db=False)  # the server migrates
     dispatcher = cluster_dispatcher(settings)
     worker_id = new_worker_id()
     try:
-        async with leadership(runtime, stop) as leading:
-            if not leading:
-                return
-            log.info("scheduler leads", worker=worker_id)
-            host = EngineHost(
-                runtime, worker_id=worker_id, dispatcher=dispatcher, poll_interval_s=poll_s
-            )
-            await host.start(schedules=True, resume=True, timers=True)
-            beats = workers.Heartbeats(runtime.sessionmaker, worker_id=worker_id, kind="scheduler")
-            await beats.start()
-            try:
-                await stop.wait()
-            finally:
-                await beats.stop()
-                await host.stop()
+        while not stop.is_set():
+            async with leadership(runtime, stop) as lost:
+                if lost is None:
+                    return
+                log.info("scheduler leads", worker=worker_id)
+                host = EngineHost(
+                    runtime, worker_id=worker_id, dispatcher=dispatcher, poll_interval_s=poll_s
+                )
+                await host.start(schedules=True, resume=True, timers=True)
+                beats = workers.Heartbeats(
+                    runtime.sessionmaker, worker_id=worker_id, kind="scheduler"
+                )
+                await beats.start()
+                waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(lost.wait())]
+                try:
+                    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiter in waits:
+                        waiter.cancel()
+                    await beats.stop()
+                    await host.stop()
+                if lost.is_set() and not stop.is_set():
+                    log.warning("scheduler stepped down", reason="its lock's connection was lost")
     finally:
         await asyncio.get_running_loop().run_in_executor(None, dispatcher.flush_publishing)
         dispatcher.close()

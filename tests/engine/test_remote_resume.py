@@ -1,0 +1,86 @@
+"""A resume URL called on several servers at once (distributed mode: each server's runner
+is remote and records the resumed wait in the store before handing the execution to a
+worker): one call takes the wait, the others are refused, on every database backend."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+from tests.engine import nodes as t
+from tests.engine.nodes import doc
+from wirework.dispatch.embedded import EmbeddedDispatcher
+from wirework.engine.graph import Graph, compile_graph
+from wirework.engine.runner import NotResumable, Runner, Started
+from wirework.engine.sql_store import SqlStore
+from wirework.services.runtime import Runtime
+
+REG = t.registry()
+
+
+class Handed(EmbeddedDispatcher):
+    """A server's dispatcher whose workers are elsewhere: what it hands over is noted."""
+
+    remote = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted: list[str] = []
+
+    def submit(self, execution_id: str, *, node_id: str | None = None, payload: Any = None) -> None:
+        self.submitted.append(execution_id)
+
+
+async def test_a_resume_url_called_on_two_servers_is_taken_once(
+    runtime: Runtime, workflow_id: int
+) -> None:
+    chain = [
+        {"id": "start", "type": "t.trigger"},
+        {"id": "pause", "type": "t.wait", "params": {"resume": "webhook"}},
+        {"id": "after", "type": "t.noop"},
+    ]
+    edges = [(a["id"], b["id"]) for a, b in itertools.pairwise(chain)]
+    g = compile_graph(doc(chain, edges), workflow_id=workflow_id, version=1, reg=REG)
+
+    async def load(wf: int, version: int | None) -> Graph:
+        return g
+
+    def runner(dispatcher: EmbeddedDispatcher | None = None) -> Runner:
+        store = SqlStore(runtime.engine, runtime.settings.data_dir)
+        return Runner(store, load_graph=load, dispatcher=dispatcher)
+
+    owner = runner()
+    servers = [Handed(), Handed(), Handed()]
+    remotes = [runner(d) for d in servers]
+    for r in (owner, *remotes):
+        await r.start(resume=False)
+    try:
+        started = await owner.execute(g)
+        assert (await started.wait()).status == "waiting"
+        await owner.store.flush(started.id)
+        outcomes = await asyncio.gather(
+            *(
+                r.resume(started.id, node_id="pause", payload={"by": i})
+                for i, r in enumerate(remotes)
+            ),
+            return_exceptions=True,
+        )
+        won = [i for i, o in enumerate(outcomes) if isinstance(o, Started)]
+        assert len(won) == 1, outcomes
+        assert all(isinstance(o, NotResumable) for o in outcomes if not isinstance(o, Started))
+        assert [len(d.submitted) for d in servers] == [int(i in won) for i in range(3)]
+        (pause,) = [s for s in await owner.store.load_steps(started.id) if s.node_id == "pause"]
+        assert pause.status == "success"
+        assert pause.output == {"main": [{"resume": {"by": won[0]}}]}
+        # Called again later: the wait is over.
+        again = remotes[0].resume(started.id, node_id="pause", payload={"by": 9})
+        try:
+            await again
+        except NotResumable:
+            pass
+        else:
+            raise AssertionError("a resumed wait was resumed again")
+    finally:
+        for r in (owner, *remotes):
+            await r.stop(grace_s=0)
