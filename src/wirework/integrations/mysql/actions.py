@@ -17,6 +17,8 @@ from wirework.integrations.mysql.credentials import (
 )
 from wirework.sdk.integration import ActionContext, ActionParams
 from wirework.sdk.integration.sql import (
+    MAX_BATCH_ROWS,
+    MAX_ROWS_CEILING,
     InsertColumns,
     OnLimit,
     QueryOutput,
@@ -34,9 +36,7 @@ from wirework.sdk.integration.sql import (
 )
 from wirework.sdk.node import Item, NodeError
 
-MAX_ROWS_CEILING = 1_000_000
 FETCH = 1000
-MAX_BATCH_ROWS = 1000
 
 
 def quote(name: str, what: str, *, dotted: bool = False) -> str:

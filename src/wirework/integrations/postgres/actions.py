@@ -22,6 +22,8 @@ from wirework.integrations.postgres.credentials import (
 )
 from wirework.sdk.integration import ActionContext, ActionParams
 from wirework.sdk.integration.sql import (
+    MAX_BATCH_ROWS,
+    MAX_ROWS_CEILING,
     InsertColumns,
     OnLimit,
     QueryOutput,
@@ -38,10 +40,8 @@ from wirework.sdk.integration.sql import (
 )
 from wirework.sdk.node import Item, NodeError
 
-MAX_ROWS_CEILING = 1_000_000
 PREFETCH = 1000
 MAX_BIND = 32767  # PostgreSQL's limit of parameters in one statement
-MAX_BATCH_ROWS = 1000
 
 
 def quote(name: str, what: str, *, dotted: bool = False) -> str:

@@ -103,6 +103,10 @@ def as_json_text(value: Any) -> Any:
 
 # Query actions' shared parameters (declare them after the dialect's own: ``on_limit: OnLimit
 # = "error"``, ``output: QueryOutput = "rows"``).
+#: The most rows a query node may read in one step, and rows per INSERT statement.
+MAX_ROWS_CEILING = 1_000_000
+MAX_BATCH_ROWS = 1000
+
 OnLimit = Annotated[
     Literal["error", "truncate"],
     Field(
