@@ -17,7 +17,11 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from wirework.sdk.ai.templates import PromptTemplate
+    from wirework.sdk.ai.usage import ModelUsage
 
 Item = dict[str, Any]
 Outputs = dict[str, list[Item]]
@@ -149,6 +153,19 @@ class NodeContext(ABC):
 
     async def save_tokens(self, integration_id: int, tokens: dict[str, Any]) -> None:  # noqa: B027
         """Store an integration's new OAuth2 tokens with it (where the host can)."""
+
+    async def record_usage(self, usage: ModelUsage) -> None:  # noqa: B027 - optional
+        """Count one model call of this step (tokens, model, template): the host prices it
+        and adds it to the step's record and the usage totals."""
+
+    async def check_spending(self) -> None:  # noqa: B027 - optional
+        """Before a model call: raise a NodeError (not retryable) if a spending limit that
+        covers this execution (its workflow, project, or the whole instance) is reached."""
+
+    async def prompt_template(self, name: str, version: int | None = None) -> PromptTemplate:
+        """A prompt template from the library (its latest version when ``version`` is
+        None)."""
+        raise NodeError("this host has no prompt templates", retryable=False)
 
     @abstractmethod
     def respond(self, response: Response) -> None:

@@ -1,0 +1,44 @@
+"""What model providers and AI nodes share: messages, tools, usage, the provider registry.
+
+See README.md in this folder."""
+
+from wirework.sdk.ai.messages import (
+    ChatDelta,
+    ChatRequest,
+    ChatResult,
+    EmbeddingResult,
+    Message,
+    ModelInfo,
+    Role,
+    ToolCall,
+    ToolSpec,
+    Usage,
+)
+from wirework.sdk.ai.provider import (
+    ModelProvider,
+    provider_for,
+    provider_types,
+    register_provider,
+)
+from wirework.sdk.ai.templates import PromptTemplate, TemplateMessage
+from wirework.sdk.ai.usage import ModelUsage
+
+__all__ = [
+    "ChatDelta",
+    "ChatRequest",
+    "ChatResult",
+    "EmbeddingResult",
+    "Message",
+    "ModelInfo",
+    "ModelProvider",
+    "ModelUsage",
+    "PromptTemplate",
+    "Role",
+    "TemplateMessage",
+    "ToolCall",
+    "ToolSpec",
+    "Usage",
+    "provider_for",
+    "provider_types",
+    "register_provider",
+]
