@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from wirework.engine import expr_filters
 from wirework.engine.expressions import (
     MAX_MEMORY,
     MAX_OPERATIONS,
@@ -516,11 +517,11 @@ def test_big_inputs_are_charged_before_they_are_processed(source: str, expected:
 def test_every_filter_has_a_cost() -> None:
     from wirework.engine import expressions, exprlib
 
-    costed = {name for names, _, _ in expressions._FILTER_COSTS for name in names}
+    costed = {name for names, _, _ in expr_filters._FILTER_COSTS for name in names}
     library = set(exprlib.sandbox_filters())  # each declares its cost in the registry
     assert not costed & library
     assert set(expressions._ENV.filters) == costed | library
-    assert len(costed) == len([n for names, _, _ in expressions._FILTER_COSTS for n in names])
+    assert len(costed) == len([n for names, _, _ in expr_filters._FILTER_COSTS for n in names])
 
 
 @pytest.mark.parametrize(("source", "expected"), HARMLESS, ids=[s for s, _ in HARMLESS])
