@@ -181,9 +181,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
-    def answer_special(self, answer: Answer | None, error_body: Any) -> Answer | None:
-        """Send a Fail, Raw or Hang-then-something answer; the Reply (or None) left to the
-        vendor's renderer is returned."""
+    def answer_special(self, answer: Answer | None, error_body: Any) -> tuple[bool, Reply | None]:
+        """Send a Fail or Raw answer (after a Hang's wait): (True, None). Else (False, the
+        Reply to render, or None for the endpoint's default answer)."""
         if isinstance(answer, Hang):
             time.sleep(answer.seconds)
             answer = answer.then
@@ -192,8 +192,8 @@ class Handler(BaseHTTPRequestHandler):
             if answer.retry_after is not None:
                 headers["retry-after"] = str(answer.retry_after)
             self.send_json(answer.status, error_body(answer), headers)
-            return None
+            return True, None
         if isinstance(answer, Raw):
             self.send_json(answer.status, answer.body, answer.headers)
-            return None
-        return answer
+            return True, None
+        return False, answer

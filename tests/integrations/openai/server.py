@@ -65,14 +65,7 @@ class OpenAIServer(ModelServer):
 
     def _special(self, handler: Handler, chat: bool) -> tuple[bool, Reply | None]:
         """(answered already, the reply to render)."""
-        answer = self.next_answer(chat)
-        if answer is None:
-            return False, None
-        left = handler.answer_special(answer, _error)
-        if left is None:
-            return True, None
-        assert isinstance(left, Reply), left
-        return False, left
+        return handler.answer_special(self.next_answer(chat), _error)
 
     def _embeddings(self, handler: Handler, request: Request) -> None:
         answered, _ = self._special(handler, chat=False)
@@ -99,7 +92,7 @@ class OpenAIServer(ModelServer):
         answered, reply = self._special(handler, chat=True)
         if answered:
             return
-        assert reply is not None
+        reply = reply or Reply(text="ok")
         body = request.json
         model = reply.model or body.get("model") or "deployment"
         calls = [

@@ -32,15 +32,9 @@ from wirework.sdk.ai import (
     Usage,
     register_provider,
 )
-from wirework.sdk.ai.calls import CallPolicy, error_text, hidden, status_error, with_retries
+from wirework.sdk.ai.calls import CallPolicy, sdk_failure, with_retries
 from wirework.sdk.node import NodeError
-from wirework.sdk.outbound import (
-    AllowedHosts,
-    BlockedAddress,
-    CredentialHostRefused,
-    IntegrationCredentials,
-    ResponseTooLarge,
-)
+from wirework.sdk.outbound import AllowedHosts, IntegrationCredentials
 from wirework.sdk.outbound.bridge import guarded_httpx2_client
 from wirework.sdk.outbound.credentials import describe
 
@@ -130,42 +124,13 @@ class OpenAIProvider(ModelProvider):
     # -- errors ------------------------------------------------------------------------------
 
     def describe(self, exc: BaseException) -> NodeError:
-        if isinstance(exc, openai.APIStatusError):
-            response = exc.response
-            try:
-                body: Any = response.json()
-            except ValueError:
-                body = None
-            where = f"{response.request.method} {response.request.url.path}"
-            return status_error(
-                SERVICE,
-                exc.status_code,
-                where,
-                error_text(body, response.text[:300] if response.text else exc.message),
-                headers=response.headers,
-                secrets=self._secrets,
-            )
-        if isinstance(exc, openai.APITimeoutError):
-            return NodeError(f"{SERVICE}: the request timed out", retryable=True)
-        cause = exc.__cause__ or exc.__context__
-        while cause is not None and cause.__cause__ is not None:
-            if isinstance(cause, BlockedAddress | CredentialHostRefused | ResponseTooLarge):
-                break
-            cause = cause.__cause__
-        if isinstance(cause, BlockedAddress | CredentialHostRefused | ResponseTooLarge):
-            return NodeError(f"{SERVICE}: {hidden(str(cause), self._secrets)}", retryable=False)
-        if isinstance(exc, openai.APIConnectionError):
-            said = str(cause) if cause is not None else str(exc)
-            return NodeError(
-                f"{SERVICE}: cannot reach {self.credentials.base_url}: "
-                f"{hidden(said, self._secrets)}",
-                retryable=True,
-            )
-        if isinstance(exc, openai.OpenAIError):
-            return NodeError(f"{SERVICE}: {hidden(str(exc), self._secrets)}", retryable=False)
-        return NodeError(
-            f"{SERVICE}: {type(exc).__name__}: {hidden(str(exc), self._secrets)}",
-            retryable=False,
+        return sdk_failure(
+            SERVICE,
+            exc,
+            base_url=self.credentials.base_url,
+            timeout_errors=(openai.APITimeoutError,),
+            connection_errors=(openai.APIConnectionError,),
+            secrets=self._secrets,
         )
 
     async def _call(self, fn: Any) -> Any:
@@ -239,9 +204,7 @@ class OpenAIProvider(ModelProvider):
         ]
         usage = completion.usage
         return ChatResult(
-            message=Message(
-                role=Role.ASSISTANT, content=choice.message.content, tool_calls=calls
-            ),
+            message=Message(role=Role.ASSISTANT, content=choice.message.content, tool_calls=calls),
             usage=Usage(
                 input_tokens=usage.prompt_tokens if usage else 0,
                 output_tokens=usage.completion_tokens if usage else 0,
@@ -273,8 +236,7 @@ class OpenAIProvider(ModelProvider):
                     break
                 except TimeoutError:
                     raise NodeError(
-                        f"{SERVICE}: the answer did not finish within "
-                        f"{self.policy.timeout_s:g} s",
+                        f"{SERVICE}: the answer did not finish within {self.policy.timeout_s:g} s",
                         retryable=True,
                     ) from None
                 except NodeError:
@@ -359,7 +321,9 @@ class _StreamState:
 
     def result(self) -> ChatResult:
         calls = [
-            ToolCall(id=c["id"] or f"call_{i}", name=c["name"], arguments=_arguments(c["arguments"]))
+            ToolCall(
+                id=c["id"] or f"call_{i}", name=c["name"], arguments=_arguments(c["arguments"])
+            )
             for i, c in sorted(self.calls.items())
         ]
         return ChatResult(
@@ -372,9 +336,7 @@ class _StreamState:
         )
 
 
-def provider_of(
-    values: Mapping[str, Any], integration_id: int | None = None
-) -> OpenAIProvider:
+def provider_of(values: Mapping[str, Any], integration_id: int | None = None) -> OpenAIProvider:
     """The provider for an integration's decrypted credential values."""
     credentials = OPENAI.validate_credentials(values, integration_id)
     hosts = AllowedHosts.of(

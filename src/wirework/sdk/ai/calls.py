@@ -155,3 +155,61 @@ async def with_retries(
         retryable=True,
         details={"service": service, "timeout_s": policy.timeout_s},
     )
+
+
+def _guard_refusal(exc: BaseException) -> BaseException | None:
+    """The outbound guard's refusal (SSRF, allowed hosts, size) behind an SDK's error."""
+    from wirework.sdk.outbound import BlockedAddress, CredentialHostRefused, ResponseTooLarge
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, BlockedAddress | CredentialHostRefused | ResponseTooLarge):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def sdk_failure(
+    service: str,
+    exc: BaseException,
+    *,
+    base_url: str,
+    timeout_errors: tuple[type[BaseException], ...],
+    connection_errors: tuple[type[BaseException], ...],
+    secrets: tuple[str, ...] = (),
+) -> NodeError:
+    """A vendor SDK's exception as a NodeError: an error status names the status, the
+    request and the provider's message (retryable for 408/409/429/5xx); a timeout or an
+    unreachable server is retryable; the outbound guard's refusals are not. Secrets are
+    replaced by ``***``."""
+    response = getattr(exc, "response", None)
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and response is not None:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        text = response.text[:300] if response.text else str(exc)
+        request = response.request
+        return status_error(
+            service,
+            status,
+            f"{request.method} {request.url.path}",
+            error_text(body, text),
+            headers=response.headers,
+            secrets=secrets,
+        )
+    refusal = _guard_refusal(exc)
+    if refusal is not None:
+        return NodeError(f"{service}: {hidden(str(refusal), secrets)}", retryable=False)
+    if isinstance(exc, timeout_errors):
+        return NodeError(f"{service}: the request timed out", retryable=True)
+    if isinstance(exc, connection_errors):
+        cause = exc.__cause__ or exc.__context__
+        said = hidden(str(cause or exc), secrets)
+        return NodeError(f"{service}: cannot reach {base_url}: {said}", retryable=True)
+    return NodeError(
+        f"{service}: {type(exc).__name__}: {hidden(str(exc), secrets)}", retryable=False
+    )

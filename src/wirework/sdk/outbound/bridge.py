@@ -60,7 +60,7 @@ def guarded_httpx2_client(
 
     inner = guarded_client(timeout=timeout, max_response_bytes=max_response_bytes)
 
-    class _Body(httpx2.AsyncByteStream):  # type: ignore[misc, name-defined]
+    class _Body(httpx2.AsyncByteStream):
         def __init__(self, response: httpx.Response, request: Any) -> None:
             self._response = response
             self._request = request
@@ -75,7 +75,7 @@ def guarded_httpx2_client(
         async def aclose(self) -> None:
             await self._response.aclose()
 
-    class _Transport(httpx2.AsyncBaseTransport):  # type: ignore[misc, name-defined]
+    class _Transport(httpx2.AsyncBaseTransport):
         async def handle_async_request(self, request: Any) -> Any:
             url = httpx.URL(str(request.url))
             if hosts is not None and not hosts.permits(url):
