@@ -25,7 +25,7 @@ class AnthropicCredentials(CredentialsModel):
         default=ANTHROPIC_BASE_URL,
         description="API URL, without /v1 (https://api.anthropic.com, or a gateway's)",
     )
-    default_max_tokens: int = Field(
+    default_answer_limit: int = Field(
         default=4096,
         ge=1,
         le=200_000,

@@ -155,7 +155,7 @@ class AnthropicProvider(ModelProvider):
         args: dict[str, Any] = {
             "model": request.model,
             "messages": turns,
-            "max_tokens": request.max_tokens or self.credentials.default_max_tokens,
+            "max_tokens": request.max_tokens or self.credentials.default_answer_limit,
         }
         tools = [
             {"name": t.name, "description": t.description, "input_schema": t.parameters}
