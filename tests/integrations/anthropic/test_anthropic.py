@@ -71,7 +71,9 @@ async def test_messages_request_shape(server: AnthropicServer) -> None:
     assert body["messages"][2]["content"] == [
         {"type": "tool_result", "tool_use_id": "t0", "content": "not found"}
     ]
-    assert body["tools"] == [{"name": "lookup", "description": "", "input_schema": {"type": "object"}}]
+    assert body["tools"] == [
+        {"name": "lookup", "description": "", "input_schema": {"type": "object"}}
+    ]
     assert body["tool_choice"] == {"type": "any"}
     assert result.message.tool_calls == [ToolCall(id="toolu_1", name="lookup", arguments={"id": 7})]
     assert result.finish_reason == "tool_calls"
@@ -79,7 +81,9 @@ async def test_messages_request_shape(server: AnthropicServer) -> None:
 
 
 async def test_stream_events(server: AnthropicServer) -> None:
-    server.script(Reply(text="Streaming from Claude", tool_calls=[("f", {"q": "x"})], output_tokens=9))
+    server.script(
+        Reply(text="Streaming from Claude", tool_calls=[("f", {"q": "x"})], output_tokens=9)
+    )
     provider = provider_of(creds(server))
     try:
         deltas = [d async for d in provider.stream(ChatRequest(model="m", messages=CONVERSATION))]

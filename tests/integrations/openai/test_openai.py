@@ -131,7 +131,9 @@ async def test_a_huge_retry_after_is_not_slept_on(server: OpenAIServer) -> None:
     provider = provider_of(creds(server))
     try:
         with pytest.raises(NodeError) as caught:
-            await provider.chat(ChatRequest(model="m", messages=[Message(role="user", content="x")]))
+            await provider.chat(
+                ChatRequest(model="m", messages=[Message(role="user", content="x")])
+            )
     finally:
         await provider.aclose()
     assert caught.value.retryable
@@ -144,7 +146,9 @@ async def test_errors_name_the_status_and_message_without_the_key(server: OpenAI
     provider = provider_of(creds(server))
     try:
         with pytest.raises(NodeError) as caught:
-            await provider.chat(ChatRequest(model="m", messages=[Message(role="user", content="x")]))
+            await provider.chat(
+                ChatRequest(model="m", messages=[Message(role="user", content="x")])
+            )
     finally:
         await provider.aclose()
     message = caught.value.message
@@ -157,7 +161,9 @@ async def test_the_call_timeout_holds(server: OpenAIServer) -> None:
     provider = provider_of(creds(server, timeout_s=0.5, max_retries=1))
     try:
         with pytest.raises(NodeError) as caught:
-            await provider.chat(ChatRequest(model="m", messages=[Message(role="user", content="x")]))
+            await provider.chat(
+                ChatRequest(model="m", messages=[Message(role="user", content="x")])
+            )
     finally:
         await provider.aclose()
     assert caught.value.retryable
@@ -200,9 +206,7 @@ async def test_embeddings_and_models(server: OpenAIServer) -> None:
 
 
 async def test_azure_deployment_api(server: OpenAIServer) -> None:
-    provider = provider_of(
-        {"base_url": server.url, "api_key": KEY, "api_version": "2024-10-21"}
-    )
+    provider = provider_of({"base_url": server.url, "api_key": KEY, "api_version": "2024-10-21"})
     try:
         result = await provider.chat(
             ChatRequest(model="my-deployment", messages=[Message(role="user", content="x")])
@@ -227,7 +231,5 @@ async def test_actions_run_in_the_engine(server: OpenAIServer) -> None:
     assert run.record.status == "success", run.record.error
     item = run.outputs["n"]["main"][0]
     assert item["text"] == "A webhook is a callback." and item["usage"]["input_tokens"] == 11
-    run = await run_action(
-        "openai.embeddings", {"model": "e", "input": ["a", "b"]}, creds(server)
-    )
+    run = await run_action("openai.embeddings", {"model": "e", "input": ["a", "b"]}, creds(server))
     assert run.outputs["n"]["main"][0]["embeddings"] == [vector_of("a"), vector_of("b")]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import wirework.integrations.anthropic  # noqa: F401 - registers the providers
+import wirework.integrations.anthropic
 import wirework.integrations.openai  # noqa: F401
 from tests.integrations.anthropic.server import AnthropicServer
 from tests.integrations.openai.server import OpenAIServer, Reply, vector_of
@@ -74,7 +74,13 @@ async def test_chat_per_item_with_history_and_expressions(server: OpenAIServer) 
             ),
         },
         [
-            {"q": "one", "history": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]},
+            {
+                "q": "one",
+                "history": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": "yo"},
+                ],
+            },
             {"q": "two", "history": []},
         ],
     )
@@ -209,7 +215,11 @@ async def test_classify_multi_label(server: OpenAIServer) -> None:
         [{"n": 1}],
     )
     assert r.record.status == "success", r.record.error
-    assert r.outputs["ai"]["a"] == r.outputs["ai"]["b"] == [{"n": 1, "classification": {"labels": ["a", "b"]}}]
+    assert (
+        r.outputs["ai"]["a"]
+        == r.outputs["ai"]["b"]
+        == [{"n": 1, "classification": {"labels": ["a", "b"]}}]
+    )
 
 
 async def test_extract_fields(server: OpenAIServer) -> None:
