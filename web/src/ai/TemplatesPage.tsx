@@ -110,7 +110,7 @@ export function TemplatesPage() {
                   }`}
                 >
                   <span className="font-mono">{t.name}</span>
-                  <span className="ml-2 text-xs text-zinc-500 dark:text-zinc-400">v{t.latest_version}</span>
+                  <span className="ml-2 text-xs text-zinc-700 dark:text-zinc-300">v{t.latest_version}</span>
                 </button>
               </li>
             ))}
