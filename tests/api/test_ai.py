@@ -152,7 +152,9 @@ async def test_limits_admins_set_them_viewers_read(
     refused = await anon_client.put("/api/ai/limits", json=body, headers=bearer(viewer))
     assert refused.status_code == 403
 
-    assert fields(await client.put("/api/ai/limits", json={"scope": "workflow", "daily_limit": "1"})) == ["scope_id"]  # fmt: skip
+    assert fields(
+        await client.put("/api/ai/limits", json={"scope": "workflow", "daily_limit": "1"})
+    ) == ["scope_id"]
     bad = {"scope": "workflow", "scope_id": 999999, "daily_limit": "1"}
     assert fields(await client.put("/api/ai/limits", json=bad)) == ["scope_id"]
     bad = {"scope": "instance", "daily_limit": "0"}
@@ -170,7 +172,10 @@ async def test_templates_versions_and_preview(
     again = await client.post("/api/ai/templates", json=TEMPLATE)
     assert again.status_code == 409
 
-    v2 = {"messages": [{"role": "user", "content": "v2 {{ product }}"}], "variables": {"product": "X"}}  # fmt: skip
+    v2 = {
+        "messages": [{"role": "user", "content": "v2 {{ product }}"}],
+        "variables": {"product": "X"},
+    }
     saved = await client.put("/api/ai/templates/reply", json=v2)
     assert saved.status_code == 200, saved.text
     body = saved.json()

@@ -120,7 +120,9 @@ def chat_graph(workflow_id: int, **params: Any) -> Any:
         {"id": "start", "type": "t.trigger"},
         {"id": "chat", "type": "t.chat", "params": {"template": "triage", **params}},
     ]
-    return compile_graph(doc(nodes, [("start", "chat")]), workflow_id=workflow_id, version=1, reg=REG)  # fmt: skip
+    return compile_graph(
+        doc(nodes, [("start", "chat")]), workflow_id=workflow_id, version=1, reg=REG
+    )
 
 
 async def run(runner: Runner, runtime: Runtime, graph: Any) -> dict[str, Any]:
@@ -141,7 +143,7 @@ async def test_usage_is_priced_recorded_on_the_step_and_totalled(
     step = next(s for s in rec["steps"] if s["node_id"] == "chat")
     assert step["output"]["main"][0]["template"] == "triage@1"
     usage = step["usage"]
-    # 1000 in × 2.5/M + 500 out × 10/M = 0.0075 per call.
+    # 1000 in * 2.5/M + 500 out * 10/M = 0.0075 per call.
     assert usage["calls"] == 2 and usage["input_tokens"] == 2000 and usage["output_tokens"] == 1000
     assert Decimal(usage["cost"]) == Decimal("0.015")
     assert usage["models"] == [
@@ -156,7 +158,11 @@ async def test_usage_is_priced_recorded_on_the_step_and_totalled(
         rows = (await session.scalars(select(AiUsage))).all()
         assert len(rows) == 1
         row = rows[0]
-        assert (row.execution_id, row.workflow_id, row.template) == (rec["id"], workflow_id, "triage@1")  # fmt: skip
+        assert (row.execution_id, row.workflow_id, row.template) == (
+            rec["id"],
+            workflow_id,
+            "triage@1",
+        )
         assert row.cost_nanos == 15_000_000 and row.day == dt.datetime.now(dt.UTC).date()
         by_wf = await ai_usage.usage_report(session, UsageGroupBy.WORKFLOW)
         assert [(g.key, g.label, g.cost) for g in by_wf.groups] == [
@@ -204,7 +210,9 @@ async def test_a_daily_limit_stops_the_run_cleanly(
     runner: Runner, runtime: Runtime, workflow_id: int, seeded: None
 ) -> None:
     async with runtime.sessionmaker() as session:
-        limit = LimitIn(scope=LimitScope.WORKFLOW, scope_id=workflow_id, daily_limit=Decimal("0.02"))  # fmt: skip
+        limit = LimitIn(
+            scope=LimitScope.WORKFLOW, scope_id=workflow_id, daily_limit=Decimal("0.02")
+        )
         await ai_usage.set_limit(session, limit, Owner())
         await session.commit()
     # 0.0075 a call: the third check sees 0.015 spent (this step's calls, not yet written)
