@@ -271,6 +271,15 @@ class Settings(BaseSettings):
             "database); more wait as queued. 0 = no limit beyond the workers' concurrency."
         ),
     )
+    ai_cache_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description=(
+            "Seconds a process keeps the AI price table and spending limits before reading "
+            "them again (changes made through this process's API apply at once)."
+        ),
+    )
     auto_migrate: bool = Field(
         default=True,
         description=(

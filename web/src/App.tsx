@@ -49,6 +49,7 @@ const executionDetail = lazyPage(once(() => import("./executions/ExecutionDetail
 const executions = lazyPage(once(() => import("./executions/ExecutionsPage")), (m) => m.ExecutionsPage);
 const settings = lazyPage(once(() => import("./settings/SettingsPage")), (m) => m.SettingsPage);
 const workflows = lazyPage(once(() => import("./workflows/WorkflowsPage")), (m) => m.WorkflowsPage);
+const templates = lazyPage(once(() => import("./ai/TemplatesPage")), (m) => m.TemplatesPage);
 const DashboardPage = dashboard.Page;
 const EditorPage = editor.Page;
 const IntegrationTypesPage = integrationTypes.Page;
@@ -57,6 +58,7 @@ const ExecutionDetailPage = executionDetail.Page;
 const ExecutionsPage = executions.Page;
 const SettingsPage = settings.Page;
 const WorkflowsPage = workflows.Page;
+const TemplatesPage = templates.Page;
 
 /** The page download of each route path. */
 const PRELOAD: Record<string, () => Promise<unknown>> = {
@@ -68,6 +70,7 @@ const PRELOAD: Record<string, () => Promise<unknown>> = {
   executions: executions.preload,
   settings: settings.preload,
   workflows: workflows.preload,
+  "prompt-templates": templates.preload,
 };
 
 /** Start downloading the page at `pathname` (main.tsx calls it before the first render, so
@@ -141,6 +144,7 @@ export const routes: RouteObject[] = [
           { path: "executions/:id", element: page(ExecutionDetailPage) },
           { path: "integrations", element: page(IntegrationsPage) },
           { path: "integration-types", element: page(IntegrationTypesPage) },
+          { path: "prompt-templates", element: page(TemplatesPage) },
           { path: "settings", element: page(SettingsPage) },
           { path: "*", element: <NotFound /> },
         ],

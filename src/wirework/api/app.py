@@ -31,6 +31,7 @@ from wirework import __version__
 from wirework.api import errors, ui
 from wirework.api.bodies import BadJson, parse_json
 from wirework.api.routes import (
+    ai,
     api_keys,
     auth,
     dashboard,
@@ -383,6 +384,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         runs,
         webhook_tests,
         system,
+        ai,
     ):
         app.include_router(module.router, prefix="/api")
     app.include_router(workflows.node_types_router, prefix="/api")

@@ -332,6 +332,9 @@ class ExecutionStep(Base):
     # JSON of {port: [items]}; NULL when not saved (save_data) or in the storage (output_path).
     output: Mapped[str | None] = mapped_column(LongText)
     output_path: Mapped[str | None] = mapped_column(String(500))
+    # Model calls the step made (``ModelUsage`` summed: calls, tokens, cost, per model);
+    # NULL for the steps that made none.
+    usage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class OutputChunk(Base):
@@ -424,3 +427,21 @@ class Worker(Base):
     running: Mapped[int] = mapped_column(Integer, default=0)
     # Load and queue figures the process reports (free-form, small).
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# The AI tables live in their own module; importing them here registers them with the rest.
+from wirework.db.models_ai import (  # noqa: E402
+    AiPrice as AiPrice,
+)
+from wirework.db.models_ai import (  # noqa: E402
+    AiSpendingLimit as AiSpendingLimit,
+)
+from wirework.db.models_ai import (  # noqa: E402
+    AiUsage as AiUsage,
+)
+from wirework.db.models_ai import (  # noqa: E402
+    PromptTemplateRow as PromptTemplateRow,
+)
+from wirework.db.models_ai import (  # noqa: E402
+    PromptTemplateVersion as PromptTemplateVersion,
+)

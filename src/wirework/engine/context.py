@@ -13,6 +13,8 @@ from wirework.sdk.node import Item, NodeContext, NodeError, Outputs, Response
 
 if TYPE_CHECKING:
     from wirework.engine.executor import ExecutionRun
+    from wirework.sdk.ai.templates import PromptTemplate
+    from wirework.sdk.ai.usage import ModelUsage
 
 
 class NodeItems(Mapping[str, Any]):
@@ -183,6 +185,25 @@ class StepContext(NodeContext):
     async def save_tokens(self, integration_id: int, tokens: dict[str, Any]) -> None:
         if self._run.hooks.save_tokens is not None:
             await self._run.hooks.save_tokens(integration_id, tokens)
+
+    async def record_usage(self, usage: ModelUsage) -> None:
+        run = self._run
+        price = run.hooks.price_usage
+        cost = await price(usage) if price is not None else None
+        run.add_usage(self._node, usage, cost)
+
+    async def check_spending(self) -> None:
+        run = self._run
+        check = run.hooks.check_spending
+        if check is not None:
+            pending = run.usage.get(self._node.id)
+            await check(run.record.id, run.graph.workflow_id, pending.cost_nanos if pending else 0)
+
+    async def prompt_template(self, name: str, version: int | None = None) -> PromptTemplate:
+        resolve = self._run.hooks.prompt_template
+        if resolve is None:
+            raise NodeError("this host has no prompt templates", retryable=False)
+        return await resolve(name, version)
 
     def respond(self, response: Response) -> None:
         self._run.respond(response)

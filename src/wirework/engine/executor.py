@@ -53,7 +53,9 @@ from wirework.engine.states import (
 )
 from wirework.engine.steps import run_node
 from wirework.engine.store import ExecutionRecord, StepRecord, Store
+from wirework.engine.usage import StepUsage
 from wirework.engine.waits import park, settle_due
+from wirework.sdk.ai.usage import ModelUsage
 from wirework.sdk.node import Item, Outputs, Response, Wait
 from wirework.vault.masking import credential_secrets
 from wirework.vault.redaction import Redactor
@@ -125,6 +127,8 @@ class ExecutionRun:
         # Set when this process lets go of the run (shutting down): cancelling it then
         # leaves the execution unfinished for whoever resumes it, instead of canceled.
         self.detached = False
+        # Model calls of the running steps (ctx.record_usage), per node, until recorded.
+        self.usage: dict[str, StepUsage] = {}
 
     # -- public -----------------------------------------------------------------------------
 
@@ -300,6 +304,7 @@ class ExecutionRun:
         if output is not None and items_out > CHUNK_ITEMS and not appended:
             self._append_output(node, attempt, output)
             appended = True
+        usage = self.usage.pop(node.id, None) if self.usage else None
         step = StepRecord(
             execution_id=self.record.id,
             node_id=node.id,
@@ -313,7 +318,14 @@ class ExecutionRun:
             items_out=items_out,
             appended=appended,
         )
-        self.store.record_step(step)
+        if usage is not None:
+            step.usage = usage.summary()
+            self.store.record_step(step)
+            day = (finished or started).date()
+            key = self.step_key(node, attempt)
+            self.store.record_usage(usage.rows(key, self.graph.workflow_id, None, day))
+        else:
+            self.store.record_step(step)
         self.event(
             "step.finished",
             {
@@ -325,6 +337,13 @@ class ExecutionRun:
             },
         )
         return outcome
+
+    def add_usage(self, node: GraphNode, usage: ModelUsage, cost_nanos: int | None) -> None:
+        """Count one model call of ``node``'s running step (written with the step)."""
+        pending = self.usage.get(node.id)
+        if pending is None:
+            pending = self.usage[node.id] = StepUsage()
+        pending.add(usage, cost_nanos)
 
     def _append_output(self, node: GraphNode, attempt: int, output: Outputs) -> None:
         key = self.step_key(node, attempt)

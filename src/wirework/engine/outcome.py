@@ -13,6 +13,8 @@ from wirework.sdk.node import Item, Outputs, Wait
 
 if TYPE_CHECKING:
     from wirework.engine.executor import ExecutionRun
+    from wirework.sdk.ai.templates import PromptTemplate
+    from wirework.sdk.ai.usage import ModelUsage
 
 # Waits up to this long happen in-process; longer ones park the execution in the database.
 INLINE_WAIT_S = 5.0
@@ -51,6 +53,14 @@ class Hooks:
     # Whether anyone follows an execution's progress; None: always. ``execution.finished``
     # is sent regardless.
     listening: Callable[[str], bool] | None = None
+    # AI accounting (services/ai_host.py). What one model call costs, in billionths of a
+    # currency unit (None: the model has no price); None: nothing is priced here.
+    price_usage: Callable[[ModelUsage], Awaitable[int | None]] | None = None
+    # Raises a NodeError when a daily spending limit covering the execution is reached:
+    # (execution id, workflow id, cost of the step's calls not yet written).
+    check_spending: Callable[[str, int | None, int], Awaitable[None]] | None = None
+    # A prompt template of the library: (name, version or None for the latest).
+    prompt_template: Callable[[str, int | None], Awaitable[PromptTemplate]] | None = None
 
 
 @dataclass(slots=True)

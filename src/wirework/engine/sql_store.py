@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Executable, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Executable, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wirework.db.engine import READONLY, create_sync_writer
+from wirework.db.models_ai import AiUsage
 from wirework.engine.states import UNFINISHED, ExecutionStatus, StepStatus
 from wirework.engine.store import (
     EXEC_TABLE,
@@ -33,6 +34,7 @@ from wirework.engine.store import (
     StoreUnavailable,
     load_stored_output,
 )
+from wirework.engine.usage import UsageRow
 from wirework.storage import Append, FileStorage, Storage, blob_key, coalesce, default_file_root
 
 log = logging.getLogger(__name__)
@@ -42,17 +44,28 @@ MAX_PENDING_CHARS = 8_000_000
 
 _EXEC_FIELDS = tuple(ExecutionRecord.__dataclass_fields__)
 _STEP_FIELDS = tuple(f for f in StepRecord.__dataclass_fields__ if f not in ("output", "appended"))
+_USAGE_FIELDS = tuple(UsageRow.__dataclass_fields__)
+USAGE_TABLE: Table = AiUsage.__table__  # type: ignore[assignment]
 
 _INSERT_EXEC = "insert_execution"
 _UPDATE_EXEC = "update_execution"
 _INSERT_STEP = "insert_step"
 _UPSERT_STEP = "upsert_step"
+_INSERT_USAGE = "insert_usage"  # ai_usage rows of a step's model calls
 _DROP_OUTPUTS = "drop_outputs"
 _APPEND_OUTPUT = "append_output"  # a storage write, not a row: done before the transaction
 _RENEW_LEASES = "renew_leases"  # one UPDATE for every unfinished execution of a worker
 # Within one batch, operations run in this order (inserts before the updates that need them);
 # operations of one kind keep their queue order.
-_ORDER = (_INSERT_EXEC, _INSERT_STEP, _UPSERT_STEP, _UPDATE_EXEC, _DROP_OUTPUTS, _RENEW_LEASES)
+_ORDER = (
+    _INSERT_EXEC,
+    _INSERT_STEP,
+    _UPSERT_STEP,
+    _INSERT_USAGE,
+    _UPDATE_EXEC,
+    _DROP_OUTPUTS,
+    _RENEW_LEASES,
+)
 # Executions whose records failed are remembered (for their flushes) up to this many.
 MAX_FAILED = 10_000
 
@@ -169,11 +182,20 @@ class SqlStore(Store):
             values["output_path"] = None
         key = (step.execution_id, step.node_id, step.run_index, step.attempt)
         kind = _UPSERT_STEP if key in self._written_steps else _INSERT_STEP
+        if kind == _UPSERT_STEP and values["usage"] is None:
+            del values["usage"]  # a waiting step's usage stays when it is resumed
         if step.status in (StepStatus.WAITING, StepStatus.RUNNING):
             self._written_steps.add(key)
         else:
             self._written_steps.discard(key)
         self._queue.put_nowait(_Op(kind, values))
+
+    def record_usage(self, rows: list[UsageRow]) -> None:
+        now = dt.datetime.now(dt.UTC)
+        for row in rows:
+            values = {name: getattr(row, name) for name in _USAGE_FIELDS}
+            values["created_at"] = now
+            self._queue.put_nowait(_Op(_INSERT_USAGE, values))
 
     def append_output(
         self, step: tuple[str, str, int, int], chunk: dict[str, list[Any]], *, first: bool
@@ -416,6 +438,7 @@ class SqlStore(Store):
                 error=m["error"],
                 output=output,
                 items_out=m["items_out"],
+                usage=m["usage"],
             )
             if step.status in (StepStatus.WAITING, StepStatus.RUNNING):
                 self._written_steps.add(
@@ -587,6 +610,8 @@ def _plan(ops: list[_Op]) -> tuple[list[tuple[Executable, list[dict[str, Any]]]]
             plan.append((insert(EXEC_TABLE), rows))
         elif kind == _INSERT_STEP:
             plan.append((insert(STEP_TABLE), rows))
+        elif kind == _INSERT_USAGE:
+            plan.append((insert(USAGE_TABLE), rows))
         elif kind == _UPSERT_STEP:
             cols: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
             step_key = ("execution_id", "node_id", "run_index", "attempt")

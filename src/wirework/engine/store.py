@@ -36,6 +36,7 @@ from sqlalchemy import Table
 
 from wirework.db.models import Execution, ExecutionStep
 from wirework.engine.states import UNFINISHED, ExecutionStatus, StepStatus
+from wirework.engine.usage import UsageRow
 from wirework.storage import Storage as Storage_
 from wirework.storage import read_output as read_stored
 
@@ -90,6 +91,8 @@ class StepRecord:
     items_out: int = 0
     # The output was written in batches with Store.append_output (``output`` is unused).
     appended: bool = False
+    # The step's model calls (engine/usage.py StepUsage.summary), or None.
+    usage: dict[str, Any] | None = None
 
 
 class Store(ABC):
@@ -126,6 +129,9 @@ class Store(ABC):
             if step.node_id == node_id and step.status in (StepStatus.SUCCESS, StepStatus.ERROR):
                 found = step
         return found.output if found is not None else None
+
+    def record_usage(self, rows: list[UsageRow]) -> None:  # noqa: B027 - optional
+        """Add a step's model usage to the durable totals (queued with its step record)."""
 
     @abstractmethod
     def drop_outputs(self, execution_id: str) -> None:
@@ -218,6 +224,10 @@ class MemoryStore(Store):
         self.executions: dict[str, ExecutionRecord] = {}
         self.steps: dict[str, dict[tuple[str, int, int], StepRecord]] = {}
         self._appended: dict[tuple[str, str, int, int], dict[str, list[Any]]] = {}
+        self.usage_rows: list[UsageRow] = []
+
+    def record_usage(self, rows: list[UsageRow]) -> None:
+        self.usage_rows.extend(rows)
 
     def create_execution(self, record: ExecutionRecord) -> None:
         self.executions[record.id] = record

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from wirework.schemas.ai import StepUsage
+
 ExecutionStatus = Literal["queued", "running", "waiting", "success", "error", "canceled"]
 StepStatus = Literal["running", "success", "error", "skipped", "waiting", "canceled"]
 
@@ -26,6 +28,9 @@ class StepOut(BaseModel):
     truncated: bool = Field(
         default=False,
         description="The output shows only the first `max_items` items of a port",
+    )
+    usage: StepUsage | None = Field(
+        default=None, description="The step's model calls (tokens, cost); null: none"
     )
 
 

@@ -36,6 +36,7 @@ from wirework.schemas.document import Node
 from wirework.sdk.integration import close_pools
 from wirework.sdk.node import Item, NodeError, Response, as_items
 from wirework.services import integration_types, polling
+from wirework.services.ai_host import AiHost
 from wirework.services.documents import validate_node
 from wirework.services.integrations import credentials_for_use, save_tokens
 from wirework.services.references import refuse_unrunnable
@@ -84,6 +85,7 @@ class EngineHost:
     events: EventBus = field(init=False)
     webhooks: WebhookTable = field(init=False)
     scheduler: Scheduler = field(init=False)
+    ai: AiHost = field(init=False)
 
     def __post_init__(self, bus: EventBus | None) -> None:
         settings = self.runtime.settings
@@ -98,6 +100,7 @@ class EngineHost:
         store = self.store or SqlStore(
             self.runtime.engine, self.runtime.settings.data_dir, storage=self.runtime.storage
         )
+        self.ai = AiHost(self.runtime.sessionmaker, cache_s=settings.ai_cache_s)
         hooks = Hooks(
             credentials=self.credentials,
             save_tokens=self.save_tokens,
@@ -106,6 +109,9 @@ class EngineHost:
             inline_wait_s=self.inline_wait_s,
             on_event=self.on_event or self._on_event,
             listening=None if self.on_event else self.events.listening,
+            price_usage=self.ai.price_usage,
+            check_spending=self.ai.check_spending,
+            prompt_template=self.ai.prompt_template,
         )
         self.runner = Runner(
             store,

@@ -138,6 +138,7 @@ def build_record(
                 output=shown,
                 items_out=s.items_out or 0,
                 truncated=truncated or (shown is not None and _cut(s.items_out, shown)),
+                usage=getattr(s, "usage", None),
             )
         )
     result_truncated = max_items is not None and result is not None and len(result) > max_items

@@ -781,6 +781,183 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The price table of models */
+        get: operations["list_prices_api_ai_prices_get"];
+        put?: never;
+        /** Price a model (per million tokens in and out) */
+        post: operations["create_price_api_ai_prices_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/prices/{price_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Price */
+        get: operations["get_price_api_ai_prices__price_id__get"];
+        /** Update Price */
+        put: operations["update_price_api_ai_prices__price_id__put"];
+        post?: never;
+        /** Delete Price */
+        delete: operations["delete_price_api_ai_prices__price_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tokens and cost of model calls per day, workflow, project, model or template */
+        get: operations["usage_api_ai_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Daily spending limits */
+        get: operations["list_limits_api_ai_limits_get"];
+        /** Set the daily limit of the instance, a workflow or a project (replaces it) */
+        put: operations["set_limit_api_ai_limits_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/limits/{limit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Limit */
+        delete: operations["delete_limit_api_ai_limits__limit_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prompt templates */
+        get: operations["list_templates_api_ai_templates_get"];
+        put?: never;
+        /** Create a prompt template (its version 1) */
+        post: operations["create_template_api_ai_templates_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render an unsaved template with its sample variables (nothing is saved) */
+        post: operations["preview_template_api_ai_templates_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/templates/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest version */
+        get: operations["get_template_api_ai_templates__name__get"];
+        /** Save a new version (the old ones stay readable) */
+        put: operations["save_template_api_ai_templates__name__put"];
+        post?: never;
+        /** Delete Template */
+        delete: operations["delete_template_api_ai_templates__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/templates/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Template Version */
+        get: operations["get_template_version_api_ai_templates__name__versions__version__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/templates/{name}/versions/{version}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render a saved version with its sample variables (or the ones given) */
+        post: operations["preview_version_api_ai_templates__name__versions__version__preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/node-types": {
         parameters: {
             query?: never;
@@ -969,6 +1146,13 @@ export interface components {
             last_used_at: string | null;
             /** Expires At */
             expires_at: string | null;
+        };
+        /** Body_preview_version_api_ai_templates__name__versions__version__preview_post */
+        Body_preview_version_api_ai_templates__name__versions__version__preview_post: {
+            /** Variables */
+            variables?: {
+                [key: string]: unknown;
+            } | null;
         };
         /**
          * BrokerQueue
@@ -1662,6 +1846,46 @@ export interface components {
             avg_duration_ms: number | null;
             by_status: components["schemas"]["StatusCounts"];
         };
+        /** LimitIn */
+        LimitIn: {
+            scope: components["schemas"]["LimitScope"];
+            /**
+             * Scope Id
+             * @description The workflow's or project's id; none for the instance
+             */
+            scope_id?: number | null;
+            /**
+             * Daily Limit
+             * @description Per UTC day
+             * @example 5.00
+             */
+            daily_limit: number | string;
+        };
+        /** LimitOut */
+        LimitOut: {
+            /** Id */
+            id: number;
+            scope: components["schemas"]["LimitScope"];
+            /** Scope Id */
+            scope_id: number | null;
+            /** Daily Limit */
+            daily_limit: string;
+            /**
+             * Spent Today
+             * @description Spent so far this UTC day in its scope
+             */
+            spent_today: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * LimitScope
+         * @enum {string}
+         */
+        LimitScope: "instance" | "workflow" | "project";
         /**
          * ListenerStatus
          * @enum {string}
@@ -2086,6 +2310,12 @@ export interface components {
             expression: string;
             scope?: components["schemas"]["PreviewScope"];
         };
+        /** PreviewMessage */
+        PreviewMessage: {
+            role: components["schemas"]["Role"];
+            /** Content */
+            content: string;
+        };
         /** PreviewNode */
         PreviewNode: {
             /**
@@ -2152,6 +2382,65 @@ export interface components {
              * @description The workflow's time zone for now and today (default UTC)
              */
             timezone?: string | null;
+        };
+        /** PriceIn */
+        PriceIn: {
+            /**
+             * Provider
+             * @example openai
+             */
+            provider: string;
+            /**
+             * Model
+             * @description The model's name as the provider reports it (no spaces)
+             * @example gpt-4o-mini
+             */
+            model: string;
+            /**
+             * Input Per Million
+             * @description Per million tokens
+             * @example 0.15
+             */
+            input_per_million: number | string;
+            /**
+             * Output Per Million
+             * @description Per million tokens
+             * @example 0.15
+             */
+            output_per_million: number | string;
+        };
+        /** PriceOut */
+        PriceOut: {
+            /**
+             * Provider
+             * @example openai
+             */
+            provider: string;
+            /**
+             * Model
+             * @description The model's name as the provider reports it (no spaces)
+             * @example gpt-4o-mini
+             */
+            model: string;
+            /**
+             * Input Per Million
+             * @description Per million tokens
+             * @example 0.15
+             */
+            input_per_million: string;
+            /**
+             * Output Per Million
+             * @description Per million tokens
+             * @example 0.15
+             */
+            output_per_million: string;
+            /** Id */
+            id: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /**
          * QueueOut
@@ -2289,6 +2578,11 @@ export interface components {
              */
             jitter?: boolean;
         };
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "system" | "user" | "assistant" | "tool";
         /** SeriesPoint */
         SeriesPoint: {
             /**
@@ -2458,6 +2752,54 @@ export interface components {
              * @default false
              */
             truncated?: boolean;
+            /** @description The step's model calls (tokens, cost); null: none */
+            usage?: components["schemas"]["StepUsage"] | null;
+        };
+        /**
+         * StepUsage
+         * @description A step's model calls, summed (the execution record shows it on each step).
+         */
+        StepUsage: {
+            /** Calls */
+            calls: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /**
+             * Cost
+             * @description Null when no call had a price
+             */
+            cost?: string | null;
+            /**
+             * Unpriced Calls
+             * @default 0
+             */
+            unpriced_calls?: number;
+            /** Models */
+            models?: components["schemas"]["StepUsageModel"][];
+        };
+        /** StepUsageModel */
+        StepUsageModel: {
+            /** Provider */
+            provider: string;
+            /** Model */
+            model: string;
+            /** Template */
+            template?: string | null;
+            /** Calls */
+            calls: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Cost */
+            cost?: string | null;
+            /**
+             * Unpriced Calls
+             * @default 0
+             */
+            unpriced_calls?: number;
         };
         /**
          * StickyNote
@@ -2545,6 +2887,160 @@ export interface components {
              */
             count: number;
         };
+        /** TemplateIn */
+        TemplateIn: {
+            /** Messages */
+            messages: components["schemas"]["TemplateMessageIn"][];
+            /**
+             * Variables
+             * @description Declared variables and their sample values (the preview uses them)
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Name
+             * @description Letters, digits, '_', '.', '-' (a node names it, e.g. 'support-reply')
+             * @example support-reply
+             */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+        };
+        /** TemplateMessageIn */
+        TemplateMessageIn: {
+            role: components["schemas"]["Role"];
+            /**
+             * Content
+             * @description Text; may hold {{ … }} expressions
+             */
+            content: string;
+        };
+        /** TemplateOut */
+        TemplateOut: {
+            /** Messages */
+            messages: components["schemas"]["TemplateMessageIn"][];
+            /**
+             * Variables
+             * @description Declared variables and their sample values (the preview uses them)
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Version */
+            version: number;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+            /**
+             * Versions
+             * @description Newest first
+             */
+            versions: components["schemas"]["TemplateVersionInfo"][];
+        };
+        /**
+         * TemplatePreviewIn
+         * @description An unsaved template (the editor's content) rendered with its sample variables.
+         */
+        TemplatePreviewIn: {
+            /** Messages */
+            messages: components["schemas"]["TemplateMessageIn"][];
+            /**
+             * Variables
+             * @description Declared variables and their sample values (the preview uses them)
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
+        /** TemplatePreviewOut */
+        TemplatePreviewOut: {
+            /** Messages */
+            messages: components["schemas"]["PreviewMessage"][];
+        };
+        /** TemplateSummary */
+        TemplateSummary: {
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * TemplateUpdate
+         * @description A save: always a new version (the old ones stay readable).
+         */
+        TemplateUpdate: {
+            /** Messages */
+            messages: components["schemas"]["TemplateMessageIn"][];
+            /**
+             * Variables
+             * @description Declared variables and their sample values (the preview uses them)
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+            /** Description */
+            description?: string | null;
+        };
+        /** TemplateVersionInfo */
+        TemplateVersionInfo: {
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+        };
+        /** TemplateVersionOut */
+        TemplateVersionOut: {
+            /** Messages */
+            messages: components["schemas"]["TemplateMessageIn"][];
+            /**
+             * Variables
+             * @description Declared variables and their sample values (the preview uses them)
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Version */
+            version: number;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -2580,6 +3076,96 @@ export interface components {
             params_schema: {
                 [key: string]: unknown;
             };
+        };
+        /** UsageGroup */
+        UsageGroup: {
+            /**
+             * Calls
+             * @default 0
+             */
+            calls?: number;
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens?: number;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens?: number;
+            /**
+             * Cost
+             * @description Of the priced calls; null when none had a price
+             */
+            cost?: string | null;
+            /**
+             * Unpriced Calls
+             * @description Calls of models with no price
+             * @default 0
+             */
+            unpriced_calls?: number;
+            /**
+             * Key
+             * @description The group: a day (YYYY-MM-DD), a workflow or project id, 'provider/model', or 'name@version'; null: none (e.g. calls without a template)
+             */
+            key: string | null;
+            /**
+             * Label
+             * @description What to show for the group (a workflow's name, …)
+             */
+            label: string;
+        };
+        /**
+         * UsageGroupBy
+         * @enum {string}
+         */
+        UsageGroupBy: "day" | "workflow" | "project" | "model" | "template";
+        /** UsageReport */
+        UsageReport: {
+            group_by: components["schemas"]["UsageGroupBy"];
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            /** Groups */
+            groups: components["schemas"]["UsageGroup"][];
+            total: components["schemas"]["UsageTotals"];
+        };
+        /** UsageTotals */
+        UsageTotals: {
+            /**
+             * Calls
+             * @default 0
+             */
+            calls?: number;
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens?: number;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens?: number;
+            /**
+             * Cost
+             * @description Of the priced calls; null when none had a price
+             */
+            cost?: string | null;
+            /**
+             * Unpriced Calls
+             * @description Calls of models with no price
+             * @default 0
+             */
+            unpriced_calls?: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -5270,6 +5856,524 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueueOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_prices_api_ai_prices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceOut"][];
+                };
+            };
+        };
+    };
+    create_price_api_ai_prices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_price_api_ai_prices__price_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_price_api_ai_prices__price_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_price_api_ai_prices__price_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    usage_api_ai_usage_get: {
+        parameters: {
+            query?: {
+                group_by?: components["schemas"]["UsageGroupBy"];
+                /** @description First UTC day (default: 29 days before `to`) */
+                from?: string | null;
+                /** @description Last UTC day (default: today) */
+                to?: string | null;
+                project_id?: number | null;
+                workflow_id?: number | null;
+                /** @description Groups at most */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_limits_api_ai_limits_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LimitOut"][];
+                };
+            };
+        };
+    };
+    set_limit_api_ai_limits_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LimitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LimitOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_limit_api_ai_limits__limit_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                limit_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_templates_api_ai_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateSummary"][];
+                };
+            };
+        };
+    };
+    create_template_api_ai_templates_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_template_api_ai_templates_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplatePreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreviewOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_template_api_ai_templates__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_template_api_ai_templates__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_template_api_ai_templates__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_template_version_api_ai_templates__name__versions__version__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateVersionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_version_api_ai_templates__name__versions__version__preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Body_preview_version_api_ai_templates__name__versions__version__preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreviewOut"];
                 };
             };
             /** @description Validation Error */

@@ -1,4 +1,4 @@
-import { BarChart3, Blocks, KeyRound, ListChecks, LogOut, Settings, Workflow, Zap } from "lucide-react";
+import { BarChart3, Blocks, KeyRound, ListChecks, LogOut, MessageSquareText, Settings, Workflow, Zap } from "lucide-react";
 import { NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 
 import { loginPath } from "../auth/redirect";
@@ -13,6 +13,7 @@ export const NAV = [
   { to: "/executions", label: "Executions", icon: ListChecks },
   { to: "/integrations", label: "Integrations", icon: KeyRound },
   { to: "/integration-types", label: "Integration types", icon: Blocks },
+  { to: "/prompt-templates", label: "Prompt templates", icon: MessageSquareText },
   { to: "/settings", label: "Settings", icon: Settings },
 ] as const;
 

@@ -34,6 +34,22 @@ function dashboard(period: string) {
   };
 }
 
+/** AI usage: spend on one workflow, one priced and one unpriced model. */
+function usage(params: URLSearchParams) {
+  const groupBy = params.get("group_by") ?? "day";
+  const total = { calls: 3, input_tokens: 3000, output_tokens: 1500, cost: "0.015", unpriced_calls: 1 };
+  const groups: Record<string, unknown[]> = {
+    day: [{ key: "2026-11-10", label: "2026-11-10", ...total }],
+    workflow: [{ key: "7", label: "Orders", ...total }],
+    model: [
+      { key: "openai/gpt-4o", label: "openai/gpt-4o", calls: 2, input_tokens: 2000, output_tokens: 1000, cost: "0.015", unpriced_calls: 0 },
+      { key: "ollama/llama3", label: "ollama/llama3", calls: 1, input_tokens: 1000, output_tokens: 500, cost: null, unpriced_calls: 1 },
+    ],
+    template: [],
+  };
+  return { group_by: groupBy, from: params.get("from"), to: "2026-11-10", groups: groups[groupBy], total };
+}
+
 let server: FakeApi | undefined;
 afterEach(() => server?.restore());
 
@@ -60,6 +76,7 @@ function serve(routes: Parameters<typeof fakeApi>[0] = {}) {
     "GET /api/setup": () => ({ needs_setup: false }),
     "GET /api/auth/session": () => ({ user: owner }),
     "GET /api/dashboard": (req) => dashboard(new URL(req.url).searchParams.get("period") ?? "24h"),
+    "GET /api/ai/usage": (req) => usage(new URL(req.url).searchParams),
     ...routes,
   });
 }
@@ -175,6 +192,22 @@ describe("the dashboard", () => {
     serve({ "GET /api/dashboard": () => json({ detail: "top: must be between 1 and 50", code: "validation_error", errors: [] }, 422) });
     renderApp("/dashboard?period=7d");
     expect(await screen.findByRole("alert")).toHaveTextContent("Could not load the dashboard: top: must be between 1 and 50");
+  });
+
+  it("shows AI spend by day, workflow, model and template over the period's UTC days", async () => {
+    serve();
+    renderApp("/dashboard?period=7d");
+    const models = await screen.findByRole("table", { name: "AI spend by model" });
+    const rows = within(models).getAllByRole("row");
+    expect(rows[1]).toHaveTextContent("openai/gpt-4o22,000 / 1,0000.015");
+    expect(rows[2]).toHaveTextContent("ollama/llama3"); // unpriced: a dash and the count
+    expect(rows[2]).toHaveTextContent("— (1 unpriced)");
+    const top = screen.getByRole("table", { name: "Top workflows by AI spend" });
+    expect(within(top).getByRole("link", { name: "Orders" })).toHaveAttribute("href", "/workflows/7");
+    expect(screen.getByText(/No model calls since/)).toBeInTheDocument(); // templates: none
+    const asked = (server?.requests ?? []).filter((r) => new URL(r.url).pathname === "/api/ai/usage");
+    const from = new URL(asked[0]!.url).searchParams.get("from");
+    expect(from).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
   it("is in the main navigation", async () => {

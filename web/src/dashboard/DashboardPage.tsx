@@ -2,6 +2,7 @@ import { Activity, AlertTriangle, Percent, Timer } from "lucide-react";
 import { Suspense, lazy, useId, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 
+import { AiSpend } from "../ai/AiSpend";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Card, focusRing } from "../components/ui";
 import { PageTitle } from "../pages/Placeholder";
@@ -50,6 +51,7 @@ export function DashboardPage() {
       <ErrorMessage error={dashboard.error} title="Could not load the dashboard" />
       {!out && dashboard.isPending && <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading figures…</p>}
       {out && <Figures out={out} period={period} />}
+      {out && <AiSpend period={period} />}
     </section>
   );
 }

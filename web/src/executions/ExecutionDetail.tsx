@@ -2,6 +2,7 @@ import { ArrowLeft, Ban, RotateCcw } from "lucide-react";
 import { useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 
+import { usageLine } from "../ai/format";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { ItemsView } from "../components/data/ItemsView";
 import { Button, focusRing } from "../components/ui";
@@ -237,6 +238,7 @@ function Steps({
                       {errorText(s.error)}
                     </p>
                   )}
+                  {s.usage && <StepUsageLine usage={s.usage} />}
                 </th>
                 <td className="px-4 py-2">
                   <StatusBadge status={s.status} />
@@ -260,6 +262,31 @@ function Steps({
           })}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** A step's model calls: tokens and cost, with each model (and template) in a list. */
+function StepUsageLine({ usage }: { usage: NonNullable<StepOut["usage"]> }) {
+  return (
+    <div className="mt-1 font-sans text-xs font-normal text-violet-800 dark:text-violet-300">
+      <p>{usageLine(usage)}</p>
+      {(usage.models ?? []).length > 1 && (
+        <ul className="list-disc pl-4">
+          {(usage.models ?? []).map((m) => (
+            <li key={`${m.provider}/${m.model}/${m.template ?? ""}`}>
+              {m.provider}/{m.model}
+              {m.template ? ` (${m.template})` : ""}: {usageLine(m)}
+            </li>
+          ))}
+        </ul>
+      )}
+      {(usage.models ?? []).length === 1 && (
+        <p className="text-zinc-600 dark:text-zinc-400">
+          {usage.models?.[0]?.provider}/{usage.models?.[0]?.model}
+          {usage.models?.[0]?.template ? ` · template ${usage.models[0].template}` : ""}
+        </p>
+      )}
     </div>
   );
 }
