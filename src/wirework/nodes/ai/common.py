@@ -69,8 +69,8 @@ class TemplateRef(ParamsModel):
     )
     variables: dict[str, Any] = Field(
         default_factory=dict,
-        description="Values of the template's variables (its expressions see them as "
-        "vars.<name>); each may be an expression over the item",
+        description="Values of the template's variables (its expressions see each by its "
+        "name, as in the template library's preview); each may be an expression over the item",
     )
 
 
@@ -145,7 +145,8 @@ async def template_messages(
     ctx: NodeContext, ref: TemplateRef, index: int
 ) -> tuple[list[Message], str]:
     """A library template's messages, their ``{{ }}`` evaluated for item ``index`` with the
-    given variables as ``vars``; and its ``name@version``."""
+    given variables as names in scope (as the library's preview renders it); and its
+    ``name@version``."""
     template = await ctx.prompt_template(ref.name, ref.version)
     missing = sorted(set(template.variables) - set(ref.variables))
     if missing:
@@ -156,7 +157,7 @@ async def template_messages(
         )
     out = []
     for message in template.messages:
-        content = await ctx.aevaluate_with(message.content, {"vars": ref.variables}, index)
+        content = await ctx.aevaluate_with(message.content, ref.variables, index)
         out.append(Message(role=message.role, content=str(content)))
     return out, template.ref
 
