@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wirework.engine.states import StepStatus
@@ -51,6 +52,8 @@ class Hooks:
     # Whether anyone follows an execution's progress; None: always. ``execution.finished``
     # is sent regardless.
     listening: Callable[[str], bool] | None = None
+    # Where nodes keep files across runs (NodeContext.storage_dir); None: nowhere.
+    storage_dir: Path | None = None
 
 
 @dataclass(slots=True)

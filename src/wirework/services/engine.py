@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -59,6 +60,8 @@ def input_items(value: Any) -> list[Item] | None:
 EventBus = Bus
 #: The event a subscriber gets when it may have missed some: re-read the execution.
 EVENTS_LOST = LOST
+# Under the data dir: where nodes keep files across runs (NodeContext.storage_dir).
+NODE_STORAGE_DIR = "nodes"
 
 
 @dataclass
@@ -106,6 +109,7 @@ class EngineHost:
             inline_wait_s=self.inline_wait_s,
             on_event=self.on_event or self._on_event,
             listening=None if self.on_event else self.events.listening,
+            storage_dir=Path(settings.data_dir) / NODE_STORAGE_DIR,
         )
         self.runner = Runner(
             store,
