@@ -118,9 +118,7 @@ async def test_actions_and_connection_test(qdrant: FakeQdrant) -> None:
     values = {"url": qdrant.url, "api_key": KEY}
     listed = await run_action("qdrant.list_collections", {}, values, secret_fields={"api_key"})
     assert listed.outputs["n"]["main"] == [{"name": "support_docs"}]
-    deleted = await run_action(
-        "qdrant.delete_collection", {"collection": "support_docs"}, values
-    )
+    deleted = await run_action("qdrant.delete_collection", {"collection": "support_docs"}, values)
     assert deleted.outputs["n"]["main"] == [{"collection": "support_docs", "deleted": True}]
     assert qdrant.collections == {}
     tester = registry.tester("qdrant")

@@ -64,7 +64,7 @@ def test_pdf_limits_and_corruption_are_clear_errors() -> None:
         load(b"%PDF-1.4\nthis is not a pdf body at all")
     with pytest.raises(LoadError, match="does not start with %PDF-"):
         load(b"hello", options=LoadOptions(format=DocFormat.PDF))
-    with pytest.raises(LoadError, match="3 pages, more than params.max_pages"):
+    with pytest.raises(LoadError, match=r"3 pages, more than params\.max_pages"):
         load(make_pdf(["a", "b", "c"]), options=LoadOptions(max_pages=2))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -46,7 +47,7 @@ def test_overlap_carries_the_last_pieces_over() -> None:
     text = " ".join(f"w{i:02d}" for i in range(40))  # 40 words of 3 chars
     chunks = split_text(text, chunk_size=20, overlap=8)
     assert all(len(c.text) <= 20 for c in chunks)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         # "w03 w04 " (8 characters: two pieces) carried over
         assert after.text.split()[:2] == before.text.split()[-2:]
     words = {w for c in chunks for w in c.text.split()}
