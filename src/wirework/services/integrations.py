@@ -240,6 +240,7 @@ def credentials_for_use(row: Integration, vault: Vault) -> IntegrationCredential
         name=row.name,
         allowed_hosts=row.allowed_hosts,
         secret_fields=values.secret_fields,
+        integration_type=row.type.name,
     )
 
 
@@ -273,7 +274,11 @@ async def test_connection(
     try:
         if data.integration_id is not None:
             values = IntegrationCredentials(
-                values, integration_id=row.id, name=row.name, allowed_hosts=row.allowed_hosts
+                values,
+                integration_id=row.id,
+                name=row.name,
+                allowed_hosts=row.allowed_hosts,
+                integration_type=itype.name,
             )
         ok, message = await tester(values)
     except Exception as exc:  # a tester's failure is the answer, not a server error

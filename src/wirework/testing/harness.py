@@ -100,15 +100,18 @@ async def run_action(
     secret_fields: set[str] | None = None,
     items: list[dict[str, Any]] | None = None,
     allowed_hosts: list[str] | None = None,
+    integration_type: str | None = None,
 ) -> ExecutionRun:
     """Run one action node (after a manual trigger) through the engine with these
-    credentials (integration id 1); the run's ``record`` and ``outputs`` tell the result."""
+    credentials (integration id 1, of type ``integration_type``: by default the node type's
+    prefix); the run's ``record`` and ``outputs`` tell the result."""
     values = IntegrationCredentials(
         credentials,
         integration_id=1,
         name="conformance",
         allowed_hosts=allowed_hosts,
         secret_fields=secret_fields or (),
+        integration_type=integration_type or node_type.partition(".")[0],
     )
 
     async def lookup(integration_id: int) -> dict[str, Any]:

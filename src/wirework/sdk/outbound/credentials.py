@@ -149,9 +149,10 @@ def _split_port(pattern: str) -> tuple[str, int | None]:
 
 class IntegrationCredentials(dict[str, Any]):
     """An integration's decrypted credential values (a plain dict to read), carrying the
-    integration's id, name and ``allowed_hosts`` (None: derived from its base URL), which the
-    outbound client needs to attach them safely, and the names of its secret fields (for
-    redaction, as ``vault.masking.Credentials`` does)."""
+    integration's id, name, type (``integration_type``: ``openai``, ``jira``…, what
+    ``sdk.ai.provider_for`` looks up) and ``allowed_hosts`` (None: derived from its base URL),
+    which the outbound client needs to attach them safely, and the names of its secret fields
+    (for redaction, as ``vault.masking.Credentials`` does)."""
 
     def __init__(
         self,
@@ -161,8 +162,10 @@ class IntegrationCredentials(dict[str, Any]):
         name: str | None = None,
         allowed_hosts: Sequence[str] | None = None,
         secret_fields: Iterable[str] = (),
+        integration_type: str | None = None,
     ) -> None:
         super().__init__(values)
+        self.integration_type = integration_type
         self.secret_fields = frozenset(secret_fields)
         self.integration_id = integration_id
         self.integration_name = name
