@@ -2,7 +2,7 @@
 typical embedding size, with sqlite-vec's cosine in SQLite and with the pure-Python
 fallback (the same file). Also the splitter's throughput on a long text.
 
-`python -m bench ai_vectors`: 10,000 × 384 (a small sentence-embedding model's size).
+`python -m bench ai_vectors`: 10,000 x 384 (a small sentence-embedding model's size).
 Nothing asserted."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ async def _bench(n: int, dims: int) -> None:
         for i in range(n)
     ]
     queries = [[rng.gauss(0, 1) for _ in range(dims)] for _ in range(SEARCHES)]
-    rows: list[tuple[str, str]] = [("machine", machine()), ("records", f"{n:,} × {dims}")]
+    rows: list[tuple[str, str]] = [("machine", machine()), ("records", f"{n:,} x {dims}")]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "v.sqlite3"
         store = EmbeddedStore(path, use_extension=False)

@@ -1,9 +1,7 @@
-"""Retrieval end to end with embeddings from a model provider: documents loaded, split,
-embedded in batches through a local OpenAI-compatible /v1/embeddings server, stored in the
-embedded store, then a question embedded and answered with the right passage as context.
-
-(When the shared fake OpenAI server and the ``openai`` provider are merged, this test moves
-to them: see embeddings_server.py.)"""
+"""Retrieval end to end with embeddings from the ``openai`` model provider: documents
+loaded, split, embedded in batches through the local OpenAI server (with word-based
+embeddings, embeddings_server.py), stored in the embedded store, then questions embedded
+and answered with the right passage as context."""
 
 from __future__ import annotations
 
@@ -14,35 +12,32 @@ from typing import Any
 
 import pytest
 
-from tests.integrations.fakes import serving
-from tests.nodes.ai_retrieval.embeddings_server import (
-    PROVIDER_TYPE,
-    FakeEmbeddings,
-    embed,
-)
+import wirework.integrations.qdrant  # noqa: F401 - its store (entry points may predate it)
+from tests.integrations.openai.server import Fail
+from tests.nodes.ai_retrieval.embeddings_server import WordsOpenAIServer, bag_of_words
 from tests.nodes.ai_retrieval.fixtures import HTML, make_pdf
 from tests.nodes.ai_retrieval.test_runs import out, run
 from wirework.engine.executor import Hooks
 from wirework.sdk.outbound import IntegrationCredentials
 from wirework.testing import allow_loopback
 
-KEY = "sk-local-embeddings-secret"
+KEY = "sk-rag-test-secret-77"
 
 
 @pytest.fixture
-def embeddings() -> Iterator[FakeEmbeddings]:
-    with allow_loopback(), serving(FakeEmbeddings(KEY)) as fake:
-        yield fake
+def embeddings() -> Iterator[WordsOpenAIServer]:
+    with allow_loopback(), WordsOpenAIServer() as server:
+        yield server
 
 
-def hooks_for(fake: FakeEmbeddings, tmp_path: Path) -> Hooks:
+def hooks_for(server: WordsOpenAIServer, tmp_path: Path) -> Hooks:
     values = IntegrationCredentials(
-        {"base_url": f"{fake.url}/v1", "api_key": KEY},
+        {"base_url": f"{server.url}/v1", "api_key": KEY},
         integration_id=3,
-        name="local embeddings",
+        name="local openai",
         secret_fields={"api_key"},
+        integration_type="openai",
     )
-    values.integration_type = PROVIDER_TYPE  # type: ignore[attr-defined]
 
     async def lookup(integration_id: int) -> dict[str, Any]:
         assert integration_id == 3
@@ -51,7 +46,7 @@ def hooks_for(fake: FakeEmbeddings, tmp_path: Path) -> Hooks:
     return Hooks(credentials=lookup, storage_dir=tmp_path)
 
 
-async def test_rag_round_trip(embeddings: FakeEmbeddings, tmp_path: Path) -> None:
+async def test_rag_round_trip(embeddings: WordsOpenAIServer, tmp_path: Path) -> None:
     hooks = hooks_for(embeddings, tmp_path)
     pdf = make_pdf(
         [
@@ -81,10 +76,11 @@ async def test_rag_round_trip(embeddings: FakeEmbeddings, tmp_path: Path) -> Non
     )
     stored = out(r, "ins")
     assert len(stored) == 3  # two PDF pages, one HTML chunk
-    calls = embeddings.seen("POST", "/v1/embeddings")
-    assert [len(c.json()["input"]) for c in calls] == [2, 1]  # batches of batch_size
-    assert calls[0].json()["model"] == "text-embedding-3-small"
-    assert calls[0].json()["input"][0].startswith("Shipping takes")
+    calls = [r.json for r in embeddings.requests]
+    assert [len(c["input"]) for c in calls] == [2, 1]  # batches of batch_size
+    assert calls[0]["model"] == "text-embedding-3-small"
+    assert calls[0]["input"][0].startswith("Shipping takes")
+    assert all(r.headers.get("authorization") == f"Bearer {KEY}" for r in embeddings.requests)
 
     search = {
         "id": "q",
@@ -104,28 +100,49 @@ async def test_rag_round_trip(embeddings: FakeEmbeddings, tmp_path: Path) -> Non
     assert answers[0]["context"].startswith("[1] (faq.pdf, page 2; score ")
     assert "Passwords can be reset" in answers[0]["context"]
     # Both questions in one embedding request.
-    assert embeddings.seen("POST", "/v1/embeddings")[-1].json()["input"] == [
+    assert embeddings.requests[-1].json["input"] == [
         "Can passwords be reset?",
         "How many working days does shipping take?",
     ]
     # Scores are the cosine of the server's vectors.
     hit = answers[0]["hits"][0]
-    q, d = embed("Can passwords be reset?"), embed(hit["text"])
+    q, d = bag_of_words("Can passwords be reset?"), bag_of_words(hit["text"])
     assert abs(hit["score"] - sum(a * b for a, b in zip(q, d, strict=True))) < 1e-5
     assert KEY not in str(r.outputs)
 
 
-async def test_provider_errors_and_wrong_integration(
-    embeddings: FakeEmbeddings, tmp_path: Path
+async def test_provider_errors_and_empty_texts(
+    embeddings: WordsOpenAIServer, tmp_path: Path
 ) -> None:
     hooks = hooks_for(embeddings, tmp_path)
-    embeddings.api_key = "another-key"
+    embeddings.script(Fail(400, "This model does not support embeddings"))
     insert = {
         "id": "ins",
         "type": "ai.vector_insert",
-        "params": {"integration_id": 3, "model": "m"},
+        "params": {"integration_id": 3, "model": "gpt-chat-only"},
     }
     r = await run([insert], [{"text": "hello"}], hooks)
-    assert r.record.error["message"] == "openai: HTTP 401"
+    assert r.record.status == "error"
+    assert "This model does not support embeddings" in r.record.error["message"]
+    assert KEY not in str(r.record.error)
     r = await run([insert], [{"text": "  "}], hooks)
     assert r.record.error["message"] == "item 0: no text to embed in 'text'"
+
+
+async def test_a_store_integration_of_the_wrong_type_is_refused(
+    embeddings: WordsOpenAIServer, tmp_path: Path
+) -> None:
+    hooks = hooks_for(embeddings, tmp_path)
+    insert = {
+        "id": "ins",
+        "type": "ai.vector_insert",
+        "params": {
+            "vector_field": "v",
+            "store": {"kind": "qdrant", "integration_id": 3, "collection": "kb"},
+        },
+    }
+    r = await run([insert], [{"text": "x", "v": [1.0]}], hooks)
+    assert r.record.error["message"] == (
+        "params.store.integration_id: integration 3 is of type openai; the qdrant store "
+        "needs a qdrant integration"
+    )

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from wirework.nodes.ai.common import MODEL_PROVIDER
 from wirework.nodes.ai_retrieval.embedding import embed_texts
 from wirework.nodes.base import ParamsModel, check_problems, get_path
 from wirework.sdk.ai.vectors import (
@@ -67,7 +68,9 @@ class EmbeddingParams(ParamsModel):
         default=None,
         ge=1,
         le=MAX_ID,
-        description="The model provider integration that makes the embeddings",
+        description="The model provider integration that makes the embeddings (openai "
+        "and compatible servers)",
+        json_schema_extra=MODEL_PROVIDER,
     )
     model: str = Field(default="", max_length=200, description="The embedding model")
     batch_size: int = Field(default=100, ge=1, le=2048, description="Texts per embedding request")

@@ -216,10 +216,11 @@ async def vector_store_for(
 ) -> VectorStore:
     """Open a store of ``kind`` for this step (with integration ``integration_id``'s
     credentials when the kind uses an integration)."""
-    found = _STORES.get(StoreKind(kind)) if kind in StoreKind._value2member_map_ else None
+    name = str(kind)
+    found = _STORES.get(StoreKind(name)) if name in StoreKind._value2member_map_ else None
     if found is None:
         raise NodeError(
-            f"params.store.kind: {kind!r} is not an installed vector store; use one of: "
+            f"params.store.kind: {name!r} is not an installed vector store; use one of: "
             f"{', '.join(store_kinds()) or 'none'}",
             retryable=False,
         )
@@ -235,8 +236,8 @@ async def vector_store_for(
     kind_of = getattr(credentials, "integration_type", None)
     if kind_of is not None and kind_of != found.integration_type:
         raise NodeError(
-            f"params.store.integration_id: integration {integration_id} is a {kind_of} "
-            f"integration; the {found.kind} store needs a {found.integration_type} one",
+            f"params.store.integration_id: integration {integration_id} is of type {kind_of}; "
+            f"the {found.kind} store needs a {found.integration_type} integration",
             retryable=False,
         )
     return found.factory(ctx, credentials, integration_id)
