@@ -11,7 +11,7 @@ import pytest
 
 import wirework.integrations.qdrant  # noqa: F401 - registers the integration
 from tests.integrations.fakes import serving
-from tests.integrations.qdrant.server import FakeQdrant
+from tests.integrations.qdrant.server import FakeQdrant, error
 from tests.nodes.ai_retrieval.stores.contract import round_trip, unit
 from wirework.engine.executor import Hooks
 from wirework.engine.graph import compile_graph
@@ -185,3 +185,12 @@ async def test_conformance_errors_idempotency_secrets() -> None:
         + await check_secrets_masked("qdrant")
     )
     assert [str(p) for p in problems] == []
+
+
+async def test_a_collection_made_meanwhile_is_used(store: QdrantStore, qdrant: FakeQdrant) -> None:
+    """Another step creates the collection between our look (404) and our create (409)."""
+    qdrant.collections["race"] = {"size": 3, "points": {}}
+    qdrant.inject(error(404, "Not found: Collection `race` doesn't exist!"))
+    await store.upsert("race", [VectorRecord("a", unit(0), "a", {})])
+    assert [r.method for r in qdrant.requests] == ["GET", "PUT", "GET", "PUT"]
+    assert len(qdrant.collections["race"]["points"]) == 1

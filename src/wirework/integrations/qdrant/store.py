@@ -96,11 +96,14 @@ class QdrantStore(VectorStore):
         size = await self._size(collection)
         if size is None:
             size = len(records[0].vector)
-            await http.request(
+            created = await http.request(
                 "PUT",
                 f"/collections/{collection}",
                 json={"vectors": {"size": size, "distance": "Cosine"}},
+                ok_statuses=(409,),
             )
+            if created.status_code == 409:  # another step made it meanwhile
+                size = await self._size(collection) or size
             self._sizes[collection] = size
         for record in records:
             if len(record.vector) != size:

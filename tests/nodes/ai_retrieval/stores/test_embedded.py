@@ -9,6 +9,7 @@ import pytest
 
 from tests.nodes.ai_retrieval.stores.contract import RECORDS, round_trip, unit
 from wirework.nodes.ai_retrieval.stores.embedded import EmbeddedStore, _sqlite_with_extensions
+from wirework.sdk.ai.vectors import VectorRecord
 from wirework.sdk.node import NodeError
 
 MODES = [pytest.param(False, id="python")]
@@ -65,4 +66,16 @@ async def test_query_of_another_dimension_and_empty_delete_are_errors(tmp_path: 
         await store.delete("docs")
     assert await store.delete("docs", ids=[]) == 0
     assert await store.delete("docs", ids=["a", "zzz"]) == 1
+    await store.aclose()
+
+
+@pytest.mark.parametrize("use_extension", MODES)
+async def test_a_zero_vector_scores_zero(tmp_path: Path, use_extension: bool) -> None:
+    store = EmbeddedStore(tmp_path / "v.sqlite3", use_extension=use_extension)
+    await store.upsert("c", [VectorRecord("z", [0.0, 0.0], "zero"), VectorRecord("a", [1.0, 0.0])])
+    assert [(h.id, h.score) for h in await store.search("c", [1.0, 0.0], 5)] == [
+        ("a", 1.0),
+        ("z", 0.0),
+    ]
+    assert [h.score for h in await store.search("c", [0.0, 0.0], 5)] == [0.0, 0.0]
     await store.aclose()

@@ -209,12 +209,13 @@ class EmbeddedStore(VectorStore):
             )
         condition, args = filter_sql(where)
         if self.uses_extension:
-            rows = conn.execute(
-                "SELECT id, text, metadata, 1.0 - vec_distance_cosine(vector, ?) AS score "  # noqa: S608 - checked names, bound values
-                f"FROM records WHERE collection = ?{condition} "
-                "ORDER BY score DESC, id LIMIT ?",
-                [pack(vector), collection, *args, k],
-            ).fetchall()
+            # A zero vector has no direction: its distance is NULL, its score 0.
+            sql = (
+                "SELECT id, text, metadata, coalesce(1.0 - vec_distance_cosine(vector, ?), 0.0) "  # noqa: S608 - bound values
+                f"AS score FROM records WHERE collection = ?{condition} "
+                "ORDER BY score DESC, id LIMIT ?"
+            )
+            rows = conn.execute(sql, [pack(vector), collection, *args, k]).fetchall()
             return [VectorHit(r[0], float(r[3]), r[1], json.loads(r[2])) for r in rows]
         query = unpack(pack(vector))  # the same float32 rounding as the stored vectors
         scored = (
