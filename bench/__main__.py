@@ -20,6 +20,7 @@ ALL = [
     "expr_library",
     "openapi_import",
     "db_nodes",
+    "ai_vectors",
 ]
 # Run by name only (not in `make bench`): they need PostgreSQL and a broker.
 OPTIONAL = ["distributed_scaling"]

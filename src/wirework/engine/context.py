@@ -4,6 +4,7 @@ names its expressions read: ``nodes[...]``, ``execution``, ``workflow``, ``vars`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wirework.engine import expr_budget, expressions
@@ -204,6 +205,13 @@ class StepContext(NodeContext):
         if resolve is None:
             raise NodeError("this host has no prompt templates", retryable=False)
         return await resolve(name, version)
+
+    def storage_dir(self) -> Path:
+        root = self._run.hooks.storage_dir
+        if root is None:
+            return super().storage_dir()
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return root
 
     def respond(self, response: Response) -> None:
         self._run.respond(response)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wirework.engine.states import StepStatus
@@ -61,6 +62,8 @@ class Hooks:
     check_spending: Callable[[str, int | None, int], Awaitable[None]] | None = None
     # A prompt template of the library: (name, version or None for the latest).
     prompt_template: Callable[[str, int | None], Awaitable[PromptTemplate]] | None = None
+    # Where nodes keep files across runs (NodeContext.storage_dir); None: nowhere.
+    storage_dir: Path | None = None
 
 
 @dataclass(slots=True)

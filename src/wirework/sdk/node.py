@@ -17,6 +17,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -161,6 +162,12 @@ class NodeContext(ABC):
     async def check_spending(self) -> None:  # noqa: B027 - optional
         """Before a model call: raise a NodeError (not retryable) if a spending limit that
         covers this execution (its workflow, project, or the whole instance) is reached."""
+
+    def storage_dir(self) -> Path:
+        """A directory of this host where nodes keep files across runs (the embedded vector
+        store): ``<data_dir>/nodes`` under the server. Not shared between hosts: in
+        distributed mode each worker has its own. A host without one raises a NodeError."""
+        raise NodeError("this host has no storage directory for nodes", retryable=False)
 
     async def prompt_template(self, name: str, version: int | None = None) -> PromptTemplate:
         """A prompt template from the library (its latest version when ``version`` is

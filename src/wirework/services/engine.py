@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -60,6 +61,8 @@ def input_items(value: Any) -> list[Item] | None:
 EventBus = Bus
 #: The event a subscriber gets when it may have missed some: re-read the execution.
 EVENTS_LOST = LOST
+# Under the data dir: where nodes keep files across runs (NodeContext.storage_dir).
+NODE_STORAGE_DIR = "nodes"
 
 
 @dataclass
@@ -112,6 +115,7 @@ class EngineHost:
             price_usage=self.ai.price_usage,
             check_spending=self.ai.check_spending,
             prompt_template=self.ai.prompt_template,
+            storage_dir=Path(settings.data_dir) / NODE_STORAGE_DIR,
         )
         self.runner = Runner(
             store,
