@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from bench.common import machine, report
-from wirework.nodes.ai_retrieval.splitters import split_text
-from wirework.nodes.ai_retrieval.stores.embedded import EmbeddedStore
+from wirework.nodes.ai.retrieval.splitters import split_text
+from wirework.nodes.ai.retrieval.stores.embedded import EmbeddedStore
 from wirework.sdk.ai.vectors import VectorRecord
 
 SEARCHES = 20

@@ -12,7 +12,7 @@ how a node runs to the same spec). Ports beyond the spec's static ones:
 
 from __future__ import annotations
 
-from wirework.nodes import ai, ai_retrieval, data, flow, triggers
+from wirework.nodes import ai, data, flow, triggers
 from wirework.nodes.base import ParamsModel, is_expression
 
-__all__ = ["ParamsModel", "ai", "ai_retrieval", "data", "flow", "is_expression", "triggers"]
+__all__ = ["ParamsModel", "ai", "data", "flow", "is_expression", "triggers"]

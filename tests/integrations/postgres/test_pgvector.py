@@ -10,7 +10,7 @@ import pytest
 
 from tests.integrations.postgres.conftest import pg_creds
 from tests.integrations.services import unique
-from tests.nodes.ai_retrieval.stores.contract import round_trip, unit
+from tests.nodes.ai.retrieval.stores.contract import round_trip, unit
 from wirework.integrations.postgres.credentials import POSTGRES
 from wirework.integrations.postgres.vectors import PgVectorStore, literal, table
 from wirework.sdk.ai.vectors import VectorRecord

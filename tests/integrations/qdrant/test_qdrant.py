@@ -12,7 +12,7 @@ import pytest
 import wirework.integrations.qdrant  # noqa: F401 - registers the integration
 from tests.integrations.fakes import serving
 from tests.integrations.qdrant.server import FakeQdrant, error
-from tests.nodes.ai_retrieval.stores.contract import round_trip, unit
+from tests.nodes.ai.retrieval.stores.contract import round_trip, unit
 from wirework.engine.executor import Hooks
 from wirework.engine.graph import compile_graph
 from wirework.engine.runner import Runner

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.nodes.ai_retrieval.stores.contract import RECORDS, round_trip, unit
-from wirework.nodes.ai_retrieval.stores.embedded import EmbeddedStore, _sqlite_with_extensions
+from tests.nodes.ai.retrieval.stores.contract import RECORDS, round_trip, unit
+from wirework.nodes.ai.retrieval.stores.embedded import EmbeddedStore, _sqlite_with_extensions
 from wirework.sdk.ai.vectors import VectorRecord
 from wirework.sdk.node import NodeError
 

@@ -14,9 +14,9 @@ import pytest
 
 import wirework.integrations.qdrant  # noqa: F401 - its store (entry points may predate it)
 from tests.integrations.openai.server import Fail
-from tests.nodes.ai_retrieval.embeddings_server import WordsOpenAIServer, bag_of_words
-from tests.nodes.ai_retrieval.fixtures import HTML, make_pdf
-from tests.nodes.ai_retrieval.test_runs import out, run
+from tests.nodes.ai.retrieval.embeddings_server import WordsOpenAIServer, bag_of_words
+from tests.nodes.ai.retrieval.fixtures import HTML, make_pdf
+from tests.nodes.ai.retrieval.test_runs import out, run
 from wirework.engine.executor import Hooks
 from wirework.sdk.outbound import IntegrationCredentials
 from wirework.testing import allow_loopback

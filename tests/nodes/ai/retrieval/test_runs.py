@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tests.integrations.fakes import Answer, FakeServer, Request, serving
-from tests.nodes.ai_retrieval.fixtures import CSV, HTML, MARKDOWN, make_pdf
-from tests.nodes.ai_retrieval.stores.contract import unit
+from tests.nodes.ai.retrieval.fixtures import CSV, HTML, MARKDOWN, make_pdf
+from tests.nodes.ai.retrieval.stores.contract import unit
 from wirework.engine.executor import ExecutionRun, Hooks
 from wirework.engine.graph import compile_graph
 from wirework.engine.runner import Runner

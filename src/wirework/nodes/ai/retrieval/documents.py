@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from pydantic import Field, model_validator
 
-from wirework.nodes.ai_retrieval.loaders import (
+from wirework.nodes.ai.retrieval.loaders import (
     CsvMode,
     DocFormat,
     LoadError,
@@ -20,7 +20,7 @@ from wirework.nodes.ai_retrieval.loaders import (
     PdfMode,
     load,
 )
-from wirework.nodes.ai_retrieval.splitters import SizeUnit, SplitMode, split_text
+from wirework.nodes.ai.retrieval.splitters import SizeUnit, SplitMode, split_text
 from wirework.nodes.base import ParamsModel, check_problems, get_path
 from wirework.sdk.integration.files import file_from_item
 from wirework.sdk.node import Item, NodeContext, NodeError

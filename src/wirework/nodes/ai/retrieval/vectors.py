@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from wirework.nodes.ai.common import MODEL_PROVIDER
-from wirework.nodes.ai_retrieval.embedding import embed_texts
+from wirework.nodes.ai.retrieval.embedding import embed_texts
 from wirework.nodes.base import ParamsModel, check_problems, get_path
 from wirework.sdk.ai.vectors import (
     MAX_K,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wirework.nodes.ai_retrieval.stores.embedded import EmbeddedStore, open_embedded
+from wirework.nodes.ai.retrieval.stores.embedded import EmbeddedStore, open_embedded
 from wirework.sdk.ai.vectors import StoreKind, VectorStore, register_vector_store
 from wirework.sdk.node import NodeContext
 

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from tests.nodes.ai_retrieval.fixtures import MARKDOWN
-from wirework.nodes.ai_retrieval.splitters import (
+from tests.nodes.ai.retrieval.fixtures import MARKDOWN
+from wirework.nodes.ai.retrieval.splitters import (
     SizeUnit,
     SplitMode,
     approx_tokens,

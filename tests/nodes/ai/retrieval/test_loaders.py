@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.nodes.ai_retrieval.fixtures import CSV, HTML, MARKDOWN, make_pdf
-from wirework.nodes.ai_retrieval.loaders import (
+from tests.nodes.ai.retrieval.fixtures import CSV, HTML, MARKDOWN, make_pdf
+from wirework.nodes.ai.retrieval.loaders import (
     CsvMode,
     DocFormat,
     LoadError,
