@@ -176,3 +176,72 @@ def claimed_by(cl: Cluster, execution_id: str) -> dict[str, str]:
             if line.startswith("{") and execution_id in line and "branch claimed" in line:
                 found[name] = json.loads(line)["worker"]
     return found
+
+
+async def test_coordinator_killed_while_branch_runs_elsewhere(cl: Cluster) -> None:
+    """The worker running the execution dies while a spread branch runs on another worker:
+    the sweep hands the execution on, and the worker taking it awaits the live branch (not
+    running it again) and re-runs only what the dead worker ran itself."""
+    assert cl.host is not None
+    wf = await cl.workflow(fork(cl.sink.url, 4, 4000))
+    started = await cl.host.execute(wf)
+
+    async def elsewhere() -> tuple[str, str] | None:
+        (execution,) = await cl.executions(wf)
+        coordinator = next(
+            (n for n in cl.procs if n.startswith("worker") and _runs(cl, n, execution.worker)),
+            None,
+        )
+        for name, worker in claimed_by(cl, started.id).items():
+            if coordinator is not None and worker != execution.worker:
+                return coordinator, name
+        return None
+
+    coordinator, _ = await wait_for(elsewhere, "a branch runs on the other worker", 60)
+    held = set(branches_claimed(cl, started.id, exclude=coordinator))
+    cl.kill(coordinator, signal.SIGKILL)
+    try:
+        (final,) = await cl.finished([started.id], 120)
+        assert final.status == "success", final.error
+        for i in range(1, 5):
+            assert cl.sink.effects[f"{started.id}:b{i}:0"] >= 1
+        for node_id in held:  # awaited, not run again
+            assert cl.sink.effects[f"{started.id}:{node_id}:0"] == 1
+    finally:
+        cl.start_worker(coordinator)
+        await cl.ready(coordinator)
+
+
+async def test_cancel_stops_spread_branches(cl: Cluster) -> None:
+    assert cl.host is not None
+    wf = await cl.workflow(fork(cl.sink.url, 4, 3000))
+    started = await cl.host.execute(wf)
+    await wait_for(lambda: claimed_by(cl, started.id) or None, "a branch was claimed", 60)
+    await cl.host.cancel(started.id)
+    (final,) = await cl.finished([started.id], 60)
+    assert final.status == "canceled"
+
+    def stopped() -> bool:
+        logs = "".join(cl.log_of(n) for n in cl.procs if n.startswith("worker"))
+        return any(started.id in line and "branch stopped" in line for line in logs.splitlines())
+
+    await wait_for(stopped, "the spread branches were stopped", 30)
+    await asyncio.sleep(4)  # a branch would have ended by now: nothing overwrote the cancel
+    (final,) = await cl.finished([started.id], 10)
+    assert final.status == "canceled"
+
+
+def _runs(cl: Cluster, name: str, worker_id: str | None) -> bool:
+    """Whether worker process ``name`` has the id ``worker_id`` (its "worker started" line)."""
+    log = cl.log_of(name)[cl.offsets.get(name, 0) :]
+    return worker_id is not None and f'"worker": "{worker_id}"' in log
+
+
+def branches_claimed(cl: Cluster, execution_id: str, *, exclude: str) -> list[str]:
+    """Nodes of the execution claimed by workers other than process ``exclude``."""
+    nodes = []
+    for name in [n for n in cl.procs if n.startswith("worker") and n != exclude]:
+        for line in cl.log_of(name)[cl.offsets.get(name, 0) :].splitlines():
+            if line.startswith("{") and execution_id in line and "branch claimed" in line:
+                nodes.append(json.loads(line)["node_id"])
+    return nodes
