@@ -276,18 +276,9 @@ class Settings(BaseSettings):
         description=(
             "Distributed mode: whether the worker running an execution hands some branches "
             "of a fork to other workers (off: all run on its own event loop; auto: only "
-            "forks of at least spread_min_branches branches, or of two or more CPU-heavy "
-            "nodes such as core.code; always: every fork). A workflow's settings.spread "
+            "two or more CPU-heavy branches such as core.code, and only when the workers run "
+            "on several machines; always: every fork). A workflow's settings.spread "
             "overrides it."
-        ),
-    )
-    spread_min_branches: int = Field(
-        default=8,
-        ge=2,
-        le=10000,
-        description=(
-            "Distributed mode, spread_branches=auto: the fewest branches ready at once that "
-            "are spread over the workers."
         ),
     )
     auto_migrate: bool = Field(

@@ -237,8 +237,7 @@ class BranchSpreader:
         lease_s: float,
         publish: Publish,
         policy: SpreadPolicy = SpreadPolicy.AUTO,
-        min_branches: int = 8,
-        cluster_size: Callable[[], int] = lambda: 2,
+        cluster_size: Callable[[], tuple[int, int]] = lambda: (2, 1),
         poll_s: float = 0.01,
     ) -> None:
         self.claims = Claims(engine)
@@ -248,7 +247,6 @@ class BranchSpreader:
         self.pickup_s = max(1.0, lease_s / 3)
         self.publish = publish
         self.policy = policy
-        self.min_branches = min_branches
         self.cluster_size = cluster_size
         self.poll_s = poll_s
         self._waiters: dict[tuple[str, str], asyncio.Future[Any]] = {}
@@ -340,17 +338,20 @@ class _Plan:
         if len(ready) < 2 or self.policy is SpreadPolicy.OFF:
             return remote
         candidates = [n for n in ready if n not in remote and self.eligible(n)]
-        if self.policy is SpreadPolicy.AUTO and len(candidates) < self.spreader.min_branches:
+        workers, hosts = self.spreader.cluster_size()
+        if self.policy is SpreadPolicy.AUTO:
+            # Measured (README.md): a hand-over costs more than the event loop's overlap of
+            # I/O-bound branches, and workers of one host share its cores; so only CPU-heavy
+            # branches, and only when the workers span several machines.
+            if hosts < 2:
+                return remote
             nodes = self.run.graph.nodes
             candidates = [n for n in candidates if nodes[n].type in CPU_HEAVY]
-        workers = self.spreader.cluster_size()
-        if len(candidates) < 2 or (workers < 2 and self.policy is SpreadPolicy.AUTO):
+        if len(candidates) < 2:
             return remote
         # This worker keeps its share (the first ones) and hands the others out (``always``
         # assumes another worker even before it saw one beat).
         keep = math.ceil(len(candidates) / max(2, workers))
-        if len(candidates) == len(ready):
-            keep = max(keep, 1)
         return remote | set(candidates[keep:])
 
     async def launch(self, node_ids: list[str]) -> list[str]:

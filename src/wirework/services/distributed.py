@@ -179,7 +179,7 @@ class WorkerHost:
         # Spread branches: those this worker runs for others, its claims' renewal.
         self.branches: dict[tuple[str, str], asyncio.Task[str]] = {}
         self.claims: Claims | None = None
-        self.cluster_workers = 1
+        self.cluster_workers = (1, 1)  # live workers, and the machines they run on
         self._branch_leases: asyncio.Task[None] | None = None
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
@@ -199,7 +199,6 @@ class WorkerHost:
             lease_s=self.settings.execution_lease_s,
             publish=self.publisher.submit_branch,
             policy=SpreadPolicy(self.settings.spread_branches),
-            min_branches=self.settings.spread_min_branches,
             cluster_size=lambda: self.cluster_workers,
         )
         self.host = EngineHost(
@@ -337,17 +336,21 @@ class WorkerHost:
                 first = False
                 if self.loop.time() - last_count >= min(10.0, lease_s / 3):
                     last_count = self.loop.time()
-                    self.cluster_workers = max(1, await self._live_workers())
+                    self.cluster_workers = await self._live_workers()
             except Exception:
                 log.exception("could not renew branch claims")
 
-    async def _live_workers(self) -> int:
+    async def _live_workers(self) -> tuple[int, int]:
+        """How many workers beat lately, and on how many machines."""
         assert self.runtime is not None
         since = utcnow() - dt.timedelta(seconds=workers.STALE_AFTER_S)
         w = WorkerRow.__table__.c
+        query = select(func.count(), func.count(w.hostname.distinct())).where(
+            w.kind == "worker", w.last_heartbeat_at > since
+        )
         async with self.runtime.engine.connect() as conn:
-            query = select(func.count()).where(w.kind == "worker", w.last_heartbeat_at > since)
-            return int(await conn.scalar(query) or 0)
+            row = (await conn.execute(query)).one()
+        return max(1, int(row[0])), max(1, int(row[1]))
 
     async def run_branch(self, execution_id: str, node_id: str, run_index: int = 0) -> str:
         """The branch task: claim one node of an execution (handed out by the worker running
