@@ -259,7 +259,7 @@ class BranchSpreader:
             return None
         graph = run.graph
         key = (graph.workflow_id, graph.version)
-        forks = self._forks.get(key)
+        forks = self._forks.get(key) if graph.workflow_id is not None else None
         if forks is None:
             forks = self._forks[key] = has_fork(graph)
         if not forks:
