@@ -33,7 +33,6 @@ import structlog
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from wirework.db.models import Worker as WorkerRow
 from wirework.db.models import Workflow
 from wirework.dispatch.celery import (
     RUN_BRANCH,
@@ -43,8 +42,7 @@ from wirework.dispatch.celery import (
     make_app,
 )
 from wirework.dispatch.spread import SpreadPolicy
-from wirework.engine.branches import BranchSpreader, Claims, encode, run_branch
-from wirework.engine.executor import ExecutionRun
+from wirework.engine.branches import BranchSpreader
 from wirework.engine.leases import new_worker_id
 from wirework.engine.runner import ExecutionNotFound, NotResumable, Started
 from wirework.engine.sql_store import claim_statement
@@ -52,6 +50,7 @@ from wirework.engine.states import UNFINISHED, ExecutionStatus
 from wirework.engine.store import EXEC_TABLE, StoreUnavailable
 from wirework.errors import NotFound
 from wirework.services import workers
+from wirework.services.branch_worker import BranchWorker
 from wirework.services.engine import EngineHost
 from wirework.services.runtime import Runtime, open_runtime
 from wirework.settings import Settings
@@ -176,11 +175,8 @@ class WorkerHost:
         self._handed_back: asyncio.Event | None = None
         self._heartbeats: workers.Heartbeats | None = None
         self._canceler: asyncio.Task[None] | None = None
-        # Spread branches: those this worker runs for others, its claims' renewal.
-        self.branches: dict[tuple[str, str], asyncio.Task[str]] = {}
-        self.claims: Claims | None = None
-        self.cluster_workers = (1, 1)  # live workers, and the machines they run on
-        self._branch_leases: asyncio.Task[None] | None = None
+        # Spread branches: those this worker runs for others (services/branch_worker.py).
+        self.branch_worker: BranchWorker | None = None
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the engine's loop and wait for its result (from another thread)."""
@@ -192,14 +188,16 @@ class WorkerHost:
 
     async def _open(self) -> None:
         self.runtime = await open_runtime(self.settings, migrate_db=False)
-        self.claims = Claims(self.runtime.engine)
+        branch_worker = BranchWorker(
+            self.runtime, self.settings, self.worker_id, stopping=lambda: self.stopping
+        )
         spreader = BranchSpreader(
             self.runtime.engine,
             worker_id=self.worker_id,
             lease_s=self.settings.execution_lease_s,
             publish=self.publisher.submit_branch,
             policy=SpreadPolicy(self.settings.spread_branches),
-            cluster_size=lambda: self.cluster_workers,
+            cluster_size=lambda: branch_worker.cluster,
         )
         self.host = EngineHost(
             self.runtime,
@@ -222,7 +220,8 @@ class WorkerHost:
         )
         await self._heartbeats.start()
         self._canceler = asyncio.get_running_loop().create_task(self._cancel_loop())
-        self._branch_leases = asyncio.get_running_loop().create_task(self._branch_lease_loop())
+        self.branch_worker = branch_worker
+        branch_worker.start(self.host)
         log.info("worker started", worker=self.worker_id, concurrency=self.concurrency)
 
     async def _cancel_loop(self, every_s: float = 1.0) -> None:
@@ -233,9 +232,10 @@ class WorkerHost:
         c = EXEC_TABLE.c
         while True:
             await asyncio.sleep(every_s)
-            if not running and not self.branches:
+            branches = self.branch_worker.branches if self.branch_worker else {}
+            if not running and not branches:
                 continue
-            branch_of = {e for e, _ in self.branches}
+            branch_of = {e for e, _ in branches}
             try:
                 async with self.runtime.engine.connect() as conn:
                     rows = await conn.execute(
@@ -253,7 +253,7 @@ class WorkerHost:
                 if status == ExecutionStatus.CANCELED and started and not started.task.done():
                     log.info("execution canceled elsewhere", execution_id=execution_id)
                     started.task.cancel()
-            for (execution_id, _node), task in list(self.branches.items()):
+            for (execution_id, _node), task in list(branches.items()):
                 if execution_id in ended and not task.done():  # canceled, or failed
                     log.info("branch stopped: its execution ended", execution_id=execution_id)
                     task.cancel()
@@ -319,88 +319,6 @@ class WorkerHost:
         log.info("execution ran", status=str(final.status))
         return str(final.status)
 
-    async def _branch_lease_loop(self) -> None:
-        """Renew the claims of the branches this worker runs (one statement per tick), and
-        count the live workers now and then (how a fork is shared out)."""
-        assert self.runtime is not None and self.claims is not None
-        lease_s = self.settings.execution_lease_s
-        last_count = -1e9
-        first = True
-        while True:
-            if not first:
-                await asyncio.sleep(lease_s / 3)
-            try:
-                if not first:
-                    until = utcnow() + dt.timedelta(seconds=lease_s)
-                    await self.claims.renew(self.worker_id, until)
-                first = False
-                if self.loop.time() - last_count >= min(10.0, lease_s / 3):
-                    last_count = self.loop.time()
-                    self.cluster_workers = await self._live_workers()
-            except Exception:
-                log.exception("could not renew branch claims")
-
-    async def _live_workers(self) -> tuple[int, int]:
-        """How many workers beat lately, and on how many machines."""
-        assert self.runtime is not None
-        since = utcnow() - dt.timedelta(seconds=workers.STALE_AFTER_S)
-        w = WorkerRow.__table__.c
-        query = select(func.count(), func.count(w.hostname.distinct())).where(
-            w.kind == "worker", w.last_heartbeat_at > since
-        )
-        async with self.runtime.engine.connect() as conn:
-            row = (await conn.execute(query)).one()
-        return max(1, int(row[0])), max(1, int(row[1]))
-
-    async def run_branch(self, execution_id: str, node_id: str, run_index: int = 0) -> str:
-        """The branch task: claim one node of an execution (handed out by the worker running
-        it), run it on from the stored steps, record its outcome in the claim."""
-        assert self.runtime is not None and self.host is not None and self.claims is not None
-        structlog.contextvars.bind_contextvars(execution_id=execution_id, node_id=node_id)
-        if self.stopping:
-            return "not claimed (stopping)"  # the coordinator takes it back
-        runner = self.host.runner
-        now = utcnow()
-        until = now + dt.timedelta(seconds=self.settings.execution_lease_s)
-        if not await self.claims.claim(execution_id, node_id, self.worker_id, until, now=now):
-            return "not claimed"
-        log.info("branch claimed", worker=self.worker_id)
-        key = (execution_id, node_id)
-        outcome: str | None = None
-        try:
-            record = await runner.store.load_execution(execution_id)
-            if (
-                record is None
-                or record.workflow_id is None
-                or record.status != ExecutionStatus.RUNNING
-            ):
-                outcome = encode(None)
-                return "gone"
-            graph = await self.host.load_graph(record.workflow_id, record.workflow_version)
-            run = ExecutionRun(graph, record, runner.store, hooks=runner.hooks)
-            task = asyncio.get_running_loop().create_task(run_branch(run, node_id))
-            self.branches[key] = task
-            try:
-                outcome = await task
-            except asyncio.CancelledError:
-                if self.stopping:
-                    raise
-                outcome = encode(None)
-                return "canceled"
-            await runner.store.flush(execution_id)  # its steps before its outcome
-            log.info("branch ran", worker=self.worker_id)
-            return "done"
-        except BaseException:
-            outcome = None
-            raise
-        finally:
-            self.branches.pop(key, None)
-            with contextlib.suppress(Exception):
-                if outcome is None:  # interrupted: the coordinator takes it back
-                    await self.claims.release(execution_id, node_id, self.worker_id)
-                else:
-                    await self.claims.done(execution_id, node_id, self.worker_id, outcome)
-
     def shutting_down(self) -> None:
         """SIGTERM (Celery's warm shutdown, from its main thread): running executions get
         ``grace_s`` to finish, then are handed back."""
@@ -418,8 +336,8 @@ class WorkerHost:
         for started in pending:
             started.run.detached = True
             started.task.cancel()
-        for branch in list(self.branches.values()):
-            branch.cancel()  # released: the coordinator runs it
+        if self.branch_worker is not None:
+            self.branch_worker.stop_branches()  # released: their coordinators run them
         if pending:
             await asyncio.gather(*(s.task for s in pending), return_exceptions=True)
             runner.store.renew_leases(self.worker_id, utcnow())  # their leases end now
@@ -432,8 +350,8 @@ class WorkerHost:
         async def _close() -> None:
             if self._canceler is not None:
                 self._canceler.cancel()
-            if self._branch_leases is not None:
-                self._branch_leases.cancel()
+            if self.branch_worker is not None:
+                self.branch_worker.close()
             if self._heartbeats is not None:
                 await self._heartbeats.stop()
             if self.host is not None:
@@ -469,7 +387,10 @@ def run_worker(
 
     @app.task(name=RUN_BRANCH, acks_late=True, reject_on_worker_lost=True, ignore_result=True)  # type: ignore[untyped-decorator]
     def run_branch(execution_id: str, node_id: str, run_index: int = 0) -> str:
-        return worker_host.call(worker_host.run_branch(execution_id, node_id, run_index))
+        branches = worker_host.branch_worker
+        if branches is None:
+            return "not started"
+        return worker_host.call(branches.run(execution_id, node_id, run_index))
 
     signals.worker_shutting_down.connect(_shutting_down, weak=False)
     signals.worker_ready.connect(lambda **_: worker_host.ready(), weak=False)
