@@ -7,6 +7,7 @@ key. Skipped when a service is missing (failed under CI=true)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import signal
 from collections.abc import AsyncIterator
@@ -245,3 +246,24 @@ def branches_claimed(cl: Cluster, execution_id: str, *, exclude: str) -> list[st
             if line.startswith("{") and execution_id in line and "branch claimed" in line:
                 nodes.append(json.loads(line)["node_id"])
     return nodes
+
+
+async def test_concurrency_limit_holds_with_spread_branches(cl: Cluster) -> None:
+    """settings.concurrency 1: the spread branches of one execution run on several workers,
+    but two executions of the workflow never run at once (a branch is part of its
+    execution, which is counted once)."""
+    assert cl.host is not None
+    document = fork(cl.sink.url, 4, 150)
+    document["settings"]["concurrency"] = 1
+    wf = await cl.workflow(document)
+    ids = [(await cl.host.execute(wf)).id for _ in range(4)]
+    rows = await cl.finished(ids, limit_s=120)
+    assert all(r.status == "success" for r in rows), [r.error for r in rows]
+    spans = []
+    for eid in ids:
+        steps = [s for s in await cl.steps(eid) if s.node_id.startswith("b")]
+        assert len(steps) == 4
+        spans.append((min(s.started_at for s in steps), max(s.finished_at for s in steps)))
+    spans.sort()
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        assert end <= start, spans
