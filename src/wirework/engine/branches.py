@@ -319,6 +319,7 @@ class _Plan:
         self.run = run
         self.policy = policy
         self.existing = existing
+        self.pending: set[str] = set(existing)  # handed out, outcome not settled yet
 
     def eligible(self, node_id: str) -> bool:
         run = self.run
@@ -366,6 +367,7 @@ class _Plan:
         except Exception:
             log.exception("could not hand branches out; running them here")
             return [n for n in node_ids if n in self.existing]
+        self.pending.update(fresh)
         for node_id in fresh:
             spreader.publish(run.record.id, node_id, 0)
         return node_ids
@@ -374,6 +376,12 @@ class _Plan:
         return self._outcome(node_id)
 
     async def _outcome(self, node_id: str) -> Outcome:
+        try:
+            return await self._await(node_id)
+        finally:
+            self.pending.discard(node_id)
+
+    async def _await(self, node_id: str) -> Outcome:
         run, spreader = self.run, self.spreader
         execution_id = run.record.id
         while True:
@@ -411,7 +419,21 @@ class _Plan:
                 await self.spreader.claims.forget(run.record.id, [node_id])
 
     def close(self) -> None:
-        pass
+        """Claims still out when the execution ends here (failed, canceled, timed out) are
+        dropped (their workers stop when they see it ended); a run this worker lets go of
+        (``detached``) keeps them for the worker that takes the execution over."""
+        left = list(self.pending)
+        if left and not self.run.detached:
+            task = asyncio.get_running_loop().create_task(self._forget(left))
+            _CLEANUPS.add(task)
+            task.add_done_callback(_CLEANUPS.discard)
+
+    async def _forget(self, node_ids: list[str]) -> None:
+        with contextlib.suppress(Exception):
+            await self.spreader.claims.forget(self.run.record.id, node_ids)
+
+
+_CLEANUPS: set[asyncio.Task[None]] = set()
 
 
 # -- the worker running a branch --------------------------------------------------------------
