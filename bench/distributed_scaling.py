@@ -19,7 +19,12 @@
    6 x 0.5 s waits; one worker is ``kill -9``ed 1 s in; time from the kill to the last of its
    executions finishing on the other worker. Baseline: an execution's own run time.
 
-    python -m bench.distributed_scaling [webhook fanout recovery] [--broker URL] [--seconds S]
+4. ``branches``: one execution forking into 100 branches that join in a merge, each branch
+   an HTTP call a loopback service answers in 100 ms (``io``) or ~0.1 s of CPU in
+   ``core.code`` (``cpu``), with the workflow's ``settings.spread`` off / auto / always, 1,
+   2 and 4 workers: the execution's time (``finished_at - started_at``).
+
+    python -m bench.distributed_scaling [webhook fanout recovery branches] [--broker URL]
 
 Needs PostgreSQL (``WIREWORK_BENCH_PG``) and Redis; nothing is asserted.
 """
@@ -470,6 +475,124 @@ async def fanout(args: argparse.Namespace) -> list[dict[str, Any]]:
     return results
 
 
+# --------------------------------------------------------------------------- 4. branches
+
+CPU_CODE = "n = 0\nfor i in range(1_500_000):\n    n += i * i\nreturn {'n': n}"
+
+
+class SlowService:
+    """A loopback HTTP service answering after ``ms`` milliseconds (the branches' I/O)."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                ms = int(self.path.rsplit("=", 1)[-1])
+                threading.Event().wait(ms / 1000)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+        ThreadingHTTPServer.request_queue_size = 256
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def branches_doc(kind: str, spread: str, url: str) -> dict[str, Any]:
+    """start → 100 branches (an HTTP call answered in 100 ms, or ~0.1 s of CPU in core.code)
+    → merge."""
+    nodes: list[dict[str, Any]] = [{"id": "start", "type": "core.manual"}]
+    conns: list[dict[str, str]] = []
+    for i in range(BRANCHES):
+        if kind == "io":
+            node = {
+                "id": f"b{i}",
+                "type": "core.http_request",
+                "params": {"method": "GET", "url": url + "/slow?ms=100"},
+            }
+        else:
+            node = {"id": f"b{i}", "type": "core.code", "params": {"code": CPU_CODE}}
+        nodes.append(node)
+        conns.append({"from": "start", "to": f"b{i}"})
+        conns.append({"from": f"b{i}", "to": "merge", "to_input": f"in{i + 1}"})
+    nodes.append({"id": "merge", "type": "core.merge", "params": {"inputs": BRANCHES}})
+    return {
+        "name": f"{BRANCHES} branches ({kind}, spread {spread})",
+        "nodes": nodes,
+        "connections": conns,
+        "settings": {"spread": spread},
+    }
+
+
+async def branches(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """One execution forking into 100 branches, spread off / auto / always."""
+    service = SlowService()
+    results = []
+    try:
+        for n in args.workers:
+            async with cluster(args.broker) as c:
+                assert c.runtime is not None
+                ids = {
+                    (kind, spread): await save_workflow(
+                        c.runtime, branches_doc(kind, spread, service.url)
+                    )
+                    for kind in args.kinds
+                    for spread in ("off", "auto", "always")
+                }
+                for i in range(n):
+                    c.start_worker(f"worker{i}", args.concurrency)
+                for i in range(n):
+                    await c.ready(f"worker{i}")
+                await asyncio.sleep(2)  # the workers see each other beat
+                host = EngineHost(c.runtime, dispatcher=cluster_dispatcher(c.settings))
+                await host.start(schedules=False, resume=False, timers=False)
+                try:
+                    for (kind, spread), wf in ids.items():
+                        times = []
+                        for rep in range(args.reps + 1):  # the first is a warm-up
+                            started = await host.execute(wf)
+                            record = await started.wait()
+                            assert record.status == "success", record.error
+                            (row,) = [r for r in await c.executions(wf) if r.id == started.id]
+                            took = aware(row.finished_at) - aware(row.started_at)  # type: ignore[arg-type]
+                            if rep:
+                                times.append(took.total_seconds())
+                        r = {"workers": n, "kind": kind, "spread": spread, "times": times}
+                        r["load"] = loadavg()
+                        print(f"  branches: {r}", flush=True)
+                        results.append(r)
+                finally:
+                    await host.stop()
+    finally:
+        service.close()
+    report(
+        f"distributed fan-out of {BRANCHES} branches in one execution ({args.reps} runs, "
+        f"x {args.concurrency} per worker, median (min-max) execution time) — {machine()}",
+        [
+            (
+                f"{r['kind']}, {r['workers']} worker(s), spread {r['spread']}; load {r['load']}",
+                f"{median(r['times']) * 1000:.0f} ms "
+                f"({min(r['times']) * 1000:.0f}-{max(r['times']) * 1000:.0f})",
+            )
+            for r in results
+        ],
+    )
+    return results
+
+
 # --------------------------------------------------------------------------- 3. recovery
 
 RECOVERY_EXECUTIONS = 16
@@ -573,12 +696,15 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--lease", type=float, default=5.0)
+    parser.add_argument("--kinds", default="io,cpu", help="branches: io, cpu or both")
     args = parser.parse_args(argv or [])
+    args.kinds = str(args.kinds).split(",")
     args.workers = [int(n) for n in str(args.workers).split(",")]
     print(f"load average at start: {loadavg()}", flush=True)
     out: dict[str, Any] = {}
     for part in args.parts:
-        out[part] = await {"webhook": webhook, "fanout": fanout, "recovery": recovery}[part](args)
+        parts = {"webhook": webhook, "fanout": fanout, "recovery": recovery, "branches": branches}
+        out[part] = await parts[part](args)
     print(f"load average at end: {loadavg()}", flush=True)
     return out
 

@@ -280,6 +280,16 @@ class Settings(BaseSettings):
             "them again (changes made through this process's API apply at once)."
         ),
     )
+    spread_branches: Literal["off", "auto", "always"] = Field(
+        default="auto",
+        description=(
+            "Distributed mode: whether the worker running an execution hands some branches "
+            "of a fork to other workers (off: all run on its own event loop; auto: only "
+            "two or more CPU-heavy branches such as core.code, and only when the workers run "
+            "on several machines; always: every fork). A workflow's settings.spread "
+            "overrides it."
+        ),
+    )
     auto_migrate: bool = Field(
         default=True,
         description=(

@@ -337,6 +337,26 @@ class ExecutionStep(Base):
     usage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class BranchClaim(Base):
+    """A branch of an execution handed to the cluster (distributed mode, spread branches):
+    "run node ``node_id`` of ``execution_id``". The worker running it holds the claim with a
+    lease (``worker``, ``lease_until``) renewed while it runs; ``status`` is ``queued`` (no
+    worker yet), ``running`` or ``done`` (``outcome``: the node's outcome as JSON, for the
+    coordinator to settle). The coordinator deletes the row once it settled the outcome."""
+
+    __tablename__ = "branch_claims"
+
+    execution_id: Mapped[str] = mapped_column(
+        ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True
+    )
+    node_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    run_index: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # queued|running|done
+    worker: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(LongText)
+
+
 class OutputChunk(Base):
     """A piece of a large step output in the database storage (``WIREWORK_STORAGE_URL=db``,
     :mod:`wirework.storage.db`): one blob is many rows in ``id`` order, each at most

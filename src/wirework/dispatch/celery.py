@@ -12,7 +12,8 @@ sweeper (``wirework scheduler``) re-dispatches once the lease lapsed.
   (``wirework server``, ``wirework scheduler``): ``remote`` — the runner creates the
   execution and :meth:`submit` publishes it; timers fire by submitting too.
 - :class:`WorkerDispatcher` is the one a worker runs executions with: the embedded one,
-  with the node's id bound in the log context of each step.
+  with the node's id bound in the log context of each step; with a spreader, some branches
+  of a fork run on other workers (:mod:`wirework.dispatch.spread`, task ``RUN_BRANCH``).
 - :func:`make_app` is the Celery application both sides share (late ack, JSON only).
 """
 
@@ -27,11 +28,15 @@ from celery import Celery
 
 from wirework.dispatch.base import QUEUE, HandOff, ReadyWork
 from wirework.dispatch.embedded import EmbeddedDispatcher
+from wirework.dispatch.spread import Spreader, run_spread
 
 log = logging.getLogger(__name__)
 
-#: The one task: run an execution on from its stored steps.
+#: The task: run an execution on from its stored steps.
 RUN_EXECUTION = "wirework.run_execution"
+#: A spread branch: run one node of an execution (its claim in ``branch_claims``), record its
+#: outcome for the worker running the execution (:mod:`wirework.dispatch.spread`).
+RUN_BRANCH = "wirework.run_branch"
 
 
 def make_app(broker_url: str, *, lease_s: float = 30.0, queue: str = QUEUE) -> Celery:
@@ -86,6 +91,17 @@ class CeleryDispatcher(EmbeddedDispatcher):
             kwargs = {"node_id": node_id, "payload": payload}
         self._publisher.submit(self._publish, execution_id, kwargs)
 
+    def submit_branch(self, execution_id: str, node_id: str, run_index: int = 0) -> None:
+        """Hand one node of an execution to any worker (its claim row is written first;
+        a message lost is made up for by the coordinator taking the claim back)."""
+        self._publisher.submit(self._publish_branch, execution_id, node_id, run_index)
+
+    def _publish_branch(self, execution_id: str, node_id: str, run_index: int) -> None:
+        try:
+            self.app.send_task(RUN_BRANCH, args=[execution_id, node_id, run_index])
+        except Exception:
+            log.exception("could not publish branch %s of %s", node_id, execution_id)
+
     def _publish(self, execution_id: str, kwargs: dict[str, Any]) -> None:
         try:
             self.app.send_task(RUN_EXECUTION, args=[execution_id], kwargs=kwargs)
@@ -115,13 +131,20 @@ class WorkerDispatcher(EmbeddedDispatcher):
     ``segment="ready_set"`` runs only the nodes ready now and raises :class:`HandOff` when
     that made others ready (the task then hands the execution back to the queue)."""
 
-    def __init__(self, segment: str = "execution") -> None:
+    def __init__(self, segment: str = "execution", spreader: Spreader | None = None) -> None:
         super().__init__()
         if segment not in SEGMENTS:
             raise ValueError(f"segment must be one of {SEGMENTS}, not {segment!r}")
         self.segment = segment
+        # Hands some branches of a fork to other workers (None: all run here).
+        self.spreader = spreader
 
     async def run_ready(self, ready: list[str], work: ReadyWork[Any]) -> None:
+        if self.spreader is not None and work.top_level and self.segment == "execution":
+            plan = await self.spreader.plan(work)
+            if plan is not None:
+                await run_spread(ready, _LogBound(work), plan)
+                return
         if self.segment == "execution" or not work.top_level:
             await super().run_ready(ready, _LogBound(work))
             return

@@ -42,6 +42,7 @@ from wirework.sdk.fields import PORT_PATTERN, valid_timezone
 DocumentFormat = Literal["json", "yaml"]
 OnError = Literal["stop", "continue", "error_output"]
 SaveData = Literal["all", "errors", "none"]
+SpreadBranches = Literal["off", "auto", "always"]
 
 NODE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$"
 MAX_NODES = 2000
@@ -258,6 +259,13 @@ class WorkflowSettings(DocModel):
     )
     timezone: str | None = Field(
         default=None, max_length=64, description="IANA time zone for schedules and `now`"
+    )
+    spread: SpreadBranches | None = Field(
+        default=None,
+        description=(
+            "Distributed mode: run a fork's branches on other workers too (off, auto, "
+            "always; unset: the cluster's WIREWORK_SPREAD_BRANCHES)"
+        ),
     )
 
     @field_validator("timezone")

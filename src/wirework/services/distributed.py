@@ -35,11 +35,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wirework.db.models import Workflow
 from wirework.dispatch.celery import (
+    RUN_BRANCH,
     RUN_EXECUTION,
     CeleryDispatcher,
     WorkerDispatcher,
     make_app,
 )
+from wirework.dispatch.spread import SpreadPolicy
+from wirework.engine.branches import BranchSpreader
 from wirework.engine.leases import new_worker_id
 from wirework.engine.runner import ExecutionNotFound, NotResumable, Started
 from wirework.engine.sql_store import claim_statement
@@ -47,6 +50,7 @@ from wirework.engine.states import UNFINISHED, ExecutionStatus
 from wirework.engine.store import EXEC_TABLE, StoreUnavailable
 from wirework.errors import NotFound
 from wirework.services import workers
+from wirework.services.branch_worker import BranchWorker
 from wirework.services.engine import EngineHost
 from wirework.services.runtime import Runtime, open_runtime
 from wirework.settings import Settings
@@ -171,6 +175,8 @@ class WorkerHost:
         self._handed_back: asyncio.Event | None = None
         self._heartbeats: workers.Heartbeats | None = None
         self._canceler: asyncio.Task[None] | None = None
+        # Spread branches: those this worker runs for others (services/branch_worker.py).
+        self.branch_worker: BranchWorker | None = None
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the engine's loop and wait for its result (from another thread)."""
@@ -182,10 +188,21 @@ class WorkerHost:
 
     async def _open(self) -> None:
         self.runtime = await open_runtime(self.settings, migrate_db=False)
+        branch_worker = BranchWorker(
+            self.runtime, self.settings, self.worker_id, stopping=lambda: self.stopping
+        )
+        spreader = BranchSpreader(
+            self.runtime.engine,
+            worker_id=self.worker_id,
+            lease_s=self.settings.execution_lease_s,
+            publish=self.publisher.submit_branch,
+            policy=SpreadPolicy(self.settings.spread_branches),
+            cluster_size=lambda: branch_worker.cluster,
+        )
         self.host = EngineHost(
             self.runtime,
             worker_id=self.worker_id,
-            dispatcher=WorkerDispatcher(self.segment),
+            dispatcher=WorkerDispatcher(self.segment, spreader=spreader),
             local_limits=False,
             handoff=self.publisher,
         )
@@ -203,6 +220,8 @@ class WorkerHost:
         )
         await self._heartbeats.start()
         self._canceler = asyncio.get_running_loop().create_task(self._cancel_loop())
+        self.branch_worker = branch_worker
+        branch_worker.start(self.host)
         log.info("worker started", worker=self.worker_id, concurrency=self.concurrency)
 
     async def _cancel_loop(self, every_s: float = 1.0) -> None:
@@ -213,24 +232,31 @@ class WorkerHost:
         c = EXEC_TABLE.c
         while True:
             await asyncio.sleep(every_s)
-            if not running:
+            branches = self.branch_worker.branches if self.branch_worker else {}
+            if not running and not branches:
                 continue
+            branch_of = {e for e, _ in branches}
             try:
                 async with self.runtime.engine.connect() as conn:
                     rows = await conn.execute(
-                        select(c.id).where(
-                            c.id.in_(list(running)), c.status == ExecutionStatus.CANCELED
+                        select(c.id, c.status).where(
+                            c.id.in_([*running, *branch_of]),
+                            c.status.not_in(UNFINISHED),
                         )
                     )
-                    canceled = [row[0] for row in rows]
+                    ended = {row[0]: row[1] for row in rows}
             except Exception:
                 log.exception("could not look for canceled executions")
                 continue
-            for execution_id in canceled:
+            for execution_id, status in ended.items():
                 started = running.get(execution_id)
-                if started is not None and not started.task.done():
+                if status == ExecutionStatus.CANCELED and started and not started.task.done():
                     log.info("execution canceled elsewhere", execution_id=execution_id)
                     started.task.cancel()
+            for (execution_id, _node), task in list(branches.items()):
+                if execution_id in ended and not task.done():  # canceled, or failed
+                    log.info("branch stopped: its execution ended", execution_id=execution_id)
+                    task.cancel()
 
     async def run_execution(
         self, execution_id: str, node_id: str | None = None, payload: Any = None
@@ -310,6 +336,8 @@ class WorkerHost:
         for started in pending:
             started.run.detached = True
             started.task.cancel()
+        if self.branch_worker is not None:
+            self.branch_worker.stop_branches()  # released: their coordinators run them
         if pending:
             await asyncio.gather(*(s.task for s in pending), return_exceptions=True)
             runner.store.renew_leases(self.worker_id, utcnow())  # their leases end now
@@ -322,6 +350,8 @@ class WorkerHost:
         async def _close() -> None:
             if self._canceler is not None:
                 self._canceler.cancel()
+            if self.branch_worker is not None:
+                self.branch_worker.close()
             if self._heartbeats is not None:
                 await self._heartbeats.stop()
             if self.host is not None:
@@ -354,6 +384,13 @@ def run_worker(
 
     def _shutting_down(**_: Any) -> None:
         worker_host.shutting_down()
+
+    @app.task(name=RUN_BRANCH, acks_late=True, reject_on_worker_lost=True, ignore_result=True)  # type: ignore[untyped-decorator]
+    def run_branch(execution_id: str, node_id: str, run_index: int = 0) -> str:
+        branches = worker_host.branch_worker
+        if branches is None:
+            return "not started"
+        return worker_host.call(branches.run(execution_id, node_id, run_index))
 
     signals.worker_shutting_down.connect(_shutting_down, weak=False)
     signals.worker_ready.connect(lambda **_: worker_host.ready(), weak=False)

@@ -3596,6 +3596,11 @@ export interface components {
              * @description IANA time zone for schedules and `now`
              */
             timezone?: string | null;
+            /**
+             * Spread
+             * @description Distributed mode: run a fork's branches on other workers too (off, auto, always; unset: the cluster's WIREWORK_SPREAD_BRANCHES)
+             */
+            spread?: ("off" | "auto" | "always") | null;
         };
         /**
          * WorkflowSettings
@@ -3629,6 +3634,11 @@ export interface components {
              * @description IANA time zone for schedules and `now`
              */
             timezone?: string | null;
+            /**
+             * Spread
+             * @description Distributed mode: run a fork's branches on other workers too (off, auto, always; unset: the cluster's WIREWORK_SPREAD_BRANCHES)
+             */
+            spread?: ("off" | "auto" | "always") | null;
         };
         /**
          * WorkflowUpdate
