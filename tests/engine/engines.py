@@ -15,6 +15,18 @@ mechanism: a ``*.dist-info`` directory with an ``entry_points.txt`` naming
 on the workers' ``PYTHONPATH``. What the nodes share with the test (calls, events, gates)
 is in files of one directory both sides see. Starting workers is the slow part, so each
 mode's engine lives for the whole session (tests use fresh workflows).
+
+Run in both modes: tests/engine/test_executor.py, tests/engine/test_retry_timers.py and the
+flow nodes of tests/nodes/test_core_runs.py (each lists its embedded-only tests). Embedded
+only, by nature:
+
+- test_leases, test_store_failures, test_runner_crash: runner and lease internals, the
+  store's failures injected into this process's database connections;
+- test_restart, test_replicas, test_remote_resume: several runners or server processes of
+  their own on one database (the distributed counterparts are in tests/dispatch);
+- test_streaming, test_expression_timeouts, test_expr_budget: what this process's memory,
+  storage batches and expression worker did (in-process counters);
+- test_ready, test_states, test_expressions*, exprlib: pure functions and tables.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from tests.engine.engines import Engine
 from tests.engine.nodes import doc
 from tests.engine.waiting import wait_for
 from wirework.db.models import Execution
+from wirework.engine.executor import ExecutionRun
 from wirework.engine.graph import Graph, compile_graph
 from wirework.engine.runner import Runner
 from wirework.engine.sql_store import SqlStore
@@ -435,6 +436,14 @@ def graph(runner: Runner, workflow_id: int, document: dict[str, Any]) -> Graph:
     g = compile_graph(document, workflow_id=workflow_id, version=1, reg=REG)
     runner.graphs[workflow_id] = g  # type: ignore[attr-defined]
     return g
+
+
+async def run(runner: Runner, g: Graph, items: list[dict[str, Any]] | None = None) -> ExecutionRun:
+    """Run ``g`` in ``runner`` (embedded; test_expression_timeouts uses it too)."""
+    started = await runner.execute(g, input_items=items)
+    await started.wait()
+    await runner.store.flush()
+    return started.run
 
 
 async def expire_lease(runtime: Runtime, execution_id: str) -> None:
