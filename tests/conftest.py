@@ -34,6 +34,9 @@ BACKENDS = [
 ]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+# The ``engine`` fixture: the engine embedded and distributed (tests/engine/engines.py).
+pytest_plugins = ["tests.engine.engines"]
+
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse battery"
 

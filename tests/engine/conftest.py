@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.engines import engine, engine_session, node_state
 from wirework.db.models import Workflow
 from wirework.services.runtime import Runtime
-
-__all__ = ["engine", "engine_session", "node_state"]  # the engine in both modes (engines.py)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.engine.engines import Engine, Run, engine, engine_session, node_state
+from tests.engine.engines import Engine, Run
 from wirework.engine.executor import ExecutionRun, Hooks
 from wirework.engine.graph import compile_graph
 from wirework.engine.runner import Runner
@@ -50,9 +50,6 @@ async def run(
     started = await runner.execute(compile_graph(doc), input_items=items)
     await started.wait()
     return started.run
-
-
-__all__ = ["engine", "engine_session", "node_state"]  # fixtures
 
 
 async def run_in(
