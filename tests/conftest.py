@@ -7,6 +7,7 @@ a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +33,9 @@ BACKENDS = [
     if b.strip()
 ]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# The ``engine`` fixture: the engine embedded and distributed (tests/engine/engines.py).
+pytest_plugins = ["tests.engine.engines"]
 
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse battery"
@@ -122,12 +126,11 @@ async def _drop_mariadb(name: str) -> None:
         conn.close()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-async def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+@contextlib.asynccontextmanager
+async def fresh_database(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
-    """A fresh, empty database on one backend, for the whole session."""
-    backend: str = request.param
+    """The URL of a fresh, empty database on ``backend``, dropped afterwards."""
     name = f"ww_test_{secrets.token_hex(4)}"
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'wirework.db'}"
@@ -141,6 +144,15 @@ async def database_url(
         await _drop_mariadb(name)
     else:
         raise ValueError(f"unknown backend {backend!r} in WIREWORK_TEST_DATABASES")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A fresh, empty database on one backend, for the whole session."""
+    async with fresh_database(request.param, tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -254,6 +254,15 @@ class Settings(BaseSettings):
             "same one restarted) takes its executions over once their lease has lapsed."
         ),
     )
+    inline_wait_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=3600,
+        description=(
+            "Waits and retry backoffs up to this many seconds sleep in the process running "
+            "the execution; longer ones park it (no task held) until a timer wakes it."
+        ),
+    )
     broker_queue: str = Field(
         default="wirework",
         min_length=1,

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from tests.conftest import IN_CI, _create_pg, _drop_pg
 from tests.engine.waiting import wait_for
 from wirework.db.models import Execution, ExecutionStep, Workflow, WorkflowVersion
+from wirework.engine.graph import GraphCache
 from wirework.services.distributed import cluster_dispatcher
 from wirework.services.engine import EngineHost
 from wirework.services.runtime import Runtime, open_runtime
@@ -113,7 +114,14 @@ def _plain(value: Any) -> str:
 
 
 class Cluster:
-    def __init__(self, broker: str, settings: Settings, runtime: Runtime, logs: Path) -> None:
+    def __init__(
+        self,
+        broker: str,
+        settings: Settings,
+        runtime: Runtime,
+        logs: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.broker = broker
         self.settings = settings
         self.runtime = runtime
@@ -133,11 +141,13 @@ class Cluster:
             "WIREWORK_BROKER_URL": settings.broker_url,
             "WIREWORK_BROKER_QUEUE": settings.broker_queue,
             "WIREWORK_EXECUTION_LEASE_S": str(settings.execution_lease_s),
+            "WIREWORK_INLINE_WAIT_S": str(settings.inline_wait_s),
             "WIREWORK_OUTBOUND_ALLOW": "127.0.0.1",
             "WIREWORK_LOG_LEVEL": "info",
         }
         if settings.events_url:
             self.env["WIREWORK_EVENTS_URL"] = settings.events_url
+        self.env.update(env or {})
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         """Start ``wirework <args>`` as process ``name`` (its output in ``logs/name.log``)."""
@@ -224,7 +234,11 @@ class Cluster:
 
 
 async def _settings(
-    broker: str, data_dir: Path, broker_url: str | None = None, events_url: str = ""
+    broker: str,
+    data_dir: Path,
+    broker_url: str | None = None,
+    events_url: str = "",
+    **overrides: Any,
 ) -> tuple[Settings, str]:
     host, port, url = BROKERS[broker]
     if broker_url is None and not reachable(host, port):
@@ -245,6 +259,7 @@ async def _settings(
         broker_queue=f"wirework-test-{secrets.token_hex(4)}",
         execution_lease_s=LEASE_S,
         outbound_allow="127.0.0.1",
+        **overrides,
     )
     return settings, name
 
@@ -258,21 +273,28 @@ async def cluster(
     scheduler: bool = True,
     broker_url: str | None = None,
     events_url: str = "",
+    env: dict[str, str] | None = None,
+    graphs: GraphCache | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Cluster]:
     """PostgreSQL database, broker queue, ``workers`` worker processes and a scheduler.
     ``broker_url``: a broker of the test's own (else the machine's ``broker``);
-    ``events_url``: WIREWORK_EVENTS_URL (``"database"``: the cluster's PostgreSQL)."""
-    settings, db_name = await _settings(broker, tmp / "data", broker_url, events_url)
+    ``events_url``: WIREWORK_EVENTS_URL (``"database"``: the cluster's PostgreSQL);
+    ``env``: more environment of the processes; ``graphs``: the server's graph cache (the
+    node types it compiles against); ``overrides``: settings of every process."""
+    settings, db_name = await _settings(broker, tmp / "data", broker_url, events_url, **overrides)
     runtime = await open_runtime(settings)
     logs = tmp / "logs"
     logs.mkdir(exist_ok=True)
-    c = Cluster(broker, settings, runtime, logs)
+    c = Cluster(broker, settings, runtime, logs, env)
     try:
         for i in range(workers):
             c.start_worker(f"worker{i + 1}")
         if scheduler:
             c.start("scheduler1", "scheduler")
         c.host = EngineHost(runtime, dispatcher=cluster_dispatcher(settings))
+        if graphs is not None:
+            c.host.graphs = graphs
         await c.host.start(schedules=False, resume=False, timers=False)
         for i in range(workers):
             await c.ready(f"worker{i + 1}")

@@ -1,7 +1,8 @@
 """Expression time inside steps: a node's ``timeout_s`` and the workflow's ``timeout_s``
 cover an evaluation running off the event loop (it is stopped, the step fails with a
 timeout), and a budget failure names the node, the parameter, the expression and the
-budget — on every database backend."""
+budget — on every database backend. Embedded only: they read the counters of this process's
+expression worker."""
 
 from __future__ import annotations
 

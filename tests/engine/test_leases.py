@@ -83,7 +83,6 @@ async def test_a_live_owner_keeps_its_executions(
     runners: Any, runtime: Runtime, workflow_id: int
 ) -> None:
     owner, other = await runners(), await runners()
-    t.gates["g"] = asyncio.Event()
     g = graph(owner, workflow_id, [{"id": "hold", "type": "t.gate", "params": {"gate": "g"}}])
     started = await owner.execute(g)
     await owner.store.flush(started.id)
@@ -92,7 +91,7 @@ async def test_a_live_owner_keeps_its_executions(
     assert await other.resume_unfinished() == []
     with pytest.raises(NotResumable):
         await other.resume(started.id)
-    t.gates["g"].set()
+    t.gates.open("g")
     assert (await started.wait()).status == "success"
     assert t.calls["hold"] == 1
 
@@ -103,7 +102,6 @@ async def test_a_stopping_runner_hands_its_executions_over(
     """A runner that stops (a server shut down or restarted) leaves its unfinished
     executions unfinished, with leases ended, not canceled: another runner takes them over."""
     owner = await runners()
-    t.gates["g"] = asyncio.Event()
     g = graph(owner, workflow_id, [{"id": "hold", "type": "t.gate", "params": {"gate": "g"}}])
     started = await owner.execute(g)
     await wait_for(lambda: t.calls["hold"] == 1, "the execution is held")
@@ -111,7 +109,7 @@ async def test_a_stopping_runner_hands_its_executions_over(
     stored = await row(runtime, started.id)
     assert stored.status == "running" and stored.worker == owner.worker_id
     other = await runners()
-    t.gates["g"].set()
+    t.gates.open("g")
     (resumed,) = await other.resume_unfinished()  # no lease to wait for
     assert (await resumed.wait()).status == "success"
     await other.store.flush(resumed.id)
@@ -185,7 +183,6 @@ async def test_leases_are_renewed_in_one_statement_for_all_executions(
     runners: Any, runtime: Runtime, workflow_id: int
 ) -> None:
     owner = await runners(lease_s=0.6)
-    t.gates["g"] = asyncio.Event()
     g = graph(owner, workflow_id, [{"id": "hold", "type": "t.gate", "params": {"gate": "g"}}])
     started = [await owner.execute(g) for _ in range(5)]
     await owner.store.flush()
@@ -215,7 +212,7 @@ async def test_leases_are_renewed_in_one_statement_for_all_executions(
         return True
 
     await wait_for(all_renewed, "every execution's lease is extended")
-    t.gates["g"].set()
+    t.gates.open("g")
     for s in started:
         await s.wait()
 

@@ -1,6 +1,12 @@
 """Retry backoffs are durable timers: the next attempt is recorded as a waiting step saying
 when it is due; a long backoff parks the execution (no task sleeps), a short one sleeps
-in-process; a resumed execution runs the attempt when due — on every database backend."""
+in-process; a resumed execution runs the attempt when due — in both engine modes
+(tests/engine/engines.py: embedded on every database backend, distributed on Redis and
+RabbitMQ), where waits over 0.2 s park.
+
+Embedded only: ``test_a_resumed_execution_waits_for_a_pending_retry`` (the process dying
+mid-backoff is a task canceled in this process, its record rewritten by hand).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.engine import nodes as t
+from tests.engine.engines import Engine, Run
 from tests.engine.nodes import doc
 from tests.engine.waiting import wait_for
 from wirework.engine.executor import Hooks
@@ -25,13 +32,90 @@ from wirework.services.runtime import Runtime
 REG = t.registry()
 
 
-@pytest.fixture(autouse=True)
-def _reset() -> None:
-    t.calls.clear()
+def flaky_doc(backoff_s: float, times: int = 1) -> dict[str, Any]:
+    nodes: list[dict[str, Any]] = [
+        {"id": "start", "type": "t.trigger"},
+        {
+            "id": "flaky",
+            "type": "t.fail",
+            "params": {"times": times},
+            "retry": {"max_attempts": 3, "backoff_s": backoff_s, "jitter": False},
+        },
+        {"id": "after", "type": "t.set", "params": {"fields": {"done": True}}},
+    ]
+    edges = [(a["id"], b["id"]) for a, b in itertools.pairwise(nodes)]
+    return doc(nodes, edges)
+
+
+async def test_a_short_backoff_retries_in_process(engine: Engine) -> None:
+    r = await engine.run(flaky_doc(0.01), [{"n": 1}])
+    assert r.status == "success"
+    assert r.attempts() == [
+        ("start", 1, "success"),
+        ("flaky", 1, "error"),
+        ("flaky", 2, "success"),  # the waiting step of attempt 2, finished
+        ("after", 1, "success"),
+    ]
+    assert r.result == [{"n": 1, "done": True}]
+
+
+async def test_a_long_backoff_parks_the_execution_until_due(engine: Engine) -> None:
+    backoff = 0.5
+    parked = await engine.run(flaky_doc(backoff), [{"n": 1}])
+    assert parked.status == "waiting" and parked.wait_until is not None
+    assert parked.id not in engine.host.runner.running  # no task sleeps through the backoff
+    assert parked.attempts()[-1] == ("flaky", 2, "waiting")
+    (failed,) = [s for s in parked.steps if s["status"] == "error"]
+
+    final: Run = await engine.settled(parked.id)
+    assert final.status == "success", final.raw
+    assert final.attempts() == [
+        ("start", 1, "success"),
+        ("flaky", 1, "error"),
+        ("flaky", 2, "success"),
+        ("after", 1, "success"),
+    ]
+    retried = next(s for s in final.steps if s["attempt"] == 2)
+    gap = dt.datetime.fromisoformat(retried["finished_at"]) - dt.datetime.fromisoformat(
+        failed["finished_at"]
+    )
+    assert gap.total_seconds() >= backoff  # not before the backoff was over
+    assert t.calls["flaky"] == 2 and t.calls["after"] == 1
+    assert final.result == [{"n": 1, "done": True}]
+
+
+async def test_a_sub_workflow_retries_in_process(engine: Engine) -> None:
+    """A sub-workflow's parent awaits it in-process: its long backoff does not park it."""
+    child = await engine.workflow(
+        {
+            **flaky_doc(0.5),
+            "nodes": [
+                {"id": "start", "type": "core.workflow_trigger"},
+                *flaky_doc(0.5)["nodes"][1:],
+            ],
+        }
+    )
+    r = await engine.run(
+        doc(
+            [
+                {"id": "start", "type": "t.trigger"},
+                {"id": "call", "type": "core.subworkflow", "params": {"workflow_id": child}},
+            ],
+            [("start", "call")],
+        ),
+        [{"n": 1}],
+    )
+    assert r.status == "success", r.error
+    assert r.result == [{"n": 1, "done": True}]
+    assert t.calls["flaky"] == 2
+
+
+# -- embedded only ----------------------------------------------------------------------------
 
 
 @pytest.fixture
 async def runner(runtime: Runtime) -> AsyncIterator[Runner]:
+    t.state.clear()
     graphs: dict[int, Graph] = {}
 
     async def load(wf: int, version: int | None) -> Graph:
@@ -50,18 +134,7 @@ async def runner(runtime: Runtime) -> AsyncIterator[Runner]:
 
 
 def flaky_graph(runner: Runner, workflow_id: int, backoff_s: float, times: int = 1) -> Graph:
-    nodes: list[dict[str, Any]] = [
-        {"id": "start", "type": "t.trigger"},
-        {
-            "id": "flaky",
-            "type": "t.fail",
-            "params": {"times": times},
-            "retry": {"max_attempts": 3, "backoff_s": backoff_s, "jitter": False},
-        },
-        {"id": "after", "type": "t.set", "params": {"fields": {"done": True}}},
-    ]
-    edges = [(a["id"], b["id"]) for a, b in itertools.pairwise(nodes)]
-    g = compile_graph(doc(nodes, edges), workflow_id=workflow_id, version=1, reg=REG)
+    g = compile_graph(flaky_doc(backoff_s, times), workflow_id=workflow_id, version=1, reg=REG)
     runner.graphs[workflow_id] = g  # type: ignore[attr-defined]
     return g
 
@@ -73,59 +146,6 @@ async def stored(runtime: Runtime, execution_id: str) -> dict[str, Any]:
 
 def attempts(record: dict[str, Any]) -> list[tuple[str, int, str]]:
     return [(s["node_id"], s["attempt"], s["status"]) for s in record["steps"]]
-
-
-async def test_a_short_backoff_retries_in_process(
-    runner: Runner, runtime: Runtime, workflow_id: int
-) -> None:
-    started = await runner.execute(flaky_graph(runner, workflow_id, 0.01), input_items=[{"n": 1}])
-    assert (await started.wait()).status == "success"
-    await runner.store.flush(started.id)
-    record = await stored(runtime, started.id)
-    assert attempts(record) == [
-        ("start", 1, "success"),
-        ("flaky", 1, "error"),
-        ("flaky", 2, "success"),  # the waiting step of attempt 2, finished
-        ("after", 1, "success"),
-    ]
-    assert record["result"] == [{"n": 1, "done": True}]
-
-
-async def test_a_long_backoff_parks_the_execution_until_due(
-    runner: Runner, runtime: Runtime, workflow_id: int
-) -> None:
-    backoff = 0.5
-    started = await runner.execute(
-        flaky_graph(runner, workflow_id, backoff), input_items=[{"n": 1}]
-    )
-    parked = await started.wait()
-    assert parked.status == "waiting" and parked.wait_until is not None
-    assert started.id not in runner.running  # no task sleeps through the backoff
-    await runner.store.flush(started.id)
-    record = await stored(runtime, started.id)
-    assert record["status"] == "waiting"
-    assert attempts(record)[-1] == ("flaky", 2, "waiting")
-    (failed,) = [s for s in record["steps"] if s["status"] == "error"]
-
-    async def finished() -> dict[str, Any] | None:
-        rec = await stored(runtime, started.id)
-        return rec if rec["status"] not in ("waiting", "running") else None
-
-    record = await wait_for(finished, "the timer resumes the execution and it finishes")
-    assert record["status"] == "success", record
-    assert attempts(record) == [
-        ("start", 1, "success"),
-        ("flaky", 1, "error"),
-        ("flaky", 2, "success"),
-        ("after", 1, "success"),
-    ]
-    retried = next(s for s in record["steps"] if s["attempt"] == 2)
-    gap = dt.datetime.fromisoformat(retried["finished_at"]) - dt.datetime.fromisoformat(
-        failed["finished_at"]
-    )
-    assert gap.total_seconds() >= backoff  # not before the backoff was over
-    assert t.calls["flaky"] == 2 and t.calls["after"] == 1
-    assert record["result"] == [{"n": 1, "done": True}]
 
 
 async def test_a_resumed_execution_waits_for_a_pending_retry(
@@ -166,13 +186,3 @@ async def test_a_resumed_execution_waits_for_a_pending_retry(
 async def _finished(runtime: Runtime, execution_id: str) -> dict[str, Any] | None:
     rec = await stored(runtime, execution_id)
     return rec if rec["status"] not in ("waiting", "running") else None
-
-
-async def test_a_sub_workflow_retries_in_process(
-    runner: Runner, runtime: Runtime, workflow_id: int
-) -> None:
-    """A sub-workflow's parent awaits it in-process: its long backoff does not park it."""
-    g = flaky_graph(runner, workflow_id, 0.5)  # longer than the runner's 0.2 s inline waits
-    started = await runner.execute(g, mode="subworkflow", input_items=[{"n": 1}])
-    assert (await started.wait()).status == "success"
-    assert started.run.result() == [{"n": 1, "done": True}]

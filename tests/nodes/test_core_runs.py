@@ -1,9 +1,14 @@
 """Every core node, run by the real engine (memory store: these are node semantics; the
-executor's durability is tested on every database in tests/engine)."""
+executor's durability is tested on every database in tests/engine).
+
+The flow nodes' graph semantics (if/switch/filter routing, merge modes, stop-and-error,
+parallel waits) run in both engine modes instead (``engine`` fixture,
+tests/engine/engines.py: embedded on every database, distributed on Redis and RabbitMQ).
+The rest stay on the memory store: node semantics given by hooks of this process
+(credentials, sub-workflow calls) or by local servers, and single-node checks."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import threading
@@ -14,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.engine.engines import Engine, Run
 from wirework.engine.executor import ExecutionRun, Hooks
 from wirework.engine.graph import compile_graph
 from wirework.engine.runner import Runner
@@ -46,8 +52,30 @@ async def run(
     return started.run
 
 
-def out(r: ExecutionRun, node: str, port: str = "main") -> list[dict[str, Any]]:
-    assert r.record.status in ("success", "waiting"), r.record.error
+async def run_in(
+    engine: Engine,
+    nodes: list[dict[str, Any]],
+    connections: list[tuple[str, ...]],
+    items: list[dict[str, Any]] | None = None,
+) -> Run:
+    """``run``, by the ``engine`` of either mode (saved as a workflow, read from the store)."""
+    conns = []
+    for c in connections:
+        conn: dict[str, Any] = {"from": c[0], "to": c[1]}
+        if len(c) > 2 and c[2]:
+            conn["from_output"] = c[2]
+        if len(c) > 3:
+            conn["to_input"] = c[3]
+        conns.append(conn)
+    nodes = [{"id": "in", "type": "core.manual"}, *nodes]
+    return await engine.run({"name": "t", "nodes": nodes, "connections": conns}, items)
+
+
+def out(r: ExecutionRun | Run, node: str, port: str = "main") -> list[dict[str, Any]]:
+    if isinstance(r, Run):
+        assert r.status in ("success", "waiting"), r.error
+    else:
+        assert r.record.status in ("success", "waiting"), r.record.error
     return r.outputs.get(node, {}).get(port, [])
 
 
@@ -73,9 +101,10 @@ async def test_set_fields_dotted_paths_and_keep_input() -> None:
     assert r.outputs["in"]["main"] == [{"x": 1, "a": {"z": 0}}]  # input items are never mutated
 
 
-async def test_if_switch_filter() -> None:
+async def test_if_switch_filter(engine: Engine) -> None:
     items = [{"n": 1}, {"n": 5}, {"n": 10}]
-    r = await run(
+    r = await run_in(
+        engine,
         [
             {"id": "if", "type": "core.if", "params": {"condition": "{{ json.n > 3 }}"}},
             {"id": "f", "type": "core.filter", "params": {"condition": "{{ json.n != 5 }}"}},
@@ -134,8 +163,11 @@ async def test_if_switch_filter() -> None:
         ({"mode": "wait_all"}, [{"id": 1, "a": 1}, {"id": 2, "a": 2}]),
     ],
 )
-async def test_merge_modes(params: dict[str, Any], expected: list[dict[str, Any]]) -> None:
-    r = await run(
+async def test_merge_modes(
+    engine: Engine, params: dict[str, Any], expected: list[dict[str, Any]]
+) -> None:
+    r = await run_in(
+        engine,
         [
             {
                 "id": "left",
@@ -242,18 +274,21 @@ async def test_code_once_and_per_item_and_its_errors() -> None:
     assert "ValueError: bad 1" in message and "line 2" in message and "sandbox" not in message
 
 
-async def test_stop_error_noop_and_respond() -> None:
-    r = await run(
+async def test_stop_error(engine: Engine) -> None:
+    r = await run_in(
+        engine,
         [{"id": "stop", "type": "core.stop_error", "params": {"message": "bad {{ json.n }}"}}],
         [("in", "stop")],
         [{"n": 7}],
     )
-    assert r.record.status == "error" and r.record.error == {
+    assert r.status == "error" and r.error == {
         "message": "bad 7",
         "type": "stop",
         "node_id": "stop",
     }
 
+
+async def test_noop_and_respond() -> None:
     runner = Runner(MemoryStore())
     doc = {
         "name": "r",
@@ -514,16 +549,15 @@ async def test_ssrf_guard_blocks_private_targets_and_redirects(http_server: str)
         assert "blocked" in r.record.error["message"], (url, r.record.error)
 
 
-async def test_parallel_branches_with_waits_finish_together() -> None:
+async def test_parallel_branches_with_waits_finish_together(engine: Engine) -> None:
+    # Short waits (under the inline limit): they overlap on one event loop, none parks.
     branches = [
         {"id": f"w{i}", "type": "core.wait", "params": {"seconds": 0.1}} for i in range(100)
     ]
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    r = await run(branches, [("in", b["id"]) for b in branches])
-    assert r.record.status == "success"
-    assert all(r.status[b["id"]] == "success" for b in branches)
-    del t0  # timing belongs to bench/fanout.py, not to tests
+    r = await run_in(engine, branches, [("in", b["id"]) for b in branches])
+    assert r.status == "success"
+    assert all(r.statuses[b["id"]] == "success" for b in branches)
+    # timing belongs to bench/fanout.py, not to tests
 
 
 async def test_loop_runs_its_body_once_per_batch() -> None:

@@ -328,8 +328,9 @@ def _toposort(nodes: Mapping[str, GraphNode]) -> list[str]:
 class GraphCache:
     """LRU of compiled graphs keyed by (workflow id, version)."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 256, reg: Registry = registry) -> None:
         self._size = size
+        self._reg = reg  # the node types documents are compiled against
         self._graphs: OrderedDict[tuple[int, int], Graph] = OrderedDict()
 
     def get(
@@ -342,7 +343,7 @@ class GraphCache:
             return graph
         if document is None:
             return None
-        graph = compile_graph(document, workflow_id=workflow_id, version=version)
+        graph = compile_graph(document, workflow_id=workflow_id, version=version, reg=self._reg)
         self._graphs[key] = graph
         if len(self._graphs) > self._size:
             self._graphs.popitem(last=False)

@@ -21,8 +21,8 @@ from wirework.db.engine import readonly_session
 from wirework.db.models import Integration, Workflow, WorkflowVersion
 from wirework.dispatch.base import Dispatcher
 from wirework.engine import expr_budget
-from wirework.engine.executor import INLINE_WAIT_S, ExecutionRun, Hooks, utcnow
 from wirework.engine.executor import WAIT_PORT as WAIT_PORT
+from wirework.engine.executor import ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph, GraphCache, GraphError, compile_graph
 from wirework.engine.leases import new_worker_id
 from wirework.engine.runner import ExecutionNotFound, NotResumable, Runner
@@ -70,7 +70,7 @@ class EngineHost:
     runtime: Runtime
     # The server's defaults; `wirework run` passes a memory store, no parking, its progress.
     store: Store | None = None  # None: the durable SqlStore on the runtime's database
-    inline_wait_s: float = INLINE_WAIT_S
+    inline_wait_s: float | None = None  # None: WIREWORK_INLINE_WAIT_S
     on_event: Callable[[str, dict[str, Any]], None] | None = None  # None: live events, error wfs
     worker_id: str = field(default_factory=new_worker_id)  # unique per process
     # Where ready steps run (None: here). Distributed mode: a CeleryDispatcher in the server
@@ -92,6 +92,8 @@ class EngineHost:
 
     def __post_init__(self, bus: EventBus | None) -> None:
         settings = self.runtime.settings
+        if self.inline_wait_s is None:
+            self.inline_wait_s = settings.inline_wait_s
         if bus is None and self.on_event is None:
             bus = open_bus(
                 events_url(settings.events_url, settings.broker_url, settings.database_url)
