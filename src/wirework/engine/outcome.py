@@ -13,6 +13,7 @@ from wirework.sdk.node import Item, Outputs, Wait
 
 if TYPE_CHECKING:
     from wirework.engine.executor import ExecutionRun
+    from wirework.engine.responses import ResponseWatch
 
 # Waits up to this long happen in-process; longer ones park the execution in the database.
 INLINE_WAIT_S = 5.0
@@ -51,6 +52,9 @@ class Hooks:
     # Whether anyone follows an execution's progress; None: always. ``execution.finished``
     # is sent regardless.
     listening: Callable[[str], bool] | None = None
+    # Distributed mode, a server: subscribe to an execution's events before handing it to a
+    # worker, to receive its webhook response (engine.responses).
+    watch_response: Callable[[str], Awaitable[ResponseWatch]] | None = None
 
 
 @dataclass(slots=True)
