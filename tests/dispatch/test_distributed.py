@@ -270,11 +270,13 @@ async def test_worker_killed_mid_run_recovers_within_the_lease(cl: Cluster) -> N
     victims' executions finish on the other worker (the figures are printed: how long after
     each kill its last one finished). Small by default (50 executions, one kill); under
     CI=true the full size on Redis: 1,000 executions, 10 kills (``WIREWORK_CRASH_EXECUTIONS``,
-    ``WIREWORK_CRASH_KILLS``, ``WIREWORK_CRASH_STEP_MS`` set the size anywhere)."""
+    ``WIREWORK_CRASH_KILLS``, ``WIREWORK_CRASH_STEP_MS`` set the size anywhere). They are
+    started as a steady load, at most ``WIREWORK_CRASH_WINDOW`` (24) unfinished at a time."""
     full = IN_CI and cl.broker == "redis"
     count = int(os.environ.get("WIREWORK_CRASH_EXECUTIONS", "1000" if full else "50"))
     kills = int(os.environ.get("WIREWORK_CRASH_KILLS", "10" if full else "1"))
     step_ms = int(os.environ.get("WIREWORK_CRASH_STEP_MS", "40"))
+    window = int(os.environ.get("WIREWORK_CRASH_WINDOW", "24"))
     sink = cl.sink.url
     nodes: list[dict[str, Any]] = [{"id": "start", "type": "core.manual"}]
     for i in range(1, 6):
@@ -293,8 +295,21 @@ async def test_worker_killed_mid_run_recovers_within_the_lease(cl: Cluster) -> N
         doc(nodes, [("start", "s1"), ("s1", "s2"), ("s2", "s3"), ("s3", "s4"), ("s4", "s5")])
     )
     assert cl.host is not None
+    host = cl.host
     began = time.monotonic()
-    ids = [(await cl.host.execute(wf, elsewhere=True)).id for _ in range(count)]
+    ids: list[str] = []
+
+    def done() -> int:  # executions whose last step's effect happened
+        return sum(1 for key in list(cl.sink.effects) if key.endswith(":s5:0"))
+
+    async def feed() -> None:
+        """A steady load, not a backlog: at most ``window`` executions unfinished (queued
+        or running), so a recovered execution's message does not queue behind hundreds."""
+        for _ in range(count):
+            await wait_for(lambda: len(ids) - done() < window, "room in the window", 120)
+            ids.append((await host.execute(wf, elsewhere=True)).id)
+
+    feeding = asyncio.get_running_loop().create_task(feed())
     await wait_for(lambda: len(cl.sink.effects) >= min(count, 50), "work is under way", 60)
     killed_at = time.monotonic()
     held: list[tuple[dt.datetime, set[str]]] = []  # per kill: when, the victim's executions
@@ -311,7 +326,11 @@ async def test_worker_killed_mid_run_recovers_within_the_lease(cl: Cluster) -> N
         cl.kill(victim, signal.SIGKILL)
         cl.start_worker(victim)  # recovery does not wait for it (the other worker takes over)
         if n < kills - 1:
+            # The next kill comes a few seconds after this worker is back: one worker is
+            # always up (a restart takes seconds on a loaded machine).
+            await cl.ready(victim)
             await asyncio.sleep(random.uniform(2, 5))
+    await feeding
     rows = await cl.finished(ids, limit_s=LEASE_S * 3 + 60 + count * 0.2)
     recovered_s = time.monotonic() - killed_at
     finished = {r.id: r.finished_at for r in rows if r.finished_at is not None}
