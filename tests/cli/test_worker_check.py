@@ -26,7 +26,10 @@ async def check(cl: Cluster, *args: str, env: dict[str, str] | None = None) -> t
         )
 
     done = await asyncio.get_running_loop().run_in_executor(None, _run)
-    return done.returncode, done.stdout + done.stderr
+    # The verdict is the last line (logs, e.g. of a plugin that failed to load, come first).
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    verdict = [x for x in lines if x.startswith(("ok: ", "stale: ", "unknown: "))]
+    return done.returncode, "\n".join(verdict[-1:] + lines)  # the verdict first
 
 
 async def test_worker_check_follows_the_heartbeat(tmp_path: Path) -> None:

@@ -350,9 +350,12 @@ async def test_worker_killed_mid_run_recovers_within_the_lease(cl: Cluster) -> N
     for eid in ids:  # every effect happened (at least once) for every idempotency key
         for i in range(1, 6):
             assert cl.sink.effects[f"{eid}:s{i}:0"] >= 1
-    # At-least-once: only steps interrupted by a kill ran twice (at most one per execution
-    # the victim held: its concurrency, 4).
-    repeated = [k for k, n in cl.sink.effects.items() if n > 1]
+    # At-least-once: only executions a victim held ran steps twice (those whose records the
+    # kill kept from being written: the interrupted one, and any it ran since its last
+    # batch of writes), at most its concurrency (4) per kill.
+    repeated = {k.split(":")[0] for k, n in cl.sink.effects.items() if n > 1}
+    victims = set().union(*(owned for _, owned in held))
+    assert repeated <= victims, repeated - victims
     assert len(repeated) <= 4 * kills, repeated
     attempts = [s.attempt for eid in ids for s in await cl.steps(eid)]
     assert max(attempts) == 1  # re-runs after a crash are the same attempt, not a retry
