@@ -25,6 +25,7 @@ PUBLIC = {
     ("GET", "/api/setup"),
     ("POST", "/api/setup"),
     ("GET", "/api/health"),
+    ("GET", "/api/health/live"),
 }
 
 

@@ -31,7 +31,7 @@ async def test_health_without_auth(runtime: Runtime, anon_client: httpx.AsyncCli
     assert resp.status_code == 200, resp.text
     body = resp.json()
     backend = make_url(runtime.settings.database_url).get_backend_name()
-    assert body["status"] == "ok"
+    assert body["status"] == "ok" and body["down"] == []
     assert body["version"] == __version__
     assert body["mode"] == "embedded"
     db = body["database"]
@@ -46,8 +46,9 @@ async def test_health_ignores_bad_credentials(anon_client: httpx.AsyncClient) ->
 
 
 async def test_health_reports_an_unreachable_database(tmp_path: Path) -> None:
-    """A database that went away is "degraded" with the error's type, never its message
-    (which could hold the URL and its password)."""
+    """A database that went away: 503 (a load balancer or readiness probe takes the server
+    out of rotation) naming what is down, with the error's type, never its message (which
+    could hold the URL and its password); liveness (the process answers) stays 200."""
     url = "postgresql+asyncpg://wire:db-pa55word@127.0.0.1:1/ww"
     settings = Settings(data_dir=tmp_path, database_url=url, broker_url="redis://x:6379/0")
     engine = create_engine(url)
@@ -63,11 +64,14 @@ async def test_health_reports_an_unreachable_database(tmp_path: Path) -> None:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             resp = await client.get("/api/health")
+            live = await client.get("/api/health/live")
     finally:
         await engine.dispose()
-    assert resp.status_code == 200, resp.text
+    assert resp.status_code == 503, resp.text
+    assert live.status_code == 200 and live.json()["status"] == "alive"
     body = resp.json()
-    assert body["status"] == "degraded"
+    assert body["status"] == "unavailable"
+    assert body["down"] == ["database"]
     assert body["mode"] == "distributed"
     assert body["database"]["ok"] is False
     assert body["database"]["dialect"] == "postgresql"

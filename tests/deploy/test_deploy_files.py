@@ -157,6 +157,8 @@ def test_compose_services() -> None:
     assert env["WIREWORK_DATABASE_URL"].startswith("postgresql://")
     assert env["WIREWORK_BROKER_URL"].startswith("redis://")
     assert doc["x-wirework"]["env_file"][0]["path"] == "./wirework.env"
+    check = services["worker"]["healthcheck"]["test"]
+    assert check[:4] == ["CMD", "wirework", "worker", "--check"]
 
 
 def test_kubernetes_manifests_validate() -> None:
@@ -183,7 +185,9 @@ def test_kubernetes_workloads() -> None:
     container = server["containers"][0]
     assert container["args"] == ["server"]
     assert container["readinessProbe"]["httpGet"]["path"] == "/api/health"
-    assert container["livenessProbe"]["httpGet"]["path"] == "/api/health"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/api/health/live"
+    worker = kinds["Deployment/wirework-worker"]["spec"]["template"]["spec"]["containers"][0]
+    assert worker["livenessProbe"]["exec"]["command"][:3] == ["wirework", "worker", "--check"]
     assert kinds["Service/wirework"]["spec"]["selector"]["app.kubernetes.io/component"] == "server"
     assert kinds["Deployment/wirework-scheduler"]["spec"]["replicas"] == 2
     hpa = kinds["HorizontalPodAutoscaler/wirework-worker"]["spec"]["scaleTargetRef"]
@@ -200,16 +204,23 @@ def test_kubernetes_workloads() -> None:
 
 
 def _commands() -> list[list[str]]:
-    """Every `wirework …` command line the deploy files run."""
+    """Every `wirework …` command line the deploy files run (probes included)."""
     lines: list[list[str]] = []
     compose = yaml.safe_load(COMPOSE.read_text())
     for name, service in compose["services"].items():
         if "image" in service and "postgres" not in name and "redis" not in name:
             lines.append([str(a) for a in service["command"]])
+        test = service.get("healthcheck", {}).get("test") or []
+        if test[:2] == ["CMD", "wirework"]:  # a probe running the CLI
+            lines.append([str(a) for a in test[2:]])
     for _, doc in k8s_documents():
         if doc["kind"] in ("Deployment", "Job"):
             for c in doc["spec"]["template"]["spec"]["containers"]:
                 lines.append(list(c["args"]))
+                for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+                    command = c.get(probe, {}).get("exec", {}).get("command") or []
+                    if command[:1] == ["wirework"]:
+                        lines.append([str(a) for a in command[1:]])
     lines.append(["server"])  # the Dockerfile's CMD
     return lines
 

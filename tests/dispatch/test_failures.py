@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -27,7 +28,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PG_ADMIN
-from tests.dispatch.cluster import LEASE_S, Cluster, cluster, reachable, unavailable
+from tests.dispatch.cluster import BROKERS, LEASE_S, Cluster, cluster, reachable, unavailable
 from tests.engine.nodes import doc
 from tests.engine.waiting import wait_for
 from wirework.db.models import Execution
@@ -156,6 +157,158 @@ async def test_broker_outage_loses_nothing_and_runs_nothing_twice(
         rows = await cl.finished(ids, limit_s=LEASE_S * 3 + 60)
         back_s = time.monotonic() - down_at - outage_s
         print(f"{len(ids)} executions finished {back_s:.1f} s after the broker returned")
+        assert all(r.status == "success" for r in rows), [(r.id, r.error) for r in rows]
+        for eid in ids:
+            for node in ("s1", "s2", "s3"):
+                assert cl.sink.effects[f"{eid}:{node}:0"] == 1, (eid, node)
+            assert cl.sink.flaky[eid] == 2, eid  # failed once, retried once
+        repeated = {k: n for k, n in cl.sink.effects.items() if n > 1}
+        assert not repeated, repeated
+        steps = [s for eid in ids for s in await cl.steps(eid)]
+        assert max(s.attempt for s in steps) <= 2
+        assert {s.attempt for s in steps if s.node_id == "flaky"} == {1, 2}
+        await assert_ran_once_at_a_time(cl, ids)
+
+
+class CuttableProxy:
+    """A loopback TCP proxy in front of the machine's RabbitMQ that the test can cut: every
+    connection through it is dropped and new ones are refused (nothing listens on its port)
+    until it is restored on the same port. Runs on an event loop of its own thread."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    def _call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            writer.close()
+            return
+        self.writers |= {writer, up_writer}
+        try:
+            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        finally:
+            self.writers -= {writer, up_writer}
+
+    async def _listen(self) -> None:
+        self.server = await asyncio.start_server(
+            self._client, "127.0.0.1", self.port, reuse_address=True
+        )
+
+    async def _cut(self) -> None:
+        assert self.server is not None
+        self.server.close()  # refused from now on
+        for writer in list(self.writers):
+            transport = writer.transport
+            if isinstance(transport, asyncio.Transport):
+                transport.abort()  # dropped, not closed cleanly
+        await self.server.wait_closed()
+        self.server = None
+
+    def start(self) -> None:
+        self.thread.start()
+        self._call(self._listen())
+
+    def cut(self) -> None:
+        self._call(self._cut())
+
+    def restore(self) -> None:
+        self._call(self._listen())
+
+    async def _shutdown(self) -> None:
+        if self.server is not None:
+            await self._cut()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def close(self) -> None:
+        self._call(self._shutdown())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture
+def rabbitmq_proxy() -> Iterator[CuttableProxy]:
+    host, port, _ = BROKERS["rabbitmq"]
+    if not reachable(host, port):
+        unavailable(f"rabbitmq at {host}:{port} unreachable")
+    proxy = CuttableProxy((host, port))
+    proxy.start()
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+async def test_rabbitmq_outage_loses_nothing_and_runs_nothing_twice(
+    rabbitmq_proxy: CuttableProxy, tmp_path: Path
+) -> None:
+    """RabbitMQ becomes unreachable for ~20 s mid-run (a proxy in front of it drops every
+    connection, the server's and the workers', and refuses new ones), then reachable again:
+    running executions finish, executions started during the outage run once it is back,
+    no effect happens twice and no step goes past its retry maximum."""
+    outage_s = 20.0
+    _, _, url = BROKERS["rabbitmq"]
+    proxied = url.replace(":5672/", f":{rabbitmq_proxy.port}/")
+    assert proxied != url
+    async with cluster("rabbitmq", tmp_path, broker_url=proxied, events_url="database") as cl:
+        assert cl.host is not None
+        sink = cl.sink.url
+        retry = {"retry": {"max_attempts": 2, "backoff_s": 0.2, "jitter": False}}
+        flaky = {
+            "id": "flaky",
+            "type": "core.http_request",
+            "params": {"method": "POST", "url": sink + "/flaky/{{ execution.id }}"},
+            **retry,
+        }
+        nodes = [
+            {"id": "start", "type": "core.manual"},
+            effect("s1", 400, sink, **retry),
+            flaky,
+            effect("s2", 400, sink, **retry),
+            effect("s3", 400, sink, **retry),
+        ]
+        wf = await cl.workflow(doc(nodes, chain("start", "s1", "flaky", "s2", "s3")))
+        ids = [(await cl.host.execute(wf)).id for _ in range(30)]
+        await wait_for(lambda: len(cl.sink.effects) >= 8, "work is under way", 60)
+
+        rabbitmq_proxy.cut()
+        down_at = time.monotonic()
+        unfinished = [r for r in await cl.executions(wf) if r.status not in FINAL]
+        assert unfinished, "all finished before the outage"
+        for _ in range(5):  # accepted meanwhile (publishing is retried off the event loop)
+            ids.append((await cl.host.execute(wf)).id)
+        await asyncio.sleep(max(0.0, outage_s - (time.monotonic() - down_at)))
+        rabbitmq_proxy.restore()
+
+        # Celery reconnects 2, 4, 6 … s apart (at most 30 s): the workers may come back up
+        # to ~30 s after the broker; a loaded machine adds to it.
+        rows = await cl.finished(ids, limit_s=LEASE_S * 3 + 150)
+        back_s = time.monotonic() - down_at - outage_s
+        print(f"{len(ids)} executions finished {back_s:.1f} s after RabbitMQ returned")
         assert all(r.status == "success" for r in rows), [(r.id, r.error) for r in rows]
         for eid in ids:
             for node in ("s1", "s2", "s3"):

@@ -168,16 +168,63 @@ def worker(
             "or one ready set at a time (ready_set: measured slower, see dispatch/README.md)",
         ),
     ] = "execution",
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Liveness probe: exit 1 unless a worker of this host beat in the workers table "
+            "recently (exit 0 when the database cannot be reached: restarting would not help)",
+        ),
+    ] = False,
+    pid: Annotated[
+        int | None, typer.Option(help="With --check: the worker process with this pid only")
+    ] = None,
+    stale_after: Annotated[
+        float,
+        typer.Option(min=0.1, help="With --check: seconds after which a heartbeat is stale"),
+    ] = 30.0,
 ) -> None:
     """Distributed mode: run executions from the broker (a Celery worker; logs JSON lines)."""
     from wirework.logging import configure
     from wirework.services.distributed import run_worker
 
     settings = _distributed_settings()
+    if check:
+        _check_worker(settings, pid, stale_after)
+        return
     configure(settings.log_level, "json")
     if segment not in ("execution", "ready_set"):
         raise fail("--segment: execution or ready_set")
     run_worker(settings, concurrency=concurrency, grace_s=grace, segment=segment)
+
+
+def _check_worker(settings: Settings, pid: int | None, stale_after_s: float) -> None:
+    import socket
+
+    from wirework.schemas.system import WorkerKind
+    from wirework.services.workers import local_liveness
+
+    async def _go() -> tuple[bool, str]:
+        runtime = await open_runtime(settings, migrate_db=False)
+        try:
+            async with runtime.sessionmaker() as session:
+                return await local_liveness(
+                    session,
+                    kind=WorkerKind.WORKER,
+                    hostname=socket.gethostname(),
+                    pid=pid,
+                    stale_after_s=stale_after_s,
+                )
+        finally:
+            await runtime.close()
+
+    try:
+        alive, why = asyncio.run(_go())
+    except Exception as exc:  # the database (not this worker) is down: no verdict
+        say(out, f"unknown: the database cannot be reached ({type(exc).__name__})", markup=False)
+        raise typer.Exit(0) from None
+    say(out if alive else err, ("ok: " if alive else "stale: ") + why, markup=False)
+    raise typer.Exit(0 if alive else 1)
 
 
 @app.command()

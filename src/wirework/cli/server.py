@@ -52,15 +52,19 @@ def self_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+HEALTH_PATHS = frozenset({"/api/health", "/api/health/live"})
+
+
 class QuietHealthChecks(logging.Filter):
-    """Drop the access-log line of a successful ``GET /api/health``: probes call it every few
-    seconds and would drown the log. Failing health calls are still logged."""
+    """Drop the access-log line of a successful ``GET /api/health`` (or ``/api/health/live``):
+    probes call them every few seconds and would drown the log. Failing calls are still
+    logged."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) >= 5:
             path, status = args[2], args[4]
-            if isinstance(path, str) and path.split("?", 1)[0] == "/api/health":
+            if isinstance(path, str) and path.split("?", 1)[0] in HEALTH_PATHS:
                 return not (isinstance(status, int) and status < 400)
         return True
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from wirework.dispatch.base import Dispatcher, HandOff
 from wirework.dispatch.embedded import EmbeddedDispatcher
-from wirework.engine import expressions
+from wirework.engine import expressions, responses
 from wirework.engine.context import ExecutionInfo, NodeItems
 from wirework.engine.graph import Graph, GraphNode
 from wirework.engine.outcome import (
@@ -133,7 +133,9 @@ class ExecutionRun:
     # -- public -----------------------------------------------------------------------------
 
     def respond(self, response: Response) -> None:
-        if self.response is not None and not self.response.done():
+        if self.response is None:  # awaited in another process, if anywhere (distributed)
+            responses.publish(self, response)
+        elif not self.response.done():
             self.response.set_result(response)
 
     async def run(

@@ -14,6 +14,7 @@ from wirework.sdk.node import Item, Outputs, Wait
 
 if TYPE_CHECKING:
     from wirework.engine.executor import ExecutionRun
+    from wirework.engine.responses import ResponseWatch
     from wirework.sdk.ai.templates import PromptTemplate
     from wirework.sdk.ai.usage import ModelUsage
 
@@ -64,6 +65,9 @@ class Hooks:
     prompt_template: Callable[[str, int | None], Awaitable[PromptTemplate]] | None = None
     # Where nodes keep files across runs (NodeContext.storage_dir); None: nowhere.
     storage_dir: Path | None = None
+    # Distributed mode, a server: subscribe to an execution's events before handing it to a
+    # worker, to receive its webhook response (engine.responses).
+    watch_response: Callable[[str], Awaitable[ResponseWatch]] | None = None
 
 
 @dataclass(slots=True)

@@ -33,9 +33,11 @@ from typing import Any
 from wirework.db.base import new_id
 from wirework.dispatch.base import Dispatcher
 from wirework.dispatch.embedded import EmbeddedDispatcher
+from wirework.engine import responses
 from wirework.engine.executor import ExecutionRun, Hooks, utcnow
 from wirework.engine.graph import Graph
 from wirework.engine.leases import LEASE_S, dead_local_worker, new_worker_id
+from wirework.engine.responses import ResponseWatch
 from wirework.engine.resume import load_state
 from wirework.engine.states import (
     UNFINISHED,
@@ -49,6 +51,9 @@ from wirework.engine.waits import complete_wait
 from wirework.sdk.node import Item
 
 log = logging.getLogger(__name__)
+
+#: Reads of a finished remote execution's result before its follow gives up (≈ 30 s).
+RESULT_READS = 20
 
 GraphLoader = Callable[[int, int | None], Awaitable[Graph]]
 
@@ -122,6 +127,7 @@ class Runner:
         # Per-workflow concurrency counted here (embedded); a worker counts in the database.
         self.local_limits = local_limits
         self.follow_interval_s = follow_interval_s
+        self.result_reads = RESULT_READS  # reads of a followed execution's result, at most
         self.running: dict[str, Started] = {}
         self._limiters: dict[int, _Limiter] = {}
         self._lease_task: asyncio.Task[None] | None = None
@@ -215,7 +221,9 @@ class Runner:
 
         With ``respond`` the run gets a future for its webhook response (``run.response``).
         ``elsewhere``: nobody here waits for it; a worker with a ``handoff`` dispatcher hands
-        it to any worker (then the handle's task ends at once).
+        it to any worker, and a remote runner (a server) hands it to a worker without
+        following it — then the handle's task ends at once with the record as created (its
+        ``wait()`` does not wait for the execution's end).
         """
         record = self._new_record(
             graph, mode, parent_execution_id=parent_execution_id, retry_of=retry_of
@@ -223,7 +231,8 @@ class Runner:
         if execution_id is not None:
             record.id = execution_id
         if self.remote:
-            return await self._execute_remote(graph, record, input_items, start_node, respond)
+            to = self.dispatcher if elsewhere and not respond else None
+            return await self._execute_remote(graph, record, input_items, start_node, respond, to)
         if elsewhere and self.handoff is not None:
             return await self._execute_remote(
                 graph, record, input_items, start_node, respond, to=self.handoff
@@ -279,22 +288,67 @@ class Runner:
             run.dispatcher = _LOCAL if self.remote else self.dispatcher
             return self._spawn(run, None, resume=False)
         record.worker = None  # unclaimed: the first worker to claim it runs it
-        self.store.create_execution(record)
-        for node in starts:  # the trigger's step holds the input items
-            await run_node(run, node.id)
-        await self.store.flush(record.id)
+        watch = None
+        if respond and to is None and self.hooks.watch_response is not None:
+            # Subscribed before the hand-over: the worker's core.respond publishes the
+            # response (engine.responses); the rest of the execution runs on after it.
+            watch = await self.hooks.watch_response(record.id)
+        try:
+            self.store.create_execution(record)
+            for node in starts:  # the trigger's step holds the input items
+                await run_node(run, node.id)
+            await self.store.flush(record.id)
+        except BaseException:
+            if watch is not None:
+                await watch.close()
+            raise
         if to is not None:  # handed off: nobody here follows it
             to.submit(record.id)
             done = asyncio.get_running_loop().create_future()
             done.set_result(record)
             return Started(run, asyncio.ensure_future(done))
         self.dispatcher.submit(record.id)
-        return self._follow(run)
+        return self._follow(run, watch=watch)
 
-    def _follow(self, run: ExecutionRun, since: ExecutionRecord | None = None) -> Started:
+    def _follow(
+        self,
+        run: ExecutionRun,
+        since: ExecutionRecord | None = None,
+        watch: ResponseWatch | None = None,
+    ) -> Started:
         """A handle on a remote execution: its task ends when the store says the execution
         finished or parked (``run.record`` then is the stored one, its result read back);
-        ``since``: the parked record it was resumed from (still parked so: not yet run)."""
+        ``since``: the parked record it was resumed from (still parked so: not yet run);
+        ``watch``: its events, carrying the webhook response ``core.respond`` publishes
+        (``run.response`` is set then, before the execution ends)."""
+
+        async def _track() -> ExecutionRecord:
+            listener = None
+            if watch is not None:
+                listener = asyncio.get_running_loop().create_task(self._await_response(run, watch))
+            try:
+                record = await _poll()
+                if watch is not None and run.response is not None and not run.response.done():
+                    # The event may have been lost: a large response is in the store.
+                    with contextlib.suppress(Exception):
+                        found = await responses.stored(self.store, record.id)
+                        if found is not None and not run.response.done():
+                            run.response.set_result(found)
+                if run.response is not None and not run.response.done():
+                    run.response.set_result(run.default_response())
+                return record
+            except Exception as exc:
+                # A webhook caller waiting for the response gets the error, not a hang.
+                if run.response is not None and not run.response.done():
+                    run.response.set_exception(exc)
+                raise
+            finally:
+                if listener is not None:
+                    listener.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await listener
+                if watch is not None:
+                    await watch.close()
 
         async def _poll() -> ExecutionRecord:
             interval = 0.005
@@ -323,16 +377,47 @@ class Runner:
                     continue  # not claimed yet: the resume is in flight
                 run.record = stored
                 if stored.result_node:
-                    output = await self.store.load_output(record_id, stored.result_node)
-                    run.outputs[stored.result_node] = output or {}
-                if run.response is not None and not run.response.done():
-                    run.response.set_result(run.default_response())
+                    output = await self._read_result(record_id, stored.result_node)
+                    run.outputs[stored.result_node] = output
                 return stored
 
-        task = asyncio.get_running_loop().create_task(_poll(), name=f"follow-{run.record.id}")
+        task = asyncio.get_running_loop().create_task(_track(), name=f"follow-{run.record.id}")
         self._following.add(task)
         task.add_done_callback(self._following.discard)
         return Started(run, task)
+
+    async def _await_response(self, run: ExecutionRun, watch: ResponseWatch) -> None:
+        """Set ``run.response`` from the response the worker publishes (a failure to read
+        it leaves the answer to the execution's end)."""
+        try:
+            response = await responses.published(watch, self.store, run.record.id)
+        except Exception as exc:
+            log.warning("%s: the webhook response could not be read: %r", run.record.id, exc)
+            return
+        if run.response is not None and not run.response.done():
+            run.response.set_result(response)
+
+    async def _read_result(self, execution_id: str, node_id: str) -> dict[str, list[Any]]:
+        """The result node's output of a finished remote execution, read back: retried
+        while the store cannot be read (a dropped connection), then an error naming it."""
+        delay = 0.05
+        for attempt in range(1, self.result_reads + 1):
+            try:
+                return await self.store.load_output(execution_id, node_id) or {}
+            except Exception as exc:
+                if attempt >= self.result_reads:
+                    raise StoreUnavailable(
+                        f"execution {execution_id} finished, but the output of its result "
+                        f"node {node_id!r} could not be read: {type(exc).__name__}"
+                    ) from exc
+                log.warning(
+                    "following %s: the result could not be read (%s); retrying",
+                    execution_id,
+                    type(exc).__name__,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+        raise AssertionError("unreachable")
 
     def _new_record(
         self,

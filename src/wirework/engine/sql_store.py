@@ -413,6 +413,14 @@ class SqlStore(Store):
             return None
         return await load_stored_output(self.storage, row.output, row.output_path)
 
+    async def save_response(self, execution_id: str, text: str) -> None:
+        """A large webhook response, as a blob of the execution (deleted with it)."""
+        await self.storage.write([Append(_response_key(execution_id), [text], first=True)])
+
+    async def load_response(self, execution_id: str) -> str | None:
+        chunks = [chunk async for chunk in self.storage.read(_response_key(execution_id))]
+        return "".join(chunks) if chunks else None
+
     async def load_steps(self, execution_id: str) -> list[StepRecord]:
         async with self._engine.connect() as conn:
             await conn.execution_options(**{READONLY: True})
@@ -655,3 +663,8 @@ def _exec_record(m: Any) -> ExecutionRecord:
     record = ExecutionRecord(**{k: m[k] for k in ExecutionRecord.__dataclass_fields__})
     record.status = ExecutionStatus(record.status)
     return record
+
+
+def _response_key(execution_id: str) -> str:
+    """The blob of an execution's stored webhook response (a step's blob ends ``.jsonl``)."""
+    return f"{execution_id}/response.json"

@@ -144,6 +144,15 @@ class Store(ABC):
         Raises :class:`StoreUnavailable` if a record of one of ``execution_ids`` could not
         be written (ever); without ids, if any record failed while this flush waited."""
 
+    async def save_response(self, execution_id: str, text: str) -> None:
+        """Keep a webhook response (JSON ``text``) too large for an event
+        (:mod:`wirework.engine.responses`); it goes with the execution."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no webhook responses")
+
+    async def load_response(self, execution_id: str) -> str | None:
+        """The response :meth:`save_response` kept, or None."""
+        return None
+
     def failure(self, execution_id: str) -> str | None:
         """Why records of this execution could not be written, or None."""
         return None
@@ -225,6 +234,7 @@ class MemoryStore(Store):
         self.steps: dict[str, dict[tuple[str, int, int], StepRecord]] = {}
         self._appended: dict[tuple[str, str, int, int], dict[str, list[Any]]] = {}
         self.usage_rows: list[UsageRow] = []
+        self.responses: dict[str, str] = {}
 
     def record_usage(self, rows: list[UsageRow]) -> None:
         self.usage_rows.extend(rows)
@@ -258,6 +268,12 @@ class MemoryStore(Store):
         into = self._appended.setdefault(step, {})
         for port, items in chunk.items():
             into.setdefault(port, []).extend(items)
+
+    async def save_response(self, execution_id: str, text: str) -> None:
+        self.responses[execution_id] = text
+
+    async def load_response(self, execution_id: str) -> str | None:
+        return self.responses.get(execution_id)
 
     def drop_outputs(self, execution_id: str) -> None:
         for step in self.steps.get(execution_id, {}).values():

@@ -68,6 +68,13 @@ class Bus(abc.ABC):
                 del self._local[execution_id]
                 await self._unwatch(execution_id)
 
+    async def watch(self, execution_id: str) -> Watch:
+        """:meth:`subscribe` opened now and closed by ``Watch.close()`` (a subscription that
+        outlives the call that opens it: a server following an execution's response)."""
+        context = self.subscribe(execution_id)
+        queue = await context.__aenter__()
+        return Watch(queue, context)
+
     async def start(self) -> None:  # noqa: B027 - a no-op unless overridden
         """Connect (a shared backend); the in-process bus has nothing to do."""
 
@@ -111,6 +118,26 @@ class Bus(abc.ABC):
             for queue in queues:
                 with contextlib.suppress(asyncio.QueueFull):
                     queue.put_nowait({"event": LOST, "execution_id": execution_id})
+
+
+class Watch:
+    """An open subscription to one execution's events (:meth:`Bus.watch`)."""
+
+    def __init__(
+        self,
+        queue: asyncio.Queue[Event],
+        context: contextlib.AbstractAsyncContextManager[asyncio.Queue[Event]],
+    ) -> None:
+        self.queue = queue
+        self._context: contextlib.AbstractAsyncContextManager[Any] | None = context
+
+    async def next_event(self) -> Event:
+        return await self.queue.get()
+
+    async def close(self) -> None:
+        context, self._context = self._context, None
+        if context is not None:
+            await context.__aexit__(None, None, None)
 
 
 class LocalBus(Bus):

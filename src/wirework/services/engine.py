@@ -118,6 +118,8 @@ class EngineHost:
             check_spending=self.ai.check_spending,
             prompt_template=self.ai.prompt_template,
             storage_dir=Path(settings.data_dir) / NODE_STORAGE_DIR,
+            # A server's webhook responses come over the bus from the workers.
+            watch_response=None if self.on_event else self.events.watch,
         )
         self.runner = Runner(
             store,
@@ -149,6 +151,7 @@ class EngineHost:
             mode="schedule",
             start_node=entry.node_id,
             input_items=[{"scheduled_at": fire_at.isoformat(), "fired_at": utcnow().isoformat()}],
+            elsewhere=True,  # nobody waits for it
         )
 
     def resume_url(self, execution_id: str) -> str:
@@ -288,7 +291,10 @@ class EngineHost:
         mode: str = "manual",
         start_node: str | None = None,
         respond: bool = False,
+        elsewhere: bool = False,
     ) -> Started:
+        """Start a run of the workflow's newest version; ``elsewhere``: the caller will not
+        wait for its end (distributed mode: the execution is not followed here)."""
         graph = await self.load_graph(workflow_id, None)
         refuse_unrunnable(graph)  # fail fast, not at the step
         if start_node is None:
@@ -299,6 +305,7 @@ class EngineHost:
             input_items=input_items(input_value),
             start_node=start_node,
             respond=respond,
+            elsewhere=elsewhere,
         )
 
     async def test_node(

@@ -68,7 +68,12 @@ async def _start(
     """Start the pending execution (unless it exists), wait for its record, clear pending."""
     if await host.runner.store.load_execution(execution_id) is None:
         await host.runner.execute(
-            graph, mode=MODE, start_node=node_id, input_items=items, execution_id=execution_id
+            graph,
+            mode=MODE,
+            start_node=node_id,
+            input_items=items,
+            execution_id=execution_id,
+            elsewhere=True,  # nobody waits for it
         )
         await host.runner.store.flush(execution_id)
     async with host.runtime.sessionmaker() as session:

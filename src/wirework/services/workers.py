@@ -205,6 +205,36 @@ async def queue_depth(
     )
 
 
+async def local_liveness(
+    session: AsyncSession,
+    *,
+    kind: WorkerKind,
+    hostname: str,
+    pid: int | None = None,
+    stale_after_s: float = STALE_AFTER_S,
+    now: dt.datetime | None = None,
+) -> tuple[bool, str]:
+    """Whether a process of ``kind`` on ``hostname`` (and ``pid``, if given) beat within
+    ``stale_after_s``: a liveness probe run next to the process (``wirework worker
+    --check``). The newest heartbeat counts (a restarted process's predecessor may have left
+    a stale row). Returns the verdict and a line saying why."""
+    now = now or utcnow()
+    query = select(Worker.id, Worker.last_heartbeat_at).where(
+        Worker.kind == kind.value, Worker.hostname == hostname
+    )
+    if pid is not None:
+        query = query.where(Worker.pid == pid)
+    rows = (await session.execute(query)).all()
+    who = f"{kind.value} on {hostname}" + (f" (pid {pid})" if pid is not None else "")
+    if not rows:
+        return False, f"no heartbeat of a {who} in the workers table"
+    worker_id, last = max(rows, key=lambda r: r.last_heartbeat_at)
+    age = max(0.0, (now - last).total_seconds())
+    if age > stale_after_s:
+        return False, f"{who}: newest heartbeat {age:.1f} s ago (stale after {stale_after_s:g} s)"
+    return True, f"{who}: {worker_id} beat {age:.1f} s ago"
+
+
 def this_process() -> tuple[str, int]:
     """The host name and pid a process reports."""
     return socket.gethostname(), os.getpid()

@@ -11,8 +11,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database status (no auth) */
+        /**
+         * Readiness: 200 when the database answers, else 503 naming what is down (no auth)
+         * @description For a load balancer or a readiness probe: a server that cannot reach its database
+         *     cannot serve, so it answers 503 and is taken out of rotation until it can again.
+         */
         get: operations["health_api_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process answers (no I/O, no auth)
+         * @description For a liveness probe: restart the process only when it stops answering, not when a
+         *     service it depends on is down (that is /api/health's 503).
+         */
+        get: operations["live_api_health_live_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1504,13 +1529,21 @@ export interface components {
         };
         /** Health */
         Health: {
-            /** Status */
+            /**
+             * Status
+             * @description "ok", or "unavailable" (answered 503) when a part is down
+             */
             status: string;
             /** Version */
             version: string;
             /** Mode */
             mode: string;
             database: components["schemas"]["DatabaseHealth"];
+            /**
+             * Down
+             * @description What is down (e.g. database)
+             */
+            down?: string[];
         };
         /**
          * HttpAuthSpec
@@ -1891,6 +1924,16 @@ export interface components {
          * @enum {string}
          */
         ListenerStatus: "listening" | "called" | "expired";
+        /** Liveness */
+        Liveness: {
+            /**
+             * Status
+             * @description Always "alive": the process answers
+             */
+            status: string;
+            /** Version */
+            version: string;
+        };
         /**
          * Node
          * @description One step of a workflow.
@@ -3784,6 +3827,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description A part this process needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    live_api_health_live_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };

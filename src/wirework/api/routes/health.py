@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from wirework import __version__
@@ -18,10 +19,16 @@ class DatabaseHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description='"ok", or "unavailable" (answered 503) when a part is down')
     version: str
     mode: str
     database: DatabaseHealth
+    down: list[str] = Field(default_factory=list, description="What is down (e.g. database)")
+
+
+class Liveness(BaseModel):
+    status: str = Field(description='Always "alive": the process answers')
+    version: str
 
 
 # One cheap query, not Alembic: health is probed every few seconds, and Alembic's migration
@@ -29,8 +36,15 @@ class Health(BaseModel):
 REVISION = text("SELECT version_num FROM alembic_version")
 
 
-@router.get("/health", response_model=Health, summary="Liveness and database status (no auth)")
-async def health(runtime: RuntimeDep) -> Health:
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="Readiness: 200 when the database answers, else 503 naming what is down (no auth)",
+    responses={503: {"model": Health, "description": "A part this process needs is down"}},
+)
+async def health(runtime: RuntimeDep) -> Health | JSONResponse:
+    """For a load balancer or a readiness probe: a server that cannot reach its database
+    cannot serve, so it answers 503 and is taken out of rotation until it can again."""
     dialect = runtime.engine.dialect.name
     try:
         async with runtime.engine.connect() as conn:
@@ -38,9 +52,24 @@ async def health(runtime: RuntimeDep) -> Health:
         db = DatabaseHealth(ok=True, dialect=dialect, revision=revision)
     except Exception as exc:
         db = DatabaseHealth(ok=False, dialect=dialect, error=type(exc).__name__)
-    return Health(
-        status="ok" if db.ok else "degraded",
+    body = Health(
+        status="ok" if db.ok else "unavailable",
         version=__version__,
         mode="distributed" if runtime.settings.broker_url else "embedded",
         database=db,
+        down=[] if db.ok else ["database"],
     )
+    if not db.ok:
+        return JSONResponse(body.model_dump(mode="json"), status_code=503)
+    return body
+
+
+@router.get(
+    "/health/live",
+    response_model=Liveness,
+    summary="Liveness: the process answers (no I/O, no auth)",
+)
+async def live() -> Liveness:
+    """For a liveness probe: restart the process only when it stops answering, not when a
+    service it depends on is down (that is /api/health's 503)."""
+    return Liveness(status="alive", version=__version__)

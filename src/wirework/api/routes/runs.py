@@ -72,7 +72,9 @@ async def execute(
     body: ExecuteRequest | None = None,
     wait: WaitQ = False,
 ) -> JSONResponse:
-    started = await engine.execute(workflow_id, input_value=body.input if body else None)
+    started = await engine.execute(
+        workflow_id, input_value=body.input if body else None, elsewhere=not wait
+    )
     return await _answer(engine, started, wait)
 
 

@@ -361,6 +361,8 @@ async def _start(
         start_node=target.node_id,
         respond=target.respond == "respond_node",
         execution_id=execution_id,
+        # Answered at once: nobody here waits for the end (distributed mode: not followed).
+        elsewhere=target.respond == "immediately",
     )
 
 
