@@ -467,6 +467,12 @@ async def test_cancel_stops_the_run_on_its_worker(cl: Cluster) -> None:
     await cl.host.cancel(started.id)
     (final,) = await cl.finished([started.id], limit_s=20)
     assert final.status == "canceled"
+
+    def pushed() -> bool:  # the server told the workers on the event bus
+        logs = cl.log_of("worker1") + cl.log_of("worker2")
+        return any("cancel received" in line and started.id in line for line in logs.splitlines())
+
+    await wait_for(pushed, "the workers heard of the cancel on the event bus", 20)
     await asyncio.sleep(4)  # the step would have ended by now: nothing overwrote the cancel
     (final,) = await cl.executions(wf)
     assert final.status == "canceled"

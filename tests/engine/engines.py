@@ -221,7 +221,8 @@ class Engine:
 
     async def halted(self, execution_id: str) -> None:
         """Until a canceled execution stopped running where it ran: at once here; a worker
-        notices a cancel on its next look at the store (every second) and logs it."""
+        hears of it on the event bus (or, if that message is lost, on its next look at the
+        store, every second) and logs it."""
         cluster = self.cluster
         if cluster is None:
             return

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from wirework.events.base import LOST, QUEUE_SIZE, Bus, Event, LocalBus
+from wirework.events.base import CANCELED, CLUSTER, LOST, QUEUE_SIZE, Bus, Event, LocalBus
 
 __all__ = [
+    "CANCELED",
+    "CLUSTER",
     "LOST",
     "QUEUE_SIZE",
     "Bus",

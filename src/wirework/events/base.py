@@ -28,6 +28,12 @@ QUEUE_SIZE = 10_000
 #: connection to the shared backend): re-read the execution (the database is the truth).
 LOST = "events.lost"
 
+#: The channel of events about the cluster rather than one execution (published and
+#: subscribed to with this in place of an execution id). Every worker follows it.
+CLUSTER = "$cluster"
+#: On :data:`CLUSTER`: ``target`` (an execution id) was canceled; a worker running it stops.
+CANCELED = "cluster.execution_canceled"
+
 
 class Bus(abc.ABC):
     """Live progress of executions: publish, subscribe(execution_id), listening."""

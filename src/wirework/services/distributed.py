@@ -33,6 +33,7 @@ import structlog
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from wirework import events
 from wirework.db.models import Workflow
 from wirework.dispatch.celery import (
     RUN_BRANCH,
@@ -175,6 +176,7 @@ class WorkerHost:
         self._handed_back: asyncio.Event | None = None
         self._heartbeats: workers.Heartbeats | None = None
         self._canceler: asyncio.Task[None] | None = None
+        self._control: asyncio.Task[None] | None = None
         # Spread branches: those this worker runs for others (services/branch_worker.py).
         self.branch_worker: BranchWorker | None = None
 
@@ -219,7 +221,9 @@ class WorkerHost:
             details=lambda: {"stopping": self.stopping},
         )
         await self._heartbeats.start()
-        self._canceler = asyncio.get_running_loop().create_task(self._cancel_loop())
+        loop = asyncio.get_running_loop()
+        self._canceler = loop.create_task(self._cancel_loop())
+        self._control = loop.create_task(self._control_loop())
         self.branch_worker = branch_worker
         branch_worker.start(self.host)
         log.info("worker started", worker=self.worker_id, concurrency=self.concurrency)
@@ -249,14 +253,40 @@ class WorkerHost:
                 log.exception("could not look for canceled executions")
                 continue
             for execution_id, status in ended.items():
-                started = running.get(execution_id)
-                if status == ExecutionStatus.CANCELED and started and not started.task.done():
-                    log.info("execution canceled elsewhere", execution_id=execution_id)
-                    started.task.cancel()
-            for (execution_id, _node), task in list(branches.items()):
-                if execution_id in ended and not task.done():  # canceled, or failed
-                    log.info("branch stopped: its execution ended", execution_id=execution_id)
-                    task.cancel()
+                self._stop(execution_id, canceled=status == ExecutionStatus.CANCELED)
+
+    async def _control_loop(self) -> None:
+        """Stop a canceled execution as soon as a server says so on the event bus (the
+        store's poll above catches what the bus loses)."""
+        assert self.host is not None
+        while True:
+            try:
+                async with self.host.events.subscribe(events.CLUSTER) as queue:
+                    while True:
+                        event = await queue.get()
+                        if event.get("event") == events.CANCELED:
+                            target = str(event.get("target"))
+                            log.info("cancel received", execution_id=target, via="events")
+                            self._stop(target, canceled=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the cluster's event channel failed; following it again")
+                await asyncio.sleep(1.0)
+
+    def _stop(self, execution_id: str, *, canceled: bool) -> None:
+        """The execution ended elsewhere (``canceled``, or failed): stop what runs of it
+        here — the run, if canceled, and its spread branches either way."""
+        assert self.host is not None
+        started = self.host.runner.running.get(execution_id)
+        if canceled and started is not None and not started.task.done():
+            log.info("execution canceled elsewhere", execution_id=execution_id)
+            started.task.cancel()
+        branches = self.branch_worker.branches if self.branch_worker else {}
+        for (branch_of, _node), task in list(branches.items()):
+            if branch_of == execution_id and not task.done():
+                log.info("branch stopped: its execution ended", execution_id=execution_id)
+                task.cancel()
 
     async def run_execution(
         self, execution_id: str, node_id: str | None = None, payload: Any = None
@@ -348,8 +378,9 @@ class WorkerHost:
 
     def close(self) -> None:
         async def _close() -> None:
-            if self._canceler is not None:
-                self._canceler.cancel()
+            for task in (self._canceler, self._control):
+                if task is not None:
+                    task.cancel()
             if self.branch_worker is not None:
                 self.branch_worker.close()
             if self._heartbeats is not None:

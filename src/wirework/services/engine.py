@@ -32,7 +32,7 @@ from wirework.engine.states import ExecutionStatus
 from wirework.engine.store import ExecutionRecord, Store
 from wirework.engine.store import StoreUnavailable as StoreUnavailable
 from wirework.errors import Conflict, InvalidInput, NotFound
-from wirework.events import LOST, Bus, LocalBus, events_url, open_bus
+from wirework.events import CANCELED, CLUSTER, LOST, Bus, LocalBus, events_url, open_bus
 from wirework.schemas.document import Node
 from wirework.sdk.integration import close_pools
 from wirework.sdk.node import Item, NodeError, Response, as_items
@@ -369,6 +369,9 @@ class EngineHost:
         except NotResumable as exc:
             raise Conflict(str(exc)) from None
         await self.runner.store.flush(execution_id)
+        if self.runner.remote:
+            # The worker running it stops now (it also finds the cancel in the store, later).
+            self.events.publish(CANCELED, {"execution_id": CLUSTER, "target": execution_id})
         return record
 
     async def retry(self, execution_id: str, *, latest_version: bool = False) -> Started:
