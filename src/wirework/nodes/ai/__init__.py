@@ -1,8 +1,8 @@
 """The AI nodes (``ai.chat``, ``ai.structured_output``, ``ai.classify``, ``ai.extract``,
-``ai.summarize``, ``ai.embed``): they use any model-provider integration through
-:func:`wirework.sdk.ai.provider_for`, never a provider's code. Importing this package registers
-them. See README.md in this folder."""
+``ai.summarize``, ``ai.embed``, ``ai.agent``, ``ai.memory``): they use any model-provider
+integration through :func:`wirework.sdk.ai.provider_for`, never a provider's code. Importing
+this package registers them. See README.md in this folder."""
 
-from wirework.nodes.ai import chat, classify, embed, structured, summarize
+from wirework.nodes.ai import agent, chat, classify, embed, memory, structured, summarize
 
-__all__ = ["chat", "classify", "embed", "structured", "summarize"]
+__all__ = ["agent", "chat", "classify", "embed", "memory", "structured", "summarize"]
