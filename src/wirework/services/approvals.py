@@ -86,6 +86,8 @@ async def decide(
     if waiting[0].call_id != call_id:
         raise InvalidInput.one("call_id", f"the waiting tool call is {waiting[0].call_id!r}")
     payload = {"call_id": call_id, "approved": approved, "by": by, "reason": reason}
+    # End the read's transaction first: on SQLite it holds the write lock the engine needs.
+    await session.commit()
     started = await engine.resume(execution_id, node_id, payload)
     await engine.runner.store.flush(started.id)
     return started.id

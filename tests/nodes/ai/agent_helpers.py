@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from typing import Any
 
@@ -18,7 +19,7 @@ async def save(
 ) -> int:
     """A workflow: a trigger ``in`` then ``nodes`` in a chain; its id."""
     chain = [{"id": "in", "type": trigger}, *nodes]
-    connections = [{"from": a["id"], "to": b["id"]} for a, b in zip(chain, chain[1:], strict=False)]
+    connections = [{"from": a["id"], "to": b["id"]} for a, b in itertools.pairwise(chain)]
     resp = await client.post(
         "/api/workflows", json={"name": name, "nodes": chain, "connections": connections}
     )

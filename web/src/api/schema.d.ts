@@ -589,6 +589,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agents' tool calls waiting for a person's approval, oldest first */
+        get: operations["list_approvals_api_approvals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/{execution_id}/{node_id}/{call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or reject a waiting tool call; the execution resumes */
+        post: operations["decide_api_approvals__execution_id___node_id___call_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dashboard": {
         parameters: {
             query?: never;
@@ -969,6 +1003,29 @@ export interface components {
             last_used_at: string | null;
             /** Expires At */
             expires_at: string | null;
+        };
+        /** ApprovalDecision */
+        ApprovalDecision: {
+            /**
+             * Approved
+             * @description true: the tool call runs; false: it is rejected
+             */
+            approved: boolean;
+            /**
+             * Reason
+             * @description Why (the model is told when rejected)
+             */
+            reason?: string | null;
+        };
+        /** ApprovalResult */
+        ApprovalResult: {
+            /** Execution Id */
+            execution_id: string;
+            /**
+             * Status
+             * @description resumed
+             */
+            status: string;
         };
         /**
          * BrokerQueue
@@ -1981,6 +2038,44 @@ export interface components {
              */
             header_bound?: boolean;
         };
+        /** PendingApproval */
+        PendingApproval: {
+            /** Execution Id */
+            execution_id: string;
+            /** Workflow Id */
+            workflow_id: number | null;
+            /**
+             * Node Id
+             * @description The agent node that waits
+             */
+            node_id: string;
+            /**
+             * Call Id
+             * @description The model's tool call id
+             */
+            call_id: string;
+            /**
+             * Tool
+             * @description The tool the model wants to call
+             */
+            tool: string;
+            /**
+             * Arguments
+             * @description The arguments it gave
+             */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /** Requested At */
+            requested_at?: string | null;
+            /**
+             * Links
+             * @description Signed links that approve or reject it without logging in (they expire)
+             */
+            links?: {
+                [key: string]: string;
+            };
+        };
         /**
          * Period
          * @description A window ending now (or at ``until``).
@@ -2414,8 +2509,16 @@ export interface components {
         };
         /** StepOut */
         StepOut: {
-            /** Node Id */
+            /**
+             * Node Id
+             * @description The node; for a part of a node's step (an agent's model or tool call) `<node id>/<part>`, e.g. `agent/model#1`, `agent/tool:create_issue#2`
+             */
             node_id: string;
+            /**
+             * Parent Node Id
+             * @description For a part of a step: the node it belongs to (the UI nests it there)
+             */
+            parent_node_id?: string | null;
             /**
              * Run Index
              * @default 0
@@ -4824,6 +4927,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_approvals_api_approvals_get: {
+        parameters: {
+            query?: {
+                execution_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingApproval"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decide_api_approvals__execution_id___node_id___call_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+                node_id: string;
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalResult"];
                 };
             };
             /** @description Validation Error */
