@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+import wirework.integrations.anthropic
 import wirework.integrations.github
 import wirework.integrations.openai  # noqa: F401
+from tests.integrations.anthropic.server import AnthropicServer
 from tests.integrations.fakes import Answer, FakeServer, Request, serving
 from tests.integrations.github.fake_server import TOKEN, FakeGitHub
 from tests.integrations.openai.server import OpenAIServer, Reply
@@ -271,3 +273,26 @@ async def test_token_limit_stops(
     assert "token limit (30 tokens)" in record["error"]["message"]
     assert len(server.requests) == 2  # 18 tokens each: the third call is not made
     assert messages_of(server.requests[0].json)[-1] == "loop"
+
+
+async def test_agent_on_anthropic(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    with allow_loopback(), AnthropicServer() as server:
+        mid = await add_integration(
+            client, "anthropic", {"api_key": KEY, "base_url": server.url}, name="claude"
+        )
+        server.script(Reply(tool_calls=[("add", {"a": 1, "b": 1})]), Reply(text="2"))
+        node = agent(mid, prompt="1+1?", tools=[ADD], model="claude-test-1")
+        record = await execute(client, await save(client, [node]))
+    assert record["status"] == "success", record["error"]
+    assert record["result"][0]["text"] == "2"
+    second = server.requests[1].json
+    assert second["tools"][0]["name"] == "add"
+    results = [
+        block
+        for message in second["messages"]
+        if isinstance(message["content"], list)
+        for block in message["content"]
+        if block.get("type") == "tool_result"
+    ]
+    assert len(results) == 1 and "<tool_output" in json.dumps(results[0])
+    assert KEY not in server.bodies()

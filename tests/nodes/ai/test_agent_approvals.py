@@ -17,7 +17,7 @@ import wirework.integrations.openai  # noqa: F401
 from tests.integrations.fakes import serving
 from tests.integrations.github.fake_server import TOKEN, FakeGitHub
 from tests.integrations.openai.server import OpenAIServer, Reply
-from tests.integrations.workflows import add_integration
+from tests.integrations.workflows import add_integration, executions
 from tests.nodes.ai.agent_helpers import execute, messages_of, save, settled, tool_messages
 from wirework.api.app import create_app
 from wirework.services.runtime import Runtime
@@ -42,7 +42,7 @@ def github() -> Iterator[FakeGitHub]:
 
 
 async def approval_workflow(
-    client: httpx.AsyncClient, server: OpenAIServer, github: FakeGitHub
+    client: httpx.AsyncClient, server: OpenAIServer, github: FakeGitHub, **more: Any
 ) -> int:
     mid = await add_integration(
         client, "openai", {"api_key": KEY, "base_url": server.url + "/v1"}, name="models"
@@ -61,7 +61,13 @@ async def approval_workflow(
     node = {
         "id": "agent",
         "type": "ai.agent",
-        "params": {"integration_id": mid, "model": "gpt-test", "prompt": "go", "tools": [tool]},
+        "params": {
+            "integration_id": mid,
+            "model": "gpt-test",
+            "prompt": "go",
+            "tools": [tool],
+            **more,
+        },
     }
     return await save(client, [node])
 
@@ -122,10 +128,22 @@ async def test_rejected_call_is_reported_to_the_model(
 async def test_signed_link_approves(
     client: httpx.AsyncClient, runtime: Runtime, server: OpenAIServer, github: FakeGitHub
 ) -> None:
-    wid = await approval_workflow(client, server, github)
+    # The approval request goes to a workflow (which would mail or post the links).
+    notify = await save(
+        client,
+        [{"id": "note", "type": "core.set", "params": {"fields": {"sent": True}}}],
+        trigger="core.workflow_trigger",
+        name="notify",
+    )
+    wid = await approval_workflow(client, server, github, approval_workflow_id=notify)
     server.script(FILE, Reply(text="filed"))
     pending = await parked(client, wid)
-    link = urlsplit(pending["links"]["approve"])
+    (sent,) = await executions(client, notify)
+    sent = await settled(client, sent["id"])
+    request = sent["steps"][0]["output"]["main"][0]
+    assert request["tool"] == "file_issue" and request["arguments"] == {"title": "Outage"}
+    assert request["links"] == pending["links"]
+    link = urlsplit(request["links"]["approve"])
     path = f"{link.path}?{link.query}"
     # No login needed; a tampered link is refused; GET only asks, POST decides.
     transport = httpx.ASGITransport(app=create_app(runtime=runtime))
