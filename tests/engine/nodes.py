@@ -80,7 +80,7 @@ async def _ask(ctx: NodeContext) -> Wait | list[Item]:
     """Waits for an approval with its state; run again, emits the state and the payload."""
     calls[ctx.node_id] += 1
     if ctx.resumed is None:
-        return Wait(resume="approval", state={"asked": calls[ctx.node_id]})
+        return Wait(resume="approval", state={"asked": ctx.node_id})
     state, payload = ctx.resumed
     return [{"state": state, "payload": payload, "attempt": ctx.attempt}]
 

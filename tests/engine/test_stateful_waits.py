@@ -48,12 +48,13 @@ async def test_resumed_here_the_node_runs_again_with_its_state(
         await r.store.flush(started.id)
         # Only an approval resumes it; a timer poll does not.
         (ask,) = [s for s in await r.store.load_steps(started.id) if s.node_id == "ask"]
-        assert ask.output is not None and ask.output["$wait"][0]["state"] == {"asked": 1}
+        assert ask.output is not None and ask.output["$wait"][0]["state"] == {"asked": "ask"}
         resumed = await r.resume(started.id, node_id="ask", payload={"ok": True})
         record = await resumed.wait()
         assert record.status == "success", record.error
+        await r.store.flush(started.id)
         assert resumed.run.result() == [
-            {"state": {"asked": 1}, "payload": {"ok": True}, "attempt": 1}
+            {"state": {"asked": "ask"}, "payload": {"ok": True}, "attempt": 1}
         ]
         steps = [s for s in await r.store.load_steps(started.id) if s.node_id == "ask"]
         assert [(s.attempt, s.status) for s in steps] == [(1, "success")]  # replaced
