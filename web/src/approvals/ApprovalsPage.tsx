@@ -39,7 +39,7 @@ function ApprovalCard({ approval }: { approval: PendingApproval }) {
   const reasonId = `reason-${approval.execution_id}-${approval.call_id}`;
   return (
     <Card>
-      <article aria-label={label} className="space-y-3 p-4">
+      <article aria-label={label} className="space-y-3">
         <header className="flex flex-wrap items-baseline justify-between gap-2">
           <h2 className="font-mono text-base font-semibold">{approval.tool}</h2>
           <span className="text-xs text-zinc-500 dark:text-zinc-400">
