@@ -155,7 +155,7 @@ async function approve() {
     return record.status === "success";
   });
   const result = (record.result as { text: string }[])[0];
-  expect(result.text).toBe("Noted.");
+  expect(result?.text).toBe("Noted.");
   const last = requests.at(-1)!;
   const toolMessage = last.messages.find((m) => m.role === "tool");
   expect(toolMessage?.content).toContain('"noted": "ship it"');
