@@ -3,6 +3,7 @@ JSON data (``dump``/``restore``) so an approval wait can park it durably."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -195,6 +196,39 @@ class AgentLoop:
         self.ctx.record_substep(name, record, started_at=moment)
         return result
 
+    def _refusal(
+        self, call: ToolCall, tool: AgentTool | None, record: dict[str, Any]
+    ) -> str | None:
+        """Why the call does not run (unknown tool, invalid arguments, rejected); raises
+        NeedsApproval while a call that needs one has no decision yet."""
+        if tool is None:
+            return f"unknown tool {call.name!r}; the tools are: {', '.join(self.tools)}"
+        problems = tool.problems(call.arguments)
+        if problems:
+            return (
+                "invalid arguments: " + "; ".join(problems) + ". Call the tool again with "
+                "arguments that fit its schema."
+            )
+        if tool.config.requires_approval:
+            decision = self.decisions.get(call.id)
+            if decision is None:
+                raise NeedsApproval(self._request(call), call.id in self.notified)
+            record["approval"] = decision
+            if not decision.get("approved"):
+                reason = decision.get("reason") or "no reason given"
+                return f"rejected by {decision.get('by') or 'a reviewer'}: {reason}"
+        return None
+
+    async def _execute(self, call: ToolCall, tool: AgentTool) -> tuple[Any, str | None]:
+        """The tool's result (secrets masked), or its error."""
+        try:
+            part = _call_name(call, len(self.tool_calls) + 1)
+            return self.ctx.redact(await tool.run(self.ctx, call.arguments, self.index, part)), None
+        except NodeError as exc:
+            return None, str(self.ctx.redact(exc.message))
+        except Exception as exc:  # a tool's bug is its result, not the agent's crash
+            return None, str(self.ctx.redact(f"{type(exc).__name__}: {exc}"))
+
     async def _tool(self, call: ToolCall) -> None:
         tool = self.tools.get(call.name)
         record: dict[str, Any] = {
@@ -203,35 +237,10 @@ class AgentLoop:
             "arguments": call.arguments,
         }
         moment = _utc()
-        error: str | None = None
         result: Any = None
-        if tool is None:
-            error = f"unknown tool {call.name!r}; the tools are: {', '.join(self.tools)}"
-        else:
-            problems = tool.problems(call.arguments)
-            if problems:
-                error = "invalid arguments: " + "; ".join(problems)
-                error += ". Call the tool again with arguments that fit its schema."
-            elif tool.config.requires_approval:
-                decision = self.decisions.get(call.id)
-                if decision is None:
-                    raise NeedsApproval(self._request(call), call.id in self.notified)
-                record["approval"] = decision
-                if not decision.get("approved"):
-                    reason = decision.get("reason") or "no reason given"
-                    error = f"rejected by {decision.get('by') or 'a reviewer'}: {reason}"
+        error = self._refusal(call, tool, record)
         if error is None and tool is not None:
-            try:
-                result = self.ctx.redact(
-                    await tool.run(
-                        self.ctx,
-                        call.arguments,
-                        self.index,
-                        _call_name(call, len(self.tool_calls) + 1),
-                    )
-                )
-            except NodeError as exc:
-                error = self.ctx.redact(exc.message)
+            result, error = await self._execute(call, tool)
         n = len(self.tool_calls) + 1
         name = f"tool:{call.name}#{n}"[:150]
         if error is None:
@@ -301,7 +310,5 @@ def _call_name(call: ToolCall, n: int) -> str:
     return f"tool:{call.name}#{n}"
 
 
-def _utc() -> Any:
-    import datetime as dt
-
+def _utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
