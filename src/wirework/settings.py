@@ -121,6 +121,13 @@ class Settings(BaseSettings):
             "empty = http://<host>:<port>."
         ),
     )
+    approval_link_ttl_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        le=365 * 24 * 3600,
+        description="How long a signed approve/reject link of an agent's tool call is valid, "
+        "in seconds.",
+    )
     webhook_max_body_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest webhook request body accepted."
     )

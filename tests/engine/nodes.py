@@ -168,6 +168,15 @@ async def _wait(ctx: NodeContext) -> Wait:
     return Wait(until=until)
 
 
+async def _ask(ctx: NodeContext) -> Wait | list[Item]:
+    """Waits for an approval with its state; run again, emits the state and the payload."""
+    calls[ctx.node_id] += 1
+    if ctx.resumed is None:
+        return Wait(resume="approval", state={"asked": ctx.node_id})
+    state, payload = ctx.resumed
+    return [{"state": state, "payload": payload, "attempt": ctx.attempt}]
+
+
 async def _crash(ctx: NodeContext) -> list[Item]:
     if calls.add(ctx.node_id) == 1:
         raise Crash()
@@ -184,6 +193,7 @@ SPECS = (
     NodeSpec("t.gate", "Gate", "", "data", AnyParams, run=_gate),
     NodeSpec("t.wait", "Wait", "", "flow", AnyParams, run=_wait),
     NodeSpec("t.crash", "Crash", "", "data", AnyParams, run=_crash),
+    NodeSpec("t.ask", "Ask", "", "flow", AnyParams, run=_ask),
     NodeSpec("t.noop", "Noop", "", "data", AnyParams),
 )
 

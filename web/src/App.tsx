@@ -41,6 +41,7 @@ function lazyPage<M>(load: () => Promise<M>, pick: (m: M) => ComponentType) {
   return { Page, preload };
 }
 
+const approvals = lazyPage(once(() => import("./approvals/ApprovalsPage")), (m) => m.ApprovalsPage);
 const dashboard = lazyPage(once(() => import("./dashboard/DashboardPage")), (m) => m.DashboardPage);
 const editor = lazyPage(once(() => import("./editor/EditorPage")), (m) => m.EditorPage);
 const integrationTypes = lazyPage(once(() => import("./integration-types/IntegrationTypesPage")), (m) => m.IntegrationTypesPage);
@@ -54,6 +55,7 @@ const DashboardPage = dashboard.Page;
 const EditorPage = editor.Page;
 const IntegrationTypesPage = integrationTypes.Page;
 const IntegrationsPage = integrations.Page;
+const ApprovalsPage = approvals.Page;
 const ExecutionDetailPage = executionDetail.Page;
 const ExecutionsPage = executions.Page;
 const SettingsPage = settings.Page;
@@ -62,6 +64,7 @@ const TemplatesPage = templates.Page;
 
 /** The page download of each route path. */
 const PRELOAD: Record<string, () => Promise<unknown>> = {
+  approvals: approvals.preload,
   dashboard: dashboard.preload,
   "workflows/:id": editor.preload,
   "integration-types": integrationTypes.preload,
@@ -142,6 +145,7 @@ export const routes: RouteObject[] = [
           { path: "workflows", element: page(WorkflowsPage) },
           { path: "executions", element: page(ExecutionsPage) },
           { path: "executions/:id", element: page(ExecutionDetailPage) },
+          { path: "approvals", element: page(ApprovalsPage) },
           { path: "integrations", element: page(IntegrationsPage) },
           { path: "integration-types", element: page(IntegrationTypesPage) },
           { path: "prompt-templates", element: page(TemplatesPage) },

@@ -33,6 +33,7 @@ from wirework.api.bodies import BadJson, parse_json
 from wirework.api.routes import (
     ai,
     api_keys,
+    approvals,
     auth,
     dashboard,
     executions,
@@ -379,6 +380,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         integrations,
         workflows,
         executions,
+        approvals,
         dashboard,
         expressions,
         runs,
@@ -390,6 +392,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(workflows.node_types_router, prefix="/api")
     app.include_router(integration_types.plugins_router, prefix="/api")
     app.include_router(integrations.oauth2_router, prefix="/api")
+    app.include_router(approvals.link_router)
     # Webhooks first: the hot path should not be matched against every API route.
     app.router.routes[:0] = webhooks.routes
     app.fast_routes = [

@@ -465,3 +465,22 @@ from wirework.db.models_ai import (  # noqa: E402
 from wirework.db.models_ai import (  # noqa: E402
     PromptTemplateVersion as PromptTemplateVersion,
 )
+
+
+class AiMemoryMessage(Base):
+    """One message of a conversation's memory (``ai.memory``, the agent's and chat's
+    ``memory`` param), per session key, in ``id`` order. ``tokens`` is the message's
+    approximate token count (the token-budget mode sums it without reading content)."""
+
+    __tablename__ = "ai_memory_messages"
+    __table_args__ = (
+        Index("ix_ai_memory_messages_session_key_id", "session_key", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    session_key: Mapped[str] = mapped_column(ExactString200)
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(LongText)
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,13 +3,15 @@ names its expressions read: ``nodes[...]``, ``execution``, ``workflow``, ``vars`
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wirework.engine import expr_budget, expressions
 from wirework.engine.graph import Graph, GraphNode
-from wirework.engine.store import ExecutionRecord
+from wirework.engine.states import ERROR, SUCCESS
+from wirework.engine.store import ExecutionRecord, StepRecord
 from wirework.sdk.node import Item, NodeContext, NodeError, Outputs, Response
 
 if TYPE_CHECKING:
@@ -91,6 +93,7 @@ class StepContext(NodeContext):
         self._items = self.items
         self._base_scope: dict[str, Any] | None = None
         self.used_credentials = False
+        self.resumed = run.rerun_with.pop(node.id, None)
 
     def _scope(self, index: int | None) -> dict[str, Any]:
         scope = self._base_scope
@@ -215,6 +218,43 @@ class StepContext(NodeContext):
 
     def respond(self, response: Response) -> None:
         self._run.respond(response)
+
+    def record_substep(
+        self,
+        name: str,
+        data: Mapping[str, Any],
+        *,
+        error: Mapping[str, Any] | None = None,
+        started_at: dt.datetime | None = None,
+    ) -> None:
+        run = self._run
+        now = dt.datetime.now(dt.UTC)
+        step = StepRecord(
+            execution_id=run.record.id,
+            node_id=f"{self.node_id}/{name}"[:200],  # the column's width
+            run_index=run.run_indexes.get(self.node_id, 0),
+            attempt=1,
+            status=ERROR if error is not None else SUCCESS,
+            started_at=started_at or now,
+            finished_at=now,
+            error=run.redact_value(dict(error)) if error is not None else None,
+            output={"main": [run.redact_value(dict(data))]},
+            items_out=1,
+        )
+        run.store.record_step(step)
+
+    def redact(self, value: Any) -> Any:
+        return self._run.redact_value(value)
+
+    def memory(self, session_key: str) -> Any:
+        if self._run.hooks.memory is None:
+            raise NodeError("conversation memory is not available here", retryable=False)
+        return self._run.hooks.memory(session_key)
+
+    def approval_links(self, call_id: str) -> dict[str, str]:
+        if self._run.hooks.approval_links is None:
+            return {}
+        return self._run.hooks.approval_links(self._run.record.id, self.node_id, call_id)
 
     async def run_workflow(
         self, workflow_id: int, items: list[Item], *, wait: bool = True

@@ -117,6 +117,9 @@ class ExecutionRun:
         self.rng = rng or _RNG
         self.waiting: dict[str, Wait] = {}
         self.retrying: set[str] = set()  # waiting nodes whose wait is a retry backoff
+        # Nodes run again after a stateful wait (Wait.state): (state, payload), taken by
+        # the node's next StepContext as ``ctx.resumed``.
+        self.rerun_with: dict[str, tuple[dict[str, Any], Any]] = {}
         self.run_indexes: dict[str, int] = {}  # nodes inside a core.loop body: the batch
         self.attempt_floor: dict[str, int] = {}  # highest attempt already stored, per node
         self.starts = self._start_nodes()

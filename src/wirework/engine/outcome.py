@@ -49,6 +49,12 @@ class Hooks:
     ) = None
     variables: Mapping[str, Any] = field(default_factory=dict)
     resume_url: Callable[[str], str] | None = None
+    # The conversation memory of a session key (``ctx.memory``): the server's is in its
+    # database. An ``sdk.ai.ConversationMemory`` (Any here: the engine stores none itself).
+    memory: Callable[[str], Any] | None = None
+    # Signed links approving or rejecting a waiting tool call: (execution id, node id,
+    # call id) → {"approve": url, "reject": url}.
+    approval_links: Callable[[str, str, str], dict[str, str]] | None = None
     # Waits up to this long sleep in-process; longer ones park the execution.
     inline_wait_s: float = INLINE_WAIT_S
     on_event: Callable[[str, dict[str, Any]], None] | None = None

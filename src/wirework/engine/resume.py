@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from wirework.engine.outcome import WAIT_PORT
 from wirework.engine.states import ERROR, SKIPPED, SUCCESS, WAITING, StepStatus
 from wirework.engine.store import StepRecord
+from wirework.engine.waits import run_again
 from wirework.sdk.node import Wait
 
 if TYPE_CHECKING:
@@ -56,7 +57,13 @@ def _restore(run: ExecutionRun, node_id: str, step: StepRecord) -> None:
             run.retrying.add(node_id)
             run.waiting[node_id] = Wait(until=until)
             return
-        run.waiting[node_id] = Wait(
-            until=until, resume=spec.get("resume"), items=output.get("main", [])
+        wait = Wait(
+            until=until,
+            resume=spec.get("resume"),
+            items=output.get("main", []),
+            state=spec.get("state"),
         )
+        run.waiting[node_id] = wait
+        if wait.state is not None and "payload" in spec:  # resumed through the store
+            run_again(run, node_id, wait, spec["payload"])
     # error (stop) / running / canceled: the node runs again (at-least-once).

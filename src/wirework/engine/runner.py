@@ -47,7 +47,7 @@ from wirework.engine.states import (
 )
 from wirework.engine.steps import run_node
 from wirework.engine.store import ExecutionRecord, StepRecord, Store, StoreUnavailable
-from wirework.engine.waits import complete_wait
+from wirework.engine.waits import complete_wait, record_resumed
 from wirework.sdk.node import Item
 
 log = logging.getLogger(__name__)
@@ -630,7 +630,10 @@ class Runner:
             step = run.step_key(graph.nodes[node_id], run.attempts.get(node_id, 1))
             if not await self.store.take_wait(step, now=now, stale_s=self.lease_s):
                 raise NotResumable(f"execution {execution_id}: node {node_id} was resumed already")
-            complete_wait(run, node_id, wait, payload)
+            if wait.state is not None:
+                record_resumed(run, node_id, wait, payload)
+            else:
+                complete_wait(run, node_id, wait, payload)
             self.store.update_execution(execution_id, wait_until=now)
             await self.store.flush(execution_id)
         self.dispatcher.submit(execution_id)

@@ -43,7 +43,12 @@ async def handle_wait(
             if delay > 0:
                 await asyncio.sleep(delay)
             return Outcome(SUCCESS, {"main": items})
-    spec = {"until": wait.until.isoformat() if wait.until else None, "resume": wait.resume}
+    spec: dict[str, Any] = {
+        "until": wait.until.isoformat() if wait.until else None,
+        "resume": wait.resume,
+    }
+    if wait.state is not None:
+        spec["state"] = wait.state
     run.record_step(node, attempt, started, Outcome(WAITING, {"main": items, WAIT_PORT: [spec]}))
     return Outcome(WAITING, {}, wait=wait)
 
@@ -70,8 +75,8 @@ async def retry_later(
 
 
 def wait_over(wait: Wait) -> bool:
-    """Whether a stored wait's timer is due (a resume-by-URL wait never is)."""
-    if wait.resume == "webhook":
+    """Whether a stored wait's timer is due (a resume-by-URL or approval wait never is)."""
+    if wait.resume is not None:
         return False
     return wait.until is None or wait.until <= utcnow()
 
@@ -88,6 +93,25 @@ def complete_wait(run: ExecutionRun, node_id: str, wait: Wait, payload: Any = No
     run.settle(node_id, Outcome(SUCCESS, {"main": items}))
 
 
+def run_again(run: ExecutionRun, node_id: str, wait: Wait, payload: Any) -> None:
+    """A stateful wait (``Wait.state``) was resumed with ``payload``: its node runs again,
+    seeing ``ctx.resumed``; the same attempt (its waiting step is replaced)."""
+    assert wait.state is not None
+    run.waiting.pop(node_id, None)
+    run.rerun_with[node_id] = (wait.state, payload)
+    run.attempts[node_id] = run.attempts.get(node_id, 1) - 1
+    run.set_status(node_id, PENDING)
+
+
+def record_resumed(run: ExecutionRun, node_id: str, wait: Wait, payload: Any) -> None:
+    """Distributed resume of a stateful wait: the payload is written into its waiting step
+    (``$wait.payload``); whichever worker claims the execution runs the node again."""
+    node = run.graph.nodes[node_id]
+    spec = {"until": None, "resume": wait.resume, "state": wait.state, "payload": payload}
+    attempt = run.attempts.get(node_id, 1)
+    run.record_step(node, attempt, utcnow(), Outcome(WAITING, {"main": [], WAIT_PORT: [spec]}))
+
+
 def settle_due(run: ExecutionRun, resumed: Mapping[str, Any]) -> None:
     """On resuming: complete the waits that are over or resumed by URL, and let the retry
     backoffs that are due run their node again."""
@@ -97,6 +121,8 @@ def settle_due(run: ExecutionRun, resumed: Mapping[str, Any]) -> None:
                 del run.waiting[node_id]
                 run.set_status(node_id, PENDING)
                 run.retrying.discard(node_id)
+        elif node_id in resumed and wait.state is not None:
+            run_again(run, node_id, wait, resumed[node_id])
         elif node_id in resumed:
             complete_wait(run, node_id, wait, resumed[node_id])
         elif wait_over(wait):

@@ -14,7 +14,14 @@ StepStatus = Literal["running", "success", "error", "skipped", "waiting", "cance
 
 
 class StepOut(BaseModel):
-    node_id: str
+    node_id: str = Field(
+        description="The node; for a part of a node's step (an agent's model or tool call) "
+        "`<node id>/<part>`, e.g. `agent/model#1`, `agent/tool:create_issue#2`"
+    )
+    parent_node_id: str | None = Field(
+        default=None,
+        description="For a part of a step: the node it belongs to (the UI nests it there)",
+    )
     run_index: int = 0
     status: StepStatus
     attempt: int

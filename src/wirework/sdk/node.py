@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from wirework.sdk.ai.memory import ConversationMemory
     from wirework.sdk.ai.templates import PromptTemplate
     from wirework.sdk.ai.usage import ModelUsage
 
@@ -64,11 +65,17 @@ class Wait:
 
     When it resumes the node emits ``items`` (by default its input items) on ``main``; a
     webhook resume adds the call's payload to each item under ``resume``.
+
+    With ``state`` the node is *run again* when it resumes instead: ``ctx.resumed`` then holds
+    ``(state, payload)`` (the agent's conversation and an approval's decision). ``state`` is
+    stored with the waiting step (JSON data). ``resume="approval"`` waits for the approvals
+    API or a signed approval link only (not the generic resume URL).
     """
 
     until: dt.datetime | None = None
-    resume: Literal["webhook"] | None = None
+    resume: Literal["webhook", "approval"] | None = None
     items: list[Item] | None = None
+    state: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -96,6 +103,9 @@ class NodeContext(ABC):
     # The node's integration (``integration_id`` in the document; integration actions and
     # triggers), or None.
     integration_id: int | None = None
+    # A node that waited with ``Wait(state=…)`` and is run again: (that state, the payload
+    # it was resumed with). None on a first run.
+    resumed: tuple[dict[str, Any], Any] | None = None
 
     @property
     def idempotency_key(self) -> str:
@@ -168,6 +178,37 @@ class NodeContext(ABC):
         store): ``<data_dir>/nodes`` under the server. Not shared between hosts: in
         distributed mode each worker has its own. A host without one raises a NodeError."""
         raise NodeError("this host has no storage directory for nodes", retryable=False)
+
+    async def usage_cost(self, usage: ModelUsage) -> float | None:
+        """What one model call costs in the price table's currency, or None when no price is
+        known (the agent's cost limit then counts tokens)."""
+        return None
+
+    def record_substep(  # noqa: B027 - optional
+        self,
+        name: str,
+        data: Mapping[str, Any],
+        *,
+        error: Mapping[str, Any] | None = None,
+        started_at: dt.datetime | None = None,
+    ) -> None:
+        """Record a part of this step as its own step record, node id ``<node id>/<name>``
+        (an agent's model and tool calls): ``data`` (inputs, outputs, usage) is its one
+        output item; with ``error`` it failed. Secrets of the step are redacted."""
+
+    def redact(self, value: Any) -> Any:
+        """``value`` with the secrets this step loaded masked (before it leaves the step:
+        a tool's result given to a model)."""
+        return value
+
+    def memory(self, session_key: str) -> ConversationMemory:
+        """The conversation memory of ``session_key`` (stored by the host)."""
+        raise NodeError("this host has no conversation memory", retryable=False)
+
+    def approval_links(self, call_id: str) -> dict[str, str]:
+        """Signed links that approve or reject a waiting tool call ``call_id`` of this step
+        (``approve``/``reject``; empty when the host makes none)."""
+        return {}
 
     async def prompt_template(self, name: str, version: int | None = None) -> PromptTemplate:
         """A prompt template from the library (its latest version when ``version`` is

@@ -36,8 +36,9 @@ from wirework.events import CANCELED, CLUSTER, LOST, Bus, LocalBus, events_url, 
 from wirework.schemas.document import Node
 from wirework.sdk.integration import close_pools
 from wirework.sdk.node import Item, NodeError, Response, as_items
-from wirework.services import integration_types, polling
+from wirework.services import approval_links, integration_types, polling
 from wirework.services.ai_host import AiHost
+from wirework.services.ai_memory import SqlMemory
 from wirework.services.documents import validate_node
 from wirework.services.integrations import credentials_for_use, save_tokens
 from wirework.services.references import refuse_unrunnable
@@ -111,6 +112,8 @@ class EngineHost:
             save_tokens=self.save_tokens,
             run_workflow=self.run_subworkflow,
             resume_url=self.resume_url,
+            memory=self.memory,
+            approval_links=self.approval_links,
             inline_wait_s=self.inline_wait_s,
             on_event=self.on_event or self._on_event,
             listening=None if self.on_event else self.events.listening,
@@ -153,6 +156,12 @@ class EngineHost:
             input_items=[{"scheduled_at": fire_at.isoformat(), "fired_at": utcnow().isoformat()}],
             elsewhere=True,  # nobody waits for it
         )
+
+    def memory(self, session_key: str) -> SqlMemory:
+        return SqlMemory(self.runtime.sessionmaker, session_key)
+
+    def approval_links(self, execution_id: str, node_id: str, call_id: str) -> dict[str, str]:
+        return approval_links.links(self.runtime, execution_id, node_id, call_id)
 
     def resume_url(self, execution_id: str) -> str:
         token = resume_token(self.runtime.signing_key, execution_id)

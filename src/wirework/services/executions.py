@@ -129,6 +129,7 @@ def build_record(
         step_outs.append(
             StepOut(
                 node_id=s.node_id,
+                parent_node_id=s.node_id.split("/", 1)[0] if "/" in s.node_id else None,
                 run_index=s.run_index,
                 status=s.status,
                 attempt=s.attempt,

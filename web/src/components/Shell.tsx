@@ -1,4 +1,4 @@
-import { BarChart3, Blocks, KeyRound, ListChecks, LogOut, MessageSquareText, Settings, Workflow, Zap } from "lucide-react";
+import { BarChart3, Blocks, CircleCheck, KeyRound, ListChecks, LogOut, MessageSquareText, Settings, Workflow, Zap } from "lucide-react";
 import { NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 
 import { loginPath } from "../auth/redirect";
@@ -11,6 +11,7 @@ export const NAV = [
   { to: "/dashboard", label: "Dashboard", icon: BarChart3 },
   { to: "/workflows", label: "Workflows", icon: Workflow },
   { to: "/executions", label: "Executions", icon: ListChecks },
+  { to: "/approvals", label: "Approvals", icon: CircleCheck },
   { to: "/integrations", label: "Integrations", icon: KeyRound },
   { to: "/integration-types", label: "Integration types", icon: Blocks },
   { to: "/prompt-templates", label: "Prompt templates", icon: MessageSquareText },

@@ -89,7 +89,50 @@ const detail = execution("ex1", "error", {
   result: null,
 });
 
+function step(node_id: string, extra: Record<string, unknown> = {}) {
+  return {
+    node_id,
+    parent_node_id: null,
+    run_index: 0,
+    status: "success",
+    attempt: 1,
+    started_at: "2026-11-01T10:00:00Z",
+    finished_at: "2026-11-01T10:00:00.100Z",
+    error: null,
+    output: { main: [{}] },
+    items_out: 1,
+    truncated: false,
+    ...extra,
+  };
+}
+
 describe("an execution's detail", () => {
+  it("nests an agent's model and tool calls under the agent's step", async () => {
+    const agentRun = execution("ex2", "success", {
+      steps: [
+        step("start"),
+        step("call_api/model#1", { parent_node_id: "call_api" }),
+        step("call_api/tool:lookup#1", { parent_node_id: "call_api", status: "error", error: { message: "invalid arguments" } }),
+        step("call_api/model#2", { parent_node_id: "call_api" }),
+        step("call_api"),
+      ],
+      result: [],
+    });
+    base({ "GET /api/executions/ex2": () => agentRun });
+    renderApp("/executions/ex2");
+    const steps = await screen.findByRole("table", { name: "Steps" });
+    const names = within(steps)
+      .getAllByRole("rowheader")
+      .map((h) => h.textContent);
+    expect(names).toEqual([
+      "start",
+      "call_api",
+      "↳ call_api model#1",
+      expect.stringMatching(/^↳ call_api tool:lookup#1invalid arguments/),
+      "↳ call_api model#2",
+    ]);
+  });
+
   it("shows steps, the failed one highlighted, and a step's output as table and JSON", async () => {
     base({ "GET /api/executions/ex1": () => detail });
     renderApp("/executions/ex1");

@@ -194,6 +194,28 @@ function Summary({ e }: { e: ExecutionOut }) {
   );
 }
 
+/** Steps with the parts of a step (an agent's model and tool calls, `parent_node_id` set)
+ * right after their node's last row, in the order they ran. */
+export function nested(steps: StepOut[]): StepOut[] {
+  const parts = new Map<string, StepOut[]>();
+  const top: StepOut[] = [];
+  for (const s of steps) {
+    if (s.parent_node_id) parts.set(s.parent_node_id, [...(parts.get(s.parent_node_id) ?? []), s]);
+    else top.push(s);
+  }
+  const out: StepOut[] = [];
+  top.forEach((s, i) => {
+    out.push(s);
+    const later = top.slice(i + 1).some((t) => t.node_id === s.node_id);
+    if (!later && parts.has(s.node_id)) {
+      out.push(...parts.get(s.node_id)!);
+      parts.delete(s.node_id);
+    }
+  });
+  for (const rest of parts.values()) out.push(...rest);
+  return out;
+}
+
 function Steps({
   steps,
   selected,
@@ -220,8 +242,9 @@ function Steps({
           </tr>
         </thead>
         <tbody>
-          {steps.map((s) => {
+          {nested(steps).map((s) => {
             const key = stepKey(s);
+            const part = s.parent_node_id ? s.node_id.slice(s.parent_node_id.length + 1) : null;
             const failed = s.status === "error";
             return (
               <tr
@@ -230,8 +253,16 @@ function Steps({
                   failed ? "bg-red-50 dark:bg-red-950/40" : ""
                 }`}
               >
-                <th scope="row" className="px-4 py-2 font-mono text-xs font-medium">
-                  {s.node_id}
+                <th scope="row" className={`py-2 pr-4 font-mono text-xs font-medium ${part ? "pl-10" : "pl-4"}`}>
+                  {part ? (
+                    <span title={s.node_id}>
+                      <span aria-hidden="true" className="text-zinc-400">↳ </span>
+                      <span className="sr-only">{s.parent_node_id} </span>
+                      {part}
+                    </span>
+                  ) : (
+                    s.node_id
+                  )}
                   {(s.run_index ?? 0) > 0 && <span className="text-zinc-500 dark:text-zinc-400"> (run {(s.run_index ?? 0) + 1})</span>}
                   {failed && s.error && (
                     <p className="mt-1 font-sans text-xs font-normal text-red-700 dark:text-red-300">

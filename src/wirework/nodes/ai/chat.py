@@ -9,11 +9,14 @@ from pydantic import Field, model_validator
 
 from wirework.nodes.ai.common import (
     HistoryMessage,
+    MemoryParams,
     ModelParams,
     Providers,
     TemplateRef,
     complete,
+    load_memory,
     request_of,
+    save_memory,
     template_messages,
     typed,
     usage_dict,
@@ -72,6 +75,12 @@ async def conversation(
 class ChatParams(PromptParams):
     """Ask a chat model once per item."""
 
+    memory: MemoryParams | None = Field(
+        default=None,
+        description="Conversation memory: the session's earlier turns go before the prompt, "
+        "this turn is appended after",
+    )
+
 
 def answer_item(result: Any) -> Item:
     return {
@@ -90,7 +99,15 @@ async def run_chat(ctx: NodeContext) -> Outputs:
             params: ChatParams = typed(ChatParams, await ctx.aparams(index), ctx.node_id)
             provider = await providers.get(params.integration_id)
             messages, ref = await conversation(ctx, params, index)
+            remembered = await load_memory(ctx, params.memory)
+            if remembered:
+                cut = sum(1 for m in messages if m.role is Role.SYSTEM)
+                messages = [*messages[:cut], *remembered, *messages[cut:]]
             result = await complete(ctx, provider, request_of(params, messages), ref)
+            turn = [Message(role=Role.USER, content=params.prompt)] if params.prompt else []
+            if result.message.content:
+                turn.append(Message(role=Role.ASSISTANT, content=result.message.content))
+            await save_memory(ctx, params.memory, turn)
             out.append(answer_item(result))
     return {"main": out}
 

@@ -14,6 +14,7 @@ from wirework.nodes.base import ParamsModel
 from wirework.sdk.ai import (
     ChatRequest,
     ChatResult,
+    MemoryMode,
     Message,
     ModelProvider,
     ModelUsage,
@@ -168,3 +169,33 @@ def usage_dict(usage: Usage) -> dict[str, int]:
         "output_tokens": usage.output_tokens,
         "total_tokens": usage.total_tokens,
     }
+
+
+class MemoryParams(ParamsModel):
+    """Conversation memory: the session's earlier turns are loaded before the model is
+    asked, and this turn (the user message and the final answer) is appended after."""
+
+    session_key: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Which conversation, e.g. {{ json.session_id }} (the same key in another "
+        "execution or workflow continues it)",
+    )
+    mode: MemoryMode = Field(
+        strict=False,  # the value's text, as documents give it
+        default=MemoryMode.WINDOW,
+        description="window: the last `limit` messages; tokens: the newest messages whose "
+        "approximate tokens fit in `limit`",
+    )
+    limit: int = Field(default=20, ge=1, le=1_000_000, description="Messages, or tokens")
+
+
+async def load_memory(ctx: NodeContext, params: MemoryParams | None) -> list[Message]:
+    if params is None:
+        return []
+    return await ctx.memory(params.session_key).load(params.mode, params.limit)
+
+
+async def save_memory(ctx: NodeContext, params: MemoryParams | None, turn: list[Message]) -> None:
+    if params is not None and turn:
+        await ctx.memory(params.session_key).append(turn)

@@ -2,6 +2,7 @@
 
 See README.md in this folder."""
 
+from wirework.sdk.ai.memory import ConversationMemory, MemoryMode, approx_tokens, newest_within
 from wirework.sdk.ai.messages import (
     ChatDelta,
     ChatRequest,
@@ -27,7 +28,9 @@ __all__ = [
     "ChatDelta",
     "ChatRequest",
     "ChatResult",
+    "ConversationMemory",
     "EmbeddingResult",
+    "MemoryMode",
     "Message",
     "ModelInfo",
     "ModelProvider",
@@ -38,6 +41,8 @@ __all__ = [
     "ToolCall",
     "ToolSpec",
     "Usage",
+    "approx_tokens",
+    "newest_within",
     "provider_for",
     "provider_types",
     "register_provider",
