@@ -170,7 +170,7 @@ async def _wait(ctx: NodeContext) -> Wait:
 
 async def _ask(ctx: NodeContext) -> Wait | list[Item]:
     """Waits for an approval with its state; run again, emits the state and the payload."""
-    calls[ctx.node_id] += 1
+    calls.add(ctx.node_id)
     if ctx.resumed is None:
         return Wait(resume="approval", state={"asked": ctx.node_id})
     state, payload = ctx.resumed

@@ -275,6 +275,25 @@ async def test_token_limit_stops(
     assert messages_of(server.requests[0].json)[-1] == "loop"
 
 
+async def test_cost_limit_stops_with_the_price_table(
+    client: httpx.AsyncClient, runtime: Runtime, server: OpenAIServer
+) -> None:
+    """With a price for the model, the agent's cost limit counts money, not tokens: 18
+    tokens a call at 1,000 per million cost 0.018, so the limit of 0.03 stops at the second."""
+    price = {"provider": "openai", "model": "gpt-test", "input_per_million": "1000",
+             "output_per_million": "1000"}  # fmt: skip
+    assert (await client.post("/api/ai/prices", json=price)).status_code == 201
+    mid = await models(client, server)
+    server.script(LOOP, LOOP, LOOP)
+    wid = await save(client, [agent(mid, prompt="loop", tools=[ADD], max_cost=0.03)])
+    record = await execute(client, wid)
+    assert record["status"] == "error"
+    assert "cost limit (0.03)" in record["error"]["message"], record["error"]
+    assert len(server.requests) == 2  # the third call is not made
+    step = next(s for s in record["steps"] if s["node_id"] == "agent")
+    assert step["usage"]["calls"] == 2 and float(step["usage"]["cost"]) == 0.036
+
+
 async def test_agent_on_anthropic(client: httpx.AsyncClient, runtime: Runtime) -> None:
     with allow_loopback(), AnthropicServer() as server:
         mid = await add_integration(
