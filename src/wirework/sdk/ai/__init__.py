@@ -17,6 +17,7 @@ from wirework.sdk.ai.messages import (
 from wirework.sdk.ai.provider import (
     ModelProvider,
     provider_for,
+    provider_of_credentials,
     provider_types,
     register_provider,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "ToolSpec",
     "Usage",
     "provider_for",
+    "provider_of_credentials",
     "provider_types",
     "register_provider",
 ]
