@@ -27,6 +27,10 @@ class AssistantConfigOut(BaseModel):
     integration_id: int | None = None
     integration_name: str | None = Field(default=None, description="Null: no such integration")
     model: str | None = None
+    provider_types: list[str] = Field(
+        default_factory=list,
+        description="Integration types that serve models (the editor's model pickers)",
+    )
 
 
 class DraftIn(_In):

@@ -79,8 +79,9 @@ async def _stored(session: AsyncSession) -> dict[str, Any] | None:
 
 async def get_config(session: AsyncSession) -> AssistantConfigOut:
     stored = await _stored(session)
+    kinds = provider_types()
     if not stored:
-        return AssistantConfigOut(configured=False)
+        return AssistantConfigOut(configured=False, provider_types=kinds)
     iid, model = stored.get("integration_id"), stored.get("model")
     found = await session.get(Integration, iid) if isinstance(iid, int) else None
     return AssistantConfigOut(
@@ -88,6 +89,7 @@ async def get_config(session: AsyncSession) -> AssistantConfigOut:
         integration_id=iid if isinstance(iid, int) else None,
         integration_name=found.name if found is not None else None,
         model=model if isinstance(model, str) else None,
+        provider_types=kinds,
     )
 
 
@@ -116,7 +118,11 @@ async def set_config(
     await session.flush()
     audit.record(actor, "ai.assistant.set", f"integration {row.id}", model=data.model)
     return AssistantConfigOut(
-        configured=True, integration_id=row.id, integration_name=row.name, model=data.model
+        configured=True,
+        integration_id=row.id,
+        integration_name=row.name,
+        model=data.model,
+        provider_types=provider_types(),
     )
 
 

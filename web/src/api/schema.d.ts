@@ -293,6 +293,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/integrations/{integration_id}/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The models a model-provider integration lists (asks the provider) */
+        get: operations["list_models_api_integrations__integration_id__models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/integrations/{integration_id}": {
         parameters: {
             query?: never;
@@ -958,6 +975,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai/assistant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The assistant's model */
+        get: operations["get_assistant_api_ai_assistant_get"];
+        /** Choose the model provider integration and model the assistant asks */
+        put: operations["set_assistant_api_ai_assistant_put"];
+        post?: never;
+        /** Turn the assistant off */
+        delete: operations["clear_assistant_api_ai_assistant_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/draft-workflow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Draft a workflow from a description (validated, never saved) */
+        post: operations["draft_workflow_api_ai_draft_workflow_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/explain-error": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Explain a failed step and suggest fixes */
+        post: operations["explain_error_api_ai_explain_error_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/write": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write an expression or core.code Python from an instruction (syntax-checked) */
+        post: operations["write_api_ai_write_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/node-types": {
         parameters: {
             query?: never;
@@ -1147,6 +1234,41 @@ export interface components {
             /** Expires At */
             expires_at: string | null;
         };
+        /** AssistantConfigIn */
+        AssistantConfigIn: {
+            /**
+             * Integration Id
+             * @description A model-provider integration (openai, anthropic, …)
+             */
+            integration_id: number;
+            /**
+             * Model
+             * @description The model it asks
+             */
+            model: string;
+        };
+        /** AssistantConfigOut */
+        AssistantConfigOut: {
+            /**
+             * Configured
+             * @description Whether the assistant can be used
+             */
+            configured: boolean;
+            /** Integration Id */
+            integration_id?: number | null;
+            /**
+             * Integration Name
+             * @description Null: no such integration
+             */
+            integration_name?: string | null;
+            /** Model */
+            model?: string | null;
+            /**
+             * Provider Types
+             * @description Integration types that serve models (the editor's model pickers)
+             */
+            provider_types?: string[];
+        };
         /** Body_preview_version_api_ai_templates__name__versions__version__preview_post */
         Body_preview_version_api_ai_templates__name__versions__version__preview_post: {
             /** Variables */
@@ -1277,6 +1399,36 @@ export interface components {
             /** Error */
             error?: string | null;
         };
+        /** DraftIn */
+        DraftIn: {
+            /**
+             * Description
+             * @description The workflow in words
+             */
+            description: string;
+            /**
+             * Document
+             * @description The current workflow document to change (as the editor holds it); null: draft a new one
+             */
+            document?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** DraftOut */
+        DraftOut: {
+            /**
+             * Document
+             * @description The draft: a valid workflow document (not saved: apply it in the editor)
+             */
+            document: {
+                [key: string]: unknown;
+            };
+            /**
+             * Attempts
+             * @description Model calls it took (1 + repairs)
+             */
+            attempts: number;
+        };
         /** ExecuteRequest */
         ExecuteRequest: {
             /**
@@ -1398,6 +1550,20 @@ export interface components {
              * @description The execution that started this one (sub-workflows, errors)
              */
             parent_execution_id?: string | null;
+        };
+        /** ExplainIn */
+        ExplainIn: {
+            /** Execution Id */
+            execution_id: string;
+            /** Node Id */
+            node_id: string;
+        };
+        /** ExplainOut */
+        ExplainOut: {
+            /** Explanation */
+            explanation: string;
+            /** Suggestions */
+            suggestions?: string[];
         };
         /** ExprExample */
         ExprExample: {
@@ -1822,6 +1988,7 @@ export interface components {
              */
             allowed_hosts?: string[] | null;
         };
+        JsonValue: unknown;
         /** Kpis */
         Kpis: {
             /**
@@ -1891,6 +2058,16 @@ export interface components {
          * @enum {string}
          */
         ListenerStatus: "listening" | "called" | "expired";
+        /** ModelOut */
+        ModelOut: {
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @description chat, embedding or null (not said)
+             */
+            kind?: string | null;
+        };
         /**
          * Node
          * @description One step of a workflow.
@@ -3749,6 +3926,43 @@ export interface components {
             /** Created By */
             created_by: number | null;
         };
+        /** WriteContext */
+        WriteContext: {
+            /** Node Type */
+            node_type?: string | null;
+            /** Param Name */
+            param_name?: string | null;
+            /** @description An input item the value will see (as `json`) */
+            sample_item?: components["schemas"]["JsonValue"];
+            /**
+             * Code Mode
+             * @description core.code's mode
+             * @default once
+             */
+            code_mode?: string;
+        };
+        /** WriteIn */
+        WriteIn: {
+            kind: components["schemas"]["WriteKind"];
+            /** Instruction */
+            instruction: string;
+            context?: components["schemas"]["WriteContext"];
+        };
+        /**
+         * WriteKind
+         * @enum {string}
+         */
+        WriteKind: "expression" | "code";
+        /** WriteOut */
+        WriteOut: {
+            /**
+             * Text
+             * @description The expression (with {{ }}) or the Python code
+             */
+            text: string;
+            /** Attempts */
+            attempts: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -4593,6 +4807,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IntegrationTestResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_models_api_integrations__integration_id__models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOut"][];
                 };
             };
             /** @description Validation Error */
@@ -6374,6 +6619,176 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TemplatePreviewOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_assistant_api_ai_assistant_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantConfigOut"];
+                };
+            };
+        };
+    };
+    set_assistant_api_ai_assistant_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssistantConfigIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantConfigOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clear_assistant_api_ai_assistant_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    draft_workflow_api_ai_draft_workflow_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    explain_error_api_ai_explain_error_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExplainIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplainOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    write_api_ai_write_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WriteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteOut"];
                 };
             };
             /** @description Validation Error */

@@ -86,9 +86,10 @@ export function NodePanel(props: NodePanelProps) {
       readOnly,
       root: nodeType?.params_schema ?? {},
       nodeType: node.type,
+      params: node.params ?? {},
       idFor,
     }),
-    [props.scope, functions.data, fieldErrors, readOnly, nodeType, node.type, idFor],
+    [props.scope, functions.data, fieldErrors, readOnly, nodeType, node.type, node.params, idFor],
   );
   const title = node.name || node.id;
   const errorCount = (t: PanelTab) => Object.keys(fieldErrors).filter((p) => tabOf(p) === t).length;
