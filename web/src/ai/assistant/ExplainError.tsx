@@ -12,7 +12,8 @@ export function ExplainError({ executionId, nodeId }: { executionId: string; nod
   const [out, setOut] = useState<ExplainOut | null>(null);
   const [error, setError] = useState<unknown>(null);
   // Viewers read executions but do not spend on the model.
-  const viewer = useMe().data?.role === "viewer";
+  const me = useMe();
+  const allowed = !!me.data && me.data.role !== "viewer";
 
   async function ask() {
     setBusy(true);
@@ -26,7 +27,7 @@ export function ExplainError({ executionId, nodeId }: { executionId: string; nod
     }
   }
 
-  if (viewer) return null;
+  if (!allowed) return null;
   return (
     <div className="mt-1 space-y-1 font-sans text-xs font-normal">
       {!out && (

@@ -20,8 +20,15 @@ export interface JsonSchemaBuilderProps {
 export function JsonSchemaBuilder({ id, labelledBy, value, onChange, readOnly }: JsonSchemaBuilderProps) {
   const parsed = fromSchema(value);
   const [asJson, setAsJson] = useState(parsed === null);
-  const fields = parsed ?? [];
+  // Rows being typed (a field without a name yet is not in the schema): kept here while the
+  // schema they make is the value; a value changed elsewhere (undo, JSON) starts them again.
+  const [rows, setRows] = useState<BuilderField[]>(parsed ?? []);
+  const fields = JSON.stringify(toSchema(rows)) === JSON.stringify(value ?? toSchema([])) ? rows : (parsed ?? []);
   const problems = builderProblems(fields);
+  const update = (next: BuilderField[]) => {
+    setRows(next);
+    onChange(toSchema(next));
+  };
   return (
     <div className="space-y-2" id={id} role="group" aria-labelledby={labelledBy}>
       <div className="flex items-center gap-2 text-xs">
@@ -35,7 +42,7 @@ export function JsonSchemaBuilder({ id, labelledBy, value, onChange, readOnly }:
         <JsonInput id={`${id}-json`} labelledBy={labelledBy} value={value} readOnly={readOnly} onChange={onChange} />
       ) : (
         <>
-          <FieldRows fields={fields} readOnly={readOnly} onChange={(next) => onChange(toSchema(next))} label="Answer" />
+          <FieldRows fields={fields} readOnly={readOnly} onChange={update} label="Answer" />
           {problems.length > 0 && (
             <ul className="list-disc pl-5 text-xs text-red-700 dark:text-red-400">
               {problems.map((p) => (
