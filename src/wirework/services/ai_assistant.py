@@ -1,6 +1,6 @@
 """The editor's AI assistant: which model it asks (an instance setting admins change through
 ``/api/ai/assistant``), and how it asks: one model call checked against the daily spending
-limits, priced and counted like a step's (an ``ai_usage`` row in its own transaction, so a
+limits, priced and counted like a step's (an ``ai_usage`` row committed at once, so a
 refused answer still counts), and :meth:`Assistant.ask_json` — a JSON answer checked by the
 caller, its problems sent back to the model until it is valid or the attempts
 (``WIREWORK_AI_ASSISTANT_ATTEMPTS``) are spent.
@@ -185,6 +185,9 @@ Check = Callable[[Any], Awaitable["tuple[T | None, list[str]]"]]
 @dataclass
 class Assistant:
     runtime: Runtime
+    #: The request's session: each usage row is committed on it at once (a refused answer
+    #: rolls back nothing counted; one writer, so SQLite never waits on itself).
+    session: AsyncSession
     provider: ModelProvider
     model: str
 
@@ -195,54 +198,56 @@ class Assistant:
         if not config.configured or config.integration_id is None or not config.model:
             raise NotConfigured(HOW_TO_CONFIGURE)
         provider = await open_provider(session, runtime, config.integration_id)
-        return cls(runtime, provider, config.model)
+        return cls(runtime, session, provider, config.model)
 
     async def aclose(self) -> None:
         await self.provider.aclose()
 
     async def _check_spending(self) -> None:
-        async with self.runtime.sessionmaker() as session:
-            limits = await ai_usage.load_limits(session)
-            try:
-                await ai_usage.check_limits(session, limits, workflow_id=None, project_id=None)
-            except NodeError as exc:
-                raise SpendingLimitReached(exc.message) from None
+        session = self.session
+        limits = await ai_usage.load_limits(session)
+        try:
+            await ai_usage.check_limits(session, limits, workflow_id=None, project_id=None)
+        except NodeError as exc:
+            raise SpendingLimitReached(exc.message) from None
 
     async def _record(self, task: AssistantTask, result: ChatResult) -> None:
-        async with self.runtime.sessionmaker() as session:
-            prices = ai_prices.lookup(
-                await ai_prices.load_table(session), self.provider.name, result.model
+        session = self.session
+        prices = ai_prices.lookup(
+            await ai_prices.load_table(session), self.provider.name, result.model
+        )
+        usage = result.usage
+        cost = (
+            ai_prices.call_cost(usage.input_tokens, usage.output_tokens, prices)
+            if prices is not None
+            else None
+        )
+        session.add(
+            AiUsage(
+                execution_id=USAGE_EXECUTION,
+                node_id=str(task),
+                workflow_id=None,
+                project_id=None,
+                day=ai_usage.utc_today(),
+                provider=self.provider.name,
+                model=result.model,
+                template=None,
+                calls=1,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cost_nanos=cost,
+                unpriced_calls=0 if cost is not None else 1,
             )
-            usage = result.usage
-            cost = (
-                ai_prices.call_cost(usage.input_tokens, usage.output_tokens, prices)
-                if prices is not None
-                else None
-            )
-            session.add(
-                AiUsage(
-                    execution_id=USAGE_EXECUTION,
-                    node_id=str(task),
-                    workflow_id=None,
-                    project_id=None,
-                    day=ai_usage.utc_today(),
-                    provider=self.provider.name,
-                    model=result.model,
-                    template=None,
-                    calls=1,
-                    input_tokens=usage.input_tokens,
-                    output_tokens=usage.output_tokens,
-                    cost_nanos=cost,
-                    unpriced_calls=0 if cost is not None else 1,
-                )
-            )
-            await session.commit()
+        )
+        await session.commit()
 
     async def ask(
         self, task: AssistantTask, messages: list[Message], schema: dict[str, Any] | None
     ) -> ChatResult:
-        """One model call, limits checked before and its usage counted after."""
+        """One model call, limits checked before and its usage counted after. The request's
+        transaction is ended before the call: no lock is held while the model thinks."""
         await self._check_spending()
+        await self.session.commit()
         request = ChatRequest(model=self.model, messages=messages, json_schema=schema)
         try:
             result = await self.provider.chat(request)
