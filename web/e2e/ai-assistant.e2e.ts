@@ -13,7 +13,7 @@ import { openBrowser, type Browser } from "./browser";
 import { startServer, type RunningServer } from "./server";
 
 const OWNER = { email: "ava@example.com", password: "assistant password 1" };
-const API_KEY = "sk-e2e-assistant-key";
+const API_KEY = "sk-e2e-Vq7Ld2Xp9Rw";
 
 const DRAFT = {
   name: "Greet people",
