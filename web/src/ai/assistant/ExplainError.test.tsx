@@ -26,7 +26,7 @@ describe("explain this error", () => {
   it("asks for the failed step and shows the explanation and suggestions", async () => {
     show("editor");
     const user = userEvent.setup();
-    await user.click(await screen.findByRole("button", { name: "Explain the error of call" }));
+    await user.click(await screen.findByRole("button", { name: "Explain this error of call" }));
     const region = await screen.findByRole("region", { name: "Explanation of the error of call" });
     expect(region).toHaveTextContent("Nothing listens on port 1.");
     expect(region).toHaveTextContent("Fix the URL");

@@ -31,9 +31,10 @@ export function ExplainError({ executionId, nodeId }: { executionId: string; nod
   return (
     <div className="mt-1 space-y-1 font-sans text-xs font-normal">
       {!out && (
-        <Button variant="ghost" className="px-1.5 py-0.5 text-xs" onClick={() => void ask()} disabled={busy} aria-label={`Explain the error of ${nodeId}`}>
+        <Button variant="ghost" className="px-1.5 py-0.5 text-xs" onClick={() => void ask()} disabled={busy}>
           {busy ? <Loader2 aria-hidden className="size-3 animate-spin" /> : <Sparkles aria-hidden className="size-3" />}
-          {busy ? "Explaining…" : "Explain this error"}
+          {busy ? "Explaining…" : "Explain this error"}{" "}
+          <span className="sr-only">of {nodeId}</span>
         </Button>
       )}
       {error ? <ErrorMessage error={error} title="No explanation" /> : null}
