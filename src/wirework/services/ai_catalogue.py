@@ -84,6 +84,19 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
 
 
+# (type, params model) → its params line: the schemas of a process's node types do not change,
+# and building them is the slow part.
+_LINES: dict[tuple[str, int], str] = {}
+
+
+def _params_of(spec: NodeSpec) -> str:
+    key = (spec.type, id(spec.params))
+    found = _LINES.get(key)
+    if found is None:
+        found = _LINES[key] = params_line(spec.params.model_json_schema())
+    return found
+
+
 def _entry(spec: NodeSpec, detailed: bool) -> str:
     ports = ""
     if spec.outputs is None:
@@ -95,7 +108,7 @@ def _entry(spec: NodeSpec, detailed: bool) -> str:
     head = f"- {spec.type}: {_first_sentence(spec.description)}{ports}"
     if not detailed:
         return head
-    line = params_line(spec.params.model_json_schema())
+    line = _params_of(spec)
     return f"{head}\n  params: {line or '(none)'}"
 
 
@@ -111,14 +124,20 @@ def catalogue(request: str, budget: int) -> str:
         return (0 if core else 1, -len(words & wanted), spec.type)
 
     detailed: set[str] = set()
-    used = sum(len(_entry(s, False)) + 1 for s in specs)
+    short = {s.type: _entry(s, False) for s in specs}
+    if sum(len(line) + 1 for line in short.values()) > budget:
+        short = {s.type: f"- {s.type}" for s in specs}  # not one line each: the names
+    used = sum(len(line) + 1 for line in short.values())
     for spec in sorted(specs, key=rank):
-        extra = len(_entry(spec, True)) - len(_entry(spec, False))
+        extra = len(_entry(spec, True)) - len(short[spec.type])
         if used + extra > budget:
             continue
         detailed.add(spec.type)
         used += extra
-    lines = [_entry(s, s.type in detailed) for s in sorted(specs, key=lambda s: s.type)]
+    lines = [
+        _entry(s, True) if s.type in detailed else short[s.type]
+        for s in sorted(specs, key=lambda s: s.type)
+    ]
     text = "\n".join(lines)
     return text if len(text) <= budget else text[: budget - 1] + "…"
 
