@@ -40,6 +40,13 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class BadGateway(ServiceError):
+    """A service we called (a model provider) failed or answered something unusable."""
+
+    status_code = 502
+    code = "upstream_error"
+
+
 class Unauthorized(ServiceError):
     status_code = 401
     code = "unauthorized"

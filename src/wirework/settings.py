@@ -306,6 +306,25 @@ class Settings(BaseSettings):
             "overrides it."
         ),
     )
+    ai_assistant_attempts: int = Field(
+        default=2,
+        ge=1,
+        le=5,
+        description=(
+            "Model calls the editor's AI assistant makes for one answer: the first, then "
+            "repairs (the validation problems sent back) until one is valid."
+        ),
+    )
+    ai_assistant_catalogue_chars: int = Field(
+        default=24000,
+        ge=2000,
+        le=400000,
+        description=(
+            "Characters of the node-type catalogue sent to the model when drafting a "
+            "workflow; past it, the types least related to the description lose their "
+            "params' details."
+        ),
+    )
     auto_migrate: bool = Field(
         default=True,
         description=(

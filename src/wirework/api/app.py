@@ -32,6 +32,7 @@ from wirework.api import errors, ui
 from wirework.api.bodies import BadJson, parse_json
 from wirework.api.routes import (
     ai,
+    ai_assistant,
     api_keys,
     approvals,
     auth,
@@ -387,6 +388,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         webhook_tests,
         system,
         ai,
+        ai_assistant,
     ):
         app.include_router(module.router, prefix="/api")
     app.include_router(workflows.node_types_router, prefix="/api")

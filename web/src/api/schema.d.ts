@@ -293,6 +293,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/integrations/{integration_id}/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The models a model-provider integration lists (asks the provider) */
+        get: operations["list_models_api_integrations__integration_id__models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/integrations/{integration_id}": {
         parameters: {
             query?: never;
@@ -589,40 +606,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/approvals": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Agents' tool calls waiting for a person's approval, oldest first */
-        get: operations["list_approvals_api_approvals_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/approvals/{execution_id}/{node_id}/{call_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Approve or reject a waiting tool call; the execution resumes */
-        post: operations["decide_api_approvals__execution_id___node_id___call_id__post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/dashboard": {
         parameters: {
             query?: never;
@@ -809,6 +792,253 @@ export interface paths {
         get: operations["queue_api_system_queue_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The price table of models */
+        get: operations["list_prices_api_ai_prices_get"];
+        put?: never;
+        /** Price a model (per million tokens in and out) */
+        post: operations["create_price_api_ai_prices_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/prices/{price_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Price */
+        get: operations["get_price_api_ai_prices__price_id__get"];
+        /** Update Price */
+        put: operations["update_price_api_ai_prices__price_id__put"];
+        post?: never;
+        /** Delete Price */
+        delete: operations["delete_price_api_ai_prices__price_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tokens and cost of model calls per day, workflow, project, model or template */
+        get: operations["usage_api_ai_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Daily spending limits */
+        get: operations["list_limits_api_ai_limits_get"];
+        /** Set the daily limit of the instance, a workflow or a project (replaces it) */
+        put: operations["set_limit_api_ai_limits_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/limits/{limit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Limit */
+        delete: operations["delete_limit_api_ai_limits__limit_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prompt templates */
+        get: operations["list_templates_api_ai_templates_get"];
+        put?: never;
+        /** Create a prompt template (its version 1) */
+        post: operations["create_template_api_ai_templates_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render an unsaved template with its sample variables (nothing is saved) */
+        post: operations["preview_template_api_ai_templates_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/templates/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest version */
+        get: operations["get_template_api_ai_templates__name__get"];
+        /** Save a new version (the old ones stay readable) */
+        put: operations["save_template_api_ai_templates__name__put"];
+        post?: never;
+        /** Delete Template */
+        delete: operations["delete_template_api_ai_templates__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/templates/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Template Version */
+        get: operations["get_template_version_api_ai_templates__name__versions__version__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/templates/{name}/versions/{version}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render a saved version with its sample variables (or the ones given) */
+        post: operations["preview_version_api_ai_templates__name__versions__version__preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/assistant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The assistant's model */
+        get: operations["get_assistant_api_ai_assistant_get"];
+        /** Choose the model provider integration and model the assistant asks */
+        put: operations["set_assistant_api_ai_assistant_put"];
+        post?: never;
+        /** Turn the assistant off */
+        delete: operations["clear_assistant_api_ai_assistant_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/draft-workflow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Draft a workflow from a description (validated, never saved) */
+        post: operations["draft_workflow_api_ai_draft_workflow_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/explain-error": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Explain a failed step and suggest fixes */
+        post: operations["explain_error_api_ai_explain_error_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/write": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write an expression or core.code Python from an instruction (syntax-checked) */
+        post: operations["write_api_ai_write_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1004,28 +1234,47 @@ export interface components {
             /** Expires At */
             expires_at: string | null;
         };
-        /** ApprovalDecision */
-        ApprovalDecision: {
+        /** AssistantConfigIn */
+        AssistantConfigIn: {
             /**
-             * Approved
-             * @description true: the tool call runs; false: it is rejected
+             * Integration Id
+             * @description A model-provider integration (openai, anthropic, …)
              */
-            approved: boolean;
+            integration_id: number;
             /**
-             * Reason
-             * @description Why (the model is told when rejected)
+             * Model
+             * @description The model it asks
              */
-            reason?: string | null;
+            model: string;
         };
-        /** ApprovalResult */
-        ApprovalResult: {
-            /** Execution Id */
-            execution_id: string;
+        /** AssistantConfigOut */
+        AssistantConfigOut: {
             /**
-             * Status
-             * @description resumed
+             * Configured
+             * @description Whether the assistant can be used
              */
-            status: string;
+            configured: boolean;
+            /** Integration Id */
+            integration_id?: number | null;
+            /**
+             * Integration Name
+             * @description Null: no such integration
+             */
+            integration_name?: string | null;
+            /** Model */
+            model?: string | null;
+            /**
+             * Provider Types
+             * @description Integration types that serve models (the editor's model pickers)
+             */
+            provider_types?: string[];
+        };
+        /** Body_preview_version_api_ai_templates__name__versions__version__preview_post */
+        Body_preview_version_api_ai_templates__name__versions__version__preview_post: {
+            /** Variables */
+            variables?: {
+                [key: string]: unknown;
+            } | null;
         };
         /**
          * BrokerQueue
@@ -1150,6 +1399,36 @@ export interface components {
             /** Error */
             error?: string | null;
         };
+        /** DraftIn */
+        DraftIn: {
+            /**
+             * Description
+             * @description The workflow in words
+             */
+            description: string;
+            /**
+             * Document
+             * @description The current workflow document to change (as the editor holds it); null: draft a new one
+             */
+            document?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** DraftOut */
+        DraftOut: {
+            /**
+             * Document
+             * @description The draft: a valid workflow document (not saved: apply it in the editor)
+             */
+            document: {
+                [key: string]: unknown;
+            };
+            /**
+             * Attempts
+             * @description Model calls it took (1 + repairs)
+             */
+            attempts: number;
+        };
         /** ExecuteRequest */
         ExecuteRequest: {
             /**
@@ -1271,6 +1550,20 @@ export interface components {
              * @description The execution that started this one (sub-workflows, errors)
              */
             parent_execution_id?: string | null;
+        };
+        /** ExplainIn */
+        ExplainIn: {
+            /** Execution Id */
+            execution_id: string;
+            /** Node Id */
+            node_id: string;
+        };
+        /** ExplainOut */
+        ExplainOut: {
+            /** Explanation */
+            explanation: string;
+            /** Suggestions */
+            suggestions?: string[];
         };
         /** ExprExample */
         ExprExample: {
@@ -1695,6 +1988,7 @@ export interface components {
              */
             allowed_hosts?: string[] | null;
         };
+        JsonValue: unknown;
         /** Kpis */
         Kpis: {
             /**
@@ -1719,11 +2013,61 @@ export interface components {
             avg_duration_ms: number | null;
             by_status: components["schemas"]["StatusCounts"];
         };
+        /** LimitIn */
+        LimitIn: {
+            scope: components["schemas"]["LimitScope"];
+            /**
+             * Scope Id
+             * @description The workflow's or project's id; none for the instance
+             */
+            scope_id?: number | null;
+            /**
+             * Daily Limit
+             * @description Per UTC day
+             * @example 5.00
+             */
+            daily_limit: number | string;
+        };
+        /** LimitOut */
+        LimitOut: {
+            /** Id */
+            id: number;
+            scope: components["schemas"]["LimitScope"];
+            /** Scope Id */
+            scope_id: number | null;
+            /** Daily Limit */
+            daily_limit: string;
+            /**
+             * Spent Today
+             * @description Spent so far this UTC day in its scope
+             */
+            spent_today: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * LimitScope
+         * @enum {string}
+         */
+        LimitScope: "instance" | "workflow" | "project";
         /**
          * ListenerStatus
          * @enum {string}
          */
         ListenerStatus: "listening" | "called" | "expired";
+        /** ModelOut */
+        ModelOut: {
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @description chat, embedding or null (not said)
+             */
+            kind?: string | null;
+        };
         /**
          * Node
          * @description One step of a workflow.
@@ -2038,44 +2382,6 @@ export interface components {
              */
             header_bound?: boolean;
         };
-        /** PendingApproval */
-        PendingApproval: {
-            /** Execution Id */
-            execution_id: string;
-            /** Workflow Id */
-            workflow_id: number | null;
-            /**
-             * Node Id
-             * @description The agent node that waits
-             */
-            node_id: string;
-            /**
-             * Call Id
-             * @description The model's tool call id
-             */
-            call_id: string;
-            /**
-             * Tool
-             * @description The tool the model wants to call
-             */
-            tool: string;
-            /**
-             * Arguments
-             * @description The arguments it gave
-             */
-            arguments: {
-                [key: string]: unknown;
-            };
-            /** Requested At */
-            requested_at?: string | null;
-            /**
-             * Links
-             * @description Signed links that approve or reject it without logging in (they expire)
-             */
-            links?: {
-                [key: string]: string;
-            };
-        };
         /**
          * Period
          * @description A window ending now (or at ``until``).
@@ -2181,6 +2487,12 @@ export interface components {
             expression: string;
             scope?: components["schemas"]["PreviewScope"];
         };
+        /** PreviewMessage */
+        PreviewMessage: {
+            role: components["schemas"]["Role"];
+            /** Content */
+            content: string;
+        };
         /** PreviewNode */
         PreviewNode: {
             /**
@@ -2247,6 +2559,65 @@ export interface components {
              * @description The workflow's time zone for now and today (default UTC)
              */
             timezone?: string | null;
+        };
+        /** PriceIn */
+        PriceIn: {
+            /**
+             * Provider
+             * @example openai
+             */
+            provider: string;
+            /**
+             * Model
+             * @description The model's name as the provider reports it (no spaces)
+             * @example gpt-4o-mini
+             */
+            model: string;
+            /**
+             * Input Per Million
+             * @description Per million tokens
+             * @example 0.15
+             */
+            input_per_million: number | string;
+            /**
+             * Output Per Million
+             * @description Per million tokens
+             * @example 0.15
+             */
+            output_per_million: number | string;
+        };
+        /** PriceOut */
+        PriceOut: {
+            /**
+             * Provider
+             * @example openai
+             */
+            provider: string;
+            /**
+             * Model
+             * @description The model's name as the provider reports it (no spaces)
+             * @example gpt-4o-mini
+             */
+            model: string;
+            /**
+             * Input Per Million
+             * @description Per million tokens
+             * @example 0.15
+             */
+            input_per_million: string;
+            /**
+             * Output Per Million
+             * @description Per million tokens
+             * @example 0.15
+             */
+            output_per_million: string;
+            /** Id */
+            id: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /**
          * QueueOut
@@ -2384,6 +2755,11 @@ export interface components {
              */
             jitter?: boolean;
         };
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "system" | "user" | "assistant" | "tool";
         /** SeriesPoint */
         SeriesPoint: {
             /**
@@ -2509,16 +2885,8 @@ export interface components {
         };
         /** StepOut */
         StepOut: {
-            /**
-             * Node Id
-             * @description The node; for a part of a node's step (an agent's model or tool call) `<node id>/<part>`, e.g. `agent/model#1`, `agent/tool:create_issue#2`
-             */
+            /** Node Id */
             node_id: string;
-            /**
-             * Parent Node Id
-             * @description For a part of a step: the node it belongs to (the UI nests it there)
-             */
-            parent_node_id?: string | null;
             /**
              * Run Index
              * @default 0
@@ -2561,6 +2929,54 @@ export interface components {
              * @default false
              */
             truncated?: boolean;
+            /** @description The step's model calls (tokens, cost); null: none */
+            usage?: components["schemas"]["StepUsage"] | null;
+        };
+        /**
+         * StepUsage
+         * @description A step's model calls, summed (the execution record shows it on each step).
+         */
+        StepUsage: {
+            /** Calls */
+            calls: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /**
+             * Cost
+             * @description Null when no call had a price
+             */
+            cost?: string | null;
+            /**
+             * Unpriced Calls
+             * @default 0
+             */
+            unpriced_calls?: number;
+            /** Models */
+            models?: components["schemas"]["StepUsageModel"][];
+        };
+        /** StepUsageModel */
+        StepUsageModel: {
+            /** Provider */
+            provider: string;
+            /** Model */
+            model: string;
+            /** Template */
+            template?: string | null;
+            /** Calls */
+            calls: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Cost */
+            cost?: string | null;
+            /**
+             * Unpriced Calls
+             * @default 0
+             */
+            unpriced_calls?: number;
         };
         /**
          * StickyNote
@@ -2648,6 +3064,160 @@ export interface components {
              */
             count: number;
         };
+        /** TemplateIn */
+        TemplateIn: {
+            /** Messages */
+            messages: components["schemas"]["TemplateMessageIn"][];
+            /**
+             * Variables
+             * @description Declared variables and their sample values (the preview uses them)
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Name
+             * @description Letters, digits, '_', '.', '-' (a node names it, e.g. 'support-reply')
+             * @example support-reply
+             */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+        };
+        /** TemplateMessageIn */
+        TemplateMessageIn: {
+            role: components["schemas"]["Role"];
+            /**
+             * Content
+             * @description Text; may hold {{ … }} expressions
+             */
+            content: string;
+        };
+        /** TemplateOut */
+        TemplateOut: {
+            /** Messages */
+            messages: components["schemas"]["TemplateMessageIn"][];
+            /**
+             * Variables
+             * @description Declared variables and their sample values (the preview uses them)
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Version */
+            version: number;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+            /**
+             * Versions
+             * @description Newest first
+             */
+            versions: components["schemas"]["TemplateVersionInfo"][];
+        };
+        /**
+         * TemplatePreviewIn
+         * @description An unsaved template (the editor's content) rendered with its sample variables.
+         */
+        TemplatePreviewIn: {
+            /** Messages */
+            messages: components["schemas"]["TemplateMessageIn"][];
+            /**
+             * Variables
+             * @description Declared variables and their sample values (the preview uses them)
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
+        /** TemplatePreviewOut */
+        TemplatePreviewOut: {
+            /** Messages */
+            messages: components["schemas"]["PreviewMessage"][];
+        };
+        /** TemplateSummary */
+        TemplateSummary: {
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * TemplateUpdate
+         * @description A save: always a new version (the old ones stay readable).
+         */
+        TemplateUpdate: {
+            /** Messages */
+            messages: components["schemas"]["TemplateMessageIn"][];
+            /**
+             * Variables
+             * @description Declared variables and their sample values (the preview uses them)
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+            /** Description */
+            description?: string | null;
+        };
+        /** TemplateVersionInfo */
+        TemplateVersionInfo: {
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+        };
+        /** TemplateVersionOut */
+        TemplateVersionOut: {
+            /** Messages */
+            messages: components["schemas"]["TemplateMessageIn"][];
+            /**
+             * Variables
+             * @description Declared variables and their sample values (the preview uses them)
+             */
+            variables?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Version */
+            version: number;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -2683,6 +3253,96 @@ export interface components {
             params_schema: {
                 [key: string]: unknown;
             };
+        };
+        /** UsageGroup */
+        UsageGroup: {
+            /**
+             * Calls
+             * @default 0
+             */
+            calls?: number;
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens?: number;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens?: number;
+            /**
+             * Cost
+             * @description Of the priced calls; null when none had a price
+             */
+            cost?: string | null;
+            /**
+             * Unpriced Calls
+             * @description Calls of models with no price
+             * @default 0
+             */
+            unpriced_calls?: number;
+            /**
+             * Key
+             * @description The group: a day (YYYY-MM-DD), a workflow or project id, 'provider/model', or 'name@version'; null: none (e.g. calls without a template)
+             */
+            key: string | null;
+            /**
+             * Label
+             * @description What to show for the group (a workflow's name, …)
+             */
+            label: string;
+        };
+        /**
+         * UsageGroupBy
+         * @enum {string}
+         */
+        UsageGroupBy: "day" | "workflow" | "project" | "model" | "template";
+        /** UsageReport */
+        UsageReport: {
+            group_by: components["schemas"]["UsageGroupBy"];
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            /** Groups */
+            groups: components["schemas"]["UsageGroup"][];
+            total: components["schemas"]["UsageTotals"];
+        };
+        /** UsageTotals */
+        UsageTotals: {
+            /**
+             * Calls
+             * @default 0
+             */
+            calls?: number;
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens?: number;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens?: number;
+            /**
+             * Cost
+             * @description Of the priced calls; null when none had a price
+             */
+            cost?: string | null;
+            /**
+             * Unpriced Calls
+             * @description Calls of models with no price
+             * @default 0
+             */
+            unpriced_calls?: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -3265,6 +3925,43 @@ export interface components {
             created_at: string;
             /** Created By */
             created_by: number | null;
+        };
+        /** WriteContext */
+        WriteContext: {
+            /** Node Type */
+            node_type?: string | null;
+            /** Param Name */
+            param_name?: string | null;
+            /** @description An input item the value will see (as `json`) */
+            sample_item?: components["schemas"]["JsonValue"];
+            /**
+             * Code Mode
+             * @description core.code's mode
+             * @default once
+             */
+            code_mode?: string;
+        };
+        /** WriteIn */
+        WriteIn: {
+            kind: components["schemas"]["WriteKind"];
+            /** Instruction */
+            instruction: string;
+            context?: components["schemas"]["WriteContext"];
+        };
+        /**
+         * WriteKind
+         * @enum {string}
+         */
+        WriteKind: "expression" | "code";
+        /** WriteOut */
+        WriteOut: {
+            /**
+             * Text
+             * @description The expression (with {{ }}) or the Python code
+             */
+            text: string;
+            /** Attempts */
+            attempts: number;
         };
     };
     responses: never;
@@ -4123,6 +4820,37 @@ export interface operations {
             };
         };
     };
+    list_models_api_integrations__integration_id__models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_integration_api_integrations__integration_id__get: {
         parameters: {
             query?: never;
@@ -4940,74 +5668,6 @@ export interface operations {
             };
         };
     };
-    list_approvals_api_approvals_get: {
-        parameters: {
-            query?: {
-                execution_id?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PendingApproval"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    decide_api_approvals__execution_id___node_id___call_id__post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                execution_id: string;
-                node_id: string;
-                call_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ApprovalDecision"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApprovalResult"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     dashboard_api_dashboard_get: {
         parameters: {
             query?: {
@@ -5441,6 +6101,694 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueueOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_prices_api_ai_prices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceOut"][];
+                };
+            };
+        };
+    };
+    create_price_api_ai_prices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_price_api_ai_prices__price_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_price_api_ai_prices__price_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_price_api_ai_prices__price_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    usage_api_ai_usage_get: {
+        parameters: {
+            query?: {
+                group_by?: components["schemas"]["UsageGroupBy"];
+                /** @description First UTC day (default: 29 days before `to`) */
+                from?: string | null;
+                /** @description Last UTC day (default: today) */
+                to?: string | null;
+                project_id?: number | null;
+                workflow_id?: number | null;
+                /** @description Groups at most */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_limits_api_ai_limits_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LimitOut"][];
+                };
+            };
+        };
+    };
+    set_limit_api_ai_limits_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LimitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LimitOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_limit_api_ai_limits__limit_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                limit_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_templates_api_ai_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateSummary"][];
+                };
+            };
+        };
+    };
+    create_template_api_ai_templates_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_template_api_ai_templates_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplatePreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreviewOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_template_api_ai_templates__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_template_api_ai_templates__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_template_api_ai_templates__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_template_version_api_ai_templates__name__versions__version__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateVersionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_version_api_ai_templates__name__versions__version__preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Body_preview_version_api_ai_templates__name__versions__version__preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreviewOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_assistant_api_ai_assistant_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantConfigOut"];
+                };
+            };
+        };
+    };
+    set_assistant_api_ai_assistant_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssistantConfigIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantConfigOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clear_assistant_api_ai_assistant_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    draft_workflow_api_ai_draft_workflow_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    explain_error_api_ai_explain_error_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExplainIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplainOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    write_api_ai_write_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WriteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteOut"];
                 };
             };
             /** @description Validation Error */

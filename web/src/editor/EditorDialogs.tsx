@@ -2,6 +2,7 @@
  * the question before leaving with unsaved changes. */
 import type { Blocker } from "react-router";
 
+import { DescribeDialog } from "../ai/assistant/DescribeDialog";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Button } from "../components/ui";
 import { Dialog } from "./Dialog";
@@ -10,7 +11,7 @@ import { ShortcutsDialog } from "./ShortcutsDialog";
 import type { Editor } from "./useEditor";
 import { VersionsDialog } from "./VersionsDialog";
 
-export type DialogName = "settings" | "versions" | "help" | null;
+export type DialogName = "settings" | "versions" | "help" | "describe" | null;
 
 export interface EditorDialogsProps {
   editor: Editor;
@@ -18,12 +19,33 @@ export interface EditorDialogsProps {
   onClose: () => void;
   workflowId: number;
   blocker: Blocker;
+  /** After a draft was applied to the canvas (to fit the view to it). */
+  onDraftApplied?: () => void;
 }
 
-export function EditorDialogs({ editor, dialog, onClose, workflowId, blocker }: EditorDialogsProps) {
+export function EditorDialogs({ editor, dialog, onClose, workflowId, blocker, onDraftApplied }: EditorDialogsProps) {
   const { state } = editor;
   return (
     <>
+      {dialog === "describe" && (
+        <DescribeDialog
+          current={state.history.present}
+          onApply={(draft) => {
+            // One undoable change; settings, tags and notes stay the editor's.
+            editor.change((d) => ({
+              ...d,
+              name: draft.name || d.name,
+              description: draft.description ?? d.description,
+              nodes: draft.nodes,
+              connections: draft.connections,
+              pinned_data: draft.pinned_data ?? null,
+            }));
+            onClose();
+            onDraftApplied?.();
+          }}
+          onClose={onClose}
+        />
+      )}
       {dialog === "help" && <ShortcutsDialog onClose={onClose} />}
       {dialog === "settings" && (
         <SettingsDialog doc={state.history.present} workflowId={workflowId} onApply={(c) => editor.change((d) => ({ ...d, ...c }))} onClose={onClose} />

@@ -203,6 +203,7 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
         onVersions={() => setDialog("versions")}
         onSettings={() => setDialog("settings")}
         onHelp={() => setDialog("help")}
+        onDescribe={() => setDialog("describe")}
       />
       <Banners editor={editor} viewer={viewer} onBackToEditing={() => editor.setViewing(null)} />
       <div className="flex min-h-0 flex-1">
@@ -249,7 +250,14 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
           />
         )}
       </div>
-      <EditorDialogs editor={editor} dialog={dialog} onClose={() => setDialog(null)} workflowId={workflow.id} blocker={blocker} />
+      <EditorDialogs
+        editor={editor}
+        dialog={dialog}
+        onClose={() => setDialog(null)}
+        workflowId={workflow.id}
+        blocker={blocker}
+        onDraftApplied={() => requestAnimationFrame(() => void fitView())}
+      />
     </div>
   );
 }

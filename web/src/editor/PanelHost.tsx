@@ -60,6 +60,7 @@ export function PanelHost(props: PanelHostProps) {
         onChange={props.onChange}
         scope={scope}
         runData={run?.nodes.get(nodeId)}
+        executionId={run?.executionId}
         fieldErrors={props.errors ?? NO_ERRORS}
         pinned={doc.pinned_data?.[nodeId]}
         onPin={pin}

@@ -13,6 +13,7 @@ import {
   Redo2,
   Save,
   Settings,
+  Sparkles,
   StickyNote,
   Undo2,
 } from "lucide-react";
@@ -46,6 +47,7 @@ export interface ToolbarProps {
   onVersions: () => void;
   onSettings: () => void;
   onHelp: () => void;
+  onDescribe: () => void;
 }
 
 function Tool({ label, keys, onClick, disabled, children, pressed }: { label: string; keys?: string; onClick: () => void; disabled?: boolean; children: React.ReactNode; pressed?: boolean }) {
@@ -81,6 +83,9 @@ export function Toolbar(p: ToolbarProps) {
         </Tool>
         <Tool label="Add a sticky note" onClick={p.onNote} disabled={p.readOnly}>
           <StickyNote aria-hidden className={icon} />
+        </Tool>
+        <Tool label="Describe a workflow (AI)" onClick={p.onDescribe} disabled={p.readOnly}>
+          <Sparkles aria-hidden className={icon} />
         </Tool>
         <Tool label="Undo" keys="Ctrl+Z" onClick={p.onUndo} disabled={!p.canUndo || p.readOnly}>
           <Undo2 aria-hidden className={icon} />

@@ -2,6 +2,7 @@ import { ArrowLeft, Ban, RotateCcw } from "lucide-react";
 import { useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 
+import { ExplainError } from "../ai/assistant/ExplainError";
 import { usageLine } from "../ai/format";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { ItemsView } from "../components/data/ItemsView";
@@ -118,6 +119,7 @@ export function ExecutionDetailPage() {
       )}
       {e && (
         <Steps
+          executionId={e.id}
           steps={e.steps}
           selected={selected}
           onSelect={(k) => setSelected((current) => (current === k ? null : k))}
@@ -220,7 +222,9 @@ function Steps({
   steps,
   selected,
   onSelect,
+  executionId,
 }: {
+  executionId?: string;
   steps: StepOut[];
   selected: string | null;
   onSelect: (key: string) => void;
@@ -269,6 +273,7 @@ function Steps({
                       {errorText(s.error)}
                     </p>
                   )}
+                  {failed && executionId && <ExplainError executionId={executionId} nodeId={s.node_id} />}
                   {s.usage && <StepUsageLine usage={s.usage} />}
                 </th>
                 <td className="px-4 py-2">

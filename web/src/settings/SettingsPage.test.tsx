@@ -44,6 +44,8 @@ function start(who = me, routes: Parameters<typeof fakeApi>[0] = {}) {
     "GET /api/setup": () => ({ needs_setup: false }),
     "GET /api/auth/session": () => ({ user: who }),
     "GET /api/api-keys": () => keys,
+    "GET /api/ai/assistant": () => ({ configured: false, provider_types: ["openai"] }),
+    "GET /api/integrations": () => [],
     "POST /api/api-keys": async (req) => {
       const body = (await req.json()) as { name: string };
       const created = { ...key(5, body.name), key: "ww_secret_key_value" };

@@ -1,6 +1,7 @@
 import { Copy, KeyRound, Plus, Trash2 } from "lucide-react";
 import { useId, useRef, useState, type FormEvent } from "react";
 
+import { AssistantSection } from "../ai/assistant/AssistantSection";
 import { useMe, type User } from "../auth/session";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, fieldError } from "../components/ErrorMessage";
@@ -35,6 +36,7 @@ export function SettingsPage() {
           </div>
           <ApiKeys />
           {canManageUsers(user.role) && <Users me={user} />}
+          {canManageUsers(user.role) && <AssistantSection />}
           {canManageUsers(user.role) && <System />}
         </>
       )}

@@ -11,6 +11,7 @@ from wirework.api.deps import (
     VaultDep,
     current_user,
 )
+from wirework.schemas.ai_assistant import ModelOut
 from wirework.schemas.integrations import (
     IntegrationCreate,
     IntegrationOut,
@@ -21,8 +22,8 @@ from wirework.schemas.integrations import (
     OAuth2Start,
     OAuth2StartIn,
 )
+from wirework.services import ai_assistant, oauth2
 from wirework.services import integrations as svc
-from wirework.services import oauth2
 
 router = APIRouter(
     prefix="/integrations", tags=["integrations"], dependencies=[Depends(current_user)]
@@ -65,6 +66,18 @@ async def test_integration(
     data: IntegrationTest, session: SessionDep, vault: VaultDep
 ) -> IntegrationTestResult:
     return await svc.test_connection(session, vault, data)
+
+
+@router.get(
+    "/{integration_id}/models",
+    response_model=list[ModelOut],
+    dependencies=[CanEdit],
+    summary="The models a model-provider integration lists (asks the provider)",
+)
+async def list_models(
+    integration_id: DbId, session: SessionDep, runtime: RuntimeDep
+) -> list[ModelOut]:
+    return await ai_assistant.list_models(session, runtime, integration_id)
 
 
 @router.get("/{integration_id}", response_model=IntegrationOut)

@@ -25,6 +25,11 @@ from wirework.sdk.ai import (
 from wirework.sdk.node import NodeContext, NodeError
 
 MODEL_PROVIDER: JsonDict = {"x-model-provider": True}
+# Editor widgets (web/src/editor/panel): a model list from the chosen provider integration,
+# the prompt template library, a JSON Schema builder.
+MODEL_PICKER: JsonDict = {"x-widget": "model-picker"}
+TEMPLATE_PICKER: JsonDict = {"x-widget": "prompt-template"}
+SCHEMA_BUILDER: JsonDict = {"x-widget": "json-schema"}
 
 
 class ModelParams(ParamsModel):
@@ -41,6 +46,7 @@ class ModelParams(ParamsModel):
         max_length=200,
         description="Model name as the provider knows it (gpt-4o-mini, claude-sonnet-4-5, "
         "llama3.1; Azure deployment API: the deployment)",
+        json_schema_extra=MODEL_PICKER,
     )
     temperature: float | None = Field(
         default=None, ge=0, le=2, description="Sampling temperature (provider default if empty)"
@@ -64,7 +70,12 @@ class HistoryMessage(ParamsModel):
 
 
 class TemplateRef(ParamsModel):
-    name: str = Field(min_length=1, max_length=200, description="Prompt template name")
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Prompt template name",
+        json_schema_extra=TEMPLATE_PICKER,
+    )
     version: int | None = Field(
         default=None, ge=1, description="Template version (empty: the latest)"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from wirework.nodes.ai.common import MODEL_PROVIDER, Providers, typed
+from wirework.nodes.ai.common import MODEL_PICKER, MODEL_PROVIDER, Providers, typed
 from wirework.nodes.base import ParamsModel, set_path
 from wirework.sdk.ai import ModelUsage
 from wirework.sdk.node import Item, NodeContext, NodeError, Outputs
@@ -21,7 +21,10 @@ class EmbedParams(ParamsModel):
         json_schema_extra=MODEL_PROVIDER,
     )
     model: str = Field(
-        min_length=1, max_length=200, description="Embedding model, e.g. text-embedding-3-small"
+        min_length=1,
+        max_length=200,
+        description="Embedding model, e.g. text-embedding-3-small",
+        json_schema_extra=MODEL_PICKER,
     )
     text: str = Field(description="The text to embed, e.g. {{ json.body }}")
     field: str = Field(

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from wirework.nodes.ai.chat import PromptParams, conversation
 from wirework.nodes.ai.common import (
+    SCHEMA_BUILDER,
     ModelParams,
     Providers,
     complete,
@@ -52,7 +53,8 @@ class StructuredParams(PromptParams, RepairParams):
     json_schema: dict[str, Any] = Field(
         description="The JSON Schema (draft 2020-12) the answer must follow, e.g. {type: "
         "object, properties: {sentiment: {enum: [positive, negative]}}, required: "
-        "[sentiment]}"
+        "[sentiment]}",
+        json_schema_extra=SCHEMA_BUILDER,
     )
 
 

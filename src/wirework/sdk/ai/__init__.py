@@ -18,6 +18,7 @@ from wirework.sdk.ai.messages import (
 from wirework.sdk.ai.provider import (
     ModelProvider,
     provider_for,
+    provider_of_credentials,
     provider_types,
     register_provider,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "approx_tokens",
     "newest_within",
     "provider_for",
+    "provider_of_credentials",
     "provider_types",
     "register_provider",
 ]

@@ -77,6 +77,12 @@ async def provider_for(ctx: NodeContext, integration_id: int) -> ModelProvider:
     """The model provider of integration ``integration_id`` (its credentials decrypted for
     this step). A NodeError if that integration's type serves no models."""
     credentials = await ctx.credentials(integration_id)
+    return provider_of_credentials(credentials, integration_id)
+
+
+def provider_of_credentials(credentials: object, integration_id: int | None) -> ModelProvider:
+    """The model provider for an integration's decrypted credentials (outside a step: the
+    editor's assistant, the model list). A NodeError if its type serves no models."""
     kind = getattr(credentials, "integration_type", None)
     factory = _PROVIDERS.get(kind or "")
     if factory is None:

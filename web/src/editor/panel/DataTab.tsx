@@ -3,6 +3,7 @@
 import { Pin, PinOff, Play } from "lucide-react";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 
+import { ExplainError } from "../../ai/assistant/ExplainError";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { ItemsView } from "../../components/data/ItemsView";
 import { Button } from "../../components/ui";
@@ -12,6 +13,8 @@ import { checkItems, JsonInput } from "./JsonInput";
 export interface DataTabProps {
   nodeName: string;
   runData: NodeRunData | undefined;
+  executionId?: string | undefined;
+  nodeId?: string | undefined;
   pinned: Item[] | undefined;
   onPin: (items: Item[] | null) => void;
   onTest: (items: Item[]) => Promise<void>;
@@ -43,6 +46,7 @@ export function DataTab(props: DataTabProps) {
       {runData?.error && (
         <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
           <p className="font-semibold">This node failed: {errorLine(runData.error)}</p>
+          {props.executionId && props.nodeId && <ExplainError executionId={props.executionId} nodeId={props.nodeId} />}
         </div>
       )}
       {runData && (

@@ -34,6 +34,8 @@ export interface NodePanelProps {
   scope: ExpressionScope;
   /** The node's data from the last or live execution, if any. */
   runData: NodeRunData | undefined;
+  /** The execution the run data comes from ("Explain this error" asks about its step). */
+  executionId?: string | undefined;
   /** Server validation errors for this node, by field path. */
   fieldErrors: FieldErrors;
   /** The node's pinned output items, if pinned. */
@@ -86,9 +88,10 @@ export function NodePanel(props: NodePanelProps) {
       readOnly,
       root: nodeType?.params_schema ?? {},
       nodeType: node.type,
+      params: node.params ?? {},
       idFor,
     }),
-    [props.scope, functions.data, fieldErrors, readOnly, nodeType, node.type, idFor],
+    [props.scope, functions.data, fieldErrors, readOnly, nodeType, node.type, node.params, idFor],
   );
   const title = node.name || node.id;
   const errorCount = (t: PanelTab) => Object.keys(fieldErrors).filter((p) => tabOf(p) === t).length;
@@ -129,6 +132,8 @@ export function NodePanel(props: NodePanelProps) {
               <DataTab
                 nodeName={title}
                 runData={props.runData}
+                executionId={props.executionId}
+                nodeId={node.id}
                 pinned={props.pinned}
                 onPin={props.onPin}
                 onTest={props.onTest}

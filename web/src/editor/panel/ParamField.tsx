@@ -2,6 +2,13 @@
  * schema asks for, its description and default, and the server's message for it. */
 import { useEffect, useId, useState } from "react";
 
+import { Sparkles } from "lucide-react";
+
+import { useAssistant } from "../../ai/assistant/api";
+import { JsonSchemaBuilder } from "../../ai/assistant/JsonSchemaBuilder";
+import { ModelPicker } from "../../ai/assistant/ModelPicker";
+import { TemplatePicker } from "../../ai/assistant/TemplatePicker";
+import { WriteWithAi } from "../../ai/assistant/WriteWithAi";
 import { focusRing } from "../../components/ui";
 import { CodeEditor } from "../../components/code/CodeEditor";
 import { fieldClass, usePanel } from "./context";
@@ -34,7 +41,8 @@ function showDefault(spec: FieldSpec): string | null {
 }
 
 export function ParamField({ spec, value, onChange }: ParamFieldProps) {
-  const { fieldErrors, readOnly, idFor } = usePanel();
+  const { fieldErrors, readOnly, idFor, nodeType, scope, params } = usePanel();
+  const [writing, setWriting] = useState(false);
   const id = idFor(spec.path);
   const labelId = useId();
   const [mode, setMode] = useState<"fixed" | "expression">(() =>
@@ -55,6 +63,13 @@ export function ParamField({ spec, value, onChange }: ParamFieldProps) {
   const describedBy = [hasHint ? hintId : "", error ? errorId : ""].filter(Boolean).join(" ") || undefined;
   const common = { id, labelledBy: labelId, describedBy, invalid: !!error };
   const canToggle = spec.expressions && spec.kind !== "const" && spec.kind !== "integration";
+  // "Write with AI": expressions (any field in expression mode, text fields) and code.
+  const aiKind: "expression" | "code" | null =
+    spec.kind === "code" && spec.language === "python"
+      ? "code"
+      : spec.expressions && (mode === "expression" || spec.kind === "text" || spec.kind === "multiline")
+        ? "expression"
+        : null;
 
   function switchTo(next: "fixed" | "expression") {
     if (next === mode) return;
@@ -79,10 +94,37 @@ export function ParamField({ spec, value, onChange }: ParamFieldProps) {
           </span>
         )}
         <code className="text-xs text-zinc-500 dark:text-zinc-400">{spec.name}</code>
+        {aiKind && !readOnly && (
+          <button
+            type="button"
+            aria-label={`Write ${spec.label} with AI`}
+            title="Write with AI"
+            aria-expanded={writing}
+            onClick={() => setWriting((w) => !w)}
+            className={`ml-auto rounded p-0.5 text-violet-700 hover:bg-violet-50 dark:text-violet-300 dark:hover:bg-violet-950 ${focusRing}`}
+          >
+            <Sparkles aria-hidden className="size-3.5" />
+          </button>
+        )}
         {canToggle && (
-          <ModeSwitch label={spec.label} mode={mode} onSwitch={switchTo} disabled={readOnly} />
+          <ModeSwitch label={spec.label} mode={mode} onSwitch={switchTo} disabled={readOnly} inline={!!aiKind && !readOnly} />
         )}
       </div>
+      {writing && aiKind && (
+        <WriteWithAi
+          kind={aiKind}
+          nodeType={nodeType}
+          paramName={spec.path.replace(/^params\./, "")}
+          sample={scope.json}
+          codeMode={params?.mode === "per_item" ? "per_item" : "once"}
+          onClose={() => setWriting(false)}
+          onUse={(text) => {
+            if (aiKind === "expression") setMode("expression");
+            onChange(text);
+            setWriting(false);
+          }}
+        />
+      )}
       {mode === "expression" ? (
         <ExpressionField {...common} value={typeof value === "string" ? value : toExpression(value)} onChange={(v) => onChange(v === "" ? undefined : v)} />
       ) : (
@@ -124,11 +166,11 @@ export function ownError(spec: FieldSpec, errors: Record<string, string>, mode: 
 }
 
 function acceptsText(spec: FieldSpec): boolean {
-  return ["text", "multiline", "secret", "code", "json"].includes(spec.kind);
+  return ["text", "multiline", "secret", "code", "json", "model", "promptTemplate", "jsonSchema"].includes(spec.kind);
 }
 
-function ModeSwitch(props: { label: string; mode: "fixed" | "expression"; onSwitch: (m: "fixed" | "expression") => void; disabled: boolean }) {
-  const { label, mode, onSwitch, disabled } = props;
+function ModeSwitch(props: { label: string; mode: "fixed" | "expression"; onSwitch: (m: "fixed" | "expression") => void; disabled: boolean; inline?: boolean }) {
+  const { label, mode, onSwitch, disabled, inline } = props;
   const button = (m: "fixed" | "expression", text: string) => (
     <button
       type="button"
@@ -143,7 +185,7 @@ function ModeSwitch(props: { label: string; mode: "fixed" | "expression"; onSwit
     </button>
   );
   return (
-    <div role="group" aria-label={`${label}: value mode`} className="ml-auto flex gap-0.5 rounded-md border border-zinc-200 p-0.5 dark:border-zinc-700">
+    <div role="group" aria-label={`${label}: value mode`} className={`${inline ? "" : "ml-auto "}flex gap-0.5 rounded-md border border-zinc-200 p-0.5 dark:border-zinc-700`}>
       {button("fixed", "Fixed")}
       {button("expression", "Expression")}
     </div>
@@ -158,7 +200,9 @@ interface Common {
 }
 
 function FixedControl({ spec, value, onChange, common }: ParamFieldProps & { common: Common }) {
-  const { readOnly } = usePanel();
+  const { readOnly, params } = usePanel();
+  const assistant = useAssistant(!!spec.modelProvider);
+  const providerTypes = spec.modelProvider ? assistant.data?.provider_types : undefined;
   const input = {
     id: common.id,
     "aria-describedby": common.describedBy,
@@ -205,7 +249,27 @@ function FixedControl({ spec, value, onChange, common }: ParamFieldProps & { com
     case "const":
       return <input {...input} className={fieldClass} readOnly disabled value={text(spec.schema.const)} />;
     case "integration":
-      return <IntegrationSelect {...input} value={typeof value === "number" ? value : null} onChange={(v) => onChange(v ?? undefined)} />;
+      return (
+        <IntegrationSelect
+          {...input}
+          value={typeof value === "number" ? value : null}
+          onChange={(v) => onChange(v ?? undefined)}
+          typeKeys={spec.modelProvider ? providerTypes : undefined}
+        />
+      );
+    case "model":
+      return (
+        <ModelPicker
+          {...input}
+          integrationId={typeof params?.integration_id === "number" ? params.integration_id : null}
+          value={text(value)}
+          onChange={onChange}
+        />
+      );
+    case "promptTemplate":
+      return <TemplatePicker {...input} value={text(value)} onChange={onChange} />;
+    case "jsonSchema":
+      return <JsonSchemaBuilder id={common.id} labelledBy={common.labelledBy} value={value} readOnly={readOnly} onChange={onChange} />;
     case "stringMap":
       return <StringMapEditor id={common.id} spec={spec} value={value} onChange={onChange} />;
     case "list":

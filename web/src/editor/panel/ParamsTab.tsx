@@ -9,9 +9,10 @@ import { IntegrationSelect } from "./IntegrationSelect";
 import { JsonInput } from "./JsonInput";
 import { ObjectFields } from "./ObjectFields";
 
-/** An integration action or trigger (`github.create_issue`) names its integration type first. */
+/** An integration action or trigger (`github.create_issue`) names its integration type first.
+ * Core and AI nodes (`ai.*` name their model provider in their params) have none. */
 export function integrationTypeKey(nodeType: string): string | null {
-  if (nodeType.startsWith("core.") || !nodeType.includes(".")) return null;
+  if (nodeType.startsWith("core.") || nodeType.startsWith("ai.") || !nodeType.includes(".")) return null;
   return nodeType.slice(0, nodeType.indexOf("."));
 }
 

@@ -14,6 +14,9 @@ export interface PanelContextValue {
   /** The params schema (for `$ref`s of nested fields). */
   root: JsonSchema;
   nodeType?: string | undefined;
+  /** The node's params as they are now (widgets that depend on a sibling: the model list of
+   * the chosen integration, core.code's mode). */
+  params?: Record<string, unknown> | undefined;
   /** The DOM id of the control of a field path (the error summary focuses it). */
   idFor: (path: string) => string;
 }

@@ -19,7 +19,13 @@ export type FieldKind =
   | "list"
   | "object"
   | "stringMap"
-  | "integration";
+  | "integration"
+  /** An AI node's model: suggestions from the chosen provider integration. */
+  | "model"
+  /** A prompt template of the library, by name. */
+  | "promptTemplate"
+  /** A JSON Schema, built field by field (or edited as JSON). */
+  | "jsonSchema";
 
 export interface FieldSpec {
   /** The property's key in its object. */
@@ -47,6 +53,8 @@ export interface FieldSpec {
   examples?: unknown[] | undefined;
   /** The element schema of a `list` (resolved). */
   itemSchema?: JsonSchema | undefined;
+  /** An `integration` that must serve models (`x-model-provider`). */
+  modelProvider?: boolean | undefined;
 }
 
 export interface SchemaContext {
@@ -107,6 +115,10 @@ export function kindOf(name: string, s: JsonSchema, ctx: SchemaContext): FieldKi
   }
   const t = typeOf(s);
   if (name === "integration_id" && (t === "integer" || t === undefined)) return "integration";
+  const widget = s["x-widget"];
+  if (widget === "model-picker" && t === "string") return "model";
+  if (widget === "prompt-template" && t === "string") return "promptTemplate";
+  if (widget === "json-schema" && t === "object") return "jsonSchema";
   switch (t) {
     case "string":
       if (isSecretSchema(s)) return "secret";
@@ -179,6 +191,7 @@ export function fieldSpec(
     examples,
   };
   if (kind === "select") spec.options = schema.enum ?? [schema.const];
+  if (kind === "integration" && (raw["x-model-provider"] === true || schema["x-model-provider"] === true)) spec.modelProvider = true;
   if (kind === "code") spec.language = languageOf(name, schema, ctx);
   if (kind === "list" && schema.items) spec.itemSchema = deref(schema.items, ctx.root);
   return spec;

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from wirework.nodes.ai.common import MODEL_PROVIDER
+from wirework.nodes.ai.common import MODEL_PICKER, MODEL_PROVIDER
 from wirework.nodes.ai.retrieval.embedding import embed_texts
 from wirework.nodes.base import ParamsModel, check_problems, get_path
 from wirework.sdk.ai.vectors import (
@@ -72,7 +72,12 @@ class EmbeddingParams(ParamsModel):
         "and compatible servers)",
         json_schema_extra=MODEL_PROVIDER,
     )
-    model: str = Field(default="", max_length=200, description="The embedding model")
+    model: str = Field(
+        default="",
+        max_length=200,
+        description="The embedding model",
+        json_schema_extra=MODEL_PICKER,
+    )
     batch_size: int = Field(default=100, ge=1, le=2048, description="Texts per embedding request")
 
 
