@@ -11,8 +11,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database status (no auth) */
+        /**
+         * Readiness: 200 when the database answers, else 503 naming what is down (no auth)
+         * @description For a load balancer or a readiness probe: a server that cannot reach its database
+         *     cannot serve, so it answers 503 and is taken out of rotation until it can again.
+         */
         get: operations["health_api_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process answers (no I/O, no auth)
+         * @description For a liveness probe: restart the process only when it stops answering, not when a
+         *     service it depends on is down (that is /api/health's 503).
+         */
+        get: operations["live_api_health_live_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -600,6 +625,40 @@ export interface paths {
         get: operations["get_execution_api_executions__execution_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agents' tool calls waiting for a person's approval, oldest first */
+        get: operations["list_approvals_api_approvals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/{execution_id}/{node_id}/{call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or reject a waiting tool call; the execution resumes */
+        post: operations["decide_api_approvals__execution_id___node_id___call_id__post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1234,6 +1293,29 @@ export interface components {
             /** Expires At */
             expires_at: string | null;
         };
+        /** ApprovalDecision */
+        ApprovalDecision: {
+            /**
+             * Approved
+             * @description true: the tool call runs; false: it is rejected
+             */
+            approved: boolean;
+            /**
+             * Reason
+             * @description Why (the model is told when rejected)
+             */
+            reason?: string | null;
+        };
+        /** ApprovalResult */
+        ApprovalResult: {
+            /** Execution Id */
+            execution_id: string;
+            /**
+             * Status
+             * @description resumed
+             */
+            status: string;
+        };
         /** AssistantConfigIn */
         AssistantConfigIn: {
             /**
@@ -1670,13 +1752,21 @@ export interface components {
         };
         /** Health */
         Health: {
-            /** Status */
+            /**
+             * Status
+             * @description "ok", or "unavailable" (answered 503) when a part is down
+             */
             status: string;
             /** Version */
             version: string;
             /** Mode */
             mode: string;
             database: components["schemas"]["DatabaseHealth"];
+            /**
+             * Down
+             * @description What is down (e.g. database)
+             */
+            down?: string[];
         };
         /**
          * HttpAuthSpec
@@ -2058,6 +2148,16 @@ export interface components {
          * @enum {string}
          */
         ListenerStatus: "listening" | "called" | "expired";
+        /** Liveness */
+        Liveness: {
+            /**
+             * Status
+             * @description Always "alive": the process answers
+             */
+            status: string;
+            /** Version */
+            version: string;
+        };
         /** ModelOut */
         ModelOut: {
             /** Id */
@@ -2381,6 +2481,44 @@ export interface components {
              * @default false
              */
             header_bound?: boolean;
+        };
+        /** PendingApproval */
+        PendingApproval: {
+            /** Execution Id */
+            execution_id: string;
+            /** Workflow Id */
+            workflow_id: number | null;
+            /**
+             * Node Id
+             * @description The agent node that waits
+             */
+            node_id: string;
+            /**
+             * Call Id
+             * @description The model's tool call id
+             */
+            call_id: string;
+            /**
+             * Tool
+             * @description The tool the model wants to call
+             */
+            tool: string;
+            /**
+             * Arguments
+             * @description The arguments it gave
+             */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /** Requested At */
+            requested_at?: string | null;
+            /**
+             * Links
+             * @description Signed links that approve or reject it without logging in (they expire)
+             */
+            links?: {
+                [key: string]: string;
+            };
         };
         /**
          * Period
@@ -2885,8 +3023,16 @@ export interface components {
         };
         /** StepOut */
         StepOut: {
-            /** Node Id */
+            /**
+             * Node Id
+             * @description The node; for a part of a node's step (an agent's model or tool call) `<node id>/<part>`, e.g. `agent/model#1`, `agent/tool:create_issue#2`
+             */
             node_id: string;
+            /**
+             * Parent Node Id
+             * @description For a part of a step: the node it belongs to (the UI nests it there)
+             */
+            parent_node_id?: string | null;
             /**
              * Run Index
              * @default 0
@@ -3773,6 +3919,11 @@ export interface components {
              * @description IANA time zone for schedules and `now`
              */
             timezone?: string | null;
+            /**
+             * Spread
+             * @description Distributed mode: run a fork's branches on other workers too (off, auto, always; unset: the cluster's WIREWORK_SPREAD_BRANCHES)
+             */
+            spread?: ("off" | "auto" | "always") | null;
         };
         /**
          * WorkflowSettings
@@ -3806,6 +3957,11 @@ export interface components {
              * @description IANA time zone for schedules and `now`
              */
             timezone?: string | null;
+            /**
+             * Spread
+             * @description Distributed mode: run a fork's branches on other workers too (off, auto, always; unset: the cluster's WIREWORK_SPREAD_BRANCHES)
+             */
+            spread?: ("off" | "auto" | "always") | null;
         };
         /**
          * WorkflowUpdate
@@ -3988,6 +4144,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description A part this process needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    live_api_health_live_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };
@@ -5655,6 +5840,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_approvals_api_approvals_get: {
+        parameters: {
+            query?: {
+                execution_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingApproval"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decide_api_approvals__execution_id___node_id___call_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+                node_id: string;
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalResult"];
                 };
             };
             /** @description Validation Error */
