@@ -34,6 +34,7 @@ from wirework.api.routes import (
     ai,
     api_keys,
     auth,
+    chat,
     dashboard,
     executions,
     expressions,
@@ -385,11 +386,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         webhook_tests,
         system,
         ai,
+        chat,
     ):
         app.include_router(module.router, prefix="/api")
     app.include_router(workflows.node_types_router, prefix="/api")
     app.include_router(integration_types.plugins_router, prefix="/api")
     app.include_router(integrations.oauth2_router, prefix="/api")
+    app.include_router(chat.page_router)
     # Webhooks first: the hot path should not be matched against every API route.
     app.router.routes[:0] = webhooks.routes
     app.fast_routes = [

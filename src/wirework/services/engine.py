@@ -286,7 +286,10 @@ class EngineHost:
         mode: str = "manual",
         start_node: str | None = None,
         respond: bool = False,
+        execution_id: str | None = None,
     ) -> Started:
+        """Run a workflow's newest version (``execution_id``: the new execution's id, made
+        beforehand so a caller can follow its events from the very start)."""
         graph = await self.load_graph(workflow_id, None)
         refuse_unrunnable(graph)  # fail fast, not at the step
         if start_node is None:
@@ -297,6 +300,7 @@ class EngineHost:
             input_items=input_items(input_value),
             start_node=start_node,
             respond=respond,
+            execution_id=execution_id,
         )
 
     async def test_node(

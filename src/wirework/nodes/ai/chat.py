@@ -72,6 +72,13 @@ async def conversation(
 class ChatParams(PromptParams):
     """Ask a chat model once per item."""
 
+    stream: bool | None = Field(
+        default=None,
+        description="Stream the answer's tokens to whoever follows the execution live (a "
+        "chat page, the editor) as step.delta events: true always, false never, empty when "
+        "someone follows",
+    )
+
 
 def answer_item(result: Any) -> Item:
     return {
@@ -90,7 +97,9 @@ async def run_chat(ctx: NodeContext) -> Outputs:
             params: ChatParams = typed(ChatParams, await ctx.aparams(index), ctx.node_id)
             provider = await providers.get(params.integration_id)
             messages, ref = await conversation(ctx, params, index)
-            result = await complete(ctx, provider, request_of(params, messages), ref)
+            stream = ctx.stream_wanted if params.stream is None else params.stream
+            request = request_of(params, messages)
+            result = await complete(ctx, provider, request, ref, stream=stream)
             out.append(answer_item(result))
     return {"main": out}
 
