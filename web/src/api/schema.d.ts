@@ -958,6 +958,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chat/{workflow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A chat's title, welcome message and access (public, or login) */
+        get: operations["chat_info_api_chat__workflow_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/{workflow_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a message; the answer streams back as server-sent events
+         * @description Starts an execution of the workflow at its chat trigger with the item `{session_id, message, user?, history_hint?}`. The response is `text/event-stream`: `delta` events (`{node_id, text}`) as the reply's tokens arrive (a delta from another node than the previous one starts the text over), then one `message` (`{execution_id, text}`: the whole reply) or one `error` (`{execution_id, message}`). The reply is the `text` (else `output`, else `message`) of the first item of the workflow's result (its last node, or `settings.result_node`).
+         */
+        post: operations["send_message_api_chat__workflow_id__messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/node-types": {
         parameters: {
             query?: never;
@@ -1186,6 +1223,36 @@ export interface components {
          * @enum {string}
          */
         Bucket: "hour" | "day";
+        /** ChatInfo */
+        ChatInfo: {
+            /** Title */
+            title: string;
+            /** Welcome Message */
+            welcome_message: string;
+            /**
+             * Access
+             * @enum {string}
+             */
+            access: "public" | "login";
+        };
+        /** ChatMessageIn */
+        ChatMessageIn: {
+            /**
+             * Session Id
+             * @description The conversation: 8-128 letters, digits, - or _, made by the client (random, kept in the browser); memory nodes key on it
+             */
+            session_id: string;
+            /**
+             * Message
+             * @description The user's message
+             */
+            message: string;
+            /**
+             * History Hint
+             * @description Earlier turns as the client shows them, oldest first (given to the workflow as is: client data, not to be trusted; memory nodes are the reliable history)
+             */
+            history_hint?: components["schemas"]["HintMessage"][] | null;
+        };
         /**
          * Connection
          * @description An edge: items leaving ``from``'s output ``from_output`` enter ``to``'s ``to_input``.
@@ -1511,6 +1578,20 @@ export interface components {
             /** Mode */
             mode: string;
             database: components["schemas"]["DatabaseHealth"];
+        };
+        /** HintMessage */
+        HintMessage: {
+            /**
+             * Role
+             * @description Who said it
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            /**
+             * Content
+             * @description What was said
+             */
+            content: string;
         };
         /**
          * HttpAuthSpec
@@ -6394,6 +6475,105 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    chat_info_api_chat__workflow_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatInfo"];
+                };
+            };
+            /** @description Login chat */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No active chat here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    send_message_api_chat__workflow_id__messages_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatMessageIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No active chat here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many messages (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
