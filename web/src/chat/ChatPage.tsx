@@ -67,8 +67,12 @@ function Conversation({ workflowId, title, welcome }: { workflowId: string; titl
   const abort = useRef<AbortController | null>(null);
   const end = useRef<HTMLDivElement>(null);
 
-  useEffect(() => saveSession(workflowId, { sessionId, lines }), [workflowId, sessionId, lines]);
-  useEffect(() => end.current?.scrollIntoView?.({ block: "end" }), [lines, pending]);
+  useEffect(() => {
+    saveSession(workflowId, { sessionId, lines });
+  }, [workflowId, sessionId, lines]);
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: "end" });
+  }, [lines, pending]);
   useEffect(() => () => abort.current?.abort(), []);
 
   async function send(event?: FormEvent) {
