@@ -140,33 +140,37 @@ function Conversation({ workflowId, title, welcome }: { workflowId: string; titl
           <RotateCcw size={16} aria-hidden />
         </Button>
       </header>
-      <div role="log" aria-label="Messages" aria-live="polite" className="flex-1 space-y-3 overflow-y-auto px-4 py-4">
-        {welcome && <Bubble line={{ role: "assistant", content: welcome }} />}
-        {lines.map((line, i) => (
-          <Bubble key={i} line={line} />
-        ))}
-        {pending !== null && (
-          <Bubble line={{ role: "assistant", content: pending }} streaming />
-        )}
-        <div ref={end} />
+      <div role="log" aria-label="Messages" aria-live="polite" className="flex-1 overflow-y-auto px-4 py-4">
+        <div className="mx-auto max-w-3xl space-y-3">
+          {welcome && <Bubble line={{ role: "assistant", content: welcome }} />}
+          {lines.map((line, i) => (
+            <Bubble key={i} line={line} />
+          ))}
+          {pending !== null && (
+            <Bubble line={{ role: "assistant", content: pending }} streaming />
+          )}
+          <div ref={end} />
+        </div>
       </div>
-      <form onSubmit={(e) => void send(e)} className="flex items-end gap-2 border-t border-zinc-200 p-3 dark:border-zinc-800">
-        <label htmlFor="chat-input" className="sr-only">
-          Message
-        </label>
-        <textarea
-          id="chat-input"
-          rows={1}
-          value={draft}
-          maxLength={16000}
-          onChange={(e) => setDraft(e.target.value)}
-          onKeyDown={onKey}
-          placeholder="Type a message…"
-          className={`max-h-40 flex-1 resize-none rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900 ${focusRing}`}
-        />
-        <Button type="submit" variant="primary" disabled={busy || !draft.trim()} aria-label="Send">
-          <Send size={16} aria-hidden />
-        </Button>
+      <form onSubmit={(e) => void send(e)} className="border-t border-zinc-200 p-3 dark:border-zinc-800">
+        <div className="mx-auto flex max-w-3xl items-end gap-2">
+          <label htmlFor="chat-input" className="sr-only">
+            Message
+          </label>
+          <textarea
+            id="chat-input"
+            rows={1}
+            value={draft}
+            maxLength={16000}
+            onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={onKey}
+            placeholder="Type a message…"
+            className={`max-h-40 flex-1 resize-none rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900 ${focusRing}`}
+          />
+          <Button type="submit" variant="primary" disabled={busy || !draft.trim()} aria-label="Send">
+            <Send size={16} aria-hidden />
+          </Button>
+        </div>
       </form>
     </main>
   );
