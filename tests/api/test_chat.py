@@ -248,3 +248,45 @@ async def test_a_failing_workflow_answers_an_error_event(
     assert got[-1][0] == "error"
     assert "the model refuses" in got[-1][1]["message"], got
     assert KEY not in json.dumps(got)
+
+
+async def test_the_page_may_be_framed_by_allowed_origins_and_they_may_call_the_api(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient, model_server: OpenAIServer
+) -> None:
+    wid = await chat_workflow(client, model_server)
+    page = await anon.get(f"/chat/{wid}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "frame-ancestors 'self' https://shop.example" in csp
+    for other in (f"/chat/{wid + 1000}", "/workflows"):
+        framed = (await anon.get(other)).headers.get("content-security-policy", "")
+        assert "https://shop.example" not in framed
+    unknown = (await anon.get(f"/chat/{wid + 1000}")).headers["content-security-policy"]
+    assert unknown.endswith("frame-ancestors 'self'")
+
+    widget = await anon.get("/chat/widget.js")
+    assert widget.status_code == 200
+    assert widget.headers["content-type"].startswith("text/javascript")
+    assert "data-workflow" in widget.text and "http" not in widget.text.split("*/", 1)[1]
+
+    allowed = {"Origin": "https://shop.example"}
+    info = await anon.get(f"/api/chat/{wid}", headers=allowed)
+    assert info.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "access-control-allow-credentials" not in info.headers
+    other = await anon.get(f"/api/chat/{wid}", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+    preflight = await anon.options(
+        f"/api/chat/{wid}/messages",
+        headers={**allowed, "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
+    model_server.script(Reply(text="ok"))
+    sent = await anon.post(
+        f"/api/chat/{wid}/messages",
+        json={"session_id": SESSION, "message": "hi"},
+        headers=allowed,
+    )
+    assert sent.headers["access-control-allow-origin"] == "https://shop.example"
+    assert events(sent.text)[-1][1]["text"] == "ok"

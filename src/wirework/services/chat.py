@@ -11,6 +11,7 @@ names what went wrong."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -35,7 +36,9 @@ from wirework.nodes.ai.chat_trigger import (
     NoReply,
     reply_of,
 )
-from wirework.services.engine import EVENTS_LOST, EngineHost
+from wirework.services.engine import EngineHost
+
+log = logging.getLogger(__name__)
 
 #: The answer to an unknown workflow, one without a chat trigger, or one not active: the
 #: same 404 whatever the reason.
@@ -183,30 +186,42 @@ async def converse(
                 execution_id=execution_id,
             )
         except Exception as exc:
+            log.warning(
+                "chat of workflow %s: the execution could not start: %s",
+                chat.workflow_id,
+                type(exc).__name__,
+            )
             yield Failed(None, _start_failure(exc))
             return
         yield Started(execution_id)
-        done = asyncio.ensure_future(started.wait())
+        done = asyncio.ensure_future(started.wait())  # cancelling it leaves the run be
+        getter: asyncio.Future[Any] | None = None
         try:
             while not done.done():
                 getter = asyncio.ensure_future(queue.get())
                 await asyncio.wait({getter, done}, return_when=asyncio.FIRST_COMPLETED)
                 if not getter.done():
-                    getter.cancel()
                     break
-                event = getter.result()
-                if event.get("event") == STEP_DELTA and isinstance(event.get("text"), str):
-                    yield Delta(str(event.get("node_id", "")), event["text"])
+                delta = _delta(getter.result())
+                getter = None
+                if delta is not None:
+                    yield delta
             while not queue.empty():  # what arrived with the end
-                event = queue.get_nowait()
-                if event.get("event") == STEP_DELTA and isinstance(event.get("text"), str):
-                    yield Delta(str(event.get("node_id", "")), event["text"])
-                elif event.get("event") == EVENTS_LOST:
-                    continue
+                delta = _delta(queue.get_nowait())
+                if delta is not None:
+                    yield delta
             record = await done
         finally:
+            # The client went away (or the run ended): the execution goes on regardless.
+            if getter is not None and not getter.done():
+                getter.cancel()
             if not done.done():
                 done.cancel()
+    if record.status == ExecutionStatus.WAITING:
+        yield Failed(
+            execution_id, "the workflow is waiting (a wait or approval step) and has no reply yet"
+        )
+        return
     if record.status != ExecutionStatus.SUCCESS:
         message = (record.error or {}).get("message") or f"the workflow ended {record.status}"
         yield Failed(execution_id, str(message))
@@ -215,6 +230,12 @@ async def converse(
         yield Reply(execution_id, reply_of(started.run.result()))
     except NoReply as exc:
         yield Failed(execution_id, str(exc))
+
+
+def _delta(event: dict[str, Any]) -> Delta | None:
+    if event.get("event") == STEP_DELTA and isinstance(event.get("text"), str):
+        return Delta(str(event.get("node_id", "")), event["text"])
+    return None  # other progress, or events.lost: the reply is read from the record anyway
 
 
 def _start_failure(exc: Exception) -> str:

@@ -44,7 +44,7 @@ export function ChatPage() {
         </Centered>
       );
     }
-    return <Centered>{status === 404 ? "This chat is not available." : "The chat could not be loaded."}</Centered>;
+    return <Centered>{status === 404 || status === 422 ? "This chat is not available." : "The chat could not be loaded."}</Centered>;
   }
   return <Conversation workflowId={id} title={info.data.title} welcome={info.data.welcome_message} />;
 }

@@ -9,6 +9,7 @@ chat trigger and an inactive one are the same 404. Browsers on the chat's
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -39,6 +40,7 @@ from wirework.services.runtime import Runtime
 router = APIRouter(prefix="/chat", tags=["chat"])
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+MAX_DB_ID = 2**31 - 1
 PUBLIC_FAILURE = "sorry, the chat could not answer this message"
 
 
@@ -218,12 +220,12 @@ async def widget() -> FileResponse:
     )
 
 
-@page_router.get("/chat/{workflow_id}")
-async def chat_page(workflow_id: DbId, request: Request, session: SessionDep) -> Response:
+@page_router.get("/chat/{workflow_id:int}")
+async def chat_page(workflow_id: int, request: Request, session: SessionDep) -> Response:
     """The hosted chat page (the web UI's page), which the chat's ``allowed_origins`` may
     show in a frame; anything else about the chat is asked by the page itself."""
-    try:
-        origins = (await svc.find_chat(session, workflow_id)).params.allowed_origins
-    except ServiceError:
-        origins = []
+    origins: list[str] = []
+    if 1 <= workflow_id <= MAX_DB_ID:
+        with contextlib.suppress(ServiceError):
+            origins = (await svc.find_chat(session, workflow_id)).params.allowed_origins
     return ui.framed_page(request.app.state.ui_dist, origins)
