@@ -36,7 +36,7 @@ from wirework.nodes.ai.chat_trigger import (
     NoReply,
     reply_of,
 )
-from wirework.services.engine import EngineHost
+from wirework.services.engine import EngineHost, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +217,12 @@ async def converse(
                 getter.cancel()
             if not done.done():
                 done.cancel()
+    try:
+        # Nothing is answered before it is recorded (the store writes behind).
+        await engine.runner.store.flush(execution_id)
+    except StoreUnavailable:
+        yield Failed(execution_id, "the execution could not be recorded; try again later")
+        return
     if record.status == ExecutionStatus.WAITING:
         yield Failed(
             execution_id, "the workflow is waiting (a wait or approval step) and has no reply yet"
