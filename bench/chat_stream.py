@@ -10,9 +10,9 @@ import statistics
 import time
 
 import httpx
+from tests.integrations.openai.server import OpenAIServer, Reply
 
 from bench.common import machine, report, temp_runtime
-from tests.integrations.openai.server import OpenAIServer, Reply
 from wirework.api.app import create_app
 from wirework.sdk.outbound import OutboundPolicy, set_policy
 from wirework.services import chat as svc
