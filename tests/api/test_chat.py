@@ -16,6 +16,7 @@ import pytest
 from tests.integrations.openai.server import Fail, OpenAIServer, Reply
 from wirework.api.app import create_app
 from wirework.sdk.outbound import OutboundPolicy, set_policy
+from wirework.services import chat as chat_service
 from wirework.services.runtime import Runtime
 
 KEY = "sk-chat-key-that-must-not-leak"
@@ -290,3 +291,30 @@ async def test_the_page_may_be_framed_by_allowed_origins_and_they_may_call_the_a
     )
     assert sent.headers["access-control-allow-origin"] == "https://shop.example"
     assert events(sent.text)[-1][1]["text"] == "ok"
+
+
+async def test_a_quiet_run_keeps_the_stream_alive_and_any_node_can_reply(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chat_service, "KEEPALIVE_S", 0.05)
+    flow = await client.post(
+        "/api/workflows",
+        json={
+            "name": "slow chat",
+            "active": True,
+            "nodes": [
+                {"id": "in", "type": "ai.chat_trigger", "params": {"access": "public"}},
+                {"id": "pause", "type": "core.wait", "params": {"seconds": 1}},
+                {"id": "say", "type": "core.set",
+                 "params": {"fields": {"output": "You said: {{ json.message }}"}}},
+            ],
+            "connections": [{"from": "in", "to": "pause"}, {"from": "pause", "to": "say"}],
+        },
+    )  # fmt: skip
+    assert flow.status_code == 201, flow.text
+    resp = await send(anon, flow.json()["id"], "hello")
+    assert ": keep-alive\n\n" in resp.text
+    assert events(resp.text) == [
+        ("message", {"execution_id": events(resp.text)[0][1]["execution_id"],
+                     "text": "You said: hello"}),
+    ]  # fmt: skip

@@ -40,6 +40,9 @@ from wirework.services.engine import EngineHost, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
+#: Seconds without a delta after which the stream says it is still there.
+KEEPALIVE_S = 15.0
+
 #: The answer to an unknown workflow, one without a chat trigger, or one not active: the
 #: same 404 whatever the reason.
 NOT_FOUND = "chat not found"
@@ -135,6 +138,11 @@ class Started:
 
 
 @dataclass(frozen=True, slots=True)
+class KeepAlive:
+    """Nothing new for KEEPALIVE_S seconds (the run goes on): keeps proxies from closing."""
+
+
+@dataclass(frozen=True, slots=True)
 class Delta:
     node_id: str
     text: str
@@ -152,7 +160,7 @@ class Failed:
     message: str
 
 
-ChatEvent = Started | Delta | Reply | Failed
+ChatEvent = Started | KeepAlive | Delta | Reply | Failed
 
 
 def trigger_item(
@@ -198,10 +206,15 @@ async def converse(
         getter: asyncio.Future[Any] | None = None
         try:
             while not done.done():
-                getter = asyncio.ensure_future(queue.get())
-                await asyncio.wait({getter, done}, return_when=asyncio.FIRST_COMPLETED)
+                if getter is None:
+                    getter = asyncio.ensure_future(queue.get())
+                await asyncio.wait(
+                    {getter, done}, timeout=KEEPALIVE_S, return_when=asyncio.FIRST_COMPLETED
+                )
                 if not getter.done():
-                    break
+                    if not done.done():
+                        yield KeepAlive()  # quiet for a while: still going
+                    continue
                 delta = _delta(getter.result())
                 getter = None
                 if delta is not None:

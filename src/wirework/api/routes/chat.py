@@ -170,7 +170,9 @@ async def send_message(
 
     async def stream() -> AsyncIterator[str]:
         async for event in svc.converse(engine, chat, item):
-            if isinstance(event, svc.Delta):
+            if isinstance(event, svc.KeepAlive):
+                yield ": keep-alive\n\n"
+            elif isinstance(event, svc.Delta):
                 yield _sse("delta", {"node_id": event.node_id, "text": event.text})
             elif isinstance(event, svc.Reply):
                 yield _sse("message", {"execution_id": event.execution_id, "text": event.text})
