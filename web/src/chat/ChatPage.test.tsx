@@ -1,9 +1,10 @@
-import { screen, waitFor } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { fakeApi, json, type FakeApi } from "../test/fakeApi";
 import { renderApp } from "../test/render";
+import { ChatSection } from "./ChatSection";
 import { SseParser } from "./sse";
 
 let server: FakeApi | undefined;
@@ -99,5 +100,16 @@ describe("SseParser", () => {
       { event: "delta", data: '{"text": "a"}' },
       { event: "message", data: "x\ny" },
     ]);
+  });
+});
+
+describe("the chat trigger's panel section", () => {
+  it("links the hosted page and shows the widget line", () => {
+    render(<ChatSection workflowId={12} />);
+    const origin = window.location.origin;
+    expect(screen.getByRole("link", { name: "Open chat" })).toHaveAttribute("href", `${origin}/chat/12`);
+    expect(screen.getByLabelText("Widget snippet")).toHaveTextContent(
+      `<script src="${origin}/chat/widget.js" data-workflow="12"></script>`,
+    );
   });
 });
