@@ -21,6 +21,7 @@ ALL = [
     "openapi_import",
     "db_nodes",
     "ai_vectors",
+    "chat_stream",
 ]
 # Run by name only (not in `make bench`): they need PostgreSQL and a broker.
 OPTIONAL = ["distributed_scaling"]

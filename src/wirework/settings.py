@@ -220,6 +220,19 @@ class Settings(BaseSettings):
             "allowed per client address in moving windows; more are answered 429."
         ),
     )
+    chat_rate_limit: str = Field(
+        default="20/minute;200/hour",
+        description=(
+            "Messages allowed per client address to each public chat (ai.chat_trigger with "
+            "access public) in moving windows; more are answered 429 with Retry-After."
+        ),
+    )
+    chat_max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Largest body of a chat message request (POST /api/chat/…/messages).",
+    )
     rate_limit_storage_uri: str = Field(
         default="memory://",
         description=(
@@ -332,7 +345,9 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("login_rate_limit", "login_client_rate_limit", "auth_rate_limit")
+    @field_validator(
+        "login_rate_limit", "login_client_rate_limit", "auth_rate_limit", "chat_rate_limit"
+    )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse_many

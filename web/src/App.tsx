@@ -50,6 +50,7 @@ const executionDetail = lazyPage(once(() => import("./executions/ExecutionDetail
 const executions = lazyPage(once(() => import("./executions/ExecutionsPage")), (m) => m.ExecutionsPage);
 const settings = lazyPage(once(() => import("./settings/SettingsPage")), (m) => m.SettingsPage);
 const workflows = lazyPage(once(() => import("./workflows/WorkflowsPage")), (m) => m.WorkflowsPage);
+const chat = lazyPage(once(() => import("./chat/ChatPage")), (m) => m.ChatPage);
 const templates = lazyPage(once(() => import("./ai/TemplatesPage")), (m) => m.TemplatesPage);
 const DashboardPage = dashboard.Page;
 const EditorPage = editor.Page;
@@ -61,6 +62,7 @@ const ExecutionsPage = executions.Page;
 const SettingsPage = settings.Page;
 const WorkflowsPage = workflows.Page;
 const TemplatesPage = templates.Page;
+const ChatPage = chat.Page;
 
 /** The page download of each route path. */
 const PRELOAD: Record<string, () => Promise<unknown>> = {
@@ -74,6 +76,7 @@ const PRELOAD: Record<string, () => Promise<unknown>> = {
   settings: settings.preload,
   workflows: workflows.preload,
   "prompt-templates": templates.preload,
+  "/chat/:id": chat.preload,
 };
 
 /** Start downloading the page at `pathname` (main.tsx calls it before the first render, so
@@ -128,6 +131,8 @@ export const routes: RouteObject[] = [
     children: [
       { path: "/setup", element: <SetupPage /> },
       { path: "/login", element: <LoginPage /> },
+      // A workflow's chat: public (no session needed) or for signed-in users; the page asks.
+      { path: "/chat/:id", element: page(ChatPage, true) },
       // The editor is full screen: signed in, but without the app's navigation around it.
       {
         element: <RequireSession bare />,

@@ -36,6 +36,7 @@ from wirework.api.routes import (
     api_keys,
     approvals,
     auth,
+    chat,
     dashboard,
     executions,
     expressions,
@@ -389,12 +390,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         system,
         ai,
         ai_assistant,
+        chat,
     ):
         app.include_router(module.router, prefix="/api")
     app.include_router(workflows.node_types_router, prefix="/api")
     app.include_router(integration_types.plugins_router, prefix="/api")
     app.include_router(integrations.oauth2_router, prefix="/api")
     app.include_router(approvals.link_router)
+    app.include_router(chat.page_router)
     # Webhooks first: the hot path should not be matched against every API route.
     app.router.routes[:0] = webhooks.routes
     app.fast_routes = [

@@ -100,9 +100,23 @@ class _Fallback:
         return candidate if candidate.is_file() else None
 
 
+def framed_page(dist: Path, frame_ancestors: list[str]) -> Response:
+    """The UI's page (``index.html``) that the given origins (and this server) may show in
+    a frame: the hosted chat page, which the chat widget embeds."""
+    sources = " ".join(["'self'", *frame_ancestors])
+    csp = CSP.replace("frame-ancestors 'none'", f"frame-ancestors {sources}")
+    index = dist / "index.html"
+    if not index.is_file():
+        index = NOT_BUILT_PAGE
+    return FileResponse(
+        index, headers={**PAGE_HEADERS, "Content-Security-Policy": csp}, media_type="text/html"
+    )
+
+
 def install(app: FastAPI, dist: Path | None = None) -> None:
     """Serve the UI built into ``dist`` (default: the packaged build) at ``/``."""
     root = (dist or PACKAGED_DIST).resolve()
+    app.state.ui_dist = root
     assets = _Assets(directory=root / "assets", check_dir=False)
     app.router.routes.append(Mount("/assets", app=assets, name="ui-assets"))
     app.router.default = _Fallback(root, app.router.default)

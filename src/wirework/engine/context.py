@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from wirework.engine import expr_budget, expressions
 from wirework.engine.graph import Graph, GraphNode
+from wirework.engine.outcome import STEP_DELTA
 from wirework.engine.states import ERROR, SUCCESS
 from wirework.engine.store import ExecutionRecord, StepRecord
 from wirework.sdk.node import Item, NodeContext, NodeError, Outputs, Response
@@ -215,6 +216,20 @@ class StepContext(NodeContext):
         if resolve is None:
             raise NodeError("this host has no prompt templates", retryable=False)
         return await resolve(name, version)
+
+    @property
+    def stream_wanted(self) -> bool:
+        hooks = self._run.hooks
+        return (
+            hooks.on_event is not None
+            and hooks.listening is not None
+            and hooks.listening(self.execution_id)
+        )
+
+    def stream_text(self, text: str) -> None:
+        if text:
+            run = self._run
+            run.event(STEP_DELTA, {"node_id": self.node_id, "text": run.redact(text)})
 
     def storage_dir(self) -> Path:
         root = self._run.hooks.storage_dir

@@ -27,6 +27,10 @@ WAIT_PORT = "$wait"
 CHUNK_ITEMS = 1000
 
 
+#: The live event of a step's progress output (NodeContext.stream_text): ``node_id``, ``text``.
+STEP_DELTA = "step.delta"
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

@@ -173,6 +173,19 @@ class NodeContext(ABC):
         """Before a model call: raise a NodeError (not retryable) if a spending limit that
         covers this execution (its workflow, project, or the whole instance) is reached."""
 
+    @property
+    def stream_wanted(self) -> bool:
+        """Whether someone follows this execution live (a chat page, the editor): a node that
+        can produce its output piece by piece (a model's tokens) should then do so and pass
+        each piece to :meth:`stream_text`. False where nobody could listen."""
+        return False
+
+    def stream_text(self, text: str) -> None:  # noqa: B027 - optional
+        """Progress output: a piece of text this step produced (a model's tokens as they
+        come). The host publishes it as a ``step.delta`` event (``node_id``, ``text``) to
+        whoever follows the execution, on any server; it is not part of the step's output.
+        Default: dropped."""
+
     def storage_dir(self) -> Path:
         """A directory of this host where nodes keep files across runs (the embedded vector
         store): ``<data_dir>/nodes`` under the server. Not shared between hosts: in

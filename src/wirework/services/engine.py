@@ -301,9 +301,12 @@ class EngineHost:
         start_node: str | None = None,
         respond: bool = False,
         elsewhere: bool = False,
+        execution_id: str | None = None,
     ) -> Started:
         """Start a run of the workflow's newest version; ``elsewhere``: the caller will not
-        wait for its end (distributed mode: the execution is not followed here)."""
+        wait for its end (distributed mode: the execution is not followed here);
+        ``execution_id``: the new execution's id, made beforehand so a caller can follow its
+        events from the very start."""
         graph = await self.load_graph(workflow_id, None)
         refuse_unrunnable(graph)  # fail fast, not at the step
         if start_node is None:
@@ -315,6 +318,7 @@ class EngineHost:
             start_node=start_node,
             respond=respond,
             elsewhere=elsewhere,
+            execution_id=execution_id,
         )
 
     async def test_node(

@@ -11,33 +11,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Readiness: 200 when the database answers, else 503 naming what is down (no auth)
-         * @description For a load balancer or a readiness probe: a server that cannot reach its database
-         *     cannot serve, so it answers 503 and is taken out of rotation until it can again.
-         */
+        /** Liveness and database status (no auth) */
         get: operations["health_api_health_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/health/live": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Liveness: the process answers (no I/O, no auth)
-         * @description For a liveness probe: restart the process only when it stops answering, not when a
-         *     service it depends on is down (that is /api/health's 503).
-         */
-        get: operations["live_api_health_live_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -312,23 +287,6 @@ export interface paths {
         put?: never;
         /** Test a connection (saved or not) without saving anything */
         post: operations["test_integration_api_integrations_test_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/integrations/{integration_id}/models": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The models a model-provider integration lists (asks the provider) */
-        get: operations["list_models_api_integrations__integration_id__models_get"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -625,40 +583,6 @@ export interface paths {
         get: operations["get_execution_api_executions__execution_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/approvals": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Agents' tool calls waiting for a person's approval, oldest first */
-        get: operations["list_approvals_api_approvals_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/approvals/{execution_id}/{node_id}/{call_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Approve or reject a waiting tool call; the execution resumes */
-        post: operations["decide_api_approvals__execution_id___node_id___call_id__post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1034,43 +958,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/ai/assistant": {
+    "/api/chat/{workflow_id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The assistant's model */
-        get: operations["get_assistant_api_ai_assistant_get"];
-        /** Choose the model provider integration and model the assistant asks */
-        put: operations["set_assistant_api_ai_assistant_put"];
+        /** A chat's title, welcome message and access (public, or login) */
+        get: operations["chat_info_api_chat__workflow_id__get"];
+        put?: never;
         post?: never;
-        /** Turn the assistant off */
-        delete: operations["clear_assistant_api_ai_assistant_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/ai/draft-workflow": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Draft a workflow from a description (validated, never saved) */
-        post: operations["draft_workflow_api_ai_draft_workflow_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/ai/explain-error": {
+    "/api/chat/{workflow_id}/messages": {
         parameters: {
             query?: never;
             header?: never;
@@ -1079,25 +984,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Explain a failed step and suggest fixes */
-        post: operations["explain_error_api_ai_explain_error_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/ai/write": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Write an expression or core.code Python from an instruction (syntax-checked) */
-        post: operations["write_api_ai_write_post"];
+        /**
+         * Send a message; the answer streams back as server-sent events
+         * @description Starts an execution of the workflow at its chat trigger with the item `{session_id, message, user?, history_hint?}`. The response is `text/event-stream`: `delta` events (`{node_id, text}`) as the reply's tokens arrive (a delta from another node than the previous one starts the text over), then one `message` (`{execution_id, text}`: the whole reply) or one `error` (`{execution_id, message}`). The reply is the `text` (else `output`, else `message`) of the first item of the workflow's result (its last node, or `settings.result_node`).
+         */
+        post: operations["send_message_api_chat__workflow_id__messages_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1293,64 +1184,6 @@ export interface components {
             /** Expires At */
             expires_at: string | null;
         };
-        /** ApprovalDecision */
-        ApprovalDecision: {
-            /**
-             * Approved
-             * @description true: the tool call runs; false: it is rejected
-             */
-            approved: boolean;
-            /**
-             * Reason
-             * @description Why (the model is told when rejected)
-             */
-            reason?: string | null;
-        };
-        /** ApprovalResult */
-        ApprovalResult: {
-            /** Execution Id */
-            execution_id: string;
-            /**
-             * Status
-             * @description resumed
-             */
-            status: string;
-        };
-        /** AssistantConfigIn */
-        AssistantConfigIn: {
-            /**
-             * Integration Id
-             * @description A model-provider integration (openai, anthropic, …)
-             */
-            integration_id: number;
-            /**
-             * Model
-             * @description The model it asks
-             */
-            model: string;
-        };
-        /** AssistantConfigOut */
-        AssistantConfigOut: {
-            /**
-             * Configured
-             * @description Whether the assistant can be used
-             */
-            configured: boolean;
-            /** Integration Id */
-            integration_id?: number | null;
-            /**
-             * Integration Name
-             * @description Null: no such integration
-             */
-            integration_name?: string | null;
-            /** Model */
-            model?: string | null;
-            /**
-             * Provider Types
-             * @description Integration types that serve models (the editor's model pickers)
-             */
-            provider_types?: string[];
-        };
         /** Body_preview_version_api_ai_templates__name__versions__version__preview_post */
         Body_preview_version_api_ai_templates__name__versions__version__preview_post: {
             /** Variables */
@@ -1390,6 +1223,36 @@ export interface components {
          * @enum {string}
          */
         Bucket: "hour" | "day";
+        /** ChatInfo */
+        ChatInfo: {
+            /** Title */
+            title: string;
+            /** Welcome Message */
+            welcome_message: string;
+            /**
+             * Access
+             * @enum {string}
+             */
+            access: "public" | "login";
+        };
+        /** ChatMessageIn */
+        ChatMessageIn: {
+            /**
+             * Session Id
+             * @description The conversation: 8-128 letters, digits, - or _, made by the client (random, kept in the browser); memory nodes key on it
+             */
+            session_id: string;
+            /**
+             * Message
+             * @description The user's message
+             */
+            message: string;
+            /**
+             * History Hint
+             * @description Earlier turns as the client shows them, oldest first (given to the workflow as is: client data, not to be trusted; memory nodes are the reliable history)
+             */
+            history_hint?: components["schemas"]["HintMessage"][] | null;
+        };
         /**
          * Connection
          * @description An edge: items leaving ``from``'s output ``from_output`` enter ``to``'s ``to_input``.
@@ -1480,36 +1343,6 @@ export interface components {
             revision?: string | null;
             /** Error */
             error?: string | null;
-        };
-        /** DraftIn */
-        DraftIn: {
-            /**
-             * Description
-             * @description The workflow in words
-             */
-            description: string;
-            /**
-             * Document
-             * @description The current workflow document to change (as the editor holds it); null: draft a new one
-             */
-            document?: {
-                [key: string]: unknown;
-            } | null;
-        };
-        /** DraftOut */
-        DraftOut: {
-            /**
-             * Document
-             * @description The draft: a valid workflow document (not saved: apply it in the editor)
-             */
-            document: {
-                [key: string]: unknown;
-            };
-            /**
-             * Attempts
-             * @description Model calls it took (1 + repairs)
-             */
-            attempts: number;
         };
         /** ExecuteRequest */
         ExecuteRequest: {
@@ -1633,20 +1466,6 @@ export interface components {
              */
             parent_execution_id?: string | null;
         };
-        /** ExplainIn */
-        ExplainIn: {
-            /** Execution Id */
-            execution_id: string;
-            /** Node Id */
-            node_id: string;
-        };
-        /** ExplainOut */
-        ExplainOut: {
-            /** Explanation */
-            explanation: string;
-            /** Suggestions */
-            suggestions?: string[];
-        };
         /** ExprExample */
         ExprExample: {
             /**
@@ -1752,21 +1571,27 @@ export interface components {
         };
         /** Health */
         Health: {
-            /**
-             * Status
-             * @description "ok", or "unavailable" (answered 503) when a part is down
-             */
+            /** Status */
             status: string;
             /** Version */
             version: string;
             /** Mode */
             mode: string;
             database: components["schemas"]["DatabaseHealth"];
+        };
+        /** HintMessage */
+        HintMessage: {
             /**
-             * Down
-             * @description What is down (e.g. database)
+             * Role
+             * @description Who said it
+             * @enum {string}
              */
-            down?: string[];
+            role: "user" | "assistant";
+            /**
+             * Content
+             * @description What was said
+             */
+            content: string;
         };
         /**
          * HttpAuthSpec
@@ -2078,7 +1903,6 @@ export interface components {
              */
             allowed_hosts?: string[] | null;
         };
-        JsonValue: unknown;
         /** Kpis */
         Kpis: {
             /**
@@ -2148,26 +1972,6 @@ export interface components {
          * @enum {string}
          */
         ListenerStatus: "listening" | "called" | "expired";
-        /** Liveness */
-        Liveness: {
-            /**
-             * Status
-             * @description Always "alive": the process answers
-             */
-            status: string;
-            /** Version */
-            version: string;
-        };
-        /** ModelOut */
-        ModelOut: {
-            /** Id */
-            id: string;
-            /**
-             * Kind
-             * @description chat, embedding or null (not said)
-             */
-            kind?: string | null;
-        };
         /**
          * Node
          * @description One step of a workflow.
@@ -2481,44 +2285,6 @@ export interface components {
              * @default false
              */
             header_bound?: boolean;
-        };
-        /** PendingApproval */
-        PendingApproval: {
-            /** Execution Id */
-            execution_id: string;
-            /** Workflow Id */
-            workflow_id: number | null;
-            /**
-             * Node Id
-             * @description The agent node that waits
-             */
-            node_id: string;
-            /**
-             * Call Id
-             * @description The model's tool call id
-             */
-            call_id: string;
-            /**
-             * Tool
-             * @description The tool the model wants to call
-             */
-            tool: string;
-            /**
-             * Arguments
-             * @description The arguments it gave
-             */
-            arguments: {
-                [key: string]: unknown;
-            };
-            /** Requested At */
-            requested_at?: string | null;
-            /**
-             * Links
-             * @description Signed links that approve or reject it without logging in (they expire)
-             */
-            links?: {
-                [key: string]: string;
-            };
         };
         /**
          * Period
@@ -3023,16 +2789,8 @@ export interface components {
         };
         /** StepOut */
         StepOut: {
-            /**
-             * Node Id
-             * @description The node; for a part of a node's step (an agent's model or tool call) `<node id>/<part>`, e.g. `agent/model#1`, `agent/tool:create_issue#2`
-             */
+            /** Node Id */
             node_id: string;
-            /**
-             * Parent Node Id
-             * @description For a part of a step: the node it belongs to (the UI nests it there)
-             */
-            parent_node_id?: string | null;
             /**
              * Run Index
              * @default 0
@@ -4082,43 +3840,6 @@ export interface components {
             /** Created By */
             created_by: number | null;
         };
-        /** WriteContext */
-        WriteContext: {
-            /** Node Type */
-            node_type?: string | null;
-            /** Param Name */
-            param_name?: string | null;
-            /** @description An input item the value will see (as `json`) */
-            sample_item?: components["schemas"]["JsonValue"];
-            /**
-             * Code Mode
-             * @description core.code's mode
-             * @default once
-             */
-            code_mode?: string;
-        };
-        /** WriteIn */
-        WriteIn: {
-            kind: components["schemas"]["WriteKind"];
-            /** Instruction */
-            instruction: string;
-            context?: components["schemas"]["WriteContext"];
-        };
-        /**
-         * WriteKind
-         * @enum {string}
-         */
-        WriteKind: "expression" | "code";
-        /** WriteOut */
-        WriteOut: {
-            /**
-             * Text
-             * @description The expression (with {{ }}) or the Python code
-             */
-            text: string;
-            /** Attempts */
-            attempts: number;
-        };
     };
     responses: never;
     parameters: never;
@@ -4144,35 +3865,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
-                };
-            };
-            /** @description A part this process needs is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Health"];
-                };
-            };
-        };
-    };
-    live_api_health_live_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };
@@ -5005,37 +4697,6 @@ export interface operations {
             };
         };
     };
-    list_models_api_integrations__integration_id__models_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                integration_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ModelOut"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     get_integration_api_integrations__integration_id__get: {
         parameters: {
             query?: never;
@@ -5840,74 +5501,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_approvals_api_approvals_get: {
-        parameters: {
-            query?: {
-                execution_id?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PendingApproval"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    decide_api_approvals__execution_id___node_id___call_id__post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                execution_id: string;
-                node_id: string;
-                call_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ApprovalDecision"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApprovalResult"];
                 };
             };
             /** @description Validation Error */
@@ -6885,11 +6478,13 @@ export interface operations {
             };
         };
     };
-    get_assistant_api_ai_assistant_get: {
+    chat_info_api_chat__workflow_id__get: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                workflow_id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -6900,83 +6495,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssistantConfigOut"];
+                    "application/json": components["schemas"]["ChatInfo"];
                 };
             };
-        };
-    };
-    set_assistant_api_ai_assistant_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AssistantConfigIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AssistantConfigOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    clear_assistant_api_ai_assistant_delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
+            /** @description Login chat */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-        };
-    };
-    draft_workflow_api_ai_draft_workflow_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DraftIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
+            /** @description No active chat here */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["DraftOut"];
-                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -6989,16 +6523,18 @@ export interface operations {
             };
         };
     };
-    explain_error_api_ai_explain_error_post: {
+    send_message_api_chat__workflow_id__messages_post: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                workflow_id: number;
+            };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ExplainIn"];
+                "application/json": components["schemas"]["ChatMessageIn"];
             };
         };
         responses: {
@@ -7007,9 +6543,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ExplainOut"];
+                content?: never;
+            };
+            /** @description No active chat here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
                 };
+                content?: never;
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -7020,38 +6568,12 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-        };
-    };
-    write_api_ai_write_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WriteIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
+            /** @description Too many messages (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["WriteOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
+                content?: never;
             };
         };
     };

@@ -7,6 +7,7 @@ import type { WorkflowDoc } from "./model/document";
 import { otherNames } from "./model/rename";
 import { expressionScope, sampleInput, type RunState } from "./model/run";
 import type { DocNode, FieldErrors, Item, NodeTypeMeta } from "./types";
+import { ChatSection } from "../chat/ChatSection";
 import { WebhookSection, type ListenState } from "./WebhookSection";
 
 const NO_ERRORS: FieldErrors = {};
@@ -73,6 +74,8 @@ export function PanelHost(props: PanelHostProps) {
         extra={
           isWebhook && !readOnly && props.listen && props.onListen && props.onStopListening ? (
             <WebhookSection node={node} listen={props.listen} canListen onListen={props.onListen} onStop={props.onStopListening} />
+          ) : node.type === "ai.chat_trigger" ? (
+            <ChatSection workflowId={props.workflowId} />
           ) : undefined
         }
       />

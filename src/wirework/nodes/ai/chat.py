@@ -80,6 +80,12 @@ class ChatParams(PromptParams):
         description="Conversation memory: the session's earlier turns go before the prompt, "
         "this turn is appended after",
     )
+    stream: bool | None = Field(
+        default=None,
+        description="Stream the answer's tokens to whoever follows the execution live (a "
+        "chat page, the editor) as step.delta events: true always, false never, empty when "
+        "someone follows",
+    )
 
 
 def answer_item(result: Any) -> Item:
@@ -103,7 +109,9 @@ async def run_chat(ctx: NodeContext) -> Outputs:
             if remembered:
                 cut = sum(1 for m in messages if m.role is Role.SYSTEM)
                 messages = [*messages[:cut], *remembered, *messages[cut:]]
-            result = await complete(ctx, provider, request_of(params, messages), ref)
+            stream = ctx.stream_wanted if params.stream is None else params.stream
+            request = request_of(params, messages)
+            result = await complete(ctx, provider, request, ref, stream=stream)
             turn = [Message(role=Role.USER, content=params.prompt)] if params.prompt else []
             if result.message.content:
                 turn.append(Message(role=Role.ASSISTANT, content=result.message.content))

@@ -137,10 +137,17 @@ async def complete(
     provider: ModelProvider,
     request: ChatRequest,
     template: str | None = None,
+    *,
+    stream: bool = False,
 ) -> ChatResult:
-    """One model call: the spending limits checked before, its usage reported after."""
+    """One model call: the spending limits checked before, its usage reported after. With
+    ``stream`` the answer is streamed and each piece of text is passed on as it comes
+    (:meth:`NodeContext.stream_text`); the result is the same."""
     await ctx.check_spending()
-    result = await provider.chat(request)
+    if stream:
+        result = await _streamed(ctx, provider, request)
+    else:
+        result = await provider.chat(request)
     await ctx.record_usage(
         ModelUsage(
             provider=provider.name,
@@ -150,6 +157,22 @@ async def complete(
             template=template,
         )
     )
+    return result
+
+
+async def _streamed(ctx: NodeContext, provider: ModelProvider, request: ChatRequest) -> ChatResult:
+    result: ChatResult | None = None
+    async for delta in provider.stream(request):
+        if delta.text:
+            ctx.stream_text(delta.text)
+        if delta.result is not None:
+            result = delta.result
+    if result is None:
+        raise NodeError(
+            f"node {ctx.node_id!r}: {provider.name}: the streamed answer ended without its "
+            "final message",
+            retryable=True,
+        )
     return result
 
 

@@ -1,0 +1,85 @@
+/** The chat API (`/api/chat/{workflow_id}`): the chat's settings, and one message whose
+ * reply streams back as server-sent events. */
+import { CSRF_COOKIE, readCookie } from "../api/client";
+import type { components } from "../api/schema";
+import { SseParser } from "./sse";
+
+export type ChatInfo = components["schemas"]["ChatInfo"];
+export type HintMessage = components["schemas"]["HintMessage"];
+
+export type ChatStreamEvent =
+  | { kind: "delta"; nodeId: string; text: string }
+  | { kind: "message"; executionId: string; text: string }
+  | { kind: "error"; message: string };
+
+export class ChatUnavailable extends Error {
+  constructor(
+    public status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function chatUrl(workflowId: string, rest = ""): string {
+  return `${window.location.origin}/api/chat/${encodeURIComponent(workflowId)}${rest}`;
+}
+
+async function errorOf(response: Response): Promise<ChatUnavailable> {
+  let detail = `the chat answered ${response.status}`;
+  try {
+    const body = (await response.json()) as { detail?: unknown };
+    if (typeof body.detail === "string") detail = body.detail;
+  } catch {
+    // not JSON: keep the status
+  }
+  return new ChatUnavailable(response.status, detail);
+}
+
+export async function fetchChatInfo(workflowId: string): Promise<ChatInfo> {
+  const response = await globalThis.fetch(chatUrl(workflowId), {
+    credentials: "same-origin",
+  });
+  if (!response.ok) throw await errorOf(response);
+  return (await response.json()) as ChatInfo;
+}
+
+/** Send one message; `onEvent` gets each delta, then the reply (or an error). */
+export async function sendMessage(
+  workflowId: string,
+  body: { session_id: string; message: string; history_hint?: HintMessage[] },
+  onEvent: (event: ChatStreamEvent) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  const csrf = readCookie(CSRF_COOKIE);
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  const response = await globalThis.fetch(chatUrl(workflowId, "/messages"), {
+    method: "POST",
+    headers,
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+    signal: signal ?? null,
+  });
+  if (!response.ok || !response.body) throw await errorOf(response);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  const parser = new SseParser();
+  let ended = false;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    for (const event of parser.push(value)) {
+      const data = JSON.parse(event.data) as Record<string, unknown>;
+      if (event.event === "delta") {
+        onEvent({ kind: "delta", nodeId: String(data.node_id ?? ""), text: String(data.text ?? "") });
+      } else if (event.event === "message") {
+        ended = true;
+        onEvent({ kind: "message", executionId: String(data.execution_id ?? ""), text: String(data.text ?? "") });
+      } else if (event.event === "error") {
+        ended = true;
+        onEvent({ kind: "error", message: String(data.message ?? "the chat could not answer") });
+      }
+    }
+  }
+  if (!ended) onEvent({ kind: "error", message: "the connection ended before the answer" });
+}
