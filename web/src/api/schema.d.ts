@@ -11,8 +11,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database status (no auth) */
+        /**
+         * Readiness: 200 when the database answers, else 503 naming what is down (no auth)
+         * @description For a load balancer or a readiness probe: a server that cannot reach its database
+         *     cannot serve, so it answers 503 and is taken out of rotation until it can again.
+         */
         get: operations["health_api_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process answers (no I/O, no auth)
+         * @description For a liveness probe: restart the process only when it stops answering, not when a
+         *     service it depends on is down (that is /api/health's 503).
+         */
+        get: operations["live_api_health_live_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -287,6 +312,23 @@ export interface paths {
         put?: never;
         /** Test a connection (saved or not) without saving anything */
         post: operations["test_integration_api_integrations_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/{integration_id}/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The models a model-provider integration lists (asks the provider) */
+        get: operations["list_models_api_integrations__integration_id__models_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -583,6 +625,40 @@ export interface paths {
         get: operations["get_execution_api_executions__execution_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agents' tool calls waiting for a person's approval, oldest first */
+        get: operations["list_approvals_api_approvals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/{execution_id}/{node_id}/{call_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or reject a waiting tool call; the execution resumes */
+        post: operations["decide_api_approvals__execution_id___node_id___call_id__post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -958,6 +1034,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai/assistant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The assistant's model */
+        get: operations["get_assistant_api_ai_assistant_get"];
+        /** Choose the model provider integration and model the assistant asks */
+        put: operations["set_assistant_api_ai_assistant_put"];
+        post?: never;
+        /** Turn the assistant off */
+        delete: operations["clear_assistant_api_ai_assistant_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/draft-workflow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Draft a workflow from a description (validated, never saved) */
+        post: operations["draft_workflow_api_ai_draft_workflow_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/explain-error": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Explain a failed step and suggest fixes */
+        post: operations["explain_error_api_ai_explain_error_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/write": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write an expression or core.code Python from an instruction (syntax-checked) */
+        post: operations["write_api_ai_write_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chat/{workflow_id}": {
         parameters: {
             query?: never;
@@ -1184,6 +1330,64 @@ export interface components {
             /** Expires At */
             expires_at: string | null;
         };
+        /** ApprovalDecision */
+        ApprovalDecision: {
+            /**
+             * Approved
+             * @description true: the tool call runs; false: it is rejected
+             */
+            approved: boolean;
+            /**
+             * Reason
+             * @description Why (the model is told when rejected)
+             */
+            reason?: string | null;
+        };
+        /** ApprovalResult */
+        ApprovalResult: {
+            /** Execution Id */
+            execution_id: string;
+            /**
+             * Status
+             * @description resumed
+             */
+            status: string;
+        };
+        /** AssistantConfigIn */
+        AssistantConfigIn: {
+            /**
+             * Integration Id
+             * @description A model-provider integration (openai, anthropic, …)
+             */
+            integration_id: number;
+            /**
+             * Model
+             * @description The model it asks
+             */
+            model: string;
+        };
+        /** AssistantConfigOut */
+        AssistantConfigOut: {
+            /**
+             * Configured
+             * @description Whether the assistant can be used
+             */
+            configured: boolean;
+            /** Integration Id */
+            integration_id?: number | null;
+            /**
+             * Integration Name
+             * @description Null: no such integration
+             */
+            integration_name?: string | null;
+            /** Model */
+            model?: string | null;
+            /**
+             * Provider Types
+             * @description Integration types that serve models (the editor's model pickers)
+             */
+            provider_types?: string[];
+        };
         /** Body_preview_version_api_ai_templates__name__versions__version__preview_post */
         Body_preview_version_api_ai_templates__name__versions__version__preview_post: {
             /** Variables */
@@ -1344,6 +1548,36 @@ export interface components {
             /** Error */
             error?: string | null;
         };
+        /** DraftIn */
+        DraftIn: {
+            /**
+             * Description
+             * @description The workflow in words
+             */
+            description: string;
+            /**
+             * Document
+             * @description The current workflow document to change (as the editor holds it); null: draft a new one
+             */
+            document?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** DraftOut */
+        DraftOut: {
+            /**
+             * Document
+             * @description The draft: a valid workflow document (not saved: apply it in the editor)
+             */
+            document: {
+                [key: string]: unknown;
+            };
+            /**
+             * Attempts
+             * @description Model calls it took (1 + repairs)
+             */
+            attempts: number;
+        };
         /** ExecuteRequest */
         ExecuteRequest: {
             /**
@@ -1466,6 +1700,20 @@ export interface components {
              */
             parent_execution_id?: string | null;
         };
+        /** ExplainIn */
+        ExplainIn: {
+            /** Execution Id */
+            execution_id: string;
+            /** Node Id */
+            node_id: string;
+        };
+        /** ExplainOut */
+        ExplainOut: {
+            /** Explanation */
+            explanation: string;
+            /** Suggestions */
+            suggestions?: string[];
+        };
         /** ExprExample */
         ExprExample: {
             /**
@@ -1571,13 +1819,21 @@ export interface components {
         };
         /** Health */
         Health: {
-            /** Status */
+            /**
+             * Status
+             * @description "ok", or "unavailable" (answered 503) when a part is down
+             */
             status: string;
             /** Version */
             version: string;
             /** Mode */
             mode: string;
             database: components["schemas"]["DatabaseHealth"];
+            /**
+             * Down
+             * @description What is down (e.g. database)
+             */
+            down?: string[];
         };
         /** HintMessage */
         HintMessage: {
@@ -1903,6 +2159,7 @@ export interface components {
              */
             allowed_hosts?: string[] | null;
         };
+        JsonValue: unknown;
         /** Kpis */
         Kpis: {
             /**
@@ -1972,6 +2229,26 @@ export interface components {
          * @enum {string}
          */
         ListenerStatus: "listening" | "called" | "expired";
+        /** Liveness */
+        Liveness: {
+            /**
+             * Status
+             * @description Always "alive": the process answers
+             */
+            status: string;
+            /** Version */
+            version: string;
+        };
+        /** ModelOut */
+        ModelOut: {
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @description chat, embedding or null (not said)
+             */
+            kind?: string | null;
+        };
         /**
          * Node
          * @description One step of a workflow.
@@ -2285,6 +2562,44 @@ export interface components {
              * @default false
              */
             header_bound?: boolean;
+        };
+        /** PendingApproval */
+        PendingApproval: {
+            /** Execution Id */
+            execution_id: string;
+            /** Workflow Id */
+            workflow_id: number | null;
+            /**
+             * Node Id
+             * @description The agent node that waits
+             */
+            node_id: string;
+            /**
+             * Call Id
+             * @description The model's tool call id
+             */
+            call_id: string;
+            /**
+             * Tool
+             * @description The tool the model wants to call
+             */
+            tool: string;
+            /**
+             * Arguments
+             * @description The arguments it gave
+             */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /** Requested At */
+            requested_at?: string | null;
+            /**
+             * Links
+             * @description Signed links that approve or reject it without logging in (they expire)
+             */
+            links?: {
+                [key: string]: string;
+            };
         };
         /**
          * Period
@@ -2789,8 +3104,16 @@ export interface components {
         };
         /** StepOut */
         StepOut: {
-            /** Node Id */
+            /**
+             * Node Id
+             * @description The node; for a part of a node's step (an agent's model or tool call) `<node id>/<part>`, e.g. `agent/model#1`, `agent/tool:create_issue#2`
+             */
             node_id: string;
+            /**
+             * Parent Node Id
+             * @description For a part of a step: the node it belongs to (the UI nests it there)
+             */
+            parent_node_id?: string | null;
             /**
              * Run Index
              * @default 0
@@ -3840,6 +4163,43 @@ export interface components {
             /** Created By */
             created_by: number | null;
         };
+        /** WriteContext */
+        WriteContext: {
+            /** Node Type */
+            node_type?: string | null;
+            /** Param Name */
+            param_name?: string | null;
+            /** @description An input item the value will see (as `json`) */
+            sample_item?: components["schemas"]["JsonValue"];
+            /**
+             * Code Mode
+             * @description core.code's mode
+             * @default once
+             */
+            code_mode?: string;
+        };
+        /** WriteIn */
+        WriteIn: {
+            kind: components["schemas"]["WriteKind"];
+            /** Instruction */
+            instruction: string;
+            context?: components["schemas"]["WriteContext"];
+        };
+        /**
+         * WriteKind
+         * @enum {string}
+         */
+        WriteKind: "expression" | "code";
+        /** WriteOut */
+        WriteOut: {
+            /**
+             * Text
+             * @description The expression (with {{ }}) or the Python code
+             */
+            text: string;
+            /** Attempts */
+            attempts: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -3865,6 +4225,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description A part this process needs is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    live_api_health_live_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };
@@ -4697,6 +5086,37 @@ export interface operations {
             };
         };
     };
+    list_models_api_integrations__integration_id__models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_integration_api_integrations__integration_id__get: {
         parameters: {
             query?: never;
@@ -5501,6 +5921,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_approvals_api_approvals_get: {
+        parameters: {
+            query?: {
+                execution_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingApproval"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decide_api_approvals__execution_id___node_id___call_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+                node_id: string;
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalResult"];
                 };
             };
             /** @description Validation Error */
@@ -6465,6 +6953,176 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TemplatePreviewOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_assistant_api_ai_assistant_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantConfigOut"];
+                };
+            };
+        };
+    };
+    set_assistant_api_ai_assistant_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssistantConfigIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantConfigOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clear_assistant_api_ai_assistant_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    draft_workflow_api_ai_draft_workflow_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    explain_error_api_ai_explain_error_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExplainIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplainOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    write_api_ai_write_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WriteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WriteOut"];
                 };
             };
             /** @description Validation Error */
