@@ -9,7 +9,8 @@ from pydantic import Field
 
 from wirework.integrations.anthropic.credentials import ANTHROPIC, AnthropicCredentials
 from wirework.integrations.anthropic.provider import AnthropicProvider
-from wirework.sdk.ai import ChatRequest, Message, ModelUsage, Role, ToolSpec
+from wirework.sdk.ai import ChatRequest, Message, Role, ToolSpec
+from wirework.sdk.ai.actions import chat_item
 from wirework.sdk.integration import ActionContext, ActionParams
 from wirework.sdk.node import Item
 
@@ -71,39 +72,18 @@ async def messages(ctx: ActionContext[AnthropicCredentials], params: MessagesPar
     conversation = [Message(role=m.role, content=m.content) for m in params.messages]
     if params.system:
         conversation.insert(0, Message(role=Role.SYSTEM, content=params.system))
-    provider = _provider(ctx)
-    try:
-        await ctx.node.check_spending()
-        result = await provider.chat(
-            ChatRequest(
-                model=params.model,
-                messages=conversation,
-                tools=params.tools,
-                temperature=params.temperature,
-                top_p=params.top_p,
-                max_tokens=params.max_tokens,
-                stop=params.stop,
-                json_schema=params.json_schema,
-                timeout_s=params.timeout_s,
-            )
-        )
-    finally:
-        await provider.aclose()
-    await ctx.node.record_usage(
-        ModelUsage(
-            provider=provider.name,
-            model=result.model,
-            input_tokens=result.usage.input_tokens,
-            output_tokens=result.usage.output_tokens,
-        )
+    request = ChatRequest(
+        model=params.model,
+        messages=conversation,
+        tools=params.tools,
+        temperature=params.temperature,
+        top_p=params.top_p,
+        max_tokens=params.max_tokens,
+        stop=params.stop,
+        json_schema=params.json_schema,
+        timeout_s=params.timeout_s,
     )
-    return {
-        "text": result.message.content or "",
-        "message": result.message.model_dump(mode="json", exclude_none=True),
-        "model": result.model,
-        "usage": result.usage.model_dump(),
-        "finish_reason": result.finish_reason,
-    }
+    return await chat_item(ctx.node, _provider(ctx), request)
 
 
 class ListModelsParams(ActionParams):
