@@ -26,6 +26,12 @@ PUBLIC = {
     ("POST", "/api/setup"),
     ("GET", "/api/health"),
     ("GET", "/api/health/live"),
+    # Chats: a public chat answers anyone (rate-limited); a login chat checks who calls in
+    # the route, after finding the chat (tests/api/test_chat.py: 401, and the CSRF header
+    # for the session cookie).
+    ("GET", "/api/chat/1"),
+    ("POST", "/api/chat/1/messages"),
+    ("OPTIONS", "/api/chat/1/messages"),  # the CORS preflight of allowed origins
 }
 
 

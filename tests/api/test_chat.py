@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD
 from tests.integrations.openai.server import Fail, OpenAIServer, Reply
 from wirework.api.app import create_app
 from wirework.sdk.outbound import OutboundPolicy, set_policy
@@ -176,6 +177,28 @@ async def test_a_login_chat_needs_a_signed_in_user_and_passes_who(
     trigger = next(s for s in record["steps"] if s["node_id"] == "chat_in")
     user = trigger["output"]["main"][0]["user"]
     assert user["email"] and isinstance(user["id"], int)
+
+
+async def test_a_login_chat_over_the_session_cookie_needs_the_csrf_header(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient, model_server: OpenAIServer
+) -> None:
+    wid = await chat_workflow(client, model_server, access="login")
+    login = await anon.post(
+        "/api/auth/session", json={"email": OWNER_EMAIL, "password": OWNER_PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    refused = await send(anon, wid)
+    assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
+    assert len(model_server.requests) == 0
+
+    model_server.script(Reply(text=ANSWER))
+    csrf = {"X-CSRF-Token": anon.cookies["wirework_csrf"]}
+    resp = await anon.post(
+        f"/api/chat/{wid}/messages",
+        json={"session_id": SESSION, "message": "hi"},
+        headers=csrf,
+    )
+    assert events(resp.text)[-1][0] == "message", resp.text
 
 
 async def test_unknown_inactive_and_chatless_workflows_are_the_same_404(
