@@ -316,14 +316,17 @@ async def test_worker_killed_mid_run_recovers_within_the_lease(cl: Cluster) -> N
     for n in range(kills):
         victim = random.choice(["worker1", "worker2"])
         pid = cl.procs[victim].pid
+        killed_at = time.monotonic()
+        at = dt.datetime.now(dt.UTC)
+        cl.kill(victim, signal.SIGKILL)
+        # What the victim held when it died (read after the kill: it claims no more, and its
+        # rows keep its id until their leases lapse, seconds from now).
         owned = {
             r.id
             for r in await cl.executions(wf)
             if r.status == "running" and (r.worker or "").split(":")[1:2] == [str(pid)]
         }
-        killed_at = time.monotonic()
-        held.append((dt.datetime.now(dt.UTC), owned))
-        cl.kill(victim, signal.SIGKILL)
+        held.append((at, owned))
         cl.start_worker(victim)  # recovery does not wait for it (the other worker takes over)
         if n < kills - 1:
             # The next kill comes a few seconds after this worker is back: one worker is
