@@ -154,3 +154,55 @@ async def test_agent_example_files_a_github_issue(
         offered = {t["function"]["name"] for t in models.requests[0].json["tools"]}
         assert offered == {"github_create_issue", "jira_create_issue"}
         assert GITHUB_TOKEN not in models.bodies() and KEY not in models.bodies()
+
+
+async def test_an_agent_searches_the_documents_with_a_retrieval_tool(
+    client: httpx.AsyncClient, runtime: Runtime, models: WordsOpenAIServer
+) -> None:
+    mid = await model_integration(client, models)
+    ingest = await save(client, aimed("rag_ingest_documents.yaml", mid))
+    handbook = b"Passwords can be reset from the login page.\n\nShipping takes five days.\n"
+    upload = {"file": {"data": base64.b64encode(handbook).decode(), "filename": "hb.txt"}}
+    assert (await execute(client, ingest, upload))["status"] == "success"
+
+    tool = {
+        "kind": "retrieval",
+        "name": "search_handbook",
+        "options": {
+            "store": {"collection": "handbook"},
+            "integration_id": mid,
+            "model": "text-embedding-3-small",
+            "k": 1,
+        },
+    }
+    agent = {
+        "id": "agent",
+        "type": "ai.agent",
+        "params": {
+            "integration_id": mid,
+            "model": "gpt-test",
+            "prompt": "{{ json.q }}",
+            "tools": [tool],
+        },
+    }
+    wid = await save(
+        client,
+        {
+            "name": "handbook agent",
+            "nodes": [{"id": "in", "type": "core.manual"}, agent],
+            "connections": [{"from": "in", "to": "agent"}],
+        },
+    )
+    models.script(
+        Reply(tool_calls=[("search_handbook", {"query": "How are passwords reset?"})]),
+        Reply(text="From the login page [1]."),
+    )
+    record = await execute(client, wid, {"q": "How do I reset my password?"})
+    assert record["status"] == "success", record["error"]
+    chats = [r.json for r in models.requests if "messages" in r.json]
+    (offered,) = chats[0]["tools"]
+    assert offered["function"]["name"] == "search_handbook"
+    assert offered["function"]["parameters"]["required"] == ["query"]
+    result = next(m["content"] for m in chats[1]["messages"] if m["role"] == "tool")
+    assert "Passwords can be reset from the login page" in result
+    assert "[1] (hb.txt" in result and "[2]" not in result  # k = 1

@@ -4,6 +4,6 @@
 model provider integration. Importing this package registers the nodes and the embedded
 vector store. See README.md in this folder and docs/ai-retrieval.md."""
 
-from wirework.nodes.ai.retrieval import documents, stores, vectors
+from wirework.nodes.ai.retrieval import documents, stores, tool, vectors
 
-__all__ = ["documents", "stores", "vectors"]
+__all__ = ["documents", "stores", "tool", "vectors"]

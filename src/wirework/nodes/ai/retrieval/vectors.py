@@ -163,7 +163,7 @@ class VectorDeleteParams(ParamsModel):
 # --------------------------------------------------------------------------- running
 
 
-class _Stores:
+class OpenStores:
     """The stores a step opened, by (kind, integration): closed when the step ends."""
 
     def __init__(self, ctx: NodeContext) -> None:
@@ -243,7 +243,7 @@ async def run_vector_insert(ctx: NodeContext) -> Outputs:
     params: list[VectorInsertParams] = await _all_params(ctx, VectorInsertParams)
     items = ctx.items
     out: list[Item] = []
-    stores = _Stores(ctx)
+    stores = OpenStores(ctx)
     try:
         for group in _groups(params, lambda p: (*_embed_key(p), p.store.collection)):
             first = params[group[0]]
@@ -287,7 +287,7 @@ async def run_vector_search(ctx: NodeContext) -> Outputs:
     params: list[VectorSearchParams] = await _all_params(ctx, VectorSearchParams)
     items = ctx.items
     out: list[Item] = []
-    stores = _Stores(ctx)
+    stores = OpenStores(ctx)
     try:
         for group in _groups(params, _embed_key):
             first = params[group[0]]
@@ -322,7 +322,7 @@ async def run_vector_search(ctx: NodeContext) -> Outputs:
 async def run_vector_delete(ctx: NodeContext) -> Outputs:
     params: list[VectorDeleteParams] = await _all_params(ctx, VectorDeleteParams)
     out: list[Item] = []
-    stores = _Stores(ctx)
+    stores = OpenStores(ctx)
     try:
         for item, p in zip(ctx.items, params, strict=True):
             collection = check_collection(p.store.collection)
