@@ -305,14 +305,15 @@ def test_plan_hours_for_an_hourly_period() -> None:
 
 
 def test_plan_days_inside_hours_at_the_edges() -> None:
-    now = NOW.timestamp() + 10 * 86400
-    since = NOW - 7 * D
-    p = plan(window(since, NOW, Bucket.DAY), now)
+    base = NOW.replace(hour=12)  # mid-day: both edges have hours, whatever the time of the run
+    now = base.timestamp() + 10 * 86400
+    since = base - 7 * D
+    p = plan(window(since, base, Bucket.DAY), now)
     sizes = [size for size, _, _ in runs(p.spans)]
     assert sizes == [HOUR, DAY, HOUR]
     (_, a, b), (_, c, d), (_, e, f) = runs(p.spans)
-    assert (at(a), at(b)) == (since.replace(minute=0) + H, NOW.replace(hour=0, minute=0) - 6 * D)
-    assert d - c == 6 * DAY and e == d and at(f) == NOW.replace(minute=0)
+    assert (at(a), at(b)) == (since.replace(minute=0) + H, base.replace(hour=0, minute=0) - 6 * D)
+    assert d - c == 6 * DAY and e == d and at(f) == base.replace(minute=0)
     covered = sum(b - a for _, a, b in runs(p.spans)) + sum(
         (y - x).total_seconds() for x, y in p.live
     )
