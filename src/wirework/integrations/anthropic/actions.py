@@ -10,7 +10,7 @@ from pydantic import Field
 from wirework.integrations.anthropic.credentials import ANTHROPIC, AnthropicCredentials
 from wirework.integrations.anthropic.provider import AnthropicProvider
 from wirework.sdk.ai import ChatRequest, Message, Role, ToolSpec
-from wirework.sdk.ai.actions import chat_item
+from wirework.sdk.ai.actions import ListModelsParams, chat_item, model_items
 from wirework.sdk.integration import ActionContext, ActionParams
 from wirework.sdk.node import Item
 
@@ -86,14 +86,6 @@ async def messages(ctx: ActionContext[AnthropicCredentials], params: MessagesPar
     return await chat_item(ctx.node, _provider(ctx), request)
 
 
-class ListModelsParams(ActionParams):
-    """The models the API key may use."""
-
-    contains: str | None = Field(
-        default=None, max_length=200, description="Only models whose id contains this"
-    )
-
-
 @ANTHROPIC.action(
     "list_models",
     params=ListModelsParams,
@@ -104,10 +96,4 @@ class ListModelsParams(ActionParams):
 async def list_models(
     ctx: ActionContext[AnthropicCredentials], params: ListModelsParams
 ) -> list[Item]:
-    provider = _provider(ctx)
-    try:
-        models = await provider.list_models()
-    finally:
-        await provider.aclose()
-    wanted = (params.contains or "").lower()
-    return [m.model_dump() for m in models if wanted in m.id.lower()]
+    return await model_items(_provider(ctx), params)

@@ -33,11 +33,9 @@ from wirework.sdk.ai import (
     Usage,
     register_provider,
 )
-from wirework.sdk.ai.calls import CallPolicy, sdk_failure, with_retries
+from wirework.sdk.ai.sdk_provider import SdkProvider
 from wirework.sdk.node import NodeError
 from wirework.sdk.outbound import AllowedHosts, IntegrationCredentials
-from wirework.sdk.outbound.bridge import guarded_httpx2_client
-from wirework.sdk.outbound.credentials import describe
 
 OUTPUT_TOOL = "json_output"
 STOP_REASONS = {
@@ -96,8 +94,11 @@ def _tool_choice(choice: str | None) -> dict[str, Any] | None:
     return {"type": "tool", "name": choice}
 
 
-class AnthropicProvider(ModelProvider):
+class AnthropicProvider(SdkProvider):
     name = "anthropic"
+    service = SERVICE
+    timeout_errors = (anthropic.APITimeoutError,)
+    connection_errors = (anthropic.APIConnectionError,)
 
     def __init__(
         self,
@@ -107,43 +108,22 @@ class AnthropicProvider(ModelProvider):
         hosts: AllowedHosts | None = None,
     ) -> None:
         self.credentials = credentials
-        self.policy = CallPolicy(
-            attempts=credentials.max_retries + 1, timeout_s=credentials.timeout_s
-        )
         key = credentials.api_key.get_secret_value()
-        self._secrets = (key,) if key else ()
-        if hosts is None:
-            hosts = AllowedHosts.of({"base_url": credentials.base_url})
-        self._http = guarded_httpx2_client(
-            timeout=credentials.timeout_s, hosts=hosts, label=describe({}, integration_id)
+        super().__init__(
+            base_url=credentials.base_url,
+            timeout_s=credentials.timeout_s,
+            max_retries=credentials.max_retries,
+            secrets=(key,) if key else (),
+            integration_id=integration_id,
+            hosts=hosts,
         )
-        self.client = anthropic.AsyncAnthropic(
+        self.client: anthropic.AsyncAnthropic = anthropic.AsyncAnthropic(
             api_key=key,
             base_url=credentials.base_url,
             max_retries=0,
             timeout=credentials.timeout_s,
-            http_client=self._http,
+            http_client=self.http,
         )
-
-    async def aclose(self) -> None:
-        await self.client.close()
-
-    def describe(self, exc: BaseException) -> NodeError:
-        return sdk_failure(
-            SERVICE,
-            exc,
-            base_url=self.credentials.base_url,
-            timeout_errors=(anthropic.APITimeoutError,),
-            connection_errors=(anthropic.APIConnectionError,),
-            secrets=self._secrets,
-        )
-
-    async def _call(self, fn: Any) -> Any:
-        return await with_retries(fn, service=SERVICE, describe=self.describe, policy=self.policy)
-
-    def _bounded(self, request_timeout: float | None) -> None:
-        if request_timeout is not None and request_timeout < self.policy.timeout_s:
-            self.policy = CallPolicy(attempts=self.policy.attempts, timeout_s=request_timeout)
 
     # -- chat ---------------------------------------------------------------------------------
 
@@ -192,7 +172,7 @@ class AnthropicProvider(ModelProvider):
         return args, as_tool
 
     async def chat(self, request: ChatRequest) -> ChatResult:
-        self._bounded(request.timeout_s)
+        self.bound_timeout(request.timeout_s)
         args, as_tool = self.message_arguments(request)
 
         async def call(remaining: float) -> Any:
@@ -215,7 +195,7 @@ class AnthropicProvider(ModelProvider):
         return state.result(as_tool, _wrapped(request))
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatDelta]:
-        self._bounded(request.timeout_s)
+        self.bound_timeout(request.timeout_s)
         args, as_tool = self.message_arguments(request)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.policy.timeout_s

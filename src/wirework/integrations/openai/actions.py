@@ -11,7 +11,7 @@ from pydantic import Field
 from wirework.integrations.openai.credentials import OPENAI, OpenAICredentials
 from wirework.integrations.openai.provider import OpenAIProvider
 from wirework.sdk.ai import ChatRequest, Message, ModelUsage, Role, ToolSpec
-from wirework.sdk.ai.actions import chat_item
+from wirework.sdk.ai.actions import ListModelsParams, chat_item, model_items
 from wirework.sdk.integration import ActionContext, ActionParams
 from wirework.sdk.node import Item
 
@@ -116,14 +116,6 @@ async def embeddings(ctx: ActionContext[OpenAICredentials], params: EmbeddingsPa
     }
 
 
-class ListModelsParams(ActionParams):
-    """The models the server offers."""
-
-    contains: str | None = Field(
-        default=None, max_length=200, description="Only models whose id contains this"
-    )
-
-
 @OPENAI.action(
     "list_models",
     params=ListModelsParams,
@@ -134,10 +126,4 @@ class ListModelsParams(ActionParams):
 async def list_models(
     ctx: ActionContext[OpenAICredentials], params: ListModelsParams
 ) -> list[Item]:
-    provider = _provider(ctx)
-    try:
-        models = await provider.list_models()
-    finally:
-        await provider.aclose()
-    wanted = (params.contains or "").lower()
-    return [m.model_dump() for m in models if wanted in m.id.lower()]
+    return await model_items(_provider(ctx), params)

@@ -32,11 +32,9 @@ from wirework.sdk.ai import (
     Usage,
     register_provider,
 )
-from wirework.sdk.ai.calls import CallPolicy, sdk_failure, with_retries
+from wirework.sdk.ai.sdk_provider import SdkProvider
 from wirework.sdk.node import NodeError
 from wirework.sdk.outbound import AllowedHosts, IntegrationCredentials
-from wirework.sdk.outbound.bridge import guarded_httpx2_client
-from wirework.sdk.outbound.credentials import describe
 
 
 def _arguments(text: str | None) -> dict[str, Any]:
@@ -78,8 +76,11 @@ def _tool_choice(choice: str | None) -> Any:
     return {"type": "function", "function": {"name": choice}}
 
 
-class OpenAIProvider(ModelProvider):
+class OpenAIProvider(SdkProvider):
     name = "openai"
+    service = SERVICE
+    timeout_errors = (openai.APITimeoutError,)
+    connection_errors = (openai.APIConnectionError,)
 
     def __init__(
         self,
@@ -89,18 +90,14 @@ class OpenAIProvider(ModelProvider):
         hosts: AllowedHosts | None = None,
     ) -> None:
         self.credentials = credentials
-        self.policy = CallPolicy(
-            attempts=credentials.max_retries + 1, timeout_s=credentials.timeout_s
-        )
-        self._secrets = tuple(
-            v for v in (credentials.api_key.get_secret_value() if credentials.api_key else "",) if v
-        )
-        if hosts is None:
-            hosts = AllowedHosts.of({"base_url": credentials.base_url})
-        self._http = guarded_httpx2_client(
-            timeout=credentials.timeout_s,
+        key = credentials.api_key.get_secret_value() if credentials.api_key else ""
+        super().__init__(
+            base_url=credentials.base_url,
+            timeout_s=credentials.timeout_s,
+            max_retries=credentials.max_retries,
+            secrets=(key,) if key else (),
+            integration_id=integration_id,
             hosts=hosts,
-            label=describe({}, integration_id),
         )
         common: dict[str, Any] = {
             "api_key": need_key(credentials),
@@ -108,7 +105,7 @@ class OpenAIProvider(ModelProvider):
             "project": credentials.project,
             "max_retries": 0,
             "timeout": credentials.timeout_s,
-            "http_client": self._http,
+            "http_client": self.http,
         }
         self.client: openai.AsyncOpenAI
         if credentials.api_version:
@@ -117,30 +114,6 @@ class OpenAIProvider(ModelProvider):
             )
         else:
             self.client = openai.AsyncOpenAI(base_url=credentials.base_url, **common)
-
-    async def aclose(self) -> None:
-        await self.client.close()
-
-    # -- errors ------------------------------------------------------------------------------
-
-    def describe(self, exc: BaseException) -> NodeError:
-        return sdk_failure(
-            SERVICE,
-            exc,
-            base_url=self.credentials.base_url,
-            timeout_errors=(openai.APITimeoutError,),
-            connection_errors=(openai.APIConnectionError,),
-            secrets=self._secrets,
-        )
-
-    async def _call(self, fn: Any) -> Any:
-        return await with_retries(fn, service=SERVICE, describe=self.describe, policy=self.policy)
-
-    def with_timeout(self, request_timeout: float | None) -> OpenAIProvider:
-        """This provider with the policy's timeout lowered to ``request_timeout``."""
-        if request_timeout is not None and request_timeout < self.policy.timeout_s:
-            self.policy = CallPolicy(attempts=self.policy.attempts, timeout_s=request_timeout)
-        return self
 
     # -- chat ---------------------------------------------------------------------------------
 
@@ -187,7 +160,7 @@ class OpenAIProvider(ModelProvider):
         return "max_tokens"
 
     async def chat(self, request: ChatRequest) -> ChatResult:
-        self.with_timeout(request.timeout_s)
+        self.bound_timeout(request.timeout_s)
         args = self.chat_arguments(request)
 
         async def call(remaining: float) -> Any:
@@ -214,7 +187,7 @@ class OpenAIProvider(ModelProvider):
         )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatDelta]:
-        self.with_timeout(request.timeout_s)
+        self.bound_timeout(request.timeout_s)
         args = self.chat_arguments(request)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.policy.timeout_s

@@ -1,15 +1,37 @@
-"""What a model provider's chat action does around the call (``openai.chat``,
-``anthropic.messages``): the spending check before, the usage recorded after, the answer as
-the action's item."""
+"""What model providers' actions share: the chat action around the call (``openai.chat``,
+``anthropic.messages``: the spending check before, the usage recorded after, the answer as
+the action's item) and the model list (``<provider>.list_models``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from wirework.sdk.ai.messages import ChatRequest
 from wirework.sdk.ai.provider import ModelProvider
 from wirework.sdk.ai.usage import ModelUsage
-from wirework.sdk.node import NodeContext
+from wirework.sdk.integration import ActionParams
+from wirework.sdk.node import Item, NodeContext
+
+
+class ListModelsParams(ActionParams):
+    """The models the provider offers (to this key)."""
+
+    contains: str | None = Field(
+        default=None, max_length=200, description="Only models whose id contains this"
+    )
+
+
+async def model_items(provider: ModelProvider, params: ListModelsParams) -> list[Item]:
+    """One item ``{id, kind}`` per model whose id contains ``params.contains`` (then the
+    provider is closed)."""
+    try:
+        models = await provider.list_models()
+    finally:
+        await provider.aclose()
+    wanted = (params.contains or "").lower()
+    return [m.model_dump() for m in models if wanted in m.id.lower()]
 
 
 async def chat_item(
