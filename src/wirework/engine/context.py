@@ -191,18 +191,12 @@ class StepContext(NodeContext):
         if self._run.hooks.save_tokens is not None:
             await self._run.hooks.save_tokens(integration_id, tokens)
 
-    async def usage_cost(self, usage: ModelUsage) -> float | None:
-        price = self._run.hooks.price_usage
-        if price is None:
-            return None
-        nanos = await price(usage)
-        return None if nanos is None else nanos / 1e9
-
-    async def record_usage(self, usage: ModelUsage) -> None:
+    async def record_usage(self, usage: ModelUsage) -> float | None:
         run = self._run
         price = run.hooks.price_usage
         cost = await price(usage) if price is not None else None
         run.add_usage(self._node, usage, cost)
+        return None if cost is None else cost / 1e9  # billionths → the currency
 
     async def check_spending(self) -> None:
         run = self._run

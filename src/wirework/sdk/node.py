@@ -165,9 +165,12 @@ class NodeContext(ABC):
     async def save_tokens(self, integration_id: int, tokens: dict[str, Any]) -> None:  # noqa: B027
         """Store an integration's new OAuth2 tokens with it (where the host can)."""
 
-    async def record_usage(self, usage: ModelUsage) -> None:  # noqa: B027 - optional
+    async def record_usage(self, usage: ModelUsage) -> float | None:
         """Count one model call of this step (tokens, model, template): the host prices it
-        and adds it to the step's record and the usage totals."""
+        and adds it to the step's record and the usage totals. Returns its cost in the price
+        table's currency, or None when no price is known (the agent's cost limit then counts
+        tokens)."""
+        return None
 
     async def check_spending(self) -> None:  # noqa: B027 - optional
         """Before a model call: raise a NodeError (not retryable) if a spending limit that
@@ -191,11 +194,6 @@ class NodeContext(ABC):
         store): ``<data_dir>/nodes`` under the server. Not shared between hosts: in
         distributed mode each worker has its own. A host without one raises a NodeError."""
         raise NodeError("this host has no storage directory for nodes", retryable=False)
-
-    async def usage_cost(self, usage: ModelUsage) -> float | None:
-        """What one model call costs in the price table's currency, or None when no price is
-        known (the agent's cost limit then counts tokens)."""
-        return None
 
     def record_substep(  # noqa: B027 - optional
         self,

@@ -181,8 +181,7 @@ class AgentLoop:
             input_tokens=result.usage.input_tokens,
             output_tokens=result.usage.output_tokens,
         )
-        await self.ctx.record_usage(usage)
-        cost = await self.ctx.usage_cost(usage)
+        cost = await self.ctx.record_usage(usage)
         if cost is not None:
             self.cost = (self.cost or 0.0) + cost
         self.usage = self.usage + result.usage

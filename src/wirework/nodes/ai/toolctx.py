@@ -58,8 +58,8 @@ class ToolContext(NodeContext):
     async def save_tokens(self, integration_id: int, tokens: dict[str, Any]) -> None:
         await self._parent.save_tokens(integration_id, tokens)
 
-    async def record_usage(self, usage: ModelUsage) -> None:
-        await self._parent.record_usage(usage)
+    async def record_usage(self, usage: ModelUsage) -> float | None:
+        return await self._parent.record_usage(usage)
 
     async def check_spending(self) -> None:
         await self._parent.check_spending()
