@@ -213,14 +213,10 @@ class Assistant:
 
     async def _record(self, task: AssistantTask, result: ChatResult) -> None:
         session = self.session
-        prices = ai_prices.lookup(
-            await ai_prices.load_table(session), self.provider.name, result.model
-        )
         usage = result.usage
-        cost = (
-            ai_prices.call_cost(usage.input_tokens, usage.output_tokens, prices)
-            if prices is not None
-            else None
+        table = await ai_prices.load_table(session)
+        cost = ai_prices.cost_of(
+            table, self.provider.name, result.model, usage.input_tokens, usage.output_tokens
         )
         session.add(
             AiUsage(

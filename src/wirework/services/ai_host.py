@@ -59,10 +59,9 @@ class AiHost:
     async def price_usage(self, usage: ModelUsage) -> int | None:
         """The call's cost in nanos, or None when its model has no price."""
         await self._fresh()
-        prices = ai_prices.lookup(self.prices, usage.provider, usage.model)
-        if prices is None:
-            return None
-        return ai_prices.call_cost(usage.input_tokens, usage.output_tokens, prices)
+        return ai_prices.cost_of(
+            self.prices, usage.provider, usage.model, usage.input_tokens, usage.output_tokens
+        )
 
     async def check_spending(
         self, execution_id: str, workflow_id: int | None, pending_nanos: int

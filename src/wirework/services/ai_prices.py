@@ -145,6 +145,18 @@ def lookup(
     return best
 
 
+def cost_of(
+    table: dict[tuple[str, str], tuple[int, int]],
+    provider: str,
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+) -> int | None:
+    """A call's cost in nanos by the price ``table``, or None when its model has no price."""
+    prices = lookup(table, provider, model)
+    return None if prices is None else call_cost(input_tokens, output_tokens, prices)
+
+
 async def load_table(session: AsyncSession) -> dict[tuple[str, str], tuple[int, int]]:
     rows = await session.execute(
         select(AiPrice.provider, AiPrice.model, AiPrice.input_micros, AiPrice.output_micros)
