@@ -304,5 +304,14 @@ async def cluster(
             await c.host.stop()
         await asyncio.get_running_loop().run_in_executor(None, c.stop_all)
         c.sink.close()
+        await asyncio.get_running_loop().run_in_executor(None, _delete_queue, settings)
         await runtime.close()
         await _drop_pg(db_name)
+
+
+def _delete_queue(settings: Settings) -> None:
+    """The test's broker queue goes with it (a broker of the test's own may be gone)."""
+    from kombu import Connection, Queue
+
+    with contextlib.suppress(Exception), Connection(settings.broker_url, connect_timeout=3) as conn:
+        Queue(settings.broker_queue).bind(conn.default_channel).delete()

@@ -61,6 +61,11 @@ def make_app(broker_url: str, *, lease_s: float = 30.0, queue: str = QUEUE) -> C
         # the database; a redelivered message fails to claim them). Celery 6 would cancel
         # them by default: pinned, which also silences its warning at every reconnection.
         worker_cancel_long_running_tasks_on_connection_loss=False,
+        # After a reconnection Celery lowers the prefetch count and raises it again from the
+        # acknowledging thread: with the threads pool that is a pool thread talking on the
+        # AMQP channel the consumer thread reads, and both can wait on the socket for ever
+        # (a worker that holds its messages and runs nothing). Never lowered, never raised.
+        worker_enable_prefetch_count_reduction=False,
         # Redis redelivers an unacknowledged message after this; the sweeper does not wait
         # for it (a lapsed lease is re-dispatched), so it only needs to exceed a long step.
         broker_transport_options={"visibility_timeout": max(3600, int(lease_s * 10))},
