@@ -84,3 +84,66 @@ async def test_a_resume_url_called_on_two_servers_is_taken_once(
     finally:
         for r in (owner, *remotes):
             await r.stop(grace_s=0)
+
+
+async def test_the_sweep_sends_an_old_queued_execution_again_less_often(
+    runtime: Runtime, workflow_id: int
+) -> None:
+    """An execution whose message nobody picked up is re-dispatched by the sweep once its
+    lease lapsed; the next copy waits a quarter of its age (at most ten leases), not a
+    lease, so a deep backlog is not filled with copies."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from wirework.db.models import Execution
+    from wirework.engine.outcome import utcnow
+
+    g = compile_graph(
+        doc([{"id": "start", "type": "t.trigger"}], []), workflow_id=workflow_id, version=1, reg=REG
+    )
+
+    async def load(wf: int, version: int | None) -> Graph:
+        return g
+
+    server = Handed()
+    sweeper = Runner(
+        SqlStore(runtime.engine, runtime.settings.data_dir),
+        load_graph=load,
+        dispatcher=server,
+        lease_s=10,
+    )
+    await sweeper.start(resume=False)
+    try:
+        started = await sweeper.execute(g)
+        await sweeper.store.flush(started.id)
+        assert server.submitted == [started.id]
+        # Published 20 minutes ago, its message lost: the lease lapsed long since.
+        long_ago = utcnow() - dt.timedelta(minutes=20)
+        async with runtime.sessionmaker() as session:
+            await session.execute(
+                update(Execution)
+                .where(Execution.id == started.id)
+                .values(started_at=long_ago, lease_until=long_ago, worker=None)
+            )
+            await session.commit()
+        await sweeper.resume_unfinished()
+        assert server.submitted == [started.id] * 2
+        record = await sweeper.store.load_execution(started.id)
+        assert record is not None and record.lease_until is not None
+        wait_s = (record.lease_until - utcnow()).total_seconds()
+        assert 95 <= wait_s <= 100  # ten leases (a quarter of 20 min is more)
+        await sweeper.resume_unfinished()  # the next sweep: not yet
+        assert server.submitted == [started.id] * 2
+    finally:
+        await sweeper.stop(grace_s=0)
+
+
+def test_redispatch_after_grows_with_age() -> None:
+    import datetime as dt
+
+    from wirework.engine.runner import redispatch_after
+
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    ago = [now - dt.timedelta(seconds=s) for s in (0, 60, 200, 10_000)]
+    assert [redispatch_after(a, now, 30) for a in ago] == [30, 30, 50, 300]

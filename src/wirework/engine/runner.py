@@ -608,7 +608,9 @@ class Runner:
         graph = await self._graph_for(record, record.workflow_version)
         run = self._run_of(graph, record)
         if record.status in UNFINISHED:
-            until = now + dt.timedelta(seconds=self.lease_s)
+            until = now + dt.timedelta(
+                seconds=redispatch_after(record.started_at, now, self.lease_s)
+            )
             if not await self.store.release(execution_id, until, now=now):
                 raise NotResumable(f"execution {execution_id} is running elsewhere")
         elif node_id is None:
@@ -764,3 +766,13 @@ async def _stop_loop(task: asyncio.Task[None], wakeup: asyncio.Event, owner: Any
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def redispatch_after(started_at: dt.datetime, now: dt.datetime, lease_s: float) -> float:
+    """How long a re-dispatched execution's message has to be picked up before a sweep sends
+    another: a lease at first, growing with the execution's age (a quarter of it, at most ten
+    leases). A message lost is still made up for, while an execution that waits behind a long
+    backlog is not published again every lease (which would grow the queue with copies of it
+    as fast as it waits)."""
+    age_s = max(0.0, (now - started_at).total_seconds())
+    return min(max(lease_s, age_s / 4), lease_s * 10)
