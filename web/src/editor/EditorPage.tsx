@@ -238,6 +238,7 @@ function Editor({ workflow, types: typeList }: { workflow: WorkflowOut; types: N
             types={types}
             workflowId={workflow.id}
             run={run.run}
+            live={run.live}
             errors={state.errors.get(openNode)}
             readOnly={readOnly}
             onChange={canvas.replaceNode}

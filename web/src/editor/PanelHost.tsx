@@ -3,6 +3,7 @@
  * webhook's URLs. */
 import { lazy, Suspense, useCallback, useMemo } from "react";
 
+import type { LiveSource } from "./liveStore";
 import type { WorkflowDoc } from "./model/document";
 import { otherNames } from "./model/rename";
 import { expressionScope, sampleInput, type RunState } from "./model/run";
@@ -29,6 +30,8 @@ export interface PanelHostProps {
   types: ReadonlyMap<string, NodeTypeMeta>;
   workflowId: number;
   run: RunState | null;
+  /** The text nodes stream during a live run. */
+  live?: LiveSource;
   errors: FieldErrors | undefined;
   readOnly: boolean;
   onChange: (node: DocNode) => void;
@@ -61,6 +64,7 @@ export function PanelHost(props: PanelHostProps) {
         onChange={props.onChange}
         scope={scope}
         runData={run?.nodes.get(nodeId)}
+        live={props.live}
         executionId={run?.executionId}
         fieldErrors={props.errors ?? NO_ERRORS}
         pinned={doc.pinned_data?.[nodeId]}

@@ -83,6 +83,8 @@ export interface NodeRunData {
   output?: Record<string, Item[]>;
   error?: Record<string, unknown> | null;
   truncated?: boolean;
+  /** Live runs: the node's current step streams text (`step.delta` events). */
+  streaming?: boolean;
 }
 
 /** Server validation errors for one node: param path (e.g. "params.url") → message. */

@@ -66,6 +66,39 @@ describe("following a run", () => {
     expect(result.current.run?.done).toBe(true);
   });
 
+  it("shows a node's streamed text as it comes, starts it over on a new attempt, then the record", async () => {
+    (globalThis as { EventSource?: unknown }).EventSource = FakeEventSource;
+    const answer = { ...step("ask", 0), output: { main: [{ text: "Hello again" }] }, items_out: 1, attempt: 2 };
+    server = fakeApi({ "GET /api/executions/e3": () => ({ id: "e3", status: "success", steps: [answer], error: null }) });
+    const { result } = renderHook(() => useRun(() => []));
+    act(() => result.current.follow("e3"));
+    const source = FakeEventSource.last!;
+    source.send("snapshot", { id: "e3", status: "running", steps: [], error: null });
+    source.send("step.started", { node_id: "ask", attempt: 1, t: 1 });
+    source.send("step.delta", { node_id: "ask", text: "Hel", t: 1.1 });
+    expect(badges(result.current.run).get("ask")).toMatchObject({ status: "running", streaming: true });
+    const run = result.current.run;
+    source.send("step.delta", { node_id: "ask", text: "lo", t: 1.2 });
+    // Later pieces leave the run state (and the canvas) alone; the text shows at the next frame.
+    expect(result.current.run).toBe(run);
+    await waitFor(() => expect(result.current.live.get("ask")?.text).toBe("Hello"));
+    // A retry: the second attempt's text does not follow the first's.
+    source.send("step.delta", { node_id: "ask", text: " and more", t: 1.3 });
+    source.send("step.finished", { node_id: "ask", attempt: 1, status: "error", items: 0, t: 1.4 });
+    expect(result.current.live.get("ask")?.text).toBe("Hello and more");
+    expect(badges(result.current.run).get("ask")?.streaming).toBeUndefined();
+    source.send("step.started", { node_id: "ask", attempt: 2, t: 2 });
+    expect(result.current.live.get("ask")).toBeUndefined();
+    source.send("step.delta", { node_id: "ask", text: "Hello again", t: 2.1 });
+    await waitFor(() => expect(result.current.live.get("ask")?.text).toBe("Hello again"));
+    source.send("step.finished", { node_id: "ask", attempt: 2, status: "success", items: 1, t: 2.2 });
+    source.send("execution.finished", { status: "success" });
+    source.send("end", { status: "success" });
+    // The recorded output replaces the streamed text.
+    await waitFor(() => expect(result.current.run?.nodes.get("ask")?.output).toEqual({ main: [{ text: "Hello again" }] }));
+    expect(result.current.live.get("ask")).toBeUndefined();
+  });
+
   it("asks for the record when the stream breaks", async () => {
     (globalThis as { EventSource?: unknown }).EventSource = FakeEventSource;
     server = fakeApi({ "GET /api/executions/e2": () => ({ id: "e2", status: "success", steps: [step("a", 1)], error: null }) });

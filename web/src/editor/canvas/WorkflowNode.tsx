@@ -1,10 +1,11 @@
 /**
  * A workflow node on the canvas: its type's icon, its name and type, a status badge with the
- * item count during and after a run, and labelled input/output handles (IF's true/false, a
- * switch's rules, merge's in1…inN). Memoised: it re-renders only when its own data changes.
+ * item count during and after a run ("streaming…" while it streams text), and labelled
+ * input/output handles (IF's true/false, a switch's rules, merge's in1…inN). Memoised: it
+ * re-renders only when its own data changes.
  */
 import { Handle, Position, useStore, type NodeProps, type ReactFlowState } from "@xyflow/react";
-import { AlertTriangle, Ban, Check, Clock, Loader2, Pin, Plus, X } from "lucide-react";
+import { AlertTriangle, Ban, Check, Clock, Loader2, Pin, Plus, Radio, X } from "lucide-react";
 import { memo, useState } from "react";
 
 import { handleTop, nodeHeight, NODE_WIDTH, type WorkflowFlowNode } from "../model/graph";
@@ -24,8 +25,9 @@ const STATUS_STYLE: Record<string, { ring: string; label: string }> = {
   pending: { ring: "", label: "pending" },
 };
 
-function StatusIcon({ status }: { status: string }) {
+function StatusIcon({ status, streaming }: { status: string; streaming?: boolean | undefined }) {
   const cls = "size-3.5";
+  if (status === "running" && streaming) return <Radio aria-hidden className={`${cls} animate-pulse`} />;
   if (status === "running") return <Loader2 aria-hidden className={`${cls} animate-spin`} />;
   if (status === "success") return <Check aria-hidden className={cls} />;
   if (status === "error") return <X aria-hidden className={cls} />;
@@ -72,13 +74,14 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
         className={`flex items-center rounded-lg border bg-white px-3 text-zinc-900 shadow-sm dark:bg-zinc-800 dark:text-zinc-100 ${border} ${node.disabled ? "opacity-60" : ""}`}
         style={{ width: NODE_WIDTH, height }}
         data-status={run?.status}
+        data-streaming={run?.streaming || undefined}
         data-invalid={invalid || undefined}
       >
         <span className="mr-2 size-9 shrink-0 rounded-md bg-indigo-100 dark:bg-indigo-900" />
         <span className="truncate text-sm font-medium" data-testid="node-name">
           {name}
         </span>
-        {run && <span role="img" className={`absolute -top-2.5 right-2 h-4 w-6 rounded-full ${BADGE_COLOURS[run.status] ?? "bg-zinc-500"}`} aria-label={status?.label ?? run.status} />}
+        {run && <span role="img" className={`absolute -top-2.5 right-2 h-4 w-6 rounded-full ${BADGE_COLOURS[run.status] ?? "bg-zinc-500"}`} aria-label={run.streaming ? "running, streaming output" : (status?.label ?? run.status)} />}
       </div>
     );
   }
@@ -88,6 +91,7 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
       className={`group relative rounded-lg border bg-white text-zinc-900 shadow-sm dark:bg-zinc-800 dark:text-zinc-100 ${border} ${node.disabled ? "opacity-60" : ""}`}
       style={{ width: NODE_WIDTH, height }}
       data-status={run?.status}
+      data-streaming={run?.streaming || undefined}
       data-invalid={invalid || undefined}
       title={invalid ? "This node has problems: open it to see them" : undefined}
       onMouseEnter={() => setHovered(true)}
@@ -109,11 +113,16 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
         <span
           role="img"
           className={`absolute -top-2.5 right-2 inline-flex items-center gap-1 rounded-full px-1.5 py-0.5 text-[11px] font-semibold leading-none tabular-nums ${BADGE_COLOURS[run.status] ?? "bg-zinc-500 text-white"}`}
-          aria-label={`${status?.label ?? run.status}${run.items !== undefined ? `, ${run.items} ${run.items === 1 ? "item" : "items"}` : ""}${run.ms !== undefined ? `, ${formatDuration(run.ms)}` : ""}`}
+          aria-label={`${status?.label ?? run.status}${run.streaming ? ", streaming output" : ""}${run.items !== undefined ? `, ${run.items} ${run.items === 1 ? "item" : "items"}` : ""}${run.ms !== undefined ? `, ${formatDuration(run.ms)}` : ""}`}
           data-testid="run-badge"
         >
-          <StatusIcon status={run.status} />
+          <StatusIcon status={run.status} streaming={run.streaming} />
           {run.items !== undefined && run.status !== "running" && <span aria-hidden>{run.items}</span>}
+        </span>
+      )}
+      {run?.streaming && (
+        <span aria-hidden className="absolute -bottom-5 left-0 w-full truncate text-center text-[11px] text-sky-700 dark:text-sky-300">
+          streaming…
         </span>
       )}
       {run && run.status !== "running" && (run.items !== undefined || run.ms !== undefined) && (

@@ -52,6 +52,8 @@ export interface RunBadge {
   items?: number | undefined;
   /** How long it ran (ms), once finished. */
   ms?: number | undefined;
+  /** It is running and streams text (an AI node's answer as it is written). */
+  streaming?: boolean | undefined;
 }
 
 export interface WorkflowNodeData extends Record<string, unknown> {
@@ -99,7 +101,7 @@ export interface Graph {
 const samePorts = (a: Port[], b: Port[]) =>
   a.length === b.length && a.every((p, i) => p.name === b[i]!.name && !!p.stale === !!b[i]!.stale);
 const sameBadge = (a: RunBadge | undefined, b: RunBadge | undefined) =>
-  a === b || (!!a && !!b && a.status === b.status && a.items === b.items && a.ms === b.ms);
+  a === b || (!!a && !!b && a.status === b.status && a.items === b.items && a.ms === b.ms && !!a.streaming === !!b.streaming);
 
 /** Where a node without a position goes: a grid in document order. */
 export function defaultPosition(index: number) {

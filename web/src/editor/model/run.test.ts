@@ -52,6 +52,26 @@ describe("run state", () => {
     expect(run).toMatchObject({ status: "success", done: true });
   });
 
+  it("marks a node streaming on its first delta, until its step finishes or starts again", () => {
+    let run = runFromExecution({ id: "e3", status: "running", steps: [] }, doc.connections);
+    // The editor followed the run after the step started: its first delta says it runs.
+    const joined = applyEvent(run, { event: "step.delta", node_id: "check", text: "x", t: 0.5 });
+    expect(badges(joined).get("check")).toMatchObject({ status: "running", streaming: true });
+    run = applyEvent(run, { event: "step.started", node_id: "set", attempt: 1, t: 1 });
+    run = applyEvent(run, { event: "step.delta", node_id: "set", text: "Hel" });
+    expect(badges(run).get("set")).toMatchObject({ status: "running", streaming: true });
+    // Later pieces leave the run state alone: nothing on the canvas re-renders per token.
+    expect(applyEvent(run, { event: "step.delta", node_id: "set", text: "lo" })).toBe(run);
+    run = applyEvent(run, { event: "step.finished", node_id: "set", attempt: 1, status: "error", items: 0, t: 2 });
+    expect(badges(run).get("set")!.streaming).toBeUndefined();
+    run = applyEvent(run, { event: "step.started", node_id: "set", attempt: 2, t: 3 });
+    run = applyEvent(run, { event: "step.delta", node_id: "set", text: "again" });
+    expect(badges(run).get("set")).toMatchObject({ status: "running", streaming: true });
+    run = applyEvent(run, { event: "step.started", node_id: "set", attempt: 3, t: 4 });
+    expect(badges(run).get("set")).toMatchObject({ status: "running" });
+    expect(badges(run).get("set")!.streaming).toBeUndefined();
+  });
+
   it("builds a node's sample input and expression scope from pinned data and the last run", () => {
     const run = runFromExecution(record, doc.connections);
     // hook is pinned: its pinned items win over the run's output.

@@ -96,6 +96,8 @@ export interface RunEvent {
   status?: string;
   items?: number;
   error?: Record<string, unknown> | null;
+  /** `step.delta`: a piece of the text the step streams. */
+  text?: string;
   t?: number;
 }
 
@@ -109,8 +111,19 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
     // A loop runs its body again (attempt 1 after a success): the items add up; a retry
     // (attempt > 1) replaces the failed attempt's.
     if ((e.attempt ?? 1) === 1) carry.set(e.node_id, previous?.status === "success" ? (previous.items_out ?? 0) : 0);
-    nodes.set(e.node_id, { ...previous, status: "running", started_at: previous?.started_at ?? at ?? null, finished_at: null });
+    nodes.set(e.node_id, { ...previous, status: "running", started_at: previous?.started_at ?? at ?? null, finished_at: null, streaming: false });
     return { ...state, nodes, carry };
+  }
+  if (e.event === "step.delta" && e.node_id) {
+    // The first piece of text marks the node as streaming; the text itself is kept apart
+    // (model/live.ts), so later pieces leave the run state as it is. A node streams only
+    // while its step runs: its step.started may have come before the editor followed the
+    // run (and a running step is not in the snapshot yet).
+    const previous = state.nodes.get(e.node_id);
+    if (previous?.status === "running" && previous.streaming) return state;
+    const nodes = new Map(state.nodes);
+    nodes.set(e.node_id, { ...previous, status: "running", started_at: previous?.started_at ?? at ?? null, finished_at: null, streaming: true });
+    return { ...state, nodes };
   }
   if (e.event === "step.finished" && e.node_id) {
     const nodes = new Map(state.nodes);
@@ -121,6 +134,7 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
       finished_at: at ?? null,
       items_out: (state.carry?.get(e.node_id) ?? 0) + (e.items ?? 0),
       error: e.error ?? null,
+      streaming: false,
     });
     return { ...state, nodes };
   }
@@ -135,7 +149,9 @@ export function badges(state: RunState | null): Map<string, RunBadge> {
   const out = new Map<string, RunBadge>();
   for (const [id, d] of state?.nodes ?? []) {
     const ms = d.started_at && d.finished_at ? Date.parse(d.finished_at) - Date.parse(d.started_at) : undefined;
-    out.set(id, { status: d.status, items: d.items_out, ms: ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined });
+    const badge: RunBadge = { status: d.status, items: d.items_out, ms: ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined };
+    if (d.streaming && d.status === "running") badge.streaming = true;
+    out.set(id, badge);
   }
   return out;
 }

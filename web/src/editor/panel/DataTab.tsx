@@ -7,8 +7,10 @@ import { ExplainError } from "../../ai/assistant/ExplainError";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { ItemsView } from "../../components/data/ItemsView";
 import { Button } from "../../components/ui";
+import type { LiveSource } from "../liveStore";
 import type { Item, NodeRunData } from "../types";
 import { checkItems, JsonInput } from "./JsonInput";
+import { LiveOutput } from "./LiveOutput";
 
 export interface DataTabProps {
   nodeName: string;
@@ -22,6 +24,8 @@ export interface DataTabProps {
   workflowId: number | null;
   readOnly: boolean;
   hasInputs: boolean;
+  /** The text nodes stream during a live run (shown above the output while it comes). */
+  live?: LiveSource | undefined;
 }
 
 /** The items to pin: the main output, else the first port's. */
@@ -70,13 +74,14 @@ export function DataTab(props: DataTabProps) {
         <PinnedSection items={pinned} nodeName={nodeName} onPin={props.onPin} readOnly={readOnly} />
       ) : (
         <div className="space-y-2">
+          {props.nodeId && <LiveOutput source={props.live} nodeId={props.nodeId} nodeName={nodeName} running={runData?.status === "running"} />}
           <ItemsView
             label={`Output of ${nodeName}`}
             title="Output"
             ports={output ?? null}
             truncated={runData?.truncated ?? false}
             truncatedNote={`Truncated: only the first items are shown${runData?.items_out !== undefined ? ` (${runData.items_out} in all)` : ""}.`}
-            empty="No output yet: run the workflow or test the node."
+            empty={runData?.status === "running" ? "No output yet: the node is running." : "No output yet: run the workflow or test the node."}
           />
           {!readOnly && toPin && (
             <Button onClick={() => props.onPin(toPin)} disabled={runData?.truncated} title={runData?.truncated ? "Only the first items are known: not all of them could be pinned" : undefined}>

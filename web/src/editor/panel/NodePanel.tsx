@@ -8,6 +8,7 @@ import type React from "react";
 import { useCallback, useId, useMemo, useState } from "react";
 
 import { Button, focusRing } from "../../components/ui";
+import type { LiveSource } from "../liveStore";
 import type {
   DocNode,
   ExpressionScope,
@@ -34,6 +35,8 @@ export interface NodePanelProps {
   scope: ExpressionScope;
   /** The node's data from the last or live execution, if any. */
   runData: NodeRunData | undefined;
+  /** The text nodes stream during a live run (the Data tab shows this node's as it comes). */
+  live?: LiveSource | undefined;
   /** The execution the run data comes from ("Explain this error" asks about its step). */
   executionId?: string | undefined;
   /** Server validation errors for this node, by field path. */
@@ -94,6 +97,7 @@ export function NodePanel(props: NodePanelProps) {
     [props.scope, functions.data, fieldErrors, readOnly, nodeType, node.type, node.params, idFor],
   );
   const title = node.name || node.id;
+  const streaming = props.runData?.status === "running" && !!props.runData.streaming;
   const errorCount = (t: PanelTab) => Object.keys(fieldErrors).filter((p) => tabOf(p) === t).length;
 
   function goTo(path: string) {
@@ -118,7 +122,7 @@ export function NodePanel(props: NodePanelProps) {
       <PanelHeader title={title} node={node} nodeType={nodeType} readOnly={readOnly} onClose={onClose} />
       <div role="tablist" aria-label="Node panel sections" className="flex gap-1 border-b border-zinc-200 px-3 dark:border-zinc-800">
         {TABS.map((t, i) => (
-          <TabButton key={t.key} base={base} tab={t} active={tab === t.key} errors={t.key === "data" ? 0 : errorCount(t.key)} onSelect={setTab} index={i} />
+          <TabButton key={t.key} base={base} tab={t} active={tab === t.key} errors={t.key === "data" ? 0 : errorCount(t.key)} onSelect={setTab} index={i} live={t.key === "data" && streaming} />
         ))}
       </div>
       <PanelContext.Provider value={context}>
@@ -141,6 +145,7 @@ export function NodePanel(props: NodePanelProps) {
                 workflowId={props.workflowId}
                 readOnly={readOnly}
                 hasInputs={(nodeType?.inputs.length ?? 1) > 0}
+                live={props.live}
               />
             )}
           </div>
@@ -169,8 +174,8 @@ function PanelHeader(props: { title: string; node: DocNode; nodeType: NodeTypeMe
   );
 }
 
-function TabButton(props: { base: string; tab: { key: PanelTab; label: string }; active: boolean; errors: number; index: number; onSelect: (t: PanelTab) => void }) {
-  const { base, tab, active, errors, index, onSelect } = props;
+function TabButton(props: { base: string; tab: { key: PanelTab; label: string }; active: boolean; errors: number; index: number; onSelect: (t: PanelTab) => void; live?: boolean }) {
+  const { base, tab, active, errors, index, onSelect, live } = props;
   function onKeyDown(e: React.KeyboardEvent) {
     const moves: Record<string, number> = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: TABS.length - 1 };
     const target = moves[e.key];
@@ -197,6 +202,8 @@ function TabButton(props: { base: string; tab: { key: PanelTab; label: string };
       }`}
     >
       {tab.label}
+      {/* The node streams text right now: its Data tab shows it as it comes. */}
+      {live && <span aria-hidden title="Streaming output" className="ml-1 inline-block size-2 animate-pulse rounded-full bg-sky-500 align-middle" />}
       {errors > 0 && (
         <>
           {" "}
