@@ -135,12 +135,14 @@ async def test_limits_admins_set_them_viewers_read(
     )
     assert resp.status_code == 200, resp.text
     assert resp.json()["daily_limit"] == "5" and resp.json()["spent_today"] == "0"
+    assert resp.json()["label"] == "W"
     replaced = await client.put(
         "/api/ai/limits", json={"scope": "workflow", "scope_id": wid, "daily_limit": "7.5"}
     )
     assert replaced.json()["id"] == resp.json()["id"]
     instance = await client.put("/api/ai/limits", json={"scope": "instance", "daily_limit": "20"})
     assert instance.status_code == 200 and instance.json()["scope_id"] is None
+    assert instance.json()["label"] == "instance"
 
     _, viewer = await make_user(client, "view@example.com", "viewer")
     listed = await anon_client.get("/api/ai/limits", headers=bearer(viewer))
@@ -161,6 +163,27 @@ async def test_limits_admins_set_them_viewers_read(
     assert fields(await client.put("/api/ai/limits", json=bad)) == ["body.daily_limit"]
     deleted = await client.delete(f"/api/ai/limits/{resp.json()['id']}")
     assert deleted.status_code == 204
+    assert (await client.delete(f"/api/ai/limits/{resp.json()['id']}")).status_code == 404
+
+
+async def test_a_limit_is_labelled_with_its_workflow_name(client: httpx.AsyncClient) -> None:
+    """The UI shows a limit by its workflow's name; once the workflow is deleted, the limit
+    stays (and can be removed) as 'deleted workflow #id'."""
+    flow = await client.post(
+        "/api/workflows",
+        json={"name": "Triage", "nodes": [{"id": "s", "type": "core.manual"}], "connections": []},
+    )
+    wid = flow.json()["id"]
+    body = {"scope": "workflow", "scope_id": wid, "daily_limit": "2"}
+    assert (await client.put("/api/ai/limits", json=body)).json()["label"] == "Triage"
+    project = {"scope": "project", "scope_id": 3, "daily_limit": "1"}
+    assert (await client.put("/api/ai/limits", json=project)).json()["label"] == "project #3"
+    assert (await client.delete(f"/api/workflows/{wid}")).status_code == 204
+    listed = (await client.get("/api/ai/limits")).json()
+    assert [(x["scope"], x["label"]) for x in listed] == [
+        ("project", "project #3"),
+        ("workflow", f"deleted workflow #{wid}"),
+    ]
 
 
 async def test_templates_versions_and_preview(

@@ -23,7 +23,7 @@ describe("routes", () => {
       .filter(([, el]) => el.type === Suspense && ((el.props as { children: ReactElement }).children.type as { name?: string }).name === "Page")
       .map(([path]) => path)
       .sort();
-    expect(lazy).toEqual(["/chat/:id", "approvals", "dashboard", "executions", "executions/:id", "integration-types", "integrations", "prompt-templates", "settings", "workflows", "workflows/:id"]);
+    expect(lazy).toEqual(["/chat/:id", "ai/costs", "approvals", "dashboard", "executions", "executions/:id", "integration-types", "integrations", "prompt-templates", "settings", "workflows", "workflows/:id"]);
   });
 
   it("preload the page being opened (unknown paths do nothing)", () => {

@@ -52,6 +52,7 @@ const settings = lazyPage(once(() => import("./settings/SettingsPage")), (m) => 
 const workflows = lazyPage(once(() => import("./workflows/WorkflowsPage")), (m) => m.WorkflowsPage);
 const chat = lazyPage(once(() => import("./chat/ChatPage")), (m) => m.ChatPage);
 const templates = lazyPage(once(() => import("./ai/TemplatesPage")), (m) => m.TemplatesPage);
+const costs = lazyPage(once(() => import("./ai/CostsPage")), (m) => m.CostsPage);
 const DashboardPage = dashboard.Page;
 const EditorPage = editor.Page;
 const IntegrationTypesPage = integrationTypes.Page;
@@ -62,6 +63,7 @@ const ExecutionsPage = executions.Page;
 const SettingsPage = settings.Page;
 const WorkflowsPage = workflows.Page;
 const TemplatesPage = templates.Page;
+const CostsPage = costs.Page;
 const ChatPage = chat.Page;
 
 /** The page download of each route path. */
@@ -76,6 +78,7 @@ const PRELOAD: Record<string, () => Promise<unknown>> = {
   settings: settings.preload,
   workflows: workflows.preload,
   "prompt-templates": templates.preload,
+  "ai/costs": costs.preload,
   "/chat/:id": chat.preload,
 };
 
@@ -154,6 +157,7 @@ export const routes: RouteObject[] = [
           { path: "integrations", element: page(IntegrationsPage) },
           { path: "integration-types", element: page(IntegrationTypesPage) },
           { path: "prompt-templates", element: page(TemplatesPage) },
+          { path: "ai/costs", element: page(CostsPage) },
           { path: "settings", element: page(SettingsPage) },
           { path: "*", element: <NotFound /> },
         ],

@@ -149,6 +149,10 @@ class LimitOut(BaseModel):
     id: int
     scope: LimitScope
     scope_id: int | None
+    label: str = Field(
+        description="What to show for the scope: 'instance', the workflow's name "
+        "('deleted workflow #7' once deleted), 'project #3'"
+    )
     daily_limit: Decimal
     spent_today: Decimal = Field(description="Spent so far this UTC day in its scope")
     updated_at: dt.datetime

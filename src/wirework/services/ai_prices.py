@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models_ai import AiPrice
@@ -81,6 +82,14 @@ async def _refuse_duplicate(session: AsyncSession, data: PriceIn, own_id: int | 
         raise Conflict(f"{data.provider}/{data.model} already has a price (id {found})")
 
 
+async def _flush(session: AsyncSession, data: PriceIn) -> None:
+    """Flush; the unique key catches a price of the same model saved at the same moment."""
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"{data.provider}/{data.model} already has a price") from None
+
+
 async def create_price(session: AsyncSession, data: PriceIn, actor: object) -> PriceOut:
     await _refuse_duplicate(session, data, None)
     row = AiPrice(
@@ -90,7 +99,7 @@ async def create_price(session: AsyncSession, data: PriceIn, actor: object) -> P
         output_micros=to_micros(data.output_per_million),
     )
     session.add(row)
-    await session.flush()
+    await _flush(session, data)
     audit.record(actor, "ai.price.create", f"{row.provider}/{row.model}", **_values(data))
     return price_out(row)
 
@@ -104,7 +113,7 @@ async def update_price(
     row.provider, row.model = data.provider, data.model
     row.input_micros = to_micros(data.input_per_million)
     row.output_micros = to_micros(data.output_per_million)
-    await session.flush()
+    await _flush(session, data)
     audit.record(
         actor,
         "ai.price.update",

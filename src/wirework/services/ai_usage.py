@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wirework.db.models import Workflow
 from wirework.db.models_ai import AiSpendingLimit, AiUsage
-from wirework.errors import FieldError, InvalidInput, NotFound
+from wirework.errors import Conflict, FieldError, InvalidInput, NotFound
 from wirework.schemas.ai import (
     LimitIn,
     LimitOut,
@@ -125,11 +126,20 @@ async def usage_report(
 
 
 async def _workflow_names(session: AsyncSession, rows: Sequence[Any]) -> dict[int, str]:
-    ids = [r.workflow_id for r in rows if r.workflow_id is not None]
-    if not ids:
+    return await workflow_names(session, [r.workflow_id for r in rows])
+
+
+async def workflow_names(session: AsyncSession, ids: Sequence[int | None]) -> dict[int, str]:
+    """The names of the workflows ``ids`` that exist (one query; none for no ids)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
         return {}
-    found = await session.execute(select(Workflow.id, Workflow.name).where(Workflow.id.in_(ids)))
+    found = await session.execute(select(Workflow.id, Workflow.name).where(Workflow.id.in_(wanted)))
     return {r.id: r.name for r in found}
+
+
+def _workflow_label(wid: int, names: dict[int, str]) -> str:
+    return names.get(wid, f"deleted workflow #{wid}")
 
 
 def _key_label(group_by: UsageGroupBy, row: Any, names: dict[int, str]) -> dict[str, Any]:
@@ -140,7 +150,7 @@ def _key_label(group_by: UsageGroupBy, row: Any, names: dict[int, str]) -> dict[
         wid = row.workflow_id
         if wid is None:
             return {"key": None, "label": "(no workflow)"}
-        return {"key": str(wid), "label": names.get(wid, f"deleted workflow #{wid}")}
+        return {"key": str(wid), "label": _workflow_label(wid, names)}
     if group_by == UsageGroupBy.PROJECT:
         pid = row.project_id
         if pid is None:
@@ -257,6 +267,9 @@ async def list_limits(session: AsyncSession) -> list[LimitOut]:
     if not rows:
         return []
     instance = (await spent_today(session))[LimitScope.INSTANCE]
+    names = await workflow_names(
+        session, [r.scope_id for r in rows if r.scope == LimitScope.WORKFLOW]
+    )
     out = []
     for r in rows:
         scope = LimitScope(r.scope)
@@ -266,15 +279,25 @@ async def list_limits(session: AsyncSession) -> list[LimitOut]:
             spent = (await spent_today(session, workflow_id=r.scope_id))[scope]
         else:
             spent = (await spent_today(session, project_id=r.scope_id))[scope]
-        out.append(_limit_out(r, spent))
+        out.append(_limit_out(r, spent, names))
     return out
 
 
-def _limit_out(row: AiSpendingLimit, spent: int) -> LimitOut:
+def _limit_label(scope: LimitScope, scope_id: int, names: dict[int, str]) -> str:
+    if scope == LimitScope.INSTANCE:
+        return "instance"
+    if scope == LimitScope.WORKFLOW:
+        return _workflow_label(scope_id, names)
+    return f"project #{scope_id}"
+
+
+def _limit_out(row: AiSpendingLimit, spent: int, names: dict[int, str]) -> LimitOut:
+    scope = LimitScope(row.scope)
     return LimitOut(
         id=row.id,
-        scope=LimitScope(row.scope),
+        scope=scope,
         scope_id=row.scope_id or None,
+        label=_limit_label(scope, row.scope_id, names),
         daily_limit=from_nanos(row.daily_nanos),
         spent_today=from_nanos(spent),
         updated_at=row.updated_at,
@@ -287,8 +310,11 @@ async def set_limit(session: AsyncSession, data: LimitIn, actor: object) -> Limi
         raise InvalidInput.one("scope_id", "the instance's limit has no scope_id")
     if data.scope != LimitScope.INSTANCE and data.scope_id is None:
         raise InvalidInput.one("scope_id", f"a {data.scope} limit needs the {data.scope}'s id")
-    if data.scope == LimitScope.WORKFLOW and await session.get(Workflow, data.scope_id) is None:
-        raise InvalidInput.one("scope_id", f"workflow {data.scope_id} not found")
+    names: dict[int, str] = {}
+    if data.scope == LimitScope.WORKFLOW and data.scope_id is not None:
+        names = await workflow_names(session, [data.scope_id])
+        if data.scope_id not in names:
+            raise InvalidInput.one("scope_id", f"workflow {data.scope_id} not found")
     scope_id = data.scope_id or 0
     row = await session.scalar(
         select(AiSpendingLimit).where(
@@ -299,7 +325,12 @@ async def set_limit(session: AsyncSession, data: LimitIn, actor: object) -> Limi
         row = AiSpendingLimit(scope=str(data.scope), scope_id=scope_id, daily_nanos=0)
         session.add(row)
     row.daily_nanos = to_nanos(data.daily_limit)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # another request created this scope's limit at the same moment
+        raise Conflict(
+            "this limit was set by another request at the same time; try again"
+        ) from None
     target = "instance" if data.scope == LimitScope.INSTANCE else f"{data.scope} {scope_id}"
     audit.record(actor, "ai.limit.set", target, daily_limit=str(data.daily_limit))
     spent = await spent_today(
@@ -307,7 +338,7 @@ async def set_limit(session: AsyncSession, data: LimitIn, actor: object) -> Limi
         workflow_id=data.scope_id if data.scope == LimitScope.WORKFLOW else None,
         project_id=data.scope_id if data.scope == LimitScope.PROJECT else None,
     )
-    return _limit_out(row, spent[data.scope])
+    return _limit_out(row, spent[data.scope], names)
 
 
 async def delete_limit(session: AsyncSession, limit_id: int, actor: object) -> None:

@@ -42,9 +42,14 @@ export function useTemplateVersion(name: string | null, version: number | null) 
   });
 }
 
-function useInvalidating<TIn, TOut>(fn: (input: TIn) => Promise<TOut>) {
+/** A mutation that refreshes the queries under `key` once it succeeded. */
+function useInvalidatingKey<TIn, TOut>(key: readonly string[], fn: (input: TIn) => Promise<TOut>) {
   const client = useQueryClient();
-  return useMutation({ mutationFn: fn, onSuccess: () => client.invalidateQueries({ queryKey: TEMPLATES }) });
+  return useMutation({ mutationFn: fn, onSuccess: () => client.invalidateQueries({ queryKey: key }) });
+}
+
+function useInvalidating<TIn, TOut>(fn: (input: TIn) => Promise<TOut>) {
+  return useInvalidatingKey(TEMPLATES, fn);
 }
 
 export function useCreateTemplate() {
@@ -80,5 +85,82 @@ export function useUsage(groupBy: UsageGroupBy, from: string, limit = 10) {
     placeholderData: keepPreviousData,
     refetchInterval: 60_000,
     refetchIntervalInBackground: false,
+  });
+}
+
+// --- prices and daily spending limits (the AI costs page) ---------------------------------
+
+export type PriceOut = components["schemas"]["PriceOut"];
+export type PriceIn = components["schemas"]["PriceIn"];
+export type LimitOut = components["schemas"]["LimitOut"];
+export type LimitIn = components["schemas"]["LimitIn"];
+
+const PRICES = ["ai-prices"] as const;
+const LIMITS = ["ai-limits"] as const;
+
+/** Owners and admins change prices and limits; everyone else reads them (the API says 403). */
+export function canChangeCosts(role: string | undefined): boolean {
+  return role === "owner" || role === "admin";
+}
+
+export function usePrices() {
+  return useQuery({ queryKey: PRICES, queryFn: () => unwrap(api.GET("/api/ai/prices")) });
+}
+
+export function useCreatePrice() {
+  return useInvalidatingKey(PRICES, (body: PriceIn) => unwrap(api.POST("/api/ai/prices", { body })));
+}
+
+export function useUpdatePrice() {
+  return useInvalidatingKey(PRICES, ({ id, body }: { id: number; body: PriceIn }) =>
+    unwrap(api.PUT("/api/ai/prices/{price_id}", { params: { path: { price_id: id } }, body })),
+  );
+}
+
+export function useDeletePrice() {
+  return useInvalidatingKey(PRICES, (id: number) =>
+    unwrap(api.DELETE("/api/ai/prices/{price_id}", { params: { path: { price_id: id } } })),
+  );
+}
+
+/** The limits, each with what its scope spent today (UTC). */
+export function useLimits() {
+  return useQuery({
+    queryKey: LIMITS,
+    queryFn: () => unwrap(api.GET("/api/ai/limits")),
+    refetchInterval: 60_000,
+    refetchIntervalInBackground: false,
+  });
+}
+
+/** Set (or replace) the limit of the instance or a workflow. */
+export function useSetLimit() {
+  return useInvalidatingKey(LIMITS, (body: LimitIn) => unwrap(api.PUT("/api/ai/limits", { body })));
+}
+
+export function useDeleteLimit() {
+  return useInvalidatingKey(LIMITS, (id: number) =>
+    unwrap(api.DELETE("/api/ai/limits/{limit_id}", { params: { path: { limit_id: id } } })),
+  );
+}
+
+/** The instance's model calls of one UTC day (`day`: YYYY-MM-DD). */
+export function useDayTotal(day: string) {
+  return useQuery({
+    queryKey: ["ai-usage", "day", day, day],
+    queryFn: () => unwrap(api.GET("/api/ai/usage", { params: { query: { group_by: "day", from: day, to: day, limit: 1 } } })),
+    refetchInterval: 60_000,
+    refetchIntervalInBackground: false,
+  });
+}
+
+/** Workflows whose name holds `search` (the API's largest page), to pick one by name. */
+export function useWorkflowChoices(search: string, enabled: boolean) {
+  const name = search.trim() || undefined;
+  return useQuery({
+    queryKey: ["workflows", "choices", name],
+    enabled,
+    queryFn: () => unwrap(api.GET("/api/workflows", { params: { query: { name, limit: 200 } } })),
+    placeholderData: (previous) => previous,
   });
 }

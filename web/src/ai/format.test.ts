@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatCost, fromDay, periodDays, usageLine } from "./format";
+import { formatCost, formatMoney, fromDay, limitUse, periodDays, usageLine } from "./format";
 
 describe("formatCost", () => {
   it("shows enough digits and a dash when unpriced", () => {
@@ -30,5 +30,22 @@ describe("periods", () => {
     expect(periodDays("90d")).toBe(90);
     expect(fromDay(7, new Date("2026-03-03T23:00:00Z"))).toBe("2026-02-25");
     expect(fromDay(1, new Date("2026-03-03T01:00:00Z"))).toBe("2026-03-03");
+  });
+});
+
+describe("formatMoney and limitUse", () => {
+  it("pads a decimal string to two decimals without rounding", () => {
+    expect(formatMoney("2.5")).toBe("2.50");
+    expect(formatMoney("10")).toBe("10.00");
+    expect(formatMoney("0.000125")).toBe("0.000125");
+    expect(formatMoney("1E+3")).toBe("1E+3");
+  });
+
+  it("says how much of a limit is used", () => {
+    expect(limitUse("1.5", "20")).toBe("7%");
+    expect(limitUse("0", "5")).toBe("0%");
+    expect(limitUse("5", "5")).toBe("reached");
+    expect(limitUse("5.0025", "5")).toBe("reached");
+    expect(limitUse("x", "5")).toBe("");
   });
 });

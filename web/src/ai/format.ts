@@ -51,3 +51,20 @@ export function fromDay(days: number, today: Date = new Date()): string {
   start.setUTCDate(start.getUTCDate() - (days - 1));
   return start.toISOString().slice(0, 10);
 }
+
+/** A price or limit as the API gives it (an exact decimal string) with at least two
+ * decimals, never rounded: "2.5" → "2.50", "10" → "10.00", "0.000125" stays. */
+export function formatMoney(value: string): string {
+  if (!/^-?\d+(\.\d+)?$/.test(value)) return value;
+  const [whole, decimals = ""] = value.split(".");
+  return `${whole}.${decimals.padEnd(2, "0")}`;
+}
+
+/** How much of a daily limit is spent: "24%", "reached" (at or past it), "" if unknown. */
+export function limitUse(spent: string, limit: string): string {
+  const s = Number(spent);
+  const l = Number(limit);
+  if (!Number.isFinite(s) || !Number.isFinite(l) || l <= 0) return "";
+  if (s >= l) return "reached";
+  return `${Math.floor((s / l) * 100)}%`;
+}

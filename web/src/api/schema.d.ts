@@ -2206,6 +2206,11 @@ export interface components {
             scope: components["schemas"]["LimitScope"];
             /** Scope Id */
             scope_id: number | null;
+            /**
+             * Label
+             * @description What to show for the scope: 'instance', the workflow's name ('deleted workflow #7' once deleted), 'project #3'
+             */
+            label: string;
             /** Daily Limit */
             daily_limit: string;
             /**

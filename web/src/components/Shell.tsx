@@ -1,4 +1,4 @@
-import { BarChart3, Blocks, CircleCheck, KeyRound, ListChecks, LogOut, MessageSquareText, Settings, Workflow, Zap } from "lucide-react";
+import { BarChart3, Blocks, CircleCheck, Coins, KeyRound, ListChecks, LogOut, MessageSquareText, Settings, Workflow, Zap } from "lucide-react";
 import { NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 
 import { loginPath } from "../auth/redirect";
@@ -15,6 +15,7 @@ export const NAV = [
   { to: "/integrations", label: "Integrations", icon: KeyRound },
   { to: "/integration-types", label: "Integration types", icon: Blocks },
   { to: "/prompt-templates", label: "Prompt templates", icon: MessageSquareText },
+  { to: "/ai/costs", label: "AI costs", icon: Coins },
   { to: "/settings", label: "Settings", icon: Settings },
 ] as const;
 

@@ -40,7 +40,7 @@ export interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
 }
 
 /** A labelled input; a field error from the API shows under it and is announced. */
-export function Field({ label, error, id, ...props }: FieldProps) {
+export const Field = forwardRef<HTMLInputElement, FieldProps>(function Field({ label, error, id, ...props }, ref) {
   const auto = useId();
   const inputId = id ?? auto;
   const errorId = `${inputId}-error`;
@@ -50,6 +50,7 @@ export function Field({ label, error, id, ...props }: FieldProps) {
         {label}
       </label>
       <input
+        ref={ref}
         id={inputId}
         className={inputClass}
         aria-invalid={error ? true : undefined}
@@ -63,7 +64,7 @@ export function Field({ label, error, id, ...props }: FieldProps) {
       )}
     </div>
   );
-}
+});
 
 export function Card({ children, className = "" }: { children: React.ReactNode; className?: string }) {
   return (
