@@ -327,7 +327,102 @@ async def test_explain_a_failed_step(client: httpx.AsyncClient, model_server: Op
     assert missing.status_code == 404 and "no failed step" in missing.json()["detail"]
 
 
+async def test_a_blank_explanation_is_repaired_then_refused(
+    client: httpx.AsyncClient, model_server: OpenAIServer
+) -> None:
+    """The UI never gets an empty explanation to show as a blank panel."""
+    await configured(client, model_server)
+    flow = await client.post(
+        "/api/workflows",
+        json={
+            "name": "Raises",
+            "nodes": [
+                {"id": "start", "type": "core.manual"},
+                {
+                    "id": "boom",
+                    "type": "core.code",
+                    "params": {"code": "raise ValueError('kaput')"},
+                },
+            ],
+            "connections": [{"from": "start", "to": "boom"}],
+        },
+    )
+    assert flow.status_code == 201, flow.text
+    run = await client.post(f"/api/workflows/{flow.json()['id']}/execute?wait=true", json={})
+    body = {"execution_id": run.json()["id"], "node_id": "boom"}
+    model_server.script(
+        answer({"explanation": "  ", "suggestions": []}),
+        answer({"explanation": "The code raises ValueError.", "suggestions": [" ", "Remove it"]}),
+    )
+    resp = await client.post("/api/ai/explain-error", json=body)
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {
+        "explanation": "The code raises ValueError.",
+        "suggestions": ["Remove it"],
+    }
+    first = model_server.requests[0].json["messages"][-1]["content"]
+    assert "core.code" in first and "ValueError: kaput" in first
+    assert "`explanation` is empty" in model_server.requests[1].json["messages"][-1]["content"]
+
+    model_server.script(
+        answer({"explanation": "", "suggestions": []}),
+        answer({"explanation": "It raises.", "suggestions": ["Remove it", None, 3]}),
+    )
+    refused = await client.post("/api/ai/explain-error", json=body)
+    assert refused.status_code == 422, refused.text
+    assert "no explanation after 2 attempt(s)" in refused.json()["detail"]
+    assert refused.json()["errors"] == [
+        {"field": "answer", "message": "`suggestions` must be a list of strings"}
+    ]
+
+
 # --- write helpers ------------------------------------------------------------------------------
+
+
+async def test_blank_instructions_are_refused_before_asking(
+    client: httpx.AsyncClient, model_server: OpenAIServer
+) -> None:
+    await configured(client, model_server)
+    for path, body, field in (
+        ("/api/ai/write", {"kind": "code", "instruction": " \n\t"}, "body.instruction"),
+        ("/api/ai/draft-workflow", {"description": "   "}, "body.description"),
+    ):
+        resp = await client.post(path, json=body)
+        assert resp.status_code == 422, resp.text
+        [error] = resp.json()["errors"]
+        assert error["field"] == field and error["message"].endswith("must not be blank")
+    assert model_server.requests == []
+
+
+async def test_write_changes_the_current_text(
+    client: httpx.AsyncClient, model_server: OpenAIServer
+) -> None:
+    """The field's current text goes along to be changed; a known secret in it is redacted."""
+    await configured(client, model_server)
+    changed = "return [{**i, 'email': i['email'].lower()} for i in items if i.get('email')]"
+    model_server.script(answer({"text": changed}))
+    current = f"key = '{KEY}'\nreturn [{{**i, 'email': i['email'].lower()}} for i in items]"
+    body = {
+        "kind": "code",
+        "instruction": "also drop the items without an email",
+        "context": {"node_type": "core.code", "param_name": "code", "current": current},
+    }
+    resp = await client.post("/api/ai/write", json=body)
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"text": changed, "attempts": 1}
+    prompt = model_server.requests[0].json["messages"][-1]["content"]
+    assert "Current code (change it as the instruction says" in prompt
+    assert "for i in items]" in prompt and KEY not in model_server.bodies()
+
+    model_server.script(answer({"text": "{{ json.a }}"}))
+    blank = {"kind": "expression", "instruction": "a", "context": {"current": "  "}}
+    assert (await client.post("/api/ai/write", json=blank)).status_code == 200
+    assert "Current" not in model_server.requests[-1].json["messages"][-1]["content"]
+    huge = {"kind": "code", "instruction": "a", "context": {"current": "x" * 262145}}
+    too_long = await client.post("/api/ai/write", json=huge)
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == (
+        "body.context.current"
+    )
 
 
 async def test_write_an_expression_with_a_repair(

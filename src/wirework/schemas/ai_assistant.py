@@ -6,9 +6,17 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 MAX_DESCRIPTION = 4000
+#: The longest current text "Write with AI" is asked to change (core.code's own limit).
+MAX_CURRENT = 262144
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
 
 
 class _In(BaseModel):
@@ -43,6 +51,8 @@ class DraftIn(_In):
         "null: draft a new one",
     )
 
+    _description = field_validator("description")(not_blank)
+
 
 class DraftOut(BaseModel):
     document: dict[str, Any] = Field(
@@ -75,12 +85,20 @@ class WriteContext(_In):
     code_mode: str = Field(
         default="once", pattern="^(once|per_item)$", description="core.code's mode"
     )
+    current: str | None = Field(
+        default=None,
+        max_length=MAX_CURRENT,
+        description="The field's current text (expression or code) for the model to change as "
+        "the instruction says; null or blank: write it anew",
+    )
 
 
 class WriteIn(_In):
     kind: WriteKind
     instruction: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
     context: WriteContext = Field(default_factory=WriteContext)
+
+    _instruction = field_validator("instruction")(not_blank)
 
 
 class WriteOut(BaseModel):

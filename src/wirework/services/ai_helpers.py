@@ -1,8 +1,9 @@
 """The assistant's small helpers: ``POST /api/ai/explain-error`` (a failed step explained from
 its error, its node's type and params — secrets masked — and a sample of its input) and
-``POST /api/ai/write`` (an expression or a core.code snippet written from an instruction,
-checked as a save checks it: the expression syntax checker, the sandbox's
-``check_code_syntax``; an invalid one is sent back with the problem, then refused)."""
+``POST /api/ai/write`` (an expression or a core.code snippet written from an instruction, or
+the field's current text changed as it says; checked as a save checks it: the expression
+syntax checker, the sandbox's ``check_code_syntax``; an invalid one is sent back with the
+problem, then refused)."""
 
 from __future__ import annotations
 
@@ -131,21 +132,30 @@ async def _explain(
         Message(role=Role.USER, content=redact_known(facts)),
     ]
 
-    async def check(answer: Any) -> tuple[ExplainOut | None, list[str]]:
-        if not isinstance(answer, dict) or not isinstance(answer.get("explanation"), str):
-            return None, ["the answer must be an object with a string `explanation`"]
-        suggestions = answer.get("suggestions") or []
-        if not isinstance(suggestions, list):
-            return None, ["`suggestions` must be a list of strings"]
-        return ExplainOut(
-            explanation=answer["explanation"].strip(),
-            suggestions=[str(s).strip() for s in suggestions if str(s).strip()][:10],
-        ), []
-
     out, _ = await assistant.ask_json(
-        AssistantTask.EXPLAIN, messages, EXPLAIN_SCHEMA, check, refused="no explanation"
+        AssistantTask.EXPLAIN,
+        messages,
+        EXPLAIN_SCHEMA,
+        _check_explanation,
+        refused="no explanation",
     )
     return out
+
+
+async def _check_explanation(answer: Any) -> tuple[ExplainOut | None, list[str]]:
+    """An explanation the UI can show: a non-blank ``explanation`` and string suggestions (the
+    blank ones dropped, at most 10)."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("explanation"), str):
+        return None, ["the answer must be an object with a string `explanation`"]
+    explanation = answer["explanation"].strip()
+    suggestions = answer.get("suggestions") or []
+    problems = [] if explanation else ["`explanation` is empty"]
+    if not isinstance(suggestions, list) or not all(isinstance(s, str) for s in suggestions):
+        problems.append("`suggestions` must be a list of strings")
+    if problems:
+        return None, problems
+    kept = [s.strip() for s in suggestions if s.strip()][:10]
+    return ExplainOut(explanation=explanation, suggestions=kept), []
 
 
 # --- write an expression or code --------------------------------------------------------------
@@ -172,7 +182,7 @@ def _check_text(kind: WriteKind, text: str, mode: str) -> list[str]:
     return [problem] if problem else []
 
 
-async def write(session: AsyncSession, runtime: Runtime, data: WriteIn) -> WriteOut:
+def _write_messages(data: WriteIn) -> list[Message]:
     ctx = data.context
     rules = EXPRESSION_RULES if data.kind is WriteKind.EXPRESSION else CODE_RULES
     facts = [f"Instruction: {data.instruction}"]
@@ -185,16 +195,26 @@ async def write(session: AsyncSession, runtime: Runtime, data: WriteIn) -> Write
     if ctx.sample_item is not None:
         sample = ai_catalogue.masked(ctx.sample_item)
         facts.append(f"Sample input item: {ai_catalogue.truncated(sample, SAMPLE_CHARS)}")
-    messages = [
+    if ctx.current and ctx.current.strip():
+        facts.append(
+            f"Current {data.kind} (change it as the instruction says; your answer replaces it "
+            f"whole):\n{ctx.current}"
+        )
+    return [
         Message(role=Role.SYSTEM, content=rules),
         Message(role=Role.USER, content=redact_known("\n".join(facts))),
     ]
+
+
+async def write(session: AsyncSession, runtime: Runtime, data: WriteIn) -> WriteOut:
+    messages = _write_messages(data)
+    code_mode = data.context.code_mode
 
     async def check(answer: Any) -> tuple[str | None, list[str]]:
         text = answer.get("text") if isinstance(answer, dict) else None
         if not isinstance(text, str):
             return None, ["the answer must be an object with a string `text`"]
-        problems = _check_text(data.kind, text, ctx.code_mode)
+        problems = _check_text(data.kind, text, code_mode)
         return (None, problems) if problems else (text, [])
 
     assistant = await Assistant.open(session, runtime)

@@ -4182,6 +4182,11 @@ export interface components {
              * @default once
              */
             code_mode?: string;
+            /**
+             * Current
+             * @description The field's current text (expression or code) for the model to change as the instruction says; null or blank: write it anew
+             */
+            current?: string | null;
         };
         /** WriteIn */
         WriteIn: {

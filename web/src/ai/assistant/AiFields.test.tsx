@@ -12,7 +12,10 @@ const integration = (id: number, name: string, type: string) => ({
   id, name, type, integration_type_id: id, credentials: {}, active: true, allowed_hosts: null, created_at: "", updated_at: "",
 }); // prettier-ignore
 let models: () => unknown = () => [{ id: "gpt-4o", kind: "chat" }, { id: "gpt-4o-mini", kind: "chat" }];
+/** False: the assistant answers 409, not set up. */
+let writeAnswer = true;
 beforeEach(() => {
+  writeAnswer = true;
   models = () => [{ id: "gpt-4o", kind: "chat" }, { id: "gpt-4o-mini", kind: "chat" }];
   server = fakeApi({
     "GET /api/expressions/functions": () => ({ functions: [] }),
@@ -23,6 +26,7 @@ beforeEach(() => {
     "GET /api/ai/templates": () => [{ name: "reply", description: "", latest_version: 3, updated_at: "" }],
     "POST /api/ai/write": async (req) => {
       const body = (await req.json()) as { kind: string };
+      if (!writeAnswer) return json({ detail: "the AI assistant is not configured: an owner or admin chooses its model", code: "assistant_not_configured", errors: [] }, 409);
       return body.kind === "code" ? { text: "return [{'n': len(items)}]", attempts: 1 } : { text: "{{ json.email | lower }}", attempts: 1 };
     },
   });
@@ -108,5 +112,57 @@ describe("write with AI", () => {
     const sent = (await server.requests.find((r) => r.url.endsWith("/api/ai/write"))!.json()) as { kind: string; context: { code_mode: string } };
     expect([sent.kind, sent.context.code_mode]).toEqual(["code", "per_item"]);
     expect(editorText(screen.getByRole("textbox", { name: "Code (required)" }))).toBe("return [{'n': len(items)}]");
+  });
+
+  it("sends the current text to be changed and gives focus back to its button", async () => {
+    const user = userEvent.setup();
+    renderPanel({ id: "k", type: "core.code", params: { code: "return items" } });
+    const button = screen.getByRole("button", { name: "Write Code with AI" });
+    await user.click(button);
+    const instruction = screen.getByLabelText("What should the code do?");
+    expect(instruction).toHaveAccessibleDescription(/The current code goes along: say what to change in it/);
+    await user.type(instruction, "count them{Enter}");
+    await user.click(await screen.findByRole("button", { name: "Use it" }));
+    expect(screen.queryByRole("group", { name: "Write code with AI" })).not.toBeInTheDocument();
+    expect(button).toHaveFocus();
+    const sent = (await server.requests.find((r) => r.url.endsWith("/api/ai/write"))!.json()) as { context: { current: string | null } };
+    expect(sent.context.current).toBe("return items");
+  });
+
+  it("writes anew when the field is empty", async () => {
+    const user = userEvent.setup();
+    renderPanel({ id: "f", type: "core.filter", params: {} });
+    await user.click(screen.getByRole("button", { name: "Write Condition with AI" }));
+    const instruction = screen.getByLabelText("What should the expression give?");
+    expect(instruction).toHaveAccessibleDescription("Nothing changes until you use the suggestion.");
+    await user.type(instruction, "big ones{Enter}");
+    await screen.findByLabelText("Suggested text");
+    const sent = (await server.requests.find((r) => r.url.endsWith("/api/ai/write"))!.json()) as { context: { current: string | null } };
+    expect(sent.context.current).toBeNull();
+  });
+
+  it("closes on Escape from the suggestion without closing the panel", async () => {
+    const user = userEvent.setup();
+    const h = renderPanel({ id: "h", type: "core.http_request", params: { url: "https://example.com" } });
+    const button = screen.getByRole("button", { name: "Write Url with AI" });
+    await user.click(button);
+    await user.type(screen.getByLabelText("What should the expression give?"), "add the id{Enter}");
+    (await screen.findByRole("button", { name: "Use it" })).focus();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("group", { name: "Write url with AI" })).not.toBeInTheDocument();
+    expect(h.onClose).not.toHaveBeenCalled();
+    expect(button).toHaveFocus();
+    expect(h.node().params?.url).toBe("https://example.com");
+  });
+
+  it("says when the assistant is not set up", async () => {
+    writeAnswer = false;
+    const user = userEvent.setup();
+    renderPanel({ id: "h", type: "core.http_request", params: { url: "https://example.com" } });
+    await user.click(screen.getByRole("button", { name: "Write Url with AI" }));
+    await user.type(screen.getByLabelText("What should the expression give?"), "the email{Enter}");
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("The AI assistant is not set up: the AI assistant is not configured");
+    expect(screen.queryByLabelText("Suggested text")).not.toBeInTheDocument();
   });
 });

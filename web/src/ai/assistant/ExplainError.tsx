@@ -1,13 +1,23 @@
-/** "Explain this error" on a failed step: the AI assistant's explanation and what to try. */
+/** "Explain this error" on a failed step: the AI assistant's explanation and what to try. An
+ * explanation belongs to one step of one execution: another run's failure starts afresh. */
 import { Loader2, Sparkles } from "lucide-react";
 import { useState } from "react";
 
 import { useMe } from "../../auth/session";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Button } from "../../components/ui";
-import { explainError, type ExplainOut } from "./api";
+import { explainError, notSetUp, type ExplainOut } from "./api";
 
-export function ExplainError({ executionId, nodeId }: { executionId: string; nodeId: string }) {
+interface ExplainErrorProps {
+  executionId: string;
+  nodeId: string;
+}
+
+export function ExplainError(props: ExplainErrorProps) {
+  return <StepExplanation key={`${props.executionId}\n${props.nodeId}`} {...props} />;
+}
+
+function StepExplanation({ executionId, nodeId }: ExplainErrorProps) {
   const [busy, setBusy] = useState(false);
   const [out, setOut] = useState<ExplainOut | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -37,7 +47,7 @@ export function ExplainError({ executionId, nodeId }: { executionId: string; nod
           <span className="sr-only">of {nodeId}</span>
         </Button>
       )}
-      {error ? <ErrorMessage error={error} title="No explanation" /> : null}
+      {error ? <ErrorMessage error={error} title={notSetUp(error) ? "The AI assistant is not set up" : "No explanation"} /> : null}
       {out && (
         <div role="region" aria-label={`Explanation of the error of ${nodeId}`} className="rounded-md border border-violet-200 bg-violet-50 p-2 text-zinc-800 dark:border-violet-900 dark:bg-violet-950/50 dark:text-zinc-100">
           <p className="whitespace-pre-line">{out.explanation}</p>

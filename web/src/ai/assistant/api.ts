@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, unwrap } from "../../api/client";
+import { toApiError } from "../../api/errors";
 import type { components } from "../../api/schema";
 
 export type AssistantConfig = components["schemas"]["AssistantConfigOut"];
@@ -26,6 +27,11 @@ export function useSetAssistant() {
     mutationFn: (body: AssistantConfigIn) => unwrap(api.PUT("/api/ai/assistant", { body })),
     onSuccess: (out) => client.setQueryData(ASSISTANT, out),
   });
+}
+
+/** The assistant has no model yet (an owner or admin chooses it in Settings → AI assistant). */
+export function notSetUp(error: unknown): boolean {
+  return toApiError(error).code === "assistant_not_configured";
 }
 
 export function draftWorkflow(description: string, document: Record<string, unknown> | null): Promise<DraftOut> {

@@ -1,6 +1,6 @@
 /** One parameter: its label (required marked), the Fixed ⇄ Expression switch, the control its
  * schema asks for, its description and default, and the server's message for it. */
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 
 import { Sparkles } from "lucide-react";
 
@@ -43,6 +43,7 @@ function showDefault(spec: FieldSpec): string | null {
 export function ParamField({ spec, value, onChange }: ParamFieldProps) {
   const { fieldErrors, readOnly, idFor, nodeType, scope, params } = usePanel();
   const [writing, setWriting] = useState(false);
+  const writeButton = useRef<HTMLButtonElement>(null);
   const id = idFor(spec.path);
   const labelId = useId();
   const [mode, setMode] = useState<"fixed" | "expression">(() =>
@@ -70,6 +71,14 @@ export function ParamField({ spec, value, onChange }: ParamFieldProps) {
       : spec.expressions && (mode === "expression" || spec.kind === "text" || spec.kind === "multiline")
         ? "expression"
         : null;
+  // What the model may change: the field's text (never a secret field's value).
+  const current = spec.kind === "secret" ? undefined : typeof value === "string" ? value : mode === "expression" ? toExpression(value) : undefined;
+
+  // Closing the helper (used, cancelled, Escape) puts focus back on its button.
+  function stopWriting() {
+    setWriting(false);
+    writeButton.current?.focus();
+  }
 
   function switchTo(next: "fixed" | "expression") {
     if (next === mode) return;
@@ -96,6 +105,7 @@ export function ParamField({ spec, value, onChange }: ParamFieldProps) {
         <code className="text-xs text-zinc-500 dark:text-zinc-400">{spec.name}</code>
         {aiKind && !readOnly && (
           <button
+            ref={writeButton}
             type="button"
             aria-label={`Write ${spec.label} with AI`}
             title="Write with AI"
@@ -117,11 +127,12 @@ export function ParamField({ spec, value, onChange }: ParamFieldProps) {
           paramName={spec.path.replace(/^params\./, "")}
           sample={scope.json}
           codeMode={params?.mode === "per_item" ? "per_item" : "once"}
-          onClose={() => setWriting(false)}
+          current={current}
+          onClose={stopWriting}
           onUse={(text) => {
             if (aiKind === "expression") setMode("expression");
             onChange(text);
-            setWriting(false);
+            stopWriting();
           }}
         />
       )}
