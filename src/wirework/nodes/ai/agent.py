@@ -23,6 +23,7 @@ from wirework.nodes.ai.common import (
     Providers,
     load_memory,
     save_memory,
+    stream_param,
     typed,
 )
 from wirework.nodes.ai.tools import ToolConfig, build_tools
@@ -91,6 +92,7 @@ class AgentParams(ModelParams):
         description="A workflow started with each approval request (tool, arguments, signed "
         "approve/reject links), e.g. to send them by mail or chat",
     )
+    stream: bool | None = stream_param()
 
 
 def _first_messages(params: AgentParams, history: list[Message]) -> list[Message]:

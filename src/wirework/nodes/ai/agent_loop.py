@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from typing import TYPE_CHECKING, Any
 
-from wirework.nodes.ai.common import request_of, usage_dict
+from wirework.nodes.ai.common import ask, request_of, streams, usage_dict
 from wirework.nodes.ai.tools import AgentTool, as_tool_output
 from wirework.sdk.ai import ChatResult, Message, ModelProvider, ModelUsage, Role, ToolCall, Usage
 from wirework.sdk.node import NodeContext, NodeError
@@ -170,7 +170,8 @@ class AgentLoop:
         moment = _utc()
         try:
             await self.ctx.check_spending()
-            result = await self.provider.chat(request)
+            stream = streams(self.ctx, p.stream)
+            result = await ask(self.ctx, self.provider, request, stream=stream)
         except NodeError as exc:
             self.ctx.record_substep(name, record, error={"message": exc.message}, started_at=moment)
             raise

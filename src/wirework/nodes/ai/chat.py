@@ -17,6 +17,8 @@ from wirework.nodes.ai.common import (
     load_memory,
     request_of,
     save_memory,
+    stream_param,
+    streams,
     template_messages,
     typed,
     usage_dict,
@@ -80,12 +82,7 @@ class ChatParams(PromptParams):
         description="Conversation memory: the session's earlier turns go before the prompt, "
         "this turn is appended after",
     )
-    stream: bool | None = Field(
-        default=None,
-        description="Stream the answer's tokens to whoever follows the execution live (a "
-        "chat page, the editor) as step.delta events: true always, false never, empty when "
-        "someone follows",
-    )
+    stream: bool | None = stream_param()
 
 
 def answer_item(result: Any) -> Item:
@@ -109,8 +106,8 @@ async def run_chat(ctx: NodeContext) -> Outputs:
             if remembered:
                 cut = sum(1 for m in messages if m.role is Role.SYSTEM)
                 messages = [*messages[:cut], *remembered, *messages[cut:]]
-            stream = ctx.stream_wanted if params.stream is None else params.stream
             request = request_of(params, messages)
+            stream = streams(ctx, params.stream)
             result = await complete(ctx, provider, request, ref, stream=stream)
             turn = [Message(role=Role.USER, content=params.prompt)] if params.prompt else []
             if result.message.content:

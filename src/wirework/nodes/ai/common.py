@@ -31,6 +31,11 @@ MODEL_PICKER: JsonDict = {"x-widget": "model-picker"}
 TEMPLATE_PICKER: JsonDict = {"x-widget": "prompt-template"}
 SCHEMA_BUILDER: JsonDict = {"x-widget": "json-schema"}
 
+STREAM_DESCRIPTION = (
+    "Stream the answer's tokens to whoever follows the execution live (a chat page, the "
+    "editor) as step.delta events: true always, false never, empty when someone follows"
+)
+
 
 class ModelParams(ParamsModel):
     """The parameters of every model call."""
@@ -119,6 +124,18 @@ class Providers:
         self._open.clear()
 
 
+def stream_param() -> Any:
+    """The ``stream`` param of the nodes that stream their model's answer (see
+    :func:`streams`)."""
+    return Field(default=None, description=STREAM_DESCRIPTION)
+
+
+def streams(ctx: NodeContext, stream: bool | None) -> bool:
+    """Whether a model call streams: the node's ``stream`` param says so, or, left empty,
+    someone follows the execution live (``ctx.stream_wanted``)."""
+    return ctx.stream_wanted if stream is None else stream
+
+
 def request_of(params: ModelParams, messages: list[Message], **more: Any) -> ChatRequest:
     return ChatRequest(
         model=params.model,
@@ -144,10 +161,7 @@ async def complete(
     ``stream`` the answer is streamed and each piece of text is passed on as it comes
     (:meth:`NodeContext.stream_text`); the result is the same."""
     await ctx.check_spending()
-    if stream:
-        result = await _streamed(ctx, provider, request)
-    else:
-        result = await provider.chat(request)
+    result = await ask(ctx, provider, request, stream=stream)
     await ctx.record_usage(
         ModelUsage(
             provider=provider.name,
@@ -160,7 +174,15 @@ async def complete(
     return result
 
 
-async def _streamed(ctx: NodeContext, provider: ModelProvider, request: ChatRequest) -> ChatResult:
+async def ask(
+    ctx: NodeContext, provider: ModelProvider, request: ChatRequest, *, stream: bool
+) -> ChatResult:
+    """The model's answer, nothing else (no spending check, no usage: the caller's part).
+    With ``stream`` each piece of its text is passed on as it comes
+    (:meth:`NodeContext.stream_text`), and an answer whose stream ends without its final
+    message is a retryable NodeError; the result is the same as without."""
+    if not stream:
+        return await provider.chat(request)
     result: ChatResult | None = None
     async for delta in provider.stream(request):
         if delta.text:
