@@ -323,7 +323,7 @@ async def test_wait_inline_until_and_subworkflow_hook() -> None:
     calls: list[tuple[int, list[dict[str, Any]], bool]] = []
 
     async def run_workflow(
-        run_: ExecutionRun, wf: int, items: list[dict[str, Any]], wait: bool
+        run_: ExecutionRun, node_id: str, wf: int, items: list[dict[str, Any]], wait: bool
     ) -> list[dict[str, Any]] | None:
         calls.append((wf, items, wait))
         return [{"child": i.get("n")} for i in items] if wait else None

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from wirework.engine import expr_budget, expressions
 from wirework.engine.graph import Graph, GraphNode
-from wirework.engine.outcome import STEP_DELTA
 from wirework.engine.states import ERROR, SUCCESS
 from wirework.engine.store import ExecutionRecord, StepRecord
 from wirework.sdk.node import Item, NodeContext, NodeError, Outputs, Response
@@ -213,17 +212,11 @@ class StepContext(NodeContext):
 
     @property
     def stream_wanted(self) -> bool:
-        hooks = self._run.hooks
-        return (
-            hooks.on_event is not None
-            and hooks.listening is not None
-            and hooks.listening(self.execution_id)
-        )
+        return self._run.stream_wanted()
 
     def stream_text(self, text: str) -> None:
         if text:
-            run = self._run
-            run.event(STEP_DELTA, {"node_id": self.node_id, "text": run.redact(text)})
+            self._run.delta(self.node_id, text)
 
     def storage_dir(self) -> Path:
         root = self._run.hooks.storage_dir
@@ -277,4 +270,4 @@ class StepContext(NodeContext):
     ) -> list[Item] | None:
         if self._run.hooks.run_workflow is None:
             raise NodeError("sub-workflows cannot run here", retryable=False)
-        return await self._run.hooks.run_workflow(self._run, workflow_id, items, wait)
+        return await self._run.hooks.run_workflow(self._run, self.node_id, workflow_id, items, wait)

@@ -30,7 +30,9 @@ from wirework.engine.context import ExecutionInfo, NodeItems
 from wirework.engine.graph import Graph, GraphNode
 from wirework.engine.outcome import (
     CHUNK_ITEMS,
+    DELTA_HOPS,
     INLINE_WAIT_S,
+    STEP_DELTA,
     WAIT_PORT,
     ExecutionFailed,
     Hooks,
@@ -132,6 +134,9 @@ class ExecutionRun:
         self.detached = False
         # Model calls of the running steps (ctx.record_usage), per node, until recorded.
         self.usage: dict[str, StepUsage] = {}
+        # The executions awaiting this one (an awaited sub-workflow's parent, its parent, …),
+        # each with the node that runs it: this run's step.delta events are theirs too.
+        self.delta_targets: tuple[tuple[ExecutionRun, str], ...] = ()
 
     # -- public -----------------------------------------------------------------------------
 
@@ -404,6 +409,45 @@ class ExecutionRun:
         ):
             return  # nobody follows this execution: don't build the event
         hooks.on_event(kind, {"execution_id": self.record.id, "t": time.time(), **data})
+
+    def awaited_by(self, parent: ExecutionRun, node_id: str) -> None:
+        """This run is a sub-workflow ``parent``'s node ``node_id`` awaits: its step.delta
+        events go to the listeners of the parent (and of those awaiting it) too."""
+        self.delta_targets = ((parent, node_id), *parent.delta_targets)[:DELTA_HOPS]
+
+    def stream_wanted(self) -> bool:
+        """Whether anyone follows this execution, or one awaiting it, live (a dictionary
+        look-up per execution, no I/O): a step's progress output would reach them."""
+        hooks = self.hooks
+        listening = hooks.listening
+        if hooks.on_event is None or listening is None:
+            return False
+        return listening(self.record.id) or any(
+            listening(run.record.id) for run, _ in self.delta_targets
+        )
+
+    def delta(self, node_id: str, text: str) -> None:
+        """A piece of ``node_id``'s progress output: a step.delta event of this execution,
+        and of each execution awaiting it, attributed there to the node running it (each
+        event built only if someone follows that execution; redacted by every run it
+        crosses)."""
+        hooks = self.hooks
+        publish, listening = hooks.on_event, hooks.listening
+        if publish is None:
+            return
+        text = self.redact(text)
+        if listening is None or listening(self.record.id):
+            publish(STEP_DELTA, self._delta_event(self.record.id, node_id, text))
+        for run, caller in self.delta_targets:
+            text = run.redact(text)
+            if listening is None or listening(run.record.id):
+                event = self._delta_event(run.record.id, caller, text)
+                event.update(child_execution_id=self.record.id, child_node_id=node_id)
+                publish(STEP_DELTA, event)
+
+    @staticmethod
+    def _delta_event(execution_id: str, node_id: str, text: str) -> dict[str, Any]:
+        return {"execution_id": execution_id, "t": time.time(), "node_id": node_id, "text": text}
 
 
 class _Work:

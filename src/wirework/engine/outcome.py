@@ -28,7 +28,12 @@ CHUNK_ITEMS = 1000
 
 
 #: The live event of a step's progress output (NodeContext.stream_text): ``node_id``, ``text``.
+#: An awaited sub-workflow's deltas are also events of each execution awaiting it (parent,
+#: grandparent, …): ``node_id`` is the node there that runs it, and ``child_execution_id`` and
+#: ``child_node_id`` name the execution and node that streamed (ExecutionRun.delta).
 STEP_DELTA = "step.delta"
+#: At most this many awaiting executions get a sub-workflow's deltas (the nearest ones).
+DELTA_HOPS = 16
 
 
 def utcnow() -> dt.datetime:
@@ -48,8 +53,9 @@ class Hooks:
     credentials: Callable[[int], Awaitable[dict[str, Any]]] | None = None
     # Stores an integration's new OAuth2 tokens (refreshed by a step) with it.
     save_tokens: Callable[[int, dict[str, Any]], Awaitable[None]] | None = None
+    # Runs a sub-workflow: (the calling run, its calling node id, workflow id, items, wait).
     run_workflow: (
-        Callable[[ExecutionRun, int, list[Item], bool], Awaitable[list[Item] | None]] | None
+        Callable[[ExecutionRun, str, int, list[Item], bool], Awaitable[list[Item] | None]] | None
     ) = None
     variables: Mapping[str, Any] = field(default_factory=dict)
     resume_url: Callable[[str], str] | None = None

@@ -216,9 +216,12 @@ class Runner:
         respond: bool = False,
         execution_id: str | None = None,
         elsewhere: bool = False,
+        awaited_by: tuple[ExecutionRun, str] | None = None,
     ) -> Started:
         """Create the execution record and start running it as a task.
 
+        ``awaited_by``: the run and node awaiting this one (a sub-workflow): the step.delta
+        events of this run go to their listeners too (``ExecutionRun.awaited_by``).
         With ``respond`` the run gets a future for its webhook response (``run.response``).
         ``elsewhere``: nobody here waits for it; a worker with a ``handoff`` dispatcher hands
         it to any worker, and a remote runner (a server) hands it to a worker without
@@ -232,12 +235,14 @@ class Runner:
             record.id = execution_id
         if self.remote:
             to = self.dispatcher if elsewhere and not respond else None
-            return await self._execute_remote(graph, record, input_items, start_node, respond, to)
+            return await self._execute_remote(
+                graph, record, input_items, start_node, respond, to, awaited_by
+            )
         if elsewhere and self.handoff is not None:
             return await self._execute_remote(
-                graph, record, input_items, start_node, respond, to=self.handoff
+                graph, record, input_items, start_node, respond, self.handoff, awaited_by
             )
-        run = self._new_run(graph, record, input_items, start_node, respond)
+        run = self._new_run(graph, record, input_items, start_node, respond, awaited_by)
         limiter = self._limiter(graph)
         if limiter is not None and not self._try_acquire(limiter):
             record.status = execution_transition(record.id, None, ExecutionStatus.QUEUED)
@@ -251,6 +256,7 @@ class Runner:
         input_items: list[Item] | None,
         start_node: str | None,
         respond: bool,
+        awaited_by: tuple[ExecutionRun, str] | None = None,
     ) -> ExecutionRun:
         run = ExecutionRun(
             graph,
@@ -263,6 +269,8 @@ class Runner:
         )
         if respond:
             run.response = asyncio.get_running_loop().create_future()
+        if awaited_by is not None:
+            run.awaited_by(*awaited_by)
         return run
 
     async def _execute_remote(
@@ -273,12 +281,13 @@ class Runner:
         start_node: str | None,
         respond: bool,
         to: Dispatcher | None = None,
+        awaited_by: tuple[ExecutionRun, str] | None = None,
     ) -> Started:
         """Distributed mode: write the execution unclaimed (``worker`` None) with its start
         trigger's step (the input travels in the store, not in the message), then hand it
         to a worker. Work that cannot start from the store (input for a node that is no
         trigger: an editor's test run) runs here."""
-        run = self._new_run(graph, record, input_items, start_node, respond)
+        run = self._new_run(graph, record, input_items, start_node, respond, awaited_by)
         starts = [graph.nodes[n] for n in run.starts]
         if (input_items is not None or start_node is not None) and not all(
             n.is_trigger for n in starts

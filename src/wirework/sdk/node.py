@@ -178,15 +178,17 @@ class NodeContext(ABC):
 
     @property
     def stream_wanted(self) -> bool:
-        """Whether someone follows this execution live (a chat page, the editor): a node that
-        can produce its output piece by piece (a model's tokens) should then do so and pass
-        each piece to :meth:`stream_text`. False where nobody could listen."""
+        """Whether someone follows this execution live (a chat page, the editor), or one
+        awaiting it as a sub-workflow: a node that can produce its output piece by piece (a
+        model's tokens) should then do so and pass each piece to :meth:`stream_text`. False
+        where nobody could listen."""
         return False
 
     def stream_text(self, text: str) -> None:  # noqa: B027 - optional
         """Progress output: a piece of text this step produced (a model's tokens as they
         come). The host publishes it as a ``step.delta`` event (``node_id``, ``text``) to
-        whoever follows the execution, on any server; it is not part of the step's output.
+        whoever follows the execution, on any server (and those following an execution that
+        awaits this one as a sub-workflow); it is not part of the step's output.
         Default: dropped."""
 
     def storage_dir(self) -> Path:

@@ -3,7 +3,8 @@ and one message's execution with its live reply.
 
 A message starts an execution at the chat trigger with the item ``{session_id, message,
 user?, history_hint?}``. While it runs, the ``step.delta`` events its steps publish (model
-tokens, on whichever server or worker runs them: the event bus carries them) are passed on
+tokens, on whichever server or worker runs them: the event bus carries them; those of the
+sub-workflows it awaits too, engine/executor.py ``ExecutionRun.delta``) are passed on
 as :class:`Delta`; when it ends, the reply is read from its result
 (:func:`wirework.nodes.ai.chat_trigger.reply_of`) as a :class:`Reply`, or a :class:`Failed`
 names what went wrong."""
@@ -144,8 +145,22 @@ class KeepAlive:
 
 @dataclass(frozen=True, slots=True)
 class Delta:
+    """A piece of a step's text. From an awaited sub-workflow (its ``ai.chat``, an agent):
+    ``node_id`` is the chat's node running it, and ``child_execution_id`` and
+    ``child_node_id`` name the execution and node that wrote it."""
+
     node_id: str
     text: str
+    child_execution_id: str | None = None
+    child_node_id: str | None = None
+
+    def data(self) -> dict[str, str]:
+        """What the chat API sends (the child's fields only when there are some)."""
+        out = {"node_id": self.node_id, "text": self.text}
+        if self.child_execution_id is not None:
+            out["child_execution_id"] = self.child_execution_id
+            out["child_node_id"] = self.child_node_id or ""
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +268,13 @@ async def converse(
 
 def _delta(event: dict[str, Any]) -> Delta | None:
     if event.get("event") == STEP_DELTA and isinstance(event.get("text"), str):
-        return Delta(str(event.get("node_id", "")), event["text"])
+        child = event.get("child_execution_id")
+        return Delta(
+            str(event.get("node_id", "")),
+            event["text"],
+            str(child) if child is not None else None,
+            str(event.get("child_node_id", "")) if child is not None else None,
+        )
     return None  # other progress, or events.lost: the reply is read from the record anyway
 
 

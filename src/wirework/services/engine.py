@@ -211,8 +211,10 @@ class EngineHost:
             return credentials_for_use(row, self.runtime.vault)
 
     async def run_subworkflow(
-        self, parent: ExecutionRun, workflow_id: int, items: list[Item], wait: bool
+        self, parent: ExecutionRun, node_id: str, workflow_id: int, items: list[Item], wait: bool
     ) -> list[Item] | None:
+        """Run workflow ``workflow_id`` for ``parent``'s node ``node_id``; awaited (``wait``),
+        its result, and its step.delta events reach whoever follows the parent."""
         try:
             graph = await self.load_graph(workflow_id, None)
         except NotFound:
@@ -225,6 +227,7 @@ class EngineHost:
             start_node=start,
             parent_execution_id=parent.record.id,
             elsewhere=not wait,
+            awaited_by=(parent, node_id) if wait else None,
         )
         if not wait:
             return None

@@ -1132,7 +1132,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message; the answer streams back as server-sent events
-         * @description Starts an execution of the workflow at its chat trigger with the item `{session_id, message, user?, history_hint?}`. The response is `text/event-stream`: `delta` events (`{node_id, text}`) as the reply's tokens arrive (a delta from another node than the previous one starts the text over), then one `message` (`{execution_id, text}`: the whole reply) or one `error` (`{execution_id, message}`). The reply is the `text` (else `output`, else `message`) of the first item of the workflow's result (its last node, or `settings.result_node`).
+         * @description Starts an execution of the workflow at its chat trigger with the item `{session_id, message, user?, history_hint?}`. The response is `text/event-stream`: `delta` events (`{node_id, text}`) as the reply's tokens arrive (a delta from another node than the previous one starts the text over; one from a sub-workflow the workflow awaits names the node running it, plus `child_execution_id` and `child_node_id`, the execution and node that wrote it), then one `message` (`{execution_id, text}`: the whole reply) or one `error` (`{execution_id, message}`). The reply is the `text` (else `output`, else `message`) of the first item of the workflow's result (its last node, or `settings.result_node`).
          */
         post: operations["send_message_api_chat__workflow_id__messages_post"];
         delete?: never;

@@ -64,6 +64,33 @@ describe("the chat page", () => {
     expect(saved.lines).toHaveLength(2);
   });
 
+  it("starts the text over for another step of a sub-workflow", async () => {
+    const stream = controlledStream();
+    server = fakeApi({
+      "GET /api/chat/7": () => info,
+      "POST /api/chat/7/messages": () => stream.response,
+    });
+    renderApp("/chat/7");
+    await screen.findByRole("heading", { name: "Ask Wirework" });
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("Message"), "Plan my trip");
+    await user.click(screen.getByRole("button", { name: "Send" }));
+    const log = screen.getByRole("log", { name: "Messages" });
+
+    const child = { node_id: "plan", child_execution_id: "c1" };
+    stream.send("delta", { ...child, child_node_id: "draft", text: "Draft: " });
+    stream.send("delta", { ...child, child_node_id: "draft", text: "go north" });
+    await waitFor(() => expect(log).toHaveTextContent("Draft: go north"));
+    // Same calling node, another node of the child: its text replaces the draft's.
+    stream.send("delta", { ...child, child_node_id: "final", text: "Go to Oslo" });
+    await waitFor(() => expect(log).toHaveTextContent("Go to Oslo"));
+    expect(log).not.toHaveTextContent("Draft");
+
+    stream.send("message", { execution_id: "e1", text: "Go to Oslo." });
+    stream.close();
+    await waitFor(() => expect(log).toHaveTextContent("Go to Oslo."));
+  });
+
   it("shows an error event as an alert", async () => {
     server = fakeApi({
       "GET /api/chat/7": () => info,

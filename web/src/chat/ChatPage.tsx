@@ -97,9 +97,9 @@ function Conversation({ workflowId, title, welcome }: { workflowId: string; titl
         },
         (e) => {
           if (e.kind === "delta") {
-            // A delta from another node than the last starts the text over.
-            const fresh = e.nodeId !== node;
-            node = e.nodeId;
+            // A delta from another node (or sub-workflow step) than the last starts the text over.
+            const fresh = e.source !== node;
+            node = e.source;
             setPending((p) => (fresh ? e.text : (p ?? "") + e.text));
           } else if (e.kind === "message") {
             final = { role: "assistant", content: e.text };

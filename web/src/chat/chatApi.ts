@@ -8,7 +8,9 @@ export type ChatInfo = components["schemas"]["ChatInfo"];
 export type HintMessage = components["schemas"]["HintMessage"];
 
 export type ChatStreamEvent =
-  | { kind: "delta"; nodeId: string; text: string }
+  /** `source`: which step wrote it — the node, and for a sub-workflow the workflow awaits,
+   * the child's execution and node too (a new source starts the text over). */
+  | { kind: "delta"; nodeId: string; source: string; text: string }
   | { kind: "message"; executionId: string; text: string }
   | { kind: "error"; message: string };
 
@@ -71,7 +73,9 @@ export async function sendMessage(
     for (const event of parser.push(value)) {
       const data = JSON.parse(event.data) as Record<string, unknown>;
       if (event.event === "delta") {
-        onEvent({ kind: "delta", nodeId: String(data.node_id ?? ""), text: String(data.text ?? "") });
+        const nodeId = String(data.node_id ?? "");
+        const child = data.child_execution_id == null ? "" : `${String(data.child_execution_id)}/${String(data.child_node_id ?? "")}`;
+        onEvent({ kind: "delta", nodeId, source: child ? `${nodeId}>${child}` : nodeId, text: String(data.text ?? "") });
       } else if (event.event === "message") {
         ended = true;
         onEvent({ kind: "message", executionId: String(data.execution_id ?? ""), text: String(data.text ?? "") });

@@ -134,7 +134,9 @@ async def preflight(workflow_id: DbId, request: Request, session: SessionDep) ->
         "Starts an execution of the workflow at its chat trigger with the item "
         "`{session_id, message, user?, history_hint?}`. The response is `text/event-stream`: "
         "`delta` events (`{node_id, text}`) as the reply's tokens arrive (a delta from "
-        "another node than the previous one starts the text over), then one `message` "
+        "another node than the previous one starts the text over; one from a sub-workflow "
+        "the workflow awaits names the node running it, plus `child_execution_id` and "
+        "`child_node_id`, the execution and node that wrote it), then one `message` "
         "(`{execution_id, text}`: the whole reply) or one `error` (`{execution_id, "
         "message}`). The reply is the `text` (else `output`, else `message`) of the first "
         "item of the workflow's result (its last node, or `settings.result_node`)."
@@ -173,7 +175,7 @@ async def send_message(
             if isinstance(event, svc.KeepAlive):
                 yield ": keep-alive\n\n"
             elif isinstance(event, svc.Delta):
-                yield _sse("delta", {"node_id": event.node_id, "text": event.text})
+                yield _sse("delta", event.data())
             elif isinstance(event, svc.Reply):
                 yield _sse("message", {"execution_id": event.execution_id, "text": event.text})
             elif isinstance(event, svc.Failed):
