@@ -170,7 +170,7 @@ async def test_structured_output_refuses_a_bad_schema(server: OpenAIServer) -> N
         [{}],
     )
     assert r.record.status == "error"
-    assert "json_schema is not a valid JSON Schema" in r.record.error["message"]
+    assert "json_schema: is not a valid JSON Schema at type:" in r.record.error["message"]
     assert server.requests == []
 
 

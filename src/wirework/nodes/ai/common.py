@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 from pydantic.config import JsonDict
 
-from wirework.nodes.base import ParamsModel
+from wirework.nodes.base import ParamProblems, ParamsModel
 from wirework.sdk.ai import (
     ChatRequest,
     ChatResult,
@@ -96,10 +96,21 @@ def typed(model: type[BaseModel], params: Mapping[str, Any], node_id: str) -> An
     try:
         return model.model_validate(dict(params), strict=False)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(_problems(exc))
         raise NodeError(f"node {node_id!r}: {problems}", retryable=False) from None
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    """Each problem naming its field, a cross-field validator's (ParamProblems) too."""
+    out: list[str] = []
+    for error in exc.errors():
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, ParamProblems):
+            out += [f"{field}: {message}" for field, message in cause.problems]
+        else:
+            where = ".".join(str(p) for p in error["loc"]) or "params"
+            out.append(f"{where}: {error['msg']}")
+    return out
 
 
 class Providers:

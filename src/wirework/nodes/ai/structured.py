@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from wirework.nodes.ai.chat import PromptParams, conversation
 from wirework.nodes.ai.common import (
@@ -21,7 +21,7 @@ from wirework.nodes.ai.common import (
     request_of,
     typed,
 )
-from wirework.nodes.base import ParamsModel, set_path
+from wirework.nodes.base import ParamsModel, check_problems, set_path
 from wirework.sdk.ai import ChatRequest, Message, ModelProvider, Role, Usage
 from wirework.sdk.node import Item, NodeContext, NodeError, Outputs
 from wirework.sdk.registry import NodeSpec, registry
@@ -57,17 +57,24 @@ class StructuredParams(PromptParams, RepairParams):
         json_schema_extra=SCHEMA_BUILDER,
     )
 
+    @model_validator(mode="after")
+    def _valid_schema(self) -> StructuredParams:
+        # On save for a schema written in the document, at run time for one an expression
+        # gave: either way before any model call.
+        problem = schema_problem(self.json_schema)
+        if problem is not None:
+            check_problems([("json_schema", problem)])
+        return self
 
-def validator_of(schema: dict[str, Any], node_id: str) -> Draft202012Validator:
+
+def schema_problem(schema: dict[str, Any]) -> str | None:
+    """Why ``schema`` is not a valid JSON Schema (draft 2020-12); None when it is one."""
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
-        where = "/".join(str(p) for p in exc.path) or "the schema"
-        raise NodeError(
-            f"node {node_id!r}: json_schema is not a valid JSON Schema at {where}: {exc.message}",
-            retryable=False,
-        ) from None
-    return Draft202012Validator(schema)
+        where = "/".join(str(p) for p in exc.path) or "the top"
+        return f"is not a valid JSON Schema at {where}: {exc.message}"
+    return None
 
 
 def problems_of(text: str, validator: Draft202012Validator) -> tuple[Any, list[str]]:
@@ -144,7 +151,7 @@ async def run_structured(ctx: NodeContext) -> Outputs:
             params: StructuredParams = typed(
                 StructuredParams, await ctx.aparams(index), ctx.node_id
             )
-            validator = validator_of(params.json_schema, ctx.node_id)
+            validator = Draft202012Validator(params.json_schema)  # checked by the params
             provider = await providers.get(params.integration_id)
             messages, ref = await conversation(ctx, params, index)
             instruction = Message(

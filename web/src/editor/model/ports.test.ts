@@ -15,6 +15,18 @@ describe("ports", () => {
     expect(paramOutputs({ rules: [{ output: "a" }, { output: "a" }, { output: "" }, "junk"], fallback: null })).toEqual(["a"]);
   });
 
+  it("names ai.classify's outputs from its labels, then its fallback, as the labels change", () => {
+    const type = TYPES.get("ai.classify");
+    expect(type?.outputs).toBeNull();
+    const labels = [{ label: "billing", description: "invoices" }, { label: "bug" }];
+    const node = { id: "triage", type: "ai.classify", params: { labels, fallback: "other" } };
+    expect(typeOutputs(node, type)).toEqual(["billing", "bug", "other"]);
+    expect(typeOutputs({ ...node, params: { labels: [...labels, { label: "question" }] } }, type)).toEqual(["billing", "bug", "question"]);
+    expect(typeOutputs({ ...node, params: { labels: [{ label: "" }, "junk", { label: 3 }] } }, type)).toEqual([]);
+    const ports = nodePorts([{ ...node, params: { labels: [labels[0]] } }], [{ from: "triage", from_output: "bug", to: "x" }], TYPES);
+    expect(ports.get("triage")!.outputs).toEqual([{ name: "billing" }, { name: "bug", stale: true }]);
+  });
+
   it("adds the error output of on_error: error_output, and main for an unknown type", () => {
     const node = { id: "x", type: "core.set", on_error: "error_output" as const };
     expect(typeOutputs(node, TYPES.get("core.set"))).toEqual(["main", "error"]);

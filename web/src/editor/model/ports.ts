@@ -1,7 +1,7 @@
 /**
  * The input and output ports of a node as the canvas draws them: the type's ports, or the
- * ones its params name (core.switch's rule outputs and fallback, core.merge's `inputs`
- * count), the `error` output of a node with `on_error: error_output`, and any port a
+ * ones its params name (core.switch's rule outputs and fallback, ai.classify's labels and
+ * fallback, core.merge's `inputs` count), the `error` output of a node with `on_error: error_output`, and any port a
  * connection still uses that the params no longer name (drawn as stale, so the edge shows
  * until it is removed).
  */
@@ -45,16 +45,19 @@ export function typeOutputs(node: DocNode, type: NodeTypeMeta | undefined): stri
   return uniq(names);
 }
 
-/** Outputs a node's params name: each rule's `output`, then `fallback` (core.switch). */
+/** Outputs a node's params name, in the server's order: each rule's `output` (core.switch) or
+ * each label's `label` (ai.classify), then `fallback`. */
 export function paramOutputs(params: Record<string, unknown>): string[] {
   const out: string[] = [];
-  const rules = params.rules;
-  if (Array.isArray(rules)) {
-    for (const rule of rules) {
-      const name = rule && typeof rule === "object" ? (rule as Record<string, unknown>).output : undefined;
+  const named = (list: unknown, key: string) => {
+    if (!Array.isArray(list)) return;
+    for (const entry of list) {
+      const name = entry && typeof entry === "object" ? (entry as Record<string, unknown>)[key] : undefined;
       if (typeof name === "string" && name.trim()) out.push(name.trim());
     }
-  }
+  };
+  named(params.rules, "output");
+  named(params.labels, "label");
   if (typeof params.fallback === "string" && params.fallback.trim()) out.push(params.fallback.trim());
   return uniq(out);
 }
