@@ -142,6 +142,8 @@ def _secret_values(d: IntegrationDefinition) -> dict[str, str]:
 def _at(d: IntegrationDefinition, url: str, values: dict[str, Any]) -> dict[str, Any] | None:
     """The credentials pointing at a local server (None: the base URL is not a field)."""
     if d.native is not None:
+        if d.native.point_at is None:  # connects nowhere
+            return dict(values)
         parts = urlsplit(url)
         return d.native.point_at(dict(values), parts.hostname or "127.0.0.1", parts.port or 80)
     if not isinstance(d.base_url, str) or d.base_url not in d.credentials.model_fields:
@@ -160,6 +162,8 @@ async def _native_errors_mapped(d: IntegrationDefinition) -> list[Problem]:
     """A native integration aimed at a closed port: every action fails with a message that
     names the service, and no driver traceback or secret."""
     assert d.native is not None
+    if d.native.point_at is None:
+        return []  # it connects nowhere: no connection can fail
     out = []
     values = _secret_values(d)
     creds = d.native.point_at(dict(values), "127.0.0.1", _closed_port())

@@ -68,7 +68,7 @@ async def test_clear_errors() -> None:
     with pytest.raises(NodeError, match="serve no chat models"):
         await provider.chat(ChatRequest(model=MODEL, messages=[Message(role="user", content="hi")]))
     with pytest.raises(NodeError, match="dimensions"):
-        provider_of_credentials(credentials(dimensions=100), 5)
+        provider_of_credentials(credentials(dimensions=300), 5)
 
 
 async def test_retrieval_round_trip_without_a_model_server(tmp_path: Path) -> None:
@@ -133,3 +133,16 @@ def test_the_model_loads_with_no_network() -> None:
         pytest.skip("unshare -rn is not permitted here")
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "256"
+
+
+async def test_the_embed_action() -> None:
+    from wirework.testing import run_action
+
+    run = await run_action(
+        "local_embeddings.embed", {"input": ["one text", "another text"]}, {"dimensions": 64}
+    )
+    assert run.record.status == "success", run.record.error
+    (item,) = run.outputs["n"]["main"]
+    assert item["model"] == MODEL
+    assert [len(v) for v in item["embeddings"]] == [64, 64]
+    assert item["usage"]["input_tokens"] >= 4

@@ -4,10 +4,17 @@ tokenizers, no PyTorch, no download). The model provider ``local_embeddings`` se
 ``ai.embed`` and ``ai.vector_*`` nodes with no server and no key. Importing this package
 registers it; without the extra its steps fail with the command that installs it."""
 
+from wirework.integrations.local_embeddings import actions
 from wirework.integrations.local_embeddings.credentials import (
     LOCAL_EMBEDDINGS,
     LocalEmbeddingsCredentials,
 )
 from wirework.integrations.local_embeddings.provider import MODEL, LocalEmbeddingsProvider
 
-__all__ = ["LOCAL_EMBEDDINGS", "MODEL", "LocalEmbeddingsCredentials", "LocalEmbeddingsProvider"]
+__all__ = [
+    "LOCAL_EMBEDDINGS",
+    "MODEL",
+    "LocalEmbeddingsCredentials",
+    "LocalEmbeddingsProvider",
+    "actions",
+]

@@ -3,8 +3,6 @@ its connection test (the model loads and embeds a sentence)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from pydantic import Field
 
 from wirework.sdk.integration import (
@@ -17,15 +15,14 @@ from wirework.sdk.integration import (
 
 
 class LocalEmbeddingsCredentials(CredentialsModel):
-    dimensions: Literal[64, 128, 256] = Field(
+    dimensions: int = Field(
         default=256,
-        description="Vector size: the model's 256, or its first 64 or 128 (smaller and "
-        "faster to search, a little less precise). Vectors of one store must all have one size",
+        ge=32,
+        le=256,
+        description="Vector size: the model's 256, or its first 64 or 128 (smaller and faster "
+        "to search, a little less precise; 32 to 256 work). Vectors of one store must all "
+        "have one size",
     )
-
-
-def _nowhere(values: dict[str, Any], host: str, port: int) -> dict[str, Any]:
-    return values  # runs in the process: there is no address to point it at
 
 
 LOCAL_EMBEDDINGS = IntegrationDefinition(
@@ -40,7 +37,7 @@ LOCAL_EMBEDDINGS = IntegrationDefinition(
     category="AI",
     docs="https://github.com/dleemiller/WordLlama",
     base_url=None,
-    native=Native(point_at=_nowhere),
+    native=Native(point_at=None),  # runs in the process: nowhere to aim it
     example_credentials={"dimensions": 256},
 )
 

@@ -41,9 +41,10 @@ PointAt = Callable[[dict[str, Any], str, int], dict[str, Any]]
 class Native:
     """How a native integration is aimed at an address: ``point_at(values, host, port)``
     returns the credential values changed to connect to ``host:port`` (e.g. set ``host`` and
-    ``port``, or ``endpoint_url`` to ``http://host:port``)."""
+    ``port``, or ``endpoint_url`` to ``http://host:port``). None: it connects nowhere (it
+    runs in the process, e.g. a local model), so there is no address to aim it at."""
 
-    point_at: PointAt
+    point_at: PointAt | None
 
 
 async def checked_address(service: str, host: str, port: int) -> str:
