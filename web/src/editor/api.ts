@@ -65,7 +65,8 @@ export async function fetchVersion(id: number, version: number): Promise<Version
 
 /** Start the newest saved version (answers at once, 202). */
 export async function executeWorkflow(id: number): Promise<ExecutionOut> {
-  return unwrap(api.POST("/api/workflows/{workflow_id}/execute", { params: { path: { workflow_id: id } }, body: { input: null } }));
+  // The execution record (JSON): the event stream is only `?follow=true`'s answer.
+  return (await unwrap(api.POST("/api/workflows/{workflow_id}/execute", { params: { path: { workflow_id: id } }, body: { input: null } }))) as ExecutionOut;
 }
 
 /** Run one node (as it is in the editor, saved or not) on sample items. */
