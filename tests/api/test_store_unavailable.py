@@ -30,6 +30,10 @@ async def test_execute_answers_503_when_the_execution_cannot_be_recorded(
     assert_store_unavailable(
         await client.post(f"/api/workflows/{refused}/execute?wait=true", json={})
     )
+    # Followed: a JSON 503 too, never a stream that starts and then fails.
+    assert_store_unavailable(
+        await client.post(f"/api/workflows/{refused}/execute?follow=true", json={})
+    )
     listed = (await client.get(f"/api/workflows/{refused}/executions")).json()["items"]
     assert listed == []  # nothing half-written
     resp = await client.post(f"/api/workflows/{fine}/execute?wait=true", json={"input": {"n": 1}})

@@ -1,11 +1,14 @@
 /**
  * Live streamed output in the editor, against a real server in a real browser. The model is a
  * local server started here that speaks OpenAI's chat completions (127.0.0.1, allowed through
- * WIREWORK_OUTBOUND_ALLOW) and streams its answer as server-sent chunks, one word every 150 ms,
- * holding its last words until the test has seen part of the answer in the editor. A workflow
- * manual → ai.chat (`stream: true`) is run from the editor with the AI node's Data tab open:
- * the node shows on the canvas that it streams and the panel shows the text growing, without
- * the held words; once they are let go, the recorded output takes the live text's place.
+ * WIREWORK_OUTBOUND_ALLOW) and streams its answers as server-sent chunks. A workflow manual →
+ * ai.chat "Ask" (`stream: true`) → ai.chat "Close" is run from the editor with Ask's Data tab
+ * open. Ask's answer comes one word every 150 ms, its ending held until the test has seen part
+ * of it in the editor: the node shows on the canvas that it streams and the panel shows the
+ * text growing — whole from its first word (Run starts the execution and follows it in one
+ * request, so no piece is missed) — without the held words. Once they are let go, Ask's step
+ * finishes and its recorded output takes the live text's place while the run goes on (Close's
+ * answer is held in turn); then the run ends.
  * Any console error, failed request or HTTP error fails the run.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -26,9 +29,13 @@ let browser: Browser;
 let model: Server;
 let release: () => void = () => undefined;
 const released = new Promise<void>((ok) => (release = ok));
-/** What the model server streamed, and whether the request asked for a stream. */
+let releaseClose: () => void = () => undefined;
+const closing = new Promise<void>((ok) => (releaseClose = ok));
+/** What the model server streamed for Ask, and the requests (did they ask for a stream?). */
 let sent = "";
 const requests: { stream?: boolean }[] = [];
+const CLOSE_PROMPT = "Say goodbye";
+const GOODBYE = "Goodbye.";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,10 +47,11 @@ function read(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Chat completions, streamed: words every 150 ms until released (however long the editor
- * takes to follow the run), then the ending, the finish and usage chunks, and [DONE]. */
+/** Chat completions, streamed. Ask's: words every 150 ms until released (however long the
+ * editor takes to follow the run), then the ending; Close's: once let go. Then the finish and
+ * usage chunks, and [DONE]. */
 async function complete(req: IncomingMessage, res: ServerResponse) {
-  const request = JSON.parse(await read(req)) as { stream?: boolean };
+  const request = JSON.parse(await read(req)) as { stream?: boolean; messages?: { content?: unknown }[] };
   requests.push(request);
   const base = { id: "chatcmpl-e2e", object: "chat.completion.chunk", created: 0, model: "gpt-4o-mini" };
   if (!request.stream) {
@@ -53,19 +61,25 @@ async function complete(req: IncomingMessage, res: ServerResponse) {
   }
   res.writeHead(200, { "content-type": "text/event-stream" });
   const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
-  const piece = (content: string) => {
-    sent += content;
-    send({ ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] });
-  };
+  const chunk = (content: string) => send({ ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] });
   send({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
-  let letGo = false;
-  void released.then(() => (letGo = true));
-  for (let i = 0; i < MAX_WORDS && !letGo; i++) {
-    piece(`${i === 0 ? "" : " "}${WORDS[i % WORDS.length]}`);
-    await sleep(150);
+  if (JSON.stringify(request.messages ?? []).includes(CLOSE_PROMPT)) {
+    await closing;
+    chunk(GOODBYE);
+  } else {
+    const piece = (content: string) => {
+      sent += content;
+      chunk(content);
+    };
+    let letGo = false;
+    void released.then(() => (letGo = true));
+    for (let i = 0; i < MAX_WORDS && !letGo; i++) {
+      piece(`${i === 0 ? "" : " "}${WORDS[i % WORDS.length]}`);
+      await sleep(150);
+    }
+    await released;
+    piece(ENDING);
   }
-  await released;
-  piece(ENDING);
   send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
   send({ ...base, choices: [], usage: { prompt_tokens: 7, completion_tokens: 40, total_tokens: 47 } });
   res.end("data: [DONE]\n\n");
@@ -91,6 +105,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   release();
+  releaseClose();
   await browser?.close();
   await server?.stop();
   model?.closeAllConnections();
@@ -135,8 +150,18 @@ it("shows an AI node's answer as it streams, then its recorded output", async ()
           position: { x: 300, y: 0 },
           params: { integration_id: integration.id, model: "gpt-4o-mini", prompt: "Tell a very short story", stream: true },
         },
+        {
+          id: "close",
+          name: "Close",
+          type: "ai.chat",
+          position: { x: 600, y: 0 },
+          params: { integration_id: integration.id, model: "gpt-4o-mini", prompt: CLOSE_PROMPT, stream: true },
+        },
       ],
-      connections: [{ from: "start", to: "ask" }],
+      connections: [
+        { from: "start", to: "ask" },
+        { from: "ask", to: "close" },
+      ],
     });
 
     // The AI node's panel, on its Data tab, before the run.
@@ -160,16 +185,17 @@ it("shows an AI node's answer as it streams, then its recorded output", async ()
     await waitFor("part of the answer in the panel", async () => (first = (await live.textContent()) ?? "").length > 0);
     let later = "";
     await waitFor("the answer to grow", async () => (later = (await live.textContent()) ?? "").length > first.length);
-    // The stream may have begun before the editor followed the run: what it shows is a tail
-    // of what was sent, growing at its end.
+    // Run started the execution and followed it in one request: the text is whole from the
+    // answer's first word, and grows at its end.
+    expect(first.startsWith(WORDS[0]!)).toBe(true);
     expect(later.startsWith(first)).toBe(true);
-    expect(sent.includes(later)).toBe(true);
+    expect(sent.startsWith(later)).toBe(true);
     expect(later).not.toContain("The end.");
     await browser.screenshot("editor-streaming");
 
-    // Let the ending go: the run finishes and the recorded output replaces the live text.
+    // Let the ending go: Ask's step finishes and its recorded output takes the live text's
+    // place while the run goes on (Close's answer is held).
     release();
-    await page.getByRole("status").filter({ hasText: "Run succeeded" }).waitFor();
     await panel.getByRole("region", { name: "Live output of Ask" }).waitFor({ state: "detached" });
     await node("ask").locator('[data-status="success"]').waitFor();
     expect(await node("ask").locator("[data-streaming]").count()).toBe(0);
@@ -177,11 +203,21 @@ it("shows an AI node's answer as it streams, then its recorded output", async ()
     await output.getByRole("button", { name: "JSON" }).click();
     const json = output.getByRole("list", { name: "Output of Ask as JSON" });
     await json.getByText("The end.", { exact: false }).waitFor();
-    expect(sent.endsWith(ENDING)).toBe(true);
+    expect(sent.startsWith(`${WORDS[0]} ${WORDS[1]}`) && sent.endsWith(ENDING)).toBe(true);
     const item = JSON.parse((await json.locator("pre").first().textContent()) ?? "{}") as { text?: string };
     expect(item.text).toBe(sent);
+    // …before the run ends: Close (off the canvas's visible part, behind the panel) still
+    // waits for its answer.
+    await page.getByRole("status").filter({ hasText: "Running…" }).waitFor();
+    expect(await page.getByRole("status").filter({ hasText: "Run succeeded" }).count()).toBe(0);
+    expect(requests).toHaveLength(2);
     await browser.screenshot("editor-streamed");
-    expect(requests).toEqual([expect.objectContaining({ stream: true })]);
+
+    // Let Close answer: the run ends, Ask's output stays.
+    releaseClose();
+    await page.getByRole("status").filter({ hasText: "Run succeeded" }).waitFor();
+    await json.getByText("The end.", { exact: false }).waitFor();
+    expect(requests).toEqual([expect.objectContaining({ stream: true }), expect.objectContaining({ stream: true })]);
   } catch (error) {
     await browser.screenshot("editor-stream-failure").catch(() => undefined);
     throw new Error(`${String(error)}\nproblems: ${browser.problems.join("\n")}\nserver: ${server.output()}`);

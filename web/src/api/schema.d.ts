@@ -725,7 +725,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run a workflow's newest version (202 at once, or 200 when done with ?wait=true) */
+        /**
+         * Run a workflow's newest version (202 at once, 200 when done with ?wait=true, or its live events with ?follow=true)
+         * @description Starts an execution of the newest version with `input` as the trigger's item(s). Answers 202 with the execution record at once, or with `?wait=true` 200 with the record once it has finished or is waiting.
+         *
+         *     With `?follow=true` the answer is 200 `text/event-stream`: a `started` event (`{execution_id}`) first, then exactly what `GET /api/executions/{id}/events` streams — a `snapshot` (the record), the events as they happen (`execution.started`, `step.started`, `step.delta`, `step.finished`, …), `end` (`{status}`) — except that the stream subscribed before the execution existed, so no event is missed (a streaming node's first `step.delta` neither). Whatever refuses the run (unknown workflow, invalid document, missing role, …) is a JSON error with its status, as without `follow`; closing the stream does not stop the run. `follow` and `wait` do not combine (422).
+         */
         post: operations["execute_api_workflows__workflow_id__execute_post"];
         delete?: never;
         options?: never;
@@ -793,7 +798,7 @@ export interface paths {
         };
         /**
          * Live progress as server-sent events (step.started, step.finished, …)
-         * @description A `snapshot` (the execution record), then its events as they happen on any server or worker, then `end` once it finishes or waits. After a gap (a lost connection to the event bus, a reader too slow) a fresh `snapshot` follows.
+         * @description A `snapshot` (the execution record), then its events as they happen on any server or worker, then `end` once it finishes or waits. After a gap (a lost connection to the event bus, a reader too slow) a fresh `snapshot` follows. Events published before this stream subscribed are not sent again (the snapshot has what was recorded): to miss none, start the run with `POST /api/workflows/{id}/execute?follow=true`.
          */
         get: operations["events_api_executions__execution_id__events_get"];
         put?: never;
@@ -6115,6 +6120,8 @@ export interface operations {
             query?: {
                 /** @description Block until the execution ends (or waits) */
                 wait?: boolean;
+                /** @description Answer the run's live events as `text/event-stream`: `started` (`{execution_id}`), then those of `GET /api/executions/{id}/events`, every one of them from the run's start */
+                follow?: boolean;
             };
             header?: never;
             path: {
@@ -6128,13 +6135,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Done (`?wait=true`), or its live events (`?follow=true`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionOut"];
+                    "text/event-stream": string;
                 };
             };
             /** @description Started */

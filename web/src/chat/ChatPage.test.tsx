@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fakeApi, json, type FakeApi } from "../test/fakeApi";
 import { renderApp } from "../test/render";
 import { ChatSection } from "./ChatSection";
-import { SseParser } from "./sse";
 
 let server: FakeApi | undefined;
 beforeEach(() => localStorage.clear());
@@ -116,17 +115,6 @@ describe("the chat page", () => {
     renderApp("/chat/9");
     const link = await screen.findByRole("link", { name: "Log in to chat" });
     expect(link).toHaveAttribute("href", "/login?next=%2Fchat%2F9");
-  });
-});
-
-describe("SseParser", () => {
-  it("splits events across chunks, skips comments and joins data lines", () => {
-    const parser = new SseParser();
-    expect(parser.push("event: delta\ndata: {\"te")).toEqual([]);
-    expect(parser.push('xt": "a"}\n\n: keep-alive\n\nevent: message\r\ndata: x\r\ndata: y\r\n\r\n')).toEqual([
-      { event: "delta", data: '{"text": "a"}' },
-      { event: "message", data: "x\ny" },
-    ]);
   });
 });
 

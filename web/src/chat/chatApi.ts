@@ -2,7 +2,7 @@
  * reply streams back as server-sent events. */
 import { CSRF_COOKIE, readCookie } from "../api/client";
 import type { components } from "../api/schema";
-import { SseParser } from "./sse";
+import { readSse } from "../api/sse";
 
 export type ChatInfo = components["schemas"]["ChatInfo"];
 export type HintMessage = components["schemas"]["HintMessage"];
@@ -64,25 +64,19 @@ export async function sendMessage(
     signal: signal ?? null,
   });
   if (!response.ok || !response.body) throw await errorOf(response);
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  const parser = new SseParser();
   let ended = false;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    for (const event of parser.push(value)) {
-      const data = JSON.parse(event.data) as Record<string, unknown>;
-      if (event.event === "delta") {
-        const nodeId = String(data.node_id ?? "");
-        const child = data.child_execution_id == null ? "" : `${String(data.child_execution_id)}/${String(data.child_node_id ?? "")}`;
-        onEvent({ kind: "delta", nodeId, source: child ? `${nodeId}>${child}` : nodeId, text: String(data.text ?? "") });
-      } else if (event.event === "message") {
-        ended = true;
-        onEvent({ kind: "message", executionId: String(data.execution_id ?? ""), text: String(data.text ?? "") });
-      } else if (event.event === "error") {
-        ended = true;
-        onEvent({ kind: "error", message: String(data.message ?? "the chat could not answer") });
-      }
+  for await (const event of readSse(response.body)) {
+    const data = JSON.parse(event.data) as Record<string, unknown>;
+    if (event.event === "delta") {
+      const nodeId = String(data.node_id ?? "");
+      const child = data.child_execution_id == null ? "" : `${String(data.child_execution_id)}/${String(data.child_node_id ?? "")}`;
+      onEvent({ kind: "delta", nodeId, source: child ? `${nodeId}>${child}` : nodeId, text: String(data.text ?? "") });
+    } else if (event.event === "message") {
+      ended = true;
+      onEvent({ kind: "message", executionId: String(data.execution_id ?? ""), text: String(data.text ?? "") });
+    } else if (event.event === "error") {
+      ended = true;
+      onEvent({ kind: "error", message: String(data.message ?? "the chat could not answer") });
     }
   }
   if (!ended) onEvent({ kind: "error", message: "the connection ended before the answer" });

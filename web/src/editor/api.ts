@@ -1,5 +1,5 @@
-/** The editor's calls: the workflow and its versions, node types, save, activate, run, test
- * a node, the test webhook, an execution. */
+/** The editor's calls: the workflow and its versions, node types, save, activate, run (and
+ * follow), test a node, the test webhook, an execution. */
 import { useQuery } from "@tanstack/react-query";
 
 import { api, unwrap } from "../api/client";
@@ -63,9 +63,20 @@ export async function fetchVersion(id: number, version: number): Promise<Version
   return unwrap(api.GET("/api/workflows/{workflow_id}/versions/{version}", { params: { path: { workflow_id: id, version } } }));
 }
 
-/** Start the newest saved version (answers at once, 202). */
-export async function executeWorkflow(id: number): Promise<ExecutionOut> {
-  return unwrap(api.POST("/api/workflows/{workflow_id}/execute", { params: { path: { workflow_id: id } }, body: { input: null } }));
+/** Start the newest saved version and follow it (`?follow=true`): the body of server-sent
+ * events (`started` with the execution's id, then its events from its very start). A refused
+ * run (404, 422, 403, …) throws the API's error, as any call. */
+export async function executeFollowing(id: number, signal?: AbortSignal): Promise<ReadableStream<Uint8Array<ArrayBuffer>>> {
+  const body = await unwrap(
+    api.POST("/api/workflows/{workflow_id}/execute", {
+      params: { path: { workflow_id: id }, query: { follow: true } },
+      body: { input: null },
+      parseAs: "stream",
+      ...(signal ? { signal } : {}),
+    }),
+  );
+  if (!body) throw new Error("the server answered the run without its events");
+  return body;
 }
 
 /** Run one node (as it is in the editor, saved or not) on sample items. */

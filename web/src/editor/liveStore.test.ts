@@ -72,4 +72,23 @@ describe("the live store", () => {
     store.clear();
     expect(heard).toBe(1);
   });
+
+  it("forgets one node's text (shown and pending) when its recorded output takes its place", () => {
+    const { frames, run } = manualFrames();
+    const store = new LiveStore(frames);
+    store.delta("ask", "Once upon");
+    store.delta("sum", "kept");
+    run();
+    store.delta("ask", " a time");
+    let heard = 0;
+    store.subscribe(() => heard++);
+    store.forget("ask");
+    expect(store.get("ask")).toBeUndefined();
+    expect(store.get("sum")!.text).toBe("kept");
+    expect(heard).toBe(1);
+    run();
+    expect(store.get("ask")).toBeUndefined();
+    store.forget("nobody");
+    expect(heard).toBe(1);
+  });
 });

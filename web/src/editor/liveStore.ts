@@ -74,6 +74,12 @@ export class LiveStore implements LiveSource {
     this.set(withoutNode(this.texts, nodeId));
   }
 
+  /** Forget `nodeId`'s text (its step's recorded output takes its place). */
+  forget(nodeId: string): void {
+    this.pending.drop(nodeId);
+    this.set(withoutNode(this.texts, nodeId));
+  }
+
   /** Forget every node's text (a new run, the recorded output arrived). */
   clear(): void {
     this.cancelFrame();

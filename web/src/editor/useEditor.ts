@@ -8,7 +8,7 @@ import { useReactFlow } from "@xyflow/react";
 import { useCallback, useMemo, useReducer, useRef, useState } from "react";
 
 import { ApiError } from "../api/errors";
-import { executeWorkflow, testNode, type WorkflowOut } from "./api";
+import { executeFollowing, testNode, type WorkflowOut } from "./api";
 import { copySelection, parseSnippet } from "./model/clipboard";
 import {
   addNode,
@@ -48,7 +48,7 @@ export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, Node
   stateRef.current = state;
   const flow = useReactFlow();
   const run = useRun(() => stateRef.current.history.present.connections);
-  const { follow, showTest } = run;
+  const { start, showTest } = run;
   const [running, setRunning] = useState(false);
   const [notice, setNotice] = useState<Notice>(null);
   const clipboard = useRef<string | null>(null);
@@ -64,15 +64,15 @@ export function useEditor(workflow: WorkflowOut, types: ReadonlyMap<string, Node
     setRunning(true);
     try {
       if (!(await save(true))) return;
-      const started = await executeWorkflow(id);
-      follow(started.id);
+      // Started and followed in one request: no event of the run is missed.
+      await start((signal) => executeFollowing(id, signal));
       setNotice(null);
     } catch (e) {
       setNotice({ kind: "error", text: "Could not run the workflow.", error: e });
     } finally {
       setRunning(false);
     }
-  }, [id, follow, save]);
+  }, [id, start, save]);
 
   const test = useCallback(
     async (node: DocNode, items: Item[]) => {

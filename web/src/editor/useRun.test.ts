@@ -1,7 +1,9 @@
 import { act, renderHook, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { fakeApi, type FakeApi } from "../test/fakeApi";
+import { ApiError } from "../api/errors";
+import { fakeApi, json, type FakeApi } from "../test/fakeApi";
+import { executeFollowing } from "./api";
 import { badges } from "./model/run";
 import { useRun } from "./useRun";
 
@@ -107,5 +109,172 @@ describe("following a run", () => {
     act(() => FakeEventSource.last!.onerror?.());
     await waitFor(() => expect(badges(result.current.run).get("a")?.items).toBe(1));
     expect(FakeEventSource.last!.closed).toBe(true);
+  });
+});
+
+/** The body of `POST …/execute?follow=true`, written by the test piece by piece. */
+function runStream() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => (controller = c) });
+  const encoder = new TextEncoder();
+  return {
+    response: () => new Response(body, { headers: { "content-type": "text/event-stream" } }),
+    send: (event: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)),
+    close: () => controller.close(),
+    fail: () => controller.error(new TypeError("network error")),
+  };
+}
+
+const gets = (api: FakeApi, path: string) => api.requests.filter((r) => r.method === "GET" && new URL(r.url).pathname === path).length;
+
+describe("running from the editor (started and followed in one request)", () => {
+  it("follows the run from its first event: the streamed text is whole, and a node's record replaces its text when its step finishes", async () => {
+    (globalThis as { EventSource?: unknown }).EventSource = FakeEventSource;
+    FakeEventSource.last = null;
+    const stream = runStream();
+    const answer = { ...step("ask", 0), output: { main: [{ text: "Once upon a time" }] }, items_out: 1 };
+    let record: unknown = { id: "e9", status: "running", steps: [step("start", 1), answer], error: null };
+    server = fakeApi({
+      "POST /api/workflows/7/execute": () => stream.response(),
+      "GET /api/executions/e9": () => record,
+    });
+    const connections = [
+      { from: "start", to: "ask" },
+      { from: "ask", to: "after" },
+    ];
+    const { result } = renderHook(() => useRun(() => connections));
+    let started: Promise<string | null> = Promise.resolve(null);
+    act(() => {
+      started = result.current.start((signal) => executeFollowing(7, signal));
+    });
+    stream.send("started", { execution_id: "e9" });
+    await act(async () => expect(await started).toBe("e9"));
+    const sent = server.requests.find((r) => r.method === "POST")!;
+    expect(new URL(sent.url).searchParams.get("follow")).toBe("true");
+    expect(await sent.json()).toEqual({ input: null });
+
+    stream.send("snapshot", { id: "e9", status: "running", steps: [], error: null });
+    stream.send("execution.started", { t: 1 });
+    stream.send("step.finished", { node_id: "start", attempt: 1, status: "success", items: 1, t: 1 });
+    stream.send("step.started", { node_id: "ask", attempt: 1, t: 1 });
+    stream.send("step.delta", { node_id: "ask", text: "Once", t: 1.1 });
+    stream.send("step.delta", { node_id: "ask", text: " upon", t: 1.2 });
+    await waitFor(() => expect(result.current.live.get("ask")?.text).toBe("Once upon"));
+    expect(badges(result.current.run).get("ask")).toMatchObject({ status: "running", streaming: true });
+    expect(result.current.run?.executionId).toBe("e9");
+
+    stream.send("step.delta", { node_id: "ask", text: " a time", t: 1.3 });
+    stream.send("step.finished", { node_id: "ask", attempt: 1, status: "success", items: 1, t: 1.4 });
+    stream.send("step.started", { node_id: "after", attempt: 1, t: 1.5 });
+    // The run goes on, and the finished node shows its recorded output instead of its text.
+    await waitFor(() => expect(result.current.run?.nodes.get("ask")?.output).toEqual({ main: [{ text: "Once upon a time" }] }));
+    expect(result.current.live.get("ask")).toBeUndefined();
+    expect(result.current.run?.done).toBe(false);
+    expect(badges(result.current.run).get("after")?.status).toBe("running");
+    // Only that node: the one that did not stream waits for the end.
+    expect(result.current.run?.nodes.get("start")?.output).toBeUndefined();
+    expect(gets(server, "/api/executions/e9")).toBe(1);
+
+    record = { id: "e9", status: "success", steps: [step("start", 1), answer, step("after", 1)], error: null };
+    stream.send("step.finished", { node_id: "after", attempt: 1, status: "success", items: 1, t: 1.6 });
+    stream.send("execution.finished", { status: "success", t: 1.7 });
+    stream.send("end", { status: "success" });
+    stream.close();
+    await waitFor(() => expect(result.current.run?.done).toBe(true));
+    await waitFor(() => expect(result.current.run?.nodes.get("after")?.input).toEqual({ main: [{ text: "Once upon a time" }] }));
+    expect(FakeEventSource.last).toBeNull(); // no second connection
+  });
+
+  it("reads the record once for a burst of finished steps, and again for a step not recorded yet", async () => {
+    const stream = runStream();
+    const a = { ...step("a", 0), output: { main: [{ text: "A" }] }, items_out: 1 };
+    const b = { ...step("b", 0), output: { main: [{ text: "B" }] }, items_out: 1 };
+    let steps: unknown[] = [a];
+    server = fakeApi({
+      "POST /api/workflows/7/execute": () => stream.response(),
+      "GET /api/executions/e5": () => ({ id: "e5", status: "running", steps, error: null }),
+    });
+    const { result } = renderHook(() => useRun(() => []));
+    let started: Promise<string | null> = Promise.resolve(null);
+    act(() => {
+      started = result.current.start((signal) => executeFollowing(7, signal));
+    });
+    stream.send("started", { execution_id: "e5" });
+    stream.send("snapshot", { id: "e5", status: "running", steps: [], error: null });
+    for (const id of ["a", "b"]) {
+      stream.send("step.started", { node_id: id, attempt: 1, t: 1 });
+      stream.send("step.delta", { node_id: id, text: `streamed by ${id}`, t: 1 });
+    }
+    await act(async () => void (await started));
+    await waitFor(() => expect(result.current.live.get("b")?.text).toBe("streamed by b"));
+    stream.send("step.finished", { node_id: "a", attempt: 1, status: "success", items: 1, t: 2 });
+    stream.send("step.finished", { node_id: "b", attempt: 1, status: "success", items: 1, t: 2 });
+    // a is recorded, b not yet (the server writes just behind its events): b is read again.
+    await waitFor(() => expect(result.current.run?.nodes.get("a")?.output).toEqual({ main: [{ text: "A" }] }));
+    expect(gets(server, "/api/executions/e5")).toBe(1);
+    expect(result.current.live.get("b")?.text).toBe("streamed by b");
+    steps = [a, b];
+    await waitFor(() => expect(result.current.run?.nodes.get("b")?.output).toEqual({ main: [{ text: "B" }] }));
+    expect(gets(server, "/api/executions/e5")).toBe(2);
+    expect(result.current.live.get("b")).toBeUndefined();
+    act(() => result.current.clear());
+  });
+
+  it("a refused run is the API's error, and nothing is followed", async () => {
+    (globalThis as { EventSource?: unknown }).EventSource = FakeEventSource;
+    FakeEventSource.last = null;
+    server = fakeApi({
+      "POST /api/workflows/7/execute": () =>
+        json({ detail: "validation failed", code: "validation_error", errors: [{ field: "nodes[1].type", message: "no installed integration runs it" }] }, 422),
+    });
+    const { result } = renderHook(() => useRun(() => []));
+    let error: unknown;
+    await act(async () => {
+      await result.current.start((signal) => executeFollowing(7, signal)).catch((e: unknown) => (error = e));
+    });
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(422);
+    expect(result.current.run).toBeNull();
+    expect(FakeEventSource.last).toBeNull();
+  });
+
+  it("follows the run from the events endpoint when the stream breaks after it started", async () => {
+    (globalThis as { EventSource?: unknown }).EventSource = FakeEventSource;
+    FakeEventSource.last = null;
+    const stream = runStream();
+    server = fakeApi({
+      "POST /api/workflows/7/execute": () => stream.response(),
+      "GET /api/executions/e4": () => ({ id: "e4", status: "success", steps: [step("ask", 1)], error: null }),
+    });
+    const { result } = renderHook(() => useRun(() => []));
+    let started: Promise<string | null> = Promise.resolve(null);
+    act(() => {
+      started = result.current.start((signal) => executeFollowing(7, signal));
+    });
+    stream.send("started", { execution_id: "e4" });
+    stream.send("snapshot", { id: "e4", status: "running", steps: [], error: null });
+    stream.send("step.started", { node_id: "ask", attempt: 1, t: 1 });
+    stream.send("step.delta", { node_id: "ask", text: "Once", t: 1 });
+    await act(async () => void (await started));
+    await waitFor(() => expect(result.current.live.get("ask")?.text).toBe("Once"));
+    stream.fail();
+    await waitFor(() => expect(FakeEventSource.last?.url).toBe("/api/executions/e4/events"));
+    // The text streamed so far stays; the events endpoint goes on from here.
+    expect(result.current.live.get("ask")?.text).toBe("Once");
+    const source = FakeEventSource.last!;
+    source.send("snapshot", { id: "e4", status: "running", steps: [], error: null });
+    source.send("step.delta", { node_id: "ask", text: " upon", t: 2 });
+    await waitFor(() => expect(result.current.live.get("ask")?.text).toBe("Once upon"));
+    source.send("end", { status: "success" });
+    await waitFor(() => expect(result.current.run?.done).toBe(true));
+    expect(badges(result.current.run).get("ask")?.items).toBe(1);
+  });
+
+  it("a stream that ends before the run started is an error", async () => {
+    const stream = runStream();
+    server = fakeApi({ "POST /api/workflows/7/execute": () => stream.response() });
+    const { result } = renderHook(() => useRun(() => []));
+    stream.close();
+    await expect(result.current.start((signal) => executeFollowing(7, signal))).rejects.toThrow("the connection ended before the run started");
   });
 });

@@ -98,13 +98,14 @@ export function useDeleteWorkflow() {
 
 export function useExecuteWorkflow() {
   return useMutation({
-    mutationFn: ({ id, input }: { id: number; input: unknown }) =>
-      unwrap(
+    mutationFn: async ({ id, input }: { id: number; input: unknown }) =>
+      // The execution record (JSON): the event stream is only `?follow=true`'s answer.
+      (await unwrap(
         api.POST("/api/workflows/{workflow_id}/execute", {
           params: { path: { workflow_id: id } },
           body: { input: input as never },
         }),
-      ),
+      )) as ExecutionOut,
   });
 }
 

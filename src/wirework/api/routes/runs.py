@@ -1,23 +1,26 @@
-"""Running workflows: execute, cancel, retry, single-node tests and live progress."""
+"""Running workflows: execute (and follow), cancel, retry, single-node tests and live progress
+(services/live.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, status
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import Field
+from starlette.types import Receive, Scope, Send
 
 from wirework.api.deps import CanEdit, DbId, EngineDep, SessionDep, current_user
 from wirework.api.routes.workflows import DocumentRoute
+from wirework.errors import InvalidInput
 from wirework.schemas.common import RequestModel
 from wirework.schemas.document import Node
 from wirework.schemas.executions import ExecutionOut
 from wirework.services import executions as svc
-from wirework.services.engine import EVENTS_LOST, EngineHost, Started
+from wirework.services import live
+from wirework.services.engine import EngineHost, Started
 
 router = APIRouter(tags=["executions"], dependencies=[Depends(current_user)])
 
@@ -59,22 +62,60 @@ async def _answer(engine: EngineHost, started: Started, wait: bool) -> JSONRespo
     return JSONResponse(record.model_dump(mode="json"), status_code=code)
 
 
+FollowQ = Annotated[
+    bool,
+    Query(
+        description="Answer the run's live events as `text/event-stream`: `started` "
+        "(`{execution_id}`), then those of `GET /api/executions/{id}/events`, every one of "
+        "them from the run's start"
+    ),
+]
+
+
 @router.post(
     "/workflows/{workflow_id}/execute",
     response_model=ExecutionOut,
     dependencies=[CanEdit],
-    summary="Run a workflow's newest version (202 at once, or 200 when done with ?wait=true)",
-    responses={202: {"model": ExecutionOut, "description": "Started"}},
+    summary="Run a workflow's newest version (202 at once, 200 when done with ?wait=true, "
+    "or its live events with ?follow=true)",
+    description=(
+        "Starts an execution of the newest version with `input` as the trigger's item(s). "
+        "Answers 202 with the execution record at once, or with `?wait=true` 200 with the "
+        "record once it has finished or is waiting.\n\n"
+        "With `?follow=true` the answer is 200 `text/event-stream`: a `started` event "
+        "(`{execution_id}`) first, then exactly what `GET /api/executions/{id}/events` "
+        "streams — a `snapshot` (the record), the events as they happen (`execution.started`, "
+        "`step.started`, `step.delta`, `step.finished`, …), `end` (`{status}`) — except that "
+        "the stream subscribed before the execution existed, so no event is missed (a "
+        "streaming node's first `step.delta` neither). Whatever refuses the run (unknown "
+        "workflow, invalid document, missing role, …) is a JSON error with its status, as "
+        "without `follow`; closing the stream does not stop the run. `follow` and `wait` "
+        "do not combine (422)."
+    ),
+    responses={
+        200: {
+            "description": "Done (`?wait=true`), or its live events (`?follow=true`)",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        202: {"model": ExecutionOut, "description": "Started"},
+    },
 )
 async def execute(
     workflow_id: DbId,
     engine: EngineDep,
     body: ExecuteRequest | None = None,
     wait: WaitQ = False,
-) -> JSONResponse:
-    started = await engine.execute(
-        workflow_id, input_value=body.input if body else None, elsewhere=not wait
-    )
+    follow: FollowQ = False,
+) -> Response:
+    input_value = body.input if body else None
+    if follow:
+        if wait:
+            raise InvalidInput.one(
+                "query.wait", "cannot be combined with follow=true (the stream ends with the run)"
+            )
+        followed = await live.start_followed(engine, workflow_id, input_value)
+        return _EventStream(followed.events(), on_close=followed.close)
+    started = await engine.execute(workflow_id, input_value=input_value, elsewhere=not wait)
     return await _answer(engine, started, wait)
 
 
@@ -138,7 +179,10 @@ async def retry(
     description=(
         "A `snapshot` (the execution record), then its events as they happen on any server "
         "or worker, then `end` once it finishes or waits. After a gap (a lost connection to "
-        "the event bus, a reader too slow) a fresh `snapshot` follows."
+        "the event bus, a reader too slow) a fresh `snapshot` follows. Events published "
+        "before this stream subscribed are not sent again (the snapshot has what was "
+        "recorded): to miss none, start the run with `POST /api/workflows/{id}/execute"
+        "?follow=true`."
     ),
     response_class=StreamingResponse,
 )
@@ -146,48 +190,40 @@ async def events(
     execution_id: ExecutionId, engine: EngineDep, session: SessionDep
 ) -> StreamingResponse:
     await svc.get_record(session, execution_id, max_items=0)  # 404 for unknown ids
-
-    async def current(max_items: int | None = svc.DEFAULT_MAX_ITEMS) -> ExecutionOut:
-        async with engine.runtime.sessionmaker() as s:
-            return await svc.get_record(
-                s, execution_id, max_items=max_items, storage=engine.runtime.storage
-            )
-
-    def ended(record: ExecutionOut) -> bool:
-        return record.status not in _LIVE and execution_id not in engine.runner.running
-
-    async def stream() -> AsyncIterator[str]:
-        async with engine.events.subscribe(execution_id) as queue:
-            # Read once subscribed: whatever happens from here on arrives as an event.
-            record = await current()
-            yield _sse("snapshot", record.model_dump(mode="json"))
-            while not ended(record):
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout=15)
-                except TimeoutError:
-                    # Quiet for a while: still going? (A lost event must not hang the stream.)
-                    record = await current(max_items=0)
-                    if not ended(record):
-                        yield ": keep-alive\n\n"
-                    continue
-                if event["event"] == EVENTS_LOST:
-                    record = await current()
-                    yield _sse("snapshot", record.model_dump(mode="json"))
-                    continue
-                yield _sse(event["event"], event)
-                if event["event"] in ("execution.finished", "execution.waiting"):
-                    yield _sse("end", {"status": event.get("status", "waiting")})
-                    return
-            yield _sse("end", {"status": record.status})
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return _EventStream(live.watched(engine, execution_id))
 
 
-_LIVE = frozenset({"running", "queued"})
+class _EventStream(StreamingResponse):
+    """Live events as `text/event-stream`; ``on_close`` runs once the response is over,
+    however it ended (a client gone before the first byte too, when the stream never
+    started and its own clean-up would not run)."""
+
+    def __init__(
+        self,
+        events: AsyncIterator[live.LiveEvent],
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        super().__init__(
+            _sse_stream(events),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        self._on_close = on_close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self._on_close is not None:
+                await self._on_close()
+
+
+async def _sse_stream(events: AsyncIterator[live.LiveEvent]) -> AsyncIterator[str]:
+    async for event in events:
+        if event.kind == live.Kind.KEEP_ALIVE:
+            yield ": keep-alive\n\n"
+        else:
+            yield _sse(event.kind, event.data)
 
 
 def _sse(kind: str, data: Any) -> str:

@@ -1,8 +1,8 @@
 /**
  * The text a node streams while it runs (`step.delta` events: an AI node's tokens), kept per
  * node: reset when the node's step starts again (a loop's next run, a retry), capped to its
- * last `LIVE_TEXT_CAP` characters, and replaced by the recorded output when the run's record
- * arrives. Pure functions over immutable maps; `liveStore.ts` batches them per frame.
+ * last `LIVE_TEXT_CAP` characters, and replaced by the node's recorded output when the record
+ * is read (once the node's step finished, or at the end of the run). Pure functions over immutable maps; `liveStore.ts` batches them per frame.
  */
 
 /** At most this many characters of a node's streamed text are kept (about 64 kB). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { StepOut } from "../types";
-import { applyEvent, badges, expressionScope, runFromExecution, sampleInput, withTestResult } from "./run";
+import { applyEvent, badges, expressionScope, runFromExecution, sampleInput, withRecordedNodes, withTestResult } from "./run";
 import { sampleDoc } from "./testDocs";
 
 const t0 = "2026-01-01T00:00:00Z";
@@ -91,5 +91,49 @@ describe("run state", () => {
     expect(next.nodes.get("set")).toMatchObject({ output: { main: [{ a: 9 }] }, input: { main: [{ in: 1 }] } });
     expect(next.nodes.get("check")).toEqual(run.nodes.get("check"));
     expect(next.executionId).toBe("e1");
+  });
+});
+
+describe("a live run with some nodes' recorded data", () => {
+  const live = () => {
+    let run = runFromExecution({ id: "e7", status: "running", steps: [] }, []);
+    run = applyEvent(run, { event: "step.started", node_id: "ask", attempt: 1, t: 1 });
+    run = applyEvent(run, { event: "step.delta", node_id: "ask", text: "Once", t: 1.1 });
+    run = applyEvent(run, { event: "step.finished", node_id: "ask", attempt: 1, status: "success", items: 1, t: 2 });
+    run = applyEvent(run, { event: "step.started", node_id: "loop", attempt: 1, t: 2 });
+    run = applyEvent(run, { event: "step.finished", node_id: "tell", attempt: 1, status: "success", items: 2, t: 2 });
+    return run;
+  };
+
+  it("takes a finished node's data from the record when the record has its step", () => {
+    const before = live();
+    const record = {
+      id: "e7",
+      status: "running",
+      steps: [step("ask", { main: [{ text: "Once upon a time" }] }), step("loop", { main: [{ n: 1 }] }), step("tell", { main: [{ a: 1 }] }), step("other", { main: [{ b: 1 }] })],
+    };
+    const { state, applied, missing } = withRecordedNodes(before, record, ["ask", "loop", "tell", "gone"]);
+    expect(applied).toEqual(["ask"]);
+    // tell emitted 2 items, the record has 1 of them: not written yet.
+    expect(missing).toEqual(["tell"]);
+    expect(state.nodes.get("ask")).toMatchObject({ status: "success", items_out: 1, output: { main: [{ text: "Once upon a time" }] } });
+    expect(state.nodes.get("ask")?.streaming).toBeUndefined();
+    // A node running again, one not asked for, one the events never named: as they were.
+    expect(state.nodes.get("loop")).toBe(before.nodes.get("loop"));
+    expect(state.nodes.get("tell")).toBe(before.nodes.get("tell"));
+    expect(state.nodes.has("other")).toBe(false);
+    expect(state.done).toBe(false);
+    expect(state.executionId).toBe("e7");
+  });
+
+  it("leaves the state as it is when the record has none of them yet", () => {
+    const before = live();
+    const { state, applied, missing } = withRecordedNodes(before, { id: "e7", status: "running", steps: [] }, ["ask"]);
+    expect(state).toBe(before);
+    expect(applied).toEqual([]);
+    expect(missing).toEqual(["ask"]);
+    // A failed attempt recorded, the live state at a later success: not that step yet.
+    const failed = withRecordedNodes(before, { id: "e7", status: "running", steps: [step("ask", null, { status: "error", items_out: 0 })] }, ["ask"]);
+    expect(failed.missing).toEqual(["ask"]);
   });
 });

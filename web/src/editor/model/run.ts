@@ -144,6 +144,42 @@ export function applyEvent(state: RunState, e: RunEvent): RunState {
   return state;
 }
 
+/** What `withRecordedNodes` did with each node asked for. */
+export interface RecordedNodes {
+  state: RunState;
+  /** Their recorded data replaced the live one (their live text can go). */
+  applied: string[];
+  /** The record does not have the step the live state ended yet (the server writes behind):
+   * ask again. */
+  missing: string[];
+}
+
+/**
+ * A live run with the recorded data (output, items, times, error) of `nodeIds` taken from an
+ * execution record read while it still runs: for each node whose step has finished as far as
+ * the live events say, and whose record agrees (same status and item count: the record has
+ * that step). Other nodes stay as the events made them; a node running again (a loop's next
+ * run, a retry) is left alone; a node's input stays what it was.
+ */
+export function withRecordedNodes(state: RunState, record: ExecutionLike, nodeIds: Iterable<string>): RecordedNodes {
+  const recorded = runFromExecution(record, []).nodes;
+  const nodes = new Map(state.nodes);
+  const applied: string[] = [];
+  const missing: string[] = [];
+  for (const id of nodeIds) {
+    const live = state.nodes.get(id);
+    if (!live || live.status === "running" || live.status === "pending") continue;
+    const data = recorded.get(id);
+    if (!data || data.status !== live.status || (data.items_out ?? 0) !== (live.items_out ?? 0)) {
+      missing.push(id);
+      continue;
+    }
+    nodes.set(id, live.input ? { ...data, input: live.input } : data);
+    applied.push(id);
+  }
+  return { state: applied.length ? { ...state, nodes } : state, applied, missing };
+}
+
 /** What each node shows on the canvas. */
 export function badges(state: RunState | null): Map<string, RunBadge> {
   const out = new Map<string, RunBadge>();

@@ -2,7 +2,8 @@
  * The text a node streams during a run (an AI node's answer as the model writes it), growing
  * as it comes. It subscribes to the live store itself, so a new piece of text re-renders only
  * this box (at most once per animation frame), never the rest of the panel. Nothing is shown
- * when the node has streamed nothing; the recorded output replaces it when the run ends.
+ * when the node has streamed nothing; the recorded output replaces it once the node's step is
+ * recorded (read as soon as the step finishes, or at the end of the run).
  */
 import { Radio } from "lucide-react";
 import { useLayoutEffect, useRef } from "react";
@@ -32,7 +33,7 @@ export function LiveOutput({ source, nodeId, nodeName, running }: LiveOutputProp
       <h3 className="flex items-center gap-1.5 text-sm font-semibold">
         <Radio aria-hidden className={`size-4 text-sky-600 dark:text-sky-400 ${running ? "animate-pulse" : ""}`} />
         {running ? "Streaming output…" : "Streamed output"}
-        {!running && <span className="font-normal text-xs text-zinc-500 dark:text-zinc-400">(the recorded output shows when the run ends)</span>}
+        {!running && <span className="font-normal text-xs text-zinc-500 dark:text-zinc-400">(the recorded output follows in a moment)</span>}
       </h3>
       {/* A log, but not read aloud piece by piece (a screen reader would chatter per token). */}
       <pre

@@ -1,5 +1,5 @@
-/** Server-sent events read from a fetch() body (EventSource cannot POST): the chat's answer
- * stream. */
+/** Server-sent events read from a fetch() body (EventSource can only GET): the chat's answer
+ * stream, a run started and followed from the editor (`POST …/execute?follow=true`). */
 
 export interface SseEvent {
   event: string;
@@ -31,5 +31,26 @@ export class SseParser {
       if (data.length) out.push({ event, data: data.join("\n") });
     }
     return out;
+  }
+}
+
+/** The events of a response body as they arrive, until it ends. Stopping early (a `break`,
+ * an exception in the loop) cancels the body: the connection closes. A body that breaks
+ * off rejects the next step of the loop. */
+export async function* readSse(body: ReadableStream<Uint8Array<ArrayBuffer>>): AsyncGenerator<SseEvent, void, undefined> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const parser = new SseParser();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield* parser.push(next.value);
+    }
+  } finally {
+    if (!done) void reader.cancel().catch(() => undefined);
   }
 }
