@@ -5,11 +5,12 @@
  * dialog, applied to the canvas, saved through the normal Save. The model never sees the
  * integration's API key. Any console error, failed request or HTTP error fails the run.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { openBrowser, type Browser } from "./browser";
+import { createOwner, portOf, readBody, send as sendAs } from "./helpers";
 import { startServer, type RunningServer } from "./server";
 
 const OWNER = { email: "ava@example.com", password: "assistant password 1" };
@@ -30,17 +31,9 @@ let browser: Browser;
 let model: Server;
 const bodies: string[] = [];
 
-function read(req: IncomingMessage): Promise<string> {
-  return new Promise((ok) => {
-    let text = "";
-    req.on("data", (d: Buffer) => (text += d.toString()));
-    req.on("end", () => ok(text));
-  });
-}
-
 beforeAll(async () => {
   model = createServer((req, res) => {
-    void read(req).then((text) => {
+    void readBody(req).then((text) => {
       bodies.push(text);
       const completion = {
         id: "chatcmpl-e2e",
@@ -65,26 +58,17 @@ afterAll(async () => {
   await new Promise((ok) => model?.close(ok));
 });
 
-async function send<T>(method: "post" | "put", path: string, data: unknown): Promise<T> {
-  const csrf = (await browser.context.cookies()).find((c) => c.name === "wirework_csrf")?.value ?? "";
-  const resp = await browser.page.request[method](path, { data, headers: { "X-CSRF-Token": csrf } });
-  const text = await resp.text();
-  expect(resp.status(), `${path}: ${text}`).toBeLessThan(300);
-  return JSON.parse(text) as T;
+function send<T>(method: "post" | "put", path: string, data: unknown): Promise<T> {
+  return sendAs<T>(browser, method, path, data);
 }
 
 it("drafts a workflow from a description and applies it to the canvas", async () => {
   const { page } = browser;
   try {
     await page.goto("/setup");
-    await page.getByLabel("Name").fill("Ava");
-    await page.getByLabel("E-mail").fill(OWNER.email);
-    await page.getByLabel("Password").fill(OWNER.password);
-    await page.getByRole("button", { name: "Create owner" }).click();
-    await page.getByRole("heading", { name: "Workflows" }).waitFor();
+    await createOwner(page, "Ava", OWNER);
 
-    const address = model.address();
-    const port = typeof address === "object" && address ? address.port : 0;
+    const port = portOf(model);
     const integration = await send<{ id: number }>("post", "/api/integrations", {
       name: "Local model",
       type: "openai",

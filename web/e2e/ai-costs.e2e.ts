@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { SCREENSHOTS, openBrowser, type Browser } from "./browser";
+import { createOwner } from "./helpers";
 import { startServer, type RunningServer } from "./server";
 
 const OWNER = { email: "cora@example.com", password: "ai costs password 1" };
@@ -70,11 +71,7 @@ async function get<T>(path: string): Promise<T> {
 async function setUp(): Promise<number> {
   const { page } = browser;
   await page.goto("/setup");
-  await page.getByLabel("Name").fill("Cora");
-  await page.getByLabel("E-mail").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create owner" }).click();
-  await page.getByRole("heading", { name: "Workflows" }).waitFor();
+  await createOwner(page, "Cora", OWNER);
   const csrf = (await browser.context.cookies()).find((c) => c.name === "wirework_csrf")?.value ?? "";
   const resp = await page.request.post("/api/workflows", {
     data: { name: "Triage inbox", nodes: [{ id: "start", type: "core.manual" }], connections: [] },

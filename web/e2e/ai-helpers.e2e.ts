@@ -16,11 +16,12 @@
  * One server and one browser for the file. Any console error, failed request or HTTP error
  * fails the run, except the 502 and 422 provoked on purpose.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { openBrowser, type Browser } from "./browser";
+import { createOwner, portOf, readBody, send as sendAs } from "./helpers";
 import { startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { email: "ivy@example.com", password: "helpers password 1" };
@@ -46,21 +47,13 @@ const script: string[] = [];
 const bodies: string[] = [];
 let workflowId = 0;
 
-function read(req: IncomingMessage): Promise<string> {
-  return new Promise((ok) => {
-    let text = "";
-    req.on("data", (d: Buffer) => (text += d.toString()));
-    req.on("end", () => ok(text));
-  });
-}
-
 function answer(value: unknown) {
   script.push(JSON.stringify(value));
 }
 
 beforeAll(async () => {
   model = createServer((req, res) => {
-    void read(req).then((text) => {
+    void readBody(req).then((text) => {
       bodies.push(text);
       const content = script.shift();
       if (content === undefined) {
@@ -92,12 +85,8 @@ afterAll(async () => {
   await new Promise((ok) => model?.close(ok));
 });
 
-async function send<T>(method: "post" | "put", path: string, data: unknown): Promise<T> {
-  const csrf = (await browser.context.cookies()).find((c) => c.name === "wirework_csrf")?.value ?? "";
-  const resp = await browser.page.request[method](path, { data, headers: { "X-CSRF-Token": csrf } });
-  const text = await resp.text();
-  expect(resp.status(), `${path}: ${text}`).toBeLessThan(300);
-  return JSON.parse(text) as T;
+function send<T>(method: "post" | "put", path: string, data: unknown): Promise<T> {
+  return sendAs<T>(browser, method, path, data);
 }
 
 interface SavedNode {
@@ -117,14 +106,9 @@ async function savedNodes(): Promise<Map<string, SavedNode>> {
 async function setUp() {
   const { page } = browser;
   await page.goto("/setup");
-  await page.getByLabel("Name").fill("Ivy");
-  await page.getByLabel("E-mail").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create owner" }).click();
-  await page.getByRole("heading", { name: "Workflows" }).waitFor();
+  await createOwner(page, "Ivy", OWNER);
 
-  const address = model.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const port = portOf(model);
   const assistant = await send<{ id: number }>("post", "/api/integrations", {
     name: "Local model",
     type: "openai",

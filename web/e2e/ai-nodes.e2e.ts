@@ -13,11 +13,12 @@
  *    ticket leaves by the output the model chose, in the UI and in the executions API.
  * Any console error, failed request or HTTP error fails the run.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { openBrowser, type Browser } from "./browser";
+import { createOwner, portOf, readBody, send as sendAs } from "./helpers";
 import { startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { email: "noor@example.com", password: "ai nodes password 1" };
@@ -60,14 +61,6 @@ let integrationId = 0;
 const chats: ChatBody[] = [];
 const unexpected: string[] = [];
 
-function read(req: IncomingMessage): Promise<string> {
-  return new Promise((ok) => {
-    let text = "";
-    req.on("data", (d: Buffer) => (text += d.toString()));
-    req.on("end", () => ok(text));
-  });
-}
-
 /** What the model answers: the label of the ticket for a classification (its enum of labels),
  * a receipt for the receipt schema: first with a wrong type, right once told what was wrong. */
 function answer(body: ChatBody): string | null {
@@ -87,7 +80,7 @@ function answer(body: ChatBody): string | null {
 
 function startModel(): Promise<void> {
   model = createServer((req, res) => {
-    void read(req).then((text) => {
+    void readBody(req).then((text) => {
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(body));
@@ -123,13 +116,8 @@ beforeAll(async () => {
   browser = await openBrowser(server.url);
   const { page } = browser;
   await page.goto("/setup");
-  await page.getByLabel("Name").fill("Noor");
-  await page.getByLabel("E-mail").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create owner" }).click();
-  await page.getByRole("heading", { name: "Workflows" }).waitFor();
-  const address = model.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  await createOwner(page, "Noor", OWNER);
+  const port = portOf(model);
   const integration = await send<{ id: number }>("post", "/api/integrations", {
     name: "OpenAI",
     type: "openai",
@@ -144,12 +132,8 @@ afterAll(async () => {
   await new Promise((ok) => model?.close(ok));
 });
 
-async function send<T>(method: "post" | "put", path: string, data: unknown): Promise<T> {
-  const csrf = (await browser.context.cookies()).find((c) => c.name === "wirework_csrf")?.value ?? "";
-  const resp = await browser.page.request[method](path, { data, headers: { "X-CSRF-Token": csrf } });
-  const text = await resp.text();
-  expect(resp.status(), `${path}: ${text}`).toBeLessThan(300);
-  return JSON.parse(text) as T;
+function send<T>(method: "post" | "put", path: string, data: unknown): Promise<T> {
+  return sendAs<T>(browser, method, path, data);
 }
 
 async function get<T>(path: string): Promise<T> {

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { SCREENSHOTS, openBrowser, type Browser } from "./browser";
+import { createOwner } from "./helpers";
 import { startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { name: "Ann Approver", email: "ann@example.com", password: "a long password 321" };
@@ -103,11 +104,7 @@ async function setUp() {
   const { page } = browser;
   await page.goto("/approvals");
   await page.waitForURL("**/setup");
-  await page.getByLabel("Name").fill(OWNER.name);
-  await page.getByLabel("E-mail").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create owner" }).click();
-  await page.getByRole("heading", { name: "Workflows", level: 1 }).waitFor();
+  await createOwner(page, OWNER.name, OWNER);
 }
 
 async function approve() {

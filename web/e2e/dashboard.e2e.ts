@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { SCREENSHOTS, openBrowser, type Browser } from "./browser";
+import { createOwner } from "./helpers";
 import { startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { email: "dora@example.com", password: "dashboard password 1" };
@@ -71,11 +72,7 @@ interface Ids {
 async function setUp(): Promise<Ids> {
   const { page } = browser;
   await page.goto("/setup");
-  await page.getByLabel("Name").fill("Dora");
-  await page.getByLabel("E-mail").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create owner" }).click();
-  await page.getByRole("heading", { name: "Workflows" }).waitFor();
+  await createOwner(page, "Dora", OWNER);
 
   const quick = await workflow("Quick", { type: "core.set", params: { fields: { ok: true } } });
   const fails = await workflow("Fails", { type: "core.stop_error", params: { message: "stopped on purpose" } });

@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { openBrowser, SCREENSHOTS, type Browser } from "./browser";
+import { createOwner, portOf, readBody } from "./helpers";
 import { startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { email: "sam@example.com", password: "a streaming password 1" };
@@ -39,19 +40,11 @@ const GOODBYE = "Goodbye.";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function read(req: IncomingMessage): Promise<string> {
-  return new Promise((ok) => {
-    let text = "";
-    req.on("data", (d: Buffer) => (text += d.toString()));
-    req.on("end", () => ok(text));
-  });
-}
-
 /** Chat completions, streamed. Ask's: words every 150 ms until released (however long the
  * editor takes to follow the run), then the ending; Close's: once let go. Then the finish and
  * usage chunks, and [DONE]. */
 async function complete(req: IncomingMessage, res: ServerResponse) {
-  const request = JSON.parse(await read(req)) as { stream?: boolean; messages?: { content?: unknown }[] };
+  const request = JSON.parse(await readBody(req)) as { stream?: boolean; messages?: { content?: unknown }[] };
   requests.push(request);
   const base = { id: "chatcmpl-e2e", object: "chat.completion.chunk", created: 0, model: "gpt-4o-mini" };
   if (!request.stream) {
@@ -126,14 +119,9 @@ it("shows an AI node's answer as it streams, then its recorded output", async ()
   const { page } = browser;
   try {
     await page.goto("/setup");
-    await page.getByLabel("Name").fill("Sam");
-    await page.getByLabel("E-mail").fill(OWNER.email);
-    await page.getByLabel("Password").fill(OWNER.password);
-    await page.getByRole("button", { name: "Create owner" }).click();
-    await page.getByRole("heading", { name: "Workflows" }).waitFor();
+    await createOwner(page, "Sam", OWNER);
 
-    const address = model.address();
-    const port = typeof address === "object" && address ? address.port : 0;
+    const port = portOf(model);
     const integration = await post<{ id: number }>("/api/integrations", {
       name: "Local model",
       type: "openai",

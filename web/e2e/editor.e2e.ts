@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { SCREENSHOTS, openBrowser, type Browser } from "./browser";
+import { createOwner } from "./helpers";
 import { startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { name: "Ada Owner", email: "ada@example.com", password: "a long password 123" };
@@ -103,11 +104,7 @@ async function walkThrough() {
 
   // Owner, then a new workflow from the list, opened in the editor.
   await page.goto("/setup");
-  await page.getByLabel("Name").fill(OWNER.name);
-  await page.getByLabel("E-mail").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create owner" }).click();
-  await page.getByRole("heading", { name: "Workflows" }).waitFor();
+  await createOwner(page, OWNER.name, OWNER);
   await page.getByLabel("New workflow").fill(NAME);
   await page.getByRole("button", { name: "Create", exact: true }).click();
   await page.getByRole("link", { name: NAME }).click();

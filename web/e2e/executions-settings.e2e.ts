@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { SCREENSHOTS, openBrowser, type Browser } from "./browser";
+import { createOwner } from "./helpers";
 import { startServer, type RunningServer } from "./server";
 
 const OWNER = { name: "Ada Owner", email: "ada@example.com", password: "a long password 123" };
@@ -80,11 +81,7 @@ async function executions() {
   const { page, screenshot } = browser;
 
   await page.goto("/setup");
-  await page.getByLabel("Name").fill(OWNER.name);
-  await page.getByLabel("E-mail").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create owner" }).click();
-  await page.getByRole("heading", { name: "Workflows" }).waitFor();
+  await createOwner(page, OWNER.name, OWNER);
 
   const start = { id: "start", name: "Start", type: "core.manual" };
   const greeter = await workflow("Greeter", [

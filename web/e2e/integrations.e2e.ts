@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { SCREENSHOTS, openBrowser, type Browser } from "./browser";
+import { createOwner } from "./helpers";
 import { startServer, type RunningServer } from "./server";
 
 const OWNER = { name: "Ida Integrator", email: "ida@example.com", password: "a long password 456" };
@@ -64,11 +65,7 @@ async function walkThrough() {
 
   await page.goto("/integration-types");
   await page.waitForURL("**/setup");
-  await page.getByLabel("Name").fill(OWNER.name);
-  await page.getByLabel("E-mail").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create owner" }).click();
-  await page.getByRole("heading", { name: "Workflows", level: 1 }).waitFor();
+  await createOwner(page, OWNER.name, OWNER);
 
   // Integration types: the built-in ones, then a custom type from the parameter builder.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Integration types" }).click();

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { SCREENSHOTS, openBrowser, type Browser } from "./browser";
+import { createOwner } from "./helpers";
 import { startServer, type RunningServer } from "./server";
 
 const OWNER = { email: "tess@example.com", password: "templates password 1" };
@@ -29,11 +30,7 @@ it("creates a template, saves version 2 and previews it", async () => {
   const { page } = browser;
   try {
     await page.goto("/setup");
-    await page.getByLabel("Name").fill("Tess");
-    await page.getByLabel("E-mail").fill(OWNER.email);
-    await page.getByLabel("Password").fill(OWNER.password);
-    await page.getByRole("button", { name: "Create owner" }).click();
-    await page.getByRole("heading", { name: "Workflows" }).waitFor();
+    await createOwner(page, "Tess", OWNER);
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Prompt templates" }).click();
     await page.getByRole("button", { name: "New template" }).click();

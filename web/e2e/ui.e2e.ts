@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { SCREENSHOTS, openBrowser, type Browser } from "./browser";
+import { createOwner } from "./helpers";
 import { ROOT, startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { name: "Ada Owner", email: "ada@example.com", password: "a long password 123" };
@@ -59,11 +60,7 @@ async function walkThrough() {
   await page.waitForURL("**/setup");
   await page.getByRole("heading", { name: "Set up your instance" }).waitFor();
   await screenshot("01-setup");
-  await page.getByLabel("Name").fill(OWNER.name);
-  await page.getByLabel("E-mail").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create owner" }).click();
-  await page.getByRole("heading", { name: "Workflows" }).waitFor();
+  await createOwner(page, OWNER.name, OWNER);
   await page.getByText("No workflows yet").waitFor();
   await screenshot("02-workflows-empty");
 
