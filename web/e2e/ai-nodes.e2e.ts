@@ -227,13 +227,13 @@ it("builds a structured output node with the schema builder and runs it", async 
 
     // The provider, its model, the prompt and the schema, all in the panel.
     const panel = await openNode(ID, NAME);
-    const integration = panel.getByRole("combobox", { name: /^Integration id/ });
+    const integration = panel.getByRole("combobox", { name: /^Integration ID/ });
     await integration.getByRole("option", { name: "OpenAI (openai)" }).waitFor({ state: "attached" });
     await integration.selectOption({ label: "OpenAI (openai)" });
     await panel.getByText("2 models listed by the integration").waitFor();
     await panel.getByRole("combobox", { name: /^Model/ }).fill(MODEL);
     await panel.getByRole("textbox", { name: /^Prompt/ }).fill("Read this receipt: Ada Lovelace paid 42.50 EUR for tea.");
-    const builder = panel.getByRole("group", { name: "Json schema (required)", exact: true });
+    const builder = panel.getByRole("group", { name: "JSON schema (required)", exact: true });
     await builder.getByRole("button", { name: "Add a field" }).click();
     await builder.getByRole("textbox", { name: "Answer: name of field 1" }).fill("name");
     await builder.getByRole("textbox", { name: "Description of name" }).fill("who paid");
@@ -280,7 +280,7 @@ it("builds a structured output node with the schema builder and runs it", async 
     // After a reload the builder shows the saved schema field by field.
     await page.reload();
     const again = await openNode(ID, NAME);
-    const rebuilt = again.getByRole("group", { name: "Json schema (required)", exact: true });
+    const rebuilt = again.getByRole("group", { name: "JSON schema (required)", exact: true });
     expect(await rebuilt.getByRole("textbox", { name: "Answer: name of field 1" }).inputValue()).toBe("name");
     expect(await rebuilt.getByRole("textbox", { name: "Answer: name of field 2" }).inputValue()).toBe("amount");
     expect(await rebuilt.getByRole("combobox", { name: "Type of amount" }).inputValue()).toBe("number");

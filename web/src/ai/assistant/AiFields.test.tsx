@@ -39,7 +39,7 @@ describe("the AI nodes' widgets", () => {
   it("lists model providers only, the chosen integration's models and the prompt templates", async () => {
     const user = userEvent.setup();
     const h = renderPanel(chat);
-    const integrationSelect = screen.getByLabelText("Integration id (required)");
+    const integrationSelect = screen.getByLabelText("Integration ID (required)");
     await waitFor(() => expect(within(integrationSelect).getAllByRole("option").map((o) => o.textContent)).toEqual(["(none)", "OpenAI (openai)", "Claude (anthropic)"]));
 
     const model = screen.getByLabelText("Model (required)");
@@ -91,7 +91,7 @@ describe("write with AI", () => {
   it("writes an expression into a text field", async () => {
     const user = userEvent.setup();
     const h = renderPanel({ id: "h", type: "core.http_request", params: { url: "https://example.com" } });
-    await user.click(screen.getByRole("button", { name: "Write Url with AI" }));
+    await user.click(screen.getByRole("button", { name: "Write URL with AI" }));
     await user.type(screen.getByLabelText("What should the expression give?"), "the email in lower case");
     await user.click(screen.getByRole("button", { name: "Write" }));
     expect(await screen.findByLabelText("Suggested text")).toHaveTextContent("{{ json.email | lower }}");
@@ -144,7 +144,7 @@ describe("write with AI", () => {
   it("closes on Escape from the suggestion without closing the panel", async () => {
     const user = userEvent.setup();
     const h = renderPanel({ id: "h", type: "core.http_request", params: { url: "https://example.com" } });
-    const button = screen.getByRole("button", { name: "Write Url with AI" });
+    const button = screen.getByRole("button", { name: "Write URL with AI" });
     await user.click(button);
     await user.type(screen.getByLabelText("What should the expression give?"), "add the id{Enter}");
     (await screen.findByRole("button", { name: "Use it" })).focus();
@@ -159,7 +159,7 @@ describe("write with AI", () => {
     writeAnswer = false;
     const user = userEvent.setup();
     renderPanel({ id: "h", type: "core.http_request", params: { url: "https://example.com" } });
-    await user.click(screen.getByRole("button", { name: "Write Url with AI" }));
+    await user.click(screen.getByRole("button", { name: "Write URL with AI" }));
     await user.type(screen.getByLabelText("What should the expression give?"), "the email{Enter}");
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("The AI assistant is not set up: the AI assistant is not configured");

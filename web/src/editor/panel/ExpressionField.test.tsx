@@ -42,7 +42,7 @@ describe("autocomplete in the expression editor", () => {
   it("offers the last run's keys and applies the chosen one", async () => {
     const user = userEvent.setup();
     renderPanel({ id: "h", type: "core.http_request", params: { url: "{{ json.id }}" } });
-    const editor = screen.getByRole("textbox", { name: "Url (required)" });
+    const editor = screen.getByRole("textbox", { name: "URL (required)" });
     complete(editor, "{{ json.");
     const list = await screen.findByRole("listbox");
     expect(within(list).getAllByRole("option").map((o) => o.textContent)).toEqual(["id7", 'title"Crash"']);
@@ -54,7 +54,7 @@ describe("autocomplete in the expression editor", () => {
 
   it("offers the library's filters after | (fetched from the server)", async () => {
     renderPanel({ id: "h", type: "core.http_request", params: { url: "{{ json.id }}" } });
-    const editor = screen.getByRole("textbox", { name: "Url (required)" });
+    const editor = screen.getByRole("textbox", { name: "URL (required)" });
     await waitFor(() => expect(server.requests.some((r) => r.url.endsWith("/api/expressions/functions"))).toBe(true));
     await act(async () => undefined);
     complete(editor, "{{ json.title | ");
@@ -65,7 +65,7 @@ describe("autocomplete in the expression editor", () => {
   it("Escape closes the completions, not the panel", async () => {
     const user = userEvent.setup();
     const h = renderPanel({ id: "h", type: "core.http_request", params: { url: "{{ json.id }}" } });
-    complete(screen.getByRole("textbox", { name: "Url (required)" }), "{{ json.");
+    complete(screen.getByRole("textbox", { name: "URL (required)" }), "{{ json.");
     await screen.findByRole("listbox");
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("listbox")).not.toBeInTheDocument();

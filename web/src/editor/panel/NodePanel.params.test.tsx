@@ -27,7 +27,7 @@ describe("parameters generated from the schema", () => {
   it("shows each core.http_request field with its control, description, default and required mark", () => {
     renderPanel(http);
     expect(screen.getByRole("tab", { name: "Parameters", selected: true })).toBeInTheDocument();
-    expect(screen.getByLabelText("Url (required)")).toHaveValue("https://example.com");
+    expect(screen.getByLabelText("URL (required)")).toHaveValue("https://example.com");
     expect(screen.getByText("http(s) URL; may hold expressions")).toBeInTheDocument();
     const method = screen.getByLabelText("Method");
     expect(method.tagName).toBe("SELECT");
@@ -36,7 +36,7 @@ describe("parameters generated from the schema", () => {
     expect(screen.getByLabelText("Timeout s")).toHaveAttribute("type", "number");
     expect(screen.getByRole("textbox", { name: "Body" })).toHaveClass("cm-content");
     expect(screen.getByRole("button", { name: "Add entry" })).toBeInTheDocument();
-    expect(screen.getByLabelText("Integration id").tagName).toBe("SELECT");
+    expect(screen.getByLabelText("Integration ID").tagName).toBe("SELECT");
     // The nested pagination object shows its own fields.
     expect(screen.getByLabelText("Max pages")).toHaveAttribute("placeholder", "100");
     expect(screen.getAllByText(/Default:/).length).toBeGreaterThan(3);
@@ -45,8 +45,8 @@ describe("parameters generated from the schema", () => {
   it("writes each kind back through onChange", async () => {
     const user = userEvent.setup();
     const h = renderPanel(http);
-    await user.clear(screen.getByLabelText("Url (required)"));
-    await user.type(screen.getByLabelText("Url (required)"), "https://x.test");
+    await user.clear(screen.getByLabelText("URL (required)"));
+    await user.type(screen.getByLabelText("URL (required)"), "https://x.test");
     expect(h.node().params?.url).toBe("https://x.test");
     await user.selectOptions(screen.getByLabelText("Method"), "POST");
     expect(h.node().params?.method).toBe("POST");
@@ -65,7 +65,7 @@ describe("parameters generated from the schema", () => {
     setEditorText(screen.getByRole("textbox", { name: "Body" }), '{"a": ');
     expect(screen.getByText(/Not valid JSON/)).toBeInTheDocument();
     expect(h.node().params?.body).toEqual({ a: [1, 2] });
-    await user.selectOptions(await screen.findByLabelText("Integration id"), "Slack team (slack)");
+    await user.selectOptions(await screen.findByLabelText("Integration ID"), "Slack team (slack)");
     expect(h.node().params?.integration_id).toBe(2);
   });
 
@@ -132,32 +132,32 @@ describe("parameters generated from the schema", () => {
 
   it("read-only: nothing can be changed", () => {
     renderPanel(http, { readOnly: true });
-    expect(screen.getByLabelText("Url (required)")).toBeDisabled();
+    expect(screen.getByLabelText("URL (required)")).toBeDisabled();
     expect(screen.getByLabelText("Method")).toBeDisabled();
     expect(screen.queryByRole("button", { name: "Add entry" })).not.toBeInTheDocument();
     expect(screen.getByRole("textbox", { name: "Body" })).toHaveAttribute("contenteditable", "false");
-    for (const b of within(screen.getByRole("group", { name: "Url: value mode" })).getAllByRole("button")) expect(b).toBeDisabled();
+    for (const b of within(screen.getByRole("group", { name: "URL: value mode" })).getAllByRole("button")) expect(b).toBeDisabled();
   });
 });
 
 describe("Fixed ⇄ Expression", () => {
   it("a value holding {{ opens in expression mode; a condition always does", () => {
     renderPanel({ id: "h", type: "core.http_request", params: { url: "{{ json.url }}" } });
-    const url = within(screen.getByRole("group", { name: "Url: value mode" }));
+    const url = within(screen.getByRole("group", { name: "URL: value mode" }));
     expect(url.getByRole("button", { name: "Expression" })).toHaveAttribute("aria-pressed", "true");
-    expect(editorText(screen.getByRole("textbox", { name: "Url (required)" }))).toBe("{{ json.url }}");
+    expect(editorText(screen.getByRole("textbox", { name: "URL (required)" }))).toBe("{{ json.url }}");
   });
 
   it("switches a field both ways, keeping text and wrapping other values", async () => {
     const user = userEvent.setup();
     const h = renderPanel({ id: "h", type: "core.http_request", params: { url: "https://a.test", timeout_s: 30 } });
-    await user.click(within(screen.getByRole("group", { name: "Url: value mode" })).getByRole("button", { name: "Expression" }));
-    const editor = screen.getByRole("textbox", { name: "Url (required)" });
+    await user.click(within(screen.getByRole("group", { name: "URL: value mode" })).getByRole("button", { name: "Expression" }));
+    const editor = screen.getByRole("textbox", { name: "URL (required)" });
     expect(editorText(editor)).toBe("https://a.test");
     setEditorText(editor, "https://a.test/{{ json.id }}");
     expect(h.node().params?.url).toBe("https://a.test/{{ json.id }}");
-    await user.click(within(screen.getByRole("group", { name: "Url: value mode" })).getByRole("button", { name: "Fixed" }));
-    expect(screen.getByLabelText("Url (required)")).toHaveValue("https://a.test/{{ json.id }}");
+    await user.click(within(screen.getByRole("group", { name: "URL: value mode" })).getByRole("button", { name: "Fixed" }));
+    expect(screen.getByLabelText("URL (required)")).toHaveValue("https://a.test/{{ json.id }}");
 
     await user.click(within(screen.getByRole("group", { name: "Timeout s: value mode" })).getByRole("button", { name: "Expression" }));
     expect(h.node().params?.timeout_s).toBe("{{ 30 }}");
@@ -186,7 +186,7 @@ describe("live preview", () => {
       },
     });
     renderPanel({ id: "h", type: "core.http_request", params: { url: "{{ json.id }}" } });
-    const editor = screen.getByRole("textbox", { name: "Url (required)" });
+    const editor = screen.getByRole("textbox", { name: "URL (required)" });
     for (const text of ["{{ json.t }}", "{{ json.ti }}", "{{ json.title }}"]) setEditorText(editor, text);
     expect(await screen.findByText("16")).toBeInTheDocument();
     const previews = server.requests.filter((r) => r.url.endsWith("/api/expressions/preview"));
@@ -206,7 +206,7 @@ describe("live preview", () => {
     renderPanel({ id: "h", type: "core.http_request", params: { url: "{{ json.missing + 1 }}" } });
     const error = await screen.findByText("Error: 'json.missing' is undefined");
     expect(error.className).toContain("text-red");
-    const editor = screen.getByRole("textbox", { name: "Url (required)" });
+    const editor = screen.getByRole("textbox", { name: "URL (required)" });
     expect(editor.getAttribute("aria-describedby")).toContain(error.closest("p")!.id);
   });
 

@@ -91,7 +91,7 @@ describe("server field errors", () => {
     const summary = screen.getByRole("alert");
     expect(summary).toHaveTextContent("This node has 3 problems:");
     expect(summary).toHaveTextContent("params.url: must be an http(s) URL");
-    const url = screen.getByLabelText("Url (required)");
+    const url = screen.getByLabelText("URL (required)");
     expect(url).toHaveAttribute("aria-invalid", "true");
     expect(url).toHaveAccessibleDescription(/must be an http\(s\) URL/);
     expect(screen.getByRole("tab", { name: "Settings 1 error" })).toBeInTheDocument();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { nodeType, NODE_TYPES } from "./fixtures/nodeTypes";
-import { deref, emptyValue, isExpression, objectFields, type FieldSpec } from "./paramSchema";
+import { deref, emptyValue, humanise, isExpression, objectFields, type FieldSpec } from "./paramSchema";
 
 function fields(type: string, path = "params"): Record<string, FieldSpec> {
   const t = nodeType(type);
@@ -87,5 +87,16 @@ describe("params schema → fields (real schemas from the registry)", () => {
     expect(isExpression("hi {% if x %}")).toBe(true);
     expect(isExpression("plain")).toBe(false);
     expect(isExpression(5)).toBe(false);
+  });
+});
+
+describe("humanise", () => {
+  it("capitalises the first word and writes acronyms in capitals", () => {
+    expect(humanise("json_schema")).toBe("JSON schema");
+    expect(humanise("integration_id")).toBe("Integration ID");
+    expect(humanise("url")).toBe("URL");
+    expect(humanise("allowed_urls")).toBe("Allowed URLs");
+    expect(humanise("timeout_s")).toBe("Timeout s");
+    expect(humanise("identity")).toBe("Identity");
   });
 });

@@ -155,8 +155,16 @@ function languageOf(name: string, s: JsonSchema, ctx: SchemaContext): string | u
   return undefined;
 }
 
-function humanise(name: string): string {
-  const text = name.replace(/_/g, " ");
+/** Words a param name spells in lower case that read as acronyms ("json_schema" → "JSON schema"). */
+const ACRONYMS = new Set([
+  "ai", "api", "aws", "bcc", "cc", "csv", "html", "http", "https", "id", "ids", "imap", "ip", "json", "jwt",
+  "llm", "pdf", "rag", "s3", "smtp", "sns", "sql", "sqs", "ssl", "tls", "ttl", "uri", "url", "urls", "utc", "xml",
+]);
+
+/** A param's label from its name: words split on "_", the first capitalised, acronyms in capitals. */
+export function humanise(name: string): string {
+  const words = name.split("_").filter(Boolean).map((w) => (ACRONYMS.has(w.toLowerCase()) ? w.toUpperCase().replace(/S$/, "s") : w));
+  const text = words.join(" ");
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
