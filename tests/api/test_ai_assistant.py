@@ -510,3 +510,42 @@ async def test_provider_failure_and_spending_limit(
     stopped = await client.post("/api/ai/write", json=body)
     assert stopped.status_code == 409 and stopped.json()["code"] == "spending_limit_reached"
     assert len(model_server.requests) == calls
+
+
+async def test_explain_a_failed_part_of_a_node(
+    client: httpx.AsyncClient, model_server: OpenAIServer
+) -> None:
+    """An agent's failed model call (step ``agent/model#1``) is explained with the agent
+    node it is part of: its type and params, not "unknown"."""
+    iid = await configured(client, model_server)
+    flow = await client.post(
+        "/api/workflows",
+        json={
+            "name": "Agent",
+            "nodes": [
+                {"id": "start", "type": "core.manual"},
+                {
+                    "id": "agent",
+                    "type": "ai.agent",
+                    "params": {"integration_id": iid, "model": "gpt-4o", "prompt": "Hi"},
+                    "retry": {"max_attempts": 1},
+                },
+            ],
+            "connections": [{"from": "start", "to": "agent"}],
+        },
+    )
+    assert flow.status_code == 201, flow.text
+    model_server.script(Fail(400, "This model does not exist"))
+    run = await client.post(f"/api/workflows/{flow.json()['id']}/execute?wait=true")
+    record = run.json()
+    assert record["status"] == "error", run.text
+    failed = [s["node_id"] for s in record["steps"] if s["status"] == "error"]
+    assert "agent/model#1" in failed, failed
+    model_server.script(answer({"explanation": "The model is unknown.", "suggestions": []}))
+    resp = await client.post(
+        "/api/ai/explain-error", json={"execution_id": record["id"], "node_id": "agent/model#1"}
+    )
+    assert resp.status_code == 200, resp.text
+    prompt = model_server.requests[-1].json["messages"][-1]["content"]
+    assert "Node: agent (type ai.agent; the failed step is its part 'model#1'" in prompt
+    assert "This model does not exist" in prompt

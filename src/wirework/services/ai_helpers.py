@@ -107,14 +107,16 @@ async def _explain(
         )
     )
     doc = version.document if version is not None else {}
-    node: dict[str, Any] = next(
-        (n for n in doc.get("nodes") or [] if n.get("id") == data.node_id), {}
-    )
+    # A part of a node (an agent's model or tool call: "agent/tool#2") is explained with
+    # the node it is part of.
+    node_id, _, part = data.node_id.partition("/")
+    node: dict[str, Any] = next((n for n in doc.get("nodes") or [] if n.get("id") == node_id), {})
     node_type = str(node.get("type", "unknown"))
     params = ai_catalogue.masked_params(node_type, node.get("params") or {})
-    sample = await _input_sample(session, runtime, execution.id, doc, data.node_id)
+    sample = await _input_sample(session, runtime, execution.id, doc, node_id)
     facts = (
-        f"Node: {data.node_id} (type {node_type}"
+        f"Node: {node_id} (type {node_type}"
+        + (f"; the failed step is its part {part!r}" if part else "")
         + (f", integration id {node['integration_id']}" if node.get("integration_id") else "")
         + f")\nParams (secrets masked): {ai_catalogue.truncated(params, 4000)}\n"
         f"Error: {ai_catalogue.truncated(step.error or {}, 4000)}\n"
