@@ -429,25 +429,23 @@ class ExecutionRun:
     def delta(self, node_id: str, text: str) -> None:
         """A piece of ``node_id``'s progress output: a step.delta event of this execution,
         and of each execution awaiting it, attributed there to the node running it (each
-        event built only if someone follows that execution; redacted by every run it
-        crosses)."""
-        hooks = self.hooks
-        publish, listening = hooks.on_event, hooks.listening
-        if publish is None:
+        event built only if someone follows that execution, :meth:`event`; redacted by
+        every run it crosses)."""
+        if self.hooks.on_event is None:
             return
         text = self.redact(text)
-        if listening is None or listening(self.record.id):
-            publish(STEP_DELTA, self._delta_event(self.record.id, node_id, text))
+        self.event(STEP_DELTA, {"node_id": node_id, "text": text})
         for run, caller in self.delta_targets:
             text = run.redact(text)
-            if listening is None or listening(run.record.id):
-                event = self._delta_event(run.record.id, caller, text)
-                event.update(child_execution_id=self.record.id, child_node_id=node_id)
-                publish(STEP_DELTA, event)
-
-    @staticmethod
-    def _delta_event(execution_id: str, node_id: str, text: str) -> dict[str, Any]:
-        return {"execution_id": execution_id, "t": time.time(), "node_id": node_id, "text": text}
+            run.event(
+                STEP_DELTA,
+                {
+                    "node_id": caller,
+                    "text": text,
+                    "child_execution_id": self.record.id,
+                    "child_node_id": node_id,
+                },
+            )
 
 
 class _Work:

@@ -110,7 +110,11 @@ async def usage_report(
     cols = _group_columns(group_by)
     rows = (await session.execute(select(*cols, *_SUMS).where(*where).group_by(*cols))).all()
     total_row = (await session.execute(select(*_SUMS).where(*where))).one()
-    names = await _workflow_names(session, rows) if group_by == UsageGroupBy.WORKFLOW else {}
+    names = (
+        await workflow_names(session, [r.workflow_id for r in rows])
+        if group_by == UsageGroupBy.WORKFLOW
+        else {}
+    )
     groups = [UsageGroup(**_key_label(group_by, row, names), **_totals(row)) for row in rows]
     if group_by == UsageGroupBy.DAY:
         groups.sort(key=lambda g: g.key or "")
@@ -123,10 +127,6 @@ async def usage_report(
         groups=groups[:limit],
         total=UsageTotals(**_totals(total_row)),
     )
-
-
-async def _workflow_names(session: AsyncSession, rows: Sequence[Any]) -> dict[int, str]:
-    return await workflow_names(session, [r.workflow_id for r in rows])
 
 
 async def workflow_names(session: AsyncSession, ids: Sequence[int | None]) -> dict[int, str]:
@@ -266,21 +266,32 @@ async def list_limits(session: AsyncSession) -> list[LimitOut]:
     ).all()
     if not rows:
         return []
-    instance = (await spent_today(session))[LimitScope.INSTANCE]
-    names = await workflow_names(
-        session, [r.scope_id for r in rows if r.scope == LimitScope.WORKFLOW]
+    ids = {scope: [r.scope_id for r in rows if r.scope == scope] for scope in LimitScope}
+    spent = {
+        LimitScope.INSTANCE: {0: (await spent_today(session))[LimitScope.INSTANCE]},
+        LimitScope.WORKFLOW: await _spent_today_of(
+            session, AiUsage.workflow_id, ids[LimitScope.WORKFLOW]
+        ),
+        LimitScope.PROJECT: await _spent_today_of(
+            session, AiUsage.project_id, ids[LimitScope.PROJECT]
+        ),
+    }
+    names = await workflow_names(session, ids[LimitScope.WORKFLOW])
+    return [_limit_out(r, spent[LimitScope(r.scope)].get(r.scope_id, 0), names) for r in rows]
+
+
+async def _spent_today_of(session: AsyncSession, column: Any, ids: Sequence[int]) -> dict[int, int]:
+    """Nanos spent today by each of the workflows (or projects) ``ids``: one query, none for
+    no ids."""
+    if not ids:
+        return {}
+    cost = func.coalesce(AiUsage.cost_nanos, 0)
+    found = await session.execute(
+        select(column, func.sum(cost))
+        .where(AiUsage.day == utc_today(), column.in_(ids))
+        .group_by(column)
     )
-    out = []
-    for r in rows:
-        scope = LimitScope(r.scope)
-        if scope == LimitScope.INSTANCE:
-            spent = instance
-        elif scope == LimitScope.WORKFLOW:
-            spent = (await spent_today(session, workflow_id=r.scope_id))[scope]
-        else:
-            spent = (await spent_today(session, project_id=r.scope_id))[scope]
-        out.append(_limit_out(r, spent, names))
-    return out
+    return {int(key): int(total or 0) for key, total in found}
 
 
 def _limit_label(scope: LimitScope, scope_id: int, names: dict[int, str]) -> str:

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from wirework.db.base import new_id
+from wirework.engine.states import ExecutionStatus
 from wirework.events.base import Event, Watch
 from wirework.schemas.executions import ExecutionOut
 from wirework.services import executions as records
@@ -32,7 +33,7 @@ KEEPALIVE_S = 15.0
 #: The engine's events that end an execution's stream (it finished, or it waits).
 ENDING = frozenset({"execution.finished", "execution.waiting"})
 
-_LIVE = frozenset({"running", "queued"})
+_LIVE = frozenset({ExecutionStatus.RUNNING, ExecutionStatus.QUEUED})
 
 
 class Kind(StrEnum):

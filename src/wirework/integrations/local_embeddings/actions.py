@@ -10,7 +10,7 @@ from wirework.integrations.local_embeddings.credentials import (
     LocalEmbeddingsCredentials,
 )
 from wirework.integrations.local_embeddings.provider import MODEL, LocalEmbeddingsProvider
-from wirework.sdk.ai import ModelUsage
+from wirework.sdk.ai.actions import embedding_item
 from wirework.sdk.integration import ActionContext, ActionParams
 from wirework.sdk.node import Item
 
@@ -32,9 +32,4 @@ class EmbedParams(ActionParams):
 async def embed(ctx: ActionContext[LocalEmbeddingsCredentials], params: EmbedParams) -> Item:
     texts = [params.input] if isinstance(params.input, str) else params.input
     provider = LocalEmbeddingsProvider(ctx.credentials.dimensions)
-    await ctx.node.check_spending()
-    result = await provider.embed(texts[:2048], MODEL)
-    await ctx.node.record_usage(
-        ModelUsage(provider=provider.name, model=MODEL, input_tokens=result.usage.input_tokens)
-    )
-    return {"embeddings": result.vectors, "model": MODEL, "usage": result.usage.model_dump()}
+    return await embedding_item(ctx.node, provider, texts[:2048], MODEL)

@@ -10,8 +10,8 @@ from pydantic import Field
 
 from wirework.integrations.openai.credentials import OPENAI, OpenAICredentials
 from wirework.integrations.openai.provider import OpenAIProvider
-from wirework.sdk.ai import ChatRequest, Message, ModelUsage, Role, ToolSpec
-from wirework.sdk.ai.actions import ListModelsParams, chat_item, model_items
+from wirework.sdk.ai import ChatRequest, Message, Role, ToolSpec
+from wirework.sdk.ai.actions import ListModelsParams, chat_item, embedding_item, model_items
 from wirework.sdk.integration import ActionContext, ActionParams
 from wirework.sdk.node import Item
 
@@ -98,22 +98,7 @@ class EmbeddingsParams(ActionParams):
 )
 async def embeddings(ctx: ActionContext[OpenAICredentials], params: EmbeddingsParams) -> Item:
     texts = [params.input] if isinstance(params.input, str) else params.input
-    provider = _provider(ctx)
-    try:
-        await ctx.node.check_spending()
-        result = await provider.embed(texts, params.model)
-    finally:
-        await provider.aclose()
-    await ctx.node.record_usage(
-        ModelUsage(
-            provider=provider.name, model=result.model, input_tokens=result.usage.input_tokens
-        )
-    )
-    return {
-        "embeddings": result.vectors,
-        "model": result.model,
-        "usage": result.usage.model_dump(),
-    }
+    return await embedding_item(ctx.node, _provider(ctx), texts, params.model)
 
 
 @OPENAI.action(

@@ -1,6 +1,7 @@
 """What model providers' actions share: the chat action around the call (``openai.chat``,
 ``anthropic.messages``: the spending check before, the usage recorded after, the answer as
-the action's item) and the model list (``<provider>.list_models``)."""
+the action's item), the same for embeddings (``openai.embeddings``,
+``local_embeddings.embed``) and the model list (``<provider>.list_models``)."""
 
 from __future__ import annotations
 
@@ -58,4 +59,26 @@ async def chat_item(
         "model": result.model,
         "usage": result.usage.model_dump(),
         "finish_reason": result.finish_reason,
+    }
+
+
+async def embedding_item(
+    node: NodeContext, provider: ModelProvider, texts: list[str], model: str
+) -> dict[str, Any]:
+    """Embed ``texts`` with ``provider`` once for ``node`` (then close it), the spending
+    checked before and the usage recorded after: ``{embeddings, model, usage}``."""
+    try:
+        await node.check_spending()
+        result = await provider.embed(texts, model)
+    finally:
+        await provider.aclose()
+    await node.record_usage(
+        ModelUsage(
+            provider=provider.name, model=result.model, input_tokens=result.usage.input_tokens
+        )
+    )
+    return {
+        "embeddings": result.vectors,
+        "model": result.model,
+        "usage": result.usage.model_dump(),
     }
