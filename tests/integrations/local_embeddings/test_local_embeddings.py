@@ -146,3 +146,11 @@ async def test_the_embed_action() -> None:
     assert item["model"] == MODEL
     assert [len(v) for v in item["embeddings"]] == [64, 64]
     assert item["usage"]["input_tokens"] >= 4
+
+
+async def test_the_embed_action_refuses_too_many_texts() -> None:
+    from wirework.testing import run_action
+
+    run = await run_action("local_embeddings.embed", {"input": ["x"] * 2049}, {})
+    assert run.record.status == "error"
+    assert "at most 2048 items" in run.record.error["message"], run.record.error
