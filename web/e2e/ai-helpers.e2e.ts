@@ -21,7 +21,7 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { openBrowser, type Browser } from "./browser";
-import { createOwner, portOf, readBody, send as sendAs } from "./helpers";
+import { canvasNode, closeNodePanel, createOwner, openNode, portOf, readBody, savedAs, send as sendAs } from "./helpers";
 import { startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { email: "ivy@example.com", password: "helpers password 1" };
@@ -160,23 +160,11 @@ async function focused(): Promise<string | null> {
   return browser.page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? null);
 }
 
-const node = (id: string) => browser.page.locator(`.react-flow__node[data-id="${id}"]`);
-
-async function openNode(id: string, name: string) {
-  await node(id).locator('[data-testid="node-name"]').click();
-  const panel = browser.page.getByRole("complementary", { name: `Node ${name}` });
-  await panel.waitFor();
-  return panel;
-}
-
-async function closePanel() {
-  await browser.page.getByRole("button", { name: "Close the node panel" }).click();
-}
+const node = (id: string) => canvasNode(browser.page, id);
 
 async function save(version: number) {
-  const { page } = browser;
-  await page.getByRole("button", { name: "Save", exact: true }).click();
-  await page.getByRole("status").filter({ hasText: `Saved · version ${version}` }).waitFor();
+  await browser.page.getByRole("button", { name: "Save", exact: true }).click();
+  await savedAs(browser.page, version);
 }
 
 /** Run a step of the walk; on failure, a screenshot and what the browser and server said. */
@@ -209,7 +197,7 @@ it("explains the error of a failed step without showing the model a credential",
     const failure = record.steps.find((s) => s.node_id === "notify")?.error?.message ?? "";
     expect(failure).toContain("127.0.0.1:1/orders");
 
-    const panel = await openNode("notify", "Notify");
+    const panel = await openNode(browser.page, "notify", "Notify");
     await panel.getByRole("tab", { name: "Data" }).click();
     const alert = panel.getByRole("alert").filter({ hasText: "This node failed" });
     await alert.getByText(failure, { exact: false }).waitFor();
@@ -230,7 +218,7 @@ it("explains the error of a failed step without showing the model a credential",
     expect(prompt).toContain("core.http_request");
     expect(bodies[0]).not.toContain(API_KEY);
     expect(bodies[0]).not.toContain(ORDERS_TOKEN);
-    await closePanel();
+    await closeNodePanel(browser.page);
   });
 });
 
@@ -239,7 +227,7 @@ it("writes the filter's condition with AI: a refused answer is said, the used on
     "expression",
     async () => {
       const { page } = browser;
-      const panel = await openNode("big", "Big ones");
+      const panel = await openNode(browser.page, "big", "Big ones");
       const field = panel.locator('[data-field="params.condition"]');
       await field.getByRole("button", { name: "Write Condition with AI" }).click();
       const writer = panel.getByRole("group", { name: "Write condition with AI" });
@@ -262,7 +250,7 @@ it("writes the filter's condition with AI: a refused answer is said, the used on
       expect(await focused()).toBe("Write Condition with AI");
       await waitFor("the condition to show the suggestion", async () => (await field.locator(".cm-content").textContent()) === CONDITION);
       await page.getByRole("status").filter({ hasText: "Unsaved changes" }).waitFor();
-      await closePanel();
+      await closeNodePanel(browser.page);
       await save(2);
       expect((await savedNodes()).get("big")?.params).toEqual({ condition: CONDITION });
 
@@ -282,7 +270,7 @@ it("writes the filter's condition with AI: a refused answer is said, the used on
 
 it("writes the code step with AI: the code editor takes the suggestion, the save keeps it", async () => {
   await step("code", async () => {
-    const panel = await openNode("shape", "Shape");
+    const panel = await openNode(browser.page, "shape", "Shape");
     const field = panel.locator('[data-field="params.code"]');
     await field.getByRole("button", { name: "Write Code with AI" }).click();
     const writer = panel.getByRole("group", { name: "Write code with AI" });
@@ -297,7 +285,7 @@ it("writes the code step with AI: the code editor takes the suggestion, the save
     const editor = panel.getByRole("textbox", { name: "Code (required)" });
     await waitFor("the code editor to show the suggestion", async () => (await editor.textContent()) === NEW_CODE);
     await browser.screenshot("ai-helpers-code-used");
-    await closePanel();
+    await closeNodePanel(browser.page);
     await save(3);
     const saved = (await savedNodes()).get("shape");
     expect(saved?.params.code).toBe(NEW_CODE);

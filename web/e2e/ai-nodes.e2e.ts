@@ -18,7 +18,7 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { openBrowser, type Browser } from "./browser";
-import { createOwner, portOf, readBody, send as sendAs } from "./helpers";
+import { canvasNode, closeNodePanel, createOwner, openNode, portOf, readBody, savedAs, send as sendAs } from "./helpers";
 import { startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { email: "noor@example.com", password: "ai nodes password 1" };
@@ -153,23 +153,8 @@ async function lastExecution(workflowId: number): Promise<Execution> {
   return get<Execution>(`/api/executions/${id}`);
 }
 
-const node = (id: string) => browser.page.locator(`.react-flow__node[data-id="${id}"]`);
+const node = (id: string) => canvasNode(browser.page, id);
 const outputHandles = (id: string) => node(id).locator(".react-flow__handle.source");
-
-async function openNode(id: string, name: string) {
-  await node(id).locator('[data-testid="node-name"]').click();
-  const panel = browser.page.getByRole("complementary", { name: `Node ${name}` });
-  await panel.waitFor();
-  return panel;
-}
-
-async function closePanel() {
-  await browser.page.getByRole("button", { name: "Close the node panel" }).click();
-}
-
-async function saved(version: number) {
-  await browser.page.getByRole("status").filter({ hasText: `Saved · version ${version}` }).waitFor();
-}
 
 /** Draw a connection with the mouse, from an output handle to an input handle. */
 async function connect(from: string, to: string, output = "main", input = "main") {
@@ -226,7 +211,7 @@ it("builds a structured output node with the schema builder and runs it", async 
     await connect("start", ID);
 
     // The provider, its model, the prompt and the schema, all in the panel.
-    const panel = await openNode(ID, NAME);
+    const panel = await openNode(browser.page, ID, NAME);
     const integration = panel.getByRole("combobox", { name: /^Integration ID/ });
     await integration.getByRole("option", { name: "OpenAI (openai)" }).waitFor({ state: "attached" });
     await integration.selectOption({ label: "OpenAI (openai)" });
@@ -258,7 +243,7 @@ it("builds a structured output node with the schema builder and runs it", async 
     await output.getByRole("cell", { name: "42.5" }).waitFor();
     expect(await output.getByRole("columnheader").allTextContents()).toEqual(expect.arrayContaining(["name", "amount"]));
     await screenshot("ai-structured-output");
-    await closePanel(); // the canvas is narrower while it is open: the node may be out of view
+    await closeNodePanel(browser.page); // the canvas is narrower while it is open: the node may be out of view
     await node(ID).getByRole("img", { name: /^succeeded, 1 item/ }).waitFor();
 
     expect(chats).toHaveLength(2);
@@ -279,7 +264,7 @@ it("builds a structured output node with the schema builder and runs it", async 
 
     // After a reload the builder shows the saved schema field by field.
     await page.reload();
-    const again = await openNode(ID, NAME);
+    const again = await openNode(browser.page, ID, NAME);
     const rebuilt = again.getByRole("group", { name: "JSON schema (required)", exact: true });
     expect(await rebuilt.getByRole("textbox", { name: "Answer: name of field 1" }).inputValue()).toBe("name");
     expect(await rebuilt.getByRole("textbox", { name: "Answer: name of field 2" }).inputValue()).toBe("amount");
@@ -320,12 +305,12 @@ it("routes items to the outputs named by ai.classify's labels", async () => {
     });
     await page.goto(`/workflows/${flow.id}`);
     await node("triage").waitFor();
-    await saved(1);
+    await savedAs(browser.page, 1);
 
     // One output per label; a label added in the panel is one more.
     await waitFor("two label outputs", async () => (await outputHandles("triage").count()) === 2);
     expect(await outputHandles("triage").evaluateAll((hs) => hs.map((h) => h.getAttribute("data-handleid")))).toEqual(["billing", "bug"]);
-    const panel = await openNode("triage", "Triage");
+    const panel = await openNode(browser.page, "triage", "Triage");
     await panel.getByRole("button", { name: "Add label" }).click();
     const third = panel.getByRole("listitem", { name: "Labels 3" });
     await third.getByRole("textbox", { name: /^Label/ }).fill("other");
@@ -333,14 +318,14 @@ it("routes items to the outputs named by ai.classify's labels", async () => {
     await waitFor("a third label output", async () => (await outputHandles("triage").count()) === 3);
     expect(await outputHandles("triage").evaluateAll((hs) => hs.map((h) => h.getAttribute("data-handleid")))).toEqual(["billing", "bug", "other"]);
     for (const label of ["billing", "bug", "other"]) await node("triage").getByText(label, { exact: true }).waitFor();
-    await closePanel();
+    await closeNodePanel(browser.page);
 
     // billing and bug connected with the mouse; other left open (its items go nowhere).
     await connect("triage", "billing_queue", "billing");
     await connect("triage", "file_bug", "bug");
     await screenshot("ai-classify-connected");
     await page.keyboard.press("Control+s");
-    await saved(2);
+    await savedAs(browser.page, 2);
     const doc = await get<Workflow>(`/api/workflows/${flow.id}`);
     expect(doc.connections).toEqual([
       { from: "start", from_output: "main", to: "triage", to_input: "main" },
@@ -357,21 +342,21 @@ it("routes items to the outputs named by ai.classify's labels", async () => {
     await node("billing_queue").getByRole("img", { name: /^succeeded, 1 item,/ }).waitFor();
     await node("file_bug").getByRole("img", { name: /^succeeded, 1 item,/ }).waitFor();
 
-    const triage = await openNode("triage", "Triage");
+    const triage = await openNode(browser.page, "triage", "Triage");
     await triage.getByRole("tab", { name: "Data" }).click();
     const ports = triage.getByRole("group", { name: "Output of Triage: ports" });
     for (const label of ["billing", "bug", "other"]) await ports.getByRole("button", { name: `${label} (1 item)` }).waitFor();
     await ports.getByRole("button", { name: "other (1 item)" }).click();
     await triage.getByRole("region", { name: "Output of Triage" }).getByRole("cell", { name: TICKETS[2]!.subject }).waitFor();
     await screenshot("ai-classify-output");
-    await closePanel();
+    await closeNodePanel(browser.page);
     for (const [id, name, ticket] of [["billing_queue", "Billing queue", TICKETS[0]!], ["file_bug", "File bug", TICKETS[1]!]] as const) {
-      const target = await openNode(id, name);
+      const target = await openNode(browser.page, id, name);
       await target.getByRole("tab", { name: "Data" }).click();
       const out = target.getByRole("region", { name: `Output of ${name}` });
       await out.getByRole("cell", { name: ticket.subject }).waitFor();
       expect(await out.getByRole("row").count()).toBe(2); // the header and the one ticket
-      await closePanel();
+      await closeNodePanel(browser.page);
     }
 
     const calls = chats.slice(before);

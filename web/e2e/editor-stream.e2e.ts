@@ -16,7 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { openBrowser, SCREENSHOTS, type Browser } from "./browser";
-import { createOwner, portOf, readBody } from "./helpers";
+import { canvasNode, createOwner, portOf, readBody } from "./helpers";
 import { startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { email: "sam@example.com", password: "a streaming password 1" };
@@ -113,7 +113,7 @@ async function post<T>(path: string, data: unknown): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-const node = (id: string) => browser.page.locator(`.react-flow__node[data-id="${id}"]`);
+const node = (id: string) => canvasNode(browser.page, id);
 
 it("shows an AI node's answer as it streams, then its recorded output", async () => {
   const { page } = browser;

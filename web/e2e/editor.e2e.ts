@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { SCREENSHOTS, openBrowser, type Browser } from "./browser";
-import { createOwner } from "./helpers";
+import { canvasNode, createOwner, savedAs } from "./helpers";
 import { startServer, waitFor, type RunningServer } from "./server";
 
 const OWNER = { name: "Ada Owner", email: "ada@example.com", password: "a long password 123" };
@@ -63,7 +63,7 @@ async function getWorkflow(id: number): Promise<Workflow> {
   return (await resp.json()) as Workflow;
 }
 
-const node = (id: string) => browser.page.locator(`.react-flow__node[data-id="${id}"]`);
+const node = (id: string) => canvasNode(browser.page, id);
 
 /** Drag a node type from the palette onto the canvas at (x, y) of the pane. */
 async function dragFromPalette(typeName: string, search: string, x: number, y: number) {
@@ -96,7 +96,7 @@ async function openNode(id: string) {
 }
 
 async function saved(version: number) {
-  await browser.page.getByRole("status").filter({ hasText: `Saved · version ${version}` }).waitFor();
+  await savedAs(browser.page, version);
 }
 
 async function walkThrough() {

@@ -48,3 +48,27 @@ export function portOf(server: Server): number {
   const address = server.address();
   return typeof address === "object" && address ? address.port : 0;
 }
+
+// --- the editor ---------------------------------------------------------------------------
+
+/** A node on the editor's canvas. */
+export function canvasNode(page: Page, id: string) {
+  return page.locator(`.react-flow__node[data-id="${id}"]`);
+}
+
+/** Open a node's panel (a click on its name); the panel. */
+export async function openNode(page: Page, id: string, name: string) {
+  await canvasNode(page, id).locator('[data-testid="node-name"]').click();
+  const panel = page.getByRole("complementary", { name: `Node ${name}` });
+  await panel.waitFor();
+  return panel;
+}
+
+export async function closeNodePanel(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Close the node panel" }).click();
+}
+
+/** Wait until the editor says the workflow is saved as `version`. */
+export async function savedAs(page: Page, version: number): Promise<void> {
+  await page.getByRole("status").filter({ hasText: `Saved · version ${version}` }).waitFor();
+}

@@ -1,11 +1,10 @@
 import { Link } from "react-router";
 
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Card, focusRing } from "../components/ui";
+import { Card, focusRing, tableHeadClass, tableRowClass } from "../components/ui";
 import { useUsage, type UsageGroupBy, type UsageReport } from "./api";
 import { formatCost, formatTokens, fromDay, periodDays } from "./format";
 
-const headClass = "border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800 dark:text-zinc-400";
 const linkClass = `font-medium text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`;
 
 const TABLES: { groupBy: UsageGroupBy; title: string; column: string }[] = [
@@ -52,7 +51,7 @@ function Rows({ report, column, title }: { report: UsageReport; column: string; 
     <div className="overflow-x-auto">
       <table className="w-full text-sm">
         <caption className="sr-only">{title}</caption>
-        <thead className={headClass}>
+        <thead className={tableHeadClass}>
           <tr>
             <th scope="col" className="px-3 py-2 text-left">{column}</th>
             <th scope="col" className="px-3 py-2 text-right">Calls</th>
@@ -62,7 +61,7 @@ function Rows({ report, column, title }: { report: UsageReport; column: string; 
         </thead>
         <tbody>
           {report.groups.map((g) => (
-            <tr key={g.key ?? "none"} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+            <tr key={g.key ?? "none"} className={tableRowClass}>
               <th scope="row" className="px-3 py-2 text-left font-normal">
                 {report.group_by === "workflow" && g.key ? (
                   <Link className={linkClass} to={`/workflows/${g.key}`}>

@@ -5,14 +5,12 @@ import { toApiError } from "../api/errors";
 import { useMe } from "../auth/session";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, fieldError } from "../components/ErrorMessage";
-import { Button, Card, Field } from "../components/ui";
+import { Button, Card, Field, tableHeadClass, tableRowClass } from "../components/ui";
 import { PageTitle } from "../pages/Placeholder";
 import { canChangeCosts, useCreatePrice, useDeletePrice, usePrices, useUpdatePrice, type PriceIn, type PriceOut } from "./api";
 import { formatMoney } from "./format";
 import { LimitsSection } from "./LimitsSection";
 
-const headClass = "border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800 dark:text-zinc-400";
-const rowClass = "border-b border-zinc-100 last:border-0 dark:border-zinc-800";
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 /** The AI costs page: the price table and the daily spending limits. Owners and admins
@@ -125,7 +123,7 @@ function PriceTable({ prices, canChange, onEdit, onDelete }: PriceTableProps) {
     <div className="overflow-x-auto">
       <table className="w-full text-sm">
         <caption className="sr-only">Prices per million tokens</caption>
-        <thead className={headClass}>
+        <thead className={tableHeadClass}>
           <tr>
             <th scope="col" className="px-3 py-2 text-left">Provider</th>
             <th scope="col" className="px-3 py-2 text-left">Model</th>
@@ -139,7 +137,7 @@ function PriceTable({ prices, canChange, onEdit, onDelete }: PriceTableProps) {
           {prices.map((p) => {
             const name = `${p.provider}/${p.model}`;
             return (
-              <tr key={p.id} className={rowClass}>
+              <tr key={p.id} className={tableRowClass}>
                 <td className="px-3 py-2">{p.provider}</td>
                 <th scope="row" className="px-3 py-2 text-left font-mono font-normal whitespace-nowrap">{p.model}</th>
                 <td className="px-3 py-2 text-right tabular-nums">{formatMoney(p.input_per_million)}</td>

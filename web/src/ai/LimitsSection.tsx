@@ -4,12 +4,10 @@ import { Link } from "react-router";
 
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, fieldError } from "../components/ErrorMessage";
-import { Button, Card, Field, focusRing, inputClass } from "../components/ui";
+import { Button, Card, Field, focusRing, inputClass, tableHeadClass, tableRowClass } from "../components/ui";
 import { useDayTotal, useDeleteLimit, useLimits, useSetLimit, useWorkflowChoices, type LimitIn, type LimitOut } from "./api";
 import { formatCost, formatMoney, formatTokens, fromDay, limitUse } from "./format";
 
-const headClass = "border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800 dark:text-zinc-400";
-const rowClass = "border-b border-zinc-100 last:border-0 dark:border-zinc-800";
 const linkClass = `font-medium text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`;
 
 /** What a limit applies to, in words: "Whole instance", the workflow's name, "project #3". */
@@ -135,7 +133,7 @@ function LimitTable({ limits, canChange, onChange, onRemove }: LimitTableProps) 
     <div className="overflow-x-auto">
       <table className="w-full text-sm">
         <caption className="sr-only">Daily spending limits</caption>
-        <thead className={headClass}>
+        <thead className={tableHeadClass}>
           <tr>
             <th scope="col" className="px-3 py-2 text-left">Applies to</th>
             <th scope="col" className="px-3 py-2 text-right">Daily limit</th>
@@ -149,7 +147,7 @@ function LimitTable({ limits, canChange, onChange, onRemove }: LimitTableProps) 
             const name = scopeName(l);
             const use = limitUse(l.spent_today, l.daily_limit);
             return (
-              <tr key={l.id} className={rowClass}>
+              <tr key={l.id} className={tableRowClass}>
                 <th scope="row" className="px-3 py-2 text-left font-normal">
                   {l.scope === "workflow" && !l.label.startsWith("deleted workflow") ? (
                     <Link className={linkClass} to={`/workflows/${l.scope_id}`}>

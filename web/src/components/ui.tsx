@@ -34,6 +34,10 @@ export const Button = forwardRef<HTMLButtonElement, ButtonProps>(function Button
 
 export const inputClass = `w-full rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm text-zinc-900 placeholder:text-zinc-400 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 ${focusRing}`;
 
+/** A table's header row and its body rows, as every table of the app draws them. */
+export const tableHeadClass = "border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800 dark:text-zinc-400";
+export const tableRowClass = "border-b border-zinc-100 last:border-0 dark:border-zinc-800";
+
 export interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   label: string;
   error?: string | undefined;

@@ -4,7 +4,7 @@ import { Link, useSearchParams } from "react-router";
 
 import { AiSpend } from "../ai/AiSpend";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Card, focusRing } from "../components/ui";
+import { Card, focusRing, tableRowClass } from "../components/ui";
 import { PageTitle } from "../pages/Placeholder";
 import { useDashboard, type DashboardOut } from "./api";
 import { PeriodPicker } from "./PeriodPicker";
@@ -185,7 +185,7 @@ function SeriesTable({ rows, bucket }: { rows: ChartRow[]; bucket: DashboardOut[
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.title} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+            <tr key={r.title} className={tableRowClass}>
               <th scope="row" className="px-3 py-1.5 font-normal whitespace-nowrap">
                 {r.title}
               </th>

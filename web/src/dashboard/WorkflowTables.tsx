@@ -1,12 +1,11 @@
 import { Link } from "react-router";
 
-import { Card, focusRing } from "../components/ui";
+import { Card, focusRing, tableHeadClass, tableRowClass } from "../components/ui";
 import type { DashboardOut } from "./api";
 import { executionsHref, formatCount, formatMs, formatRate, type Period } from "./format";
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const linkClass = `font-medium text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`;
-const headClass = "border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:border-zinc-800 dark:text-zinc-400";
 
 interface Props {
   out: DashboardOut;
@@ -38,7 +37,7 @@ export function SlowestTable({ out, period }: Props) {
     <Section title="Slowest workflows" empty={out.slowest.length ? null : "No execution ended in this period."}>
       <table className="w-full text-sm">
         <caption className="sr-only">Slowest workflows, by average run time</caption>
-        <thead className={headClass}>
+        <thead className={tableHeadClass}>
           <tr>
             <th scope="col" className="px-3 py-2 text-left">Workflow</th>
             <th scope="col" className="px-3 py-2 text-right">Average</th>
@@ -48,7 +47,7 @@ export function SlowestTable({ out, period }: Props) {
         </thead>
         <tbody>
           {out.slowest.map((w) => (
-            <tr key={w.workflow_id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+            <tr key={w.workflow_id} className={tableRowClass}>
               <WorkflowCell id={w.workflow_id} name={w.name} />
               <td className="px-3 py-2 text-right tabular-nums">{formatMs(w.avg_duration_ms)}</td>
               <td className="px-3 py-2 text-right tabular-nums">{formatMs(w.p95_duration_ms)}</td>
@@ -75,7 +74,7 @@ export function FailingTable({ out, period }: Props) {
     <Section title="Most failing workflows" empty={out.failing.length ? null : "No failures in this period."}>
       <table className="w-full text-sm">
         <caption className="sr-only">Workflows with the most failed executions</caption>
-        <thead className={headClass}>
+        <thead className={tableHeadClass}>
           <tr>
             <th scope="col" className="px-3 py-2 text-left">Workflow</th>
             <th scope="col" className="px-3 py-2 text-right">Failures</th>
@@ -85,7 +84,7 @@ export function FailingTable({ out, period }: Props) {
         </thead>
         <tbody>
           {out.failing.map((w) => (
-            <tr key={w.workflow_id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+            <tr key={w.workflow_id} className={tableRowClass}>
               <WorkflowCell id={w.workflow_id} name={w.name} />
               <td className="px-3 py-2 text-right tabular-nums">
                 <Link

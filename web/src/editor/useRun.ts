@@ -82,6 +82,12 @@ export function useRun(connections: () => readonly DocConnection[]): RunControl 
     following.current = null;
   }, []);
 
+  /** Stop following, and forget the live text shown. */
+  const reset = useCallback(() => {
+    stop();
+    live.clear();
+  }, [stop, live]);
+
   useEffect(
     () => () => {
       stop();
@@ -217,12 +223,11 @@ export function useRun(connections: () => readonly DocConnection[]): RunControl 
 
   const follow = useCallback(
     (id: string) => {
-      stop();
-      live.clear();
+      reset();
       begin(id);
       listen(id);
     },
-    [stop, live, begin, listen],
+    [reset, begin, listen],
   );
 
   /** The rest of a Run's stream; if it breaks off before `end`, the events endpoint takes
@@ -243,8 +248,7 @@ export function useRun(connections: () => readonly DocConnection[]): RunControl 
 
   const start = useCallback(
     async (open: OpenRun): Promise<string | null> => {
-      stop();
-      live.clear();
+      reset();
       const controller = new AbortController();
       request.current = controller;
       try {
@@ -268,16 +272,15 @@ export function useRun(connections: () => readonly DocConnection[]): RunControl 
         throw e;
       }
     },
-    [stop, live, begin, consume],
+    [reset, begin, consume],
   );
 
   const show = useCallback(
     (record: ExecutionLike) => {
-      stop();
-      live.clear();
+      reset();
       update(runFromExecution(record, latestConnections.current()));
     },
-    [stop, live, update],
+    [reset, update],
   );
 
   const showTest = useCallback(
@@ -289,10 +292,9 @@ export function useRun(connections: () => readonly DocConnection[]): RunControl 
   );
 
   const clear = useCallback(() => {
-    stop();
-    live.clear();
+    reset();
     update(null);
-  }, [stop, live, update]);
+  }, [reset, update]);
 
   return { run, live, start, follow, show, showTest, clear };
 }

@@ -6,7 +6,7 @@ import { ExplainError } from "../ai/assistant/ExplainError";
 import { usageLine } from "../ai/format";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { ItemsView } from "../components/data/ItemsView";
-import { Button, focusRing } from "../components/ui";
+import { Button, focusRing, tableHeadClass } from "../components/ui";
 import { ReplayCanvas } from "../editor/ReplayCanvas";
 import { PageTitle } from "../pages/Placeholder";
 import {
@@ -234,7 +234,7 @@ function Steps({
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <table className="w-full text-left text-sm">
         <caption className="px-4 py-2 text-left font-semibold">Steps</caption>
-        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
+        <thead className={tableHeadClass}>
           <tr>
             <th scope="col" className="px-4 py-2">Node</th>
             <th scope="col" className="px-4 py-2">Status</th>

@@ -4,7 +4,7 @@ import { Link, useSearchParams } from "react-router";
 
 import { useMe } from "../auth/session";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Button, focusRing } from "../components/ui";
+import { Button, focusRing, tableHeadClass } from "../components/ui";
 import { usePageVisible } from "../components/usePageVisible";
 import { PageTitle } from "../pages/Placeholder";
 import {
@@ -172,7 +172,7 @@ function ExecutionTable({ rows, names, canAct, busy, onCancel, onRetry }: TableP
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">Executions, newest first</caption>
-        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
+        <thead className={tableHeadClass}>
           <tr>
             <th scope="col" className="px-4 py-2">Execution</th>
             <th scope="col" className="px-4 py-2">Workflow</th>

@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { useEditPanel } from "../components/useEditPanel";
-import { Button, focusRing } from "../components/ui";
+import { Button, focusRing, tableHeadClass, tableRowClass } from "../components/ui";
 import { useIntegrationTypes, type IntegrationTypeOut } from "../integration-types/api";
 import { typeLabel } from "../integration-types/IntegrationTypesPage";
 import { PageTitle } from "../pages/Placeholder";
@@ -168,7 +168,7 @@ function IntegrationTable({ rows, typeById, onNotice, onError, onEdit, onDelete 
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <table className="w-full text-left text-sm">
-        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
+        <thead className={tableHeadClass}>
           <tr>
             <th scope="col" className="px-4 py-2">Name</th>
             <th scope="col" className="px-4 py-2">Type</th>
@@ -182,7 +182,7 @@ function IntegrationTable({ rows, typeById, onNotice, onError, onEdit, onDelete 
             const t = typeById.get(i.integration_type_id);
             const last = lastTests.get(i.id);
             return (
-              <tr key={i.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+              <tr key={i.id} className={tableRowClass}>
                 <td className="px-4 py-2 font-medium">
                   {i.name}
                   <p className="text-xs font-normal text-zinc-500 dark:text-zinc-400">

@@ -5,7 +5,7 @@ import { AssistantSection } from "../ai/assistant/AssistantSection";
 import { useMe, type User } from "../auth/session";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, fieldError } from "../components/ErrorMessage";
-import { Button, Card, Field, inputClass } from "../components/ui";
+import { Button, Card, Field, inputClass, tableHeadClass, tableRowClass } from "../components/ui";
 import { PageTitle } from "../pages/Placeholder";
 import {
   canManageUsers,
@@ -207,7 +207,7 @@ function ApiKeys() {
         {keys.data && keys.data.length > 0 && (
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm">
-              <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
+              <thead className={tableHeadClass}>
                 <tr>
                   <th scope="col" className="px-3 py-2">Name</th>
                   <th scope="col" className="px-3 py-2">Starts with</th>
@@ -219,7 +219,7 @@ function ApiKeys() {
               </thead>
               <tbody>
                 {keys.data.map((k) => (
-                  <tr key={k.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+                  <tr key={k.id} className={tableRowClass}>
                     <td className="px-3 py-2 font-medium">{k.name}</td>
                     <td className="px-3 py-2 font-mono text-xs">{k.prefix}…</td>
                     <td className="px-3 py-2 whitespace-nowrap">{when(k.created_at, "—")}</td>

@@ -1,7 +1,7 @@
 import { useId } from "react";
 
 import { ErrorMessage } from "../components/ErrorMessage";
-import { Card } from "../components/ui";
+import { Card, tableHeadClass, tableRowClass } from "../components/ui";
 import { SectionTitle, when } from "./parts";
 import { ago, useSystemQueue, useSystemWorkers, type QueueOut } from "./systemApi";
 
@@ -21,7 +21,7 @@ export function System() {
         {workers.data && (
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm" aria-label="Processes">
-              <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
+              <thead className={tableHeadClass}>
                 <tr>
                   <th scope="col" className="px-3 py-2">Process</th>
                   <th scope="col" className="px-3 py-2">Kind</th>
@@ -40,7 +40,7 @@ export function System() {
                   </tr>
                 )}
                 {workers.data.workers.map((w) => (
-                  <tr key={w.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+                  <tr key={w.id} className={tableRowClass}>
                     <td className="px-3 py-2">
                       <span className="font-medium">{w.hostname}</span>
                       <span className="block text-xs text-zinc-500 dark:text-zinc-400">

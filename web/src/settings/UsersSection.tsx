@@ -4,7 +4,7 @@ import { useId, useState, type FormEvent } from "react";
 import type { User } from "../auth/session";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage, fieldError } from "../components/ErrorMessage";
-import { Button, Card, Field, inputClass } from "../components/ui";
+import { Button, Card, Field, inputClass, tableHeadClass, tableRowClass } from "../components/ui";
 import { ROLES, useCreateUser, useDeleteUser, useUpdateUser, useUsers, type Role } from "./api";
 import { Notice, SectionTitle, when } from "./parts";
 
@@ -57,7 +57,7 @@ export function Users({ me }: { me: User }) {
         {users.data && (
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm">
-              <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
+              <thead className={tableHeadClass}>
                 <tr>
                   <th scope="col" className="px-3 py-2">User</th>
                   <th scope="col" className="px-3 py-2">Role</th>
@@ -68,7 +68,7 @@ export function Users({ me }: { me: User }) {
               </thead>
               <tbody>
                 {users.data.map((u) => (
-                  <tr key={u.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+                  <tr key={u.id} className={tableRowClass}>
                     <td className="px-3 py-2">
                       <span className="font-medium">{u.name || u.email}</span>
                       {u.name && <span className="block text-xs text-zinc-500 dark:text-zinc-400">{u.email}</span>}

@@ -1,7 +1,7 @@
 import { Download, Play, Tags, Trash2 } from "lucide-react";
 import { Link } from "react-router";
 
-import { Button, focusRing } from "../components/ui";
+import { Button, focusRing, tableHeadClass, tableRowClass } from "../components/ui";
 import { exportWorkflow, useSetActive, type WorkflowOut } from "./api";
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -23,7 +23,7 @@ export function WorkflowTable(props: TableProps) {
   return (
     <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <table className="w-full text-left text-sm">
-        <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
+        <thead className={tableHeadClass}>
           <tr>
             <th scope="col" className="px-4 py-2">Name</th>
             <th scope="col" className="px-4 py-2">Active</th>
@@ -34,7 +34,7 @@ export function WorkflowTable(props: TableProps) {
         </thead>
         <tbody>
           {rows.map((w) => (
-            <tr key={w.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+            <tr key={w.id} className={tableRowClass}>
               <td className="px-4 py-2">
                 <Link to={`/workflows/${w.id}`} className={`font-medium text-indigo-700 hover:underline dark:text-indigo-300 ${focusRing}`}>
                   {w.name}
