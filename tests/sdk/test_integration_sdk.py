@@ -6,9 +6,15 @@ import datetime as dt
 from typing import Literal
 
 import httpx
+import pytest
 from pydantic import BaseModel, Field, SecretStr
 
-from wirework.sdk.integration import credential_parameters, retry_after_s
+from wirework.sdk.integration import (
+    IntegrationDefinition,
+    bearer,
+    credential_parameters,
+    retry_after_s,
+)
 from wirework.sdk.integration.polling import baseline, newer, parse_time
 
 NOW = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
@@ -90,3 +96,16 @@ def test_credential_parameters() -> None:
     assert params["region"]["options"] == ["eu", "us"] and params["region"]["default"] == "eu"
     assert params["retries"]["type"] == "number" and params["verbose"]["type"] == "boolean"
     assert params["extra"]["type"] == "json" and not params["extra"]["required"]
+
+
+def test_a_choice_that_is_not_text_is_refused_at_declaration() -> None:
+    """The form sends a select's choice as text: numbers from a set could never validate
+    (an integration declaring them failed only when someone created one)."""
+
+    class Sized(BaseModel):
+        dimensions: Literal[64, 128] = 64
+
+    with pytest.raises(TypeError, match=r"Sized\.dimensions: .*choices must be strings"):
+        IntegrationDefinition(
+            "sized_test", "Sized", credentials=Sized, auth=bearer("token"), base_url="https://x"
+        )

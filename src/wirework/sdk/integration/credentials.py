@@ -68,6 +68,25 @@ def _param_type(annotation: Any) -> tuple[str, list[str] | None]:
     return "json", None
 
 
+def check_choices(model: type[BaseModel]) -> None:
+    """Refuse credential fields whose choices are not text (a TypeError naming the field).
+    The credentials form sends the choice picked as text, so ``Literal[64, 128]`` could never
+    validate: declare such a number as an ``int`` with bounds."""
+    for name, info in model.model_fields.items():
+        inner, _ = _unwrap(info.annotation)
+        if typing.get_origin(inner) is Literal:
+            values: list[Any] = list(typing.get_args(inner))
+        elif isinstance(inner, type) and issubclass(inner, enum.Enum):
+            values = [m.value for m in inner]
+        else:
+            continue
+        if not all(isinstance(v, str) for v in values):
+            raise TypeError(
+                f"{model.__name__}.{name}: a credential's choices must be strings, not "
+                f"{values!r} (the form sends text; for a number use int with ge/le)"
+            )
+
+
 def credential_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """The credential form of a model, as the integration-types table stores it (the
     ``ParameterSpec`` shape: name, type, required, description, default, options,

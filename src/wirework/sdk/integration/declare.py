@@ -36,6 +36,7 @@ from wirework.sdk.integration.client import RetryPolicy, ServiceClient, WaitRead
 from wirework.sdk.integration.credentials import (
     Auth,
     TokenSaver,
+    check_choices,
     credential_parameters,
     secret,
     secret_fields,
@@ -253,6 +254,7 @@ class IntegrationDefinition:
         self.icon = icon
         self.category = category
         self.docs = docs
+        check_choices(credentials)
         self.credentials = credentials
         self.auth = auth
         if (base_url is None) != (native is not None):
